@@ -1,0 +1,66 @@
+/**
+ * Backend selection: 'cpu' (default, pure JS), 'wasm' (fast CPU) and 'tensorflow' (libtensorflow
+ * through @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, optional: their install downloads
+ * libtensorflow, so attnfuzz never requires them).
+ */
+import { tf } from './tfjs.js';
+
+export type BackendName = 'cpu' | 'wasm' | 'tensorflow';
+export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'tensorflow'];
+
+/** Thrown when a backend cannot be loaded; the message is one line saying how to get it. */
+export class BackendUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+export function parseBackend(value: string | undefined, where: string): BackendName {
+  const v = value ?? 'cpu';
+  if ((BACKENDS as readonly string[]).includes(v)) return v as BackendName;
+  throw new BackendUnavailableError(`${where}: unknown backend '${v}'; expected one of ${BACKENDS.join(', ')}`);
+}
+
+/** The backend named by `ATTNFUZZ_BACKEND`, else 'cpu'. */
+export function backendFromEnv(): BackendName {
+  return parseBackend(process.env.ATTNFUZZ_BACKEND || undefined, 'ATTNFUZZ_BACKEND');
+}
+
+let wasmLoaded = false;
+let tensorflowLoaded: string | null = null;
+
+async function loadTensorflow(): Promise<string> {
+  if (tensorflowLoaded) return tensorflowLoaded;
+  const errors: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(pkg);
+      tensorflowLoaded = pkg;
+      return pkg;
+    } catch (e) {
+      errors.push(`${pkg}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new BackendUnavailableError(
+    `backend 'tensorflow' needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node installed ` +
+      `(npm install @tensorflow/tfjs-node; its install downloads libtensorflow) [${errors.join('; ')}]`,
+  );
+}
+
+/** Makes `name` the active tfjs backend, loading it on first use. */
+export async function useBackend(name: BackendName): Promise<void> {
+  if (name === 'wasm' && !wasmLoaded) {
+    await import('@tensorflow/tfjs-backend-wasm');
+    wasmLoaded = true;
+  }
+  if (name === 'tensorflow') await loadTensorflow();
+  const tfName = name === 'tensorflow' ? 'tensorflow' : name;
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new BackendUnavailableError(`backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+export function activeBackend(): string {
+  return tf.getBackend();
+}

@@ -1,0 +1,2 @@
+export { tf, type TF } from './tfjs.js';
+export * from './backends.js';
