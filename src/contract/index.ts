@@ -5,3 +5,4 @@ export * from './dropout.js';
 export * from './precision.js';
 export * from './tensor.js';
 export * from './shapes.js';
+export * from './compare.js';
