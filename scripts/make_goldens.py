@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Writes corpus/golden/*.json: attnfuzz-golden version 1 files computed by PyTorch.
+
+The bridge to PyTorch: every file holds tiny inputs and the outputs and gradients PyTorch computes
+for them in float64 autograd. The attention math below is written from the contract
+(src/contract/types.ts), NOT ported from the TypeScript reference, so the goldens are an external
+check of it:
+
+  - the boolean mask [B, Hq, Sq, Sk] is built explicitly from the options (causal top-left
+    j <= i, bottom-right j <= i + Sk - Sq, window [l, r] around the bottom-right diagonal with
+    -1 = unbounded, key lengths with right/left padding, the broadcast boolean mask);
+  - K and V are expanded to Hq heads with repeat_interleave (query head h reads kv head h // g);
+  - S = scale * Q K^T; masked entries are -inf; a row with no visible key softmaxes a zero row
+    and is then zeroed, so its output and gradients are exactly 0 (never NaN);
+  - out = P V; the gradients are those of sum(out * dOut), by torch.autograd.grad.
+
+Where it applies (no empty row), the result is cross-checked against torch 1.13's
+F._scaled_dot_product_attention (boolean mask, default scale emulated by rescaling q).
+LoRA: y = x W0^T + s x A^T B^T, s = alpha / r or alpha / sqrt(r); cross-checked against the
+merged form x (W0 + s B A)^T.
+
+Inputs are drawn in float32 (torch.manual_seed per file) and widened to float64, so float32
+kernels see exactly the values PyTorch saw. CI never runs this script: the JSON files are
+committed. Run with a Python that has torch:
+
+  /usr/bin/python3 scripts/make_goldens.py [out_dir]
+"""
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+F64 = torch.float64
+PRODUCER = f"torch {torch.__version__} float64 autograd, scripts/make_goldens.py"
+
+
+def rand(*shape):
+    """Standard normal values that are exact in float32, as float64."""
+    return torch.randn(*shape, dtype=torch.float32).to(F64)
+
+
+def tensor_json(t):
+    t = t.detach().to(F64).contiguous()
+    return {"shape": list(t.shape), "data": [float(x) for x in t.reshape(-1).tolist()]}
+
+
+def mask_json(m):
+    return {"shape": list(m.shape), "data": [int(x) for x in m.reshape(-1).tolist()]}
+
+
+# ---------------------------------------------------------------- attention
+
+
+def visibility(B, Hq, Sq, Sk, causal, window, key_lengths, padding_side, mask):
+    """Explicit boolean [B, Hq, Sq, Sk]: True = query i may attend to key j."""
+    i = torch.arange(Sq).view(Sq, 1)
+    j = torch.arange(Sk).view(1, Sk)
+    diag = i + (Sk - Sq)
+    vis = torch.ones(B, Hq, Sq, Sk, dtype=torch.bool)
+    if causal == "top-left":
+        vis &= (j <= i)
+    elif causal == "bottom-right":
+        vis &= (j <= diag)
+    if window is not None:
+        left, right = window
+        if left >= 0:
+            vis &= (j >= diag - left)
+        if right >= 0:
+            vis &= (j <= diag + right)
+    if key_lengths is not None:
+        for b, n in enumerate(key_lengths):
+            keys = torch.arange(Sk)
+            valid = keys < n if padding_side == "right" else keys >= Sk - n
+            vis[b] &= valid.view(1, 1, Sk)
+    if mask is not None:
+        vis &= mask.expand(B, Hq, Sq, Sk)
+    return vis
+
+
+def attention(q, k, v, scale, vis):
+    Hq, Hkv = q.shape[1], k.shape[1]
+    g = Hq // Hkv
+    K = k.repeat_interleave(g, dim=1)
+    V = v.repeat_interleave(g, dim=1)
+    S = scale * (q @ K.transpose(-1, -2))
+    S = S.masked_fill(~vis, float("-inf"))
+    nonempty = vis.any(dim=-1, keepdim=True)
+    S = torch.where(nonempty, S, torch.zeros_like(S))  # an empty row softmaxes zeros ...
+    P = torch.softmax(S, dim=-1)
+    P = torch.where(nonempty, P, torch.zeros_like(P))  # ... and is then dropped
+    return P @ V
+
+
+def sdpa_crosscheck(q, k, v, dOut, scale, vis, out, grads):
+    """torch 1.13's SDPA (boolean mask, scale 1/sqrt(D)) must agree where no row is empty."""
+    g = q.shape[1] // k.shape[1]
+    qq, kk, vv = (t.detach().clone().requires_grad_(True) for t in (q, k, v))
+    D = q.shape[-1]
+    nonempty = vis.any(dim=-1, keepdim=True)
+    o, _ = F._scaled_dot_product_attention(
+        qq * (scale * math.sqrt(D)), kk.repeat_interleave(g, 1), vv.repeat_interleave(g, 1), vis | ~nonempty, 0.0,
+        False, False
+    )
+    if not bool(nonempty.all()):
+        # 1.13 SDPA has no notion of an empty row: compare the forward on the rows that see a key.
+        err = ((o - out) * nonempty).abs().max().item()
+        if err > 1e-12 * max(1.0, out.abs().max().item()):
+            raise SystemExit(f"make_goldens: SDPA cross-check failed on out (non-empty rows): max abs {err}")
+        return "sdpa agrees on out of non-empty rows"
+    ref = torch.autograd.grad((o * dOut).sum(), (qq, kk, vv))
+    for name, a, b in [("out", o, out)] + list(zip(("dq", "dk", "dv"), ref, grads)):
+        err = (a - b).abs().max().item()
+        if err > 1e-12 * max(1.0, b.abs().max().item()):
+            raise SystemExit(f"make_goldens: SDPA cross-check failed on {name}: max abs {err}")
+    return "sdpa agrees"
+
+
+def attention_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=4, D=4, Dv=None, scale=None, causal="none",
+                     window=None, key_lengths=None, padding_side="right", mask_shape=None, mask_fn=None, seed=0):
+    torch.manual_seed(seed)
+    Dv = D if Dv is None else Dv
+    scale = 1.0 / math.sqrt(D) if scale is None else scale
+    q, k, v = rand(B, Hq, Sq, D), rand(B, Hkv, Sk, D), rand(B, Hkv, Sk, Dv)
+    dOut = rand(B, Hq, Sq, Dv)
+    mask = None
+    if mask_shape is not None:
+        mask = torch.rand(*mask_shape) < 0.7
+        if mask_fn is not None:
+            mask_fn(mask)
+    vis = visibility(B, Hq, Sq, Sk, causal, window, key_lengths, padding_side, mask)
+    for t in (q, k, v):
+        t.requires_grad_(True)
+    out = attention(q, k, v, scale, vis)
+    grads = torch.autograd.grad((out * dOut).sum(), (q, k, v))
+    if not all(torch.isfinite(t).all() for t in (out, *grads)):
+        raise SystemExit(f"make_goldens: {name}: non-finite result")
+    check = sdpa_crosscheck(q, k, v, dOut, scale, vis, out, grads)
+    empty = int((~vis.any(dim=-1)).sum())
+    return name, check, {
+        "format": "attnfuzz-golden",
+        "version": 1,
+        "kind": "attention",
+        "producer": PRODUCER,
+        "name": name,
+        "hint": f"{hint}; empty rows: {empty}; float64 autograd of sum(out*dOut) with an explicit boolean mask, "
+                f"repeat_interleave GQA, softmax ({check})",
+        "options": {
+            "scale": scale,
+            "causal": causal,
+            "window": list(window) if window is not None else None,
+            "keyLengths": list(key_lengths) if key_lengths is not None else None,
+            "paddingSide": padding_side,
+            "mask": mask_json(mask) if mask is not None else None,
+        },
+        "inputs": {"q": tensor_json(q), "k": tensor_json(k), "v": tensor_json(v), "dOut": tensor_json(dOut)},
+        "expected": {"out": tensor_json(out), "dq": tensor_json(grads[0]), "dk": tensor_json(grads[1]),
+                     "dv": tensor_json(grads[2])},
+    }
+
+
+# ---------------------------------------------------------------- LoRA
+
+
+def lora_golden(name, hint, N=3, fin=5, fout=4, rank=2, alpha=4.0, rslora=False, zero_B=False, seed=0):
+    torch.manual_seed(seed)
+    x, W0, A = rand(N, fin), rand(fout, fin), rand(rank, fin)
+    B = torch.zeros(fout, rank, dtype=F64) if zero_B else rand(fout, rank)
+    dY = rand(N, fout)
+    s = alpha / math.sqrt(rank) if rslora else alpha / rank
+    for t in (x, A, B):
+        t.requires_grad_(True)
+    y = x @ W0.T + s * ((x @ A.T) @ B.T)
+    dx, dA, dB = torch.autograd.grad((y * dY).sum(), (x, A, B))
+    merged = x.detach() @ (W0 + s * B.detach() @ A.detach()).T
+    if (merged - y).abs().max().item() > 1e-12 * max(1.0, y.abs().max().item()):
+        raise SystemExit(f"make_goldens: {name}: merged form disagrees")
+    return name, "merged agrees", {
+        "format": "attnfuzz-golden",
+        "version": 1,
+        "kind": "lora-linear",
+        "producer": PRODUCER,
+        "name": name,
+        "hint": f"{hint}; s = {s!r}; float64 autograd of sum(y*dY), cross-checked against the merged form",
+        "options": {"rank": rank, "alpha": alpha, "rslora": rslora},
+        "inputs": {"x": tensor_json(x), "W0": tensor_json(W0), "A": tensor_json(A), "B": tensor_json(B),
+                   "dY": tensor_json(dY)},
+        "expected": {"y": tensor_json(y), "dx": tensor_json(dx), "dA": tensor_json(dA), "dB": tensor_json(dB)},
+    }
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+def empty_row(m):
+    m[..., 0, :] = False  # one fully masked query row (per broadcast slice)
+
+
+def goldens():
+    a = attention_golden
+    return [
+        a("attention-plain-sq4-sk4-d4", "no restriction, Hq = Hkv = 2", seed=1),
+        a("attention-sq3-sk6", "Sq < Sk, no restriction", Sq=3, Sk=6, seed=2),
+        a("attention-sq6-sk3", "Sq > Sk, no restriction", Sq=6, Sk=3, seed=3),
+        a("attention-sq1-sk5-decode", "decode step Sq = 1, no restriction", Sq=1, Sk=5, seed=4),
+        a("attention-causal-tl-sq1-sk5", "decode step with top-left causal: sees key 0 only", Sq=1, Sk=5,
+          causal="top-left", seed=5),
+        a("attention-causal-br-sq1-sk5", "decode step with bottom-right causal: sees every key", Sq=1, Sk=5,
+          causal="bottom-right", seed=6),
+        a("attention-causal-tl-sq5-sk5", "top-left causal, square", Sq=5, Sk=5, causal="top-left", seed=7),
+        a("attention-causal-tl-sq3-sk5", "top-left causal, Sq < Sk", Sq=3, Sk=5, causal="top-left", seed=8),
+        a("attention-causal-tl-sq5-sk3", "top-left causal, Sq > Sk", Sq=5, Sk=3, causal="top-left", seed=9),
+        a("attention-causal-br-sq5-sk3-empty", "bottom-right causal, Sq > Sk: the first rows see no key",
+          Sq=5, Sk=3, causal="bottom-right", seed=10),
+        a("attention-gqa3-causal-br-sq3-sk5", "GQA Hq=3 Hkv=1 with bottom-right causal, Sq < Sk", Hq=3, Hkv=1,
+          Sq=3, Sk=5, causal="bottom-right", seed=11),
+        a("attention-gqa2-h4-kv2", "GQA ratio 2 (Hq=4, Hkv=2)", Hq=4, Hkv=2, Sq=3, Sk=4, seed=12),
+        a("attention-gqa3-h6-kv2", "GQA ratio 3 (Hq=6, Hkv=2)", Hq=6, Hkv=2, Sq=2, Sk=3, D=3, seed=13),
+        a("attention-gqa4-h4-kv1-b2", "GQA ratio 4 (Hq=4, Hkv=1), B = 2", B=2, Hq=4, Hkv=1, Sq=2, Sk=3, seed=14),
+        a("attention-dv6-d4", "Dv != D (D=4, Dv=6)", D=4, Dv=6, Sq=3, Sk=4, seed=15),
+        a("attention-dv2-d5", "Dv < D, odd D (D=5, Dv=2)", D=5, Dv=2, Sq=3, Sk=3, seed=16),
+        a("attention-d1", "head dim D = Dv = 1", D=1, Sq=3, Sk=4, seed=17),
+        a("attention-odd-d7", "odd head dim D = 7", D=7, Sq=2, Sk=3, Hq=1, Hkv=1, seed=18),
+        a("attention-scale-2.5", "non-default scale 2.5 (large logits)", scale=2.5, Sq=3, Sk=4, seed=19),
+        a("attention-scale-0.1-causal-tl", "non-default scale 0.1 with top-left causal", scale=0.1, Sq=4, Sk=4,
+          causal="top-left", seed=20),
+        a("attention-window-1-1-sq5-sk5", "symmetric window [1, 1]", Sq=5, Sk=5, window=(1, 1), seed=21),
+        a("attention-window-2-0-sq3-sk6", "asymmetric window [2, 0] (left 2, right 0), Sq < Sk", Sq=3, Sk=6,
+          window=(2, 0), seed=22),
+        a("attention-window-0-2-sq5-sk4", "asymmetric window [0, 2], Sq > Sk", Sq=5, Sk=4, window=(0, 2), seed=23),
+        a("attention-window-m1-1-sq4-sk6", "window [-1, 1]: unbounded left", Sq=4, Sk=6, window=(-1, 1), seed=24),
+        a("attention-window-1-m1-sq4-sk4", "window [1, -1]: unbounded right", Sq=4, Sk=4, window=(1, -1), seed=25),
+        a("attention-window-1-1-causal-br-sq6-sk3", "window [1, 1] with bottom-right causal, Sq > Sk (empty rows)",
+          Sq=6, Sk=3, window=(1, 1), causal="bottom-right", seed=26),
+        a("attention-keylen-right-b2", "key lengths [3, 5] with right padding", B=2, Sq=3, Sk=5,
+          key_lengths=[3, 5], seed=27),
+        a("attention-keylen-left-b2", "key lengths [2, 5] with left padding", B=2, Sq=3, Sk=5, key_lengths=[2, 5],
+          padding_side="left", seed=28),
+        a("attention-keylen-right-zero-b2", "key lengths [0, 3], right padding: batch row 0 fully padded (empty rows)",
+          B=2, Sq=3, Sk=4, key_lengths=[0, 3], seed=29),
+        a("attention-keylen-left-causal-tl-b2", "key lengths [2, 4], left padding with top-left causal (empty rows)",
+          B=2, Sq=4, Sk=4, key_lengths=[2, 4], padding_side="left", causal="top-left", seed=30),
+        a("attention-mask-1-1", "boolean mask [1,1,Sq,Sk] broadcast over batch and heads", B=2, Sq=3, Sk=4,
+          mask_shape=(1, 1, 3, 4), seed=31),
+        a("attention-mask-b-1", "boolean mask [B,1,Sq,Sk] broadcast over heads", B=2, Sq=3, Sk=4,
+          mask_shape=(2, 1, 3, 4), seed=32),
+        a("attention-mask-1-h", "boolean mask [1,Hq,Sq,Sk] broadcast over batch", B=2, Sq=3, Sk=4,
+          mask_shape=(1, 2, 3, 4), seed=33),
+        a("attention-mask-b-h-empty-row", "full boolean mask [B,Hq,Sq,Sk] with a fully masked query row", B=2,
+          Sq=3, Sk=4, mask_shape=(2, 2, 3, 4), mask_fn=empty_row, seed=34),
+        a("attention-all-options-gqa2", "every restriction at once: GQA 2, bottom-right causal, window [2, -1], "
+          "left padding, mask [B,1,Sq,Sk], scale 0.7", B=2, Hq=4, Hkv=2, Sq=3, Sk=5, D=3, Dv=2, scale=0.7,
+          causal="bottom-right", window=(2, -1), key_lengths=[4, 5], padding_side="left", mask_shape=(2, 1, 3, 5),
+          seed=35),
+        lora_golden("lora-r2-alpha4", "LoRA s = alpha / r, rank 2", rank=2, alpha=4.0, seed=40),
+        lora_golden("lora-r4-rslora", "rsLoRA s = alpha / sqrt(r), rank 4", rank=4, alpha=8.0, rslora=True,
+                    fin=6, fout=3, seed=41),
+        lora_golden("lora-r1-alpha1", "LoRA rank 1, alpha 1, a single row", rank=1, alpha=1.0, N=1, seed=42),
+        lora_golden("lora-b-zero", "B = 0 as at initialisation: y = x W0^T, dA = 0, dB != 0", rank=2, alpha=16.0,
+                    zero_B=True, seed=43),
+        lora_golden("lora-b-zero-rslora", "B = 0 with rsLoRA", rank=3, alpha=6.0, rslora=True, zero_B=True, seed=44),
+    ]
+
+
+def main():
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "corpus", "golden")
+    os.makedirs(out_dir, exist_ok=True)
+    total = 0
+    docs = goldens()
+    for name, check, doc in docs:
+        path = os.path.join(out_dir, name + ".json")
+        text = json.dumps(doc, separators=(",", ":")) + "\n"
+        with open(path, "w") as f:
+            f.write(text)
+        total += len(text)
+        print(f"{name:45s} {len(text):6d} bytes  {check}")
+    print(f"make_goldens: wrote {len(docs)} files, {total} bytes")
+
+
+if __name__ == "__main__":
+    main()
