@@ -1,0 +1,2 @@
+/** The float64 reference: plain-loop forward and hand-derived backward, the ground truth. */
+export { referenceAttention, referenceAttentionForward, type AttentionForward } from './attention.js';
