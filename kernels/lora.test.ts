@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { tf, useBackend } from '../src/backend/index.js';
+import { FLOAT32_REL_BOUND, LORA_TENSORS, maxRelError, type LoraInputs, type LoraSpec } from '../src/contract/index.js';
+import { runLoraKernel } from '../src/kernel/index.js';
+import { loraMerged, loraUnmerged } from './lora.js';
+import { referenceLora } from './reference/index.js';
+import { randomTensor, seededRng } from './reference/gradcheck.js';
+
+/** Inputs already on the float32 grid, as the harness hands them over. */
+function makeInputs(N: number, In: number, Out: number, r: number, seed: string): LoraInputs {
+  const rng = seededRng(seed);
+  const t = (shape: number[]) => {
+    const h = randomTensor(rng, shape);
+    return { shape: h.shape, data: h.data.map(Math.fround) };
+  };
+  return { x: t([N, In]), W0: t([Out, In]), A: t([r, In]), B: t([Out, r]), dY: t([N, Out]) };
+}
+
+const spec = (rank: number, extra: Partial<LoraSpec> = {}): LoraSpec => ({ rank, alpha: 2 * rank, rslora: false, dropout: null, ...extra });
+
+const cases: Array<[string, [number, number, number, number], LoraSpec]> = [
+  ['rank 1', [3, 4, 5, 1], spec(1)],
+  ['rank 4, alpha/r', [8, 16, 12, 4], spec(4, { alpha: 5 })],
+  ['rank 8, rsLoRA', [6, 32, 24, 8], spec(8, { alpha: 16, rslora: true })],
+  ['N = 1, in = 1', [1, 1, 3, 2], spec(2)],
+  ['B = 0 init', [4, 6, 5, 2], spec(2)],
+];
+
+let worst = 0;
+
+beforeAll(async () => {
+  await useBackend('cpu');
+});
+
+describe('tfjs LoRA kernels match the float64 reference within FLOAT32_REL_BOUND', () => {
+  for (const kernel of [loraUnmerged, loraMerged]) {
+    it.each(cases)(`${kernel.name}: %s`, (name, [N, In, Out, r], sp) => {
+      const inputs = makeInputs(N, In, Out, r, name);
+      if (name.startsWith('B = 0')) inputs.B.data.fill(0);
+      const before = tf.memory().numTensors;
+      const got = runLoraKernel(kernel, inputs, sp);
+      expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
+      const ref = referenceLora(inputs, sp);
+      for (const t of LORA_TENSORS) {
+        expect(got[t].shape, t).toEqual(ref[t].shape);
+        const err = maxRelError(got[t], ref[t]);
+        worst = Math.max(worst, err);
+        expect(err, `${kernel.name} ${t}`).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
+      }
+    });
+  }
+
+  it('lora with dropout drops the same elements as the reference', () => {
+    const sp = spec(3, { dropout: { p: 0.3, seed: 17 } });
+    const inputs = makeInputs(7, 10, 6, 3, 'dropout');
+    const got = runLoraKernel(loraUnmerged, inputs, sp);
+    const ref = referenceLora(inputs, sp);
+    for (const t of LORA_TENSORS) {
+      const err = maxRelError(got[t], ref[t]);
+      worst = Math.max(worst, err);
+      expect(err, t).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
+    }
+    // Without the dropout the result is different: the mask is really applied.
+    expect(maxRelError(got.y, referenceLora(inputs, { ...sp, dropout: null }).y)).toBeGreaterThan(1e-3);
+  });
+
+  it('reports the measured worst relative error', () => {
+    console.log(`lora kernels: worst maxRelError vs float64 reference = ${worst.toExponential(2)} (bound ${FLOAT32_REL_BOUND})`);
+    expect(worst).toBeGreaterThan(0); // the cases above ran
+  });
+});
+
+describe('tfjs LoRA kernels: init, frozen W0, merged dropout', () => {
+  it('B = 0 gives y = x·W0ᵀ exactly and dA = 0 in both forms', () => {
+    const inputs = makeInputs(4, 6, 5, 2, 'init');
+    inputs.B.data.fill(0);
+    const xW0 = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(inputs.x.data), [4, 6]), tf.tensor2d(Float32Array.from(inputs.W0.data), [5, 6]), false, true).dataSync());
+    for (const kernel of [loraUnmerged, loraMerged]) {
+      const got = runLoraKernel(kernel, inputs, spec(2));
+      expect(Array.from(got.y.data), kernel.name).toEqual(Array.from(xW0));
+      expect(got.dA.data.every((v) => v === 0), kernel.name).toBe(true);
+      expect(got.dB.data.some((v) => v !== 0), kernel.name).toBe(true);
+    }
+  });
+
+  it('W0 is frozen: autodiff cannot reach it', () => {
+    const inputs = makeInputs(2, 3, 4, 2, 'frozen');
+    const up = (t: { shape: readonly number[]; data: Float64Array }) => tf.tensor2d(Float32Array.from(t.data), t.shape as [number, number]);
+    const [x, W0, A, B] = [up(inputs.x), up(inputs.W0), up(inputs.A), up(inputs.B)];
+    for (const kernel of [loraUnmerged, loraMerged]) {
+      const f = (w: Tensor) => tf.sum(kernel.forward(x, w as Tensor2D, A, B, spec(2), tf));
+      expect(() => tf.tidy(() => tf.grad(f)(W0)), kernel.name).toThrow(/Cannot compute gradient/);
+    }
+    tf.dispose([x, W0, A, B]);
+  });
+
+  it('lora-merged refuses dropout, saying why', () => {
+    const inputs = makeInputs(2, 3, 4, 2, 'merged-dropout');
+    expect(() => runLoraKernel(loraMerged, inputs, spec(2, { dropout: { p: 0.1, seed: 1 } }))).toThrow(
+      /^lora-merged: spec\.dropout\.p: .*no separate adapter input.*got p=0\.1/,
+    );
+    expect(() => runLoraKernel(loraMerged, inputs, spec(2, { dropout: { p: 0, seed: 1 } }))).not.toThrow();
+  });
+});
