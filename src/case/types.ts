@@ -51,6 +51,54 @@ export interface AttentionCase {
   readonly junk: Junk;
   /** Flash tile sizes (query block Br, key block Bc). */
   readonly blocks: { readonly Br: number; readonly Bc: number };
-  /** Seed of every tensor's data (q, k, v, dOut). */
+  /** Seed of every tensor's data (q, k, v, dOut): each drawn from its own sub-stream. */
   readonly seed: number;
+  /**
+   * Where the tensors sit in their buffer when `layout` is 'strided'; ignored otherwise.
+   * Absent = `DEFAULT_VIEW`. Added after the skeleton: optional so hand-written cases stay valid.
+   */
+  readonly view?: StridedView;
 }
+
+/**
+ * A non-contiguous view: the tensor starts `offset` elements into its buffer and each innermost
+ * row (of D or Dv elements) is followed by `gap` unused elements, so the row stride is D + gap.
+ * What fills the unused elements is the runner's choice (junk is the useful one).
+ */
+export interface StridedView {
+  readonly offset: number;
+  readonly gap: number;
+}
+
+export const DEFAULT_VIEW: StridedView = { offset: 1, gap: 1 };
+
+export const LAYOUTS: readonly Layout[] = ['BHSD', 'BSHD', 'packed-qkv', 'strided'];
+/** Simplest first: arbitraries shrink toward the first entry. */
+export const VALUE_DISTRIBUTIONS: readonly ValueDistribution[] = ['small-int', 'normal', 'near-ties', 'large'];
+export const JUNKS: readonly Junk[] = ['none', 'huge', 'nan'];
+
+/**
+ * A LoRA linear layer under test (see src/contract/lora.ts):
+ *   x [N, in], W0 [out, in], A [rank, in], B [out, rank], dY [N, out].
+ * Tensors are made from `seed` like the attention case's.
+ */
+export interface LoraCase {
+  readonly version: typeof CASE_VERSION;
+  readonly kind: 'lora';
+  readonly rank: number;
+  readonly alpha: number;
+  /** true: s = alpha / sqrt(rank); false: s = alpha / rank. */
+  readonly rslora: boolean;
+  /** Dropout on the adapter's input; null = none. */
+  readonly dropout: DropoutSpec | null;
+  readonly N: number;
+  readonly in: number;
+  readonly out: number;
+  readonly precision: Precision;
+  readonly seed: number;
+  /** true: B is all zeros, as at initialisation (the adapted layer must equal the base). */
+  readonly bZero?: boolean;
+}
+
+/** Any case attnfuzz knows how to run, told apart by `kind`. */
+export type Case = AttentionCase | LoraCase;

@@ -1,0 +1,145 @@
+/**
+ * The schema of saved cases: turns an unknown value (parsed JSON, a user's object) into an
+ * `AttentionCase` or `LoraCase`, checked once at the boundary. Every error names the field path,
+ * then the rule, then what was received:
+ *
+ *   case.shapes.Hkv: Hq=4 is not a multiple of Hkv=3
+ *   case.window: expected [left, right] of two integers >= -1 (-1 = unbounded) or null, got [1]
+ *
+ * Objects are strict: an unknown key (a typo such as `casual`) is an error, never ignored.
+ */
+import { z } from 'zod';
+import { CAUSALS, PRECISIONS } from '../contract/index.js';
+import { CASE_VERSION, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
+import type { AttentionCase, Case, LoraCase } from './types.js';
+
+const show = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+const intAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const error = (iss: { input?: unknown }): string =>
+    `must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? 'inf' : max}], got ${show(iss.input)}`;
+  return z.int({ error }).min(min, { error }).max(max, { error });
+};
+const uint32 = intAtLeast(0, 0xffffffff);
+const positive = intAtLeast(1);
+const version = z.literal(CASE_VERSION, { error: (iss) => `unsupported case version ${show(iss.input)}, expected ${CASE_VERSION}` });
+const precision = z.enum(PRECISIONS as [string, ...string[]]).transform((p) => p as (typeof PRECISIONS)[number]);
+
+const dropout = z
+  .strictObject({
+    p: z.number().min(0).lt(1, { error: (iss) => `dropout p must be in [0, 1), got ${show(iss.input)}` }),
+    seed: uint32,
+  })
+  .nullable();
+
+const windowSpec = z.custom<readonly [number, number] | null>(
+  (v) => v === null || (Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= -1)),
+  { error: (iss) => `expected [left, right] of two integers >= -1 (-1 = unbounded) or null, got ${show(iss.input)}` },
+);
+
+const shapes = z.strictObject({
+  B: positive,
+  Hq: positive,
+  Hkv: positive,
+  Sq: positive,
+  Sk: positive,
+  D: positive,
+  Dv: positive,
+});
+
+export const attentionCaseSchema = z
+  .strictObject({
+    version,
+    kind: z.literal('attention'),
+    shapes,
+    scale: z.number().nullable(),
+    causal: z.enum(CAUSALS as [string, ...string[]]).transform((c) => c as (typeof CAUSALS)[number]),
+    window: windowSpec,
+    keyLengths: z.array(intAtLeast(0)).nullable(),
+    paddingSide: z.enum(['right', 'left']),
+    mask: z
+      .strictObject({
+        broadcastBatch: z.boolean(),
+        broadcastHeads: z.boolean(),
+        density: z.number().min(0).max(1),
+        seed: uint32,
+      })
+      .nullable(),
+    dropout,
+    precision,
+    layout: z.enum(LAYOUTS as [string, ...string[]]).transform((l) => l as (typeof LAYOUTS)[number]),
+    values: z.enum(VALUE_DISTRIBUTIONS as [string, ...string[]]).transform((v) => v as (typeof VALUE_DISTRIBUTIONS)[number]),
+    junk: z.enum(JUNKS as [string, ...string[]]).transform((j) => j as (typeof JUNKS)[number]),
+    blocks: z.strictObject({ Br: positive, Bc: positive }),
+    seed: uint32,
+    view: z.strictObject({ offset: intAtLeast(0), gap: intAtLeast(0) }).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const { B, Hq, Hkv, Sq, Sk, D, Dv } = c.shapes;
+    const fail = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+    if (Hq % Hkv !== 0) fail(['shapes', 'Hkv'], `Hq=${Hq} is not a multiple of Hkv=${Hkv}`);
+    if (c.keyLengths !== null) {
+      if (c.keyLengths.length !== B) fail(['keyLengths'], `has ${c.keyLengths.length} entries, expected B=${B}`);
+      c.keyLengths.forEach((len, b) => {
+        if (len > Sk) fail(['keyLengths', b], `must be in [0, Sk=${Sk}], got ${len}`);
+      });
+    }
+    if (c.layout === 'packed-qkv' && (Sq !== Sk || Hq !== Hkv || D !== Dv)) {
+      fail(['layout'], `'packed-qkv' needs Sq == Sk, Hq == Hkv and D == Dv, got Sq=${Sq} Sk=${Sk} Hq=${Hq} Hkv=${Hkv} D=${D} Dv=${Dv}`);
+    }
+  });
+
+export const loraCaseSchema = z.strictObject({
+  version,
+  kind: z.literal('lora'),
+  rank: positive,
+  alpha: z.number(),
+  rslora: z.boolean(),
+  dropout,
+  N: positive,
+  in: positive,
+  out: positive,
+  precision,
+  seed: uint32,
+  bZero: z.boolean().optional(),
+});
+
+/** Formats a zod error as `where.path: message`, the first issue first. */
+function formatError(where: string, error: z.ZodError): string {
+  const lines = error.issues.map((iss) => {
+    const path = iss.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `${where}${path}: ${iss.message}`;
+  });
+  return lines.length === 1 ? lines[0]! : `${lines[0]} (and ${lines.length - 1} more: ${lines.slice(1).join('; ')})`;
+}
+
+/**
+ * Validates an attention case. `where` starts every error message; pass e.g. 'case' or
+ * `${file}: case` so the path reads `corpus/x.json: case.shapes.Hkv: ...`.
+ */
+export function parseCase(value: unknown, where = 'case'): AttentionCase {
+  const r = attentionCaseSchema.safeParse(value);
+  if (!r.success) throw new Error(formatError(where, r.error));
+  return r.data;
+}
+
+/** Validates a LoRA case; errors as `parseCase`. */
+export function parseLoraCase(value: unknown, where = 'case'): LoraCase {
+  const r = loraCaseSchema.safeParse(value);
+  if (!r.success) throw new Error(formatError(where, r.error));
+  return r.data;
+}
+
+/** Validates either kind of case, told apart by `kind`. */
+export function parseAnyCase(value: unknown, where = 'case'): Case {
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (kind === 'attention') return parseCase(value, where);
+  if (kind === 'lora') return parseLoraCase(value, where);
+  throw new Error(`${where}.kind: expected 'attention' or 'lora', got ${show(kind)}`);
+}

@@ -1,0 +1,3 @@
+export * from './streams.js';
+export * from './attention.js';
+export * from './lora.js';
