@@ -1,0 +1,41 @@
+/**
+ * The eager kernel behind the attnfuzz contract: builds the additive mask from the options on the
+ * host as transformers does (causal, sliding window and padding folded into one 4D mask with
+ * finfo.min at masked positions), ANDs in the contract's boolean mask, and calls
+ * `eagerAttentionForward`. The output is transposed back from transformers' [B, Sq, Hq, Dv] to the
+ * contract's [B, Hq, Sq, Dv].
+ *
+ *   structural [B, 1, Sq, Sk]  (causal · window · keyLengths, from `structurallyVisible`)
+ *        AND  opts.mask [B|1, Hq|1, Sq, Sk]
+ *        ->   visible [B, 1|Hq, Sq, Sk]  ->  attention_mask = where(visible, 0, MASK_MIN)
+ *
+ * With no restriction at all the mask is null, as transformers passes for an unpadded
+ * non-causal batch.
+ */
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { tf } from '../../src/backend/index.js';
+import type { AttentionShapes } from '../../src/contract/index.js';
+import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
+import { eagerAttentionForward, MASK_MIN } from './eager.js';
+import { visibilityMask } from './visibilityMask.js';
+
+export const eagerKernel = defineAttentionKernel({
+  name: 'eager',
+  forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
+    const [B, Hq, Sq, D] = q.shape;
+    const [, Hkv, Sk] = k.shape;
+    const shapes: AttentionShapes = { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] };
+    return tf.tidy(() => {
+      const visible = visibilityMask(opts, shapes);
+      const attentionMask = visible === null ? null : (tf.where(visible, tf.scalar(0), tf.scalar(MASK_MIN)) as Tensor as Tensor4D);
+      const [attnOutput] = eagerAttentionForward(q, k, v, attentionMask, {
+        scaling: opts.scale,
+        dropout: opts.dropout?.p ?? 0,
+        dropoutSeed: opts.dropout?.seed ?? 0,
+        numKeyValueGroups: Hq / Hkv,
+        precision: opts.precision,
+      });
+      return tf.transpose(attnOutput, [0, 2, 1, 3]);
+    });
+  },
+});

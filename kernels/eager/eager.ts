@@ -1,0 +1,117 @@
+/**
+ * Eager attention: transformers' `eager_attention_forward` (models/llama/modeling_llama.py), the
+ * plain "materialise every score" path of Vaswani et al. 2017, eq. 1:
+ *
+ *   key_states   = repeat_kv(key,   num_key_value_groups)          [B, Hq, Sk, D ]
+ *   value_states = repeat_kv(value, num_key_value_groups)          [B, Hq, Sk, Dv]
+ *   attn_weights = query · key_statesᵀ · scaling + attention_mask  [B, Hq, Sq, Sk]
+ *   attn_weights = softmax(attn_weights, dim=-1, dtype=float32)
+ *   attn_weights = dropout(attn_weights, p=dropout)
+ *   attn_output  = (attn_weights · value_states).transpose(1, 2)   [B, Sq, Hq, Dv]
+ *
+ * Inputs: query [B, Hq, Sq, D], key [B, Hkv, Sk, D], value [B, Hkv, Sk, Dv] with
+ * Hq = Hkv · num_key_value_groups; attention_mask additive float [B|1, 1|Hq, Sq, >=Sk] (0 = attend,
+ * a large negative = masked) or null. Output [B, Sq, Hq, Dv] as transformers returns it, plus the
+ * weights [B, Hq, Sq, Sk].
+ *
+ * Mask convention: transformers builds the additive mask on the host with finfo(dtype).min at
+ * masked positions, e.g. causal with Sq = Sk = 3:
+ *
+ *        k0    k1    k2
+ *   q0   0     min   min
+ *   q1   0     0     min
+ *   q2   0     0     0
+ *
+ * Rounding (emulated bfloat16/float16, `precision`): query, key and value at entry (their gradients
+ * too), the weights right before attn_weights · value_states, and the output; scores, softmax and
+ * both matmuls accumulate in float32.
+ *
+ * Deviations from transformers, both required by the attnfuzz contract:
+ * - A row whose mask entries are all <= MASK_MIN (no visible key) gives weights 0, hence output 0 and
+ *   zero gradients; transformers' finfo.min makes such a row uniform over its keys.
+ * - Mask entries below MASK_MIN (-Inf) are clamped to it, so no row softmaxes -Inf - -Inf = NaN.
+ * - Dropout is deterministic: element (b, h, i, j) is kept iff `dropoutKeep(dropoutSeed, b, h, i, j,
+ *   p)` (src/contract/dropout.ts), instead of torch's RNG.
+ */
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { tf } from '../../src/backend/index.js';
+import { dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
+import { roundTensor } from '../common/round.js';
+
+/** torch.finfo(torch.float32).min: what transformers puts at masked positions of a float32 mask. */
+export const MASK_MIN = -3.4028234663852886e38;
+
+export interface EagerOptions {
+  /** Multiplies query · keyᵀ (transformers: module.scaling = head_dim ** -0.5). */
+  readonly scaling: number;
+  /** Drop probability of the attention weights; 0 = none (module.training false). */
+  readonly dropout?: number;
+  /** Seed of the counter-based dropout hash. */
+  readonly dropoutSeed?: number;
+  /** Hq / Hkv (module.num_key_value_groups). */
+  readonly numKeyValueGroups: number;
+  /** Emulated dtype of query/key/value; default float32. */
+  readonly precision?: Precision;
+}
+
+/**
+ * repeat_kv: [B, Hkv, S, D] -> [B, Hkv · nRep, S, D], kv head g repeated nRep times in place
+ * (torch.repeat_interleave on dim 1), so query head h reads kv head floor(h / nRep).
+ */
+export function repeatKv(hiddenStates: Tensor4D, nRep: number): Tensor4D {
+  if (nRep === 1) return hiddenStates;
+  const [batch, numKeyValueHeads, slen, headDim] = hiddenStates.shape;
+  // transformers: hidden_states[:, :, None, :, :].expand(...).reshape(...). tfjs: broadcastTo is a
+  // Tile, whose gradient exists only up to rank 4, so the expand runs on [B, Hkv, 1, S·D].
+  const flat = tf.reshape(hiddenStates, [batch, numKeyValueHeads, 1, slen * headDim]);
+  const expanded = tf.broadcastTo(flat, [batch, numKeyValueHeads, nRep, slen * headDim]);
+  return tf.reshape(expanded, [batch, numKeyValueHeads * nRep, slen, headDim]);
+}
+
+/** attn_output [B, Sq, Hq, Dv] and attn_weights [B, Hq, Sq, Sk], as transformers returns them. */
+export function eagerAttentionForward(
+  query: Tensor4D,
+  key: Tensor4D,
+  value: Tensor4D,
+  attentionMask: Tensor4D | null,
+  options: EagerOptions,
+): [Tensor4D, Tensor4D] {
+  const { scaling, dropout = 0, dropoutSeed = 0, numKeyValueGroups, precision = 'float32' } = options;
+  const [B, Hq, Sq] = query.shape;
+  const Sk = key.shape[2];
+  if (Hq !== key.shape[1] * numKeyValueGroups) {
+    throw new Error(
+      `eager: numKeyValueGroups: query heads ${Hq} must equal key heads ${key.shape[1]} x numKeyValueGroups ${numKeyValueGroups}`,
+    );
+  }
+  query = roundTensor(tf, query, precision);
+  key = roundTensor(tf, key, precision);
+  value = roundTensor(tf, value, precision);
+
+  const keyStates = repeatKv(key, numKeyValueGroups);
+  const valueStates = repeatKv(value, numKeyValueGroups);
+
+  let attnWeights: Tensor = tf.mul(tf.matMul(query, keyStates, false, true), scaling);
+  let rowVisible: Tensor | null = null;
+  if (attentionMask !== null) {
+    // transformers: causal_mask = attention_mask[:, :, :, : key_states.shape[-2]]
+    const [mB, mH, mSq] = attentionMask.shape;
+    const causalMask = tf.maximum(tf.slice(attentionMask, [0, 0, 0, 0], [mB, mH, mSq, Sk]), MASK_MIN);
+    attnWeights = tf.add(attnWeights, causalMask);
+    // A row with no entry above MASK_MIN sees no key: its weights are zeroed after the softmax.
+    rowVisible = tf.cast(tf.greater(tf.max(causalMask, -1, true), MASK_MIN), 'float32');
+  }
+
+  attnWeights = tf.softmax(attnWeights, -1);
+  if (rowVisible !== null) attnWeights = tf.mul(attnWeights, rowVisible);
+  if (dropout > 0) {
+    const scale = tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropout, [B, Hq, Sq, Sk]), [B, Hq, Sq, Sk]);
+    attnWeights = tf.mul(attnWeights, scale);
+  }
+  attnWeights = roundTensor(tf, attnWeights, precision);
+
+  let attnOutput: Tensor = tf.matMul(attnWeights, valueStates);
+  attnOutput = tf.transpose(attnOutput, [0, 2, 1, 3]);
+  attnOutput = roundTensor(tf, attnOutput, precision);
+  return [attnOutput as Tensor4D, attnWeights as Tensor4D];
+}

@@ -1,0 +1,36 @@
+/**
+ * The options' visibility as one boolean tensor, built on the host the way transformers builds its
+ * 4D masks: causal alignment, sliding window and key padding from `structurallyVisible` (one
+ * [B, 1, Sq, Sk] pattern), ANDed with the contract's boolean mask [B|1, Hq|1, Sq, Sk]. Shared by
+ * the eager adapter (turned into an additive mask) and the sdpa adapter (passed as a boolean
+ * attn_mask). Call inside tf.tidy: the pattern tensor is not disposed here.
+ */
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { tf } from '../../src/backend/index.js';
+import { structurallyVisible, type AttentionShapes } from '../../src/contract/index.js';
+import type { KernelOptions } from '../../src/kernel/index.js';
+
+/** True iff causal, window or keyLengths restrict any key (window [-1, -1] does not). */
+export function hasStructuralRestriction(opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths'>, Sk: number): boolean {
+  const windowed = opts.window !== null && (opts.window[0] >= 0 || opts.window[1] >= 0);
+  const padded = opts.keyLengths !== null && opts.keyLengths.some((len) => len < Sk);
+  return opts.causal !== 'none' || windowed || padded;
+}
+
+/**
+ * The boolean visibility [B, 1|Hq, Sq, Sk] of the options (causal, window, keyLengths on the host,
+ * AND the boolean mask), or null when nothing restricts any key.
+ */
+export function visibilityMask(opts: KernelOptions, shapes: AttentionShapes): Tensor4D | null {
+  const { B, Sq, Sk } = shapes;
+  const structural = hasStructuralRestriction(opts, Sk);
+  if (!structural) return opts.mask;
+  const data = new Uint8Array(B * Sq * Sk);
+  let n = 0;
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < Sq; i++)
+      for (let j = 0; j < Sk; j++) data[n++] = structurallyVisible(opts, { Sq, Sk }, b, i, j) ? 1 : 0;
+  const pattern = tf.tensor4d(data, [B, 1, Sq, Sk], 'bool');
+  if (opts.mask === null) return pattern;
+  return tf.logicalAnd(pattern, opts.mask) as Tensor4D;
+}
