@@ -119,7 +119,7 @@ describe('referenceAttention on a hand-computed example (Sq = Sk = 2, D = Dv = 1
     close(r.out.data, [4, 6]);
     close(r.dv.data, [1.5, 0.5]);
     close(r.dq.data, [0, ln3]); // row 0 has one key: P = 1 regardless of S
-    close(r.dk.data, [-ln3 * 0, ln3 * 0]); // only q1 = 0 reaches dK
+    close(r.dk.data, [0, 0]); // row 0 has dS = 0, and row 1's dS meets q1 = 0
   });
 
   it('dropout scales kept weights by 1/(1-p) and zeroes the rest', () => {
