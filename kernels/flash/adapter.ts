@@ -1,0 +1,61 @@
+/**
+ * The flash kernel behind the attention contract (src/kernel): contract q [B,Hq,Sq,D] (BHSD) is
+ * transposed to flash's BSHD and the output back. Every contract option is honoured natively:
+ *
+ *   causal 'bottom-right'   flash's own diagonal, j <= i + Sk - Sq
+ *   causal 'top-left'       the diagonal shifted to j <= i (the tile predicate takes either)
+ *   window                  inclusive around the bottom-right diagonal, as flash's window_size
+ *   keyLengths              padded keys are invisible in the tile predicate (right or left padding);
+ *                           fully padded key blocks are skipped
+ *   mask [B|1,Hq|1,Sq,Sk]   applied per tile as a block-sparse mask (FlexAttention-style): read
+ *                           once on the host, cut into tiles, empty tiles skipped
+ *   dropout, precision      as flashAttnFunc
+ *
+ * `flashKernelWith({ Br, Bc })` fixes other block sizes (the results must not depend on them).
+ */
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import type { TF } from '../../src/backend/index.js';
+import type { HostMask } from '../../src/contract/index.js';
+import { defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
+import { DEFAULT_BC, DEFAULT_BR, flashAttention, resolveCommon } from './flash.js';
+
+export interface FlashBlockSizes {
+  readonly Br?: number;
+  readonly Bc?: number;
+}
+
+function hostMask(mask: Tensor4D | null): HostMask | null {
+  if (mask === null) return null;
+  return { shape: mask.shape, data: mask.dataSync() as Uint8Array };
+}
+
+/** The contract adapter with query/key block sizes Br, Bc (defaults 64, 64). */
+export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
+  const { Br, Bc } = resolveCommon({ Br: blocks.Br ?? DEFAULT_BR, Bc: blocks.Bc ?? DEFAULT_BC });
+  const name = blocks.Br === undefined && blocks.Bc === undefined ? 'flash' : `flash(Br=${Br},Bc=${Bc})`;
+  return defineAttentionKernel({
+    name,
+    forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF) {
+      const bshd = (x: Tensor4D) => tf.transpose(x, [0, 2, 1, 3]);
+      const p = opts.dropout?.p ?? 0;
+      const out = flashAttention(tf, bshd(q), bshd(k), bshd(v), {
+        scale: opts.scale,
+        restrictions: {
+          causal: opts.causal,
+          window: opts.window,
+          keyLengths: opts.keyLengths,
+          paddingSide: opts.paddingSide,
+          mask: hostMask(opts.mask),
+        },
+        Br,
+        Bc,
+        dropout: p > 0 ? { p, seed: opts.dropout!.seed, batchOffset: 0 } : null,
+        precision: opts.precision,
+      });
+      return bshd(out);
+    },
+  });
+}
+
+/** FlashAttention-2 behind the attention contract, with the default block sizes. */
+export const flashKernel: AttentionKernel = flashKernelWith();

@@ -1,0 +1,140 @@
+/**
+ * `flashAttnFunc`: FlashAttention-2 (Dao 2023, Algorithms 1 and 2) in tfjs, with the interface of
+ * flash-attn's flash_attn_func. Tiled forward with online softmax (forward.ts), its own backward
+ * recomputing P from the log-sum-exp (backward.ts) behind tf.customGrad, GQA without repeating
+ * K/V (operands.ts), fully masked tiles skipped (tiles.ts).
+ *
+ *   q [B, Sq, Hq, D], k [B, Sk, Hkv, D], v [B, Sk, Hkv, Dv]  ->  out [B, Sq, Hq, Dv]     (BSHD)
+ *   Hq % Hkv == 0; query head h reads kv head floor(h / (Hq / Hkv)).
+ *
+ * causal is BOTTOM-RIGHT (flash-attn >= 2.1): query i sees key j iff j <= i + Sk - Sq.
+ * windowSize [left, right] is inclusive around that diagonal, -1 = unbounded.
+ *   Sq = 2, Sk = 4, causal:        windowSize [1, 0], Sq = Sk = 4:
+ *        k0 k1 k2 k3                    k0 k1 k2 k3
+ *   q0   x  x  x  .                q0   x  .  .  .
+ *   q1   x  x  x  x                q1   x  x  .  .
+ *                                  q2   .  x  x  .
+ *                                  q3   .  .  x  x
+ * A query with no visible key gets output 0, lse -inf and zero gradients.
+ *
+ * Precision: q, k, v are rounded at entry, the P tile before P·V, and the output (roundTensor,
+ * whose gradient rounds the incoming gradient); everything else accumulates in float32.
+ * Dropout keeps element (b, h, i, j) iff the contract's counter-based hash says so, in both passes.
+ */
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { tf as defaultTf, type TF } from '../../src/backend/index.js';
+import type { Precision } from '../../src/contract/index.js';
+import { roundTensor } from '../common/round.js';
+import { flashBackward } from './backward.js';
+import { flashForward } from './forward.js';
+import type { FlashConfig } from './operands.js';
+import { TilePlan, type TileRestrictions } from './tiles.js';
+
+/** Default block sizes: large enough that a fuzzing-sized call is one tile, small for memory. */
+export const DEFAULT_BR = 64;
+export const DEFAULT_BC = 64;
+
+/** Options of flash_attn_func, camel-cased; `Br`/`Bc` are the block sizes the CUDA kernel fixes at compile time. */
+export interface FlashAttnOptions {
+  /** Multiplies Q·Kᵀ; default 1/sqrt(D). */
+  readonly softmaxScale?: number;
+  /** Bottom-right causal; default false. */
+  readonly causal?: boolean;
+  /** [left, right], -1 = unbounded; default [-1, -1] (no window). */
+  readonly windowSize?: readonly [number, number];
+  /** Drop probability on the attention weights; default 0. */
+  readonly dropoutP?: number;
+  /** uint32 seed of the contract's dropout hash; default 0. */
+  readonly dropoutSeed?: number;
+  readonly Br?: number;
+  readonly Bc?: number;
+  readonly precision?: Precision;
+}
+
+/** A fully resolved call of the core: what the native functions and the contract adapter build. */
+export interface FlashCall {
+  readonly scale: number;
+  readonly restrictions: TileRestrictions;
+  readonly Br: number;
+  readonly Bc: number;
+  readonly dropout: { readonly p: number; readonly seed: number; readonly batchOffset: number } | null;
+  readonly precision: Precision;
+}
+
+function fail(field: string, rule: string): never {
+  throw new Error(`flashAttnFunc: ${field}: ${rule}`);
+}
+
+/** Checks block sizes, dropout and window; returns them resolved. */
+export function resolveCommon(o: FlashAttnOptions): Pick<FlashCall, 'Br' | 'Bc' | 'precision'> & { window: readonly [number, number] | null; p: number } {
+  const Br = o.Br ?? DEFAULT_BR;
+  const Bc = o.Bc ?? DEFAULT_BC;
+  if (!Number.isInteger(Br) || Br < 1) fail('Br', `must be a positive integer, got ${Br}`);
+  if (!Number.isInteger(Bc) || Bc < 1) fail('Bc', `must be a positive integer, got ${Bc}`);
+  const p = o.dropoutP ?? 0;
+  if (!(p >= 0 && p < 1)) fail('dropoutP', `must be in [0, 1), got ${p}`);
+  const [left, right] = o.windowSize ?? [-1, -1];
+  if (!Number.isInteger(left) || !Number.isInteger(right) || left < -1 || right < -1) {
+    fail('windowSize', `must be two integers >= -1, got [${left}, ${right}]`);
+  }
+  const window = left === -1 && right === -1 ? null : ([left, right] as const);
+  return { Br, Bc, precision: o.precision ?? 'float32', window, p };
+}
+
+/** flash_attn_func: q [B,Sq,Hq,D], k [B,Sk,Hkv,D], v [B,Sk,Hkv,Dv] -> out [B,Sq,Hq,Dv]. */
+export function flashAttnFunc(q: Tensor4D, k: Tensor4D, v: Tensor4D, options: FlashAttnOptions = {}, tf: TF = defaultTf): Tensor4D {
+  const r = resolveCommon(options);
+  const D = q.shape[3];
+  return flashAttention(tf, q, k, v, {
+    scale: options.softmaxScale ?? 1 / Math.sqrt(D),
+    restrictions: { causal: options.causal ? 'bottom-right' : 'none', window: r.window, keyLengths: null, paddingSide: 'right', mask: null },
+    Br: r.Br,
+    Bc: r.Bc,
+    dropout: r.p > 0 ? { p: r.p, seed: options.dropoutSeed ?? 0, batchOffset: 0 } : null,
+    precision: r.precision,
+  });
+}
+
+/** The core every entry point calls: BSHD tensors in, BSHD out, differentiable through flashBackward. */
+export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall): Tensor4D {
+  const [B, Sq, Hq, D] = q.shape;
+  const [Bk, Sk, Hkv, Dk] = k.shape;
+  const [Bv, Skv, Hv, Dv] = v.shape;
+  if (Bk !== B || Bv !== B) fail('k.shape', `batch of k/v (${Bk}/${Bv}) must equal q's ${B}`);
+  if (Dk !== D) fail('k.shape', `head dim ${Dk} must equal q's ${D}`);
+  if (Skv !== Sk || Hv !== Hkv) fail('v.shape', `[${v.shape}] must match k [${k.shape}] in keys and heads`);
+  if (Hq % Hkv !== 0) fail('k.shape', `Hq=${Hq} must be a multiple of Hkv=${Hkv}`);
+  const G = Hq / Hkv;
+  const cfg: FlashConfig = {
+    scale: call.scale,
+    plan: new TilePlan(call.restrictions, { B, Hq, Hkv, Sq, Sk }),
+    Br: call.Br,
+    Bc: call.Bc,
+    dropout: call.dropout,
+    precision: call.precision,
+  };
+  // BSHD <-> the grouped layout [B, Hkv, G, S, *] the tiles work in.
+  const grouped = (x: Tensor, S: number, d: number) => tf.transpose(tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]);
+  const ungrouped = (x: Tensor, S: number, d: number) => tf.reshape(tf.transpose(x, [0, 3, 1, 2, 4]), [B, S, Hq, d]);
+  const kvHeadMajor = (x: Tensor) => tf.transpose(x, [0, 2, 1, 3]);
+
+  // tfjs: customGrad's typing passes `save` among the inputs.
+  const attend = tf.customGrad(((qq: Tensor, kk: Tensor, vv: Tensor, save: (ts: Tensor[]) => void) => {
+    const g = { Q: grouped(qq, Sq, D), K: kvHeadMajor(kk), V: kvHeadMajor(vv) };
+    const { O, lse } = flashForward(tf, g, cfg);
+    // Saved: the inputs (alive anyway), O and lse; the grouped views are rebuilt in the backward.
+    save([qq, kk, vv, O, lse]);
+    return {
+      value: ungrouped(O, Sq, Dv),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [qs, ks, vs, Os, lses] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const gs = { Q: grouped(qs, Sq, D), K: kvHeadMajor(ks), V: kvHeadMajor(vs) };
+        const { dQ, dK, dV } = flashBackward(tf, gs, Os, lses, grouped(dy, Sq, Dv), cfg);
+        return [ungrouped(dQ, Sq, D), kvHeadMajor(dK), kvHeadMajor(dV)];
+      },
+    };
+  }) as unknown as Parameters<TF['customGrad']>[0]);
+
+  const p = call.precision;
+  return tf.tidy(() => roundTensor(tf, attend(roundTensor(tf, q, p), roundTensor(tf, k, p), roundTensor(tf, v, p)) as Tensor4D, p));
+}
