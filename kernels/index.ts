@@ -2,4 +2,5 @@
  * The built-in implementations under test, by name, each behind the kernel contract
  * (src/kernel/types.ts), plus the float64 reference they are judged against.
  */
-export {};
+export { loraUnmerged, loraMerged } from './lora.js';
+export { referenceAttention, referenceAttentionForward, referenceLora, referenceLoraMergedWeight, type AttentionForward } from './reference/index.js';
