@@ -16,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const commands = [
     // one line per command module
+    await import('./commands/golden.js'),
   ] as Array<{ register(p: Command, setCode: (c: number) => void): void }>;
   for (const c of commands) c.register(program, setCode);
   try {

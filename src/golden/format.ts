@@ -1,0 +1,124 @@
+/**
+ * The golden file format `attnfuzz-golden`, version 1: tiny inputs with the outputs and gradients
+ * PyTorch computed for them in float64 autograd (scripts/make_goldens.py), the external check of
+ * the float64 reference and of every kernel. JSON, one case per file:
+ *
+ *   { format: 'attnfuzz-golden', version: 1, kind: 'attention' | 'lora-linear',
+ *     producer: 'torch 1.13.0a0 float64 autograd, scripts/make_goldens.py',
+ *     name, hint,                              // hint: one line, what the file checks and how
+ *     options, inputs, expected }              // a tensor is { shape, data } (flat, row-major)
+ *
+ *   attention    options  { scale, causal, window: null | [l, r], keyLengths: null | number[],
+ *                           paddingSide, mask: null | { shape, data of 0/1 } }
+ *                inputs   { q, k, v, dOut }    (contract layout, src/contract/types.ts)
+ *                expected { out, dq, dk, dv }  (gradients of sum(out ∘ dOut))
+ *   lora-linear  options  { rank, alpha, rslora }
+ *                inputs   { x, W0, A, B, dY }  expected { y, dx, dA, dB }
+ *
+ * Goldens carry no dropout and no precision: they are float64 ground truth for float32 runs.
+ * Objects are strict (an unknown field is an error: a typo must not silently drop an option).
+ * The loaded form (`Golden`) holds contract types, ready for the kernels.
+ */
+import { z } from 'zod';
+import type {
+  AttentionInputs,
+  AttentionOptions,
+  AttentionResult,
+  LoraInputs,
+  LoraResult,
+  LoraSpec,
+} from '../contract/index.js';
+
+export const GOLDEN_FORMAT = 'attnfuzz-golden';
+export const GOLDEN_VERSION = 1;
+export const GOLDEN_KINDS = ['attention', 'lora-linear'] as const;
+export type GoldenKind = (typeof GOLDEN_KINDS)[number];
+
+const tensor = z.strictObject({
+  shape: z.array(z.number().int().nonnegative()),
+  data: z.array(z.number()),
+});
+
+const header = {
+  format: z.literal(GOLDEN_FORMAT),
+  version: z.literal(GOLDEN_VERSION),
+  producer: z.string(),
+  name: z.string(),
+  hint: z.string(),
+};
+
+export const attentionGoldenSchema = z.strictObject({
+  ...header,
+  kind: z.literal('attention'),
+  options: z.strictObject({
+    scale: z.number(),
+    causal: z.enum(['none', 'top-left', 'bottom-right']),
+    window: z.tuple([z.number().int(), z.number().int()]).nullable(),
+    keyLengths: z.array(z.number().int()).nullable(),
+    paddingSide: z.enum(['right', 'left']),
+    mask: z
+      .strictObject({
+        shape: z.array(z.number().int().nonnegative()),
+        data: z.array(z.number().int().min(0).max(1)),
+      })
+      .nullable(),
+  }),
+  inputs: z.strictObject({ q: tensor, k: tensor, v: tensor, dOut: tensor }),
+  expected: z.strictObject({ out: tensor, dq: tensor, dk: tensor, dv: tensor }),
+});
+
+export const loraGoldenSchema = z.strictObject({
+  ...header,
+  kind: z.literal('lora-linear'),
+  options: z.strictObject({
+    rank: z.number().int().positive(),
+    alpha: z.number(),
+    rslora: z.boolean(),
+  }),
+  inputs: z.strictObject({ x: tensor, W0: tensor, A: tensor, B: tensor, dY: tensor }),
+  expected: z.strictObject({ y: tensor, dx: tensor, dA: tensor, dB: tensor }),
+});
+
+/** A golden file as it sits on disk (after the schema). */
+export type AttentionGoldenFile = z.infer<typeof attentionGoldenSchema>;
+export type LoraGoldenFile = z.infer<typeof loraGoldenSchema>;
+export type GoldenFile = AttentionGoldenFile | LoraGoldenFile;
+
+interface GoldenCommon {
+  /** The path it was loaded from, as given. */
+  readonly file: string;
+  readonly name: string;
+  readonly hint: string;
+  readonly producer: string;
+}
+
+/** A loaded, checked golden in contract types. */
+export type Golden =
+  | (GoldenCommon & {
+      readonly kind: 'attention';
+      readonly options: AttentionOptions;
+      readonly inputs: AttentionInputs;
+      readonly expected: AttentionResult;
+    })
+  | (GoldenCommon & {
+      readonly kind: 'lora-linear';
+      readonly spec: LoraSpec;
+      readonly inputs: LoraInputs;
+      readonly expected: LoraResult;
+    });
+
+/**
+ * Thrown for a file that cannot be used. The message is one line, `golden: <file>: <detail>`,
+ * where the detail starts with the field (`inputs.k.shape ...`) whenever there is one.
+ */
+export class GoldenError extends Error {
+  constructor(
+    readonly file: string,
+    /** The offending field as a path (`inputs.k.shape`), or null for the whole file. */
+    readonly field: string | null,
+    detail: string,
+  ) {
+    super(`golden: ${file}: ${detail}`);
+    this.name = 'GoldenError';
+  }
+}

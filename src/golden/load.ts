@@ -1,0 +1,196 @@
+/**
+ * Reading golden files: JSON, then the header (format, version, kind) so that a file from another
+ * version says so rather than failing on some field, then the schema, then consistency (data
+ * lengths, shapes against each other and the options). Every failure is one `GoldenError` line
+ * naming the file and the field.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import {
+  attentionShapes,
+  ContractError,
+  formatShape,
+  numel,
+  sameShape,
+  type HostTensor,
+} from '../contract/index.js';
+import {
+  attentionGoldenSchema,
+  GOLDEN_FORMAT,
+  GOLDEN_KINDS,
+  GOLDEN_VERSION,
+  GoldenError,
+  loraGoldenSchema,
+  type AttentionGoldenFile,
+  type Golden,
+  type LoraGoldenFile,
+} from './format.js';
+
+type Tensor = { shape: number[]; data: number[] };
+
+/** Reads and checks one golden file. */
+export function loadGolden(file: string): Golden {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new GoldenError(file, null, `cannot read (${firstLine(e)})`);
+  }
+  return parseGolden(file, text);
+}
+
+/** Checks the text of a golden file; `file` only names it in errors. */
+export function parseGolden(file: string, text: string): Golden {
+  const fail = (field: string | null, detail: string): never => {
+    throw new GoldenError(file, field, detail);
+  };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    return fail(null, `not JSON (${firstLine(e)})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return fail(null, `not a golden file: expected a JSON object, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+  }
+  const head = raw as Record<string, unknown>;
+  if (head.format !== GOLDEN_FORMAT) {
+    fail('format', `format ${JSON.stringify(head.format) ?? 'missing'} is not "${GOLDEN_FORMAT}"`);
+  }
+  if (head.version !== GOLDEN_VERSION) {
+    fail('version', `unsupported version ${JSON.stringify(head.version) ?? '(missing)'} (this attnfuzz reads version ${GOLDEN_VERSION})`);
+  }
+  if (head.kind === 'attention') return attentionGolden(file, parse(attentionGoldenSchema, raw, fail), fail);
+  if (head.kind === 'lora-linear') return loraGolden(file, parse(loraGoldenSchema, raw, fail), fail);
+  return fail('kind', `kind ${JSON.stringify(head.kind) ?? '(missing)'} is not one of ${GOLDEN_KINDS.join(', ')}`);
+}
+
+type Fail = (field: string | null, detail: string) => never;
+
+/** The first schema issue as `path: message`, e.g. `options.causal: expected one of ...`. */
+function parse<S extends z.ZodType>(schema: S, raw: unknown, fail: Fail): z.infer<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = formatPath(issue.path);
+  const message = issue.message.replace(/^Invalid (input|option): /, '').replace(/received undefined$/, 'missing');
+  return fail(path, path === '' ? message : `${path}: ${message}`);
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n > 0 ? '.' : ''}${String(p)}`)).join('');
+}
+
+/** Every tensor's data must fill its shape. */
+function checkLengths(group: string, tensors: Record<string, Tensor | null>, fail: Fail): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    if (t === null) continue;
+    const need = numel(t.shape);
+    if (t.data.length !== need) {
+      fail(`${group}.${name}.data`, `${group}.${name}.data has ${t.data.length} values, shape ${formatShape(t.shape)} needs ${need}`);
+    }
+  }
+}
+
+function sameAs(field: string, got: readonly number[], what: string, want: readonly number[], fail: Fail): void {
+  if (!sameShape(got, want)) fail(field, `${field} ${formatShape(got)} does not match ${what} ${formatShape(want)}`);
+}
+
+const host = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.data) });
+
+function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Golden {
+  const { options: o, inputs: i, expected: e } = g;
+  checkLengths('inputs', i, fail);
+  checkLengths('expected', e, fail);
+  checkLengths('options', { mask: o.mask }, fail);
+  const opts = { ...o, window: o.window as [number, number] | null, dropout: null };
+  let s;
+  try {
+    s = attentionShapes(i.q.shape, i.k.shape, i.v.shape, opts, '');
+  } catch (err) {
+    if (!(err instanceof ContractError)) throw err;
+    // ContractError's where is `: <field>` here; q/k/v fields live under inputs in the file.
+    const field = err.where.replace(/^: /, '').replace(/^([qkv])\./, 'inputs.$1.');
+    return fail(field, `${field}: ${err.message.slice(err.where.length + 2)}`);
+  }
+  const outShape = [s.B, s.Hq, s.Sq, s.Dv];
+  sameAs('inputs.dOut.shape', i.dOut.shape, 'out [B,Hq,Sq,Dv] =', outShape, fail);
+  sameAs('expected.out.shape', e.out.shape, 'out [B,Hq,Sq,Dv] =', outShape, fail);
+  sameAs('expected.dq.shape', e.dq.shape, 'inputs.q.shape', i.q.shape, fail);
+  sameAs('expected.dk.shape', e.dk.shape, 'inputs.k.shape', i.k.shape, fail);
+  sameAs('expected.dv.shape', e.dv.shape, 'inputs.v.shape', i.v.shape, fail);
+  const mask = o.mask === null ? null : { shape: o.mask.shape as [number, number, number, number], data: Uint8Array.from(o.mask.data) };
+  return {
+    kind: 'attention',
+    file,
+    name: g.name,
+    hint: g.hint,
+    producer: g.producer,
+    options: { ...opts, mask, precision: 'float32' },
+    inputs: { q: host(i.q), k: host(i.k), v: host(i.v), dOut: host(i.dOut) },
+    expected: { out: host(e.out), dq: host(e.dq), dk: host(e.dk), dv: host(e.dv) },
+  };
+}
+
+function loraGolden(file: string, g: LoraGoldenFile, fail: Fail): Golden {
+  const { options: o, inputs: i, expected: e } = g;
+  checkLengths('inputs', i, fail);
+  checkLengths('expected', e, fail);
+  for (const [name, t] of Object.entries(i)) {
+    if (t.shape.length !== 2 || !t.shape.every((d) => d >= 1)) {
+      fail(`inputs.${name}.shape`, `inputs.${name}.shape ${formatShape(t.shape)} must be 2 positive dims`);
+    }
+  }
+  const [N, fin] = i.x.shape as [number, number];
+  const fout = i.W0.shape[0]!;
+  const r = o.rank;
+  sameAs('inputs.W0.shape', i.W0.shape, `x (in=${fin}): expected [out,in] =`, [fout, fin], fail);
+  sameAs('inputs.A.shape', i.A.shape, `options (rank=${r}, in=${fin}): expected [r,in] =`, [r, fin], fail);
+  sameAs('inputs.B.shape', i.B.shape, `options (rank=${r}, out=${fout}): expected [out,r] =`, [fout, r], fail);
+  sameAs('inputs.dY.shape', i.dY.shape, 'y [N,out] =', [N, fout], fail);
+  sameAs('expected.y.shape', e.y.shape, 'y [N,out] =', [N, fout], fail);
+  sameAs('expected.dx.shape', e.dx.shape, 'inputs.x.shape', i.x.shape, fail);
+  sameAs('expected.dA.shape', e.dA.shape, 'inputs.A.shape', i.A.shape, fail);
+  sameAs('expected.dB.shape', e.dB.shape, 'inputs.B.shape', i.B.shape, fail);
+  return {
+    kind: 'lora-linear',
+    file,
+    name: g.name,
+    hint: g.hint,
+    producer: g.producer,
+    spec: { ...o, dropout: null },
+    inputs: { x: host(i.x), W0: host(i.W0), A: host(i.A), B: host(i.B), dY: host(i.dY) },
+    expected: { y: host(e.y), dx: host(e.dx), dA: host(e.dA), dB: host(e.dB) },
+  };
+}
+
+/**
+ * The golden files named by `paths`: files as given, folders searched recursively for *.json
+ * (sorted, so runs are reproducible). A path that does not exist is a GoldenError.
+ */
+export function findGoldenFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.name.endsWith('.json')) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      throw new GoldenError(p, null, `cannot read (${firstLine(e)})`);
+    }
+    if (isDir) walk(p);
+    else out.push(p);
+  }
+  return out;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+}
