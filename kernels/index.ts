@@ -4,3 +4,5 @@
  */
 export { loraUnmerged, loraMerged } from './lora.js';
 export { referenceAttention, referenceAttentionForward, referenceLora, referenceLoraMergedWeight, type AttentionForward } from './reference/index.js';
+export { eagerKernel } from './eager/index.js';
+export { sdpaKernel } from './sdpa/index.js';

@@ -1,0 +1,44 @@
+/**
+ * The sdpa kernel behind the attnfuzz contract, calling `scaledDotProductAttention` the way
+ * transformers' `sdpa_attention_forward` does:
+ *
+ * - the only restriction is causal 'top-left' (an unpadded causal batch): no mask, isCausal = true;
+ * - nothing restricts any key: no mask, isCausal = false;
+ * - anything else (bottom-right causal, windows, key padding, boolean masks): one explicit boolean
+ *   attn_mask [B, 1|Hq, Sq, Sk] built on the host by `visibilityMask` (the same as eager's).
+ *
+ * GQA goes through enableGqa (repeat_interleave inside sdpa) rather than repeat_kv beforehand.
+ */
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { tf } from '../../src/backend/index.js';
+import type { AttentionShapes } from '../../src/contract/index.js';
+import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
+import { hasStructuralRestriction, visibilityMask } from '../eager/index.js';
+import { scaledDotProductAttention } from './sdpa.js';
+
+/** True iff the options restrict keys only by top-left causality (then isCausal replaces the mask). */
+export function onlyTopLeftCausal(opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths' | 'mask'>, Sk: number): boolean {
+  return opts.causal === 'top-left' && opts.mask === null && !hasStructuralRestriction({ ...opts, causal: 'none' }, Sk);
+}
+
+export const sdpaKernel = defineAttentionKernel({
+  name: 'sdpa',
+  forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
+    const [B, Hq, Sq, D] = q.shape;
+    const [, Hkv, Sk] = k.shape;
+    const shapes: AttentionShapes = { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] };
+    return tf.tidy(() => {
+      const isCausal = onlyTopLeftCausal(opts, Sk);
+      const attnMask = isCausal ? null : visibilityMask(opts, shapes);
+      return scaledDotProductAttention(q, k, v, {
+        attnMask,
+        isCausal,
+        scale: opts.scale,
+        dropoutP: opts.dropout?.p ?? 0,
+        dropoutSeed: opts.dropout?.seed ?? 0,
+        enableGqa: Hq !== Hkv,
+        precision: opts.precision,
+      });
+    });
+  },
+});

@@ -1,0 +1,2 @@
+export { scaledDotProductAttention, type SdpaOptions } from './sdpa.js';
+export { sdpaKernel, onlyTopLeftCausal } from './adapter.js';
