@@ -11,7 +11,7 @@
  * easy cases or fails hard ones. The baseline measures the case's difficulty in that precision.
  *
  * Why a floor: the baseline can be exact by luck (small integers, one visible key), and any
- * implementation that rounds its outputs to the dtype is off by up to u·|x| per element. Eight
+ * implementation that rounds its outputs to the dtype is off by up to u·|x| per element. Two
  * units of roundoff of the tensor's largest value is what two rounded results of a few operations
  * differ by; a real bug (a wrong key, a lost rescale, a dropped block) moves values by O(|x|).
  *
@@ -35,7 +35,7 @@ export const K_T: Record<AttentionTensorName, number> = {
 };
 
 /** Units of roundoff of the tensor's magnitude always allowed. See the header. */
-export const FLOOR_ULPS = 8;
+export const FLOOR_ULPS = 2;
 
 export function floorFor(precision: Precision, magnitude: number): number {
   return FLOOR_ULPS * UNIT_ROUNDOFF[precision] * magnitude;
