@@ -14,12 +14,13 @@ const PRIMES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 
  */
 export function length(max: number): fc.Arbitrary<number> {
   const primes = PRIMES.filter((p) => p <= max);
+  // 1 first, with cross shrink: a length from any branch tries 1 before shrinking in its branch.
   const arbs: fc.WeightedArbitrary<number>[] = [
-    { arbitrary: fc.integer({ min: 1, max }), weight: 3 },
     { arbitrary: fc.constant(1), weight: 1 },
+    { arbitrary: fc.integer({ min: 1, max }), weight: 3 },
   ];
   if (primes.length > 0) arbs.push({ arbitrary: fc.integer({ min: 0, max: primes.length - 1 }).map((n) => primes[n]!), weight: 1 });
-  return fc.oneof(...arbs);
+  return fc.oneof({ withCrossShrink: true }, ...arbs);
 }
 
 /**
