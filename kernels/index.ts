@@ -6,3 +6,4 @@ export { loraUnmerged, loraMerged } from './lora.js';
 export { referenceAttention, referenceAttentionForward, referenceLora, referenceLoraMergedWeight, type AttentionForward } from './reference/index.js';
 export { eagerKernel } from './eager/index.js';
 export { sdpaKernel } from './sdpa/index.js';
+export { flashKernel, flashKernelWith, flashAttnFunc, flashAttnVarlenFunc } from './flash/index.js';
