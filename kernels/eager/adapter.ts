@@ -10,14 +10,15 @@
  *        ->   visible [B, 1|Hq, Sq, Sk]  ->  attention_mask = where(visible, 0, MASK_MIN)
  *
  * With no restriction at all the mask is null, as transformers passes for an unpadded
- * non-causal batch.
+ * non-causal batch. Keys no query of their kv-head group sees are zeroed first (`zeroUnseenKeys`),
+ * so junk in padding never reaches an output; transformers relies on padding being finite instead.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import type { AttentionShapes } from '../../src/contract/index.js';
 import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
 import { eagerAttentionForward, MASK_MIN } from './eager.js';
-import { visibilityMask } from './visibilityMask.js';
+import { visibilityMask, zeroUnseenKeys } from './visibilityMask.js';
 
 export const eagerKernel = defineAttentionKernel({
   name: 'eager',
@@ -27,6 +28,7 @@ export const eagerKernel = defineAttentionKernel({
     const shapes: AttentionShapes = { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] };
     return tf.tidy(() => {
       const visible = visibilityMask(opts, shapes);
+      [k, v] = zeroUnseenKeys(k, v, visible);
       const attentionMask = visible === null ? null : (tf.where(visible, tf.scalar(0), tf.scalar(MASK_MIN)) as Tensor as Tensor4D);
       const [attnOutput] = eagerAttentionForward(q, k, v, attentionMask, {
         scaling: opts.scale,

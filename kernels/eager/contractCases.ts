@@ -20,6 +20,7 @@ import {
   type HostMask,
   type HostTensor,
   type Precision,
+  visible,
 } from '../../src/contract/index.js';
 import { runAttentionKernel, type AttentionKernel } from '../../src/kernel/index.js';
 import { referenceAttention } from '../reference/index.js';
@@ -28,6 +29,8 @@ export interface ContractCase {
   readonly name: string;
   readonly shapes: AttentionShapes;
   readonly options: Partial<AttentionOptions>;
+  /** Written into K and V at keys no query of their (batch row, kv-head group) sees. */
+  readonly junk?: 'nan' | 'huge';
 }
 
 function normals(rng: () => number, n: number): Float64Array {
@@ -53,6 +56,23 @@ export function makeInputs(s: AttentionShapes, seed: string, precision: Precisio
 }
 
 /** A boolean mask where each element may attend with probability `density`. */
+/** Writes junk into k and v (in place) at every key no query of its (b, kv-head group) sees, as src/data does. */
+function writeJunk(inputs: AttentionInputs, opts: AttentionOptions, s: AttentionShapes, junk: 'nan' | 'huge'): void {
+  const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
+  const value = junk === 'nan' ? NaN : opts.precision === 'float16' ? 6e4 : 1e30;
+  const group = Hq / Hkv;
+  for (let b = 0; b < B; b++)
+    for (let g = 0; g < Hkv; g++)
+      for (let j = 0; j < Sk; j++) {
+        let seen = false;
+        for (let h = g * group; h < (g + 1) * group; h++) for (let i = 0; i < Sq; i++) seen ||= visible(opts, s, b, h, i, j);
+        if (seen) continue;
+        const row = (b * Hkv + g) * Sk + j;
+        (inputs.k.data as Float64Array).fill(value, row * D, (row + 1) * D);
+        (inputs.v.data as Float64Array).fill(-value, row * Dv, (row + 1) * Dv);
+      }
+}
+
 export function randomMask(shape: [number, number, number, number], seed: string, density = 0.6): HostMask {
   const rng = seedrandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
@@ -73,6 +93,7 @@ export function measureAgainstReference(
 ): { errors: Errors; leaked: number } {
   const inputs = makeInputs(c.shapes, c.name, precision);
   const opts: AttentionOptions = { ...defaultOptions(c.shapes), ...c.options, precision };
+  if (c.junk) writeJunk(inputs, opts, c.shapes, c.junk);
   const expected = referenceAttention(inputs, opts);
   const before = tf.memory().numTensors;
   const actual = runAttentionKernel(kernel, inputs, opts);
@@ -138,6 +159,11 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
   { name: 'scale 0.37', shapes: base, options: { scale: 0.37 } },
   { name: 'scale 3 + causal', shapes: shapes({ Sq: 4, Sk: 4 }), options: { scale: 3, causal: 'top-left' } },
   { name: 'scale -0.5', shapes: base, options: { scale: -0.5 } },
+  { name: 'NaN junk in right padding', shapes: base, options: { keyLengths: [2, 4] }, junk: 'nan' },
+  { name: 'NaN junk in left padding + top-left (empty rows)', shapes: base, options: { keyLengths: [1, 3], paddingSide: 'left', causal: 'top-left' }, junk: 'nan' },
+  { name: 'NaN junk after the queries, top-left Sq < Sk', shapes: shapes({ Sq: 2, Sk: 5 }), options: { causal: 'top-left' }, junk: 'nan' },
+  { name: 'NaN junk under a sparse mask, GQA 4/2', shapes: shapes({ Hq: 4, Hkv: 2, Sq: 2 }), options: { mask: randomMask([2, 4, 2, 4], 'm7', 0.25) }, junk: 'nan' },
+  { name: 'huge junk outside a window', shapes: shapes({ Sq: 2, Sk: 6 }), options: { window: [1, 0] }, junk: 'huge' },
 ];
 
 /**

@@ -1,3 +1,3 @@
 export { eagerAttentionForward, repeatKv, MASK_MIN, type EagerOptions } from './eager.js';
 export { eagerKernel } from './adapter.js';
-export { visibilityMask, hasStructuralRestriction } from './visibilityMask.js';
+export { visibilityMask, hasStructuralRestriction, zeroUnseenKeys } from './visibilityMask.js';

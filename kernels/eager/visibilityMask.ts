@@ -34,3 +34,19 @@ export function visibilityMask(opts: KernelOptions, shapes: AttentionShapes): Te
   if (opts.mask === null) return pattern;
   return tf.logicalAnd(pattern, opts.mask) as Tensor4D;
 }
+
+/**
+ * key and value with every key that no query of its (batch row, kv-head group) can see set to 0.
+ * transformers and PyTorch read such keys (weight 0 times the value), so a NaN there (junk in
+ * padding) would reach the output as 0·NaN; the contract says it must not, and the reference never
+ * reads them. Their gradients are 0, as in the reference. `visible` is [B|1, 1|Hq, Sq, Sk].
+ */
+export function zeroUnseenKeys(key: Tensor4D, value: Tensor4D, visible: Tensor4D | null): [Tensor4D, Tensor4D] {
+  if (visible === null) return [key, value];
+  const Hkv = key.shape[1];
+  const [vB, vH, , Sk] = visible.shape;
+  let seen = tf.any(visible, 2); // [B|1, 1|Hq, Sk]
+  if (vH !== 1) seen = tf.any(tf.reshape(seen, [vB, Hkv, vH / Hkv, Sk]), 2); // query heads -> their kv head
+  const keep = tf.expandDims(seen, -1); // [B|1, 1|Hkv, Sk, 1]
+  return [tf.where(keep, key, tf.zerosLike(key)) as Tensor4D, tf.where(keep, value, tf.zerosLike(value)) as Tensor4D];
+}

@@ -7,13 +7,17 @@
  * - anything else (bottom-right causal, windows, key padding, boolean masks): one explicit boolean
  *   attn_mask [B, 1|Hq, Sq, Sk] built on the host by `visibilityMask` (the same as eager's).
  *
+ * Keys no query of their kv-head group sees are zeroed first (`zeroUnseenKeys`), so junk (NaN) in
+ * padding never reaches an output as 0·NaN (with isCausal too: when Sq < Sk, keys j >= Sq are seen
+ * by no query).
+ *
  * GQA goes through enableGqa (repeat_interleave inside sdpa) rather than repeat_kv beforehand.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import type { AttentionShapes } from '../../src/contract/index.js';
 import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
-import { hasStructuralRestriction, visibilityMask } from '../eager/index.js';
+import { hasStructuralRestriction, visibilityMask, zeroUnseenKeys } from '../eager/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
 
 /** True iff the options restrict keys only by top-left causality (then isCausal replaces the mask). */
@@ -29,7 +33,9 @@ export const sdpaKernel = defineAttentionKernel({
     const shapes: AttentionShapes = { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] };
     return tf.tidy(() => {
       const isCausal = onlyTopLeftCausal(opts, Sk);
-      const attnMask = isCausal ? null : visibilityMask(opts, shapes);
+      const visible = visibilityMask(opts, shapes);
+      [k, v] = zeroUnseenKeys(k, v, visible);
+      const attnMask = isCausal ? null : visible;
       return scaledDotProductAttention(q, k, v, {
         attnMask,
         isCausal,
