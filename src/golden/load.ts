@@ -73,8 +73,16 @@ function parse<S extends z.ZodType>(schema: S, raw: unknown, fail: Fail): z.infe
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    // Strict objects: a misspelt or newer option must not be dropped silently.
+    const field = formatPath([...issue.path, issue.keys[0]!]);
+    return fail(field, `${field}: unknown field (not in version ${GOLDEN_VERSION})`);
+  }
   const path = formatPath(issue.path);
-  const message = issue.message.replace(/^Invalid (input|option): /, '').replace(/received undefined$/, 'missing');
+  const message = issue.message
+    .replace(/^Invalid (input|option): /, '')
+    .replace(/^expected (.+), received undefined$/, 'missing (expected $1)')
+    .replace(/^Too (big|small): /, (m) => m.toLowerCase());
   return fail(path, path === '' ? message : `${path}: ${message}`);
 }
 

@@ -1,0 +1,97 @@
+/** `attnfuzz golden` end to end through `main`: output, --json, and the exit codes 0 / 1 / 2. */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../main.js';
+
+const GOLDEN = 'corpus/golden/attention-keylen-left-causal-tl-b2.json';
+const LORA = 'corpus/golden/lora-r4-rslora.json';
+const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-golden-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** A copy of a golden file, edited, in the temp dir. */
+function variant(name: string, from: string, edit: (g: any) => void): string {
+  const g = JSON.parse(readFileSync(from, 'utf8'));
+  edit(g);
+  const f = join(dir, name);
+  writeFileSync(f, JSON.stringify(g));
+  return f;
+}
+
+describe('attnfuzz golden', () => {
+  it('exit 0 when every tensor passes; prints an aligned table and a summary naming what ran', async () => {
+    const r = await run('golden', GOLDEN, LORA, '--kernels', 'reference,eager');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^file\s+kernel\s+tensor\s+max abs\s+max rel\s+bound\s+result$/);
+    // 4 attention tensors x 2 kernels + 4 lora tensors x reference (eager does not run lora files)
+    expect(lines.filter((l) => l.endsWith('PASS'))).toHaveLength(12);
+    // aligned: every row's result sits under the header's 'result'
+    for (const l of lines.slice(1, -1)) expect(l.indexOf('PASS')).toBe(lines[0]!.indexOf('result'));
+    expect(lines.at(-1)).toBe(
+      'golden: PASS: 2 files (1 attention, 1 lora-linear); ran reference (attention, lora-linear), eager (attention); 12 tensors: 12 passed, 0 failed; 0 skipped, 0 errored',
+    );
+  });
+
+  it('--json prints {file, kernel, tensor, maxAbs, maxRel, pass} per tensor', async () => {
+    const r = await run('golden', LORA, '--kernels', 'reference', '--json');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as Array<Record<string, unknown>>;
+    expect(rows.map((x) => x.tensor)).toEqual(['y', 'dx', 'dA', 'dB']);
+    for (const x of rows) {
+      expect(Object.keys(x)).toEqual(['file', 'kernel', 'tensor', 'maxAbs', 'maxRel', 'pass']);
+      expect(x).toMatchObject({ file: LORA, kernel: 'reference', pass: true });
+    }
+  });
+
+  it('exit 1 when a tensor is off, naming file, kernel and tensor', async () => {
+    const f = variant('off.json', GOLDEN, (g) => (g.expected.dk.data[5] += 0.01));
+    const r = await run('golden', f, '--kernels', 'reference');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/reference\s+dk\s+1\.00e-2\s+\S+\s+1\.00e-10\s+FAIL/);
+    expect(r.out).toContain(`FAIL ${f} reference: dk (`);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: FAIL: .*4 tensors: 3 passed, 1 failed/);
+  });
+
+  it('folders are searched recursively for *.json', async () => {
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'deep'), { recursive: true });
+    cpSync(LORA, join(tree, 'deep', 'a.json'));
+    writeFileSync(join(tree, 'README.md'), 'not a golden');
+    const r = await run('golden', tree, '--kernels', 'reference', '--json');
+    expect(r.code).toBe(0);
+    expect(new Set((JSON.parse(r.out) as Array<{ file: string }>).map((x) => x.file))).toEqual(new Set([join(tree, 'deep', 'a.json')]));
+  });
+
+  it.each<[string, () => string[], RegExp]>([
+    ['a wrong version', () => ['golden', variant('v2.json', LORA, (g) => (g.version = 2))], /^golden: .*v2\.json: unsupported version 2 \(this attnfuzz reads version 1\)\n$/],
+    ['inconsistent shapes', () => ['golden', variant('shape.json', GOLDEN, (g) => (g.inputs.dOut.shape = [2, 2, 8, 2]))], /^golden: .*shape\.json: inputs\.dOut\.shape \[2,2,8,2\] does not match out \[B,Hq,Sq,Dv\] = \[2,2,4,4\]\n$/],
+    ['an unreadable file', () => ['golden', join(dir, 'absent.json')], /^golden: .*absent\.json: cannot read \(ENOENT/],
+    ['not JSON', () => ['golden', (writeFileSync(join(dir, 'bad.json'), '{oops'), join(dir, 'bad.json'))], /^golden: .*bad\.json: not JSON \(/],
+    ['an unknown kernel', () => ['golden', LORA, '--kernels', 'reference,fast'], /^golden: --kernels: unknown kernel 'fast'; expected some of reference, eager/],
+    ['an unknown backend', () => ['golden', LORA, '--backend', 'gpu'], /^golden: --backend: unknown backend 'gpu'; expected one of cpu, wasm, tensorflow\n$/],
+    ['a missing backend package', () => ['golden', LORA, '--backend', 'tensorflow'], /^golden: --backend: backend 'tensorflow' needs @tensorflow\/tfjs-node-gpu .*npm install @tensorflow\/tfjs-node/],
+  ])('exit 2 on %s, with one line on stderr', async (_, argv, want) => {
+    const r = await run(...argv());
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(want);
+    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
