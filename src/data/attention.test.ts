@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { attentionCase, type AttentionCase } from '../case/index.js';
+import { roundTo, visible } from '../contract/index.js';
+import { hugeJunk, invisibleKeys, materializeAttention } from './attention.js';
+
+const base: AttentionCase = {
+  version: 1,
+  kind: 'attention',
+  shapes: { B: 2, Hq: 4, Hkv: 2, Sq: 3, Sk: 5, D: 3, Dv: 2 },
+  scale: null,
+  causal: 'bottom-right',
+  window: null,
+  keyLengths: [5, 2],
+  paddingSide: 'left',
+  mask: null,
+  dropout: null,
+  precision: 'float32',
+  layout: 'BHSD',
+  values: 'normal',
+  junk: 'none',
+  blocks: { Br: 2, Bc: 2 },
+  seed: 7,
+};
+
+const arr = (x: Float64Array): number[] => Array.from(x);
+
+describe('materializeAttention', () => {
+  it('is deterministic and defaults the scale to 1/sqrt(D)', () => {
+    const a = materializeAttention(base);
+    const b = materializeAttention(structuredClone(base));
+    expect(b).toEqual(a);
+    expect(a.options.scale).toBe(1 / Math.sqrt(3));
+    expect(materializeAttention({ ...base, scale: 0.5 }).options.scale).toBe(0.5);
+    expect(arr(materializeAttention({ ...base, seed: 8 }).inputs.q.data)).not.toEqual(arr(a.inputs.q.data));
+  });
+
+  it('draws each tensor from its own stream: changing one size or option leaves the others alone', () => {
+    const a = materializeAttention(base);
+    const moreDv = materializeAttention({ ...base, shapes: { ...base.shapes, Dv: 5 } });
+    expect(arr(moreDv.inputs.q.data)).toEqual(arr(a.inputs.q.data));
+    expect(arr(moreDv.inputs.k.data)).toEqual(arr(a.inputs.k.data));
+    expect(arr(moreDv.inputs.v.data)).not.toEqual(arr(a.inputs.v.data));
+    const masked = materializeAttention({ ...base, mask: { broadcastBatch: false, broadcastHeads: true, density: 0.5, seed: 1 } });
+    for (const t of ['q', 'k', 'v', 'dOut'] as const) expect(arr(masked.inputs[t].data)).toEqual(arr(a.inputs[t].data));
+  });
+
+  it('draws the mask from its own seed with its density and broadcast shape', () => {
+    const m = (density: number, seed = 1) =>
+      materializeAttention({ ...base, mask: { broadcastBatch: true, broadcastHeads: false, density, seed } }).options.mask!;
+    expect(m(0.5).shape).toEqual([1, 4, 3, 5]);
+    expect(Array.from(m(1).data).every((x) => x === 1)).toBe(true);
+    expect(Array.from(m(0).data).every((x) => x === 0)).toBe(true);
+    const half = Array.from(m(0.5).data);
+    expect(half.some((x) => x === 1) && half.some((x) => x === 0)).toBe(true);
+    expect(Array.from(m(0.5, 2).data)).not.toEqual(half);
+  });
+
+  it('rounds every input to the case precision', () => {
+    for (const precision of ['bfloat16', 'float16'] as const) {
+      const { inputs } = materializeAttention({ ...base, precision });
+      for (const t of [inputs.q, inputs.k, inputs.v, inputs.dOut]) for (const x of t.data) expect(roundTo(precision, x)).toBe(x);
+    }
+  });
+
+  it('draws each value distribution as documented', () => {
+    const small = materializeAttention({ ...base, values: 'small-int' }).inputs;
+    for (const x of [...small.q.data, ...small.k.data, ...small.v.data]) expect([-2, -1, 0, 1, 2]).toContain(x);
+
+    const large = materializeAttention({ ...base, values: 'large', shapes: { ...base.shapes, Sk: 12 }, keyLengths: null });
+    const { q, k } = large.inputs;
+    const { D, Sk } = large.shapes;
+    let maxLogit = 0;
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < Sk; j++) {
+        let s = 0;
+        for (let d = 0; d < D; d++) s += q.data[i * D + d]! * k.data[j * D + d]!;
+        maxLogit = Math.max(maxLogit, Math.abs(s * large.options.scale));
+      }
+    expect(maxLogit).toBeGreaterThan(2e3);
+    expect(maxLogit).toBeLessThan(1e5);
+
+    const ties = materializeAttention({ ...base, values: 'near-ties' }).inputs.k;
+    // Keys of one (b, kv head) differ from the first key by the noise only.
+    for (let j = 1; j < 5; j++) for (let d = 0; d < 3; d++) expect(Math.abs(ties.data[j * 3 + d]! - ties.data[d]!)).toBeLessThan(1e-2);
+  });
+
+  it('writes junk only at keys no query can see, and at every such key', () => {
+    fc.assert(
+      fc.property(attentionCase({ junk: ['huge', 'nan'], maxSeq: 6 }), (c) => {
+        const { shapes, options, inputs } = materializeAttention(c);
+        const clean = materializeAttention({ ...c, junk: 'none' }).inputs;
+        const hidden = invisibleKeys(options, shapes);
+        const { B, Hq, Hkv, Sq, Sk, D } = shapes;
+        const group = Hq / Hkv;
+        for (let b = 0; b < B; b++)
+          for (let g = 0; g < Hkv; g++)
+            for (let j = 0; j < Sk; j++) {
+              const row = (b * Hkv + g) * Sk + j;
+              let seen = false;
+              for (let h = g * group; h < (g + 1) * group; h++) for (let i = 0; i < Sq; i++) seen ||= visible(options, shapes, b, h, i, j);
+              expect(hidden[row]).toBe(seen ? 0 : 1);
+              const kRow = arr(inputs.k.data.subarray(row * D, (row + 1) * D));
+              if (seen) expect(kRow).toEqual(arr(clean.k.data.subarray(row * D, (row + 1) * D)));
+              else for (const x of kRow) expect(c.junk === 'nan' ? Number.isNaN(x) : Math.abs(x) === hugeJunk(c.precision)).toBe(true);
+            }
+        expect(arr(inputs.q.data)).toEqual(arr(clean.q.data));
+      }),
+      { numRuns: 100, seed: 2 },
+    );
+  });
+
+  it('keeps huge junk finite in its precision', () => {
+    for (const p of ['float32', 'bfloat16', 'float16'] as const) {
+      expect(Number.isFinite(hugeJunk(p))).toBe(true);
+      expect(roundTo(p, hugeJunk(p))).toBe(hugeJunk(p));
+    }
+  });
+});
