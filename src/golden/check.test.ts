@@ -6,8 +6,10 @@ import { allPassed, checkGolden, goldenJson, goldenText, loadGolden, type Golden
 const FILE = 'corpus/golden/attention-gqa3-causal-br-sq3-sk5.json';
 const golden = loadGolden(FILE);
 
+type AttentionRunner = Extract<GoldenRunner, { kind: 'attention' }>;
+
 /** A runner that computes the reference and then spoils its result. */
-function spoilt(name: string, spoil: (r: AttentionResult) => AttentionResult): GoldenRunner {
+function spoilt(name: string, spoil: (r: AttentionResult) => AttentionResult): AttentionRunner {
   return { name, kind: 'attention', bound: FLOAT32_REL_BOUND, supports: () => true, run: (i, o) => spoil(referenceAttention(i, o)) };
 }
 const bump = (t: HostTensor, n: number, by: number): HostTensor => {
