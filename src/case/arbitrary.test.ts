@@ -111,21 +111,12 @@ describe('attentionCase', () => {
     }
   });
 
-  it('forces shared sizes on packed QKV', () => {
-    for (const c of fc.sample(attentionCase({ layouts: ['packed-qkv'] }), { numRuns: 50, seed: 4 })) {
-      expect(c.shapes.Sk).toBe(c.shapes.Sq);
-      expect(c.shapes.Hkv).toBe(c.shapes.Hq);
-      expect(c.shapes.Dv).toBe(c.shapes.D);
-    }
-  });
-
   it('rejects bad constraints with a message naming the constraint', () => {
     expect(() => attentionCase({ maxSeq: 0 })).toThrow('attentionCase: constraints.maxSeq must be an integer >= 1, got 0');
     expect(() => attentionCase({ precisions: [] })).toThrow('attentionCase: constraints.precisions must not be empty');
     expect(() => attentionCase({ layouts: ['BHDS' as never] })).toThrow('constraints.layouts has unknown ["BHDS"]');
     expect(() => attentionCase({ fixed: { shapes: { Hq: 4, Hkv: 3 } } })).toThrow('Hq=4 is not a multiple of Hkv=3');
     expect(() => attentionCase({ fixed: { keyLengths: [1] } })).toThrow('fixed.keyLengths needs fixed shapes.B and shapes.Sk');
-    expect(() => attentionCase({ layouts: ['packed-qkv'], fixed: { shapes: { Sq: 2, Sk: 3 } } })).toThrow("only 'packed-qkv' allowed");
   });
 });
 

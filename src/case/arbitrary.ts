@@ -102,13 +102,6 @@ export function attentionCase(constraints: AttentionCaseConstraints = {}): fc.Ar
       throw new Error(`${where}: constraints.fixed.keyLengths must be ${fs.B} integers in [0, ${fs.Sk}], got ${JSON.stringify(fixed.keyLengths)}`);
     }
   }
-  let layouts = subset(where, 'layouts', constraints.layouts, LAYOUTS);
-  const pairsDisagree = [[fs.Sq, fs.Sk], [fs.Hq, fs.Hkv], [fs.D, fs.Dv]].some(([a, b]) => a !== undefined && b !== undefined && a !== b);
-  if (pairsDisagree) {
-    if (fixed.layout === 'packed-qkv') throw new Error(`${where}: constraints.fixed.layout 'packed-qkv' needs equal Sq/Sk, Hq/Hkv and D/Dv in fixed.shapes`);
-    layouts = layouts.filter((l) => l !== 'packed-qkv');
-    if (layouts.length === 0) throw new Error(`${where}: constraints.layouts: only 'packed-qkv' allowed, which fixed.shapes rules out`);
-  }
   return buildAttentionCaseArbitrary({
     maxBatch: int(where, 'maxBatch', constraints.maxBatch, 3),
     maxHeads: int(where, 'maxHeads', constraints.maxHeads, 4),
@@ -117,7 +110,7 @@ export function attentionCase(constraints: AttentionCaseConstraints = {}): fc.Ar
     maxBlock: int(where, 'maxBlock', constraints.maxBlock, maxSeq + 1),
     precisions: subset(where, 'precisions', constraints.precisions, PRECISIONS),
     causals: subset(where, 'causals', constraints.causals, CAUSALS),
-    layouts,
+    layouts: subset(where, 'layouts', constraints.layouts, LAYOUTS),
     values: subset(where, 'values', constraints.values, VALUE_DISTRIBUTIONS),
     junk: subset(where, 'junk', constraints.junk, JUNKS),
     allowMask: constraints.allowMask ?? true,

@@ -81,7 +81,7 @@ export const attentionCaseSchema = z
     view: z.strictObject({ offset: intAtLeast(0), gap: intAtLeast(0) }).optional(),
   })
   .superRefine((c, ctx) => {
-    const { B, Hq, Hkv, Sq, Sk, D, Dv } = c.shapes;
+    const { B, Hq, Hkv, Sk } = c.shapes;
     const fail = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
     if (Hq % Hkv !== 0) fail(['shapes', 'Hkv'], `Hq=${Hq} is not a multiple of Hkv=${Hkv}`);
     if (c.keyLengths !== null) {
@@ -89,9 +89,6 @@ export const attentionCaseSchema = z
       c.keyLengths.forEach((len, b) => {
         if (len > Sk) fail(['keyLengths', b], `must be in [0, Sk=${Sk}], got ${len}`);
       });
-    }
-    if (c.layout === 'packed-qkv' && (Sq !== Sk || Hq !== Hkv || D !== Dv)) {
-      fail(['layout'], `'packed-qkv' needs Sq == Sk, Hq == Hkv and D == Dv, got Sq=${Sq} Sk=${Sk} Hq=${Hq} Hkv=${Hkv} D=${D} Dv=${Dv}`);
     }
   });
 

@@ -14,6 +14,9 @@ export const CASE_VERSION = 1 as const;
  * Memory layout q/k/v are materialised in before being handed to a kernel that takes a native
  * layout: BHSD (contract), BSHD (flash-attn), packed QKV ([B,S,3,H,D] sliced), or a strided view
  * (the tensor cut out of a larger buffer at an offset with a gap between rows).
+ * Packed QKV is [B,S,3,H,D] when Sq = Sk, Hq = Hkv and D = Dv; in general it is one fused
+ * projection output [B, S, Hq·D + Hkv·D + Hkv·Dv] (k and v packed apart from q when Sq != Sk),
+ * so every case may use any layout (src/runner/layout.ts builds them).
  */
 export type Layout = 'BHSD' | 'BSHD' | 'packed-qkv' | 'strided';
 

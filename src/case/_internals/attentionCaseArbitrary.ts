@@ -88,7 +88,6 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
 
   return primitives.map((p): AttentionCase => {
     const layout = fixedRest.layout ?? p.layout;
-    const packed = layout === 'packed-qkv';
     // Heads: Hkv pinned alone means Hq is drawn as a multiple of it.
     let Hq = p.Hq;
     let Hkv: number;
@@ -99,17 +98,10 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       const divisors = divisorsDescending(Hq);
       Hkv = divisors[p.hkvIndex % divisors.length]!;
     }
-    let Sq = p.Sq;
-    let D = p.D;
-    let Sk = fs.Sk ?? (p.skIsSq ? Sq : p.Sk);
-    let Dv = fs.Dv ?? p.Dv ?? p.D;
-    // Packed QKV slices one [B, S, 3, H, D] buffer: the three tensors share S, H and D.
-    // A pinned member of a pair wins (the builder has checked that pinned pairs agree).
-    if (packed) {
-      Sq = Sk = fs.Sk ?? Sq;
-      Hq = Hkv = fs.Hkv ?? Hq;
-      D = Dv = fs.Dv ?? D;
-    }
+    const Sq = p.Sq;
+    const D = p.D;
+    const Sk = fs.Sk ?? (p.skIsSq ? Sq : p.Sk);
+    const Dv = fs.Dv ?? p.Dv ?? p.D;
     const shapes: AttentionShapes = { B: p.B, Hq, Hkv, Sq, Sk, D, Dv };
     const mask: MaskSpec | null =
       p.mask === null ? null : { broadcastBatch: !p.mask.perBatch, broadcastHeads: !p.mask.perHead, density: p.mask.density, seed: p.mask.seed };
