@@ -106,7 +106,9 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
     const mask: MaskSpec | null =
       p.mask === null ? null : { broadcastBatch: !p.mask.perBatch, broadcastHeads: !p.mask.perHead, density: p.mask.density, seed: p.mask.seed };
     const dropout: DropoutSpec | null = p.dropout;
-    const keyLengths = p.pads === null ? null : p.pads.slice(0, p.B).map((pad) => Math.max(0, Sk - pad));
+    // Padding amount uniform in [0, Sk] (shrinking to 0 = full length): an empty batch row
+    // (length 0) is likely only for short keys, where it is cheap to look at.
+    const keyLengths = p.pads === null ? null : p.pads.slice(0, p.B).map((pad) => Sk - (pad % (Sk + 1)));
     const c: AttentionCase = {
       version: CASE_VERSION,
       kind: 'attention',
