@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
 import { FLOAT32_REL_BOUND, maxAbsDiff, maxRelError, roundArray, type AttentionOptions, type HostTensor } from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { referenceAttention } from '../reference/index.js';
+import { referenceAttention, referenceAttentionForward } from '../reference/index.js';
 import { flashKernelWith } from './adapter.js';
-import { flashAttnFunc, type FlashAttnOptions } from './flash.js';
+import { flashAttnFunc, flashAttnFuncWithLse, type FlashAttnOptions } from './flash.js';
 import { makeInputs, optionsFor, shapesOf } from './testing.js';
 
 /** BHSD host tensor -> BSHD tfjs tensor. */
 function bshd(t: HostTensor): Tensor4D {
-  return tf.transpose(tf.tensor4d(Float32Array.from(t.data), t.shape as [number, number, number, number]), [0, 2, 1, 3]);
+  return tf.tidy(() => tf.transpose(tf.tensor4d(Float32Array.from(t.data), t.shape as [number, number, number, number]), [0, 2, 1, 3]));
 }
 
 /** BSHD tfjs tensor -> BHSD host tensor. */
@@ -116,5 +116,27 @@ describe('flashAttnFunc (BSHD, flash-attn semantics)', () => {
     expect(() => flashAttnFunc(q, k, k)).toThrow(/Hq=3 must be a multiple of Hkv=2/);
     expect(() => flashAttnFunc(q, q, q, { dropoutP: 1 })).toThrow(/dropoutP: must be in \[0, 1\)/);
     tf.dispose([q, k]);
+  });
+
+  it('softmaxLse matches the reference, and K/V chunks merged by lse equal the whole', () => {
+    const s = shapesOf(1, 4, 2, 5, 8, 3, 2);
+    const inputs = makeInputs(s, 'lse');
+    const ref = referenceAttentionForward(inputs, optionsFor(s, { causal: 'bottom-right' }));
+    const before = tf.memory().numTensors;
+    const [q, k, v] = [inputs.q, inputs.k, inputs.v].map(bshd) as Tensor4D[];
+    const whole = flashAttnFuncWithLse(q!, k!, v!, { causal: true, Br: 2, Bc: 3 });
+    const lse = { shape: whole.softmaxLse.shape, data: Float64Array.from(whole.softmaxLse.dataSync()) };
+    expect(maxAbsDiff(lse, ref.lse)).toBeLessThan(1e-5);
+    // Keys 0..3 and 4..7 as two calls (no causal: the diagonal would move), merged by their lse.
+    const full = flashAttnFuncWithLse(q!, k!, v!, { Br: 2, Bc: 3 });
+    const halves = [0, 4].map((j0) => tf.tidy(() => flashAttnFuncWithLse(q!, tf.slice(k!, [0, j0, 0, 0], [-1, 4, -1, -1]), tf.slice(v!, [0, j0, 0, 0], [-1, 4, -1, -1]))));
+    const merged = tf.tidy(() => {
+      const lses = halves.map((h) => tf.expandDims(tf.transpose(h.softmaxLse, [0, 2, 1]), -1)); // [B, Sq, Hq, 1]
+      const m = tf.logSumExp(tf.concat(lses, -1), -1, true);
+      return tf.addN(halves.map((h, n) => tf.mul(h.out, tf.exp(tf.sub(lses[n]!, m)))));
+    });
+    expect(maxRelError(host(merged), host(full.out))).toBeLessThan(1e-6);
+    tf.dispose([q!, k!, v!, whole.out, whole.softmaxLse, full.out, full.softmaxLse, merged, ...halves.flatMap((h) => [h.out, h.softmaxLse])]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -83,23 +83,44 @@ export function resolveCommon(o: FlashAttnOptions): Pick<FlashCall, 'Br' | 'Bc' 
 
 /** flash_attn_func: q [B,Sq,Hq,D], k [B,Sk,Hkv,D], v [B,Sk,Hkv,Dv] -> out [B,Sq,Hq,Dv]. */
 export function flashAttnFunc(q: Tensor4D, k: Tensor4D, v: Tensor4D, options: FlashAttnOptions = {}, tf: TF = defaultTf): Tensor4D {
+  return flashAttention(tf, q, k, v, callOf(q, options));
+}
+
+function callOf(q: Tensor4D, options: FlashAttnOptions): FlashCall {
   const r = resolveCommon(options);
-  const D = q.shape[3];
-  return flashAttention(tf, q, k, v, {
-    scale: options.softmaxScale ?? 1 / Math.sqrt(D),
+  return {
+    scale: options.softmaxScale ?? 1 / Math.sqrt(q.shape[3]),
     restrictions: { causal: options.causal ? 'bottom-right' : 'none', window: r.window, keyLengths: null, paddingSide: 'right', mask: null },
     Br: r.Br,
     Bc: r.Bc,
     dropout: r.p > 0 ? { p: r.p, seed: options.dropoutSeed ?? 0, batchOffset: 0 } : null,
     precision: r.precision,
+  };
+}
+
+/**
+ * flash_attn_func(..., return_attn_probs=True) without the probabilities: the output and the
+ * log-sum-exp softmaxLse [B, Hq, Sq] of each row's scaled, masked scores (-inf for a row that
+ * sees no key), e.g. to merge attention over K/V chunks. Forward only: not differentiable.
+ */
+export function flashAttnFuncWithLse(q: Tensor4D, k: Tensor4D, v: Tensor4D, options: FlashAttnOptions = {}, tf: TF = defaultTf): { out: Tensor4D; softmaxLse: Tensor } {
+  const call = callOf(q, options);
+  const { cfg, grouped, ungrouped, kvHeadMajor } = prepare(tf, q, k, v, call);
+  const [B, Sq, Hq, D] = q.shape;
+  const Dv = v.shape[3];
+  const p = call.precision;
+  return tf.tidy(() => {
+    const g = { Q: grouped(roundTensor(tf, q, p), Sq, D), K: kvHeadMajor(roundTensor(tf, k, p)), V: kvHeadMajor(roundTensor(tf, v, p)) };
+    const { O, lse } = flashForward(tf, g, cfg);
+    return { out: roundTensor(tf, ungrouped(O, Sq, Dv), p) as Tensor4D, softmaxLse: tf.reshape(lse, [B, Hq, Sq]) };
   });
 }
 
-/** The core every entry point calls: BSHD tensors in, BSHD out, differentiable through flashBackward. */
-export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall): Tensor4D {
+/** Checks shapes, builds the tile plan and the layout changes BSHD <-> grouped [B, Hkv, G, S, *]. */
+function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall) {
   const [B, Sq, Hq, D] = q.shape;
   const [Bk, Sk, Hkv, Dk] = k.shape;
-  const [Bv, Skv, Hv, Dv] = v.shape;
+  const [Bv, Skv, Hv] = v.shape;
   if (Bk !== B || Bv !== B) fail('k.shape', `batch of k/v (${Bk}/${Bv}) must equal q's ${B}`);
   if (Dk !== D) fail('k.shape', `head dim ${Dk} must equal q's ${D}`);
   if (Skv !== Sk || Hv !== Hkv) fail('v.shape', `[${v.shape}] must match k [${k.shape}] in keys and heads`);
@@ -113,10 +134,19 @@ export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, ca
     dropout: call.dropout,
     precision: call.precision,
   };
-  // BSHD <-> the grouped layout [B, Hkv, G, S, *] the tiles work in.
-  const grouped = (x: Tensor, S: number, d: number) => tf.transpose(tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]);
-  const ungrouped = (x: Tensor, S: number, d: number) => tf.reshape(tf.transpose(x, [0, 3, 1, 2, 4]), [B, S, Hq, d]);
-  const kvHeadMajor = (x: Tensor) => tf.transpose(x, [0, 2, 1, 3]);
+  return {
+    cfg,
+    grouped: (x: Tensor, S: number, d: number) => tf.transpose(tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]),
+    ungrouped: (x: Tensor, S: number, d: number) => tf.reshape(tf.transpose(x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
+    kvHeadMajor: (x: Tensor) => tf.transpose(x, [0, 2, 1, 3]),
+  };
+}
+
+/** The core every entry point calls: BSHD tensors in, BSHD out, differentiable through flashBackward. */
+export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall): Tensor4D {
+  const { cfg, grouped, ungrouped, kvHeadMajor } = prepare(tf, q, k, v, call);
+  const [, Sq, , D] = q.shape;
+  const Dv = v.shape[3];
 
   // tfjs: customGrad's typing passes `save` among the inputs.
   const attend = tf.customGrad(((qq: Tensor, kk: Tensor, vv: Tensor, save: (ts: Tensor[]) => void) => {
