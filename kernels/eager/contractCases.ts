@@ -167,12 +167,15 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
 ];
 
 /**
- * The bound for bfloat16/float16 runs, in units of the precision's unit roundoff u, on
- * `maxRelError` against the float64 reference fed the same rounded inputs. The output is rounded
- * once (<= 1 u) after P was rounded (<= 1 u of Σ|P||V|); gradients pass through up to three
- * roundings (dP, then dq/dk/dv) and the cancellation in dS = P ∘ (dP - rowsum). Measured over
- * CONTRACT_CASES x 8 seeds, both kernels: out 1.6 u, dk/dv 2.9 u, dq 4.8 u (worst). 8 u keeps that
- * headroom; it still fails 42 of the 55 cases when a float16 run is rounded to bfloat16 instead.
- * (A kernel that skips rounding altogether is caught by the representability tests.)
+ * The bound for bfloat16/float16 runs, per tensor, in units of the precision's unit roundoff u, on
+ * `maxRelError` against the float64 reference fed the same rounded inputs.
+ * - out: rounded once (<= 1 u) after P was rounded (<= 1 u of Σ|P||V|). Measured worst over
+ *   CONTRACT_CASES x ~50 seeds, both kernels: 2.7 u. Bound 4 u.
+ * - dq, dk, dv: up to three roundings (dP, then the gradient itself) and the cancellation in
+ *   dS = P ∘ (dP - rowsum), which the norm-wise measure does not see: with a single query row of
+ *   two visible keys the reference dk is small and the rounding of dP is not. Measured worst:
+ *   7.6 u (bfloat16 dk, 'NaN junk after the queries', one seed); otherwise <= 4.8 u. Bound 16 u.
+ * A float16 run rounded to bfloat16 instead (8x the u) fails 50 of the 55 junk-free cases; a kernel
+ * that skips rounding altogether is caught by the representability tests.
  */
-export const LOW_PRECISION_REL_BOUND = 8;
+export const LOW_PRECISION_REL_BOUND: Errors = { out: 4, dq: 16, dk: 16, dv: 16 };

@@ -21,7 +21,7 @@ describe('eager matches the float64 reference in bfloat16 and float16', () => {
     for (const c of CONTRACT_CASES) {
       it(`${precision}: ${c.name}`, () => {
         const { errors, leaked } = measureAgainstReference(eagerKernel, c, precision);
-        for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND * UNIT_ROUNDOFF[precision]);
+        for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
         expect(leaked).toBe(0);
       });
     }
