@@ -37,12 +37,13 @@ function agreesWithFloat64(
 ): { forward: number; grads: number[]; out: HostTensor } {
   const want = ref(xs);
   const cot = Float64Array.from(want.data, (_, n) => Math.sin(n + 1));
-  const r = tf.tidy(() => {
+  let r: { out: HostTensor; grads: HostTensor[] } = { out: want, grads: [] };
+  tf.tidy(() => {
     const ins = xs.map(up);
     const out = op(...ins);
     const c = tf.tensor(Float32Array.from(cot), out.shape);
     const gs = withGrads ? tf.grads((...a: Tensor[]) => tf.sum(tf.mul(op(...a), c)))(ins) : [];
-    return { out: down(out), grads: gs.map(down) };
+    r = { out: down(out), grads: gs.map(down) };
   });
   expect(r.out.shape, `${backend}: forward shape`).toEqual(want.shape);
   const grads = withGrads ? xs.map((_, w) => maxRelError(r.grads[w]!, fdGrad(ref, xs, w, cot))) : [];
