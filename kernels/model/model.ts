@@ -14,11 +14,11 @@
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/backend/index.js';
-import { dropoutScaleBlock, loraScaling } from '../../src/contract/index.js';
+import type { LoraSpec } from '../../src/contract/index.js';
+import { loraUnmerged } from '../lora.js';
 import { IGNORE_INDEX, labelCount, type Batch } from './batch.js';
 import { headDim, RMS_EPS, type LoraConfig, type LoraTarget, type ModelConfig } from './config.js';
 import { attentionFunction, type AttentionImplementation } from './dispatch.js';
-import { loraLinear } from './loraLinear.js';
 import { maskInputs } from './masks.js';
 import { loraDropoutSeed, siteName } from './params.js';
 import { ropeTables } from './rope.js';
@@ -80,7 +80,6 @@ export function modelForward(
   const N = B * S;
   const Dh = headDim(config);
   const W = (name: string) => frozen.get(name)!;
-  const s = loraScaling(lora);
   const rt = ropeTables(batch.positionIds, Dh);
   const cos = tf.tensor4d(Float32Array.from(rt.cos), [B, 1, S, Dh]);
   const sin = tf.tensor4d(Float32Array.from(rt.sin), [B, 1, S, Dh]);
@@ -91,9 +90,13 @@ export function modelForward(
     const site = siteName(layer, target);
     const A = trainable.get(`${site}.A`);
     if (!A) return tf.matMul(x, W(`${site}.W`), false, true);
-    const inp = x.shape[1]!;
-    const keep = lora.dropout > 0 ? tf.tensor2d(dropoutScaleBlock(loraDropoutSeed(spec.seed, step, layer, target), lora.dropout, [1, 1, N, inp]), [N, inp]) : null;
-    return loraLinear(tf, x as Tensor2D, W(`${site}.W`) as Tensor2D, A as Tensor2D, trainable.get(`${site}.B`)! as Tensor2D, s, keep);
+    const loraSpec: LoraSpec = {
+      rank: lora.rank,
+      alpha: lora.alpha,
+      rslora: lora.rslora,
+      dropout: lora.dropout > 0 ? { p: lora.dropout, seed: loraDropoutSeed(spec.seed, step, layer, target) } : null,
+    };
+    return loraUnmerged.forward(x as Tensor2D, W(`${site}.W`) as Tensor2D, A as Tensor2D, trainable.get(`${site}.B`)! as Tensor2D, loraSpec, tf);
   };
   const heads = (x: Tensor, H: number) => tf.transpose(tf.reshape(x, [B, S, H, Dh]), [0, 2, 1, 3]) as Tensor4D;
 
