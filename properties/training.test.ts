@@ -1,0 +1,58 @@
+/**
+ * The full LoRA training step, differentially: the tiny decoder with eager, sdpa and flash
+ * attention matches the float64 reference tensor by tensor by name for one step (logits, loss,
+ * every dA/dB, frozen weights, parameters after AdamW), and the implementations agree with each
+ * other over T steps. The founding bug (adapter-hub/adapters#721) lived in this layer.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkTrainingCase, formatTrainingReport, trainingCase, type TrainingCase } from '../src/training/index.js';
+import { fcParams } from './support/profile.js';
+
+const IMPLEMENTATIONS = ['eager', 'sdpa', 'flash'] as const;
+
+/** Asserts every report of a case is clean, printing the failing report in the style of test_gpt2. */
+function expectAllMatch(c: TrainingCase): void {
+  for (const r of checkTrainingCase(c, IMPLEMENTATIONS)) {
+    expect(r.ok, `${r.implementation} on ${JSON.stringify(c)}\n${formatTrainingReport(r).join('\n')}`).toBe(true);
+  }
+}
+
+const base: TrainingCase = {
+  version: 1,
+  kind: 'training',
+  model: { vocab: 11, dModel: 8, layers: 2, heads: 2, kvHeads: 1, ffn: 12 },
+  batch: { layout: 'unpadded', lengths: [6, 6] },
+  lora: { targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], rank: 2, alpha: 4, rslora: false, dropout: 0.1, initB: 'random' },
+  adamw: { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-4, weightDecay: 0.01 },
+  steps: 3,
+  seed: 5,
+};
+
+describe('training step: eager, sdpa and flash against the float64 reference and each other', () => {
+  for (const [layout, lengths] of [['unpadded', [6, 6]], ['right-padded', [6, 3]], ['left-padded', [2, 6, 4]], ['packed', [3, 5]]] as const) {
+    it(`every named tensor matches on a ${layout} batch`, () => {
+      expectAllMatch({ ...base, batch: { layout, lengths } });
+    });
+  }
+
+  it('any training case: every implementation matches, tensor by tensor', () => {
+    fc.assert(fc.property(trainingCase(), (c) => expectAllMatch(c)), fcParams(12));
+  });
+
+  it('the report lists, in order, logits, loss, every gradient, frozen weights, parameters per step and the loss per step', () => {
+    const [r] = checkTrainingCase({ ...base, model: { ...base.model, layers: 1 }, lora: { ...base.lora, targets: ['q', 'down'] }, steps: 2 }, ['sdpa']);
+    const labels = formatTrainingReport(r!).map((l) => l.replace(/ (OK|FAIL) .*/, ''));
+    expect(labels.slice(0, 7)).toEqual(['# sdpa vs float64 reference, step 1', 'logits', 'loss', 'dA layers.0.q', 'dB layers.0.q', 'dA layers.0.down', 'dB layers.0.down']);
+    expect(labels).toContain('frozen layers.0.q.W');
+    expect(labels.slice(labels.indexOf('frozen lm_head') + 1)).toEqual([
+      'A layers.0.q step=1', 'B layers.0.q step=1', 'A layers.0.down step=1', 'B layers.0.down step=1',
+      '# sdpa vs eager, steps 1..2',
+      'A layers.0.q step=2', 'B layers.0.q step=2', 'A layers.0.down step=2', 'B layers.0.down step=2',
+      'loss step=1', 'loss step=2',
+    ]);
+    for (const line of formatTrainingReport(r!).filter((l) => !l.startsWith('#'))) {
+      expect(line).toMatch(/^[\w.= ]+ OK maxAbs=\d\.\de[+-]\d+ allowed=\d\.\de[+-]\d+ @\[[\d,]*\]$/);
+    }
+  });
+});
