@@ -17,6 +17,8 @@ export async function main(argv: string[]): Promise<number> {
   const commands = [
     // one line per command module
     await import('./commands/golden.js'),
+    await import('./commands/check.js'),
+    await import('./commands/replay.js'),
   ] as Array<{ register(p: Command, setCode: (c: number) => void): void }>;
   for (const c of commands) c.register(program, setCode);
   try {

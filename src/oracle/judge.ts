@@ -12,7 +12,7 @@ import {
   type HostTensor,
   type Precision,
 } from '../contract/index.js';
-import { allowedError, floorFor } from './tolerance.js';
+import { allowedError, floorFor, type TensorScales } from './tolerance.js';
 import { foldTensorVerdicts, type Location, type TensorVerdict, type Verdict } from './verdict.js';
 
 /** What the oracle needs: the kernel's result, the reference, and the baseline's (null if it failed). */
@@ -21,6 +21,8 @@ export interface JudgeInput {
   readonly reference: AttentionResult;
   readonly baseline: AttentionResult | null;
   readonly precision: Precision;
+  /** Typical term sizes per tensor (`naturalScales`); the floor uses max(max|ref|, this). */
+  readonly scales?: TensorScales;
 }
 
 function locationOf(tensor: AttentionTensorName, shape: readonly number[], flat: number): Location {
@@ -54,6 +56,7 @@ export function judgeTensor(
   ref: HostTensor,
   baseline: HostTensor | null,
   precision: Precision,
+  naturalScale = 0,
 ): TensorVerdict {
   if (!sameShape(got.shape, ref.shape)) return { status: 'shape', tensor, expected: ref.shape, received: got.shape };
   const w = worstDiff(got, ref);
@@ -62,7 +65,7 @@ export function judgeTensor(
     return { status: 'nonfinite', tensor, worst: locationOf(tensor, ref.shape, n), ref: ref.data[n]!, got: got.data[n]! };
   }
   const baselineError = baseline !== null && sameShape(baseline.shape, ref.shape) ? worstDiff(baseline, ref).error : null;
-  const floor = floorFor(precision, maxAbs(ref));
+  const floor = floorFor(precision, Math.max(maxAbs(ref), naturalScale));
   const allowed = allowedError(tensor, baselineError, floor);
   const tol = { error: w.error, allowed, baselineError: baselineError !== null && Number.isFinite(baselineError) ? baselineError : null, floor };
   if (w.at < 0) return { status: 'pass', tensor, worst: null, ref: 0, got: 0, ...tol };
@@ -73,7 +76,7 @@ export function judgeTensor(
 /** The verdict of a kernel that ran: every tensor judged, folded into one status. */
 export function judgeAttention(input: JudgeInput): Verdict {
   const tensors = ATTENTION_TENSORS.map((t) =>
-    judgeTensor(t, input.kernel[t], input.reference[t], input.baseline ? input.baseline[t] : null, input.precision),
+    judgeTensor(t, input.kernel[t], input.reference[t], input.baseline ? input.baseline[t] : null, input.precision, input.scales?.[t] ?? 0),
   );
   return foldTensorVerdicts(tensors);
 }

@@ -4,7 +4,7 @@
  * float64 reference on the very same inputs.
  *
  *   pass  iff  maxAbs(kernel - ref) <= k_t · maxAbs(baseline - ref) + floor(dtype, magnitude)
- *   floor     = FLOOR_ULPS · u(dtype) · max|ref_t|
+ *   floor     = FLOOR_ULPS · u(dtype) · magnitude_t,   magnitude_t = max(max|ref_t|, natural_t)
  *
  * Why relative to a baseline: the error a correct kernel makes depends on the case (logits of 1e4,
  * near-ties, bfloat16 rounding of P, long reductions); an absolute bound is either too loose for
@@ -33,6 +33,60 @@ export const K_T: Record<AttentionTensorName, number> = {
   dk: 6,
   dv: 6,
 };
+
+/**
+ * Why natural_t and not only max|ref_t|: gradients cancel. dq_i = scale · Σ_j dS_ij k_j sums terms
+ * of size scale·|k|·|dP| into a result that can be ~0 (exactly 0 when one key is visible, as
+ * Σ_j dS_ij = 0), so every implementation's rounding noise is u times the terms, not the result;
+ * seen here: flash dq off by 1.3e-7 on a reference of 0.04 (and 3.9e-8 on a reference of exactly 0)
+ * while eager happened to be closer. natural_t is the typical size of the terms each tensor sums, from
+ * the inputs (sqrt of the counts: random-sign sums), see `naturalScales`.
+ */
+export type TensorScales = Record<AttentionTensorName, number>;
+
+const maxAbsOf = (a: ArrayLike<number>) => {
+  let m = 0;
+  for (let n = 0; n < a.length; n++) {
+    const x = Math.abs(a[n]!);
+    if (Number.isFinite(x) && x > m) m = x;
+  }
+  return m;
+};
+
+/**
+ *   out  Σ_j P_ij v_j                       max|v|
+ *   dv   Σ_i P_ij dO_i over Sq·G queries     max|dO| · sqrt(Sq·G)
+ *   dP   dO_i · v_j over Dv                  max|dO| · max|v| · sqrt(Dv)
+ *   dq   scale Σ_j dS_ij k_j                 |scale| · max|k| · 2 dP
+ *   dk   scale Σ_i dS_ij q_i over Sq·G       |scale| · max|q| · 2 dP · sqrt(Sq·G)
+ * With dropout every P is scaled by 1/(1-p) (up to 10 at p = 0.9): so are out, dv and dP.
+ * Junk at invisible keys is not counted (only finite values, and junk is never read): huge junk
+ * would inflate max|k|, max|v|; the materialiser writes it only where no query looks, so it is
+ * excluded by taking maxima over finite values below `JUNK_LIMIT`.
+ */
+export function naturalScales(
+  inputs: { readonly q: { readonly data: ArrayLike<number> }; readonly k: { readonly data: ArrayLike<number> }; readonly v: { readonly data: ArrayLike<number> }; readonly dOut: { readonly data: ArrayLike<number> } },
+  shapes: { readonly Hq: number; readonly Hkv: number; readonly Sq: number; readonly Dv: number },
+  scale: number,
+  dropoutP = 0,
+): TensorScales {
+  const capped = (a: ArrayLike<number>) => {
+    let m = 0;
+    for (let n = 0; n < a.length; n++) {
+      const x = Math.abs(a[n]!);
+      if (Number.isFinite(x) && x < JUNK_LIMIT && x > m) m = x;
+    }
+    return m;
+  };
+  const [q, k, v, dO] = [capped(inputs.q.data), capped(inputs.k.data), capped(inputs.v.data), maxAbsOf(inputs.dOut.data)];
+  const rows = Math.sqrt(shapes.Sq * (shapes.Hq / shapes.Hkv));
+  const keep = 1 / (1 - dropoutP);
+  const dP = dO * v * Math.sqrt(shapes.Dv) * keep;
+  return { out: v * keep, dv: dO * rows * keep, dq: Math.abs(scale) * k * 2 * dP, dk: Math.abs(scale) * q * 2 * dP * rows };
+}
+
+/** Values at or above this are junk (the materialiser's 'huge' is 1e30 or 6e4 in float16) for `naturalScales`. */
+export const JUNK_LIMIT = 5e4;
 
 /** Units of roundoff of the tensor's magnitude always allowed. See the header. */
 export const FLOOR_ULPS = 2;

@@ -11,7 +11,7 @@ import type { AttentionCase } from '../case/index.js';
 import type { AttentionResult } from '../contract/index.js';
 import { materializeAttention } from '../data/index.js';
 import type { AttentionKernel } from '../kernel/index.js';
-import { judgeAttention, type Verdict } from '../oracle/index.js';
+import { judgeAttention, naturalScales, type Verdict } from '../oracle/index.js';
 import { baselineFor, type KernelUnderTest } from './kernels.js';
 import { runKernel, type KernelOutcome, type Material } from './run.js';
 
@@ -34,6 +34,7 @@ export function judgeOutcome(outcome: KernelOutcome, reference: AttentionResult,
     reference,
     baseline: baseline.status === 'ok' ? baseline.result : null,
     precision: m.options.precision,
+    scales: naturalScales(m.inputs, m.shapes, m.options.scale, m.options.dropout?.p ?? 0),
   });
 }
 

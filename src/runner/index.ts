@@ -4,3 +4,4 @@ export * from './kernels.js';
 export * from './loadKernel.js';
 export * from './differential.js';
 export * from './crossBackend.js';
+export * from './search.js';

@@ -56,8 +56,8 @@ export function runKernel(kernel: AttentionKernel, m: Material, layout: Layout =
     let out: HostTensor | null = null;
     let result: [HostTensor, HostTensor, HostTensor] | null = null;
     tf.tidy(() => {
-      const f = (...bs: Tensor[]) => {
-        const [q, k, v] = laid.views(bs);
+      const f = () => {
+        const [q, k, v] = laid.views(buffers);
         const o = kernel.forward(q, k, v, kopts, tf);
         out = download(o);
         phase = 'backward';
@@ -65,8 +65,11 @@ export function runKernel(kernel: AttentionKernel, m: Material, layout: Layout =
         const same = o.rank === dOut.rank && o.shape.every((d, n) => d === dOut.shape[n]);
         return same ? tf.sum(tf.mul(o, dOut)) : tf.sum(o);
       };
-      const grads = tf.grads(f)(buffers);
-      const [dq, dk, dv] = laid.views(grads);
+      // allowNoGradients: an output that does not depend on an input has a zero gradient there
+      // (tf.grads would throw instead, hiding e.g. a kernel that drops every key block).
+      const { grads } = tf.engine().gradients(f, buffers, undefined, true);
+      const full = grads.map((g, n) => g ?? tf.zerosLike(buffers[n]!));
+      const [dq, dk, dv] = laid.views(full);
       result = [dq, dk, dv].map(download) as [HostTensor, HostTensor, HostTensor];
     });
     const [dq, dk, dv] = result!;

@@ -1,0 +1,145 @@
+/**
+ * `attnfuzz check --kernel <module | eager | sdpa | flash> [--time 60] [--runs N] [--seed S]
+ *  [--backend B] [--corpus DIR] [--json]`
+ *
+ * Searches for a case where the kernel disagrees with the float64 reference (src/runner/search.ts),
+ * and on a failure prints the shrunk repro, saves it to corpus/regressions/<hash>.json with its
+ * heatmap beside it. Exit 0: no failure within the budget; 1: a failure; 2: usage or load error.
+ * `runCheck` is the whole command; `register` only parses flags.
+ */
+import type { Command } from 'commander';
+import { parseBackend, useBackend } from '../../backend/index.js';
+import { REGRESSIONS_DIR, saveFailure } from '../../corpus/index.js';
+import { summarizeVerdict } from '../../oracle/index.js';
+import { formatRepro, heatmapSvg } from '../../report/index.js';
+import { resolveKernel, searchFailure, type SearchProgress, type SearchResult } from '../../runner/index.js';
+
+export interface CheckFlags {
+  readonly kernel?: string;
+  readonly time?: string;
+  readonly runs?: string;
+  readonly seed?: string;
+  readonly backend?: string;
+  readonly corpus?: string;
+  readonly json?: boolean;
+}
+
+export interface CheckIo {
+  out(s: string): void;
+  err(s: string): void;
+  /** Whether err is a terminal: a live progress line, else a plain line every 10 s. */
+  readonly errIsTTY: boolean;
+}
+
+class UsageError extends Error {}
+
+function positive(flag: string, v: string | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`check: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
+  return n;
+}
+
+/** Heatmap of the failing tensor at the worst (batch, head), or undefined when nothing ran. */
+function heatmapOf(r: Extract<SearchResult, { status: 'failed' }>): string | undefined {
+  const { verdict, result, reference, kernel } = r.shrunk;
+  if (!result || (verdict.status !== 'mismatch' && verdict.status !== 'nonfinite') || !('worst' in verdict.failing)) return undefined;
+  const { tensor: t, worst } = verdict.failing;
+  return heatmapSvg({ kernel, tensor: t, got: result[t], ref: reference[t], b: worst.b, h: worst.h });
+}
+
+export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> {
+  let search: Parameters<typeof searchFailure>[0];
+  let backend: string;
+  try {
+    if (!flags.kernel) throw new UsageError('check: --kernel is required: a module path or one of eager, sdpa, flash');
+    const timeS = positive('--time', flags.time, false);
+    const numRuns = positive('--runs', flags.runs, true);
+    let seed: number | undefined;
+    if (flags.seed !== undefined) {
+      seed = Number(flags.seed);
+      if (!Number.isInteger(seed)) throw new UsageError(`check: --seed must be an integer, got '${flags.seed}'`);
+    }
+    backend = parseBackend(flags.backend ?? (process.env.ATTNFUZZ_BACKEND || undefined), '--backend');
+    await useBackend(backend as Parameters<typeof useBackend>[0]);
+    const kernel = await resolveKernel(flags.kernel);
+    // Default budget: 60 s, unless only --runs was given.
+    const timeMs = timeS !== undefined ? timeS * 1000 : numRuns === undefined ? 60_000 : undefined;
+    const label = kernel.label;
+    let lastPlain = 0;
+    const onProgress = (p: SearchProgress) => {
+      const line = `${label}: ${p.phase === 'shrink' ? 'shrinking, ' : ''}${p.cases} cases, ${p.casesPerSecond.toFixed(1)} cases/s, ${p.unsupported} unsupported, ${(p.elapsedMs / 1000).toFixed(0)} s`;
+      if (io.errIsTTY) io.err(`\r${line}\x1b[K`);
+      else if (p.elapsedMs - lastPlain >= 10_000) {
+        lastPlain = p.elapsedMs;
+        io.err(`${line}\n`);
+      }
+    };
+    search = { kernel, seed, numRuns, timeMs, onProgress, progressMs: io.errIsTTY ? 250 : 1000 };
+  } catch (e) {
+    io.err(`${(e as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  const result = searchFailure(search);
+  if (io.errIsTTY) io.err('\r\x1b[K');
+  const rate = (result.cases * 1000) / Math.max(1, result.elapsedMs);
+  if (result.status === 'clean') {
+    const line = `${search.kernel.label}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
+    if (flags.json) io.out(JSON.stringify({ kernel: search.kernel.label, status: 'clean', seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate }) + '\n');
+    else io.out(`${line}\n`);
+    return 0;
+  }
+  const svg = heatmapOf(result);
+  const saved = saveFailure(
+    {
+      case: result.shrunk.case,
+      kernel: search.kernel.ref,
+      expect: 'pass',
+      verdict: { status: result.shrunk.verdict.status, summary: summarizeVerdict(result.shrunk.verdict) },
+      seed: result.seed,
+      path: result.path,
+      backend,
+    },
+    flags.corpus ?? REGRESSIONS_DIR,
+    svg,
+  );
+  const svgPath = svg === undefined ? null : saved.svg;
+  if (flags.json) {
+    io.out(
+      JSON.stringify({
+        kernel: search.kernel.label,
+        status: 'failed',
+        seed: result.seed,
+        path: result.path,
+        cases: result.cases,
+        numShrinks: result.numShrinks,
+        elapsedMs: Math.round(result.elapsedMs),
+        casesPerSecond: rate,
+        case: result.shrunk.case,
+        verdict: result.shrunk.verdict,
+        saved: saved.json,
+        heatmap: svgPath,
+      }) + '\n',
+    );
+  } else {
+    const lines = formatRepro({ check: result.shrunk, savedJson: saved.json, savedSvg: svgPath, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks });
+    io.out(lines.join('\n') + '\n');
+  }
+  return 1;
+}
+
+export function register(program: Command, setCode: (c: number) => void): void {
+  program
+    .command('check')
+    .description('search for a case where a kernel disagrees with the float64 reference; shrink, print and save it')
+    .requiredOption('--kernel <module|name>', 'eager, sdpa, flash, or a module whose default export is an AttentionKernel')
+    .option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)')
+    .option('--runs <n>', 'case budget of the search')
+    .option('--seed <n>', 'fast-check seed (default: from the clock, printed)')
+    .option('--backend <name>', 'tfjs backend: cpu, wasm or tensorflow (default: ATTNFUZZ_BACKEND, else cpu)')
+    .option('--corpus <dir>', `where failures are saved (default ${REGRESSIONS_DIR})`)
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (opts: CheckFlags) => {
+      setCode(await runCheck(opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: Boolean(process.stderr.isTTY) }));
+    });
+}

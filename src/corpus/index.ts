@@ -1,0 +1,3 @@
+export * from './format.js';
+export * from './save.js';
+export * from './replay.js';

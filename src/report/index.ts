@@ -1,0 +1,3 @@
+export * from './heatmap.js';
+export * from './tensors.js';
+export * from './repro.js';
