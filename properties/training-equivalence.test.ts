@@ -9,7 +9,15 @@ import { tf } from '../src/backend/index.js';
 import { checkTensor, gradientTolerance, materialise, trainingCase, FORWARD_TOLERANCE, scalarTensor, formatCheck, type TrainingCase } from '../src/training/index.js';
 import { perTokenLoss, trainTf, type AttentionImplementation, type Batch } from '../kernels/model/index.js';
 import { fcParams } from './support/profile.js';
-import { forgetsIsCausal, ignoresMask } from './support/training-fixtures.js';
+import forgetsIsCausal from '../examples/forgot-is-causal/kernel.js';
+import { scaledDotProductAttention } from '../kernels/sdpa/index.js';
+import { defineAttentionKernel } from '../src/kernel/index.js';
+
+/** A fixture: honours causality but drops the mask, so padding and other documents leak in (transformers#29075's family). */
+const ignoresMask = defineAttentionKernel({
+  name: 'ignores-mask',
+  forward: (q, k, v, opts, tf) => tf.tidy(() => scaledDotProductAttention(q, k, v, { attnMask: null, isCausal: q.shape[2] > 1, scale: opts.scale, enableGqa: q.shape[1] !== k.shape[1] })),
+});
 
 const IMPLEMENTATIONS = ['eager', 'sdpa', 'flash'] as const;
 
