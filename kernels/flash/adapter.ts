@@ -18,6 +18,7 @@ import type { TF } from '../../src/backend/index.js';
 import type { HostMask } from '../../src/contract/index.js';
 import { defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
 import { DEFAULT_BC, DEFAULT_BR, flashAttention, resolveCommon } from './flash.js';
+import { permute } from './operands.js';
 
 export interface FlashBlockSizes {
   readonly Br?: number;
@@ -36,7 +37,7 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
   return defineAttentionKernel({
     name,
     forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF) {
-      const bshd = (x: Tensor4D) => tf.transpose(x, [0, 2, 1, 3]);
+      const bshd = (x: Tensor4D) => permute(tf, x, [0, 2, 1, 3]) as Tensor4D;
       const p = opts.dropout?.p ?? 0;
       const out = flashAttention(tf, bshd(q), bshd(k), bshd(v), {
         scale: opts.scale,

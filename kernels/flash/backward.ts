@@ -79,18 +79,27 @@ export function flashBackward(tf: TF, g: Grouped, O: Tensor, lse: Tensor, dO: Te
     dVs.push(dV_j);
   }
   tf.dispose([Drow, lseSafe]);
-  return tf.tidy(() => {
-    // A query block with no visible key anywhere was never touched: its dQ is 0.
-    const dQ = tf.concat(
-      dQs.map((t, bi) => {
-        const R = rows[bi]![1] - rows[bi]![0];
-        return t === null ? tf.zeros([B, Hkv, G, R, D]) : tf.reshape(t, [B, Hkv, G, R, D]);
-      }),
-      3,
-    );
-    const dK = tf.concat(dKs.map((t) => tf.reshape(t, [B, Hkv, -1, D])), 2);
-    const dV = tf.concat(dVs.map((t) => tf.reshape(t, [B, Hkv, -1, Dv])), 2);
-    tf.dispose([...dQs.filter((t): t is Tensor => t !== null), ...dKs, ...dVs]);
-    return { dQ, dK, dV };
-  });
+  // Assemble one gradient at a time, freeing its blocks at once: at long S these are the largest
+  // tensors alive, so the order bounds the peak.
+  const assemble = (blocks: Tensor[], axis: number): Tensor => {
+    const whole = blocks.length === 1 ? blocks[0]! : tf.concat(blocks, axis);
+    if (blocks.length > 1) tf.dispose(blocks);
+    return whole;
+  };
+  // A query block with no visible key anywhere was never touched: its dQ is 0.
+  const dQ = assemble(
+    dQs.map((t, bi) => {
+      const R = rows[bi]![1] - rows[bi]![0];
+      if (t === null) return tf.zeros([B, Hkv, G, R, D]);
+      const r = tf.reshape(t, [B, Hkv, G, R, D]);
+      t.dispose();
+      return r;
+    }),
+    3,
+  );
+  const dK = assemble(dKs.map((t) => tf.tidy(() => tf.reshape(t, [B, Hkv, -1, D]))), 2);
+  tf.dispose(dKs);
+  const dV = assemble(dVs.map((t) => tf.tidy(() => tf.reshape(t, [B, Hkv, -1, Dv]))), 2);
+  tf.dispose(dVs);
+  return { dQ, dK, dV };
 }

@@ -27,7 +27,7 @@ import type { Precision } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 import { flashBackward } from './backward.js';
 import { flashForward } from './forward.js';
-import type { FlashConfig } from './operands.js';
+import { permute, type FlashConfig } from './operands.js';
 import { TilePlan, type TileRestrictions } from './tiles.js';
 
 /** Default block sizes: large enough that a fuzzing-sized call is one tile, small for memory. */
@@ -136,9 +136,9 @@ function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall)
   };
   return {
     cfg,
-    grouped: (x: Tensor, S: number, d: number) => tf.transpose(tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]),
-    ungrouped: (x: Tensor, S: number, d: number) => tf.reshape(tf.transpose(x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
-    kvHeadMajor: (x: Tensor) => tf.transpose(x, [0, 2, 1, 3]),
+    grouped: (x: Tensor, S: number, d: number) => permute(tf, tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]),
+    ungrouped: (x: Tensor, S: number, d: number) => tf.reshape(permute(tf, x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
+    kvHeadMajor: (x: Tensor) => permute(tf, x, [0, 2, 1, 3]),
   };
 }
 

@@ -97,3 +97,13 @@ export function loadTile(tf: TF, g: Grouped, cfg: FlashConfig, bits: Uint8Array 
 export function asRows(tf: TF, x: Tensor, dims: GroupedDims, R: number): Tensor {
   return tf.reshape(x, [dims.B * dims.Hkv, dims.G * R, x.shape[4]!]);
 }
+
+/**
+ * tf.transpose, but a plain reshape (no copy) when the permutation only moves size-1 dims, e.g.
+ * BSHD <-> BHSD with H = 1: layout changes then cost no memory, which matters at long S.
+ */
+export function permute(tf: TF, x: Tensor, perm: readonly number[]): Tensor {
+  const nonUnit = perm.filter((axis) => x.shape[axis] !== 1);
+  const inOrder = nonUnit.every((axis, n) => n === 0 || nonUnit[n - 1]! < axis);
+  return inOrder ? tf.reshape(x, perm.map((axis) => x.shape[axis]!)) : tf.transpose(x, [...perm]);
+}
