@@ -58,11 +58,12 @@ export function heatmapSvg(input: HeatmapInput): string {
   const { rows, cols, err } = errorSlice(input);
   let max = 0;
   for (const x of err) if (x > max) max = x;
-  const cell = Math.max(4, Math.min(32, Math.floor(480 / Math.max(rows, cols))));
-  const [left, top] = [70, 60];
+  const cell = Math.max(4, Math.min(40, Math.floor(480 / Math.max(rows, cols))));
+  const [left, top] = [70, 76];
   const [w, h] = [cols * cell, rows * cell];
   const legendX = left + w + 30;
-  const width = legendX + 120;
+  const title = `${input.kernel}: |${input.tensor} - reference|`;
+  const width = Math.max(legendX + 120, left + Math.ceil(title.length * 9) + 20);
   const height = Math.max(top + h + 60, top + 260);
   const rowAxis = input.tensor === 'dk' || input.tensor === 'dv' ? 'key j' : 'query i';
   const headKind = input.tensor === 'dk' || input.tensor === 'dv' ? 'kv head' : 'head';
@@ -70,7 +71,7 @@ export function heatmapSvg(input: HeatmapInput): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(
-    `<text x="${left}" y="22" font-size="15" font-weight="bold">${esc(`${input.kernel}: |${input.tensor} - reference|`)}</text>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
     `<text x="${left}" y="42" fill="#444">${esc(`batch ${input.b}, ${headKind} ${input.h}; max ${fmt(max)}`)}</text>`,
   );
   for (let r = 0; r < rows; r++)
