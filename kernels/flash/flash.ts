@@ -20,6 +20,11 @@
  * Precision: q, k, v are rounded at entry, the P tile before P·V, and the output (roundTensor,
  * whose gradient rounds the incoming gradient); everything else accumulates in float32.
  * Dropout keeps element (b, h, i, j) iff the contract's counter-based hash says so, in both passes.
+ *
+ * Known deviations: P·V is a matmul over the tile, so a NaN/Inf in a key or value that one query
+ * row of the tile sees and another does not also reaches the other row (0 · NaN = NaN); keys and
+ * query rows that nothing in the tile sees are zeroed first, so padding junk never leaks. With an
+ * emulated low precision the backward's dV uses the rounded normalised P (see backward.ts).
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf as defaultTf, type TF } from '../../src/backend/index.js';
