@@ -22,12 +22,14 @@ import { checkTrainingCase, type TrainingReport } from './run.js';
 export interface TrainingCheckOptions {
   /** 'eager' | 'sdpa' | 'flash', a module path, or a kernel object. */
   readonly kernel: string | AttentionKernel;
-  /** fast-check seed; the same seed gives the same cases and the same shrink. Default 0. */
+  /** fast-check seed; the same seed gives the same cases and the same shrink. Default from the clock (reported). */
   readonly seed?: number;
   /** Most cases to run (default 100). */
   readonly runs?: number;
-  /** Budget in seconds (default 60); the run stops at whichever of runs or time comes first. */
+  /** Budget in seconds (default 60); the search stops at whichever of runs or time comes first. */
   readonly time?: number;
+  /** Extra seconds to finish shrinking when the budget ran out mid-shrink (default 30). */
+  readonly shrinkTime?: number;
   readonly backend?: BackendName;
   readonly constraints?: TrainingCaseConstraints;
   /** Called after each case with the number of cases run so far. */
@@ -68,7 +70,7 @@ export function runTrainingCheckCase(c: TrainingCase, impl: AttentionImplementat
 }
 
 export async function checkTraining(options: TrainingCheckOptions): Promise<TrainingCheckResult> {
-  const { seed = 0, runs = 100, time = 60, backend = 'cpu', constraints, onProgress } = options;
+  const { seed = Date.now() % 0x7fffffff, runs = 100, time = 60, shrinkTime = 30, backend = 'cpu', constraints, onProgress } = options;
   await useBackend(backend);
   const impl = await resolve(options.kernel);
   const name = typeof options.kernel === 'string' ? options.kernel : implementationName(impl);
@@ -78,7 +80,13 @@ export async function checkTraining(options: TrainingCheckOptions): Promise<Trai
     onProgress?.(cases);
     return runTrainingCheckCase(c, impl).ok;
   });
-  const details = fc.check(property, { seed, numRuns: runs, interruptAfterTimeLimit: time * 1000, markInterruptAsFailure: false });
+  let details = fc.check(property, { seed, numRuns: runs, interruptAfterTimeLimit: time * 1000, markInterruptAsFailure: false });
+  if (details.failed && details.interrupted && details.counterexamplePath !== null) {
+    // The budget ran out while shrinking: resume from the replay path with a budget of its own.
+    const shrinks = details.numShrinks;
+    details = fc.check(property, { seed, path: details.counterexamplePath, interruptAfterTimeLimit: shrinkTime * 1000, markInterruptAsFailure: false });
+    details = { ...details, numShrinks: details.numShrinks + shrinks };
+  }
   if (!details.failed || details.counterexample === null) {
     return { status: 'pass', kernel: name, seed, cases, interrupted: details.interrupted, lines: [`training: ${name}: ${cases} cases, no failure (seed ${seed})`] };
   }

@@ -13,6 +13,7 @@ import { REGRESSIONS_DIR, saveFailure } from '../../corpus/index.js';
 import { summarizeVerdict } from '../../oracle/index.js';
 import { formatRepro, heatmapSvg } from '../../report/index.js';
 import { resolveKernel, searchFailure, type SearchProgress, type SearchResult } from '../../runner/index.js';
+import { runTrainingCheckCommand } from '../../training/index.js';
 
 export interface CheckFlags {
   readonly kernel?: string;
@@ -22,6 +23,8 @@ export interface CheckFlags {
   readonly backend?: string;
   readonly corpus?: string;
   readonly json?: boolean;
+  /** 'attention' (default) or 'training' (src/training: the LoRA training step of a tiny decoder). */
+  readonly suite?: string;
 }
 
 export interface CheckIo {
@@ -49,6 +52,11 @@ function heatmapOf(r: Extract<SearchResult, { status: 'failed' }>): string | und
 }
 
 export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> {
+  if (flags.suite === 'training') return runTrainingCheckCommand(flags, io);
+  if (flags.suite !== undefined && flags.suite !== 'attention') {
+    io.err(`check: --suite must be attention or training, got '${flags.suite}'\n`);
+    return 2;
+  }
   let search: Parameters<typeof searchFailure>[0];
   let backend: string;
   try {
@@ -139,6 +147,7 @@ export function register(program: Command, setCode: (c: number) => void): void {
     .option('--backend <name>', 'tfjs backend: cpu, wasm or tensorflow (default: ATTNFUZZ_BACKEND, else cpu)')
     .option('--corpus <dir>', `where failures are saved (default ${REGRESSIONS_DIR})`)
     .option('--json', 'print one JSON object instead of text')
+    .option('--suite <name>', 'attention (default) or training: the kernel as the attention of a tiny LoRA-trained decoder')
     .action(async (opts: CheckFlags) => {
       setCode(await runCheck(opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: Boolean(process.stderr.isTTY) }));
     });

@@ -1,0 +1,64 @@
+/**
+ * The `--suite training` branch of `attnfuzz check`: flags in, text or JSON out, exit code back
+ * (0 no failure within the budget, 1 a failure, 2 usage or load error, one line).
+ */
+import { parseBackend, type BackendName } from '../backend/index.js';
+import { checkTraining } from './check.js';
+
+export interface TrainingCommandFlags {
+  readonly kernel?: string;
+  readonly time?: string;
+  readonly runs?: string;
+  readonly seed?: string;
+  readonly backend?: string;
+  readonly json?: boolean;
+}
+
+export interface TrainingCommandIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+function number(flag: string, v: string | undefined, rule: (n: number) => boolean, what: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!rule(n)) throw new Error(`check --suite training: ${flag} must be ${what}, got '${v}'`);
+  return n;
+}
+
+export async function runTrainingCheckCommand(flags: TrainingCommandFlags, io: TrainingCommandIo): Promise<number> {
+  let options: Parameters<typeof checkTraining>[0];
+  try {
+    if (!flags.kernel) throw new Error('check --suite training: --kernel is required: a module path or one of eager, sdpa, flash');
+    const time = number('--time', flags.time, (n) => Number.isFinite(n) && n > 0, 'a positive number');
+    const runs = number('--runs', flags.runs, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
+    const seed = number('--seed', flags.seed, Number.isInteger, 'an integer');
+    const backend: BackendName = parseBackend(flags.backend ?? (process.env.ATTNFUZZ_BACKEND || undefined), '--backend');
+    // Default budget: 60 s, unless only --runs was given (then the runs decide).
+    options = { kernel: flags.kernel, seed, runs: runs ?? 1_000_000, time: time ?? (runs === undefined ? 60 : 1e9), backend };
+    const t0 = performance.now();
+    let last = 0;
+    const onProgress = (cases: number) => {
+      const ms = performance.now() - t0;
+      if (ms - last < 10_000) return;
+      last = ms;
+      io.err(`training: ${flags.kernel}: ${cases} cases, ${((cases * 1000) / ms).toFixed(1)} cases/s, ${(ms / 1000).toFixed(0)} s\n`);
+    };
+    options = { ...options, onProgress };
+  } catch (e) {
+    io.err(`${(e as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  let result;
+  try {
+    result = await checkTraining(options);
+  } catch (e) {
+    io.err(`check --suite training: ${(e as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  if (flags.json) {
+    const { lines, ...rest } = result;
+    io.out(JSON.stringify({ suite: 'training', ...rest, lines }) + '\n');
+  } else io.out(result.lines.join('\n') + '\n');
+  return result.status === 'pass' ? 0 : 1;
+}
