@@ -75,6 +75,7 @@ export async function checkTraining(options: TrainingCheckOptions): Promise<Trai
   const impl = await resolve(options.kernel);
   const name = typeof options.kernel === 'string' ? options.kernel : implementationName(impl);
   let cases = 0;
+  const t0 = performance.now();
   const property = fc.property(trainingCase(constraints), (c) => {
     cases++;
     onProgress?.(cases);
@@ -88,7 +89,7 @@ export async function checkTraining(options: TrainingCheckOptions): Promise<Trai
     details = { ...details, numShrinks: details.numShrinks + shrinks };
   }
   if (!details.failed || details.counterexample === null) {
-    return { status: 'pass', kernel: name, seed, cases, interrupted: details.interrupted, lines: [`training: ${name}: ${cases} cases, no failure (seed ${seed})`] };
+    return { status: 'pass', kernel: name, seed, cases, interrupted: details.interrupted, lines: [`training: ${name}: no failure in ${cases} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s (seed ${seed})`] };
   }
   const c = details.counterexample[0];
   const report = runTrainingCheckCase(c, impl);
