@@ -102,7 +102,9 @@ export function formatFailure<T>(r: Extract<PropertyRun<T>, { failed: true }>, t
     lines.push(...r.finding.lines);
     lines.push(`fast-check: { seed: ${r.seed}, path: "${r.path}" }`);
   }
-  lines.push(`replay: ATTNFUZZ_SEED=${SEED} npx vitest run ${file} -t ${JSON.stringify(title)}`);
+  // vitest -t takes a regular expression matched against the test's name.
+  const pattern = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  lines.push(`replay: ATTNFUZZ_SEED=${SEED} npx vitest run ${file} -t ${JSON.stringify(pattern)}`);
   return lines.join('\n');
 }
 
@@ -112,7 +114,7 @@ export function assertProperty<T>(p: Property<T>, baseRuns: number): void {
   if (!r.failed) return;
   const state = expect.getState();
   const file = state.testPath ? state.testPath.replace(`${process.cwd()}/`, '') : 'properties';
-  throw new Error(formatFailure(r, state.currentTestName ?? '', file));
+  throw new Error(formatFailure(r, (state.currentTestName ?? '').split(' > ').pop()!, file));
 }
 
 /** True iff the property fails somewhere within `baseRuns` cases (no shrinking: only the fact matters). */

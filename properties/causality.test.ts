@@ -1,0 +1,80 @@
+/**
+ * Causality: changing k and v at key positions after t changes nothing at the query positions
+ * whose visible keys are all <= t: not their outputs, not their dq; and the gradient flowing from
+ * those queries alone (dOut zero elsewhere) never reaches a key after t (dk, dv exactly 0 there).
+ * Both alignments, top-left (PyTorch SDPA) and bottom-right (flash-attn >= 2.1), with every other
+ * restriction of the contract on top (pytorch/pytorch#108108, Dao-AILab/flash-attention#517).
+ *
+ * Exact equality: masked scores enter a correct kernel's softmax as exact zeros, so the rows
+ * that never see a changed key are computed from the very same numbers.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { attentionCase, type AttentionCase } from '../src/case/index.js';
+import { visible, type HostTensor } from '../src/contract/index.js';
+import type { AttentionKernel } from '../src/kernel/index.js';
+import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
+import offByOne from './broken/causal-off-by-one.js';
+import { assertProperty, BUILTINS, findingOf, kernelFor, materialize, property, propertyFails, run, tensorDiff, type BuiltinName, type Property } from './support/attention.js';
+
+const CASES = fc.record({
+  c: attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, causals: ['top-left', 'bottom-right'], junk: ['none'], layouts: ['BHSD'] }),
+  /** t as a fraction of Sk, so it shrinks with the case. */
+  tAt: fc.integer({ min: 0, max: 7 }),
+  otherSeed: fc.integer({ min: 0, max: 0xffffffff }),
+});
+
+/** k, v after key t replaced by values drawn from another seed (same distribution and precision). */
+function changedAfter(c: AttentionCase, t: number, otherSeed: number): { k: HostTensor; v: HostTensor } {
+  const m = materialize(c);
+  const o = materialize({ ...c, seed: otherSeed === c.seed ? otherSeed + 1 : otherSeed });
+  const { Sk, D, Dv } = c.shapes;
+  const mix = (a: HostTensor, b: HostTensor, d: number): HostTensor => ({
+    shape: a.shape,
+    data: a.data.map((x, n) => (Math.floor(n / d) % Sk > t ? b.data[n]! : x)),
+  });
+  return { k: mix(m.inputs.k, o.inputs.k, D), v: mix(m.inputs.v, o.inputs.v, Dv) };
+}
+
+/** Changing keys after t changes no output, dq, or gradient path of the queries that see only keys <= t. */
+function causalityHolds(kernel: BuiltinName | AttentionKernel): Property<{ c: AttentionCase; tAt: number; otherSeed: number }> {
+  return property(CASES, ({ c, tAt, otherSeed }) => {
+    const { B, Hq, Hkv, Sq, Sk, Dv } = c.shapes;
+    const t = Math.floor((tAt * Sk) / 8);
+    const m = materialize(c);
+    const k = kernelFor(kernel, c);
+    // early[(b·Hq + h)·Sq + i]: every key query i of head h sees is <= t.
+    const early = new Uint8Array(B * Hq * Sq).map((_, r) => {
+      const [b, h, i] = [Math.floor(r / (Hq * Sq)), Math.floor(r / Sq) % Hq, r % Sq];
+      for (let j = t + 1; j < Sk; j++) if (visible(m.options, c.shapes, b, h, i, j)) return 0;
+      return 1;
+    });
+    const rowOf = (n: number, d: number) => Math.floor(n / d);
+    const before = run(k, m);
+    const after = run(k, m, { inputs: changedAfter(c, t, otherSeed) });
+    const dOutEarly = { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (early[rowOf(n, Dv)] ? x : 0)) };
+    const fromEarly = run(k, m, { inputs: { dOut: dOutEarly } });
+    const zero: HostTensor = { shape: fromEarly.dv.shape, data: new Float64Array(fromEarly.dv.data.length) };
+    const zeroK: HostTensor = { shape: fromEarly.dk.shape, data: new Float64Array(fromEarly.dk.data.length) };
+    const afterT = (d: number) => (n: number) => rowOf(n, d) % Sk > t;
+    return findingOf(
+      [
+        ...tensorDiff('out (early queries, keys after t changed)', after.out, before.out, 0, (n) => early[rowOf(n, Dv)] === 1),
+        ...tensorDiff('dq (early queries, keys after t changed)', after.dq, before.dq, 0, (n) => early[rowOf(n, c.shapes.D)] === 1),
+        ...tensorDiff('dk after t (dOut only on early queries)', fromEarly.dk, zeroK, 0, afterT(c.shapes.D)),
+        ...tensorDiff('dv after t (dOut only on early queries)', fromEarly.dv, zero, 0, afterT(Dv)),
+      ],
+      `t = ${t}; early query rows (b,h,i): ${[...early.keys()].filter((r) => early[r]).map((r) => `(${Math.floor(r / (Hq * Sq))},${Math.floor(r / Sq) % Hq},${r % Sq})`).join(' ')} (Hkv=${Hkv})`,
+    );
+  });
+}
+
+describe('causality', () => {
+  for (const kernel of BUILTINS)
+    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, () => assertProperty(causalityHolds(kernel), 15));
+});
+
+describe('causality.can-fail', () => {
+  it('fails on a kernel whose causal diagonal is off by one (transformers#29623)', () => expect(propertyFails(causalityHolds(offByOne), 15)).toBe(true));
+  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721)', () => expect(propertyFails(causalityHolds(causalIgnored), 15)).toBe(true));
+});
