@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCase } from './differential.js';
+import { loadKernelModule, resolveKernel, validateKernel } from './loadKernel.js';
+import type { AttentionCase } from '../case/index.js';
+
+const c: AttentionCase = {
+  version: 1, kind: 'attention', shapes: { B: 1, Hq: 2, Hkv: 1, Sq: 3, Sk: 3, D: 2, Dv: 2 }, scale: null, causal: 'none', window: null,
+  keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32', layout: 'BSHD', values: 'normal', junk: 'none', blocks: { Br: 2, Bc: 2 }, seed: 3,
+};
+
+// A plain-object kernel in plain JS, using only the tf it is handed (GQA by repeat_interleave).
+const JS_KERNEL = `export default {
+  name: 'plain-js',
+  forward(q, k, v, opts, tf) {
+    const G = q.shape[1] / k.shape[1];
+    const rep = (x) => tf.concat(Array.from({ length: k.shape[1] }, (_, h) => Array(G).fill(tf.slice(x, [0, h, 0, 0], [x.shape[0], 1, x.shape[2], x.shape[3]]))).flat(), 1);
+    return tf.matMul(tf.softmax(tf.mul(tf.matMul(q, rep(k), false, true), opts.scale)), rep(v));
+  },
+  supports: (opts) => (opts.causal === 'none' && !opts.mask && !opts.keyLengths && !opts.window && !opts.dropout ? true : 'no masking'),
+};
+`;
+
+describe('user kernels', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-kernels-'));
+  it('load from any folder as .mjs, .js and .ts, and run', async () => {
+    for (const ext of ['mjs', 'js', 'ts']) {
+      const file = join(dir, `k.${ext}`);
+      writeFileSync(file, JS_KERNEL);
+      if (ext === 'js') writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      const k = await resolveKernel(file);
+      expect(k.ref).toEqual({ module: file });
+      expect(checkCase(c, k).verdict.status).toBe('pass');
+    }
+  });
+  it('a bad export is one line naming the file', async () => {
+    const file = join(dir, 'bad.mjs');
+    writeFileSync(file, 'export default { name: "x" };');
+    await expect(loadKernelModule(file)).rejects.toThrow(new RegExp(`^--kernel ${file}: default export \\.forward must be a function`));
+    await expect(loadKernelModule(join(dir, 'missing.ts'))).rejects.toThrow(/no such file/);
+    expect(() => validateKernel(undefined, 'm.ts')).toThrow(/^m\.ts: default export must be an AttentionKernel .* got undefined$/);
+  });
+  it("built-in names resolve to the registry, flash with the case's block sizes", async () => {
+    expect((await resolveKernel('flash')).forCase(c).name).toBe('flash(Br=2,Bc=2)');
+    expect((await resolveKernel('eager')).forCase(c).name).toBe('eager');
+  });
+});
