@@ -1,0 +1,22 @@
+/**
+ * Batch rows are independent: giving row b' new q, k, v, dOut, key length and mask row changes
+ * nothing, bit for bit, in any other row's out, dq, dk, dv (measured: bit-identical in every
+ * built-in kernel).
+ */
+import { describe, expect, it } from 'vitest';
+import { batchMaxLength } from './broken-metamorphic/contract.js';
+import { BUILTINS, batchCases, batchIndependence } from './support/metamorphic-attention.js';
+import { failsOn, holds } from './support/metamorphic.js';
+
+const cases = batchCases();
+
+describe('batch row independence', () => {
+  it.each(BUILTINS)('%s: changing batch row b\' changes nothing in any other row', (_, kernelFor) => {
+    holds(cases, batchIndependence(kernelFor, 'exact'), 15);
+  });
+
+  it('can fail: a kernel that masks every row with the batch\'s longest key length', () => {
+    const f = failsOn(cases, batchIndependence(() => batchMaxLength, 'exact'), 30);
+    expect(f.counterexample.case.keyLengths).not.toBeNull();
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * Decode consistency: the last m query rows against the full K/V give exactly those rows of the
+ * full computation, under bottom-right causality (where a decode step's diagonal sits). sdpa's
+ * native is_causal is top-left; its contract adapter must give it bottom-right semantics.
+ * Measured: eager and sdpa bit-identical; flash within 1e-7 of dk/dv (its key tiles start at
+ * different rows); allowed 4 float32 units of roundoff (2.4e-7) of the natural scale.
+ */
+import { describe, expect, it } from 'vitest';
+import { topLeftDecode } from './broken-metamorphic/contract.js';
+import { BUILTINS, decodeCases, decodeConsistency } from './support/metamorphic-attention.js';
+import { failsOn, holds, ulps } from './support/metamorphic.js';
+
+const cases = decodeCases();
+const TOL = ulps(4);
+
+describe('decode consistency', () => {
+  it.each(BUILTINS)('%s: the last m query rows alone equal those rows of the full bottom-right call', (_, kernelFor) => {
+    holds(cases, (d) => decodeConsistency(kernelFor, TOL[d.case.precision])(d), 15);
+  });
+
+  it('can fail: a kernel that aligns the causal diagonal top-left', () => {
+    const f = failsOn(cases, (d) => decodeConsistency(() => topLeftDecode, TOL[d.case.precision])(d), 15);
+    expect(f.counterexample.m).toBeLessThan(f.counterexample.case.shapes.Sk);
+  });
+});

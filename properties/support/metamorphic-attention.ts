@@ -1,0 +1,167 @@
+/**
+ * Metamorphic relations of attention kernels: the same attention computed two ways must agree.
+ * Each relation takes the kernel (or kernel family) under test, so the suites run it on the
+ * built-ins and on deliberately broken kernels (properties/broken-metamorphic/).
+ *
+ *   blockIndependence      flash(Br, Bc) = flash(one tile)
+ *   decodeConsistency      the last m query rows alone = those rows of the full call (bottom-right)
+ *   batchIndependence      changing batch row b' changes nothing in any other row
+ *
+ * Gradients are compared too: the backward sees the cotangent restricted the same way (rows not
+ * compared get dOut = 0, so dK and dV are comparable).
+ */
+import fc from 'fast-check';
+import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
+import type { AttentionResult, HostTensor, Precision } from '../../src/contract/index.js';
+import { materializeAttention } from '../../src/data/index.js';
+import type { AttentionKernel } from '../../src/kernel/index.js';
+import { runKernel, type Material } from '../../src/runner/index.js';
+import type { Layout, StridedView } from '../../src/case/index.js';
+import { eagerKernel, flashKernelWith, sdpaKernel } from '../../kernels/index.js';
+import { compareResults, compareTensors, firstOf, naturalOf, type Outcome, type Tol } from './metamorphic.js';
+import { maskToTensor, putAxis, sliceAxis, tensorToMask, zeroAxis } from './metamorphic-tensors.js';
+
+/** A kernel chosen per case (flash takes the case's block sizes). */
+export type KernelFor = (c: AttentionCase) => AttentionKernel;
+
+export const BUILTINS: ReadonlyArray<readonly [name: string, kernelFor: KernelFor]> = [
+  ['eager', () => eagerKernel],
+  ['sdpa', () => sdpaKernel],
+  ['flash', (c) => flashKernelWith(c.blocks)],
+];
+
+/** Forward and backward of a kernel on a material; throws (a failure of the relation) unless it ran. */
+export function run(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view?: StridedView): AttentionResult {
+  const o = runKernel(kernel, m, layout, view);
+  if (o.status === 'ok') return o.result;
+  throw new Error(`${kernel.name} ${o.status}: ${o.status === 'threw' ? `${o.phase}: ${o.message}` : o.reason}`);
+}
+
+/** The same material with some inputs or options replaced. */
+export function withMaterial(m: Material, patch: { inputs?: Partial<Material['inputs']>; options?: Partial<Material['options']>; shapes?: Partial<Material['shapes']> }): Material {
+  return {
+    shapes: { ...m.shapes, ...patch.shapes },
+    options: { ...m.options, ...patch.options },
+    inputs: { ...m.inputs, ...patch.inputs },
+  };
+}
+
+/** Small cases: metamorphic relations run each case two or more times. */
+export const SMALL: AttentionCaseConstraints = { maxBatch: 2, maxHeads: 4, maxSeq: 7, maxHeadDim: 5 };
+
+// ---------------------------------------------------------------------------------------------
+// Flash block sizes
+
+/** One tile covers every fuzzing-sized call: the block-free computation. */
+const ONE_TILE = { Br: 64, Bc: 64 };
+
+/**
+ * flash with the case's (Br, Bc) equals flash with one tile. Blocks come from the case arbitrary:
+ * 1, S ± 1, ceil(S/2), non-divisors and blocks larger than S.
+ */
+export function blockIndependence(flashWith: (b: { Br: number; Bc: number }) => AttentionKernel, tol: Record<Precision, Tol>) {
+  return (c: AttentionCase): Outcome => {
+    const m = materializeAttention(c);
+    const tiled = run(flashWith(c.blocks), m);
+    const whole = run(flashWith(ONE_TILE), m);
+    return compareResults(`flash(Br=${c.blocks.Br},Bc=${c.blocks.Bc}) vs one tile, ${c.precision}:`, tiled, whole, tol[c.precision], naturalOf(m));
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode consistency
+
+export interface DecodeCase {
+  readonly case: AttentionCase;
+  /** How many of the last query rows are decoded alone, in [1, Sq]. */
+  readonly m: number;
+}
+
+/** Bottom-right causal cases (the decode alignment); no dropout, whose hash is indexed by query row. */
+export function decodeCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<DecodeCase> {
+  return fc
+    .record({ case: attentionCase({ ...k, causals: ['bottom-right'], allowDropout: false }), m: fc.nat() })
+    .map(({ case: c, m }) => ({ case: c, m: 1 + (m % c.shapes.Sq) }));
+}
+
+/**
+ * The last m query rows against the full K/V give those rows of the full computation. The full
+ * call's dOut is zero on the other rows, so dK and dV of both calls must agree as well.
+ */
+export function decodeConsistency(kernelFor: KernelFor, tol: Tol) {
+  return ({ case: c, m }: DecodeCase): Outcome => {
+    const full = materializeAttention(c);
+    const { Sq } = full.shapes;
+    const kernel = kernelFor(c);
+    const rows = (t: HostTensor) => sliceAxis(t, 2, Sq - m, Sq);
+    const mask = full.options.mask;
+    const decode = withMaterial(full, {
+      shapes: { Sq: m },
+      inputs: { q: rows(full.inputs.q), dOut: rows(full.inputs.dOut) },
+      options: { mask: mask && tensorToMask(rows(maskToTensor(mask))) },
+    });
+    const a = run(kernel, decode);
+    const b = run(kernel, withMaterial(full, { inputs: { dOut: zeroAxis(full.inputs.dOut, 2, 0, Sq - m) } }));
+    const label = `${kernel.name} last ${m} of ${Sq} rows`;
+    return firstOf(
+      compareTensors(`${label} out`, a.out, rows(b.out), tol),
+      compareTensors(`${label} dq`, a.dq, rows(b.dq), tol),
+      compareTensors(`${label} dk`, a.dk, b.dk, tol),
+      compareTensors(`${label} dv`, a.dv, b.dv, tol),
+    );
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch row independence
+
+export interface BatchCase {
+  readonly case: AttentionCase;
+  /** The row that changes. */
+  readonly row: number;
+  /** Seeds of its new values and mask; its new key length (if the case pads). */
+  readonly seed: number;
+  readonly maskSeed: number;
+  readonly length: number;
+}
+
+export function batchCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<BatchCase> {
+  return fc
+    .record({
+      // Two rows are enough to see one leak into the other.
+      case: attentionCase({ ...k, fixed: { ...k.fixed, shapes: { B: 2, ...k.fixed?.shapes } } }),
+      row: fc.nat(),
+      seed: fc.nat(),
+      maskSeed: fc.nat(),
+      length: fc.nat(),
+    })
+    .map((r) => ({ ...r, row: r.row % r.case.shapes.B, length: r.length % (r.case.shapes.Sk + 1) }));
+}
+
+/**
+ * Row `row` gets new q, k, v, dOut, key length and (per-row) mask; every other row's out, dq, dk
+ * and dv stay exactly as they were.
+ */
+export function batchIndependence(kernelFor: KernelFor, tol: Tol) {
+  return ({ case: c, row, seed, maskSeed, length }: BatchCase): Outcome => {
+    const before = materializeAttention(c);
+    const keyLengths = c.keyLengths && c.keyLengths.map((l, b) => (b === row ? length : l));
+    const other = materializeAttention({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
+    const mix = (name: 'q' | 'k' | 'v' | 'dOut') => putAxis(before.inputs[name], 0, row, sliceAxis(other.inputs[name], 0, row, row + 1));
+    const mask = before.options.mask;
+    const mixedMask =
+      mask && mask.shape[0] > 1
+        ? tensorToMask(putAxis(maskToTensor(mask), 0, row, sliceAxis(maskToTensor(other.options.mask!), 0, row, row + 1)))
+        : mask;
+    const after = withMaterial(before, { inputs: { q: mix('q'), k: mix('k'), v: mix('v'), dOut: mix('dOut') }, options: { keyLengths, mask: mixedMask } });
+    const kernel = kernelFor(c);
+    const [a, b] = [run(kernel, before), run(kernel, after)];
+    for (let r = 0; r < c.shapes.B; r++) {
+      if (r === row) continue;
+      const at = (t: AttentionResult) => ({ out: sliceAxis(t.out, 0, r, r + 1), dq: sliceAxis(t.dq, 0, r, r + 1), dk: sliceAxis(t.dk, 0, r, r + 1), dv: sliceAxis(t.dv, 0, r, r + 1) });
+      const o = compareResults(`${kernel.name} row ${r} after changing row ${row}:`, at(b), at(a), tol);
+      if (o) return o;
+    }
+    return null;
+  };
+}
