@@ -6,7 +6,9 @@
  * Eager materialises S and P [B, H, Sq, Sk] (and autodiff keeps them for the backward); flash
  * keeps only [Br, Bc] tiles plus O and the log-sum-exp. Peak bytes come from tf.profile, which
  * snapshots the engine's live tensor bytes after every kernel; we report the peak above what was
- * live before the call (the inputs). Correctness is checked once first: flash and eager must agree
+ * live before the call (the inputs). tfjs counts bytes per tensor, not per buffer: a reshape view
+ * counts as much as a copy, so both numbers overstate real allocation (flash's more: it reshapes
+ * every tile for its batched matmuls). Correctness is checked once first: flash and eager must agree
  * within FLOAT32_REL_BOUND·10 on out, dq, dk, dv at the measured size.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
