@@ -1,0 +1,168 @@
+/**
+ * Dropout (src/contract/dropout.ts): element (b, h, i, j) is kept iff the counter-based hash says
+ * so, in the forward and the backward pass, in every kernel (NVIDIA/TransformerEngine#1031 is a
+ * backward that redraws its mask); p = 0 is exactly no dropout; and the drop rate is p.
+ *
+ * Seeing which elements a kernel kept: with q = 0 every visible key gets the same weight 1/n, and
+ * with V one-hot per key (V[j] = e_j) the output row is the dropped weights themselves,
+ * out[b,h,i,j] = keep·(1/n)/(1-p); with dOut one-hot per query (and per head of a kv group),
+ * dV[b,g,j,(h mod G)·Sq + i] = the same weight as the backward pass saw it. Nonzero = kept.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { attentionCase, type AttentionCase } from '../src/case/index.js';
+import { dropoutKeep, visible, type HostTensor } from '../src/contract/index.js';
+import type { AttentionKernel } from '../src/kernel/index.js';
+import { backwardMaskDiffers, keepProbConfusion, pZeroTakesOtherPath, randomDropout, seedOffByOne } from './broken/dropout-kernels.js';
+import { assertProperty, BUILTINS, findingOf, kernelFor, kernelMatchesReference, materialize, property, propertyFails, run, sameResult, type BuiltinName, type Property } from './support/attention.js';
+
+const P_VALUES = [0.1, 0.5, 0.9] as const;
+const SMALL = { maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 4, junk: ['none'], layouts: ['BHSD'] } as const;
+
+/** Cases with dropout forced on (the generic arbitrary draws it one case in four). */
+const withDropout = (arb: fc.Arbitrary<AttentionCase>) =>
+  fc.record({ c: arb, p: fc.constantFrom(...P_VALUES), seed: fc.integer({ min: 0, max: 0xffffffff }) }).map(({ c, p, seed }): AttentionCase => ({ ...c, dropout: { p, seed } }));
+
+/** Dv wide enough for the one-hot V (Sk columns) and the one-hot dOut (G·Sq columns). */
+const forPattern = (c: AttentionCase): AttentionCase => ({ ...c, shapes: { ...c.shapes, Dv: Math.max(c.shapes.Sk, (c.shapes.Hq / c.shapes.Hkv) * c.shapes.Sq) } });
+
+interface Kept {
+  /** [B, Hq, Sq, Sk] 0/1 each: what the contract says, what the forward kept, what the backward kept. */
+  readonly expected: Uint8Array;
+  readonly forward: Uint8Array;
+  readonly backward: Uint8Array;
+  readonly visible: Uint8Array;
+}
+
+/** The kept pattern of a kernel, read through one-hot V and dOut (see the header). */
+function keptPattern(kernel: AttentionKernel, c: AttentionCase): Kept {
+  const { B, Hq, Hkv, Sq, Sk, D, Dv } = c.shapes;
+  const G = Hq / Hkv;
+  const m = materialize(c);
+  const t = (shape: number[], f: (n: number) => number): HostTensor => ({ shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b) }, (_, n) => f(n)) });
+  const q = t([B, Hq, Sq, D], () => 0);
+  const v = t([B, Hkv, Sk, Dv], (n) => (n % Dv === Math.floor(n / Dv) % Sk ? 1 : 0));
+  const dOut = t([B, Hq, Sq, Dv], (n) => (n % Dv === ((Math.floor(n / (Sq * Dv)) % Hq) % G) * Sq + (Math.floor(n / Dv) % Sq) ? 1 : 0));
+  const r = run(kernel, m, { inputs: { q, v, dOut } });
+  const { p, seed } = c.dropout!;
+  const n4 = B * Hq * Sq * Sk;
+  const out = { expected: new Uint8Array(n4), forward: new Uint8Array(n4), backward: new Uint8Array(n4), visible: new Uint8Array(n4) };
+  for (let b = 0, n = 0; b < B; b++)
+    for (let h = 0; h < Hq; h++)
+      for (let i = 0; i < Sq; i++)
+        for (let j = 0; j < Sk; j++, n++) {
+          out.visible[n] = visible(m.options, c.shapes, b, h, i, j) ? 1 : 0;
+          out.expected[n] = out.visible[n]! && dropoutKeep(seed, b, h, i, j, p) ? 1 : 0;
+          out.forward[n] = r.out.data[((b * Hq + h) * Sq + i) * Dv + j] !== 0 ? 1 : 0;
+          out.backward[n] = r.dv.data[((b * Hkv + Math.floor(h / G)) * Sk + j) * Dv + (h % G) * Sq + i] !== 0 ? 1 : 0;
+        }
+  return out;
+}
+
+/** Lines naming the first elements where `got` differs from the contract's pattern. */
+function patternDiff(pass: string, got: Uint8Array, expected: Uint8Array, shape: readonly number[]): string[] {
+  const bad = [...expected.keys()].filter((n) => got[n] !== expected[n]);
+  if (bad.length === 0) return [];
+  const [, Hq, Sq, Sk] = shape as [number, number, number, number];
+  const at = (n: number) => `(b=${Math.floor(n / (Hq * Sq * Sk))},h=${Math.floor(n / (Sq * Sk)) % Hq},i=${Math.floor(n / Sk) % Sq},j=${n % Sk}) ${expected[n] ? 'kept by the hash, dropped' : 'dropped by the hash, kept'}`;
+  return [`${pass}: ${bad.length} of ${expected.length} elements differ from the hash, e.g. ${bad.slice(0, 4).map(at).join('; ')}`];
+}
+
+/** The kernel keeps exactly the hash's elements, forward and backward. */
+function keepsTheHashedElements(kernel: BuiltinName | AttentionKernel, precisions: AttentionCase['precision'][]): Property<AttentionCase> {
+  return property(withDropout(attentionCase({ ...SMALL, precisions })).map(forPattern), (c) => {
+    const kept = keptPattern(kernelFor(kernel, c), c);
+    const { B, Hq, Sq, Sk } = c.shapes;
+    return findingOf([...patternDiff('forward', kept.forward, kept.expected, [B, Hq, Sq, Sk]), ...patternDiff('backward', kept.backward, kept.expected, [B, Hq, Sq, Sk])]);
+  });
+}
+
+/** p = 0 gives bit-identical outputs and gradients to no dropout at all. */
+function pZeroIsNoDropout(kernel: BuiltinName | AttentionKernel, precisions: AttentionCase['precision'][]): Property<AttentionCase> {
+  return property(attentionCase({ ...SMALL, precisions, allowDropout: false }), (c) => {
+    const k = kernelFor(kernel, c);
+    const m = materialize(c);
+    return sameResult(run(k, m, { options: { dropout: { p: 0, seed: c.seed } } }), run(k, m, { options: { dropout: null } }), 0, 'p = 0 vs no dropout: ');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The drop rate
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 digits). */
+function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0]!;
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Exact two-sided binomial test: P(X at least as unlikely as k) for X ~ Binomial(n, p). */
+export function binomialTwoSided(k: number, n: number, p: number): number {
+  const logPmf = (x: number) => logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p);
+  const observed = logPmf(k) + 1e-7; // relative slack for rounding, as R's binom.test
+  let total = 0;
+  for (let x = 0; x <= n; x++) {
+    const l = logPmf(x);
+    if (l <= observed) total += Math.exp(l);
+  }
+  return Math.min(1, total);
+}
+
+const ALPHA = 1e-6;
+
+type Keep = (seed: number, b: number, h: number, i: number, j: number, p: number) => boolean;
+
+/** The hash drops a fraction p of a [4, 4, 32, 32] block anywhere in (b, h, i, j) (binomial test, alpha 1e-6). */
+function hashDropRateIsP(keep: Keep): Property<{ seed: number; p: number; origin: number[] }> {
+  const arb = fc.record({ seed: fc.integer({ min: 0, max: 0xffffffff }), p: fc.constantFrom(0.1, 0.25, 0.5, 0.9), origin: fc.array(fc.integer({ min: 0, max: 4096 }), { minLength: 4, maxLength: 4 }) });
+  return property(arb, ({ seed, p, origin: [b0, h0, i0, j0] }) => {
+    let dropped = 0;
+    for (let b = 0; b < 4; b++) for (let h = 0; h < 4; h++) for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) if (!keep(seed, b0! + b, h0! + h, i0! + i, j0! + j, p)) dropped++;
+    const pValue = binomialTwoSided(dropped, 4096 * 4, p);
+    return pValue >= ALPHA ? null : { lines: [`dropped ${dropped} of 16384 at p = ${p} (expected ${16384 * p}): two-sided binomial p-value ${pValue.toExponential(2)} < ${ALPHA}`] };
+  });
+}
+
+/** Observed through a kernel (one-hot V, [1, 2, 16, 16], every key visible), the drop rate is p. */
+function kernelDropRateIsP(kernel: BuiltinName | AttentionKernel): Property<AttentionCase> {
+  const fixed = { shapes: { B: 1, Hq: 2, Hkv: 2, Sq: 16, Sk: 16, D: 2 }, causal: 'none', window: null, keyLengths: null, mask: null, precision: 'float32' } as const;
+  return property(withDropout(attentionCase({ ...SMALL, maxSeq: 16, fixed })).map(forPattern), (c) => {
+    const kept = keptPattern(kernelFor(kernel, c), c);
+    const n = kept.forward.length;
+    const dropped = n - kept.forward.reduce((a, x) => a + x, 0);
+    const pValue = binomialTwoSided(dropped, n, c.dropout!.p);
+    return pValue >= ALPHA ? null : { lines: [`${kernelFor(kernel, c).name} dropped ${dropped} of ${n} at p = ${c.dropout!.p}: two-sided binomial p-value ${pValue.toExponential(2)} < ${ALPHA}`] };
+  });
+}
+
+describe('dropout', () => {
+  for (const kernel of BUILTINS) {
+    it(`${kernel} keeps exactly the elements the hash keeps, forward and backward, in every precision`, () =>
+      assertProperty(keepsTheHashedElements(kernel, ['float32', 'bfloat16', 'float16']), 12));
+    it(`${kernel} with dropout matches the float64 reference (same hash) forward and backward`, () =>
+      assertProperty(kernelMatchesReference(kernel, withDropout(attentionCase({ ...SMALL, layouts: ['BHSD', 'BSHD', 'packed-qkv', 'strided'] }))), 8));
+    it(`${kernel} with p = 0 is bit-identical to no dropout`, () => assertProperty(pZeroIsNoDropout(kernel, ['float32', 'bfloat16', 'float16']), 8));
+    it(`${kernel} drops a fraction p of the weights (binomial test, alpha 1e-6)`, () => assertProperty(kernelDropRateIsP(kernel), 3));
+  }
+  it('the hash drops a fraction p of any block (binomial test, alpha 1e-6)', () => assertProperty(hashDropRateIsP(dropoutKeep), 6));
+});
+
+describe('dropout.can-fail', () => {
+  const f32: AttentionCase['precision'][] = ['float32'];
+  it('the kept-elements property fails on Math.random dropout', () => expect(propertyFails(keepsTheHashedElements(randomDropout, f32), 8)).toBe(true));
+  it('the kept-elements property fails on dropout with another seed', () => expect(propertyFails(keepsTheHashedElements(seedOffByOne, f32), 8)).toBe(true));
+  it('the kept-elements property fails when the backward redraws its mask (TransformerEngine#1031)', () =>
+    expect(propertyFails(keepsTheHashedElements(backwardMaskDiffers, f32), 8)).toBe(true));
+  it('the p = 0 property fails when any dropout option switches the code path', () => expect(propertyFails(pZeroIsNoDropout(pZeroTakesOtherPath, f32), 8)).toBe(true));
+  it('the kernel drop-rate property fails when p is taken as the keep probability', () => expect(propertyFails(kernelDropRateIsP(keepProbConfusion), 12)).toBe(true));
+  it('the hash drop-rate property fails on a hash that keeps with probability p instead of 1 - p', () =>
+    expect(propertyFails(hashDropRateIsP((seed, b, h, i, j, p) => dropoutKeep(seed, b, h, i, j, 1 - p)), 6)).toBe(true));
+  it('the binomial test accepts the expected count and rejects a count 6 sigma away', () => {
+    expect(binomialTwoSided(5000, 10000, 0.5)).toBeCloseTo(1, 6);
+    expect(binomialTwoSided(5300, 10000, 0.5)).toBeLessThan(ALPHA);
+  });
+});
