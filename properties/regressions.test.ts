@@ -4,16 +4,17 @@
  * regression test), and a file marked expect "fail" must still fail, saying so loudly when it
  * starts passing. A corrupt or unknown-version file fails this test by name and is never deleted.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { corpusFiles, formatReplay, replayFile, REGRESSIONS_DIR } from '../src/corpus/index.js';
 
 const files = existsSync(REGRESSIONS_DIR) ? corpusFiles(REGRESSIONS_DIR) : [];
 
 describe('saved failures in corpus/regressions', () => {
-  it('the folder is replayed (an empty corpus is reported, not hidden)', () => {
+  it('every .json file of the folder is replayed, and only those (heatmaps sit beside them)', () => {
     if (files.length === 0) console.log(`attnfuzz: ${REGRESSIONS_DIR} holds no saved failures`);
-    expect(Array.isArray(files)).toBe(true);
+    const json = existsSync(REGRESSIONS_DIR) ? readdirSync(REGRESSIONS_DIR).filter((f) => f.endsWith('.json')) : [];
+    expect(files.map((f) => f.split('/').pop()).sort()).toEqual(json.sort());
   });
   it.each(files)('%s replays to its expectation', async (file) => {
     const o = await replayFile(file);

