@@ -118,7 +118,7 @@ type Keep = (seed: number, b: number, h: number, i: number, j: number, p: number
 
 /** The hash drops a fraction p of a [4, 4, 32, 32] block anywhere in (b, h, i, j) (binomial test, alpha 1e-6). */
 function hashDropRateIsP(keep: Keep): Property<{ seed: number; p: number; origin: number[] }> {
-  const arb = fc.record({ seed: fc.integer({ min: 0, max: 0xffffffff }), p: fc.constantFrom(0.1, 0.25, 0.5, 0.9), origin: fc.array(fc.integer({ min: 0, max: 4096 }), { minLength: 4, maxLength: 4 }) });
+  const arb = fc.record({ seed: fc.integer({ min: 0, max: 0xffffffff }), p: fc.constantFrom<number>(0.1, 0.25, 0.5, 0.9), origin: fc.array(fc.integer({ min: 0, max: 4096 }), { minLength: 4, maxLength: 4 }) });
   return property(arb, ({ seed, p, origin: [b0, h0, i0, j0] }) => {
     let dropped = 0;
     for (let b = 0; b < 4; b++) for (let h = 0; h < 4; h++) for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) if (!keep(seed, b0! + b, h0! + h, i0! + i, j0! + j, p)) dropped++;

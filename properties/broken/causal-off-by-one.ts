@@ -4,8 +4,10 @@
  * the correct eager kernel by handing it that shifted pattern as an explicit boolean mask.
  * Used only to prove that properties/causality.test.ts can fail.
  */
-import { eagerKernel } from '../../kernels/eager/index.js';
+import { eagerKernel as eagerImpl } from '../../kernels/eager/index.js';
 import type { AttentionKernel } from '../../src/kernel/index.js';
+
+const eagerKernel: AttentionKernel = eagerImpl;
 
 const kernel: AttentionKernel = {
   name: 'causal-off-by-one',
