@@ -19,7 +19,7 @@ export interface BackendRun {
 }
 
 export async function crossBackend(c: AttentionCase, k: KernelUnderTest, backends: readonly BackendName[] = ['cpu', 'wasm']): Promise<BackendRun[]> {
-  const before = activeBackend() as BackendName;
+  const before = ((activeBackend() as BackendName | undefined) ?? 'cpu') as BackendName; // undefined until tfjs first initialises one
   const runs: Array<{ backend: BackendName; check: ReturnType<typeof checkCase> }> = [];
   try {
     for (const backend of backends) {
