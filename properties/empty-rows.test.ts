@@ -1,0 +1,73 @@
+/**
+ * Empty rows: a query that sees no key (left padding with a causal mask, a fully masked row, a
+ * window past the keys, bottom-right causal with Sq > Sk, an empty batch row) has output 0 and
+ * zero gradients: dq is 0 on that row, its dOut reaches no dk or dv, and every value is finite, in
+ * every kernel and precision. Older PyTorch SDPA gave NaN, eager with a finite minimum gives
+ * uniform weights (pytorch/pytorch#41508, #103749).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { attentionCase, type AttentionCase } from '../src/case/index.js';
+import { PRECISIONS, visible, type AttentionShapes, type HostTensor, type Precision } from '../src/contract/index.js';
+import { attentionOptions } from '../src/data/index.js';
+import type { AttentionKernel } from '../src/kernel/index.js';
+import nanOnEmptyRows from '../test/fixtures/broken-kernels/nan-on-empty-rows.js';
+import { assertProperty, BUILTINS, findingOf, kernelFor, materialize, nonFinite, property, propertyFails, run, tensorDiff, type BuiltinName, type Property } from './support/attention.js';
+
+/** emptyRows[(b·Hq + h)·Sq + i] = 1 iff query i of head h in batch row b sees no key. */
+function emptyRows(c: AttentionCase): Uint8Array {
+  const { B, Hq, Sq, Sk } = c.shapes;
+  const opts = attentionOptions(c);
+  const out = new Uint8Array(B * Hq * Sq);
+  for (let r = 0; r < out.length; r++) {
+    const [b, h, i] = [Math.floor(r / (Hq * Sq)), Math.floor(r / Sq) % Hq, r % Sq];
+    let seen = false;
+    for (let j = 0; j < Sk && !seen; j++) seen = visible(opts, c.shapes, b, h, i, j);
+    out[r] = seen ? 0 : 1;
+  }
+  return out;
+}
+
+/** The case with batch row 0 fully padded (keyLengths[0] = 0): at least one empty row. */
+const withEmptyBatchRow = (c: AttentionCase): AttentionCase => ({ ...c, keyLengths: (c.keyLengths ?? Array<number>(c.shapes.B).fill(c.shapes.Sk)).map((l, b) => (b === 0 ? 0 : l)) });
+
+/** Cases with at least one empty row: found among generic cases, or made by emptying a batch row. */
+function casesWithEmptyRows(precision: Precision, allowDropout = true): fc.Arbitrary<AttentionCase> {
+  const generic = attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, layouts: ['BHSD'], precisions: [precision], allowDropout });
+  return fc.oneof(generic.filter((c) => emptyRows(c).includes(1)), generic.map(withEmptyBatchRow));
+}
+
+const zerosLike = (t: HostTensor): HostTensor => ({ shape: t.shape, data: new Float64Array(t.data.length) });
+
+/** Empty rows give output 0, dq 0, no gradient through their dOut, and nothing non-finite. */
+function emptyRowsAreZero(kernel: BuiltinName | AttentionKernel, precision: Precision, allowDropout = true): Property<AttentionCase> {
+  return property(casesWithEmptyRows(precision, allowDropout), (c) => {
+    const { D, Dv }: AttentionShapes = c.shapes;
+    const empty = emptyRows(c);
+    const onEmpty = (d: number) => (n: number) => empty[Math.floor(n / d)] === 1;
+    const k = kernelFor(kernel, c);
+    const m = materialize(c);
+    const r = run(k, m);
+    // The same call with dOut zeroed on the empty rows: dk and dv must not move.
+    const quiet = run(k, m, { inputs: { dOut: { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (empty[Math.floor(n / Dv)] ? 0 : x)) } } });
+    return findingOf([
+      ...nonFinite(r),
+      ...tensorDiff('out on empty rows (must be 0)', r.out, zerosLike(r.out), 0, onEmpty(Dv)),
+      ...tensorDiff('dq on empty rows (must be 0)', r.dq, zerosLike(r.dq), 0, onEmpty(D)),
+      ...tensorDiff('dk (dOut of empty rows zeroed vs not)', quiet.dk, r.dk),
+      ...tensorDiff('dv (dOut of empty rows zeroed vs not)', quiet.dv, r.dv),
+    ]);
+  });
+}
+
+describe('empty rows: output 0, zero gradients, everything finite', () => {
+  for (const kernel of BUILTINS)
+    for (const precision of PRECISIONS)
+      it(`${kernel} in ${precision}: a query that sees no key has output 0, dq 0, no gradient through its dOut, nothing non-finite`, () =>
+        assertProperty(emptyRowsAreZero(kernel, precision), 10));
+});
+
+describe('empty-rows.can-fail', () => {
+  it('fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508)', () =>
+    expect(propertyFails(emptyRowsAreZero(nanOnEmptyRows, 'float32', false), 8)).toBe(true));
+});
