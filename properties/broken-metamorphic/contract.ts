@@ -9,6 +9,7 @@
  *   batchMaxLength           every row masked with the longest row's key length (one max_seqlen
  *                            for the whole batch): rows leak into each other
  *   ignoresKeyLengths        keyLengths dropped on the floor: padded keys contribute
+ *   ignoresMask              the boolean mask dropped on the floor
  *                            (pytorch#101967, transformers#29075)
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
@@ -44,3 +45,6 @@ export const batchMaxLength: AttentionKernel = rewriting('eager-batch-max-length
 }));
 
 export const ignoresKeyLengths: AttentionKernel = rewriting('eager-ignores-key-lengths', eagerKernel, (opts) => ({ ...opts, keyLengths: null }));
+
+/** The boolean mask dropped on the floor: keys it hides contribute. */
+export const ignoresMask: AttentionKernel = rewriting('eager-ignores-mask', eagerKernel, (opts) => ({ ...opts, mask: null }));

@@ -14,6 +14,8 @@
  * differs. The report names the worst element by its coordinates.
  */
 import fc from 'fast-check';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { tf } from '../../src/backend/index.js';
 import { maxAbs, unravel, UNIT_ROUNDOFF, type AttentionResult, type HostTensor, type Precision } from '../../src/contract/index.js';
 import { naturalScales, type TensorScales } from '../../src/oracle/index.js';
 import type { Material } from '../../src/runner/index.js';
@@ -159,4 +161,29 @@ export function failsOn<C>(cases: fc.Arbitrary<C>, relation: (c: C) => Outcome, 
   const f = search(cases, relation, runs);
   if (!f) throw new Error(`the relation held on ${runs} cases: it cannot detect this broken kernel`);
   return f;
+}
+
+/**
+ * Forward of `f` on host inputs and the gradients of sum(out ∘ dOut) with respect to each input,
+ * by tfjs autodiff; every tensor made here is disposed.
+ */
+export function withGrads(f: (...xs: Tensor[]) => Tensor, inputs: readonly HostTensor[], dOut: HostTensor): { out: HostTensor; grads: HostTensor[] } {
+  const down = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync() as Float32Array) });
+  const xs = inputs.map((t) => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32'));
+  const dy = tf.tensor(Float32Array.from(dOut.data), [...dOut.shape], 'float32');
+  try {
+    let out: HostTensor | null = null;
+    let grads: HostTensor[] = [];
+    tf.tidy(() => {
+      const gs = tf.grads((...as: Tensor[]) => {
+        const y = f(...as);
+        out = down(y);
+        return tf.sum(tf.mul(y, dy));
+      })(xs);
+      grads = gs.map(down);
+    });
+    return { out: out!, grads };
+  } finally {
+    tf.dispose([...xs, dy]);
+  }
 }
