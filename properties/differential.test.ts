@@ -16,7 +16,7 @@ describe('every kernel matches the float64 reference', () => {
   for (const kernel of BUILTINS)
     for (const precision of PRECISIONS)
       it(`${kernel} forward and backward match the float64 reference in ${precision} for any case`, () =>
-        assertProperty(kernelMatchesReference(kernel, attentionCase({ ...SMALL, precisions: [precision] })), 10));
+        assertProperty(kernelMatchesReference(kernel, attentionCase({ ...SMALL, precisions: [precision] })), 25));
 });
 
 describe('differential.can-fail', () => {
