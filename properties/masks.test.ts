@@ -11,7 +11,7 @@
  *   native     sdpa's own is_causal (top-left), flash_attn_func's own causal (bottom-right)
  *
  * Within one kernel every way must be bit-identical (the visibility is the same, so the
- * arithmetic is); across kernels the results differ only by rounding: TOLERANCE, measured below.
+ * arithmetic is); across kernels the results differ only by rounding: ACROSS_ULPS, measured below.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +24,6 @@ import type { AttentionKernel } from '../src/kernel/index.js';
 import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
 import topLeftCausal from '../test/fixtures/broken-kernels/top-left-causal.js';
 import { BUILTINS, findingOf, kernelFor, materialize, property, resultDiff, run, assertProperty, propertyFails, type BuiltinName, type Finding, type Property } from './support/attention.js';
-
 
 const bshd = (tf: Parameters<AttentionKernel['forward']>[4], x: Tensor) => tf.transpose(x, [0, 2, 1, 3]) as Tensor4D;
 const dropoutOf = (opts: { dropout: { p: number; seed: number } | null }) => ({ p: opts.dropout?.p ?? 0, seed: opts.dropout?.seed ?? 0 });
