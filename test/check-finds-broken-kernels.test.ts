@@ -14,10 +14,11 @@ import { replayFile, saveFailure } from '../src/corpus/index.js';
 import { isFailure, summarizeVerdict } from '../src/oracle/index.js';
 import { checkCase, resolveKernel, searchFailure, type KernelUnderTest } from '../src/runner/index.js';
 import { simplerNeighbours } from './support/neighbours.js';
+import { SEED as PROFILE_SEED } from '../properties/support/profile.js';
 
-// A fixed seed, not ATTNFUZZ_SEED: this tests the quality of shrinking on known searches (how
-// small the result is), which varies between searches; seeds 5 and 99 were also tried (99: see below).
-const SEED = 20261128;
+// The run's seed (ATTNFUZZ_SEED): shrinking plus the structural pass (src/runner/simplify.ts) must
+// reach a case read at a glance from any search, not just from a seed picked to look good.
+const SEED = PROFILE_SEED;
 const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4 };
 const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
 

@@ -15,13 +15,16 @@ export interface ReproInfo {
   readonly path: string;
   readonly cases: number;
   readonly numShrinks: number;
+  /** Steps of the structural pass after fast-check's shrinking, if any. */
+  readonly simplified?: readonly string[];
 }
 
 export function formatRepro(r: ReproInfo): string[] {
   const { check } = r;
   const v = check.verdict;
   const lines: string[] = [];
-  lines.push(`${check.kernel}: FAILED (${v.status}) after ${r.cases} cases, shrunk in ${r.numShrinks} steps to:`);
+  const extra = r.simplified && r.simplified.length > 0 ? ` and simplified (${r.simplified.join('; ')})` : '';
+  lines.push(`${check.kernel}: FAILED (${v.status}) after ${r.cases} cases, shrunk in ${r.numShrinks} steps${extra} to:`);
   lines.push(JSON.stringify(check.case));
   lines.push('verdict:');
   for (const l of formatVerdict(v)) lines.push(`  ${l}`);
@@ -37,6 +40,7 @@ export function formatRepro(r: ReproInfo): string[] {
   }
   if (r.savedSvg) lines.push(`heatmap: ${r.savedSvg}`);
   if (r.savedJson) lines.push(`saved: ${r.savedJson}`, `replay: npx attnfuzz replay ${r.savedJson}`);
-  lines.push(`fast-check: { seed: ${r.seed}, path: "${r.path}" }  (attnfuzz check --kernel ${check.kernel} --seed ${r.seed} searches the same cases)`);
+  const before = r.simplified && r.simplified.length > 0 ? ' (replays the case before simplification)' : '';
+  lines.push(`fast-check: { seed: ${r.seed}, path: "${r.path}" }${before}  (attnfuzz check --kernel ${check.kernel} --seed ${r.seed} searches the same cases)`);
   return lines;
 }

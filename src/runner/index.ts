@@ -5,3 +5,4 @@ export * from './loadKernel.js';
 export * from './differential.js';
 export * from './crossBackend.js';
 export * from './search.js';
+export * from './simplify.js';

@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../case/index.js';
 import { isFailure } from '../oracle/index.js';
 import { checkCase, type CaseCheck } from './differential.js';
+import { simplifyFailure } from './simplify.js';
 import type { KernelUnderTest } from './kernels.js';
 
 export interface SearchOptions {
@@ -59,6 +60,11 @@ export type SearchResult =
       readonly original: AttentionCase;
       /** The minimal failing case, re-checked (its verdict, tensors, reference). */
       readonly shrunk: CaseCheck;
+      /**
+       * Steps of the structural pass after fast-check's shrinking (src/runner/simplify.ts); when
+       * non-empty, `path` replays the case before these steps and the saved case is the final one.
+       */
+      readonly simplified: readonly string[];
     };
 
 export function searchFailure(o: SearchOptions): SearchResult {
@@ -95,7 +101,15 @@ export function searchFailure(o: SearchOptions): SearchResult {
   phase = 'shrink';
   const second = fc.check(property, { seed, path: first.counterexamplePath, numRuns: 1, interruptAfterTimeLimit: o.shrinkTimeMs ?? 60_000 });
   const final = second.failed && second.counterexample !== null ? second : first;
-  const minimal = final.counterexample![0] as AttentionCase;
+  const shrunkByFc = final.counterexample![0] as AttentionCase;
+  // Phase 3: structural simplifications fast-check's per-field shrinking cannot reach.
+  const simple = simplifyFailure(shrunkByFc, (c) => {
+    const check = checkCase(c, o.kernel);
+    cases++;
+    o.onCase?.(check, phase);
+    return isFailure(check.verdict);
+  }, o.shrinkTimeMs ?? 60_000);
+  const minimal = simple.case;
   return {
     status: 'failed',
     seed,
@@ -106,5 +120,6 @@ export function searchFailure(o: SearchOptions): SearchResult {
     elapsedMs: performance.now() - t0,
     original: original ?? minimal,
     shrunk: checkCase(minimal, o.kernel),
+    simplified: simple.steps,
   };
 }

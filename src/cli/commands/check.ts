@@ -121,6 +121,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> 
         path: result.path,
         cases: result.cases,
         numShrinks: result.numShrinks,
+        simplified: result.simplified,
         elapsedMs: Math.round(result.elapsedMs),
         casesPerSecond: rate,
         case: result.shrunk.case,
@@ -130,7 +131,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> 
       }) + '\n',
     );
   } else {
-    const lines = formatRepro({ check: result.shrunk, savedJson: saved.json, savedSvg: svgPath, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks });
+    const lines = formatRepro({ check: result.shrunk, savedJson: saved.json, savedSvg: svgPath, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified });
     io.out(lines.join('\n') + '\n');
   }
   return 1;
