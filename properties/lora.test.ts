@@ -1,0 +1,71 @@
+/**
+ * LoRA linear layers (unmerged and merged, kernels/lora.ts) against their own algebra and the
+ * float64 reference. Measured over 300 cases each (N <= 4, features <= 6, r <= 4):
+ *   vs the float64 reference: at most 8.5e-7 (norm-wise relative) on y, dx, dA, dB, any precision
+ *     of the inputs (the kernels compute in float32 on rounded inputs); allowed FLOAT32_REL_BOUND;
+ *   merged vs unmerged in float32: at most 2.3e-6 (dx, whose two forms round differently);
+ *     allowed FLOAT32_REL_BOUND = 1e-5;
+ *   merged weight stored in bfloat16 / float16 vs unmerged y: 5.9e-3 (1.5u) / 2.6e-3 (5.3u);
+ *     allowed 16u of the precision;
+ *   scaling: within 4e-7 of s · x·Aᵀ·Bᵀ; doubling alpha is bit-exact.
+ */
+import { describe, expect, it } from 'vitest';
+import { loraCase } from '../src/case/index.js';
+import { loraMerged, loraUnmerged } from '../kernels/index.js';
+import { adapterForgotten, detachedA, detachedB, mergedWrongSign, swappedScaling } from './broken-metamorphic/lora.js';
+import { adapterChangesOutput, exactScaling, gradientsMatchReference, initIsBase, loraCases, mergedEqualsUnmerged, SMALL_LORA } from './support/metamorphic-lora.js';
+import { failsOn, holds, ulps } from './support/metamorphic.js';
+
+const KERNELS = [['lora', loraUnmerged], ['lora-merged', loraMerged]] as const;
+const F32 = { rel: 1e-5 };
+const STORED = ulps(16);
+const atInit = loraCases(true);
+const adapted = loraCases(false);
+
+describe('LoRA', () => {
+  it.each(KERNELS)('%s: with B = 0 the adapted layer equals the base exactly, dA = 0 and dB != 0', (_, kernel) => {
+    holds(atInit, initIsBase(kernel), 20);
+  });
+
+  it('merged equals unmerged, tightly in float32 and within 16u with the merged weight stored in bfloat16 or float16', () => {
+    holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, F32, STORED[c.precision])(c), 30);
+  });
+
+  it.each(KERNELS)('%s: scaling is exactly alpha/r (alpha/sqrt(r) with rsLoRA): doubling alpha doubles the contribution bit for bit', (_, kernel) => {
+    holds(adapted, exactScaling(kernel), 20);
+  });
+
+  it.each(KERNELS)('%s: a non-zero adapter changes the output by its float64 contribution', (_, kernel) => {
+    holds(adapted, adapterChangesOutput(kernel), 20);
+  });
+
+  it('lora: y, dx, dA, dB match the float64 reference, with adapter dropout', () => {
+    holds(loraCase(SMALL_LORA), gradientsMatchReference(loraUnmerged), 30);
+  });
+
+  it('lora-merged: y, dx, dA, dB match the float64 reference', () => {
+    holds(loraCases('any'), gradientsMatchReference(loraMerged), 30);
+  });
+
+  describe('each relation fails on the kernel broken the way it targets', () => {
+    it('B = 0 relation: a kernel whose B gets no gradient', () => {
+      expect(failsOn(atInit, initIsBase(detachedB), 20).message).toMatch(/dB is all zero/);
+    });
+
+    it('merged = unmerged: a merge with the wrong sign', () => {
+      expect(failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, F32, STORED[c.precision])(c), 30).message).toMatch(/float32/);
+    });
+
+    it('scaling: alpha/r and alpha/sqrt(r) swapped', () => {
+      expect(failsOn(adapted, exactScaling(swappedScaling), 20).counterexample.rank).toBeGreaterThan(1);
+    });
+
+    it('non-zero adapter: a kernel that never adds the adapter', () => {
+      expect(failsOn(adapted, adapterChangesOutput(adapterForgotten), 20).message).toMatch(/changes nothing/);
+    });
+
+    it('gradients: a kernel that detaches A', () => {
+      expect(failsOn(adapted, gradientsMatchReference(detachedA), 20).message).toMatch(/dA/);
+    });
+  });
+});
