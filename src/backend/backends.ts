@@ -39,12 +39,15 @@ async function loadTensorflow(): Promise<string> {
       tensorflowLoaded = pkg;
       return pkg;
     } catch (e) {
-      errors.push(`${pkg}: ${(e as Error).message.split('\n')[0]}`);
+      const msg = (e as Error).message.split('\n')[0]!;
+      // Not installed is the expected case; anything else (a broken libtensorflow) is worth showing.
+      if (!/Cannot find (package|module)/.test(msg)) errors.push(`${pkg}: ${msg}`);
     }
   }
   throw new BackendUnavailableError(
-    `backend 'tensorflow' needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node installed ` +
-      `(npm install @tensorflow/tfjs-node; its install downloads libtensorflow) [${errors.join('; ')}]`,
+    `backend 'tensorflow' needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node: ` +
+      `npm install @tensorflow/tfjs-node (its install downloads libtensorflow)` +
+      (errors.length > 0 ? ` [${errors.join('; ')}]` : ''),
   );
 }
 

@@ -69,7 +69,11 @@ export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> 
       if (!Number.isInteger(seed)) throw new UsageError(`check: --seed must be an integer, got '${flags.seed}'`);
     }
     backend = parseBackend(flags.backend ?? (process.env.ATTNFUZZ_BACKEND || undefined), '--backend');
-    await useBackend(backend as Parameters<typeof useBackend>[0]);
+    try {
+      await useBackend(backend as Parameters<typeof useBackend>[0]);
+    } catch (e) {
+      throw new UsageError(`check: --backend ${backend}: ${(e as Error).message}`);
+    }
     const kernel = await resolveKernel(flags.kernel);
     // Default budget: 60 s, unless only --runs was given.
     const timeMs = timeS !== undefined ? timeS * 1000 : numRuns === undefined ? 60_000 : undefined;
@@ -85,7 +89,8 @@ export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> 
     };
     search = { kernel, seed, numRuns, timeMs, onProgress, progressMs: io.errIsTTY ? 250 : 1000 };
   } catch (e) {
-    io.err(`${(e as Error).message.split('\n')[0]}\n`);
+    const line = (e as Error).message.split('\n')[0]!;
+    io.err(`${line.startsWith('check:') ? line : `check: ${line}`}\n`);
     return 2;
   }
   const result = searchFailure(search);
