@@ -6,3 +6,4 @@ export * from './differential.js';
 export * from './crossBackend.js';
 export * from './search.js';
 export * from './simplify.js';
+export * from './crossSearch.js';
