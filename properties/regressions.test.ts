@@ -3,6 +3,8 @@
  * src/corpus/format.ts): a failure `attnfuzz check` saved for a kernel must now pass (it is a
  * regression test), and a file marked expect "fail" must still fail, saying so loudly when it
  * starts passing. A corrupt or unknown-version file fails this test by name and is never deleted.
+ * Training failures (kind "training", saved by `check --suite training`) replay through the
+ * training check, a fraction of a second each.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -3,6 +3,8 @@
  *
  *   {
  *     "format": "attnfuzz-failure", "version": 1,
+ *     "kind":    "attention" | "training",            absent = "attention" (files from before
+ *                training failures were saved); "training" files are described in training.ts
  *     "case":    { ...AttentionCase },                 tensors are re-made from its seeds
  *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" }   (module: relative to
  *                the folder replay runs from, as written on the command line)
@@ -11,6 +13,8 @@
  *     "verdict": { "status": "mismatch", "summary": "dk MISMATCH maxAbs=... @ ..." },  when found
  *     "seed": 42, "path": "3:1:0",                      fast-check replay of the search, or null
  *     "backend": "cpu",
+ *     "backends": ["cpu", "wasm"],                     optional: found by `check --backends`; replay
+ *                then re-runs the case on each of them and compares them with each other
  *     "versions": { "attnfuzz": "0.1.0", "tfjs": "4.22.0" }
  *   }
  *
@@ -23,9 +27,12 @@
  *                  marked by hand with its reason: replay asserts it still fails the same way, and
  *                  says loudly when it starts passing (then the mark should go).
  *
- * The file name is a content hash of (case, kernel): the same failure found twice is one file.
+ * The file name is a content hash of (case, kernel[, backends]): the same failure found twice is
+ * one file. `backends` is optional and left out of the hash when absent, so files without it (all
+ * files before it existed) keep their names and the version stays 1.
  */
 import { createHash } from 'node:crypto';
+import { BACKENDS, type BackendName } from '../backend/index.js';
 import { parseCase, type AttentionCase } from '../case/index.js';
 import { BUILTIN_KERNELS, type KernelRef } from '../runner/index.js';
 
@@ -43,6 +50,8 @@ export interface SavedFailure {
   readonly seed: number | null;
   readonly path: string | null;
   readonly backend: string;
+  /** Cross-backend failures only: the backends the case runs on, in order (at least two). */
+  readonly backends?: readonly BackendName[];
   readonly versions: { readonly attnfuzz: string; readonly tfjs: string };
 }
 
@@ -69,11 +78,11 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** The file name stem: 16 hex digits of sha256 over the case and the kernel. */
-export function failureHash(c: AttentionCase, kernel: KernelRef): string {
-  return createHash('sha256').update(canonicalJson({ case: c, kernel })).digest('hex').slice(0, 16);
+export function failureHash(c: AttentionCase, kernel: KernelRef, backends?: readonly string[]): string {
+  return createHash('sha256').update(canonicalJson({ case: c, kernel, backends })).digest('hex').slice(0, 16);
 }
 
-function parseKernelRef(v: unknown, where: string): KernelRef {
+export function parseKernelRef(v: unknown, where: string): KernelRef {
   const o = v as Record<string, unknown> | null;
   if (o && typeof o === 'object' && typeof o.builtin === 'string' && (BUILTIN_KERNELS as readonly string[]).includes(o.builtin)) {
     return { builtin: o.builtin as KernelRef extends { builtin: infer B } ? B : never };
@@ -82,12 +91,28 @@ function parseKernelRef(v: unknown, where: string): KernelRef {
   throw new CorpusFileError(`${where}.kernel: expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, got ${JSON.stringify(v)}`);
 }
 
+/** What a saved file holds; a file without `kind` is an attention failure. */
+export const CASE_KINDS = ['attention', 'training'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+
+/** Checks format, version and kind of a parsed saved file and returns its kind; `where` is the file name. */
+export function savedKind(value: unknown, where: string): CaseKind {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CorpusFileError(`${where}: expected a JSON object, got ${JSON.stringify(value)?.slice(0, 40)}`);
+  const o = value as Record<string, unknown>;
+  if (o.format !== FAILURE_FORMAT) throw new CorpusFileError(`${where}: format: expected "${FAILURE_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.version !== FAILURE_VERSION) throw new CorpusFileError(`${where}: version: unknown version ${JSON.stringify(o.version)}, this attnfuzz reads version ${FAILURE_VERSION}`);
+  const kind = o.kind ?? 'attention';
+  if (!(CASE_KINDS as readonly unknown[]).includes(kind)) throw new CorpusFileError(`${where}: kind: unknown kind ${JSON.stringify(o.kind)}, this attnfuzz reads ${CASE_KINDS.map((k) => `"${k}"`).join(', ')} (none = "attention")`);
+  return kind as CaseKind;
+}
+
 /** Validates a parsed saved failure; `where` is the file name. */
 export function parseSavedFailure(value: unknown, where: string): SavedFailure {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CorpusFileError(`${where}: expected a JSON object, got ${JSON.stringify(value)?.slice(0, 40)}`);
   const o = value as Record<string, unknown>;
   if (o.format !== FAILURE_FORMAT) throw new CorpusFileError(`${where}: format: expected "${FAILURE_FORMAT}", got ${JSON.stringify(o.format)}`);
   if (o.version !== FAILURE_VERSION) throw new CorpusFileError(`${where}: version: unknown version ${JSON.stringify(o.version)}, this attnfuzz reads version ${FAILURE_VERSION}`);
+  if (savedKind(o, where) !== 'attention') throw new CorpusFileError(`${where}: kind: expected "attention" (or none), got ${JSON.stringify(o.kind)}: read it with parseSavedTrainingFailure`);
   let c: AttentionCase;
   try {
     c = parseCase(o.case, `${where}: case`);
@@ -104,6 +129,10 @@ export function parseSavedFailure(value: unknown, where: string): SavedFailure {
   if (!verdict || typeof verdict.status !== 'string' || typeof verdict.summary !== 'string') {
     throw new CorpusFileError(`${where}: verdict: expected {"status": string, "summary": string}, got ${JSON.stringify(o.verdict)}`);
   }
+  const backends = o.backends;
+  if (backends !== undefined && (!Array.isArray(backends) || backends.length < 2 || !backends.every((b) => (BACKENDS as readonly unknown[]).includes(b)))) {
+    throw new CorpusFileError(`${where}: backends: expected an array of at least two of ${BACKENDS.join(', ')}, got ${JSON.stringify(backends)}`);
+  }
   const versions = (o.versions ?? {}) as Record<string, unknown>;
   return {
     format: FAILURE_FORMAT,
@@ -116,6 +145,7 @@ export function parseSavedFailure(value: unknown, where: string): SavedFailure {
     seed: typeof o.seed === 'number' ? o.seed : null,
     path: typeof o.path === 'string' ? o.path : null,
     backend: typeof o.backend === 'string' ? o.backend : 'cpu',
+    ...(backends !== undefined ? { backends: backends as BackendName[] } : {}),
     versions: { attnfuzz: String(versions.attnfuzz ?? 'unknown'), tfjs: String(versions.tfjs ?? 'unknown') },
   };
 }

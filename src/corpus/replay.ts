@@ -5,20 +5,52 @@
  *   'ok'          expect "pass" and the kernel passes, or expect "fail" and it still fails
  *   'failing'     expect "pass" but the kernel fails: a regression (or a bug not fixed yet)
  *   'now-passes'  expect "fail" but the kernel passes: the known failure is gone, drop the mark
- *   'invalid'     the file cannot be read (corrupt JSON, unknown format or version, bad case) or
+ *   'invalid'     the file cannot be read (corrupt JSON, unknown format, version or kind, bad case) or
  *                 its kernel module cannot be loaded: reported by name, never deleted
  *
  * `reproduces` says whether the verdict today is the one recorded (same status and summary line,
  * modulo the numbers' last digits being equal: the run is deterministic on one backend).
+ *
+ * Files of kind "training" go to trainingReplay.ts, with the same statuses.
+ *
+ * A file with `backends` (found by `check --backends`) is replayed cross-backend on exactly those
+ * backends, whatever the active one: `cross` holds the check, `summary` names the backend(s), and
+ * `verdict` is the failing backend's (else the first backend's, which passes even when two
+ * backends disagree: read `status` and `summary`, not `verdict`, for cross-backend files).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFailure, summarizeVerdict, type Verdict } from '../oracle/index.js';
-import { builtinKernel, checkCase, loadKernelModule, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
-import { CorpusFileError, parseSavedFailure, type SavedFailure } from './format.js';
+import {
+  builtinKernel,
+  checkCase,
+  crossCheckCase,
+  crossStatus,
+  isCrossFailure,
+  loadKernelModule,
+  prepareBackends,
+  summarizeCross,
+  type CaseCheck,
+  type CrossCheck,
+  type KernelUnderTest,
+} from '../runner/index.js';
+import { CorpusFileError, parseSavedFailure, savedKind, type SavedFailure } from './format.js';
+import { formatTrainingReplay, replayTrainingFailure, type TrainingReplayOutcome } from './trainingReplay.js';
 
 export type ReplayOutcome =
-  | { readonly status: 'ok' | 'failing' | 'now-passes'; readonly file: string; readonly saved: SavedFailure; readonly verdict: Verdict; readonly reproduces: boolean; readonly check: CaseCheck }
+  | {
+      readonly status: 'ok' | 'failing' | 'now-passes';
+      readonly kind: 'attention';
+      readonly file: string;
+      readonly saved: SavedFailure;
+      readonly verdict: Verdict;
+      /** The verdict's one line today (for cross-backend files, naming the backend(s)). */
+      readonly summary: string;
+      readonly reproduces: boolean;
+      readonly check: CaseCheck;
+      readonly cross?: CrossCheck;
+    }
+  | TrainingReplayOutcome
   | { readonly status: 'invalid'; readonly file: string; readonly message: string };
 
 /** The .json files of a folder (sorted, not recursive), or the file itself. */
@@ -31,8 +63,8 @@ export function corpusFiles(fileOrFolder: string): string[] {
     .map((f) => join(fileOrFolder, f));
 }
 
-/** Reads and validates one saved failure; throws CorpusFileError naming the file. */
-export function readSavedFailure(file: string): SavedFailure {
+/** Reads and parses one saved file as JSON, whatever its kind; throws CorpusFileError naming the file. */
+export function readSavedJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -45,7 +77,12 @@ export function readSavedFailure(file: string): SavedFailure {
   } catch (e) {
     throw new CorpusFileError(`${file}: corrupt JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  return parseSavedFailure(value, file);
+  return value;
+}
+
+/** Reads and validates one saved attention failure; throws CorpusFileError naming the file. */
+export function readSavedFailure(file: string): SavedFailure {
+  return parseSavedFailure(readSavedJson(file), file);
 }
 
 async function kernelOf(saved: SavedFailure, file: string, cwd: string): Promise<KernelUnderTest> {
@@ -60,11 +97,14 @@ export async function replayFile(file: string, cwd = process.cwd()): Promise<Rep
   let saved: SavedFailure;
   let kernel: KernelUnderTest;
   try {
-    saved = readSavedFailure(file);
+    const value = readSavedJson(file);
+    if (savedKind(value, file) === 'training') return await replayTrainingFailure(file, value, cwd);
+    saved = parseSavedFailure(value, file);
     kernel = await kernelOf(saved, file, cwd);
   } catch (e) {
     return { status: 'invalid', file, message: (e as Error).message.split('\n')[0]! };
   }
+  if (saved.backends) return replayCross(file, saved, saved.backends, kernel);
   let check: CaseCheck;
   try {
     check = checkCase(saved.case, kernel);
@@ -75,7 +115,23 @@ export async function replayFile(file: string, cwd = process.cwd()): Promise<Rep
   const failed = isFailure(check.verdict);
   const reproduces = check.verdict.status === saved.verdict.status && summarizeVerdict(check.verdict) === saved.verdict.summary;
   const status = saved.expect === 'pass' ? (failed ? 'failing' : 'ok') : failed ? 'ok' : 'now-passes';
-  return { status, file, saved, verdict: check.verdict, reproduces, check };
+  return { status, kind: 'attention', file, saved, verdict: check.verdict, summary: summarizeVerdict(check.verdict), reproduces, check };
+}
+
+async function replayCross(file: string, saved: SavedFailure, backends: NonNullable<SavedFailure['backends']>, kernel: KernelUnderTest): Promise<ReplayOutcome> {
+  let cross: CrossCheck;
+  try {
+    await prepareBackends(backends);
+    cross = crossCheckCase(saved.case, kernel, backends);
+  } catch (e) {
+    return { status: 'invalid', file, message: `${file}: backends [${backends.join(', ')}]: ${(e as Error).message.split('\n')[0]}` };
+  }
+  const failed = isCrossFailure(cross.verdict);
+  const summary = summarizeCross(cross.verdict);
+  const reproduces = crossStatus(cross.verdict) === saved.verdict.status && summary === saved.verdict.summary;
+  const status = saved.expect === 'pass' ? (failed ? 'failing' : 'ok') : failed ? 'ok' : 'now-passes';
+  const shown = cross.runs.find((r) => isFailure(r.check.verdict)) ?? cross.runs[0]!;
+  return { status, kind: 'attention', file, saved, verdict: shown.check.verdict, summary, reproduces, check: shown.check, cross };
 }
 
 /** Replays every file of each argument, in order. */
@@ -97,16 +153,18 @@ export async function replayAll(paths: readonly string[], cwd = process.cwd()): 
 /** One line per outcome, for the CLI and for test failures. */
 export function formatReplay(o: ReplayOutcome): string {
   if (o.status === 'invalid') return `INVALID ${o.message}`;
-  const now = summarizeVerdict(o.verdict);
+  if (o.kind === 'training') return formatTrainingReplay(o);
+  const now = o.summary;
+  const who = o.saved.backends ? `${o.check.kernel} [${o.saved.backends.join(' vs ')}]` : o.check.kernel;
   const same = o.reproduces ? 'reproduces the saved verdict' : `saved verdict was: ${o.saved.verdict.summary}`;
   switch (o.status) {
     case 'ok':
       return o.saved.expect === 'pass'
-        ? `ok   ${o.file}: ${o.check.kernel} now passes (regression test)`
-        : `ok   ${o.file}: ${o.check.kernel} still fails as expected (${o.saved.reason}): ${now}; ${same}`;
+        ? `ok   ${o.file}: ${who} now passes (regression test)`
+        : `ok   ${o.file}: ${who} still fails as expected (${o.saved.reason}): ${now}; ${same}`;
     case 'failing':
-      return `FAIL ${o.file}: ${o.check.kernel} fails: ${now}; ${same}`;
+      return `FAIL ${o.file}: ${who} fails: ${now}; ${same}`;
     case 'now-passes':
-      return `NOW PASSES ${o.file}: ${o.check.kernel} passes a case marked expect "fail" (${o.saved.reason}): the known failure is gone; remove the mark or the file`;
+      return `NOW PASSES ${o.file}: ${who} passes a case marked expect "fail" (${o.saved.reason}): the known failure is gone; remove the mark or the file`;
   }
 }

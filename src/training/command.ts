@@ -1,8 +1,16 @@
 /**
  * The `--suite training` branch of `attnfuzz check`: flags in, text or JSON out, exit code back
  * (0 no failure within the budget, 1 a failure, 2 usage or load error, one line).
+ *
+ * A failure is saved like an attention failure: `--corpus` (default corpus/regressions)/<hash>.json,
+ * kind "training", expect "pass" (a regression test until the kernel is fixed), written atomically;
+ * the output says where and how to replay it.
  */
 import { parseBackend, type BackendName } from '../backend/index.js';
+// src/corpus imports src/training to replay training files; this import closes that loop, which is
+// safe because neither side uses the other at module load, only inside functions.
+import { REGRESSIONS_DIR, saveTrainingFailure, trainingSummary } from '../corpus/index.js';
+import { isBuiltinKernel, type KernelRef } from '../runner/index.js';
 import { checkTraining } from './check.js';
 
 export interface TrainingCommandFlags {
@@ -11,6 +19,8 @@ export interface TrainingCommandFlags {
   readonly runs?: string;
   readonly seed?: string;
   readonly backend?: string;
+  /** Folder of saved failures (default corpus/regressions). */
+  readonly corpus?: string;
   readonly json?: boolean;
 }
 
@@ -56,9 +66,30 @@ export async function runTrainingCheckCommand(flags: TrainingCommandFlags, io: T
     io.err(`check --suite training: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;
   }
+  if (result.status === 'pass') {
+    if (flags.json) {
+      const { lines, ...rest } = result;
+      io.out(JSON.stringify({ suite: 'training', ...rest, lines }) + '\n');
+    } else io.out(result.lines.join('\n') + '\n');
+    return 0;
+  }
+  const kernel: KernelRef = isBuiltinKernel(flags.kernel!) ? { builtin: flags.kernel } : { module: flags.kernel! };
+  const dir = flags.corpus ?? REGRESSIONS_DIR;
+  let saved: string | null = null;
+  try {
+    const summary = trainingSummary(result.report);
+    saved = saveTrainingFailure({ case: result.case, kernel, expect: 'pass', summary, seed: result.seed, backend: options.backend ?? 'cpu' }, dir).json;
+  } catch (e) {
+    // The failure is still printed (and the exit code says so); only the file is missing.
+    io.err(`check --suite training: --corpus ${dir}: cannot save the failure: ${(e as Error).message.split('\n')[0]}\n`);
+  }
+  // The saved file is the replay; the search command (same seed, same cases) follows it.
+  const lines = result.lines.filter((l) => l !== `replay: ${result.replay}`);
+  if (saved !== null) lines.push(`saved: ${saved}`, `replay: npx attnfuzz replay ${saved}`);
+  lines.push(`search: ${result.replay}  (same seed: the same cases and the same shrink)`);
   if (flags.json) {
-    const { lines, ...rest } = result;
-    io.out(JSON.stringify({ suite: 'training', ...rest, lines }) + '\n');
-  } else io.out(result.lines.join('\n') + '\n');
-  return result.status === 'pass' ? 0 : 1;
+    const { lines: _, ...rest } = result;
+    io.out(JSON.stringify({ suite: 'training', ...rest, saved, lines }) + '\n');
+  } else io.out(lines.join('\n') + '\n');
+  return 1;
 }

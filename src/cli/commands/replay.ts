@@ -2,10 +2,12 @@
  * `attnfuzz replay <file | folder ...> [--backend B] [--json]`: re-runs saved failures and checks
  * each against its recorded expectation (see src/corpus/format.ts for the semantics).
  * Exit 0: every file meets its expectation; 1: some do not; 2: a file is unreadable/invalid or usage.
+ * Training files (kind "training") re-run the training check; when the kernel fails (expected or
+ * not) the tensor-by-tensor report follows the file's line.
  */
 import type { Command } from 'commander';
 import { parseBackend, useBackend } from '../../backend/index.js';
-import { formatReplay, replayAll } from '../../corpus/index.js';
+import { formatReplay, replayAll, trainingReplayReport, type ReplayOutcome } from '../../corpus/index.js';
 import { summarizeVerdict } from '../../oracle/index.js';
 
 export interface ReplayFlags {
@@ -25,16 +27,26 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
     const rows = outcomes.map((o) =>
       o.status === 'invalid'
         ? { file: o.file, status: o.status, message: o.message }
-        : { file: o.file, status: o.status, expect: o.saved.expect, verdict: summarizeVerdict(o.verdict), reproduces: o.reproduces },
+        : o.kind === 'training'
+          ? { file: o.file, status: o.status, kind: o.kind, expect: o.saved.expect, verdict: o.summary[0] ?? 'pass', reproduces: o.reproduces, failing: o.summary }
+          : { file: o.file, status: o.status, expect: o.saved.expect, verdict: summarizeVerdict(o.verdict), reproduces: o.reproduces },
     );
     io.out(JSON.stringify(rows) + '\n');
   } else {
-    for (const o of outcomes) (o.status === 'invalid' ? io.err : io.out)(`${formatReplay(o)}\n`);
+    for (const o of outcomes) {
+      (o.status === 'invalid' ? io.err : io.out)(`${formatReplay(o)}\n`);
+      if (showsReport(o)) io.out(trainingReplayReport(o).join('\n') + '\n');
+    }
     const n = (s: string) => outcomes.filter((o) => o.status === s).length;
     io.out(`replay: ${outcomes.length} files: ${n('ok')} ok, ${n('failing')} failing, ${n('now-passes')} now passing (marked expect fail), ${n('invalid')} invalid\n`);
   }
   if (outcomes.some((o) => o.status === 'invalid')) return 2;
   return outcomes.every((o) => o.status === 'ok') ? 0 : 1;
+}
+
+/** A training file whose kernel fails (unexpectedly or as marked): the whole report, to read top down. */
+function showsReport(o: ReplayOutcome): o is Extract<ReplayOutcome, { kind: 'training' }> {
+  return o.status !== 'invalid' && o.kind === 'training' && !o.report.ok;
 }
 
 export function register(program: Command, setCode: (c: number) => void): void {
