@@ -43,7 +43,7 @@ export function saveFailure(
   svg?: string,
 ): SavedPaths {
   mkdirSync(dir, { recursive: true });
-  const paths = pathsFor(dir, failureHash(failure.case, failure.kernel));
+  const paths = pathsFor(dir, failureHash(failure.case, failure.kernel, failure.backends));
   const record: SavedFailure = { format: FAILURE_FORMAT, version: FAILURE_VERSION, ...failure, versions: failure.versions ?? versions() };
   // Fields in reading order: what, then why.
   writeAtomic(paths.json, JSON.stringify(record, null, 2) + '\n');

@@ -5,7 +5,8 @@
  * Searches for a case where the kernel disagrees with the float64 reference (src/runner/search.ts),
  * and on a failure prints the shrunk repro, saves it to corpus/regressions/<hash>.json with its
  * heatmap beside it. Exit 0: no failure within the budget; 1: a failure; 2: usage or load error.
- * `runCheck` is the whole command; `register` only parses flags.
+ * `runCheck` is the whole command; `register` only parses flags. `--backends cpu,wasm` is the
+ * cross-backend mode (checkCross.ts).
  */
 import type { Command } from 'commander';
 import { parseBackend, useBackend } from '../../backend/index.js';
@@ -14,6 +15,7 @@ import { summarizeVerdict } from '../../oracle/index.js';
 import { formatRepro, heatmapSvg } from '../../report/index.js';
 import { resolveKernel, searchFailure, type SearchProgress, type SearchResult } from '../../runner/index.js';
 import { runTrainingCheckCommand } from '../../training/index.js';
+import { runCrossCheck } from './checkCross.js';
 
 export interface CheckFlags {
   readonly kernel?: string;
@@ -21,6 +23,8 @@ export interface CheckFlags {
   readonly runs?: string;
   readonly seed?: string;
   readonly backend?: string;
+  /** Cross-backend mode: a comma-separated list of at least two backends (checkCross.ts). */
+  readonly backends?: string;
   readonly corpus?: string;
   readonly json?: boolean;
   /** 'attention' (default) or 'training' (src/training: the LoRA training step of a tiny decoder). */
@@ -52,6 +56,7 @@ function heatmapOf(r: Extract<SearchResult, { status: 'failed' }>): string | und
 }
 
 export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> {
+  if (flags.backends !== undefined) return runCrossCheck(flags, io);
   if (flags.suite === 'training') return runTrainingCheckCommand(flags, io);
   if (flags.suite !== undefined && flags.suite !== 'attention') {
     io.err(`check: --suite must be attention or training, got '${flags.suite}'\n`);
@@ -151,6 +156,7 @@ export function register(program: Command, setCode: (c: number) => void): void {
     .option('--runs <n>', 'case budget of the search')
     .option('--seed <n>', 'fast-check seed (default: from the clock, printed)')
     .option('--backend <name>', 'tfjs backend: cpu, wasm or tensorflow (default: ATTNFUZZ_BACKEND, else cpu)')
+    .option('--backends <list>', 'cross-backend mode: run the kernel on each listed backend (e.g. cpu,wasm), judge each and compare them with each other')
     .option('--corpus <dir>', `where failures are saved (default ${REGRESSIONS_DIR})`)
     .option('--json', 'print one JSON object instead of text')
     .option('--suite <name>', 'attention (default) or training: the kernel as the attention of a tiny LoRA-trained decoder')

@@ -8,7 +8,6 @@
 import type { Command } from 'commander';
 import { parseBackend, useBackend } from '../../backend/index.js';
 import { formatReplay, replayAll, trainingReplayReport, type ReplayOutcome } from '../../corpus/index.js';
-import { summarizeVerdict } from '../../oracle/index.js';
 
 export interface ReplayFlags {
   readonly backend?: string;
@@ -29,7 +28,7 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
         ? { file: o.file, status: o.status, message: o.message }
         : o.kind === 'training'
           ? { file: o.file, status: o.status, kind: o.kind, expect: o.saved.expect, verdict: o.summary[0] ?? 'pass', reproduces: o.reproduces, failing: o.summary }
-          : { file: o.file, status: o.status, expect: o.saved.expect, verdict: summarizeVerdict(o.verdict), reproduces: o.reproduces },
+          : { file: o.file, status: o.status, expect: o.saved.expect, verdict: o.summary, reproduces: o.reproduces },
     );
     io.out(JSON.stringify(rows) + '\n');
   } else {
