@@ -45,12 +45,27 @@ export interface SearchProgress {
   readonly casesPerSecond: number;
 }
 
-export type SearchResult =
+export type SearchResult = SearchOutcome<CaseCheck>;
+
+/** What a search needs to know about one case's check: whether it failed, and if unsupported. */
+export interface SearchPredicate<Check> {
+  readonly check: (c: AttentionCase) => Check;
+  readonly failed: (check: Check) => boolean;
+  readonly unsupported: (check: Check) => boolean;
+}
+
+/** Options common to every search (single-backend and cross-backend). */
+export type SearchBudget<Check> = Omit<SearchOptions, 'kernel' | 'onCase'> & {
+  readonly onCase?: (check: Check, phase: 'search' | 'shrink') => void;
+};
+
+/** The result of a search, generic in the check it runs. */
+export type SearchOutcome<Check> =
   | { readonly status: 'clean'; readonly seed: number; readonly cases: number; readonly unsupported: number; readonly elapsedMs: number; readonly interrupted: boolean }
   | {
       readonly status: 'failed';
       readonly seed: number;
-      /** fast-check's replay path of the shrunk case: `{ seed, path }` replays it. */
+      /** fast-check's replay path of the case fast-check shrank to: `{ seed, path }` replays it. */
       readonly path: string;
       readonly cases: number;
       readonly unsupported: number;
@@ -59,7 +74,7 @@ export type SearchResult =
       /** The first failing case found, before shrinking. */
       readonly original: AttentionCase;
       /** The minimal failing case, re-checked (its verdict, tensors, reference). */
-      readonly shrunk: CaseCheck;
+      readonly shrunk: Check;
       /**
        * Steps of the structural pass after fast-check's shrinking (src/runner/simplify.ts); when
        * non-empty, `path` replays the case before these steps and the saved case is the final one.
@@ -67,7 +82,11 @@ export type SearchResult =
       readonly simplified: readonly string[];
     };
 
-export function searchFailure(o: SearchOptions): SearchResult {
+/**
+ * The three phases (generate, finish shrinking, structural pass) for any per-case check: shared
+ * by `searchFailure` and the cross-backend search (crossSearch.ts).
+ */
+export function runSearch<Check>(o: SearchBudget<Check>, p: SearchPredicate<Check>): SearchOutcome<Check> {
   const seed = o.seed ?? Date.now() % 0x7fffffff;
   const arb = attentionCase(o.constraints);
   const t0 = performance.now();
@@ -77,10 +96,10 @@ export function searchFailure(o: SearchOptions): SearchResult {
   let lastProgress = t0;
   let original: AttentionCase | null = null;
   const progressMs = o.progressMs ?? 1000;
-  const property = fc.property(arb, (c) => {
-    const check = checkCase(c, o.kernel);
+  const run = (c: AttentionCase): boolean => {
+    const check = p.check(c);
     cases++;
-    if (check.verdict.status === 'unsupported') unsupported++;
+    if (p.unsupported(check)) unsupported++;
     o.onCase?.(check, phase);
     const now = performance.now();
     if (o.onProgress && now - lastProgress >= progressMs) {
@@ -88,7 +107,10 @@ export function searchFailure(o: SearchOptions): SearchResult {
       const elapsedMs = now - t0;
       o.onProgress({ phase, cases, unsupported, elapsedMs, casesPerSecond: (cases * 1000) / elapsedMs });
     }
-    const failed = isFailure(check.verdict);
+    return p.failed(check);
+  };
+  const property = fc.property(arb, (c) => {
+    const failed = run(c);
     if (failed && original === null) original = c;
     return !failed;
   });
@@ -99,17 +121,11 @@ export function searchFailure(o: SearchOptions): SearchResult {
   }
   // Phase 2: finish shrinking from where phase 1 stopped (a no-op if it had already finished).
   phase = 'shrink';
-  const second = fc.check(property, { seed, path: first.counterexamplePath, numRuns: 1, interruptAfterTimeLimit: o.shrinkTimeMs ?? 60_000 });
+  const shrinkMs = o.shrinkTimeMs ?? 60_000;
+  const second = fc.check(property, { seed, path: first.counterexamplePath, numRuns: 1, interruptAfterTimeLimit: shrinkMs });
   const final = second.failed && second.counterexample !== null ? second : first;
-  const shrunkByFc = final.counterexample![0] as AttentionCase;
   // Phase 3: structural simplifications fast-check's per-field shrinking cannot reach.
-  const simple = simplifyFailure(shrunkByFc, (c) => {
-    const check = checkCase(c, o.kernel);
-    cases++;
-    o.onCase?.(check, phase);
-    return isFailure(check.verdict);
-  }, o.shrinkTimeMs ?? 60_000);
-  const minimal = simple.case;
+  const simple = simplifyFailure(final.counterexample![0] as AttentionCase, run, shrinkMs);
   return {
     status: 'failed',
     seed,
@@ -118,8 +134,16 @@ export function searchFailure(o: SearchOptions): SearchResult {
     unsupported,
     numShrinks: first.numShrinks + (final === second ? second.numShrinks : 0),
     elapsedMs: performance.now() - t0,
-    original: original ?? minimal,
-    shrunk: checkCase(minimal, o.kernel),
+    original: original ?? simple.case,
+    shrunk: p.check(simple.case),
     simplified: simple.steps,
   };
+}
+
+export function searchFailure(o: SearchOptions): SearchResult {
+  return runSearch<CaseCheck>(o, {
+    check: (c) => checkCase(c, o.kernel),
+    failed: (check) => isFailure(check.verdict),
+    unsupported: (check) => check.verdict.status === 'unsupported',
+  });
 }
