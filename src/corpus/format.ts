@@ -106,6 +106,19 @@ export function savedKind(value: unknown, where: string): CaseKind {
   return kind as CaseKind;
 }
 
+/**
+ * The `expect` field of any saved file ("pass" by default: a saved failure is a regression test),
+ * and the reason a file expected to fail must give.
+ */
+export function parseExpectation(o: Record<string, unknown>, where: string): 'pass' | 'fail' {
+  const expect = o.expect ?? 'pass';
+  if (expect !== 'pass' && expect !== 'fail') throw new CorpusFileError(`${where}: expect: expected "pass" or "fail", got ${JSON.stringify(o.expect)}`);
+  if (expect === 'fail' && (typeof o.reason !== 'string' || o.reason.trim() === '')) {
+    throw new CorpusFileError(`${where}: reason: a file with expect "fail" must say why (a known upstream failure, an issue link)`);
+  }
+  return expect;
+}
+
 /** Validates a parsed saved failure; `where` is the file name. */
 export function parseSavedFailure(value: unknown, where: string): SavedFailure {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CorpusFileError(`${where}: expected a JSON object, got ${JSON.stringify(value)?.slice(0, 40)}`);
@@ -120,11 +133,7 @@ export function parseSavedFailure(value: unknown, where: string): SavedFailure {
     throw new CorpusFileError((e as Error).message.split('\n')[0]!);
   }
   const kernel = parseKernelRef(o.kernel, where);
-  const expect = o.expect ?? 'pass';
-  if (expect !== 'pass' && expect !== 'fail') throw new CorpusFileError(`${where}: expect: expected "pass" or "fail", got ${JSON.stringify(o.expect)}`);
-  if (expect === 'fail' && (typeof o.reason !== 'string' || o.reason.trim() === '')) {
-    throw new CorpusFileError(`${where}: reason: a file with expect "fail" must say why (a known upstream failure, an issue link)`);
-  }
+  const expect = parseExpectation(o, where);
   const verdict = o.verdict as { status?: unknown; summary?: unknown } | undefined;
   if (!verdict || typeof verdict.status !== 'string' || typeof verdict.summary !== 'string') {
     throw new CorpusFileError(`${where}: verdict: expected {"status": string, "summary": string}, got ${JSON.stringify(o.verdict)}`);

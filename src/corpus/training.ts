@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { formatCheck, validateTrainingCase, type TrainingCase, type TrainingReport } from '../training/index.js';
 import type { KernelRef } from '../runner/index.js';
-import { canonicalJson, CorpusFileError, FAILURE_FORMAT, FAILURE_VERSION, parseKernelRef, savedKind } from './format.js';
+import { canonicalJson, CorpusFileError, FAILURE_FORMAT, FAILURE_VERSION, parseExpectation, parseKernelRef, savedKind } from './format.js';
 import { pathsFor, REGRESSIONS_DIR, versions, writeAtomic, type SavedPaths } from './save.js';
 
 export const TRAINING_KIND = 'training';
@@ -68,11 +68,7 @@ export function parseSavedTrainingFailure(value: unknown, where: string): SavedT
     throw new CorpusFileError((e as Error).message.split('\n')[0]!);
   }
   const kernel = parseKernelRef(o.kernel, where);
-  const expect = o.expect ?? 'pass';
-  if (expect !== 'pass' && expect !== 'fail') throw new CorpusFileError(`${where}: expect: expected "pass" or "fail", got ${JSON.stringify(o.expect)}`);
-  if (expect === 'fail' && (typeof o.reason !== 'string' || o.reason.trim() === '')) {
-    throw new CorpusFileError(`${where}: reason: a file with expect "fail" must say why (a known upstream failure, an issue link)`);
-  }
+  const expect = parseExpectation(o, where);
   if (!Array.isArray(o.summary) || !o.summary.every((l) => typeof l === 'string')) {
     throw new CorpusFileError(`${where}: summary: expected an array of report lines, got ${JSON.stringify(o.summary)?.slice(0, 60)}`);
   }
