@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchMaxLength } from './broken-metamorphic/contract.js';
 import { BUILTINS, batchCases, batchIndependence } from './support/metamorphic-attention.js';
-import { failsOn, holds } from './support/metamorphic.js';
+import { failsOn, formatFailure, holds } from './support/metamorphic.js';
 
 const cases = batchCases();
 
@@ -18,5 +18,7 @@ describe('batch row independence', () => {
   it('can fail: a kernel that masks every row with the batch\'s longest key length', () => {
     const f = failsOn(cases, batchIndependence(() => batchMaxLength, 'exact'), 30);
     expect(f.counterexample.case.keyLengths).not.toBeNull();
+    // The repro names this file and test, so the replay line can be pasted as is.
+    expect(formatFailure(f)).toMatch(/replay: ATTNFUZZ_SEED=-?\d+ npx vitest run properties\/metamorphic-batch\.test\.ts -t "can fail: a kernel that masks/);
   });
 });

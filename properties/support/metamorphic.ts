@@ -14,6 +14,7 @@
  * differs. The report names the worst element by its coordinates.
  */
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { maxAbs, unravel, UNIT_ROUNDOFF, type AttentionResult, type HostTensor, type Precision } from '../../src/contract/index.js';
@@ -137,13 +138,23 @@ function search<C>(cases: fc.Arbitrary<C>, relation: (c: C) => Outcome, runs: nu
   return { counterexample, message, seed: details.seed, path: details.counterexample ? (details.counterexamplePath ?? '') : '' };
 }
 
+/** The command that re-runs the current test with this run's seed (its file and title from vitest). */
+function replayCommand(): string {
+  const state = expect.getState();
+  const file = state.testPath ? state.testPath.replace(`${process.cwd()}/`, '') : 'properties';
+  const title = (state.currentTestName ?? '').split(' > ').pop() ?? '';
+  // vitest -t takes a regular expression matched against the test's name.
+  const pattern = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return `ATTNFUZZ_SEED=${SEED} npx vitest run ${file} -t ${JSON.stringify(pattern)}`;
+}
+
 /** The repro a failing property prints: shrunk case, what differs, replay lines. */
 export function formatFailure<C>(f: Failure<C>): string {
   return [
     `metamorphic relation failed, shrunk to:`,
     JSON.stringify(f.counterexample),
     `what differs: ${f.message}`,
-    `replay: ATTNFUZZ_SEED=${SEED} npx vitest run <this file>  (fast-check: { seed: ${f.seed}, path: "${f.path}" })`,
+    `replay: ${replayCommand()}  (fast-check: { seed: ${f.seed}, path: "${f.path}" })`,
   ].join('\n');
 }
 
