@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     reporters: ['default'],
     globalSetup: ['properties/support/global-setup.ts'],
+    setupFiles: ['properties/support/backend-setup.ts'],
   },
 });

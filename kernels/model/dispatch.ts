@@ -25,6 +25,7 @@ import { eagerAttentionForward, MASK_MIN } from '../eager/index.js';
 import { flashVarlen, flashAttnFunc } from './flashEntry.js';
 import { scaledDotProductAttention } from '../sdpa/index.js';
 import { allowedMask, varlenOf, type MaskInputs } from './masks.js';
+import { selectRows } from '../common/selectRows.js';
 
 export type AttentionImplementation = 'eager' | 'sdpa' | 'flash' | AttentionKernel;
 
@@ -73,14 +74,13 @@ function flash(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: AttentionCal
   if (onlyCausal(call.masks)) return flashAttnFunc(qs, ks, vs, { softmaxScale: call.scaling, causal: call.isCausal }, tf);
   const { B, S } = call.masks;
   const vl = varlenOf(call.masks);
-  const flat = (x: Tensor4D) => tf.gather(tf.reshape(x, [B * S, x.shape[2], x.shape[3]]), tf.tensor1d(vl.indices, 'int32'));
+  const flat = (x: Tensor4D) => selectRows(tf, tf.reshape(x, [B * S, x.shape[2], x.shape[3]]), vl.indices);
   const out = flashVarlen(tf, flat(qs), flat(ks), flat(vs), vl, { softmaxScale: call.scaling, causal: call.isCausal });
-  // pad_input: padded tokens read an appended zero row, so the scatter back is a differentiable gather.
-  const [total, H, Dh] = out.shape as [number, number, number];
-  const source = new Int32Array(B * S).fill(total);
+  // pad_input: padded tokens read a zero row (index -1), so the scatter back is a differentiable gather.
+  const [, H, Dh] = out.shape as [number, number, number];
+  const source = new Int32Array(B * S).fill(-1);
   vl.indices.forEach((n, t) => (source[n] = t));
-  const withZero = tf.concat([out, tf.zeros([1, H, Dh])], 0);
-  return tf.reshape(tf.gather(withZero, tf.tensor1d(source, 'int32')), [B, S, H, Dh]) as Tensor4D;
+  return tf.reshape(selectRows(tf, out, source), [B, S, H, Dh]) as Tensor4D;
 }
 
 /** A user kernel behind the contract, dispatched the way the sdpa path is. */

@@ -2,5 +2,5 @@
 import { PROFILE, SEED } from './profile.js';
 
 export default function setup(): void {
-  console.log(`attnfuzz: seed ${SEED} (replay with ATTNFUZZ_SEED=${SEED}), profile ${PROFILE}`);
+  console.log(`attnfuzz: seed ${SEED} (replay with ATTNFUZZ_SEED=${SEED}), profile ${PROFILE}, backend ${process.env.ATTNFUZZ_BACKEND || "cpu"}`);
 }

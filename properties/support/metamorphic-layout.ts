@@ -20,6 +20,7 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
+import { selectRows } from '../../kernels/common/selectRows.js';
 import { DEFAULT_VIEW, type AttentionCase, type Layout, type StridedView } from '../../src/case/index.js';
 import { numel, type AttentionShapes, type HostTensor } from '../../src/contract/index.js';
 import { materializeAttention } from '../../src/data/index.js';
@@ -75,7 +76,8 @@ export function readView(buffer: Tensor, v: TensorView): Tensor4D {
     for (let h = 0; h < H; h++)
       for (let s = 0; s < S; s++)
         for (let d = 0; d < D; d++) idx[n++] = v.offset + b * v.strides[0] + h * v.strides[1] + s * v.strides[2] + d * v.strides[3];
-  return tf.reshape(tf.gather(tf.reshape(buffer, [-1]), tf.tensor1d(idx, 'int32')), [B, H, S, D]) as Tensor4D;
+  // selectRows, not tf.gather: gather has no gradient on wasm (tfjs#8082).
+  return tf.reshape(selectRows(tf, tf.reshape(buffer, [-1, 1]), idx), [B, H, S, D]) as Tensor4D;
 }
 
 /** A contract kernel behind the strided form: q, k, v read through their strides. */

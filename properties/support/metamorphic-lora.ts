@@ -94,13 +94,21 @@ const transpose = (t: HostTensor): HostTensor => {
 const maxOf = (t: HostTensor) => t.data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
 /**
- * The natural scale of y and dx: y = x·Wᵀ and dx = dY·W with |W| = |W0| + s·|B|·|A| sum terms of
- * these sizes and can cancel to ~0, so their rounding noise is relative to the terms, not to |y|.
+ * The natural scale of each tensor: y = x·Wᵀ and dx = dY·W with |W| = |W0| + s·|B|·|A|, and
+ * dA = s·(dY·B)ᵀ·x, dB = s·dYᵀ·(x·Aᵀ), sum terms of these sizes and can cancel to ~0, so their
+ * rounding noise is relative to the terms, not to the result (merged and unmerged associate the
+ * sums differently; wasm's matMul rounds differently from cpu's and showed it on dA).
  */
-function loraScales(inputs: LoraInputs, s: number): { y: number; dx: number } {
-  const W = absMatMul(inputs.B, inputs.A);
+function loraScales(inputs: LoraInputs, s: number): { y: number; dx: number; dA: number; dB: number } {
+  const { x, dY, A, B } = inputs;
+  const W = absMatMul(B, A);
   const Wabs = { shape: W.shape, data: W.data.map((w, n) => Math.abs(inputs.W0.data[n]!) + Math.abs(s) * w) };
-  return { y: maxOf(absMatMul(inputs.x, transpose(Wabs))), dx: maxOf(absMatMul(inputs.dY, Wabs)) };
+  return {
+    y: maxOf(absMatMul(x, transpose(Wabs))),
+    dx: maxOf(absMatMul(dY, Wabs)),
+    dA: Math.abs(s) * maxOf(absMatMul(transpose(absMatMul(dY, B)), x)),
+    dB: Math.abs(s) * maxOf(absMatMul(transpose(dY), absMatMul(x, transpose(A)))),
+  };
 }
 
 /** Runs `kernel` with W0 = 0, so y is the adapter's contribution s · x·Aᵀ·Bᵀ alone. */

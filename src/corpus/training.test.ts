@@ -52,7 +52,7 @@ describe('check --suite training saves its failure', () => {
   it('atomically as <corpus>/<content hash>.json: one file, no temp file left, kind "training", expect "pass"', () => {
     expect(code).toBe(1);
     expect(readdirSync(dir)).toEqual([`${trainingFailureHash(saved.case, { module: EXAMPLE })}.json`]);
-    expect(saved).toMatchObject({ kind: 'training', kernel: { module: EXAMPLE }, expect: 'pass', seed: 1, backend: 'cpu' });
+    expect(saved).toMatchObject({ kind: 'training', kernel: { module: EXAMPLE }, expect: 'pass', seed: 1, backend: process.env.ATTNFUZZ_BACKEND || 'cpu' });
     expect(saved.versions.tfjs).toMatch(/^4\./);
     expect(saved.case.batch).toEqual({ layout: 'unpadded', lengths: [2] });
     expect(saved.summary[0]).toMatch(/^logits FAIL /);
