@@ -15,7 +15,7 @@
  * units of roundoff of the tensor's magnitude is what two rounded results of a few operations
  * differ by; a real bug (a wrong key, a lost rescale, a dropped block) moves values by O(|x|).
  *
- * K_T and the floor, measured by `calibrate.ts` (correct kernels sdpa and flash, eager baseline):
+ * K_T and the floor, measured by `bench/calibrate-oracle.ts` (correct kernels sdpa and flash, eager baseline):
  *   - with the floor first tried, 2u·max|ref_t| (300 random cases, seed 1), the ratio
  *     error / baselineError of flash reached 3.2 (out) and 5.9 (dv) in float32, 1.6 / 1.3 in
  *     bfloat16 and float16; dq and dk were unbounded (cancelling gradients: a reference of ~0, a

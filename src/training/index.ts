@@ -4,5 +4,4 @@ export { trainingCase, type TrainingCaseConstraints } from './arbitrary.js';
 export { checkTensor, formatCheck, scalarTensor, type TensorCheck, type Tolerance } from './compare.js';
 export { REL_BOUND, ABS_FLOOR, FORWARD_TOLERANCE, EXACT, gradientTolerance, parameterTolerance } from './tolerance.js';
 export { checkTrainingCase, type TrainingReport, type TrainingSection } from './run.js';
-export { runTrainingCheckCommand, type TrainingCommandFlags, type TrainingCommandIo } from './command.js';
 export { checkTraining, formatTrainingReport, runTrainingCheckCase, type TrainingCheckOptions, type TrainingCheckResult } from './check.js';

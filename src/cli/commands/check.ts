@@ -14,7 +14,7 @@ import { REGRESSIONS_DIR, saveFailure } from '../../corpus/index.js';
 import { summarizeVerdict } from '../../oracle/index.js';
 import { formatRepro, heatmapSvg } from '../../report/index.js';
 import { resolveKernel, searchFailure, type SearchProgress, type SearchResult } from '../../runner/index.js';
-import { runTrainingCheckCommand } from '../../training/index.js';
+import { runTrainingCheckCommand } from './checkTraining.js';
 import { runCrossCheck } from './checkCross.js';
 
 export interface CheckFlags {

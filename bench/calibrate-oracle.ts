@@ -1,12 +1,11 @@
 /**
  * Measures the tolerance factors K_T (tolerance.ts): runs correct kernels (sdpa, flash) on random
  * cases and reports, per tensor and precision, the ratio error / baselineError (eager is the
- * baseline) and error / allowed. Run: `npx tsx src/oracle/calibrate.ts [cases] [seed]`.
+ * baseline) and error / allowed. Run: `npx tsx bench/calibrate-oracle.ts [cases] [seed]`.
  */
 import fc from 'fast-check';
-import { attentionCase } from '../case/index.js';
-import { ATTENTION_TENSORS } from '../contract/index.js';
-import { builtinKernel, checkCase } from '../runner/index.js';
+import { attentionCase } from '../src/case/index.js';
+import { builtinKernel, checkCase } from '../src/runner/index.js';
 
 export function calibrate(cases: number, seed: number): string[] {
   const samples = fc.sample(attentionCase(), { numRuns: cases, seed });
@@ -34,9 +33,8 @@ export function calibrate(cases: number, seed: number): string[] {
     const xs = ratios.get(key) ?? [0];
     lines.push(`${key}: n=${u.length} above floor=${ratios.get(key)?.length ?? 0} ratio p50=${q(xs, 0.5).toFixed(2)} p99=${q(xs, 0.99).toFixed(2)} max=${Math.max(...xs).toFixed(2)}; used max=${Math.max(...u).toFixed(2)}`);
   }
-  void ATTENTION_TENSORS;
   return lines;
 }
 
-const isEntry = process.argv[1]?.endsWith('calibrate.ts');
+const isEntry = process.argv[1]?.endsWith('calibrate-oracle.ts');
 if (isEntry) console.log(calibrate(Number(process.argv[2] ?? 300), Number(process.argv[3] ?? 1)).join('\n'));

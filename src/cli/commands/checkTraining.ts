@@ -6,12 +6,10 @@
  * kind "training", expect "pass" (a regression test until the kernel is fixed), written atomically;
  * the output says where and how to replay it.
  */
-import { parseBackend, type BackendName } from '../backend/index.js';
-// src/corpus imports src/training to replay training files; this import closes that loop, which is
-// safe because neither side uses the other at module load, only inside functions.
-import { REGRESSIONS_DIR, saveTrainingFailure, trainingSummary } from '../corpus/index.js';
-import { isBuiltinKernel, type KernelRef } from '../runner/index.js';
-import { checkTraining } from './check.js';
+import { parseBackend, type BackendName } from '../../backend/index.js';
+import { REGRESSIONS_DIR, saveTrainingFailure, trainingSummary } from '../../corpus/index.js';
+import { isBuiltinKernel, type KernelRef } from '../../runner/index.js';
+import { checkTraining } from '../../training/index.js';
 
 export interface TrainingCommandFlags {
   readonly kernel?: string;
