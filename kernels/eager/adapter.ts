@@ -15,7 +15,7 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
-import type { AttentionShapes } from '../../src/contract/index.js';
+import { attentionShapes } from '../../src/contract/index.js';
 import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
 import { eagerAttentionForward, MASK_MIN } from './eager.js';
 import { visibilityMask, zeroUnseenKeys } from './visibilityMask.js';
@@ -23,9 +23,8 @@ import { visibilityMask, zeroUnseenKeys } from './visibilityMask.js';
 export const eagerKernel = defineAttentionKernel({
   name: 'eager',
   forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
-    const [B, Hq, Sq, D] = q.shape;
-    const [, Hkv, Sk] = k.shape;
-    const shapes: AttentionShapes = { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] };
+    const shapes = attentionShapes(q.shape, k.shape, v.shape, undefined, 'eager');
+    const { Hq, Hkv } = shapes;
     return tf.tidy(() => {
       const visible = visibilityMask(opts, shapes);
       [k, v] = zeroUnseenKeys(k, v, visible);

@@ -4,26 +4,13 @@
  * `runAttentionKernel` and measures each tensor against the float64 reference (tinygrad's
  * helper_test_op idea: each test is one line).
  */
-import seedrandom from 'seedrandom';
 import { tf } from '../../src/backend/index.js';
-import {
-  ATTENTION_TENSORS,
-  defaultOptions,
-  formatShape,
-  maxRelError,
-  roundArray,
-  sameShape,
-  type AttentionInputs,
-  type AttentionOptions,
-  type AttentionShapes,
-  type AttentionTensorName,
-  type HostMask,
-  type HostTensor,
-  type Precision,
-  visible,
-} from '../../src/contract/index.js';
+import { defaultOptions, visible, type AttentionInputs, type AttentionOptions, type AttentionShapes, type Precision } from '../../src/contract/index.js';
 import { runAttentionKernel, type AttentionKernel } from '../../src/kernel/index.js';
+import { errorsOf, makeInputs, randomMask, type Errors } from '../common/testing.js';
 import { referenceAttention } from '../reference/index.js';
+
+export { makeInputs, randomMask, type Errors } from '../common/testing.js';
 
 export interface ContractCase {
   readonly name: string;
@@ -33,29 +20,6 @@ export interface ContractCase {
   readonly junk?: 'nan' | 'huge';
 }
 
-function normals(rng: () => number, n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-  return out;
-}
-
-function tensorOf(rng: () => number, shape: number[], precision: Precision): HostTensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { shape, data: roundArray(precision, normals(rng, n)) };
-}
-
-/** Standard normal q, k, v, dOut from `seed`, rounded to `precision` as the harness hands them over. */
-export function makeInputs(s: AttentionShapes, seed: string, precision: Precision = 'float32'): AttentionInputs {
-  const rng = seedrandom(seed);
-  return {
-    q: tensorOf(rng, [s.B, s.Hq, s.Sq, s.D], precision),
-    k: tensorOf(rng, [s.B, s.Hkv, s.Sk, s.D], precision),
-    v: tensorOf(rng, [s.B, s.Hkv, s.Sk, s.Dv], precision),
-    dOut: tensorOf(rng, [s.B, s.Hq, s.Sq, s.Dv], precision),
-  };
-}
-
-/** A boolean mask where each element may attend with probability `density`. */
 /** Writes junk into k and v (in place) at every key no query of its (b, kv-head group) sees, as src/data does. */
 function writeJunk(inputs: AttentionInputs, opts: AttentionOptions, s: AttentionShapes, junk: 'nan' | 'huge'): void {
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
@@ -73,15 +37,6 @@ function writeJunk(inputs: AttentionInputs, opts: AttentionOptions, s: Attention
       }
 }
 
-export function randomMask(shape: [number, number, number, number], seed: string, density = 0.6): HostMask {
-  const rng = seedrandom(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
-  return { shape, data: Uint8Array.from({ length: n }, () => (rng() < density ? 1 : 0)) };
-}
-
-/** maxRelError per tensor. */
-export type Errors = Record<AttentionTensorName, number>;
-
 /**
  * Runs `kernel` and the reference on the case; checks shapes first, then returns the error of every
  * tensor (Infinity for a non-finite value where the reference is finite) and the tensors leaked.
@@ -98,14 +53,7 @@ export function measureAgainstReference(
   const before = tf.memory().numTensors;
   const actual = runAttentionKernel(kernel, inputs, opts);
   const leaked = tf.memory().numTensors - before;
-  const errors = {} as Errors;
-  for (const t of ATTENTION_TENSORS) {
-    if (!sameShape(actual[t].shape, expected[t].shape)) {
-      throw new Error(`${kernel.name}: ${c.name}: ${t}.shape ${formatShape(actual[t].shape)}, expected ${formatShape(expected[t].shape)}`);
-    }
-    errors[t] = maxRelError(actual[t], expected[t]);
-  }
-  return { errors, leaked };
+  return { errors: errorsOf(`${kernel.name}: ${c.name}`, actual, expected), leaked };
 }
 
 const base: AttentionShapes = { B: 2, Hq: 2, Hkv: 2, Sq: 3, Sk: 4, D: 4, Dv: 4 };

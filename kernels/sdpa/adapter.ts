@@ -15,7 +15,7 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
-import type { AttentionShapes } from '../../src/contract/index.js';
+import { attentionShapes } from '../../src/contract/index.js';
 import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
 import { hasStructuralRestriction, visibilityMask, zeroUnseenKeys } from '../eager/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
@@ -28,9 +28,8 @@ export function onlyTopLeftCausal(opts: Pick<KernelOptions, 'causal' | 'window' 
 export const sdpaKernel = defineAttentionKernel({
   name: 'sdpa',
   forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
-    const [B, Hq, Sq, D] = q.shape;
-    const [, Hkv, Sk] = k.shape;
-    const shapes: AttentionShapes = { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] };
+    const shapes = attentionShapes(q.shape, k.shape, v.shape, undefined, 'sdpa');
+    const { Hq, Hkv, Sk } = shapes;
     return tf.tidy(() => {
       const isCausal = onlyTopLeftCausal(opts, Sk);
       const visible = visibilityMask(opts, shapes);
