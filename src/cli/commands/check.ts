@@ -15,6 +15,7 @@ import { summarizeVerdict } from '../../oracle/index.js';
 import { formatRepro, heatmapSvg } from '../../report/index.js';
 import { resolveKernel, searchFailure, type SearchProgress, type SearchResult } from '../../runner/index.js';
 import { runTrainingCheckCommand } from './checkTraining.js';
+import { progressReporter, searchBudget, UsageError } from './searchFlags.js';
 import { runCrossCheck } from './checkCross.js';
 
 export interface CheckFlags {
@@ -38,15 +39,6 @@ export interface CheckIo {
   readonly errIsTTY: boolean;
 }
 
-class UsageError extends Error {}
-
-function positive(flag: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`check: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
-
 /** Heatmap of the failing tensor at the worst (batch, head), or undefined when nothing ran. */
 function heatmapOf(r: Extract<SearchResult, { status: 'failed' }>): string | undefined {
   const { verdict, result, reference, kernel } = r.shrunk;
@@ -66,13 +58,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> 
   let backend: string;
   try {
     if (!flags.kernel) throw new UsageError('check: --kernel is required: a module path or one of eager, sdpa, flash');
-    const timeS = positive('--time', flags.time, false);
-    const numRuns = positive('--runs', flags.runs, true);
-    let seed: number | undefined;
-    if (flags.seed !== undefined) {
-      seed = Number(flags.seed);
-      if (!Number.isInteger(seed)) throw new UsageError(`check: --seed must be an integer, got '${flags.seed}'`);
-    }
+    const { seed, numRuns, timeMs } = searchBudget(flags, 'check');
     backend = parseBackend(flags.backend ?? (process.env.ATTNFUZZ_BACKEND || undefined), '--backend');
     try {
       await useBackend(backend as Parameters<typeof useBackend>[0]);
@@ -80,19 +66,7 @@ export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> 
       throw new UsageError(`check: --backend ${backend}: ${(e as Error).message}`);
     }
     const kernel = await resolveKernel(flags.kernel);
-    // Default budget: 60 s, unless only --runs was given.
-    const timeMs = timeS !== undefined ? timeS * 1000 : numRuns === undefined ? 60_000 : undefined;
-    const label = kernel.label;
-    let lastPlain = 0;
-    const onProgress = (p: SearchProgress) => {
-      const line = `${label}: ${p.phase === 'shrink' ? 'shrinking, ' : ''}${p.cases} cases, ${p.casesPerSecond.toFixed(1)} cases/s, ${p.unsupported} unsupported, ${(p.elapsedMs / 1000).toFixed(0)} s`;
-      if (io.errIsTTY) io.err(`\r${line}\x1b[K`);
-      else if (p.elapsedMs - lastPlain >= 10_000) {
-        lastPlain = p.elapsedMs;
-        io.err(`${line}\n`);
-      }
-    };
-    search = { kernel, seed, numRuns, timeMs, onProgress, progressMs: io.errIsTTY ? 250 : 1000 };
+    search = { kernel, seed, numRuns, timeMs, ...progressReporter(kernel.label, io) };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
     io.err(`${line.startsWith('check:') ? line : `check: ${line}`}\n`);

@@ -19,18 +19,9 @@ import {
   type CrossCheck,
   type CrossSearchOptions,
   type CrossSearchResult,
-  type SearchProgress,
 } from '../../runner/index.js';
 import type { CheckFlags, CheckIo } from './check.js';
-
-class UsageError extends Error {}
-
-function positive(flag: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`check: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
+import { progressReporter, searchBudget, UsageError } from './searchFlags.js';
 
 /** `cpu,wasm` -> ['cpu', 'wasm']: known names, at least two, no repeats. */
 export function parseBackendList(list: string): BackendName[] {
@@ -100,13 +91,7 @@ export async function runCrossCheck(flags: CheckFlags, io: CheckIo): Promise<num
     if (flags.suite !== undefined && flags.suite !== 'attention') throw new UsageError(`check: --backends runs the attention suite only, got --suite ${flags.suite}`);
     if (!flags.kernel) throw new UsageError('check: --kernel is required: a module path or one of eager, sdpa, flash');
     backends = parseBackendList(flags.backends ?? '');
-    const timeS = positive('--time', flags.time, false);
-    const numRuns = positive('--runs', flags.runs, true);
-    let seed: number | undefined;
-    if (flags.seed !== undefined) {
-      seed = Number(flags.seed);
-      if (!Number.isInteger(seed)) throw new UsageError(`check: --seed must be an integer, got '${flags.seed}'`);
-    }
+    const { seed, numRuns, timeMs } = searchBudget(flags, 'check');
     for (const b of backends) {
       try {
         await useBackend(b);
@@ -116,18 +101,7 @@ export async function runCrossCheck(flags: CheckFlags, io: CheckIo): Promise<num
     }
     await useBackend(backends[0]!);
     const kernel = await resolveKernel(flags.kernel);
-    const timeMs = timeS !== undefined ? timeS * 1000 : numRuns === undefined ? 60_000 : undefined;
-    const label = `${kernel.label} [${backends.join(' vs ')}]`;
-    let lastPlain = 0;
-    const onProgress = (p: SearchProgress) => {
-      const line = `${label}: ${p.phase === 'shrink' ? 'shrinking, ' : ''}${p.cases} cases, ${p.casesPerSecond.toFixed(1)} cases/s, ${p.unsupported} unsupported, ${(p.elapsedMs / 1000).toFixed(0)} s`;
-      if (io.errIsTTY) io.err(`\r${line}\x1b[K`);
-      else if (p.elapsedMs - lastPlain >= 10_000) {
-        lastPlain = p.elapsedMs;
-        io.err(`${line}\n`);
-      }
-    };
-    search = { kernel, backends, seed, numRuns, timeMs, onProgress, progressMs: io.errIsTTY ? 250 : 1000 };
+    search = { kernel, backends, seed, numRuns, timeMs, ...progressReporter(`${kernel.label} [${backends.join(' vs ')}]`, io) };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
     io.err(`${line.startsWith('check:') ? line : `check: ${line}`}\n`);

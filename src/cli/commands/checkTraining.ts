@@ -10,6 +10,7 @@ import { parseBackend, type BackendName } from '../../backend/index.js';
 import { REGRESSIONS_DIR, saveTrainingFailure, trainingSummary } from '../../corpus/index.js';
 import { isBuiltinKernel, type KernelRef } from '../../runner/index.js';
 import { checkTraining } from '../../training/index.js';
+import { searchBudget } from './searchFlags.js';
 
 export interface TrainingCommandFlags {
   readonly kernel?: string;
@@ -27,23 +28,13 @@ export interface TrainingCommandIo {
   err(s: string): void;
 }
 
-function number(flag: string, v: string | undefined, rule: (n: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!rule(n)) throw new Error(`check --suite training: ${flag} must be ${what}, got '${v}'`);
-  return n;
-}
-
 export async function runTrainingCheckCommand(flags: TrainingCommandFlags, io: TrainingCommandIo): Promise<number> {
   let options: Parameters<typeof checkTraining>[0];
   try {
     if (!flags.kernel) throw new Error('check --suite training: --kernel is required: a module path or one of eager, sdpa, flash');
-    const time = number('--time', flags.time, (n) => Number.isFinite(n) && n > 0, 'a positive number');
-    const runs = number('--runs', flags.runs, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
-    const seed = number('--seed', flags.seed, Number.isInteger, 'an integer');
+    const { seed, numRuns, timeMs } = searchBudget(flags, 'check --suite training');
     const backend: BackendName = parseBackend(flags.backend ?? (process.env.ATTNFUZZ_BACKEND || undefined), '--backend');
-    // Default budget: 60 s, unless only --runs was given (then the runs decide).
-    options = { kernel: flags.kernel, seed, runs: runs ?? 1_000_000, time: time ?? (runs === undefined ? 60 : 1e9), backend };
+    options = { kernel: flags.kernel, seed, runs: numRuns ?? 1_000_000, time: timeMs !== undefined ? timeMs / 1000 : 1e9, backend };
     const t0 = performance.now();
     let last = 0;
     const onProgress = (cases: number) => {
