@@ -16,6 +16,7 @@ import type { AttentionCase } from '../../src/case/index.js';
 import {
   ATTENTION_TENSORS,
   maxAbs,
+  unravel,
   type AttentionInputs,
   type AttentionOptions,
   type AttentionResult,
@@ -164,15 +165,8 @@ export function kernelMatchesReference(k: BuiltinName | AttentionKernel, arb: fc
 // ---------------------------------------------------------------------------------------------
 // Comparing results
 
-/** Row-major coordinates of flat index n in `shape`. */
-export function coords(shape: readonly number[], n: number): number[] {
-  const out = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    out[d] = n % shape[d]!;
-    n = Math.floor(n / shape[d]!);
-  }
-  return out;
-}
+/** Row-major coordinates of flat index n in `shape` (the contract's `unravel`). */
+export const coords = unravel;
 
 /** Exactly equal, or both NaN (±0 are equal). */
 const same = (x: number, y: number) => x === y || (Number.isNaN(x) && Number.isNaN(y));
