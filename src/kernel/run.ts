@@ -16,32 +16,63 @@ function download(t: Tensor): HostTensor {
   return { shape: [...t.shape], data: Float64Array.from(t.dataSync() as Float32Array) };
 }
 
-/** Forward and backward of an attention kernel on host inputs (already rounded to the precision). */
-export function runAttentionKernel(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions): AttentionResult {
-  const q = upload(inputs.q) as Tensor4D;
-  const k = upload(inputs.k) as Tensor4D;
-  const v = upload(inputs.v) as Tensor4D;
-  const dOut = upload(inputs.dOut);
+/** Host buffers to upload and how q, k, v (contract layout) are made from them, by tfjs ops. */
+export interface KernelInputs {
+  readonly buffers: ReadonlyArray<{ readonly shape: readonly number[]; readonly data: ArrayLike<number> }>;
+  /** From the buffers (or their gradients) to q, k, v; the identity for contract-layout inputs. */
+  views(buffers: readonly Tensor[]): [Tensor4D, Tensor4D, Tensor4D];
+}
+
+export interface ForwardBackwardOptions {
+  /**
+   * An output that does not depend on an input gets a zero gradient there instead of tfjs's
+   * "Cannot compute gradient" error (the runner wants to judge e.g. a kernel that drops every key
+   * block, not to crash on it).
+   */
+  readonly allowNoGradients?: boolean;
+  /** Told when the forward pass has returned and the backward pass starts (for error reports). */
+  readonly onBackward?: () => void;
+}
+
+/**
+ * The one forward + backward of every attention run: uploads the buffers as float32, makes q, k, v
+ * through `views`, takes the gradients of sum(out ∘ dOut) with respect to the buffers, maps them
+ * back through `views`, downloads everything as float64, and disposes every tensor it made.
+ */
+export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, dOutHost: HostTensor, opts: AttentionOptions, o: ForwardBackwardOptions = {}): AttentionResult {
+  const buffers = inputs.buffers.map((b) => tf.tensor(Float32Array.from(b.data), [...b.shape], 'float32'));
+  const dOut = upload(dOutHost);
   const mask = opts.mask === null ? null : (tf.tensor(opts.mask.data, [...opts.mask.shape], 'bool') as Tensor4D);
   const kopts: KernelOptions = { ...opts, mask };
   try {
-    let outHost: HostTensor | null = null;
-    const grads = tf.tidy(() => {
-      const f = (qq: Tensor, kk: Tensor, vv: Tensor) => {
-        const out = kernel.forward(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, kopts, tf);
-        outHost = download(out);
-        if (!out.shape.every((d, n) => d === dOut.shape[n]) || out.rank !== dOut.rank) return tf.sum(out); // shape is checked by the caller
-        return tf.sum(tf.mul(out, dOut));
+    let out: HostTensor | null = null;
+    let grads: HostTensor[] = [];
+    tf.tidy(() => {
+      const f = () => {
+        const [q, k, v] = inputs.views(buffers);
+        const o4 = kernel.forward(q, k, v, kopts, tf);
+        out = download(o4);
+        o.onBackward?.();
+        // A wrongly shaped output cannot be multiplied by dOut; its shape is judged by the caller.
+        const same = o4.rank === dOut.rank && o4.shape.every((d, n) => d === dOut.shape[n]);
+        return same ? tf.sum(tf.mul(o4, dOut)) : tf.sum(o4);
       };
-      return tf.grads(f as (...args: Tensor[]) => Tensor)([q, k, v]);
+      const g = tf.engine().gradients(f, buffers, undefined, o.allowNoGradients ?? false).grads;
+      grads = inputs.views(g.map((t, n) => t ?? tf.zerosLike(buffers[n]!))).map(download);
     });
-    const [dq, dk, dv] = grads.map(download) as [HostTensor, HostTensor, HostTensor];
-    tf.dispose(grads);
-    return { out: outHost!, dq, dk, dv };
+    const [dq, dk, dv] = grads as [HostTensor, HostTensor, HostTensor];
+    return { out: out!, dq, dk, dv };
   } finally {
-    tf.dispose([q, k, v, dOut]);
+    tf.dispose([...buffers, dOut]);
     if (mask) mask.dispose();
   }
+}
+
+const CONTRACT_LAYOUT = (t: readonly Tensor[]) => t.slice(0, 3) as [Tensor4D, Tensor4D, Tensor4D];
+
+/** Forward and backward of an attention kernel on host inputs (already rounded to the precision). */
+export function runAttentionKernel(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions): AttentionResult {
+  return forwardBackward(kernel, { buffers: [inputs.q, inputs.k, inputs.v].map((t) => ({ shape: t.shape, data: t.data })), views: CONTRACT_LAYOUT }, inputs.dOut, opts);
 }
 
 /** Forward and backward of a LoRA kernel on host inputs; W0 is frozen (no gradient reported). */
