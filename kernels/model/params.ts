@@ -17,6 +17,7 @@
 import seedrandom from 'seedrandom';
 import { hostTensor, type HostTensor } from '../../src/contract/index.js';
 import { LORA_TARGETS, projectionShape, type LoraConfig, type ModelConfig } from './config.js';
+import { normal } from '../../src/data/index.js';
 
 /** Parameters by name, in a fixed order (the order of every report). */
 export type Params = Map<string, HostTensor>;
@@ -24,13 +25,6 @@ export type Params = Map<string, HostTensor>;
 export interface ModelParams {
   readonly frozen: Params;
   readonly trainable: Params;
-}
-
-function normal(rng: () => number): number {
-  // Box-Muller; 1 - u keeps the log finite.
-  const u = 1 - rng();
-  const v = rng();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
 function draw(rng: () => number, shape: number[], std: number, mean = 0): HostTensor {
