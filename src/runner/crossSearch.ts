@@ -9,32 +9,18 @@
  * same seed, same sequence of cases, each run on the backends in the listed order.
  */
 import type { BackendName } from '../backend/index.js';
-import type { AttentionCaseConstraints } from '../case/index.js';
 import { crossCheckCase, isCrossFailure, prepareBackends, type CrossCheck } from './crossCheck.js';
 import type { KernelUnderTest } from './kernels.js';
-import { runSearch, type SearchOutcome, type SearchProgress } from './search.js';
+import { runSearch, type SearchBudget, type SearchOutcome } from './search.js';
 
 export * from './crossCheck.js';
 
-export interface CrossSearchOptions {
+/** The budget and callbacks of any search (search.ts), plus the kernel and its backends. */
+export type CrossSearchOptions = SearchBudget<CrossCheck> & {
   readonly kernel: KernelUnderTest;
   /** At least two, in the order they run and are reported. */
   readonly backends: readonly BackendName[];
-  /** fast-check seed; default Date.now() (reported, so any run can be replayed). */
-  readonly seed?: number;
-  /** Case budget; default: unbounded when timeMs is given, else 100. */
-  readonly numRuns?: number;
-  /** Time budget of the generation phase in ms. */
-  readonly timeMs?: number;
-  /** Time budget of shrinking in ms; default 60 s. */
-  readonly shrinkTimeMs?: number;
-  readonly constraints?: AttentionCaseConstraints;
-  /** Called with every case checked (in order), and its result. */
-  readonly onCase?: (check: CrossCheck, phase: 'search' | 'shrink') => void;
-  /** Called at most every `progressMs` with counts so far. */
-  readonly onProgress?: (p: SearchProgress) => void;
-  readonly progressMs?: number;
-}
+};
 
 export type CrossSearchResult = SearchOutcome<CrossCheck>;
 

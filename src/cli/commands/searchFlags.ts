@@ -14,7 +14,7 @@ function number(where: string, flag: string, v: string | undefined, rule: (n: nu
   return n;
 }
 
-export interface SearchBudget {
+export interface BudgetFlags {
   readonly seed: number | undefined;
   readonly numRuns: number | undefined;
   /** Default 60 s, unless only --runs was given (then the runs decide). */
@@ -22,7 +22,7 @@ export interface SearchBudget {
 }
 
 /** Reads --time, --runs and --seed; `where` starts every error ('check', 'check --suite training'). */
-export function searchBudget(flags: { readonly time?: string; readonly runs?: string; readonly seed?: string }, where: string): SearchBudget {
+export function searchBudget(flags: { readonly time?: string; readonly runs?: string; readonly seed?: string }, where: string): BudgetFlags {
   const timeS = number(where, '--time', flags.time, (n) => Number.isFinite(n) && n > 0, 'a positive number');
   const numRuns = number(where, '--runs', flags.runs, (n) => Number.isInteger(n) && n > 0, 'a positive integer');
   const seed = number(where, '--seed', flags.seed, Number.isInteger, 'an integer');
