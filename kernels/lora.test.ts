@@ -4,8 +4,8 @@ import { tf, useBackend } from '../src/backend/index.js';
 import { FLOAT32_REL_BOUND, LORA_TENSORS, maxRelError, type LoraInputs, type LoraSpec } from '../src/contract/index.js';
 import { runLoraKernel } from '../src/kernel/index.js';
 import { loraMerged, loraUnmerged } from './lora.js';
-import { referenceLora } from './reference/index.js';
-import { randomTensor, seededRng } from './reference/gradcheck.js';
+import { referenceLora } from '../src/reference/index.js';
+import { randomTensor, seededRng } from '../src/reference/index.js';
 
 /** Inputs already on the float32 grid, as the harness hands them over. */
 function makeInputs(N: number, In: number, Out: number, r: number, seed: string): LoraInputs {

@@ -18,9 +18,7 @@
  * Gradients of x, A and B come from tfjs autodiff. Everything is float32; no rounding.
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import type { TF } from '../src/backend/index.js';
-import { dropoutScaleBlock, loraScaling, type LoraSpec } from '../src/contract/index.js';
-import type { LoraKernel } from '../src/kernel/index.js';
+import { type TF, dropoutScaleBlock, loraScaling, type LoraSpec, type LoraKernel } from '../src/contract/index.js';
 
 type CustomGradFn = Parameters<TF['customGrad']>[0];
 
@@ -67,6 +65,7 @@ export const loraUnmerged: LoraKernel = {
 /** Merged LoRA: the adapter folded into the weight, as after PEFT's merge_and_unload. */
 export const loraMerged: LoraKernel = {
   name: 'lora-merged',
+  supports: (spec) => ((spec.dropout?.p ?? 0) > 0 ? 'no adapter dropout: the merged weight has no separate adapter input to drop' : true),
   forward(x, W0, A, B, spec, tf) {
     const p = spec.dropout?.p ?? 0;
     if (p > 0) {

@@ -8,7 +8,7 @@
  * NaN in an unselected row into NaN everywhere (0 · NaN), which is exactly what junk tests forbid.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '../../src/backend/index.js';
+import type { TF } from '../../src/contract/index.js';
 
 export function selectRows(tf: TF, x: Tensor, indices: ArrayLike<number>): Tensor {
   const rows = x.shape[0]!;

@@ -14,13 +14,13 @@
  * so junk in padding never reaches an output; transformers relies on padding being finite instead.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
-import { attentionShapes } from '../../src/contract/index.js';
-import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
+// tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
+import * as tf from '@tensorflow/tfjs-core';
+import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 import { eagerAttentionForward, MASK_MIN } from './eager.js';
 import { visibilityMask, zeroUnseenKeys } from './visibilityMask.js';
 
-export const eagerKernel = defineAttentionKernel({
+export const eagerKernel: AttentionKernel = defineAttentionKernel({
   name: 'eager',
   forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
     const shapes = attentionShapes(q.shape, k.shape, v.shape, undefined, 'eager');

@@ -3,7 +3,7 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { ATTENTION_TENSORS, defaultOptions, FLOAT32_REL_BOUND, roundArray, UNIT_ROUNDOFF } from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference } from './contractCases.js';
+import { CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference } from '../../test/support/contractCases.js';
 import { eagerAttentionForward, eagerKernel, MASK_MIN, repeatKv } from './index.js';
 
 describe('eager matches the float64 reference in float32', () => {
@@ -50,8 +50,8 @@ describe('eager native interface', () => {
 
   it('returns transformers layout [B, Sq, Hq, Dv] and weights [B, Hq, Sq, Sk]', () => {
     tf.tidy(() => {
-      const q = tf.randomNormal([2, 4, 3, 5]) as Tensor4D;
-      const kv = tf.randomNormal([2, 2, 6, 5]) as Tensor4D;
+      const q = tf.randomNormal([2, 4, 3, 5], 0, 1, 'float32', 1) as Tensor4D;
+      const kv = tf.randomNormal([2, 2, 6, 5], 0, 1, 'float32', 2) as Tensor4D;
       const [out, weights] = eagerAttentionForward(q, kv, kv, null, { scaling: 0.5, numKeyValueGroups: 2 });
       expect(out.shape).toEqual([2, 3, 4, 5]);
       expect(weights.shape).toEqual([2, 4, 3, 6]);
@@ -60,8 +60,8 @@ describe('eager native interface', () => {
 
   it('a row masked with -Inf or MASK_MIN gives output 0 and finite zero gradients', () => {
     const [out, dq, dk] = tf.tidy(() => {
-      const q = tf.randomNormal([1, 1, 2, 3]) as Tensor4D;
-      const k = tf.randomNormal([1, 1, 2, 3]) as Tensor4D;
+      const q = tf.randomNormal([1, 1, 2, 3], 0, 1, 'float32', 3) as Tensor4D;
+      const k = tf.randomNormal([1, 1, 2, 3], 0, 1, 'float32', 4) as Tensor4D;
       // Row 0 sees nothing (-Inf and MASK_MIN), row 1 sees key 0.
       const mask = tf.tensor4d([-Infinity, MASK_MIN, 0, -Infinity], [1, 1, 2, 2]);
       const f = (qq: Tensor4D, kk: Tensor4D) => tf.sum(eagerAttentionForward(qq, kk, kk, mask, { scaling: 1, numKeyValueGroups: 1 })[0]);

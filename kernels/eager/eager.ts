@@ -34,7 +34,8 @@
  *   p)` (src/contract/dropout.ts), instead of torch's RNG.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
+// tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
+import * as tf from '@tensorflow/tfjs-core';
 import { dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 

@@ -6,9 +6,9 @@
  * attn_mask). Call inside tf.tidy: the pattern tensor is not disposed here.
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
-import { structurallyVisible, type AttentionShapes } from '../../src/contract/index.js';
-import type { KernelOptions } from '../../src/kernel/index.js';
+// tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
+import * as tf from '@tensorflow/tfjs-core';
+import { structurallyVisible, type AttentionShapes, type KernelOptions } from '../../src/contract/index.js';
 
 /** True iff causal, window or keyLengths restrict any key (window [-1, -1] does not). */
 export function hasStructuralRestriction(opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths'>, Sk: number): boolean {

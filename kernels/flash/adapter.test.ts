@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
 import { FLOAT32_REL_BOUND, UNIT_ROUNDOFF, type AttentionOptions, type AttentionShapes, type Precision } from '../../src/contract/index.js';
 import { flashKernelWith } from './adapter.js';
-import { errorsVsReference, optionsFor, randomMask, shapesOf, WorstErrors } from './testing.js';
+import { errorsVsReference, optionsFor, randomMask, shapesOf, WorstErrors } from '../../test/support/flashTesting.js';
 
 interface Case {
   readonly name: string;

@@ -14,9 +14,7 @@
  * `flashKernelWith({ Br, Bc })` fixes other block sizes (the results must not depend on them).
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import type { TF } from '../../src/backend/index.js';
-import type { HostMask } from '../../src/contract/index.js';
-import { defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
+import { type TF, type HostMask, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 import { DEFAULT_BC, DEFAULT_BR, flashAttention, resolveCommon } from './flash.js';
 import { permute } from './operands.js';
 

@@ -22,7 +22,7 @@
  * derivative of the rounded forward by about one rounding unit of P (float32: identical).
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '../../src/backend/index.js';
+import type { TF } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 import { asRows, groupedDims, loadTile, type FlashConfig, type Grouped } from './operands.js';
 import { blockRanges } from './tiles.js';

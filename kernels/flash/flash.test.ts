@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
 import { FLOAT32_REL_BOUND, maxAbsDiff, maxRelError, roundArray, type AttentionOptions, type HostTensor } from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { referenceAttention, referenceAttentionForward } from '../reference/index.js';
+import { referenceAttention, referenceAttentionForward } from '../../src/reference/index.js';
 import { flashKernelWith } from './adapter.js';
 import { flashAttnFunc, flashAttnFuncWithLse, type FlashAttnOptions } from './flash.js';
-import { makeInputs, optionsFor, shapesOf } from './testing.js';
+import { makeInputs, optionsFor, shapesOf } from '../../test/support/flashTesting.js';
 
 /** BHSD host tensor -> BSHD tfjs tensor. */
 function bshd(t: HostTensor): Tensor4D {

@@ -27,8 +27,8 @@
  * emulated low precision the backward's dV uses the rounded normalised P (see backward.ts).
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf as defaultTf, type TF } from '../../src/backend/index.js';
-import type { Precision } from '../../src/contract/index.js';
+import * as defaultTf from '@tensorflow/tfjs-core';
+import type { TF, Precision } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 import { flashBackward } from './backward.js';
 import { flashForward } from './forward.js';

@@ -23,7 +23,7 @@
  * l sums the undropped P~, so O = (P∘Z)·V with P the softmax, as in the contract.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '../../src/backend/index.js';
+import type { TF } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 import { asRows, groupedDims, loadTile, type FlashConfig, type Grouped } from './operands.js';
 import { blockRanges } from './tiles.js';

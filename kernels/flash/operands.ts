@@ -10,8 +10,7 @@
  * contracted over rows (dK = dSᵀ·Q, dV = Pᵀ·dO) sum over the group by themselves.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '../../src/backend/index.js';
-import { dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
+import { type TF, dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
 import type { TilePlan } from './tiles.js';
 
 /** Everything a flash call needs beyond its tensors. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { visibilityPattern, type AttentionShapes } from '../../src/contract/index.js';
 import { blockRanges, TilePlan, type TileRestrictions } from './tiles.js';
-import { randomMask, shapesOf } from './testing.js';
+import { randomMask, shapesOf } from '../../test/support/flashTesting.js';
 
 /** Rebuilds the full [B, Hq, Sq, Sk] pattern from the plan's tiles. */
 function patternFromTiles(plan: TilePlan, s: AttentionShapes, Br: number, Bc: number): Uint8Array {

@@ -16,8 +16,7 @@
  * so it reshapes to [B, Hkv|1, G|1, R, C] and broadcasts over the grouped layout of forward.ts.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF } from '../../src/backend/index.js';
-import { structurallyVisible, type AttentionOptionsOf, type HostMask, type PaddingSide } from '../../src/contract/index.js';
+import { type TF, structurallyVisible, type AttentionOptionsOf, type HostMask, type PaddingSide } from '../../src/contract/index.js';
 
 /** The restrictions a tile plan honours: the contract's, with the boolean mask on the host. */
 export interface TileRestrictions {

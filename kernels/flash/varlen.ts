@@ -14,7 +14,8 @@
  * with lenK = 0 gets output 0; one with lenQ = 0 contributes no rows.
  */
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf as defaultTf, type TF } from '../../src/backend/index.js';
+import * as defaultTf from '@tensorflow/tfjs-core';
+import type { TF } from '../../src/contract/index.js';
 import { flashAttention, resolveCommon, type FlashAttnOptions } from './flash.js';
 
 export interface FlashAttnVarlenOptions extends FlashAttnOptions {

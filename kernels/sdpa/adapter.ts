@@ -14,9 +14,9 @@
  * GQA goes through enableGqa (repeat_interleave inside sdpa) rather than repeat_kv beforehand.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
-import { attentionShapes } from '../../src/contract/index.js';
-import { defineAttentionKernel, type KernelOptions } from '../../src/kernel/index.js';
+// tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
+import * as tf from '@tensorflow/tfjs-core';
+import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 import { hasStructuralRestriction, visibilityMask, zeroUnseenKeys } from '../eager/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
 
@@ -25,7 +25,7 @@ export function onlyTopLeftCausal(opts: Pick<KernelOptions, 'causal' | 'window' 
   return opts.causal === 'top-left' && opts.mask === null && !hasStructuralRestriction({ ...opts, causal: 'none' }, Sk);
 }
 
-export const sdpaKernel = defineAttentionKernel({
+export const sdpaKernel: AttentionKernel = defineAttentionKernel({
   name: 'sdpa',
   forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
     const shapes = attentionShapes(q.shape, k.shape, v.shape, undefined, 'sdpa');

@@ -3,7 +3,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { ATTENTION_TENSORS, defaultOptions, FLOAT32_REL_BOUND, roundArray, UNIT_ROUNDOFF } from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference } from '../eager/contractCases.js';
+import { CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference } from '../../test/support/contractCases.js';
 import { onlyTopLeftCausal, scaledDotProductAttention, sdpaKernel } from './index.js';
 
 describe('sdpa matches the float64 reference in float32', () => {

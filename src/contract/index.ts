@@ -6,3 +6,5 @@ export * from './precision.js';
 export * from './tensor.js';
 export * from './shapes.js';
 export * from './compare.js';
+export * from './kernel.js';
+export * from './modelAttention.js';

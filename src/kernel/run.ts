@@ -5,8 +5,7 @@
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
-import type { AttentionInputs, AttentionOptions, AttentionResult, HostTensor, LoraInputs, LoraResult, LoraSpec } from '../contract/index.js';
-import type { AttentionKernel, KernelOptions, LoraKernel } from './types.js';
+import type { AttentionInputs, AttentionKernel, AttentionOptions, AttentionResult, HostTensor, KernelOptions, LoraInputs, LoraKernel, LoraResult, LoraSpec } from '../contract/index.js';
 
 function upload(t: HostTensor): Tensor {
   return tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
@@ -76,7 +75,7 @@ export function runAttentionKernel(kernel: AttentionKernel, inputs: AttentionInp
 }
 
 /** Forward and backward of a LoRA kernel on host inputs; W0 is frozen (no gradient reported). */
-export function runLoraKernel(kernel: LoraKernel, inputs: LoraInputs, spec: LoraSpec): LoraResult {
+export function runLoraKernel(kernel: LoraKernel, inputs: LoraInputs, spec: LoraSpec, o: Pick<ForwardBackwardOptions, 'onBackward'> = {}): LoraResult {
   const x = upload(inputs.x) as Tensor2D;
   const W0 = upload(inputs.W0) as Tensor2D;
   const A = upload(inputs.A) as Tensor2D;
@@ -88,7 +87,10 @@ export function runLoraKernel(kernel: LoraKernel, inputs: LoraInputs, spec: Lora
       tf.grads(((xx: Tensor, AA: Tensor, BB: Tensor) => {
         const y = kernel.forward(xx as Tensor2D, W0, AA as Tensor2D, BB as Tensor2D, spec, tf);
         yHost = download(y);
-        return tf.sum(tf.mul(y, dY));
+        o.onBackward?.();
+        // A wrongly shaped output cannot be multiplied by dY; its shape is judged by the caller.
+        const same = y.rank === dY.rank && y.shape.every((d, n) => d === dY.shape[n]);
+        return same ? tf.sum(tf.mul(y, dY)) : tf.sum(y);
       }) as (...args: Tensor[]) => Tensor)([x, A, B]),
     );
     const [dx, dA, dB] = grads.map(download) as [HostTensor, HostTensor, HostTensor];

@@ -5,7 +5,7 @@
  * head, LoRA on q only, rank 1, one step, no dropout.
  */
 import fc from 'fast-check';
-import { BATCH_LAYOUTS, LORA_TARGETS, type BatchLayout, type LoraTarget, type ModelConfig } from '../../kernels/model/index.js';
+import { BATCH_LAYOUTS, LORA_TARGETS, type BatchLayout, type LoraTarget, type ModelConfig } from './model/index.js';
 import { TRAINING_CASE_VERSION, type TrainingCase } from './case.js';
 
 export interface TrainingCaseConstraints {

@@ -1,19 +1,21 @@
 /**
  * A training case: one JSON-serialisable description of a LoRA training run of the tiny decoder
- * (kernels/model). Token ids and every weight are drawn from `seed`, never stored, so a case is a
- * few lines, diffable, and replays bit for bit.
+ * (model/). Token ids and every weight are drawn from `seed`, never stored, so a case is a few
+ * lines, diffable, and replays bit for bit.
  *
  *   {"version":1,"kind":"training","model":{"vocab":11,"dModel":8,"layers":1,"heads":2,"kvHeads":1,"ffn":8},
  *    "batch":{"layout":"unpadded","lengths":[2]},"lora":{"targets":["q"],"rank":1,"alpha":1,...},
  *    "adamw":{"lr":0.01,...},"steps":1,"seed":0}
  */
 import seedrandom from 'seedrandom';
+import { z } from 'zod';
+import { CASE_VERSION, intAtLeast, parseWith } from '../case/index.js';
 import {
   BATCH_LAYOUTS,
   buildBatch,
+  headDim,
   initParams,
   LORA_TARGETS,
-  validateModelConfig,
   type AdamWConfig,
   type Batch,
   type BatchLayout,
@@ -21,9 +23,9 @@ import {
   type ModelConfig,
   type ModelParams,
   type TrainingSpec,
-} from '../../kernels/model/index.js';
+} from './model/index.js';
 
-export const TRAINING_CASE_VERSION = 1 as const;
+export const TRAINING_CASE_VERSION = CASE_VERSION;
 
 export interface TrainingCase {
   readonly version: typeof TRAINING_CASE_VERSION;
@@ -38,8 +40,43 @@ export interface TrainingCase {
   readonly seed: number;
 }
 
+const positive = intAtLeast(1);
+const nonNegative = (name: string) => z.number({ error: `${name} must be a number` }).finite().min(0);
+
+export const trainingCaseSchema = z
+  .strictObject({
+    version: z.literal(TRAINING_CASE_VERSION, { error: (iss) => `unsupported case version ${JSON.stringify(iss.input)}, expected ${TRAINING_CASE_VERSION}` }),
+    kind: z.literal('training'),
+    model: z.strictObject({ vocab: positive, dModel: positive, layers: positive, heads: positive, kvHeads: positive, ffn: positive }),
+    batch: z.strictObject({ layout: z.enum(BATCH_LAYOUTS), lengths: z.array(positive).min(1) }),
+    lora: z.strictObject({
+      targets: z.array(z.enum(LORA_TARGETS)).min(1),
+      rank: positive,
+      alpha: z.number().positive(),
+      rslora: z.boolean(),
+      dropout: z.number().min(0).lt(1),
+      initB: z.enum(['zero', 'random']),
+    }),
+    adamw: z.strictObject({ lr: nonNegative('lr'), beta1: nonNegative('beta1'), beta2: nonNegative('beta2'), eps: nonNegative('eps'), weightDecay: nonNegative('weightDecay') }),
+    steps: positive,
+    seed: z.int(),
+  })
+  .superRefine((c, ctx) => {
+    const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const m = c.model;
+    if (m.dModel % m.heads !== 0) fail(['model', 'dModel'], `must be a multiple of heads (${m.heads}), got ${m.dModel}`);
+    else if (headDim(m) % 2 !== 0) fail(['model', 'heads'], `head dim dModel/heads must be even for rotary pairs, got ${headDim(m)}`);
+    if (m.heads % m.kvHeads !== 0) fail(['model', 'kvHeads'], `must divide heads (${m.heads}), got ${m.kvHeads}`);
+    if (c.batch.layout === 'unpadded' && new Set(c.batch.lengths).size > 1) fail(['batch', 'lengths'], `must be equal for layout 'unpadded', got ${JSON.stringify(c.batch.lengths)}`);
+  });
+
+/** Validates a training case; errors as `where.path: rule, got ...`. */
+export function parseTrainingCase(value: unknown, where = 'case'): TrainingCase {
+  return parseWith(trainingCaseSchema, value, where) as TrainingCase;
+}
+
 /** What a case stands for, ready to run. */
-export interface MaterialisedCase {
+export interface MaterialisedTraining {
   readonly spec: TrainingSpec;
   readonly init: ModelParams;
   readonly sequences: number[][];
@@ -52,49 +89,8 @@ export function caseSequences(c: Pick<TrainingCase, 'model' | 'batch' | 'seed'>)
   return c.batch.lengths.map((len) => Array.from({ length: len }, () => 1 + Math.floor(rng() * (c.model.vocab - 1))));
 }
 
-export function materialise(c: TrainingCase, layout: BatchLayout = c.batch.layout): MaterialisedCase {
+export function materialiseTraining(c: TrainingCase, layout: BatchLayout = c.batch.layout): MaterialisedTraining {
   const spec: TrainingSpec = { config: c.model, lora: c.lora, adamw: c.adamw, steps: c.steps, seed: c.seed };
   const sequences = caseSequences(c);
   return { spec, init: initParams(c.model, c.lora, c.seed), sequences, batch: buildBatch(sequences, layout) };
-}
-
-function fail(where: string, rule: string, received: unknown): never {
-  throw new Error(`${where}: ${rule}, received ${JSON.stringify(received)}`);
-}
-
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const posInt = (x: unknown) => Number.isInteger(x) && (x as number) >= 1;
-
-/** Checks a parsed JSON value is a training case; errors name the field. */
-export function validateTrainingCase(x: unknown, where = 'case'): TrainingCase {
-  if (!isObj(x)) fail(where, 'must be an object', x);
-  if (x.version !== TRAINING_CASE_VERSION) fail(`${where}.version`, `must be ${TRAINING_CASE_VERSION}`, x.version);
-  if (x.kind !== 'training') fail(`${where}.kind`, "must be 'training'", x.kind);
-  if (!isObj(x.model)) fail(`${where}.model`, 'must be an object', x.model);
-  validateModelConfig(x.model as unknown as ModelConfig, `${where}.model`);
-  const batch = x.batch;
-  if (!isObj(batch)) fail(`${where}.batch`, 'must be an object', batch);
-  if (!(BATCH_LAYOUTS as readonly unknown[]).includes(batch.layout)) fail(`${where}.batch.layout`, `must be one of ${BATCH_LAYOUTS.join(', ')}`, batch.layout);
-  const lengths = batch.lengths;
-  if (!Array.isArray(lengths) || lengths.length === 0 || !lengths.every(posInt)) fail(`${where}.batch.lengths`, 'must be a non-empty array of positive integers', lengths);
-  if (batch.layout === 'unpadded' && new Set(lengths).size > 1) fail(`${where}.batch.lengths`, "must be equal for layout 'unpadded'", lengths);
-  const lora = x.lora;
-  if (!isObj(lora)) fail(`${where}.lora`, 'must be an object', lora);
-  if (!Array.isArray(lora.targets) || lora.targets.length === 0 || !lora.targets.every((t) => (LORA_TARGETS as readonly unknown[]).includes(t))) {
-    fail(`${where}.lora.targets`, `must be a non-empty subset of ${LORA_TARGETS.join(', ')}`, lora.targets);
-  }
-  if (!posInt(lora.rank)) fail(`${where}.lora.rank`, 'must be a positive integer', lora.rank);
-  if (typeof lora.alpha !== 'number' || !(lora.alpha > 0)) fail(`${where}.lora.alpha`, 'must be a positive number', lora.alpha);
-  if (typeof lora.rslora !== 'boolean') fail(`${where}.lora.rslora`, 'must be a boolean', lora.rslora);
-  if (typeof lora.dropout !== 'number' || !(lora.dropout >= 0 && lora.dropout < 1)) fail(`${where}.lora.dropout`, 'must be in [0, 1)', lora.dropout);
-  if (lora.initB !== 'zero' && lora.initB !== 'random') fail(`${where}.lora.initB`, "must be 'zero' or 'random'", lora.initB);
-  const adamw = x.adamw;
-  if (!isObj(adamw)) fail(`${where}.adamw`, 'must be an object', adamw);
-  for (const key of ['lr', 'beta1', 'beta2', 'eps', 'weightDecay'] as const) {
-    const v = adamw[key];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(`${where}.adamw.${key}`, 'must be a finite number >= 0', v);
-  }
-  if (!posInt(x.steps)) fail(`${where}.steps`, 'must be a positive integer', x.steps);
-  if (!Number.isInteger(x.seed)) fail(`${where}.seed`, 'must be an integer', x.seed);
-  return x as unknown as TrainingCase;
 }

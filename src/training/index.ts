@@ -1,7 +1,6 @@
-/** The training-step suite: cases, arbitraries, the tensor-by-tensor comparison and `check --suite training`. */
-export { TRAINING_CASE_VERSION, caseSequences, materialise, validateTrainingCase, type TrainingCase, type MaterialisedCase } from './case.js';
+/** The training-step suite: the tiny decoder, its cases and arbitraries, and its tensors for the judge. */
+export * from './model/index.js';
+export { TRAINING_CASE_VERSION, caseSequences, materialiseTraining, parseTrainingCase, trainingCaseSchema, type TrainingCase, type MaterialisedTraining } from './case.js';
 export { trainingCase, type TrainingCaseConstraints } from './arbitrary.js';
-export { checkTensor, formatCheck, scalarTensor, type TensorCheck, type Tolerance } from './compare.js';
-export { REL_BOUND, ABS_FLOOR, FORWARD_TOLERANCE, EXACT, gradientTolerance, parameterTolerance } from './tolerance.js';
-export { checkTrainingCase, type TrainingReport, type TrainingSection } from './run.js';
-export { checkTraining, formatTrainingReport, runTrainingCheckCase, type TrainingCheckOptions, type TrainingCheckResult } from './check.js';
+export { REL_BOUND, ABS_FLOOR, FORWARD_TOLERANCE, EXACT, gradientTolerance, parameterTolerance, type Tolerance } from './tolerance.js';
+export { runTraining, trainingReference, trainingSpecs, trainingTensors } from './run.js';

@@ -12,8 +12,13 @@
  * most 1/eps, so a gradient error δg may move it by lr·δg/eps (and never more than ~2·lr, the
  * largest update Adam makes). Each step adds its own share, hence t · lr · min(2, δg/eps).
  */
-import type { AdamWConfig } from '../../kernels/model/index.js';
-import type { Tolerance } from './compare.js';
+import type { AdamWConfig } from './model/index.js';
+
+/** allowed = rel · max|expected| + abs (norm-wise, as src/contract/compare.ts explains). */
+export interface Tolerance {
+  readonly rel: number;
+  readonly abs: number;
+}
 
 export const REL_BOUND = 2e-5;
 export const ABS_FLOOR = 1e-7;

@@ -1,0 +1,61 @@
+/**
+ * The attention dispatch of the tiny decoder, modelled on transformers' ALL_ATTENTION_FUNCTIONS:
+ * the model calls one `AttentionFunction` (src/contract/modelAttention.ts) per layer. A built-in
+ * implementation brings its own transformers-style path (kernels/<name>/transformers.ts: eager
+ * builds a 4D additive mask, sdpa sets is_causal when nothing is padded, flash unpads to varlen);
+ * a user kernel behind the attention contract is dispatched the way the sdpa path is:
+ *
+ *   nothing padded or packed:  mask null + causal 'top-left'   (the case adapter-hub/adapters#721 broke)
+ *   otherwise:                 a boolean mask [B, 1, S, S] with causal 'none'
+ */
+import type { Tensor4D } from '@tensorflow/tfjs-core';
+import {
+  allowedMask,
+  onlyCausal,
+  type AttentionFunction,
+  type AttentionKernel,
+  type KernelOptions,
+  type LoraKernel,
+} from '../../contract/index.js';
+
+/** A built-in transformers-style attention path, by name. */
+export interface NamedAttentionFunction {
+  readonly name: string;
+  readonly attention: AttentionFunction;
+}
+
+/** What the model's attention is: a built-in path or a kernel behind the contract. */
+export type AttentionImplementation = NamedAttentionFunction | AttentionKernel;
+
+/** The kernels a training run uses: its attention and its LoRA linear layers. */
+export interface ModelKernels {
+  readonly attention: AttentionImplementation;
+  readonly lora: LoraKernel;
+}
+
+/** A user kernel behind the contract, dispatched the way the sdpa path is. */
+function userKernel(kernel: AttentionKernel): AttentionFunction {
+  return (tf, q, k, v, call) => {
+    const plain = onlyCausal(call.masks);
+    const { B, S } = call.masks;
+    const opts: KernelOptions = {
+      scale: call.scaling,
+      causal: plain && call.isCausal ? 'top-left' : 'none',
+      window: null,
+      keyLengths: null,
+      paddingSide: 'right',
+      mask: plain ? null : (tf.tensor4d(allowedMask(call.masks), [B, 1, S, S], 'bool') as Tensor4D),
+      dropout: null,
+      precision: 'float32',
+    };
+    return tf.transpose(kernel.forward(q, k, v, opts, tf), [0, 2, 1, 3]) as Tensor4D;
+  };
+}
+
+export function attentionFunction(impl: AttentionImplementation): AttentionFunction {
+  return 'forward' in impl ? userKernel(impl) : impl.attention;
+}
+
+export function implementationName(impl: AttentionImplementation): string {
+  return impl.name;
+}
