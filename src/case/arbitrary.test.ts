@@ -112,11 +112,13 @@ describe('attentionCase', () => {
   });
 
   it('rejects bad constraints with a message naming the constraint', () => {
-    expect(() => attentionCase({ maxSeq: 0 })).toThrow('attentionCase: constraints.maxSeq must be an integer >= 1, got 0');
-    expect(() => attentionCase({ precisions: [] })).toThrow('attentionCase: constraints.precisions must not be empty');
-    expect(() => attentionCase({ layouts: ['BHDS' as never] })).toThrow('constraints.layouts has unknown ["BHDS"]');
+    expect(() => attentionCase({ maxSeq: 0 })).toThrow('attentionCase: constraints.maxSeq: must be an integer >= 1, got 0');
+    expect(() => attentionCase({ precisions: [] })).toThrow('attentionCase: constraints.precisions: must not be empty');
+    expect(() => attentionCase({ layouts: ['BHDS' as never] })).toThrow('constraints.layouts: has unknown ["BHDS"]');
     expect(() => attentionCase({ fixed: { shapes: { Hq: 4, Hkv: 3 } } })).toThrow('Hq=4 is not a multiple of Hkv=3');
-    expect(() => attentionCase({ fixed: { keyLengths: [1] } })).toThrow('fixed.keyLengths needs fixed shapes.B and shapes.Sk');
+    expect(() => attentionCase({ fixed: { keyLengths: [1] } })).toThrow('fixed.keyLengths: needs fixed shapes.B and shapes.Sk');
+    expect(() => attentionCase({ maxSeqq: 3 } as never)).toThrow('attentionCase: constraints.maxSeqq: unknown field');
+    expect(() => loraCase({ maxRank: 0 })).toThrow('loraCase: constraints.maxRank: must be an integer >= 1, got 0');
   });
 });
 

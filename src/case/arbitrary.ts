@@ -11,12 +11,13 @@
  * padding or dropout, default scale, BHSD, float32, small-integer values, no junk.
  */
 import fc from 'fast-check';
-import { CAUSALS, PRECISIONS, type Causal, type Precision } from '../contract/index.js';
-import { JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS, type AttentionCase, type Junk, type Layout, type LoraCase, type ValueDistribution } from './types.js';
-import { buildAttentionCaseArbitrary, type AttentionCaseFixed } from './_internals/attentionCaseArbitrary.js';
-import { buildLoraCaseArbitrary, type LoraCaseFixed } from './_internals/loraCaseArbitrary.js';
+import type { Causal, Precision } from '../contract/index.js';
+import { parseAttentionConstraints, parseLoraConstraints } from './constraints.js';
+import type { AttentionCase, Junk, Layout, LoraCase, ValueDistribution } from './types.js';
+import { buildAttentionCaseArbitrary, type AttentionCaseFixed, type ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
+import { buildLoraCaseArbitrary, type LoraCaseFixed, type ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
 
-export type { AttentionCaseFixed, LoraCaseFixed };
+export type { AttentionCaseFixed, LoraCaseFixed, ResolvedAttentionConstraints, ResolvedLoraConstraints };
 
 export interface AttentionCaseConstraints {
   /** Largest batch B. Default 3. */
@@ -70,68 +71,66 @@ export interface LoraCaseConstraints {
   readonly fixed?: LoraCaseFixed;
 }
 
-/** Throws `where: constraints.name ...` unless `value` is an integer >= min (undefined = default). */
-function int(where: string, name: string, value: number | undefined, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw new Error(`${where}: constraints.${name} must be an integer >= ${min}, got ${value}`);
-  return value;
-}
-
-/** A non-empty subset of `all`, returned in `all`'s order so the simplest allowed value is first. */
-function subset<T>(where: string, name: string, value: readonly T[] | undefined, all: readonly T[]): readonly T[] {
-  if (value === undefined) return all;
-  const unknown = value.filter((v) => !all.includes(v));
-  if (unknown.length > 0) throw new Error(`${where}: constraints.${name} has unknown ${JSON.stringify(unknown)}, expected some of ${JSON.stringify(all)}`);
-  if (value.length === 0) throw new Error(`${where}: constraints.${name} must not be empty`);
-  return all.filter((v) => value.includes(v));
-}
-
 /** An arbitrary of attention cases; see `AttentionCaseConstraints` for the knobs and defaults. */
 export function attentionCase(constraints: AttentionCaseConstraints = {}): fc.Arbitrary<AttentionCase> {
-  const where = 'attentionCase';
-  const maxSeq = int(where, 'maxSeq', constraints.maxSeq, 12);
-  const fixed = constraints.fixed ?? {};
-  const fs = fixed.shapes ?? {};
-  for (const [name, v] of Object.entries(fs)) int(where, `fixed.shapes.${name}`, v, 1);
-  if (fs.Hq !== undefined && fs.Hkv !== undefined && fs.Hq % fs.Hkv !== 0) {
-    throw new Error(`${where}: constraints.fixed.shapes: Hq=${fs.Hq} is not a multiple of Hkv=${fs.Hkv}`);
-  }
-  if (fixed.keyLengths != null) {
-    if (fs.B === undefined || fs.Sk === undefined) throw new Error(`${where}: constraints.fixed.keyLengths needs fixed shapes.B and shapes.Sk`);
-    if (fixed.keyLengths.length !== fs.B || fixed.keyLengths.some((l) => !Number.isInteger(l) || l < 0 || l > fs.Sk!)) {
-      throw new Error(`${where}: constraints.fixed.keyLengths must be ${fs.B} integers in [0, ${fs.Sk}], got ${JSON.stringify(fixed.keyLengths)}`);
-    }
-  }
-  return buildAttentionCaseArbitrary({
-    maxBatch: int(where, 'maxBatch', constraints.maxBatch, 3),
-    maxHeads: int(where, 'maxHeads', constraints.maxHeads, 4),
-    maxSeq,
-    maxHeadDim: int(where, 'maxHeadDim', constraints.maxHeadDim, 12),
-    maxBlock: int(where, 'maxBlock', constraints.maxBlock, maxSeq + 1),
-    precisions: subset(where, 'precisions', constraints.precisions, PRECISIONS),
-    causals: subset(where, 'causals', constraints.causals, CAUSALS),
-    layouts: subset(where, 'layouts', constraints.layouts, LAYOUTS),
-    values: subset(where, 'values', constraints.values, VALUE_DISTRIBUTIONS),
-    junk: subset(where, 'junk', constraints.junk, JUNKS),
-    allowMask: constraints.allowMask ?? true,
-    allowDropout: constraints.allowDropout ?? true,
-    allowWindow: constraints.allowWindow ?? true,
-    allowPadding: constraints.allowPadding ?? true,
-    allowScale: constraints.allowScale ?? true,
-    fixed,
-  });
+  return buildAttentionCaseArbitrary(resolveAttentionConstraints(constraints));
+}
+
+/** The constraints with every default filled in, checked once (errors name the constraint). */
+export function resolveAttentionConstraints(constraints: AttentionCaseConstraints = {}): ResolvedAttentionConstraints {
+  return parseAttentionConstraints(constraints);
+}
+
+/**
+ * True iff `c` is a case the constraints could have produced (sizes within the maxima, every
+ * choice among the allowed ones, pinned fields as pinned): the structural pass after shrinking
+ * keeps to it, so a search asked for bfloat16 never reports a float32 case.
+ */
+export function admitsAttentionCase(k: ResolvedAttentionConstraints, c: AttentionCase): boolean {
+  const s = c.shapes;
+  const fs = k.fixed.shapes ?? {};
+  const { shapes: _s, ...fixedRest } = k.fixed;
+  const pinned = Object.entries(fixedRest).every(([key, v]) => JSON.stringify((c as unknown as Record<string, unknown>)[key]) === JSON.stringify(v));
+  const pinnedShapes = Object.entries(fs).every(([key, v]) => s[key as keyof typeof s] === v);
+  return (
+    pinned &&
+    pinnedShapes &&
+    s.B <= k.maxBatch &&
+    s.Hq <= k.maxHeads &&
+    Math.max(s.Sq, s.Sk) <= k.maxSeq &&
+    Math.max(s.D, s.Dv) <= k.maxHeadDim &&
+    k.precisions.includes(c.precision) &&
+    k.causals.includes(c.causal) &&
+    k.layouts.includes(c.layout) &&
+    k.values.includes(c.values) &&
+    k.junk.includes(c.junk) &&
+    (k.allowMask || c.mask === null) &&
+    (k.allowDropout || c.dropout === null) &&
+    (k.allowWindow || c.window === null) &&
+    (k.allowPadding || c.keyLengths === null) &&
+    (k.allowScale || c.scale === null)
+  );
 }
 
 /** An arbitrary of LoRA cases; see `LoraCaseConstraints` for the knobs and defaults. */
 export function loraCase(constraints: LoraCaseConstraints = {}): fc.Arbitrary<LoraCase> {
-  const where = 'loraCase';
-  return buildLoraCaseArbitrary({
-    maxN: int(where, 'maxN', constraints.maxN, 4),
-    maxFeatures: int(where, 'maxFeatures', constraints.maxFeatures, 8),
-    maxRank: int(where, 'maxRank', constraints.maxRank, 4),
-    precisions: subset(where, 'precisions', constraints.precisions, PRECISIONS),
-    allowDropout: constraints.allowDropout ?? true,
-    allowBZero: constraints.allowBZero ?? true,
-    fixed: constraints.fixed ?? {},
-  });
+  return buildLoraCaseArbitrary(resolveLoraConstraints(constraints));
+}
+
+export function resolveLoraConstraints(constraints: LoraCaseConstraints = {}): ResolvedLoraConstraints {
+  return parseLoraConstraints(constraints);
+}
+
+/** True iff `c` is a LoRA case the constraints could have produced. */
+export function admitsLoraCase(k: ResolvedLoraConstraints, c: LoraCase): boolean {
+  const pinned = Object.entries(k.fixed).every(([key, v]) => JSON.stringify((c as unknown as Record<string, unknown>)[key]) === JSON.stringify(v));
+  return (
+    pinned &&
+    c.N <= k.maxN &&
+    Math.max(c.in, c.out) <= k.maxFeatures &&
+    c.rank <= k.maxRank &&
+    k.precisions.includes(c.precision) &&
+    (k.allowDropout || c.dropout === null) &&
+    (k.allowBZero || c.bZero !== true)
+  );
 }

@@ -10,10 +10,9 @@
  */
 import { z } from 'zod';
 import { CAUSALS, PRECISIONS } from '../contract/index.js';
-import { CASE_VERSION, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
-import type { AttentionCase, Case, LoraCase } from './types.js';
+import { CASE_VERSION, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS, type AttentionCase, type LoraCase } from './types.js';
 
-const show = (v: unknown): string => {
+export const show = (v: unknown): string => {
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
@@ -21,7 +20,7 @@ const show = (v: unknown): string => {
   }
 };
 
-const intAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER) => {
+export const intAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER) => {
   const error = (iss: { input?: unknown }): string =>
     `must be an integer in [${min}, ${max === Number.MAX_SAFE_INTEGER ? 'inf' : max}], got ${show(iss.input)}`;
   return z.int({ error }).min(min, { error }).max(max, { error });
@@ -107,13 +106,27 @@ export const loraCaseSchema = z.strictObject({
   bZero: z.boolean().optional(),
 });
 
-/** Formats a zod error as `where.path: message`, the first issue first. */
-function formatError(where: string, error: z.ZodError): string {
+/**
+ * Formats a zod error as `where.path: message` (or `where path: message` when `where` ends with a
+ * colon, as `corpus/x.json: case.shapes.Hkv: ...`), the first issue first. Unknown keys are named.
+ */
+export function formatSchemaError(where: string, error: z.ZodError): string {
   const lines = error.issues.map((iss) => {
-    const path = iss.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    return `${where}${path}: ${iss.message}`;
+    const keys = iss.code === 'unrecognized_keys' ? iss.keys : [];
+    const parts = [...iss.path, ...keys.slice(0, 1)];
+    const path = parts.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    const at = where.endsWith(':') ? (path ? `${where} ${path.replace(/^\./, '')}` : where.slice(0, -1)) : `${where}${path}`;
+    const message = keys.length > 0 ? `unknown field (a typo? it would be ignored)` : iss.message;
+    return `${at}: ${message}`;
   });
   return lines.length === 1 ? lines[0]! : `${lines[0]} (and ${lines.length - 1} more: ${lines.slice(1).join('; ')})`;
+}
+
+/** Validates `value` with `schema`; throws one line `where.path: message` (every case kind uses this). */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new Error(formatSchemaError(where, r.error));
+  return r.data;
 }
 
 /**
@@ -121,22 +134,10 @@ function formatError(where: string, error: z.ZodError): string {
  * `${file}: case` so the path reads `corpus/x.json: case.shapes.Hkv: ...`.
  */
 export function parseCase(value: unknown, where = 'case'): AttentionCase {
-  const r = attentionCaseSchema.safeParse(value);
-  if (!r.success) throw new Error(formatError(where, r.error));
-  return r.data;
+  return parseWith(attentionCaseSchema, value, where);
 }
 
 /** Validates a LoRA case; errors as `parseCase`. */
 export function parseLoraCase(value: unknown, where = 'case'): LoraCase {
-  const r = loraCaseSchema.safeParse(value);
-  if (!r.success) throw new Error(formatError(where, r.error));
-  return r.data;
-}
-
-/** Validates either kind of case, told apart by `kind`. */
-export function parseAnyCase(value: unknown, where = 'case'): Case {
-  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
-  if (kind === 'attention') return parseCase(value, where);
-  if (kind === 'lora') return parseLoraCase(value, where);
-  throw new Error(`${where}.kind: expected 'attention' or 'lora', got ${show(kind)}`);
+  return parseWith(loraCaseSchema, value, where);
 }

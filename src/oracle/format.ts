@@ -1,11 +1,13 @@
 /** Verdicts as text: one line per tensor (`dk MISMATCH maxAbs=3.1e-2 allowed=2.0e-6 @ b=0 h=1 key=3 dim=0`). */
-import type { Location, TensorVerdict, Verdict } from './verdict.js';
+import { formatExpectation, type Disagreement, type Location, type TensorVerdict, type Verdict } from './verdict.js';
 
 const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 const g = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x));
 
+/** `b=0 h=1 query=3 dim=0` for named axes, `[0,1,3,0]` otherwise. */
 export function formatLocation(l: Location): string {
-  return `b=${l.b} h=${l.h} ${l.axes[0]}=${l.i} ${l.axes[1]}=${l.j}`;
+  if (l.axes && l.axes.length === l.index.length) return l.index.map((x, n) => `${l.axes![n]}=${x}`).join(' ');
+  return `[${l.index.join(',')}]`;
 }
 
 export function formatTensorVerdict(t: TensorVerdict): string {
@@ -14,24 +16,46 @@ export function formatTensorVerdict(t: TensorVerdict): string {
       return `${t.tensor} SHAPE expected [${t.expected.join(',')}] received [${t.received.join(',')}]`;
     case 'nonfinite':
       return `${t.tensor} NONFINITE got ${g(t.got)} where ref=${g(t.ref)} @ ${formatLocation(t.worst)}`;
+    case 'skipped':
+      return `${t.tensor} not judged: ${t.reason}`;
     case 'pass':
     case 'mismatch': {
-      const base = t.baselineError === null ? 'baseline failed' : `baseline ${e(t.baselineError)}`;
+      const base = t.baselineError === null ? 'no baseline' : `baseline ${e(t.baselineError)}`;
       const at = t.worst ? ` @ ${formatLocation(t.worst)} ref=${g(t.ref)} got=${g(t.got)}` : '';
       return `${t.tensor} ${t.status === 'pass' ? 'OK' : 'MISMATCH'} maxAbs=${e(t.error)} allowed=${e(t.allowed)} (${base}, floor ${e(t.floor)})${at}`;
     }
   }
 }
 
-/** One line per tensor, or one line for threw/unsupported. */
+export function formatDisagreement(d: Disagreement): string {
+  const word = d.maxDiff > d.allowed ? 'DISAGREE' : 'agree';
+  return `${d.a} vs ${d.b}: ${d.tensor} ${word} max|a-b|=${e(d.maxDiff)} allowed=${e(d.allowed)} @ ${formatLocation(d.worst)} ${d.a}=${g(d.valueA)} ${d.b}=${g(d.valueB)} ref=${g(d.ref)}`;
+}
+
+const on = (v: Verdict) => (v.backend !== undefined ? `${v.backend}: ` : '');
+
+/**
+ * One line per tensor, or one line for threw/unsupported/disagree. Tensors with a `group` come
+ * under a `# group` heading line (training reports), in report order.
+ */
 export function formatVerdict(v: Verdict): string[] {
   switch (v.status) {
     case 'threw':
-      return [`THREW in ${v.phase}: ${v.message.split('\n')[0]}`];
+      return [`${on(v)}THREW in ${v.phase}: ${v.message.split('\n')[0]}`];
     case 'unsupported':
       return [`UNSUPPORTED: ${v.reason}`];
-    default:
-      return v.tensors.map(formatTensorVerdict);
+    case 'disagree':
+      return [formatDisagreement(v.disagreement)];
+    default: {
+      const lines: string[] = [];
+      let group: string | undefined;
+      for (const t of v.tensors) {
+        if (t.group !== undefined && t.group !== group) lines.push(`# ${t.group}`);
+        group = t.group;
+        lines.push(formatTensorVerdict(t));
+      }
+      return lines;
+    }
   }
 }
 
@@ -42,8 +66,11 @@ export function summarizeVerdict(v: Verdict): string {
       return 'pass';
     case 'threw':
     case 'unsupported':
+    case 'disagree':
       return formatVerdict(v)[0]!;
     default:
-      return formatTensorVerdict(v.failing);
+      return `${on(v)}${formatTensorVerdict(v.failing)}`;
   }
 }
+
+export { formatExpectation };

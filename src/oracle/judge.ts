@@ -1,43 +1,40 @@
 /**
- * The oracle: compares a kernel's out, dq, dk, dv with the float64 reference, tensor by tensor,
- * shape before values, with the tolerance of `tolerance.ts`.
+ * The oracle's one judge: compares named tensors of a kernel with their expected values (the
+ * float64 reference, or for a training trajectory the baseline run), tensor by tensor, shape
+ * before values, each with the allowance its suite derives (attention: tolerance.ts; LoRA: lora.ts;
+ * training: src/training). Elements where the expected value is not finite are not judged (the
+ * reference's own overflow); `skip` leaves out elements that carry no meaning (padded tokens).
+ *
+ * A forward tensor that fails by shape or a non-finite value makes the backward tensors
+ * 'skipped': their gradients were taken through a broken output and their verdicts would mislead.
  */
-import {
-  ATTENTION_TENSORS,
-  maxAbs,
-  sameShape,
-  unravel,
-  type AttentionResult,
-  type AttentionTensorName,
-  type HostTensor,
-  type Precision,
-} from '../contract/index.js';
-import { allowedError, floorFor, type TensorScales } from './tolerance.js';
-import { foldTensorVerdicts, type Location, type TensorVerdict, type Verdict } from './verdict.js';
+import { maxAbs, sameShape, unravel, type HostTensor } from '../contract/index.js';
+import { foldTensorVerdicts, type Pass, type TensorVerdict, type Verdict } from './verdict.js';
 
-/** What the oracle needs: the kernel's result, the reference, and the baseline's (null if it failed). */
-export interface JudgeInput {
-  readonly kernel: AttentionResult;
-  readonly reference: AttentionResult;
-  readonly baseline: AttentionResult | null;
-  readonly precision: Precision;
-  /** Typical term sizes per tensor (`naturalScales`); the floor uses max(max|ref|, this). */
-  readonly scales?: TensorScales;
+/** How one tensor is judged. */
+export interface TensorSpec {
+  readonly name: string;
+  readonly pass: Pass;
+  readonly group?: string;
+  readonly expected: HostTensor;
+  /** The same-precision baseline's tensor, or null when there is none (or it failed). */
+  readonly baseline: HostTensor | null;
+  /** The allowance given the baseline's error (null: no usable baseline). */
+  allowance(baselineError: number | null): { readonly allowed: number; readonly floor: number };
+  /** Names of the axes, for reports (`['b', 'h', 'query', 'dim']`). */
+  readonly axes?: readonly string[];
+  /** 0 at elements that are not judged (e.g. padded token positions); absent = all judged. */
+  readonly weight?: ArrayLike<number>;
 }
 
-function locationOf(tensor: AttentionTensorName, shape: readonly number[], flat: number): Location {
-  const [b, h, i, j] = unravel(shape, flat) as [number, number, number, number];
-  const axes = tensor === 'dk' || tensor === 'dv' ? (['key', 'dim'] as const) : (['query', 'dim'] as const);
-  return { b, h, i, j, axes };
-}
-
-/** max |a - ref| over elements where the reference is finite, with its position; -1 if none differ. */
-function worstDiff(a: HostTensor, ref: HostTensor): { error: number; at: number; nonfiniteAt: number } {
+/** max |a - ref| over judged elements where the reference is finite, with its position (-1: nothing judged). */
+export function worstDiff(a: HostTensor, ref: HostTensor, weight?: ArrayLike<number>): { error: number; at: number; nonfiniteAt: number } {
   let error = 0;
   let at = -1;
   for (let n = 0; n < ref.data.length; n++) {
+    if (weight && weight[n] === 0) continue;
     const r = ref.data[n]!;
-    if (!Number.isFinite(r)) continue; // the reference's own overflow: nothing to judge there
+    if (!Number.isFinite(r)) continue;
     const x = a.data[n]!;
     if (!Number.isFinite(x)) return { error: Infinity, at: n, nonfiniteAt: n };
     const d = Math.abs(x - r);
@@ -49,34 +46,42 @@ function worstDiff(a: HostTensor, ref: HostTensor): { error: number; at: number;
   return { error, at, nonfiniteAt: -1 };
 }
 
-/** The verdict of one tensor. */
-export function judgeTensor(
-  tensor: AttentionTensorName,
-  got: HostTensor,
-  ref: HostTensor,
-  baseline: HostTensor | null,
-  precision: Precision,
-  naturalScale = 0,
-): TensorVerdict {
-  if (!sameShape(got.shape, ref.shape)) return { status: 'shape', tensor, expected: ref.shape, received: got.shape };
-  const w = worstDiff(got, ref);
+const locate = (spec: TensorSpec, flat: number) => ({ index: unravel(spec.expected.shape, flat), ...(spec.axes ? { axes: spec.axes } : {}) });
+
+/** The verdict of one tensor; `got` undefined means the kernel did not produce it. */
+export function judgeTensor(got: HostTensor | undefined, spec: TensorSpec): TensorVerdict {
+  const named = { tensor: spec.name, pass: spec.pass, ...(spec.group !== undefined ? { group: spec.group } : {}) };
+  const ref = spec.expected;
+  if (got === undefined || !sameShape(got.shape, ref.shape)) return { ...named, status: 'shape', expected: ref.shape, received: got?.shape ?? [] };
+  const w = worstDiff(got, ref, spec.weight);
   if (w.nonfiniteAt >= 0) {
     const n = w.nonfiniteAt;
-    return { status: 'nonfinite', tensor, worst: locationOf(tensor, ref.shape, n), ref: ref.data[n]!, got: got.data[n]! };
+    return { ...named, status: 'nonfinite', worst: locate(spec, n), ref: ref.data[n]!, got: got.data[n]! };
   }
-  const baselineError = baseline !== null && sameShape(baseline.shape, ref.shape) ? worstDiff(baseline, ref).error : null;
-  const floor = floorFor(precision, Math.max(maxAbs(ref), naturalScale));
-  const allowed = allowedError(tensor, baselineError, floor);
-  const tol = { error: w.error, allowed, baselineError: baselineError !== null && Number.isFinite(baselineError) ? baselineError : null, floor };
-  if (w.at < 0) return { status: 'pass', tensor, worst: null, ref: 0, got: 0, ...tol };
-  const where = { worst: locationOf(tensor, ref.shape, w.at), ref: ref.data[w.at]!, got: got.data[w.at]! };
-  return w.error <= allowed ? { status: 'pass', tensor, ...where, ...tol } : { status: 'mismatch', tensor, ...where, ...tol };
+  const base = spec.baseline !== null && sameShape(spec.baseline.shape, ref.shape) ? worstDiff(spec.baseline, ref, spec.weight).error : null;
+  const baselineError = base !== null && Number.isFinite(base) ? base : null;
+  const { allowed, floor } = spec.allowance(baselineError);
+  const tol = { error: w.error, allowed, baselineError, floor };
+  if (w.at < 0) return { ...named, status: 'pass', worst: null, ref: 0, got: 0, ...tol };
+  const where = { worst: locate(spec, w.at), ref: ref.data[w.at]!, got: got.data[w.at]! };
+  return w.error <= allowed ? { ...named, status: 'pass', ...where, ...tol } : { ...named, status: 'mismatch', ...where, ...tol };
 }
 
-/** The verdict of a kernel that ran: every tensor judged, folded into one status. */
-export function judgeAttention(input: JudgeInput): Verdict {
-  const tensors = ATTENTION_TENSORS.map((t) =>
-    judgeTensor(t, input.kernel[t], input.reference[t], input.baseline ? input.baseline[t] : null, input.precision, input.scales?.[t] ?? 0),
-  );
+/** Every tensor of `specs` judged against `got` (by name) and folded into one verdict. */
+export function judge(got: ReadonlyMap<string, HostTensor>, specs: readonly TensorSpec[]): Verdict {
+  const tensors: TensorVerdict[] = [];
+  let brokenForward: string | null = null;
+  for (const spec of specs) {
+    if (spec.pass === 'backward' && brokenForward !== null) {
+      tensors.push({ tensor: spec.name, pass: spec.pass, ...(spec.group !== undefined ? { group: spec.group } : {}), status: 'skipped', reason: `${brokenForward} failed` });
+      continue;
+    }
+    const v = judgeTensor(got.get(spec.name), spec);
+    if (spec.pass === 'forward' && (v.status === 'shape' || v.status === 'nonfinite')) brokenForward ??= spec.name;
+    tensors.push(v);
+  }
   return foldTensorVerdicts(tensors);
 }
+
+/** The largest |x| of a tensor (finite values), for allowances relative to a tensor's magnitude. */
+export { maxAbs };

@@ -27,8 +27,7 @@
  *     ran clean. A real bug (a wrong key, a lost rescale, a dropped block, a detached gradient)
  *     moves values by O(|x|), orders of magnitude above the allowance.
  */
-import type { AttentionTensorName, Precision } from '../contract/index.js';
-import { UNIT_ROUNDOFF } from '../contract/index.js';
+import { type AttentionTensorName, type Precision, UNIT_ROUNDOFF } from '../contract/index.js';
 
 /** k_t: how many times the baseline's error a kernel may make, per tensor. See the header. */
 export const K_T: Record<AttentionTensorName, number> = {

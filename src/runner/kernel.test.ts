@@ -2,14 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCase } from './differential.js';
-import { loadKernelModule, resolveKernel, validateKernel } from './loadKernel.js';
-import type { AttentionCase } from '../case/index.js';
+import { parseCase, type AttentionCase } from '../case/index.js';
+import { checkCase } from './check.js';
+import { builtinKernel, loadKernelModule, resolveKernel, validateKernel } from './kernel.js';
 
-const c: AttentionCase = {
+const c: AttentionCase = parseCase({
   version: 1, kind: 'attention', shapes: { B: 1, Hq: 2, Hkv: 1, Sq: 3, Sk: 3, D: 2, Dv: 2 }, scale: null, causal: 'none', window: null,
   keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32', layout: 'BSHD', values: 'normal', junk: 'none', blocks: { Br: 2, Bc: 2 }, seed: 3,
-};
+});
 
 // A plain-object kernel in plain JS, using only the tf it is handed (GQA by repeat_interleave).
 const JS_KERNEL = `export default {
@@ -23,9 +23,9 @@ const JS_KERNEL = `export default {
 };
 `;
 
-describe('user kernels', () => {
+describe('kernels under test', () => {
   const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-kernels-'));
-  it('load from any folder as .mjs, .js and .ts, and run', async () => {
+  it('user modules load from any folder as .mjs, .js and .ts, and run', async () => {
     for (const ext of ['mjs', 'js', 'ts']) {
       const file = join(dir, `k.${ext}`);
       writeFileSync(file, JS_KERNEL);
@@ -43,7 +43,17 @@ describe('user kernels', () => {
     expect(() => validateKernel(undefined, 'm.ts')).toThrow(/^m\.ts: default export must be an AttentionKernel .* got undefined$/);
   });
   it("built-in names resolve to the registry, flash with the case's block sizes", async () => {
-    expect((await resolveKernel('flash')).forCase(c).name).toBe('flash(Br=2,Bc=2)');
-    expect((await resolveKernel('eager')).forCase(c).name).toBe('eager');
+    expect((await resolveKernel('flash')).attention!(c).name).toBe('flash(Br=2,Bc=2)');
+    expect((await resolveKernel('eager')).attention!(c).name).toBe('eager');
+    expect((await resolveKernel('lora', 'lora')).lora!.name).toBe('lora');
+    expect(builtinKernel('sdpa').training).toMatchObject({ name: 'sdpa' });
+  });
+  it('a kernel of the wrong kind for its suite is refused by name', async () => {
+    await expect(resolveKernel('flash', 'lora')).rejects.toThrow(/^--kernel flash: the built-in 'flash' does not run in the lora suite; built-ins that do: lora, lora-merged$/);
+    await expect(resolveKernel('lora', 'training')).rejects.toThrow(/does not run in the training suite; built-ins that do: eager, sdpa, flash$/);
+    const file = join(dir, 'my-lora.mjs');
+    writeFileSync(file, `export default { name: 'mine', kind: 'lora', forward: (x) => x };`);
+    await expect(resolveKernel(file, 'attention')).rejects.toThrow(/is a LoRA kernel \(defineLoraKernel\); the attention suite needs an attention kernel/);
+    expect((await resolveKernel(file, 'lora')).lora!.name).toBe('mine');
   });
 });

@@ -1,17 +1,41 @@
 /**
- * User kernels: `--kernel <module>` loads a module (.ts, .mts, .mjs, .js, from any folder) whose
- * default export is an AttentionKernel, `defineAttentionKernel({ name, forward, supports? })` or a
- * plain object of that shape. A .ts module loads through tsx (the CLI already runs under it; in a
- * plain Node process tsx's loader API is used). The export is validated once, here, and every
- * problem is one line naming the file.
+ * The kernel under test of a check: a built-in by name (from registry.ts) or a user module, in the
+ * role its suite needs: an attention kernel (attention cases; also the attention of the training
+ * suite's model, dispatched like sdpa) or a LoRA kernel (lora cases).
+ *
+ * `--kernel <module>` loads a module (.ts, .mts, .mjs, .js, from any folder) whose default export
+ * is the kernel (`defineAttentionKernel({ name, forward, supports? })`, `defineLoraKernel({ name,
+ * forward })` or a plain object of that shape). A .ts module loads through tsx (the CLI already
+ * runs under it; in a plain Node process tsx's loader API is used). The export is validated once,
+ * here, and every problem is one line naming the file.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AttentionKernel } from '../kernel/index.js';
-import { builtinKernel, isBuiltinKernel, type KernelUnderTest } from './kernels.js';
+import type { AttentionCase } from '../case/index.js';
+import type { AttentionKernel, LoraKernel } from '../contract/index.js';
+import type { AttentionImplementation } from '../training/index.js';
+import { BUILTIN_KERNELS, BUILTINS, builtinsFor, isBuiltinKernel, type BuiltinKernelName } from './registry.js';
 
-/** A kernel that could not be loaded; the message is one line: where, rule, received. */
+/** The suites a kernel can be checked in. */
+export const SUITES = ['attention', 'lora', 'training'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+/** How a saved case names its kernel: a built-in or the path of a module. */
+export type KernelRef = { readonly builtin: BuiltinKernelName } | { readonly module: string };
+
+export interface KernelUnderTest {
+  /** For reports: 'flash', or the module path as the user wrote it. */
+  readonly label: string;
+  readonly ref: KernelRef;
+  /** The contract kernel to run on an attention case (flash's depends on the case's tiles; without a case, its defaults). */
+  readonly attention?: (c?: AttentionCase) => AttentionKernel;
+  /** The model's attention in a training case. */
+  readonly training?: AttentionImplementation;
+  readonly lora?: LoraKernel;
+}
+
+/** A kernel that could not be loaded or does not fit its suite; one line: where, rule, received. */
 export class KernelLoadError extends Error {
   constructor(message: string) {
     super(message);
@@ -19,39 +43,66 @@ export class KernelLoadError extends Error {
   }
 }
 
+export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
+  const b = BUILTINS[name];
+  return {
+    label: name,
+    ref: { builtin: name },
+    ...(b.attention ? { attention: (c?: AttentionCase) => b.attention!(name === 'flash' ? c?.blocks : undefined) } : {}),
+    ...(b.training ? { training: { name, attention: b.training } } : {}),
+    ...(b.lora ? { lora: b.lora } : {}),
+  };
+}
+
+/** A kernel object under test as is (tests, library users, and user modules once loaded). */
+export function fixedKernel(kernel: AttentionKernel | LoraKernel, suite: SuiteName = 'attention', ref: KernelRef = { module: kernel.name }, label = kernel.name): KernelUnderTest {
+  if (suite === 'lora') return { label, ref, lora: kernel as LoraKernel };
+  const k = kernel as AttentionKernel;
+  return { label, ref, attention: () => k, training: k };
+}
+
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object with keys [${Object.keys(v as object).join(', ')}]` : typeof v);
 
-/** Checks that `value` is an AttentionKernel; `where` names the file. */
-export function validateKernel(value: unknown, where: string): AttentionKernel {
-  if (typeof value !== 'object' || value === null) {
-    throw new KernelLoadError(`${where}: default export must be an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }, got ${describe(value)}`);
-  }
+/** Checks that `value` is a kernel of the suite's kind; `where` names the file. */
+export function validateKernel(value: unknown, where: string, suite: SuiteName = 'attention'): AttentionKernel | LoraKernel {
+  const shape = suite === 'lora' ? 'a LoraKernel { name, forward(x, W0, A, B, spec, tf) }' : 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }';
+  if (typeof value !== 'object' || value === null) throw new KernelLoadError(`${where}: default export must be ${shape}, got ${describe(value)}`);
   const k = value as Record<string, unknown>;
   if (typeof k.name !== 'string' || k.name.length === 0) throw new KernelLoadError(`${where}: default export .name must be a non-empty string, got ${describe(k.name)}`);
-  if (typeof k.forward !== 'function') throw new KernelLoadError(`${where}: default export .forward must be a function (q, k, v, opts, tf) => out, got ${describe(k.forward)}`);
+  if (typeof k.forward !== 'function') {
+    const sig = suite === 'lora' ? '(x, W0, A, B, spec, tf) => y' : '(q, k, v, opts, tf) => out';
+    throw new KernelLoadError(`${where}: default export .forward must be a function ${sig}, got ${describe(k.forward)}`);
+  }
   if (k.supports !== undefined && typeof k.supports !== 'function') {
     throw new KernelLoadError(`${where}: default export .supports must be a function (opts, shapes) => true | reason, got ${describe(k.supports)}`);
   }
-  return value as AttentionKernel;
+  return value as AttentionKernel | LoraKernel;
 }
 
+let tsxRegistered = false;
+
+/**
+ * Imports a kernel module. Under the repo's CLI (already running in tsx) a .ts file imports as is;
+ * in plain Node (the installed package) tsx's loader is registered once, globally, rather than
+ * through tsImport, so the user module and attnfuzz share one instance of attnfuzz's own modules.
+ */
 async function importModule(file: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(file).href;
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?ts$/.test(file)) throw e;
-    // Plain Node cannot import TypeScript: go through tsx's loader.
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+    if (!/\.[cm]?ts$/.test(file) || tsxRegistered) throw e;
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+    return (await import(`${url}?tsx`)) as Record<string, unknown>;
   }
 }
 
 /** Loads the default-exported kernel of the module at `file` (relative to `cwd`). */
-export async function loadKernelModule(file: string, cwd = process.cwd(), where = '--kernel'): Promise<AttentionKernel> {
+export async function loadKernelModule(file: string, cwd = process.cwd(), where = '--kernel', suite: SuiteName = 'attention'): Promise<AttentionKernel | LoraKernel> {
   const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new KernelLoadError(`${where} ${file}: no such file (looked for ${path}); built-in kernels are eager, sdpa, flash`);
+  if (!existsSync(path)) throw new KernelLoadError(`${where} ${file}: no such file (looked for ${path}); built-in kernels are ${BUILTIN_KERNELS.join(', ')}`);
   if (statSync(path).isDirectory()) throw new KernelLoadError(`${where} ${file}: is a folder, expected a module file (.ts, .mjs, .js)`);
   let mod: Record<string, unknown>;
   try {
@@ -59,12 +110,23 @@ export async function loadKernelModule(file: string, cwd = process.cwd(), where 
   } catch (e) {
     throw new KernelLoadError(`${where} ${file}: failed to load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
   }
-  return validateKernel(mod.default, `${where} ${file}`);
+  return validateKernel(mod.default, `${where} ${file}`, suite);
 }
 
-/** `--kernel <name | module>`: a built-in name or a module path. */
-export async function resolveKernel(spec: string, cwd = process.cwd(), where = '--kernel'): Promise<KernelUnderTest> {
-  if (isBuiltinKernel(spec)) return builtinKernel(spec);
-  const kernel = await loadKernelModule(spec, cwd, where);
-  return { label: spec, ref: { module: spec }, forCase: () => kernel };
+/** `--kernel <name | module>` for a suite: a built-in that runs in it, or a module path. */
+export async function resolveKernel(spec: string, suite: SuiteName = 'attention', cwd = process.cwd(), where = '--kernel'): Promise<KernelUnderTest> {
+  if (isBuiltinKernel(spec)) {
+    const k = builtinKernel(spec);
+    if (k[suite] === undefined) {
+      throw new KernelLoadError(`${where} ${spec}: the built-in '${spec}' does not run in the ${suite} suite; built-ins that do: ${builtinsFor(suite).join(', ')}`);
+    }
+    return k;
+  }
+  const loaded = await loadKernelModule(spec, cwd, where, suite);
+  const isLora = (loaded as LoraKernel).kind === 'lora';
+  if (isLora && suite !== 'lora') throw new KernelLoadError(`${where} ${spec}: is a LoRA kernel (defineLoraKernel); the ${suite} suite needs an attention kernel (or run it with --suite lora)`);
+  if (!isLora && suite === 'lora' && (loaded as AttentionKernel).supports !== undefined) {
+    throw new KernelLoadError(`${where} ${spec}: looks like an attention kernel (it has supports); the lora suite needs a LoRA kernel (defineLoraKernel)`);
+  }
+  return fixedKernel(loaded, suite, { module: spec }, spec);
 }

@@ -1,16 +1,17 @@
 /**
- * Runs one kernel on one materialised case: forward, then the gradients of sum(out ∘ dOut) by tfjs
- * autodiff with respect to the uploaded buffers of the case's layout, on the active backend.
+ * Runs one attention kernel on one materialised case: forward, then the gradients of sum(out ∘ dOut)
+ * by tfjs autodiff with respect to the uploaded buffers of the case's layout, on the active backend.
  * Everything is downloaded as float64 and every tensor made here is disposed.
  *
  * The outcome says whether the kernel ran, threw (and in which phase), or declined the case.
  */
-import type { AttentionInputs, AttentionOptions, AttentionResult, AttentionShapes } from '../contract/index.js';
+import type { AttentionInputs, AttentionKernel, AttentionOptions, AttentionResult, AttentionShapes } from '../contract/index.js';
 import { DEFAULT_VIEW, type Layout, type StridedView } from '../case/index.js';
-import { forwardBackward, type AttentionKernel } from '../kernel/index.js';
+import { forwardBackward } from '../kernel/index.js';
 import { layOut } from './layout.js';
+import { messageOf } from './suite.js';
 
-export type KernelOutcome =
+export type AttentionOutcome =
   | { readonly status: 'ok'; readonly result: AttentionResult }
   | { readonly status: 'threw'; readonly phase: 'forward' | 'backward'; readonly message: string }
   | { readonly status: 'unsupported'; readonly reason: string };
@@ -22,10 +23,8 @@ export interface Material {
   readonly inputs: AttentionInputs;
 }
 
-const messageOf = (e: unknown) => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
-
 /** Asks `supports`, if the kernel has one; a throwing `supports` counts as a forward throw. */
-export function supportsCase(kernel: AttentionKernel, m: Material): KernelOutcome | null {
+export function supportsCase(kernel: AttentionKernel, m: Material): AttentionOutcome | null {
   if (!kernel.supports) return null;
   try {
     const { mask, ...rest } = m.options;
@@ -37,7 +36,7 @@ export function supportsCase(kernel: AttentionKernel, m: Material): KernelOutcom
 }
 
 /** Forward and backward of `kernel` on `m`, with q/k/v made in `layout`. */
-export function runKernel(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view: StridedView = DEFAULT_VIEW): KernelOutcome {
+export function runAttention(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view: StridedView = DEFAULT_VIEW): AttentionOutcome {
   const declined = supportsCase(kernel, m);
   if (declined) return declined;
   let phase: 'forward' | 'backward' = 'forward';

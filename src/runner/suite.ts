@@ -1,0 +1,50 @@
+/**
+ * A suite is one kind of case (attention, lora, training, upstream) seen as the stages every case
+ * travels (ARCHITECTURE.md): generate -> materialise -> run -> judge -> shrink -> report. Each
+ * stage is one function per kind, here in one table, so the check (check.ts), the search
+ * (search.ts), the structural pass (simplify.ts), replay and the reports each exist once and
+ * branch on `case.kind` only through this table.
+ */
+import type fc from 'fast-check';
+import type { HostTensor } from '../contract/index.js';
+import type { Pass, TensorSpec } from '../oracle/index.js';
+import type { KernelUnderTest } from './kernel.js';
+
+/** What running the kernel under test on one case gave, on the active backend. */
+export type KernelOutcome =
+  | { readonly status: 'ok'; readonly tensors: ReadonlyMap<string, HostTensor> }
+  | { readonly status: 'threw'; readonly phase: Pass; readonly message: string }
+  | { readonly status: 'unsupported'; readonly reason: string };
+
+/** A simpler neighbour of a failing case, with the step a person reads in the report. */
+export interface Simplification<C> {
+  readonly step: string;
+  readonly case: C;
+}
+
+export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
+  readonly kind: C['kind'];
+  /** Validates a case read from a file or given by a user (errors name the field). */
+  parse(value: unknown, where: string): C;
+  /** Stage 1: the fast-check arbitrary of cases under `constraints` (the suite's own type). */
+  arbitrary(constraints?: K): fc.Arbitrary<C>;
+  /** True iff `c` is within `constraints` (the structural pass never leaves them). */
+  admits(constraints: K | undefined, c: C): boolean;
+  /** Stage 2: the tensors and options of a case, from its seeds. */
+  materialise(c: C): M;
+  /** The float64 reference, computed once per case whatever the backends. */
+  reference(c: C, m: M): R;
+  /** Stage 3: the kernel under test on the active backend; never throws for a kernel's fault. */
+  run(k: KernelUnderTest, c: C, m: M): KernelOutcome;
+  /** Stage 4's input: how each tensor is judged (runs the same-precision baseline on the active backend). */
+  specs(k: KernelUnderTest, c: C, m: M, reference: R): TensorSpec[];
+  /** Stage 5: simpler neighbours for the structural pass after fast-check's shrinking. */
+  neighbours(c: C): Simplification<C>[];
+  /** A size: smaller is simpler (reports, corpus tools). */
+  size(c: C): number;
+  /** The inputs a person reads in a repro, as the kernel received them. */
+  inputs(m: M): ReadonlyArray<readonly [string, HostTensor]>;
+}
+
+/** Turns an exception into a one-line message (`TypeError: x is undefined`). */
+export const messageOf = (e: unknown): string => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));

@@ -1,0 +1,111 @@
+/**
+ * The attention suite's stages:
+ *
+ *   materialise  src/data: q, k, v, dOut from the case's seeds, rounded to its precision, junk written
+ *   reference    src/reference, float64, on exactly the rounded inputs the kernels see
+ *   run          the kernel in the case's layout (layout.ts), forward + gradients of sum(out ∘ dOut)
+ *   specs        the oracle's attention specs, with the same-precision baseline: eager (sdpa for
+ *                eager itself, which cannot be its own yardstick), in the contract layout
+ */
+import { admitsAttentionCase, attentionCase, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
+import type { AttentionKernel, AttentionResult } from '../../contract/index.js';
+import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
+import { attentionSpecs, attentionTensors } from '../../oracle/index.js';
+import { referenceAttention } from '../../reference/index.js';
+import type { KernelUnderTest } from '../kernel.js';
+import { BUILTINS } from '../registry.js';
+import { runAttention } from '../run.js';
+import type { Simplification, Suite } from '../suite.js';
+
+/** The same-precision baseline a kernel's error is measured against (see src/oracle/tolerance.ts). */
+export function baselineKernelFor(k: KernelUnderTest): AttentionKernel {
+  return BUILTINS['builtin' in k.ref && k.ref.builtin === 'eager' ? 'sdpa' : 'eager'].attention!();
+}
+
+function withShapes(c: AttentionCase, patch: Partial<AttentionCase['shapes']>): AttentionCase {
+  return { ...c, shapes: { ...c.shapes, ...patch } };
+}
+
+/**
+ * Simpler neighbours of a case, simplest-looking first, for what fast-check's per-field shrinking
+ * cannot reach: keeping only the batch row that fails (keyLengths follow B from row 0), dropping
+ * GQA by setting Hq = Hkv, moving several fields at once. Invalid ones are filtered by the schema.
+ */
+export function attentionNeighbours(c: AttentionCase): Simplification<AttentionCase>[] {
+  const s = c.shapes;
+  const out: Simplification<AttentionCase>[] = [];
+  const add = (step: string, n: AttentionCase) => out.push({ step, case: n });
+  if (s.B > 1) {
+    for (let b = 0; b < s.B; b++) {
+      add(`keep batch row ${b}`, {
+        ...withShapes(c, { B: 1 }),
+        keyLengths: c.keyLengths === null ? null : [c.keyLengths[b]!],
+        mask: c.mask === null ? null : { ...c.mask, broadcastBatch: true },
+      });
+    }
+  }
+  if (s.B > 2) add('B - 1', { ...withShapes(c, { B: s.B - 1 }), keyLengths: c.keyLengths === null ? null : c.keyLengths.slice(0, s.B - 1) });
+  if (s.Hq > s.Hkv) add('drop GQA (Hq = Hkv)', withShapes(c, { Hq: s.Hkv }));
+  if (s.Hkv > 1 && s.Hkv % 2 === 0 && s.Hq % 2 === 0) add('half the heads', withShapes(c, { Hkv: s.Hkv / 2, Hq: s.Hq / 2 }));
+  if (s.Hkv > 1) add('one kv head', withShapes(c, { Hkv: 1, Hq: s.Hq / s.Hkv }));
+  if (s.Hq > 1 && s.Hkv === 1) add('one query head', withShapes(c, { Hq: 1 }));
+  if (c.mask !== null) add('no mask', { ...c, mask: null });
+  if (c.window !== null) add('no window', { ...c, window: null });
+  if (c.dropout !== null) add('no dropout', { ...c, dropout: null });
+  if (c.keyLengths !== null) add('no padding', { ...c, keyLengths: null, paddingSide: 'right' });
+  if (c.scale !== null) add('default scale', { ...c, scale: null });
+  if (c.causal !== 'none') add('not causal', { ...c, causal: 'none' });
+  if (c.precision !== 'float32') add('float32', { ...c, precision: 'float32' });
+  if (c.layout !== 'BHSD') add('BHSD layout', { ...c, layout: 'BHSD' });
+  if (c.values !== 'small-int') add('small-int values', { ...c, values: 'small-int' });
+  if (c.junk !== 'none') add('no junk', { ...c, junk: 'none' });
+  const lens = (Sk: number) => (c.keyLengths === null ? null : c.keyLengths.map((l) => Math.min(l, Sk)));
+  if (s.Sq > 1) add('Sq - 1', withShapes(c, { Sq: s.Sq - 1 }));
+  if (s.Sk > 1) add('Sk - 1', { ...withShapes(c, { Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
+  if (s.Sq > 1 && s.Sk > 1) add('Sq - 1 and Sk - 1', { ...withShapes(c, { Sq: s.Sq - 1, Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
+  if (s.D > 1) add('D = 1', withShapes(c, { D: 1 }));
+  if (s.D > 1) add('D - 1', withShapes(c, { D: s.D - 1 }));
+  if (s.Dv > 1) add('Dv = 1', withShapes(c, { Dv: 1 }));
+  if (s.Dv > 1) add('Dv - 1', withShapes(c, { Dv: s.Dv - 1 }));
+  return out.filter((n) => {
+    try {
+      parseCase(n.case, 'simplify');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A size sum: smaller is simpler. */
+export function attentionCaseSize(c: AttentionCase): number {
+  const s = c.shapes;
+  const flags = [c.mask, c.window, c.dropout, c.keyLengths, c.scale].filter((x) => x !== null).length;
+  const enums = [c.causal !== 'none', c.precision !== 'float32', c.layout !== 'BHSD', c.values !== 'small-int', c.junk !== 'none'].filter(Boolean).length;
+  return s.B + s.Hq + s.Hkv + s.Sq + s.Sk + s.D + s.Dv + flags + enums;
+}
+
+export const attentionSuite: Suite<AttentionCase, MaterializedAttention, AttentionResult, AttentionCaseConstraints> = {
+  kind: 'attention',
+  parse: parseCase,
+  arbitrary: (constraints) => attentionCase(constraints),
+  admits: (constraints, c) => admitsAttentionCase(resolveAttentionConstraints(constraints), c),
+  materialise: materializeAttention,
+  reference: (_c, m) => referenceAttention(m.inputs, m.options),
+  run(k, c, m) {
+    if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
+    const outcome = runAttention(k.attention(c), m, c.layout, c.view);
+    return outcome.status === 'ok' ? { status: 'ok', tensors: attentionTensors(outcome.result) } : outcome;
+  },
+  specs(k, _c, m, reference) {
+    const base = runAttention(baselineKernelFor(k), m);
+    return attentionSpecs(m, reference, base.status === 'ok' ? base.result : null);
+  },
+  neighbours: attentionNeighbours,
+  size: attentionCaseSize,
+  inputs: (m) => {
+    const { q, k, v, dOut } = m.inputs;
+    const mask = m.options.mask;
+    return [['q', q], ['k', k], ['v', v], ['dOut', dOut], ...(mask ? [['mask', { shape: mask.shape, data: Float64Array.from(mask.data) }] as const] : [])];
+  },
+};
