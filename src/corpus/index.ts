@@ -1,5 +1,5 @@
 export * from './format.js';
+export * from './migrate.js';
+export * from './load.js';
 export * from './save.js';
 export * from './replay.js';
-export * from './training.js';
-export * from './trainingReplay.js';

@@ -1,137 +1,65 @@
 /**
- * Replaying saved failures: re-make each case from its seeds, run its kernel through the same
- * differential check `attnfuzz check` uses, and compare with what the file expects (format.ts):
+ * Replaying saved cases: the file's case re-made from its seeds and checked by the one check
+ * (src/runner `checkCase`) with its kernel, on its backends (or the active one), then compared
+ * with what the file expects (format.ts):
  *
- *   'ok'          expect "pass" and the kernel passes, or expect "fail" and it still fails
- *   'failing'     expect "pass" but the kernel fails: a regression (or a bug not fixed yet)
- *   'now-passes'  expect "fail" but the kernel passes: the known failure is gone, drop the mark
- *   'invalid'     the file cannot be read (corrupt JSON, unknown format, version or kind, bad case) or
- *                 its kernel module cannot be loaded: reported by name, never deleted
- *
- * `reproduces` says whether the verdict today is the one recorded (same status and summary line,
- * modulo the numbers' last digits being equal: the run is deterministic on one backend).
- *
- * Files of kind "training" go to trainingReplay.ts, with the same statuses.
- *
- * A file with `backends` (found by `check --backends`) is replayed cross-backend on exactly those
- * backends, whatever the active one: `cross` holds the check, `summary` names the backend(s), and
- * `verdict` is the failing backend's (else the first backend's, which passes even when two
- * backends disagree: read `status` and `summary`, not `verdict`, for cross-backend files).
+ *   'ok'                 the verdict meets the expectation: a regression test passes, or a known
+ *                        failure still fails the same way (same verdict kind and tensor)
+ *   'failing'            expect pass, but the case fails: a regression (or a bug not fixed yet)
+ *   'now-passes'         a known failure passes: it is gone; remove the mark or the file
+ *   'fails-differently'  a known failure fails, but not as recorded: not counted as reproduced
+ *   'invalid'            the file cannot be read or its kernel cannot be loaded (reported, never deleted)
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { isFailure, summarizeVerdict, type Verdict } from '../oracle/index.js';
-import {
-  builtinKernel,
-  checkCase,
-  crossCheckCase,
-  crossStatus,
-  isCrossFailure,
-  loadKernelModule,
-  prepareBackends,
-  summarizeCross,
-  type CaseCheck,
-  type CrossCheck,
-  type KernelUnderTest,
-} from '../runner/index.js';
-import { CorpusFileError, parseSavedFailure, savedKind, type SavedFailure } from './format.js';
-import { formatTrainingReplay, replayTrainingFailure, type TrainingReplayOutcome } from './trainingReplay.js';
+import { prepareBackends } from '../backend/index.js';
+import { formatExpectation, formatVerdict, isFailure, meets, summarizeVerdict } from '../oracle/index.js';
+import { builtinKernel, checkCase, fixedKernel, loadKernelModule, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
+import type { SavedCase } from './format.js';
+import { corpusFiles, readSavedCase } from './load.js';
 
 export type ReplayOutcome =
   | {
-      readonly status: 'ok' | 'failing' | 'now-passes';
-      readonly kind: 'attention';
+      readonly status: 'ok' | 'failing' | 'now-passes' | 'fails-differently';
       readonly file: string;
-      readonly saved: SavedFailure;
-      readonly verdict: Verdict;
-      /** The verdict's one line today (for cross-backend files, naming the backend(s)). */
-      readonly summary: string;
-      readonly reproduces: boolean;
+      readonly saved: SavedCase;
       readonly check: CaseCheck;
-      readonly cross?: CrossCheck;
+      /** The verdict's one line today. */
+      readonly summary: string;
     }
-  | TrainingReplayOutcome
   | { readonly status: 'invalid'; readonly file: string; readonly message: string };
 
-/** The .json files of a folder (sorted, not recursive), or the file itself. */
-export function corpusFiles(fileOrFolder: string): string[] {
-  const st = statSync(fileOrFolder);
-  if (!st.isDirectory()) return [fileOrFolder];
-  return readdirSync(fileOrFolder)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => join(fileOrFolder, f));
+const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
+
+/** The kernel a saved case names (upstream cases: the tfjs op itself). */
+export async function kernelOfSaved(saved: SavedCase, file: string, cwd = process.cwd()): Promise<KernelUnderTest> {
+  if (saved.kind === 'upstream' || saved.case.kind === 'upstream') return { label: `tfjs ${saved.case.kind === 'upstream' ? saved.case.op : ''}`.trim(), ref: { module: '@tensorflow/tfjs-core' } };
+  const ref = saved.kernel!;
+  if ('builtin' in ref) return builtinKernel(ref.builtin);
+  const suite = saved.kind === 'lora' ? 'lora' : 'attention';
+  return fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
 }
 
-/** Reads and parses one saved file as JSON, whatever its kind; throws CorpusFileError naming the file. */
-export function readSavedJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CorpusFileError(`${file}: cannot read: ${(e as Error).message.split('\n')[0]}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new CorpusFileError(`${file}: corrupt JSON: ${(e as Error).message.split('\n')[0]}`);
-  }
-  return value;
-}
-
-/** Reads and validates one saved attention failure; throws CorpusFileError naming the file. */
-export function readSavedFailure(file: string): SavedFailure {
-  return parseSavedFailure(readSavedJson(file), file);
-}
-
-async function kernelOf(saved: SavedFailure, file: string, cwd: string): Promise<KernelUnderTest> {
-  if ('builtin' in saved.kernel) return builtinKernel(saved.kernel.builtin);
-  const path = saved.kernel.module;
-  const kernel = await loadKernelModule(path, cwd, `${file}: kernel.module`);
-  return { label: path, ref: saved.kernel, forCase: () => kernel };
-}
-
-/** Replays one file (on the active backend). Never throws for a bad file: returns 'invalid'. */
+/** Replays one file. Never throws for a bad file: returns 'invalid'. */
 export async function replayFile(file: string, cwd = process.cwd()): Promise<ReplayOutcome> {
-  let saved: SavedFailure;
+  let saved: SavedCase;
   let kernel: KernelUnderTest;
   try {
-    const value = readSavedJson(file);
-    if (savedKind(value, file) === 'training') return await replayTrainingFailure(file, value, cwd);
-    saved = parseSavedFailure(value, file);
-    kernel = await kernelOf(saved, file, cwd);
+    saved = readSavedCase(file);
+    kernel = await kernelOfSaved(saved, file, cwd);
+    if (saved.backends) await prepareBackends(saved.backends);
   } catch (e) {
-    return { status: 'invalid', file, message: (e as Error).message.split('\n')[0]! };
+    return { status: 'invalid', file, message: firstLine(e) };
   }
-  if (saved.backends) return replayCross(file, saved, saved.backends, kernel);
   let check: CaseCheck;
   try {
-    check = checkCase(saved.case, kernel);
+    check = checkCase(saved.case, kernel, { backends: saved.backends });
   } catch (e) {
     // The harness itself failed on this case (e.g. the reference rejects it): the file is unusable.
-    return { status: 'invalid', file, message: `${file}: case cannot be run: ${(e as Error).message.split('\n')[0]}` };
+    return { status: 'invalid', file, message: `${file}: case cannot be run: ${firstLine(e)}` };
   }
-  const failed = isFailure(check.verdict);
-  const reproduces = check.verdict.status === saved.verdict.status && summarizeVerdict(check.verdict) === saved.verdict.summary;
-  const status = saved.expect === 'pass' ? (failed ? 'failing' : 'ok') : failed ? 'ok' : 'now-passes';
-  return { status, kind: 'attention', file, saved, verdict: check.verdict, summary: summarizeVerdict(check.verdict), reproduces, check };
-}
-
-async function replayCross(file: string, saved: SavedFailure, backends: NonNullable<SavedFailure['backends']>, kernel: KernelUnderTest): Promise<ReplayOutcome> {
-  let cross: CrossCheck;
-  try {
-    await prepareBackends(backends);
-    cross = crossCheckCase(saved.case, kernel, backends);
-  } catch (e) {
-    return { status: 'invalid', file, message: `${file}: backends [${backends.join(', ')}]: ${(e as Error).message.split('\n')[0]}` };
-  }
-  const failed = isCrossFailure(cross.verdict);
-  const summary = summarizeCross(cross.verdict);
-  const reproduces = crossStatus(cross.verdict) === saved.verdict.status && summary === saved.verdict.summary;
-  const status = saved.expect === 'pass' ? (failed ? 'failing' : 'ok') : failed ? 'ok' : 'now-passes';
-  const shown = cross.runs.find((r) => isFailure(r.check.verdict)) ?? cross.runs[0]!;
-  return { status, kind: 'attention', file, saved, verdict: shown.check.verdict, summary, reproduces, check: shown.check, cross };
+  const v = check.verdict;
+  const expectsPass = saved.expect.kind === 'pass';
+  const status = expectsPass ? (isFailure(v) ? 'failing' : 'ok') : !isFailure(v) ? 'now-passes' : meets(v, saved.expect) ? 'ok' : 'fails-differently';
+  return { status, file, saved, check, summary: summarizeVerdict(v) };
 }
 
 /** Replays every file of each argument, in order. */
@@ -142,7 +70,7 @@ export async function replayAll(paths: readonly string[], cwd = process.cwd()): 
     try {
       files = corpusFiles(p);
     } catch (e) {
-      out.push({ status: 'invalid', file: p, message: `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message.split('\n')[0]}` });
+      out.push({ status: 'invalid', file: p, message: firstLine(e) });
       continue;
     }
     for (const f of files) out.push(await replayFile(f, cwd));
@@ -153,18 +81,23 @@ export async function replayAll(paths: readonly string[], cwd = process.cwd()): 
 /** One line per outcome, for the CLI and for test failures. */
 export function formatReplay(o: ReplayOutcome): string {
   if (o.status === 'invalid') return `INVALID ${o.message}`;
-  if (o.kind === 'training') return formatTrainingReplay(o);
-  const now = o.summary;
-  const who = o.saved.backends ? `${o.check.kernel} [${o.saved.backends.join(' vs ')}]` : o.check.kernel;
-  const same = o.reproduces ? 'reproduces the saved verdict' : `saved verdict was: ${o.saved.verdict.summary}`;
+  const s = o.saved;
+  const who = `${s.kind}: ${o.check.kernel}${s.backends ? ` [${s.backends.join(' vs ')}]` : ''}`;
+  const expected = formatExpectation(s.expect);
+  const why = s.link ?? (s.reason && s.reason.length > 80 ? `${s.reason.slice(0, 77)}...` : s.reason);
   switch (o.status) {
     case 'ok':
-      return o.saved.expect === 'pass'
-        ? `ok   ${o.file}: ${who} now passes (regression test)`
-        : `ok   ${o.file}: ${who} still fails as expected (${o.saved.reason}): ${now}; ${same}`;
+      return s.expect.kind === 'pass' ? `ok   ${o.file}: ${who} passes (regression test)` : `ok   ${o.file}: ${who} still fails as expected (${expected}; ${why}): ${o.summary}`;
     case 'failing':
-      return `FAIL ${o.file}: ${who} fails: ${now}; ${same}`;
+      return `FAIL ${o.file}: ${who} fails: ${o.summary}${s.found?.verdict ? `; when found: ${s.found.verdict}` : ''}`;
     case 'now-passes':
-      return `NOW PASSES ${o.file}: ${who} passes a case marked expect "fail" (${o.saved.reason}): the known failure is gone; remove the mark or the file`;
+      return `NOW PASSES ${o.file}: ${who} passes a case kept as a known failure (${expected}; ${why}): the failure is gone; remove the mark or the file`;
+    case 'fails-differently':
+      return `FAILS DIFFERENTLY ${o.file}: ${who} was expected to fail with ${expected} (${why}) but: ${o.summary}`;
   }
+}
+
+/** The verdict of a replayed case, one line per tensor (under its file's line when it fails). */
+export function replayDetails(o: ReplayOutcome): string[] {
+  return o.status === 'invalid' || o.status === 'ok' ? [] : formatVerdict(o.check.verdict).map((l) => `  ${l}`);
 }

@@ -1,28 +1,75 @@
 /**
- * Writing saved failures: atomically (a temp file in the same folder, then rename), so a crash or
- * a concurrent run never leaves a half-written file that replay would report as corrupt.
+ * Writing saved cases: atomically (a temp file in the same folder, then rename; the temp file is
+ * removed if anything fails), so a crash or a concurrent run never leaves a half-written file that
+ * replay would report as corrupt. A save never rewrites an existing file: the same case found again
+ * keeps the file, and the expectation someone wrote into it.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf } from '../backend/index.js';
-import { failureHash, FAILURE_FORMAT, FAILURE_VERSION, type SavedFailure } from './format.js';
+import { summarizeVerdict, type Verdict } from '../oracle/index.js';
+import type { CaseCheck, KernelRef } from '../runner/index.js';
+import { canonicalJson, CASE_FILE_VERSION, CASE_FORMAT, type Provenance, type SavedCase } from './format.js';
 
-/** The default folder of saved failures, relative to the working directory. */
+/** The default folder of saved cases, relative to the working directory. */
 export const REGRESSIONS_DIR = 'corpus/regressions';
 
-const require = createRequire(import.meta.url);
-
-export function versions(): SavedFailure['versions'] {
-  const pkg = require('../../package.json') as { version: string };
-  return { attnfuzz: pkg.version, tfjs: tf.version_core };
+/** attnfuzz's version, from the package.json above this file (in the repo or installed). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'attnfuzz' && pkg.version) return pkg.version;
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
 }
 
-/** Writes `content` to `file` atomically. */
+/** Writes `content` to `file` atomically; the temp file never outlives a failure. */
 export function writeAtomic(file: string, content: string): void {
   const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Makes sure `dir` is a folder a case can be saved in, before any search starts (a failure found
+ * after ten minutes must not be lost to a typo in --corpus). Creates missing folders one level at
+ * a time (a recursive mkdir under /proc never returns), then writes and removes a probe file.
+ * Throws an Error whose message says why.
+ */
+export function ensureCorpusFolder(dir: string): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let at = abs;
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (existsSync(at) && !statSync(at).isDirectory()) throw new Error(`${at} is not a folder`);
+  for (const d of missing) mkdirSync(d);
+  accessSync(abs, constants.W_OK);
+  const probe = join(abs, `.attnfuzz-probe-${process.pid}`);
+  writeFileSync(probe, '');
+  rmSync(probe, { force: true });
+}
+
+/** The file name stem: 16 hex digits of sha256 over kind, case, kernel and backends. */
+export function caseHash(f: Pick<SavedCase, 'kind' | 'case' | 'kernel' | 'backends'>): string {
+  return createHash('sha256').update(canonicalJson({ kind: f.kind, case: f.case, kernel: f.kernel, backends: f.backends })).digest('hex').slice(0, 16);
 }
 
 export interface SavedPaths {
@@ -30,23 +77,40 @@ export interface SavedPaths {
   readonly json: string;
   /** Where the heatmap goes: same hash, .svg. */
   readonly svg: string;
+  /** true: the file was already there and was left as it is. */
+  readonly existed: boolean;
 }
 
-export function pathsFor(dir: string, hash: string): SavedPaths {
-  return { hash, json: join(dir, `${hash}.json`), svg: join(dir, `${hash}.svg`) };
+/** The saved form of a failure a check found: expect "pass" (a regression test) with where it came from. */
+export function savedCaseOf(check: CaseCheck, kernel: KernelRef, o: { seed?: number | null; path?: string | null; backends?: readonly string[] } = {}): SavedCase {
+  const v: Verdict = check.verdict;
+  const found: Provenance = {
+    verdict: summarizeVerdict(v),
+    seed: o.seed ?? null,
+    path: o.path ?? null,
+    backend: check.runs.map((r) => r.backend).join(','),
+    attnfuzz: packageVersion(),
+    tfjs: tf.version_core,
+  };
+  return {
+    format: CASE_FORMAT,
+    version: CASE_FILE_VERSION,
+    kind: check.case.kind,
+    case: check.case,
+    ...(check.case.kind !== 'upstream' ? { kernel } : {}),
+    ...(o.backends && o.backends.length > 1 ? { backends: o.backends as SavedCase['backends'] } : {}),
+    expect: { kind: 'pass' },
+    found,
+  };
 }
 
-/** Saves a failure as `<dir>/<hash>.json` (and the heatmap, if given, as `<hash>.svg`). */
-export function saveFailure(
-  failure: Omit<SavedFailure, 'format' | 'version' | 'versions'> & { versions?: SavedFailure['versions'] },
-  dir: string = REGRESSIONS_DIR,
-  svg?: string,
-): SavedPaths {
-  mkdirSync(dir, { recursive: true });
-  const paths = pathsFor(dir, failureHash(failure.case, failure.kernel, failure.backends));
-  const record: SavedFailure = { format: FAILURE_FORMAT, version: FAILURE_VERSION, ...failure, versions: failure.versions ?? versions() };
-  // Fields in reading order: what, then why.
-  writeAtomic(paths.json, JSON.stringify(record, null, 2) + '\n');
+/** Saves a case as `<dir>/<hash>.json` (and its heatmap as `<hash>.svg`), unless that file exists. */
+export function saveCase(saved: SavedCase, dir: string = REGRESSIONS_DIR, svg?: string): SavedPaths {
+  ensureCorpusFolder(dir);
+  const hash = caseHash(saved);
+  const paths = { hash, json: join(dir, `${hash}.json`), svg: join(dir, `${hash}.svg`) };
+  if (existsSync(paths.json)) return { ...paths, existed: true };
+  writeAtomic(paths.json, JSON.stringify(saved, null, 2) + '\n');
   if (svg !== undefined) writeAtomic(paths.svg, svg);
-  return paths;
+  return { ...paths, existed: false };
 }

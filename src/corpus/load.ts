@@ -1,0 +1,56 @@
+/**
+ * Reading saved cases: the one loader. JSON first (corrupt JSON is named as such), then version 1
+ * is migrated (migrate.ts), then the one schema (format.ts). Every failure is one CorpusFileError
+ * line naming the file and the field; a bad file is reported, never deleted.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatSchemaError } from '../case/index.js';
+import { CorpusFileError, savedCaseSchema, type SavedCase } from './format.js';
+import { isVersion1, migrateVersion1 } from './migrate.js';
+
+const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
+
+/** Validates a parsed saved case (either version); `file` names it in errors. */
+export function parseSavedCase(value: unknown, file: string): SavedCase {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CorpusFileError(`${file}: expected a JSON object, got ${JSON.stringify(value)?.slice(0, 40)}`);
+  }
+  const v2 = isVersion1(value) ? migrateVersion1(value) : value;
+  const r = savedCaseSchema.safeParse(v2);
+  if (!r.success) throw new CorpusFileError(formatSchemaError(`${file}:`, r.error));
+  return r.data as SavedCase;
+}
+
+/** Reads and validates one saved case. */
+export function readSavedCase(file: string): SavedCase {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CorpusFileError(`${file}: cannot read: ${firstLine(e)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CorpusFileError(`${file}: corrupt JSON: ${firstLine(e)}`);
+  }
+  return parseSavedCase(value, file);
+}
+
+/** The .json files of a folder (sorted, not recursive), or the file itself. Throws CorpusFileError. */
+export function corpusFiles(fileOrFolder: string): string[] {
+  let isDir: boolean;
+  try {
+    isDir = statSync(fileOrFolder).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CorpusFileError(`${fileOrFolder}: ${code === 'ENOENT' ? 'no such file or folder' : firstLine(e)}`);
+  }
+  if (!isDir) return [fileOrFolder];
+  return readdirSync(fileOrFolder)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join(fileOrFolder, f));
+}
