@@ -1,31 +1,34 @@
 #!/usr/bin/env node
 /**
  * `attnfuzz`: a thin wrapper over exported functions. Each command lives in commands/<name>.ts and
- * exports `register(program)`; exit codes: 0 ok, 1 a check failed, 2 usage or input error.
+ * exports `register(program, io, setCode)`; flags are commander options with their rules
+ * (options.ts). Exit codes: 0 ok, 1 a check failed, 2 usage or input error.
  */
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../corpus/index.js';
+import * as check from './commands/check.js';
+import * as golden from './commands/golden.js';
+import * as replay from './commands/replay.js';
+import { processIo, type Io } from './io.js';
 
-export async function main(argv: string[]): Promise<number> {
-  const program = new Command('attnfuzz')
-    .description('Differential fuzzing of attention and LoRA kernels')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code = 0;
   const setCode = (c: number) => {
     code = Math.max(code, c);
   };
-  const commands = [
-    // one line per command module
-    await import('./commands/golden.js'),
-    await import('./commands/check.js'),
-    await import('./commands/replay.js'),
-  ] as Array<{ register(p: Command, setCode: (c: number) => void): void }>;
-  for (const c of commands) c.register(program, setCode);
+  const program = new Command('attnfuzz')
+    .description('Differential fuzzing of attention and LoRA kernels: finds where two implementations disagree and shrinks it')
+    .version(packageVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(add --help for usage)');
+  for (const command of [check, replay, golden]) command.register(program, io, setCode);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`attnfuzz: ${(e as Error).message}\n`);
+    io.err(`attnfuzz: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;
   }
   return code;

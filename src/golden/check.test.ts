@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLOAT32_REL_BOUND, type AttentionResult, type HostTensor } from '../contract/index.js';
-import { referenceAttention } from '../../kernels/reference/index.js';
+import { referenceAttention } from '../reference/index.js';
 import { allPassed, checkGolden, goldenJson, goldenText, loadGolden, type GoldenRunner } from './index.js';
 
 const FILE = 'corpus/golden/attention-gqa3-causal-br-sq3-sk5.json';

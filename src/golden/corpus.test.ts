@@ -5,10 +5,11 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend/index.js';
+import { BUILTIN_KERNELS, BUILTINS } from '../runner/index.js';
 import { checkGoldens, goldenRunners, loadGoldens, type Golden } from './index.js';
 
 const CORPUS = fileURLToPath(new URL('../../corpus/golden', import.meta.url));
-const goldens = loadGoldens([CORPUS]);
+const { goldens, errors } = loadGoldens([CORPUS]);
 const attention = goldens.filter((g): g is Extract<Golden, { kind: 'attention' }> => g.kind === 'attention');
 const lora = goldens.filter((g): g is Extract<Golden, { kind: 'lora-linear' }> => g.kind === 'lora-linear');
 
@@ -25,10 +26,18 @@ describe('every golden file matches every implementation', () => {
         for (const r of o.rows) if (!r.pass) problems.push(`${r.file} ${r.kernel} ${r.tensor}: maxRel ${r.maxRel} > ${r.bound} (maxAbs ${r.maxAbs})`);
       }
     }
+    expect(errors.map((e) => e.message)).toEqual([]);
     expect(problems).toEqual([]);
-    // The reference ran on every file: a silent skip would make this test vacuous.
-    const byReference = outcomes.filter((o) => o.kernel === 'reference' && o.state === 'checked');
-    expect(byReference.length).toBe(goldens.length);
+    // Every implementation checked every file of its kind: a silent skip (a renamed kernel, a
+    // `supports` that declines) would make this test vacuous.
+    const attentionKernels = ['reference', ...BUILTIN_KERNELS.filter((n) => BUILTINS[n].attention)];
+    const loraKernels = ['reference', ...BUILTIN_KERNELS.filter((n) => BUILTINS[n].lora)];
+    for (const [kernels, files] of [[attentionKernels, attention], [loraKernels, lora]] as const) {
+      for (const k of kernels) {
+        const checked = outcomes.filter((o) => o.kernel === k && o.state === 'checked' && files.some((g) => g.file === o.file));
+        expect(checked.length, `${k} checked ${checked.length} of ${files.length} files`).toBe(files.length);
+      }
+    }
   });
 });
 

@@ -4,33 +4,30 @@
  *   name          kind          implementation                              bound (maxRelError)
  *   reference     attention     referenceAttention (float64, plain loops)   1e-10
  *   reference     lora-linear   referenceLora (float64)                     1e-10
- *   eager/sdpa/   attention     eagerKernel / sdpaKernel / flashKernel      FLOAT32_REL_BOUND
- *   flash                       from the registry kernels/index.ts, float32 tfjs
- *   lora          lora-linear   loraUnmerged (registry, float32 tfjs)       FLOAT32_REL_BOUND
- *   lora-merged   lora-linear   loraMerged (registry, float32 tfjs)         FLOAT32_REL_BOUND
+ *   eager/sdpa/   attention     the registry's contract kernels, tfjs       FLOAT32_REL_BOUND
+ *   flash                       float32 (src/runner/registry.ts)
+ *   lora,         lora-linear   the registry's LoRA kernels                 FLOAT32_REL_BOUND
+ *   lora-merged
+ *   <module>      attention     a user's kernel module (default export), as `check --kernel`
+ *                 or lora-linear loads it: attention, or LoRA with --suite lora semantics
  *
- * The tfjs kernels are looked up in the registry's exports by name rather than imported one by
- * one, so a kernel is checked against the goldens as soon as the registry exports it.
+ * Every built-in of the registry is a runner: a kernel cannot silently drop out of the goldens.
  */
-import { FLOAT32_REL_BOUND } from '../contract/index.js';
-import type {
-  AttentionInputs,
-  AttentionOptions,
-  AttentionResult,
-  LoraInputs,
-  LoraResult,
-  LoraSpec,
-} from '../contract/index.js';
 import {
-  runAttentionKernel,
-  runLoraKernel,
+  FLOAT32_REL_BOUND,
+  type AttentionInputs,
   type AttentionKernel,
+  type AttentionOptions,
+  type AttentionResult,
+  type LoraInputs,
   type LoraKernel,
+  type LoraResult,
+  type LoraSpec,
   type SupportQuery,
-} from '../kernel/index.js';
-import * as registry from '../../kernels/index.js';
-import { referenceAttention, referenceLora } from '../../kernels/reference/index.js';
-import type { GoldenKind } from './format.js';
+} from '../contract/index.js';
+import { runAttentionKernel, runLoraKernel } from '../kernel/index.js';
+import { referenceAttention, referenceLora } from '../reference/index.js';
+import { BUILTIN_KERNELS, BUILTINS, type KernelUnderTest } from '../runner/index.js';
 
 /** The float64 reference against float64 PyTorch: only summation order differs. */
 export const REFERENCE_REL_BOUND = 1e-10;
@@ -52,19 +49,10 @@ export type GoldenRunner =
       run(inputs: LoraInputs, spec: LoraSpec): LoraResult;
     };
 
-/** Every name `--kernels` accepts, whether or not its implementation is built yet. */
-export const GOLDEN_KERNEL_NAMES = ['reference', 'eager', 'sdpa', 'flash', 'lora', 'lora-merged'] as const;
+/** Every built-in name `--kernels` accepts (besides module paths). */
+export const GOLDEN_KERNEL_NAMES: readonly string[] = ['reference', ...BUILTIN_KERNELS];
 
-/** Where each tfjs implementation lives in the registry. */
-const REGISTRY_EXPORTS: ReadonlyArray<{ name: string; kind: GoldenKind; exportName: string }> = [
-  { name: 'eager', kind: 'attention', exportName: 'eagerKernel' },
-  { name: 'sdpa', kind: 'attention', exportName: 'sdpaKernel' },
-  { name: 'flash', kind: 'attention', exportName: 'flashKernel' },
-  { name: 'lora', kind: 'lora-linear', exportName: 'loraUnmerged' },
-  { name: 'lora-merged', kind: 'lora-linear', exportName: 'loraMerged' },
-];
-
-function tfjsAttention(name: string, kernel: AttentionKernel): GoldenRunner {
+export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRunner {
   return {
     name,
     kind: 'attention',
@@ -80,23 +68,29 @@ function tfjsAttention(name: string, kernel: AttentionKernel): GoldenRunner {
   };
 }
 
-function tfjsLora(name: string, kernel: LoraKernel): GoldenRunner {
+export function loraRunner(name: string, kernel: LoraKernel): GoldenRunner {
   return { name, kind: 'lora-linear', bound: FLOAT32_REL_BOUND, run: (inputs, spec) => runLoraKernel(kernel, inputs, spec) };
 }
 
-/**
- * The runners available in this build, one per (name, kind). `exportsOf` is the registry's
- * namespace (a parameter so tests can pass a stand-in).
- */
-export function goldenRunners(exportsOf: Readonly<Record<string, unknown>> = registry): GoldenRunner[] {
+/** The runners of a kernel under test (a user module or a built-in), one per kind it implements. */
+export function runnersOf(k: KernelUnderTest): GoldenRunner[] {
+  const out: GoldenRunner[] = [];
+  // Golden files carry their own options; flash runs with its default tiles.
+  if (k.attention) out.push(attentionRunner(k.label, k.attention()));
+  if (k.lora) out.push(loraRunner(k.label, k.lora));
+  return out;
+}
+
+/** The float64 references and every built-in of the registry, one runner per (name, kind). */
+export function goldenRunners(): GoldenRunner[] {
   const runners: GoldenRunner[] = [
     { name: 'reference', kind: 'attention', bound: REFERENCE_REL_BOUND, supports: () => true, run: referenceAttention },
     { name: 'reference', kind: 'lora-linear', bound: REFERENCE_REL_BOUND, run: referenceLora },
   ];
-  for (const { name, kind, exportName } of REGISTRY_EXPORTS) {
-    const k = exportsOf[exportName] as { forward?: unknown } | undefined;
-    if (typeof k?.forward !== 'function') continue;
-    runners.push(kind === 'attention' ? tfjsAttention(name, k as AttentionKernel) : tfjsLora(name, k as LoraKernel));
+  for (const name of BUILTIN_KERNELS) {
+    const b = BUILTINS[name];
+    if (b.attention) runners.push(attentionRunner(name, b.attention()));
+    if (b.lora) runners.push(loraRunner(name, b.lora));
   }
   return runners;
 }

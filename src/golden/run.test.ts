@@ -1,20 +1,33 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { goldenRunners, GoldenUsageError, selectRunners } from './index.js';
+import { BUILTIN_KERNELS } from '../runner/index.js';
+import { GoldenUsageError, selectRunners } from './index.js';
+
+const names = async (list?: string) => (await selectRunners(list)).map((r) => `${r.name}/${r.kind}`);
 
 describe('selectRunners (--kernels)', () => {
-  const available = goldenRunners({}); // only the float64 references: no registry kernels
-  it('defaults to every available implementation, and picks by name across kinds', () => {
-    expect(selectRunners(undefined, available).map((r) => `${r.name}/${r.kind}`)).toEqual(['reference/attention', 'reference/lora-linear']);
-    expect(selectRunners(' reference ,', available)).toHaveLength(2);
+  it('defaults to the float64 references and every built-in of the registry', async () => {
+    const all = await names();
+    expect(all.slice(0, 2)).toEqual(['reference/attention', 'reference/lora-linear']);
+    for (const k of BUILTIN_KERNELS) expect(all.some((n) => n.startsWith(`${k}/`)), k).toBe(true);
   });
-  it('an unknown name, a known name this build lacks, and an empty list are usage errors naming the flag', () => {
-    expect(() => selectRunners('reference,fast', available)).toThrow(new GoldenUsageError("golden: --kernels: unknown kernel 'fast'; expected some of reference, eager, sdpa, flash, lora, lora-merged"));
-    expect(() => selectRunners('flash', available)).toThrow(/^golden: --kernels: kernel 'flash' is not in this build's registry \(kernels\/index\.ts\); available: reference$/);
-    expect(() => selectRunners(',', available)).toThrow(/^golden: --kernels: empty list/);
+  it('picks by name across kinds', async () => {
+    expect(await names(' reference ,')).toEqual(['reference/attention', 'reference/lora-linear']);
+    expect(await names('flash,lora-merged')).toEqual(['flash/attention', 'lora-merged/lora-linear']);
   });
-  it('registry exports are picked up by name, and non-kernels are ignored', () => {
-    const fake = { forward: () => { throw new Error('unused'); } };
-    const names = goldenRunners({ eagerKernel: fake, loraMerged: fake, sdpaKernel: 42 }).map((r) => `${r.name}/${r.kind}`);
-    expect(names).toEqual(['reference/attention', 'reference/lora-linear', 'eager/attention', 'lora-merged/lora-linear']);
+  it('takes kernel modules: an attention kernel, or a LoRA kernel marked by defineLoraKernel', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-golden-kernels-'));
+    const att = join(dir, 'att.mjs');
+    writeFileSync(att, `export default { name: 'mine', forward: (q) => q };\n`);
+    const lora = join(dir, 'lora.mjs');
+    writeFileSync(lora, `export default { name: 'my-lora', kind: 'lora', forward: (x) => x };\n`);
+    expect(await names(`${att},${lora}`)).toEqual([`${att}/attention`, `${lora}/lora-linear`]);
+  });
+  it('an unknown name, a missing module and an empty list are usage errors naming the flag', async () => {
+    await expect(selectRunners('reference,fast')).rejects.toThrow(new GoldenUsageError(`golden: --kernels: unknown kernel 'fast'; expected some of reference, ${BUILTIN_KERNELS.join(', ')} or a module path`));
+    await expect(selectRunners('./no/such.ts')).rejects.toThrow(/^golden: --kernels \.\/no\/such\.ts: no such file/);
+    await expect(selectRunners(',')).rejects.toThrow(/^golden: --kernels: empty list/);
   });
 });

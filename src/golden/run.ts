@@ -1,24 +1,25 @@
 /**
- * `attnfuzz golden` as a function: select the implementations and the backend, load every file
- * (all of them, before running anything, so bad input is reported as such and not as a kernel
- * failure), check, report. Exit codes: 0 every tensor passed, 1 something failed or threw,
- * 2 bad input (a file, a flag, a backend), with one line on stderr naming the file or flag.
+ * `attnfuzz golden` as a function: select the implementations (built-in names or kernel modules)
+ * and the backend, load every file (all of them before running anything, so bad input is
+ * reported as such and not as a kernel failure; a bad file is named and the good ones still run),
+ * check, report. Exit codes: 0 every tensor passed, 1 something failed or threw, 2 bad input (a
+ * file, a flag, a backend, a module), with one line on stderr per problem naming the file or flag.
  */
 import { backendFromEnv, BackendUnavailableError, parseBackend, useBackend } from '../backend/index.js';
+import type { LoraKernel } from '../contract/index.js';
+import { builtinKernel, fixedKernel, isBuiltinKernel, KernelLoadError, loadKernelModule } from '../runner/index.js';
 import { allPassed, checkGoldens } from './check.js';
 import { GoldenError, type Golden } from './format.js';
-import { GOLDEN_KERNEL_NAMES, goldenRunners, type GoldenRunner } from './kernels.js';
+import { GOLDEN_KERNEL_NAMES, goldenRunners, runnersOf, type GoldenRunner } from './kernels.js';
 import { findGoldenFiles, loadGolden } from './load.js';
 import { goldenJson, goldenText } from './report.js';
 
 export interface GoldenCommandOptions {
-  /** Comma-separated names (`--kernels`); default every implementation available. */
+  /** Comma-separated built-in names or kernel module paths (`--kernels`); default every built-in and the reference. */
   readonly kernels?: string;
   /** `--backend`; default ATTNFUZZ_BACKEND, else cpu. */
   readonly backend?: string;
   readonly json?: boolean;
-  /** The implementations to choose from; default `goldenRunners()` (tests pass stand-ins). */
-  readonly runners?: readonly GoldenRunner[];
 }
 
 export interface GoldenIO {
@@ -34,38 +35,56 @@ export class GoldenUsageError extends Error {
   }
 }
 
-/** The runners named by `--kernels` (all available when absent). */
-export function selectRunners(kernels: string | undefined, available: readonly GoldenRunner[]): GoldenRunner[] {
-  if (kernels === undefined) return [...available];
+/**
+ * The runners `--kernels` names: 'reference' (both kinds), built-in names, or module paths (an
+ * attention kernel, or a LoRA kernel made with defineLoraKernel). Default: the reference and every built-in.
+ */
+export async function selectRunners(kernels: string | undefined, cwd = process.cwd()): Promise<GoldenRunner[]> {
+  if (kernels === undefined) return goldenRunners();
   const names = kernels.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new GoldenUsageError(`golden: --kernels: empty list; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')}`);
+  if (names.length === 0) throw new GoldenUsageError(`golden: --kernels: empty list; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or kernel module paths`);
+  const out: GoldenRunner[] = [];
   for (const n of names) {
-    if (!(GOLDEN_KERNEL_NAMES as readonly string[]).includes(n)) {
-      throw new GoldenUsageError(`golden: --kernels: unknown kernel '${n}'; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')}`);
-    }
-    if (!available.some((r) => r.name === n)) {
-      const have = [...new Set(available.map((r) => r.name))].join(', ');
-      throw new GoldenUsageError(`golden: --kernels: kernel '${n}' is not in this build's registry (kernels/index.ts); available: ${have}`);
+    if (n === 'reference') out.push(...goldenRunners().filter((r) => r.name === 'reference'));
+    else if (isBuiltinKernel(n)) out.push(...runnersOf(builtinKernel(n)));
+    else if (!/[./\\]/.test(n)) throw new GoldenUsageError(`golden: --kernels: unknown kernel '${n}'; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or a module path`);
+    else {
+      try {
+        const k = await loadKernelModule(n, cwd, 'golden: --kernels');
+        out.push(...runnersOf(fixedKernel(k, (k as LoraKernel).kind === 'lora' ? 'lora' : 'attention', { module: n }, n)));
+      } catch (e) {
+        throw e instanceof KernelLoadError ? new GoldenUsageError(e.message) : e;
+      }
     }
   }
-  return available.filter((r) => names.includes(r.name));
+  return out;
 }
 
-/** Loads every golden file under `paths` (files, or folders searched recursively for *.json). */
-export function loadGoldens(paths: readonly string[]): Golden[] {
+/** Loads every golden file under `paths`: the good ones, and one GoldenError per bad file. */
+export function loadGoldens(paths: readonly string[]): { goldens: Golden[]; errors: GoldenError[] } {
   const files = findGoldenFiles(paths);
   if (files.length === 0) throw new GoldenError(paths.join(', '), null, 'no *.json files found');
-  return files.map(loadGolden);
+  const goldens: Golden[] = [];
+  const errors: GoldenError[] = [];
+  for (const f of files) {
+    try {
+      goldens.push(loadGolden(f));
+    } catch (e) {
+      if (!(e instanceof GoldenError)) throw e;
+      errors.push(e);
+    }
+  }
+  return { goldens, errors };
 }
 
 export async function runGoldenCommand(paths: readonly string[], opts: GoldenCommandOptions, io: GoldenIO): Promise<number> {
-  let goldens: Golden[];
+  let loaded: ReturnType<typeof loadGoldens>;
   let runners: GoldenRunner[];
   try {
-    runners = selectRunners(opts.kernels, opts.runners ?? goldenRunners());
     const backend = opts.backend !== undefined ? parseBackend(opts.backend, 'golden: --backend') : backendFromEnv();
-    goldens = loadGoldens(paths);
     await useBackend(backend);
+    runners = await selectRunners(opts.kernels);
+    loaded = loadGoldens(paths);
   } catch (e) {
     if (e instanceof GoldenError || e instanceof GoldenUsageError || e instanceof BackendUnavailableError) {
       const line = e.message.split('\n')[0]!;
@@ -74,7 +93,12 @@ export async function runGoldenCommand(paths: readonly string[], opts: GoldenCom
     }
     throw e;
   }
-  const outcomes = checkGoldens(goldens, runners);
-  io.out(opts.json ? `${JSON.stringify(goldenJson(outcomes), null, 2)}\n` : goldenText(goldens, outcomes));
+  for (const e of loaded.errors) io.err(`${e.message.split('\n')[0]}\n`);
+  const outcomes = checkGoldens(loaded.goldens, runners);
+  if (loaded.goldens.length > 0 || opts.json) io.out(opts.json ? `${JSON.stringify(goldenJson(outcomes), null, 2)}\n` : goldenText(loaded.goldens, outcomes));
+  if (loaded.errors.length > 0) {
+    if (loaded.goldens.length > 0) io.err(`golden: ${loaded.errors.length} of ${loaded.errors.length + loaded.goldens.length} files could not be read (named above); the others ran\n`);
+    return 2;
+  }
   return allPassed(outcomes) ? 0 : 1;
 }

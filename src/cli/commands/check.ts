@@ -1,140 +1,154 @@
 /**
- * `attnfuzz check --kernel <module | eager | sdpa | flash> [--time 60] [--runs N] [--seed S]
- *  [--backend B] [--corpus DIR] [--json]`
+ * `attnfuzz check --kernel <name | module> [--suite attention|lora|training] [--backend B |
+ *  --backends a,b] [--time S] [--runs N] [--seed S] [--corpus DIR] [--json]`
  *
- * Searches for a case where the kernel disagrees with the float64 reference (src/runner/search.ts),
- * and on a failure prints the shrunk repro, saves it to corpus/regressions/<hash>.json with its
- * heatmap beside it. Exit 0: no failure within the budget; 1: a failure; 2: usage or load error.
- * `runCheck` is the whole command; `register` only parses flags. `--backends cpu,wasm` is the
- * cross-backend mode (checkCross.ts).
+ * Searches for a case where the kernel disagrees with the float64 reference (src/runner `search`),
+ * and on a failure prints the shrunk repro first, then saves it to <corpus>/<hash>.json with its
+ * heatmap. Exit 0: cases were checked and none failed; 1: a failure (even if saving it failed:
+ * the repro printed is complete); 2: usage or load error, or nothing was checked.
  */
-import type { Command } from 'commander';
-import { parseBackend, useBackend } from '../../backend/index.js';
-import { REGRESSIONS_DIR, saveFailure } from '../../corpus/index.js';
-import { summarizeVerdict } from '../../oracle/index.js';
-import { formatRepro, heatmapSvg } from '../../report/index.js';
-import { resolveKernel, searchFailure, type SearchProgress, type SearchResult } from '../../runner/index.js';
-import { runTrainingCheckCommand } from './checkTraining.js';
-import { progressReporter, searchBudget, UsageError } from './searchFlags.js';
-import { runCrossCheck } from './checkCross.js';
+import { Option, type Command } from 'commander';
+import { prepareBackends, useBackend, type BackendName } from '../../backend/index.js';
+import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedPaths } from '../../corpus/index.js';
+import { formatRepro, heatmapOf } from '../../report/index.js';
+import { resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
+import type { Io } from '../io.js';
+import { backendOf, backendOption, backendsOption, jsonOption, runsOption, seedOption, timeBudgetMs, timeOption } from '../options.js';
+import { progressDisplay } from '../progress.js';
 
 export interface CheckFlags {
-  readonly kernel?: string;
-  readonly time?: string;
-  readonly runs?: string;
-  readonly seed?: string;
-  readonly backend?: string;
-  /** Cross-backend mode: a comma-separated list of at least two backends (checkCross.ts). */
-  readonly backends?: string;
-  readonly corpus?: string;
+  readonly kernel: string;
+  readonly suite: SuiteName;
+  readonly backend?: BackendName;
+  readonly backends?: readonly BackendName[];
+  readonly time?: number;
+  readonly runs?: number;
+  readonly seed?: number;
+  readonly corpus: string;
   readonly json?: boolean;
-  /** 'attention' (default) or 'training' (src/training: the LoRA training step of a tiny decoder). */
-  readonly suite?: string;
 }
 
-export interface CheckIo {
-  out(s: string): void;
-  err(s: string): void;
-  /** Whether err is a terminal: a live progress line, else a plain line every 10 s. */
-  readonly errIsTTY: boolean;
-}
+/** A usage or load error: one line on stderr, exit 2. */
+class CheckError extends Error {}
 
-/** Heatmap of the failing tensor at the worst (batch, head), or undefined when nothing ran. */
-function heatmapOf(r: Extract<SearchResult, { status: 'failed' }>): string | undefined {
-  const { verdict, result, reference, kernel } = r.shrunk;
-  if (!result || (verdict.status !== 'mismatch' && verdict.status !== 'nonfinite') || !('worst' in verdict.failing)) return undefined;
-  const { tensor: t, worst } = verdict.failing;
-  return heatmapSvg({ kernel, tensor: t, got: result[t], ref: reference[t], b: worst.b, h: worst.h });
-}
-
-export async function runCheck(flags: CheckFlags, io: CheckIo): Promise<number> {
-  if (flags.backends !== undefined) return runCrossCheck(flags, io);
-  if (flags.suite === 'training') return runTrainingCheckCommand(flags, io);
-  if (flags.suite !== undefined && flags.suite !== 'attention') {
-    io.err(`check: --suite must be attention or training, got '${flags.suite}'\n`);
-    return 2;
-  }
-  let search: Parameters<typeof searchFailure>[0];
-  let backend: string;
+async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; backends: BackendName[] }> {
+  let backends: BackendName[];
   try {
-    if (!flags.kernel) throw new UsageError('check: --kernel is required: a module path or one of eager, sdpa, flash');
-    const { seed, numRuns, timeMs } = searchBudget(flags, 'check');
-    backend = parseBackend(flags.backend ?? (process.env.ATTNFUZZ_BACKEND || undefined), '--backend');
+    backends = flags.backends ? [...flags.backends] : [backendOf(flags.backend)];
+  } catch (e) {
+    throw new CheckError(`check: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const flag = flags.backends ? '--backends' : '--backend';
+  for (const b of backends) {
     try {
-      await useBackend(backend as Parameters<typeof useBackend>[0]);
+      await useBackend(b);
     } catch (e) {
-      throw new UsageError(`check: --backend ${backend}: ${(e as Error).message}`);
+      throw new CheckError(`check: ${flag} ${b}: ${(e as Error).message.split('\n')[0]}`);
     }
-    const kernel = await resolveKernel(flags.kernel);
-    search = { kernel, seed, numRuns, timeMs, ...progressReporter(kernel.label, io) };
+  }
+  await prepareBackends(backends);
+  await useBackend(backends[0]!);
+  try {
+    ensureCorpusFolder(flags.corpus);
+  } catch (e) {
+    throw new CheckError(`check: --corpus ${flags.corpus}: cannot save cases there: ${(e as Error).message.split('\n')[0]}`);
+  }
+  try {
+    return { kernel: await resolveKernel(flags.kernel, flags.suite), backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
-    io.err(`${line.startsWith('check:') ? line : `check: ${line}`}\n`);
+    throw new CheckError(line.startsWith('check:') ? line : `check: ${line}`);
+  }
+}
+
+function searchCommand(flags: CheckFlags, seed: number): string {
+  const parts = ['attnfuzz check', flags.suite !== 'attention' ? `--suite ${flags.suite}` : '', `--kernel ${flags.kernel}`];
+  parts.push(flags.backends ? `--backends ${flags.backends.join(',')}` : '', `--seed ${seed}`);
+  if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
+  if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
+  return parts.filter(Boolean).join(' ');
+}
+
+export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
+  let kernel: KernelUnderTest;
+  let backends: BackendName[];
+  try {
+    ({ kernel, backends } = await prepare(flags));
+  } catch (e) {
+    if (!(e instanceof CheckError)) throw e;
+    io.err(`${e.message}\n`);
     return 2;
   }
-  const result = searchFailure(search);
-  if (io.errIsTTY) io.err('\r\x1b[K');
+  const seed = flags.seed ?? Date.now() % 0x7fffffff;
+  const timeMs = timeBudgetMs(flags);
+  const where = backends.join(' vs ');
+  const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases` : ''].filter(Boolean).join(' or ');
+  io.err(`check: ${kernel.label} (${flags.suite} suite) on ${where}, seed ${seed}, budget ${budget}\n`);
+  const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
+  let declined: string | null = null;
+  const result: SearchResult = search({
+    suite: flags.suite,
+    kernel,
+    backends,
+    seed,
+    numRuns: flags.runs,
+    timeMs,
+    onProgress: progress.onProgress,
+    progressMs: progress.progressMs,
+    onCase: (c) => {
+      if (declined === null && c.verdict.status === 'unsupported') declined = c.verdict.reason;
+    },
+  });
+  progress.stop();
   const rate = (result.cases * 1000) / Math.max(1, result.elapsedMs);
+  const stats = { kernel: kernel.label, suite: flags.suite, backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
   if (result.status === 'clean') {
-    const line = `${search.kernel.label}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
-    if (flags.json) io.out(JSON.stringify({ kernel: search.kernel.label, status: 'clean', seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate }) + '\n');
-    else io.out(`${line}\n`);
+    if (result.cases === result.unsupported) {
+      const why =
+        result.cases === 0
+          ? `no case ran within the budget (${budget})`
+          : `all ${result.cases} cases were declined by the kernel's supports (first reason: ${declined})`;
+      io.err(`check: nothing was checked: ${why}\n`);
+      if (flags.json) io.out(JSON.stringify({ ...stats, status: 'nothing-checked', reason: why }) + '\n');
+      return 2;
+    }
+    const line = `${kernel.label} (${flags.suite}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
+    io.out(flags.json ? JSON.stringify({ ...stats, status: 'clean' }) + '\n' : `${line}\n`);
     return 0;
   }
-  const svg = heatmapOf(result);
-  const saved = saveFailure(
-    {
-      case: result.shrunk.case,
-      kernel: search.kernel.ref,
-      expect: 'pass',
-      verdict: { status: result.shrunk.verdict.status, summary: summarizeVerdict(result.shrunk.verdict) },
-      seed: result.seed,
-      path: result.path,
-      backend,
-    },
-    flags.corpus ?? REGRESSIONS_DIR,
-    svg,
-  );
-  const svgPath = svg === undefined ? null : saved.svg;
+  const repro = { check: result.shrunk, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified, searchCommand: searchCommand(flags, result.seed) };
+  // The repro first: a failure found is never lost to a folder that cannot be written.
+  if (!flags.json) io.out(formatRepro({ ...repro, saved: null }).join('\n') + '\n');
+  const svg = heatmapOf(result.shrunk);
+  let saved: SavedPaths | null = null;
+  try {
+    saved = saveCase(savedCaseOf(result.shrunk, kernel.ref, { seed: result.seed, path: result.path, backends }), flags.corpus, svg);
+  } catch (e) {
+    io.err(`check: --corpus ${flags.corpus}: could not save the case (${(e as Error).message.split('\n')[0]}); the repro above is complete\n`);
+  }
   if (flags.json) {
-    io.out(
-      JSON.stringify({
-        kernel: search.kernel.label,
-        status: 'failed',
-        seed: result.seed,
-        path: result.path,
-        cases: result.cases,
-        numShrinks: result.numShrinks,
-        simplified: result.simplified,
-        elapsedMs: Math.round(result.elapsedMs),
-        casesPerSecond: rate,
-        case: result.shrunk.case,
-        verdict: result.shrunk.verdict,
-        saved: saved.json,
-        heatmap: svgPath,
-      }) + '\n',
-    );
-  } else {
-    const lines = formatRepro({ check: result.shrunk, savedJson: saved.json, savedSvg: svgPath, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified });
+    io.out(JSON.stringify({ ...stats, status: 'failed', path: result.path, numShrinks: result.numShrinks, simplified: result.simplified, case: result.shrunk.case, verdict: result.shrunk.verdict, saved: saved?.json ?? null, heatmap: saved && svg !== undefined ? saved.svg : null }) + '\n');
+  } else if (saved) {
+    const lines = [];
+    if (svg !== undefined && !saved.existed) lines.push(`heatmap: ${saved.svg}`);
+    lines.push(`${saved.existed ? 'already saved (left as it was)' : 'saved'}: ${saved.json}`, `replay: npx attnfuzz replay ${saved.json}`);
     io.out(lines.join('\n') + '\n');
   }
   return 1;
 }
 
-export function register(program: Command, setCode: (c: number) => void): void {
+export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('check')
     .description('search for a case where a kernel disagrees with the float64 reference; shrink, print and save it')
-    .requiredOption('--kernel <module|name>', 'eager, sdpa, flash, or a module whose default export is an AttentionKernel')
-    .option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)')
-    .option('--runs <n>', 'case budget of the search')
-    .option('--seed <n>', 'fast-check seed (default: from the clock, printed)')
-    .option('--backend <name>', 'tfjs backend: cpu, wasm or tensorflow (default: ATTNFUZZ_BACKEND, else cpu)')
-    .option('--backends <list>', 'cross-backend mode: run the kernel on each listed backend (e.g. cpu,wasm), judge each and compare them with each other')
-    .option('--corpus <dir>', `where failures are saved (default ${REGRESSIONS_DIR})`)
-    .option('--json', 'print one JSON object instead of text')
-    .option('--suite <name>', 'attention (default) or training: the kernel as the attention of a tiny LoRA-trained decoder')
-    .action(async (opts: CheckFlags) => {
-      setCode(await runCheck(opts, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), errIsTTY: Boolean(process.stderr.isTTY) }));
-    });
+    .requiredOption('--kernel <name|module>', 'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora) or a module whose default export is the kernel')
+    .addOption(new Option('--suite <name>', 'attention: the kernel alone; lora: a LoRA linear kernel; training: the kernel as the attention of a tiny LoRA-trained decoder').choices(SUITES).default('attention'))
+    .addOption(timeOption())
+    .addOption(runsOption())
+    .addOption(seedOption())
+    .addOption(backendOption())
+    .addOption(backendsOption())
+    .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
+    .addOption(jsonOption())
+    .action(async (opts: CheckFlags) => setCode(await runCheck(opts, io)));
 }

@@ -2,7 +2,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 
 const GOLDEN = 'corpus/golden/attention-keylen-left-causal-tl-b2.json';
@@ -13,15 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  return { code, out, err };
 }
 
 /** A copy of a golden file, edited, in the temp dir. */
@@ -80,18 +73,39 @@ describe('attnfuzz golden', () => {
   });
 
   it.each<[string, () => string[], RegExp]>([
-    ['a wrong version', () => ['golden', variant('v2.json', LORA, (g) => (g.version = 2))], /^golden: .*v2\.json: unsupported version 2 \(this attnfuzz reads version 1\)\n$/],
+    ['a wrong version', () => ['golden', variant('v3.json', LORA, (g) => (g.version = 3))], /^golden: .*v3\.json: unsupported version 3 \(this attnfuzz reads version 1\)\n$/],
     ['inconsistent shapes', () => ['golden', variant('shape.json', GOLDEN, (g) => (g.inputs.dOut.shape = [2, 2, 8, 2]))], /^golden: .*shape\.json: inputs\.dOut\.shape \[2,2,8,2\] does not match out \[B,Hq,Sq,Dv\] = \[2,2,4,4\]\n$/],
     ['an unreadable file', () => ['golden', join(dir, 'absent.json')], /^golden: .*absent\.json: cannot read \(ENOENT/],
     ['not JSON', () => ['golden', (writeFileSync(join(dir, 'bad.json'), '{oops'), join(dir, 'bad.json'))], /^golden: .*bad\.json: not JSON \(/],
     ['an unknown kernel', () => ['golden', LORA, '--kernels', 'reference,fast'], /^golden: --kernels: unknown kernel 'fast'; expected some of reference, eager/],
-    ['an unknown backend', () => ['golden', LORA, '--backend', 'gpu'], /^golden: --backend: unknown backend 'gpu'; expected one of cpu, wasm, tensorflow\n$/],
+    ['an unknown backend', () => ['golden', LORA, '--backend', 'gpu'], /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow\.\n/],
     ['a missing backend package', () => ['golden', LORA, '--backend', 'tensorflow'], /^golden: --backend: backend 'tensorflow' needs @tensorflow\/tfjs-node-gpu .*npm install @tensorflow\/tfjs-node/],
   ])('exit 2 on %s, with one line on stderr', async (_, argv, want) => {
     const r = await run(...argv());
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toMatch(want);
-    expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.err.replace('(add --help for usage)\n', '').trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('a bad file is named and the good ones still run (exit 2: bad input)', async () => {
+    const bad = variant('bad-shape.json', GOLDEN, (g) => (g.inputs.dOut.shape = [2, 2, 8, 2]));
+    const r = await run('golden', bad, LORA, '--kernels', 'reference');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^golden: .*bad-shape\.json: inputs\.dOut\.shape/);
+    expect(r.err).toMatch(/golden: 1 of 2 files could not be read \(named above\); the others ran/);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: PASS: 1 files \(0 attention, 1 lora-linear\)/);
+  });
+
+  it('--kernels takes a user kernel module: a correct kernel passes, a broken one fails by tensor', async () => {
+    const good = join(dir, 'good.ts');
+    writeFileSync(good, `import { sdpaKernel } from ${JSON.stringify(join(process.cwd(), 'src/runner/index.js'))};\nexport default { ...sdpaKernel, name: 'mine' };\n`);
+    const ok = await run('golden', GOLDEN, '--kernels', good);
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(new RegExp(`${good.replace(/[.]/g, '\\.')}\\s+dv\\s+\\S+\\s+\\S+\\s+\\S+\\s+PASS`));
+    const broken = await run('golden', GOLDEN, '--kernels', 'test/fixtures/broken-kernels/value-grad-detached.ts');
+    expect(broken.code).toBe(1);
+    expect(broken.out).toMatch(/FAIL \S+ test\/fixtures\/broken-kernels\/value-grad-detached\.ts: dv \(/);
   });
 });

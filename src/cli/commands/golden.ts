@@ -1,17 +1,16 @@
 /** `attnfuzz golden <files or folders>`: checks implementations against the PyTorch golden files. */
 import type { Command } from 'commander';
 import { runGoldenCommand } from '../../golden/index.js';
+import type { Io } from '../io.js';
+import { backendOption, jsonOption } from '../options.js';
 
-export function register(program: Command, setCode: (c: number) => void): void {
+export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('golden')
     .description('check kernels against golden files computed by PyTorch (float64 autograd)')
     .argument('<paths...>', 'golden files, or folders searched recursively for *.json')
-    .option('--kernels <names>', 'comma-separated: reference, eager, sdpa, flash, lora, lora-merged (default: all available)')
-    .option('--backend <name>', 'tfjs backend: cpu, wasm or tensorflow (default: ATTNFUZZ_BACKEND, else cpu)')
-    .option('--json', 'print an array of {file, kernel, tensor, maxAbs, maxRel, pass}')
-    .action(async (paths: string[], opts: { kernels?: string; backend?: string; json?: boolean }) => {
-      const io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) };
-      setCode(await runGoldenCommand(paths, opts, io));
-    });
+    .option('--kernels <list>', 'comma-separated: reference, eager, sdpa, flash, lora, lora-merged, or kernel module paths (default: the reference and every built-in)')
+    .addOption(backendOption())
+    .addOption(jsonOption())
+    .action(async (paths: string[], opts: { kernels?: string; backend?: string; json?: boolean }) => setCode(await runGoldenCommand(paths, opts, io)));
 }

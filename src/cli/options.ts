@@ -1,0 +1,54 @@
+/**
+ * The flags several commands share, as commander options with their parsers and rules (choices,
+ * conflicts), so every command checks them the same way and the help lists them the same way.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { backendFromEnv, BACKENDS, type BackendName } from '../backend/index.js';
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`must be a positive number of seconds, got '${v}'`);
+  return n;
+}
+
+function positiveInteger(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`must be a positive integer, got '${v}'`);
+  return n;
+}
+
+function integer(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`must be an integer, got '${v}'`);
+  return n;
+}
+
+/** `cpu,wasm` -> ['cpu', 'wasm']: known names, at least two, no repeats. */
+export function backendList(v: string): BackendName[] {
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const unknown = names.filter((n) => !(BACKENDS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown backend '${unknown[0]}'; expected some of ${BACKENDS.join(', ')}`);
+  if (names.length < 2 || new Set(names).size !== names.length) throw new InvalidArgumentError(`needs at least two different backends (e.g. cpu,wasm), got '${v}'`);
+  return names as BackendName[];
+}
+
+export const timeOption = () => new Option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)').argParser(positiveNumber);
+export const runsOption = () => new Option('--runs <n>', 'case budget of the search').argParser(positiveInteger);
+export const seedOption = () => new Option('--seed <n>', 'fast-check seed (default: from the clock, printed)').argParser(integer);
+/** No commander default: ATTNFUZZ_BACKEND is read when the command runs (`backendOf`), so it never counts as a conflicting --backend. */
+export const backendOption = () => new Option('--backend <name>', 'tfjs backend (default: ATTNFUZZ_BACKEND, else cpu)').choices(BACKENDS);
+
+/** --backend, else ATTNFUZZ_BACKEND, else cpu; throws a one-line error for a bad ATTNFUZZ_BACKEND. */
+export function backendOf(flag: BackendName | undefined): BackendName {
+  return flag ?? backendFromEnv();
+}
+export const backendsOption = () =>
+  new Option('--backends <list>', 'run every case on each listed backend (e.g. cpu,wasm), judge each and compare them with each other')
+    .argParser(backendList)
+    .conflicts('backend');
+export const jsonOption = () => new Option('--json', 'print one JSON value instead of text');
+
+/** The time budget in ms: --time, else 60 s unless only --runs was given. */
+export function timeBudgetMs(o: { time?: number; runs?: number }): number | undefined {
+  return o.time !== undefined ? o.time * 1000 : o.runs === undefined ? 60_000 : undefined;
+}
