@@ -67,3 +67,23 @@ export async function useBackend(name: BackendName): Promise<void> {
 export function activeBackend(): string {
   return tf.getBackend();
 }
+
+/** Initialises every listed backend (async, once) and restores the active one. Throws BackendUnavailableError. */
+export async function prepareBackends(backends: readonly BackendName[]): Promise<void> {
+  const before = tf.getBackend() as BackendName | undefined;
+  for (const b of backends) await useBackend(b);
+  if (before && before !== tf.getBackend()) await useBackend(before);
+}
+
+/**
+ * Makes an initialised backend active without awaiting, so a check over several backends stays
+ * synchronous inside fast-check's synchronous property. Safe because tfjs-core 4.22's
+ * Engine.setBackend is an async function whose only `await` is the first initialisation of a
+ * backend; for a backend in `engine.registry` every effect happens before it returns.
+ * `prepareBackends` initialises them up front.
+ */
+export function switchBackendSync(name: BackendName): void {
+  if (tf.engine().registry[name] == null) throw new Error(`backend '${name}' is not initialised (call prepareBackends first)`);
+  void tf.setBackend(name);
+  if (tf.getBackend() !== name) throw new Error(`switching to backend '${name}' did not take effect synchronously`);
+}

@@ -1,57 +1,23 @@
 /**
  * The one tfjs namespace attnfuzz uses, with every gradient registered.
  *
- * tfjs-core's Node entry (a CommonJS bundle) registers no gradients, and its ESM build cannot be
- * imported by Node (extensionless relative imports). The union package @tensorflow/tfjs solves
- * this by bundling `register_all_gradients` into its own build; we do the same with esbuild, once
- * per installed tfjs-core version: the bundle is cached in node_modules/.cache/attnfuzz (written
- * atomically; rebuilt in memory when that folder is not writable), so a process only evaluates it.
- * The bundle shares tfjs's global engine and registries, so its gradients apply to the tensors of
- * this namespace.
+ * tfjs-core alone registers no gradients (tf.grad of a softmax throws); the union package
+ * @tensorflow/tfjs does, in its Node build, on the same engine (there is one tfjs-core in
+ * node_modules, so its registrations apply to the tensors of this namespace). Measured: loading it
+ * costs about 150 ms per process over tfjs-core alone. It registers a webgl backend only in a
+ * browser; attnfuzz always selects its backend explicitly (backends.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 
-export type TF = typeof tf;
+// Loaded with require, not `import '@tensorflow/tfjs'`: a side-effect import would stay in our .d.ts
+// and pull in tfjs-layers' declarations, which do not compile for users with skipLibCheck false.
+// Node resolves both to the same CommonJS build, so the engine is the same either way.
+createRequire(import.meta.url)('@tensorflow/tfjs');
 
-const require = createRequire(import.meta.url);
-const REGISTERED = Symbol.for('attnfuzz.gradientsRegistered');
+export type { TF } from '../contract/index.js';
 
-/** The bundled gradient registrations, from the cache or built (and cached) now. */
-function gradientBundle(): string {
-  const entry = require.resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  const pkg = require.resolve('@tensorflow/tfjs-core/package.json');
-  const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
-  // <project>/node_modules/@tensorflow/tfjs-core/package.json -> <project>/node_modules/.cache/attnfuzz
-  const cache = join(dirname(pkg), '..', '..', '.cache', 'attnfuzz', `tfjs-core-${version}-gradients.cjs`);
-  if (existsSync(cache)) return readFileSync(cache, 'utf8');
-  const built = buildSync({ entryPoints: [entry], bundle: true, format: 'cjs', platform: 'node', write: false, logLevel: 'silent' });
-  const code = built.outputFiles[0]!.text;
-  try {
-    mkdirSync(dirname(cache), { recursive: true });
-    const tmp = `${cache}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, cache);
-  } catch {
-    // A read-only install: build in memory every time, as before.
-  }
-  return code;
-}
-
-function registerAllGradients(): void {
-  const g = globalThis as unknown as Record<symbol, boolean>;
-  if (g[REGISTERED]) return;
-  const code = gradientBundle();
-  const module = { exports: {} };
-  new Function('require', 'module', 'exports', code)(require, module, module.exports);
-  g[REGISTERED] = true;
-}
-
-registerAllGradients();
 // Silences tfjs's "install tfjs-node" banner; attnfuzz says how to get the native backend itself.
 tf.env().set('PROD', true);
 
