@@ -12,14 +12,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attentionCase, type AttentionCase } from '../src/case/index.js';
 import { visible, type HostTensor } from '../src/contract/index.js';
-import type { AttentionKernel } from '../src/kernel/index.js';
 import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
 import offByOne from './broken/causal-off-by-one.js';
-import { assertProperty, BUILTINS, findingOf, kernelFor, materialize, property, propertyFails, run, tensorDiff, type BuiltinName, type Property } from './support/attention.js';
+import { allZero, compareTensors } from './support/compare.js';
+import { allOf, failsOn, holds, type Relation } from './support/engine.js';
+import { BUILTINS, kernelFor, materialize, run, withMaterial, type KernelArg } from './support/run.js';
 
-const CASES = fc.record({
+interface CausalCase {
+  readonly c: AttentionCase;
+  /** t as a fraction of Sk (t = floor(tAt · Sk / 8)), so it shrinks with the case. */
+  readonly tAt: number;
+  readonly otherSeed: number;
+}
+
+const CASES: fc.Arbitrary<CausalCase> = fc.record({
   c: attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, causals: ['top-left', 'bottom-right'], junk: ['none'], layouts: ['BHSD'] }),
-  /** t as a fraction of Sk, so it shrinks with the case. */
   tAt: fc.integer({ min: 0, max: 7 }),
   otherSeed: fc.integer({ min: 0, max: 0xffffffff }),
 });
@@ -29,17 +36,14 @@ function changedAfter(c: AttentionCase, t: number, otherSeed: number): { k: Host
   const m = materialize(c);
   const o = materialize({ ...c, seed: otherSeed === c.seed ? otherSeed + 1 : otherSeed });
   const { Sk, D, Dv } = c.shapes;
-  const mix = (a: HostTensor, b: HostTensor, d: number): HostTensor => ({
-    shape: a.shape,
-    data: a.data.map((x, n) => (Math.floor(n / d) % Sk > t ? b.data[n]! : x)),
-  });
+  const mix = (a: HostTensor, b: HostTensor, d: number): HostTensor => ({ shape: a.shape, data: a.data.map((x, n) => (Math.floor(n / d) % Sk > t ? b.data[n]! : x)) });
   return { k: mix(m.inputs.k, o.inputs.k, D), v: mix(m.inputs.v, o.inputs.v, Dv) };
 }
 
 /** Changing keys after t changes no output, dq, or gradient path of the queries that see only keys <= t. */
-function causalityHolds(kernel: BuiltinName | AttentionKernel): Property<{ c: AttentionCase; tAt: number; otherSeed: number }> {
-  return property(CASES, ({ c, tAt, otherSeed }) => {
-    const { B, Hq, Hkv, Sq, Sk, Dv } = c.shapes;
+function causalityHolds(kernel: KernelArg): Relation<CausalCase> {
+  return ({ c, tAt, otherSeed }) => {
+    const { B, Hq, Sq, Sk, D, Dv } = c.shapes;
     const t = Math.floor((tAt * Sk) / 8);
     const m = materialize(c);
     const k = kernelFor(kernel, c);
@@ -49,32 +53,41 @@ function causalityHolds(kernel: BuiltinName | AttentionKernel): Property<{ c: At
       for (let j = t + 1; j < Sk; j++) if (visible(m.options, c.shapes, b, h, i, j)) return 0;
       return 1;
     });
-    const rowOf = (n: number, d: number) => Math.floor(n / d);
+    const row = (d: number) => (n: number) => Math.floor(n / d);
+    const onEarly = (d: number) => (n: number) => early[row(d)(n)] === 1;
+    const afterT = (d: number) => (n: number) => row(d)(n) % Sk > t;
     const before = run(k, m);
-    const after = run(k, m, { inputs: changedAfter(c, t, otherSeed) });
-    const dOutEarly = { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (early[rowOf(n, Dv)] ? x : 0)) };
-    const fromEarly = run(k, m, { inputs: { dOut: dOutEarly } });
-    const zero: HostTensor = { shape: fromEarly.dv.shape, data: new Float64Array(fromEarly.dv.data.length) };
-    const zeroK: HostTensor = { shape: fromEarly.dk.shape, data: new Float64Array(fromEarly.dk.data.length) };
-    const afterT = (d: number) => (n: number) => rowOf(n, d) % Sk > t;
-    return findingOf(
-      [
-        ...tensorDiff('out (early queries, keys after t changed)', after.out, before.out, 0, (n) => early[rowOf(n, Dv)] === 1),
-        ...tensorDiff('dq (early queries, keys after t changed)', after.dq, before.dq, 0, (n) => early[rowOf(n, c.shapes.D)] === 1),
-        ...tensorDiff('dk after t (dOut only on early queries)', fromEarly.dk, zeroK, 0, afterT(c.shapes.D)),
-        ...tensorDiff('dv after t (dOut only on early queries)', fromEarly.dv, zero, 0, afterT(Dv)),
-      ],
-      `t = ${t}; early query rows (b,h,i): ${[...early.keys()].filter((r) => early[r]).map((r) => `(${Math.floor(r / (Hq * Sq))},${Math.floor(r / Sq) % Hq},${r % Sq})`).join(' ')} (Hkv=${Hkv})`,
+    const after = run(k, withMaterial(m, { inputs: changedAfter(c, t, otherSeed) }));
+    const dOutEarly = { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (onEarly(Dv)(n) ? x : 0)) };
+    const fromEarly = run(k, withMaterial(m, { inputs: { dOut: dOutEarly } }));
+    const outcome = allOf(
+      compareTensors('out of early queries, keys after t changed', after.out, before.out, 'exact', { where: onEarly(Dv) }),
+      compareTensors('dq of early queries, keys after t changed', after.dq, before.dq, 'exact', { where: onEarly(D) }),
+      allZero('dk after t, dOut only on early queries', fromEarly.dk, afterT(D)),
+      allZero('dv after t, dOut only on early queries', fromEarly.dv, afterT(Dv)),
     );
-  });
+    const rows = [...early.keys()].filter((r) => early[r]).map((r) => `(${Math.floor(r / (Hq * Sq))},${Math.floor(r / Sq) % Hq},${r % Sq})`);
+    return outcome && allOf(`${k.name}, t = ${t}; early query rows (b,h,i): ${rows.join(' ')}`, outcome);
+  };
 }
+
+/** The lines a causality violation reports (anything else, e.g. a throw, is the wrong reason). */
+const VIOLATION = /^(out|dq) of early queries, keys after t changed: |^d[kv] after t, dOut only on early queries \(must be 0\): /m;
 
 describe('causality', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, () => assertProperty(causalityHolds(kernel), 20));
+    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, () => holds(CASES, causalityHolds(kernel), 20));
 });
 
 describe('causality.can-fail', () => {
-  it('fails on a kernel whose causal diagonal is off by one (transformers#29623)', () => expect(propertyFails(causalityHolds(offByOne), 15)).toBe(true));
-  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721)', () => expect(propertyFails(causalityHolds(causalIgnored), 15)).toBe(true));
+  it('fails on a kernel whose causal diagonal is off by one (transformers#29623): an early query sees key t + 1', () => {
+    const f = failsOn(CASES, causalityHolds(offByOne), 15);
+    expect(f.message).toMatch(VIOLATION);
+  });
+
+  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721): only on cases without a mask', () => {
+    const f = failsOn(CASES, causalityHolds(causalIgnored), 15);
+    expect(f.message).toMatch(VIOLATION);
+    expect(f.counterexample.c.mask).toBeNull();
+  });
 });

@@ -8,11 +8,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import { PRECISIONS, visible, type AttentionShapes, type HostTensor, type Precision } from '../src/contract/index.js';
+import { ATTENTION_TENSORS, PRECISIONS, visible, type Precision } from '../src/contract/index.js';
 import { attentionOptions } from '../src/data/index.js';
-import type { AttentionKernel } from '../src/kernel/index.js';
 import nanOnEmptyRows from '../test/fixtures/broken-kernels/nan-on-empty-rows.js';
-import { assertProperty, BUILTINS, findingOf, kernelFor, materialize, nonFinite, property, propertyFails, run, tensorDiff, type BuiltinName, type Property } from './support/attention.js';
+import { allFinite, allZero, compareTensors } from './support/compare.js';
+import { allOf, failsOn, holds, type Relation } from './support/engine.js';
+import { BUILTINS, kernelFor, materialize, run, withMaterial, type KernelArg } from './support/run.js';
 
 /** emptyRows[(b·Hq + h)·Sq + i] = 1 iff query i of head h in batch row b sees no key. */
 function emptyRows(c: AttentionCase): Uint8Array {
@@ -37,37 +38,38 @@ function casesWithEmptyRows(precision: Precision, allowDropout = true): fc.Arbit
   return fc.oneof(generic.filter((c) => emptyRows(c).includes(1)), generic.map(withEmptyBatchRow));
 }
 
-const zerosLike = (t: HostTensor): HostTensor => ({ shape: t.shape, data: new Float64Array(t.data.length) });
-
 /** Empty rows give output 0, dq 0, no gradient through their dOut, and nothing non-finite. */
-function emptyRowsAreZero(kernel: BuiltinName | AttentionKernel, precision: Precision, allowDropout = true): Property<AttentionCase> {
-  return property(casesWithEmptyRows(precision, allowDropout), (c) => {
-    const { D, Dv }: AttentionShapes = c.shapes;
+function emptyRowsAreZero(kernel: KernelArg): Relation<AttentionCase> {
+  return (c) => {
+    const { D, Dv } = c.shapes;
     const empty = emptyRows(c);
     const onEmpty = (d: number) => (n: number) => empty[Math.floor(n / d)] === 1;
     const k = kernelFor(kernel, c);
     const m = materialize(c);
     const r = run(k, m);
     // The same call with dOut zeroed on the empty rows: dk and dv must not move.
-    const quiet = run(k, m, { inputs: { dOut: { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (empty[Math.floor(n / Dv)] ? 0 : x)) } } });
-    return findingOf([
-      ...nonFinite(r),
-      ...tensorDiff('out on empty rows (must be 0)', r.out, zerosLike(r.out), 0, onEmpty(Dv)),
-      ...tensorDiff('dq on empty rows (must be 0)', r.dq, zerosLike(r.dq), 0, onEmpty(D)),
-      ...tensorDiff('dk (dOut of empty rows zeroed vs not)', quiet.dk, r.dk),
-      ...tensorDiff('dv (dOut of empty rows zeroed vs not)', quiet.dv, r.dv),
-    ]);
-  });
+    const quiet = run(k, withMaterial(m, { inputs: { dOut: { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (empty[Math.floor(n / Dv)] ? 0 : x)) } } }));
+    return allOf(
+      ...ATTENTION_TENSORS.map((t) => allFinite(t, r[t])),
+      allZero('out on empty rows', r.out, onEmpty(Dv)),
+      allZero('dq on empty rows', r.dq, onEmpty(D)),
+      compareTensors('dk (dOut of empty rows zeroed vs not)', quiet.dk, r.dk, 'exact'),
+      compareTensors('dv (dOut of empty rows zeroed vs not)', quiet.dv, r.dv, 'exact'),
+    );
+  };
 }
 
 describe('empty rows: output 0, zero gradients, everything finite', () => {
   for (const kernel of BUILTINS)
     for (const precision of PRECISIONS)
       it(`${kernel} in ${precision}: a query that sees no key has output 0, dq 0, no gradient through its dOut, nothing non-finite`, () =>
-        assertProperty(emptyRowsAreZero(kernel, precision), 10));
+        holds(casesWithEmptyRows(precision), emptyRowsAreZero(kernel), 10));
 });
 
 describe('empty-rows.can-fail', () => {
-  it('fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508)', () =>
-    expect(propertyFails(emptyRowsAreZero(nanOnEmptyRows, 'float32', false), 8)).toBe(true));
+  it('fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): the empty row\'s output is NaN', () => {
+    const f = failsOn(casesWithEmptyRows('float32', false), emptyRowsAreZero(nanOnEmptyRows), 8);
+    expect(f.message).toMatch(/^out: non-finite NaN at /m);
+    expect(f.message).toMatch(/^out on empty rows \(must be 0\): \d+ of \d+ element\(s\) differ \(exact\), worst at \S+: NaN vs 0/m);
+  });
 });

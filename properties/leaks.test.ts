@@ -1,35 +1,36 @@
 /**
  * No kernel leaks tensors: the live tensor count (tf.memory().numTensors) is the same before and
- * after a forward and backward through runAttentionKernel, which disposes everything it made, so
- * any difference is the kernel's (a tensor made outside tf.tidy, a tf.keep never released, a
+ * after a forward and backward through the runner, which disposes everything it made, so any
+ * difference is the kernel's (a tensor made outside tf.tidy, a tf.keep never released, a
  * tf.customGrad save that escapes).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/backend/index.js';
 import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import type { AttentionKernel } from '../src/kernel/index.js';
 import leaksATensor, { kept } from './broken/leaks-a-tensor.js';
-import { assertProperty, BUILTINS, kernelFor, liveTensors, materialize, property, propertyFails, run, type BuiltinName, type Property } from './support/attention.js';
+import { failsOn, holds, type Relation } from './support/engine.js';
+import { BUILTINS, kernelFor, liveTensors, materialize, run, type KernelArg } from './support/run.js';
 
 const CASES = attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, layouts: ['BHSD'] });
 
-function leaksNothing(kernel: BuiltinName | AttentionKernel): Property<AttentionCase> {
-  return property(CASES, (c) => {
+function leaksNothing(kernel: KernelArg): Relation<AttentionCase> {
+  return (c) => {
     const k = kernelFor(kernel, c);
     const m = materialize(c);
     const before = liveTensors();
     run(k, m);
     const after = liveTensors();
-    return after === before ? null : { lines: [`${k.name}: ${after - before} tensor(s) still alive after one forward + backward (${before} before, ${after} after)`] };
-  });
+    return after === before ? null : `${k.name}: ${after - before} tensor(s) still alive after one forward + backward (${before} before, ${after} after)`;
+  };
 }
 
 describe('no kernel leaks tensors', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: a forward and backward leaves no tensor alive, for any options and precision`, () => assertProperty(leaksNothing(kernel), 10));
+    it(`${kernel}: a forward and backward leaves no tensor alive, for any options and precision`, () => holds(CASES, leaksNothing(kernel), 10));
 });
 
 describe('leaks.can-fail', () => {
   afterAll(() => tf.dispose(kept.splice(0)));
-  it('fails on a kernel that keeps a tensor alive on every call', () => expect(propertyFails(leaksNothing(leaksATensor), 3)).toBe(true));
+  it('fails on a kernel that keeps a tensor alive on every call: exactly one per forward', () =>
+    expect(failsOn(CASES, leaksNothing(leaksATensor), 3).message).toMatch(/^leaks-a-tensor: 1 tensor\(s\) still alive after one forward \+ backward/));
 });

@@ -19,11 +19,12 @@ import { eagerAttentionForward, MASK_MIN } from '../kernels/eager/index.js';
 import { flashAttnFunc } from '../kernels/flash/index.js';
 import { scaledDotProductAttention } from '../kernels/sdpa/index.js';
 import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import { UNIT_ROUNDOFF, visibilityPattern, type AttentionResult, type HostMask, type Precision } from '../src/contract/index.js';
-import type { AttentionKernel } from '../src/kernel/index.js';
+import { UNIT_ROUNDOFF, visibilityPattern, type AttentionResult, type HostMask, type Precision, type AttentionKernel } from '../src/contract/index.js';
 import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
 import topLeftCausal from '../test/fixtures/broken-kernels/top-left-causal.js';
-import { BUILTINS, findingOf, kernelFor, materialize, property, resultDiff, run, assertProperty, propertyFails, type BuiltinName, type Finding, type Property } from './support/attention.js';
+import { compareResults } from './support/compare.js';
+import { allOf, failsOn, holds, type Relation } from './support/engine.js';
+import { BUILTINS, kernelFor, materialize, nameOf, run, withMaterial, type KernelArg } from './support/run.js';
 
 const bshd = (tf: Parameters<AttentionKernel['forward']>[4], x: Tensor) => tf.transpose(x, [0, 2, 1, 3]) as Tensor4D;
 const dropoutOf = (opts: { dropout: { p: number; seed: number } | null }) => ({ p: opts.dropout?.p ?? 0, seed: opts.dropout?.seed ?? 0 });
@@ -71,7 +72,7 @@ interface Written {
 }
 
 /** Every way `kernel` can be given the case's causal visibility (natives only for the built-ins). */
-function everyWay(kernel: BuiltinName | AttentionKernel, c: AttentionCase): Written[] {
+function everyWay(kernel: KernelArg, c: AttentionCase): Written[] {
   const m = materialize(c);
   const { B, Hq, Sq, Sk } = c.shapes;
   const k = kernelFor(kernel, c);
@@ -81,9 +82,9 @@ function everyWay(kernel: BuiltinName | AttentionKernel, c: AttentionCase): Writ
   const full: HostMask = { shape: [B, Hq, Sq, Sk], data: visibilityPattern(m.options, c.shapes) };
   const ways: Written[] = [
     { way: 'causal flag, no mask', result: run(k, m) },
-    { way: 'boolean mask [1,1,Sq,Sk]', result: run(k, m, { options: { ...none, mask: broadcast } }) },
-    { way: 'boolean mask [B,Hq,Sq,Sk]', result: run(k, m, { options: { ...none, mask: full } }) },
-    { way: 'all-ones padding + causal flag', result: run(k, m, { options: { keyLengths: Array(B).fill(Sk) } }) },
+    { way: 'boolean mask [1,1,Sq,Sk]', result: run(k, withMaterial(m, { options: { ...none, mask: broadcast } })) },
+    { way: 'boolean mask [B,Hq,Sq,Sk]', result: run(k, withMaterial(m, { options: { ...none, mask: full } })) },
+    { way: 'all-ones padding + causal flag', result: run(k, withMaterial(m, { options: { keyLengths: Array<number>(B).fill(Sk) } })) },
   ];
   const topLeft = c.causal === 'top-left' || Sq === Sk;
   const bottomRight = c.causal === 'bottom-right' || Sq === Sk;
@@ -111,31 +112,38 @@ const CASES = attentionCase({
   junk: ['none'], layouts: ['BHSD'], values: ['small-int', 'normal', 'near-ties'],
 });
 
-const nameOf = (k: BuiltinName | AttentionKernel) => (typeof k === 'string' ? k : k.name);
-
-/** Every way of writing the mask agrees within each kernel (exactly) and across kernels (ACROSS_ULPS). */
-function maskWaysAgree(kernels: readonly (BuiltinName | AttentionKernel)[]): Property<AttentionCase> {
-  return property(CASES, (c): Finding | null => {
+/** Every way of writing the mask agrees within each kernel (exactly) and across kernels (ACROSS_ULPS of max(1, max|x|)). */
+function maskWaysAgree(kernels: readonly KernelArg[]): Relation<AttentionCase> {
+  return (c) => {
     const per = kernels.map((k) => everyWay(k, c));
-    const lines: string[] = [];
-    per.forEach((ways, n) => {
-      const [flag, ...rest] = ways;
-      for (const w of rest) lines.push(...resultDiff(w.result, flag!.result, 0, `${nameOf(kernels[n]!)} ${w.way} vs causal flag: `));
-      if (n > 0) lines.push(...resultDiff(flag!.result, per[0]![0]!.result, ACROSS_ULPS[c.precision] * UNIT_ROUNDOFF[c.precision], `${nameOf(kernels[n]!)} vs ${nameOf(kernels[0]!)} (causal flag): `));
-    });
-    return findingOf(lines);
-  });
+    const across = { rel: ACROSS_ULPS[c.precision] * UNIT_ROUNDOFF[c.precision] };
+    return allOf(
+      ...per.flatMap(([flag, ...rest], n) => [
+        ...rest.map((w) => compareResults(`${nameOf(kernels[n]!)} ${w.way} vs causal flag:`, w.result, flag!.result, 'exact')),
+        n > 0 ? compareResults(`${nameOf(kernels[n]!)} vs ${nameOf(kernels[0]!)} (causal flag):`, flag!.result, per[0]![0]!.result, across, 1) : null,
+      ]),
+    );
+  };
 }
 
 describe('the same mask written every way gives the same forward and backward', () => {
-  it('in eager, sdpa and flash, every way of writing a causal mask agrees, within each kernel and across them', () =>
-    assertProperty(maskWaysAgree(BUILTINS), 20));
+  it('in eager, sdpa and flash, every way of writing a causal mask agrees, within each kernel and across them', () => holds(CASES, maskWaysAgree(BUILTINS), 20));
 });
 
-describe('masks.can-fail', () => {
-  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721)', () =>
-    expect(propertyFails(maskWaysAgree([causalIgnored]), 20)).toBe(true));
+/**
+ * What a kernel that mishandles the causal flag shows: the explicit boolean masks (causal 'none')
+ * disagree with the flag. Padding keeps the flag, so it is as wrong as the flag and says nothing.
+ */
+const FLAG_DIFFERS = /^\S+ boolean mask \[1,1,Sq,Sk\] vs causal flag: (out|dq|dk|dv): /m;
 
-  it('fails on a kernel that aligns bottom-right causality top-left (pytorch#108108)', () =>
-    expect(propertyFails(maskWaysAgree([topLeftCausal]), 20)).toBe(true));
+describe('masks.can-fail', () => {
+  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the flag disagrees with the explicit mask', () =>
+    expect(failsOn(CASES, maskWaysAgree([causalIgnored]), 20).message).toMatch(FLAG_DIFFERS));
+
+  it('fails on a kernel that aligns bottom-right causality top-left (pytorch#108108): only bottom-right cases with Sq != Sk', () => {
+    const f = failsOn(CASES, maskWaysAgree([topLeftCausal]), 20);
+    expect(f.message).toMatch(FLAG_DIFFERS);
+    expect(f.counterexample.causal).toBe('bottom-right');
+    expect(f.counterexample.shapes.Sq).not.toBe(f.counterexample.shapes.Sk);
+  });
 });

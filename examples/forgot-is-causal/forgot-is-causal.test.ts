@@ -1,11 +1,18 @@
 /**
- * The worked example: attnfuzz's training check flags the #721 dispatch, shrinks it to one short
- * unpadded sequence in a one-layer model, and stays quiet on a correct kernel and on padded batches
- * (which is why the real bug hid).
+ * The worked example, as its README runs it: `attnfuzz check --suite training` flags the #721
+ * dispatch, shrinks it to one short unpadded sequence in a one-layer model and saves it (into a
+ * temporary corpus: the committed one is never written), and the training check stays quiet on a
+ * correct kernel and on padded batches (which is why the real bug hid).
  */
-import { describe, expect, it } from 'vitest';
-import { sdpaKernel } from '../../kernels/index.js';
-import { checkTraining, runTrainingCheckCase, type TrainingCase } from '../../src/training/index.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { readSavedCase, REGRESSIONS_DIR } from '../../src/corpus/index.js';
+import { summarizeVerdict } from '../../src/oracle/index.js';
+import { checkCase, fixedKernel, sdpaKernel, search } from '../../src/runner/index.js';
+import type { TrainingCase } from '../../src/training/index.js';
 import forgotIsCausal from './kernel.js';
 
 const SMALL: TrainingCase = {
@@ -19,30 +26,46 @@ const SMALL: TrainingCase = {
   seed: 3,
 };
 
+const corpus = mkdtempSync(join(tmpdir(), 'attnfuzz-example-'));
+afterAll(() => rmSync(corpus, { recursive: true, force: true }));
+
+/** `attnfuzz <argv>` in process: exit code and what it printed. */
+async function attnfuzz(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let [out, err] = ['', ''];
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  return { code, out, err };
+}
+
 describe('examples/forgot-is-causal', () => {
-  it('attnfuzz check --suite training flags it and shrinks it to a small unpadded case', async () => {
-    const r = await checkTraining({ kernel: forgotIsCausal, seed: 1, runs: 50, time: 60 });
-    expect(r.status).toBe('fail');
-    if (r.status !== 'fail') return;
-    expect(r.case.batch.layout).toBe('unpadded');
-    expect(r.case.batch.lengths).toEqual([2]); // batch 1, the shortest sequence that has a future
-    expect(r.case.model.layers).toBe(1);
-    expect(r.report.firstFailure?.label).toBe('logits');
-    expect(r.lines).toContain(r.lines.find((l) => /^logits FAIL maxAbs=\S+ allowed=\S+ @\[0,0,\d+\]$/.test(l)));
-    expect(r.lines.at(-1)).toMatch(/^replay: npx attnfuzz check --suite training --kernel \S+ --seed 1/);
+  it('attnfuzz check --suite training flags it, shrinks it to a small unpadded case and saves it', async () => {
+    const committed = readdirSync(REGRESSIONS_DIR).sort();
+    const r = await attnfuzz('check', '--suite', 'training', '--kernel', 'examples/forgot-is-causal/kernel.ts', '--seed', '1', '--runs', '50', '--corpus', corpus);
+    expect(r.code, r.err).toBe(1);
+    // The first failing tensor is the logits, at query 0: the position that now sees token 1.
+    expect(r.out).toMatch(/^ {2}logits MISMATCH maxAbs=\S+ allowed=\S+ \(no baseline, floor \S+\) @ \[0,0,\d+\] /m);
+    const json = /^saved: (\S+\.json)$/m.exec(r.out)?.[1];
+    expect(json, r.out).toBeDefined();
+    expect(r.out).toContain(`replay: npx attnfuzz replay ${json}`);
+    const saved = readSavedCase(json!);
+    expect(saved).toMatchObject({ format: 'attnfuzz-case', version: 2, kind: 'training', kernel: { module: 'examples/forgot-is-causal/kernel.ts' }, expect: { kind: 'pass' } });
+    const c = saved.case as TrainingCase;
+    expect(c.batch).toEqual({ layout: 'unpadded', lengths: [2] }); // batch 1, the shortest sequence that has a future
+    expect(c.model.layers).toBe(1);
+    expect(readdirSync(REGRESSIONS_DIR).sort()).toEqual(committed);
   });
 
   it('is fine when the batch really has padding (or packed documents): the model then passes an explicit causal mask', () => {
+    const kernel = fixedKernel(forgotIsCausal);
     for (const [layout, lengths] of [['right-padded', [5, 2]], ['left-padded', [2, 5, 3]], ['packed', [3, 4]]] as const) {
-      const c: TrainingCase = { ...SMALL, batch: { layout, lengths } };
-      expect(runTrainingCheckCase(c, forgotIsCausal).ok, layout).toBe(true);
+      expect(checkCase({ ...SMALL, batch: { layout, lengths } }, kernel).verdict.status, layout).toBe('pass');
     }
     // ...but a "padded" batch whose rows are all full has an all-ones mask, which is dropped: the bug shows.
-    expect(runTrainingCheckCase({ ...SMALL, batch: { layout: 'right-padded', lengths: [4, 4] } }, forgotIsCausal).ok).toBe(false);
+    expect(checkCase({ ...SMALL, batch: { layout: 'right-padded', lengths: [4, 4] } }, kernel).verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'logits' } });
   });
 
-  it('a correct kernel stays quiet', async () => {
-    const r = await checkTraining({ kernel: sdpaKernel, seed: 1, runs: 10, time: 60 });
-    expect(r.status, r.lines.join('\n')).toBe('pass');
+  it('a correct kernel behind the same dispatch (the built-in sdpa contract kernel) stays quiet on the same search', () => {
+    const r = search({ suite: 'training', kernel: fixedKernel(sdpaKernel), seed: 1, numRuns: 10 });
+    expect(r.status, r.status === 'failed' ? summarizeVerdict(r.shrunk.verdict) : '').toBe('clean');
+    expect(r.cases).toBe(10);
   });
 });

@@ -6,8 +6,7 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
-import { numel } from '../../src/contract/index.js';
-import type { AttentionKernel } from '../../src/kernel/index.js';
+import { numel, type AttentionKernel } from '../../src/contract/index.js';
 import type { StridedKernel } from '../support/metamorphic-layout.js';
 
 export function assumingContiguousBSHD(kernel: AttentionKernel): StridedKernel {

@@ -1,17 +1,18 @@
 /**
  * LoRA kernels broken the ways LoRA code goes wrong (used only in tests), each targeting one
- * relation in properties/lora.test.ts:
+ * relation in properties/lora.test.ts (detachedAdapters: properties/training-convergence.test.ts):
  *
  *   swappedScaling    alpha/sqrt(r) where alpha/r is asked and back (huggingface/peft#1244)
  *   mergedWrongSign   merged weight W0 - s·B·A (huggingface/peft#1388: merged drifts from unmerged)
  *   detachedA         A's gradient never arrives (huggingface/peft#137)
  *   detachedB         B's gradient never arrives: at B = 0 the adapter can never start training
+ *   detachedAdapters  neither A's nor B's gradient arrives: the adapters never train (peft#137)
  *   adapterForgotten  the adapter path is never added: y = x·W0ᵀ
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/backend/index.js';
-import type { LoraKernel } from '../../src/kernel/index.js';
-import { loraMerged, loraUnmerged } from '../../kernels/index.js';
+import type { LoraKernel } from '../../src/contract/index.js';
+import { loraMerged, loraUnmerged } from '../../src/runner/index.js';
 
 /** x with a zero gradient: tfjs has no stop_gradient, so a customGrad that returns zeros. */
 function detached(tf: TF, x: Tensor2D): Tensor2D {
@@ -37,6 +38,11 @@ export const detachedA: LoraKernel = {
 export const detachedB: LoraKernel = {
   name: 'lora-detached-B',
   forward: (x, W0, A, B, spec, tf) => loraUnmerged.forward(x, W0, A, detached(tf, B), spec, tf),
+};
+
+export const detachedAdapters: LoraKernel = {
+  name: 'lora-detached-adapters',
+  forward: (x, W0, A, B, spec, tf) => loraUnmerged.forward(x, W0, detached(tf, A), detached(tf, B), spec, tf),
 };
 
 export const adapterForgotten: LoraKernel = {

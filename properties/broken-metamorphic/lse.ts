@@ -6,12 +6,11 @@
  *   referenceLseWithoutMax lse = log Σ_j exp(S_j - m): the running max m is never added back
  * Both leave the output O intact: only a caller merging partial results by lse sees the bug.
  */
-import type { HostTensor } from '../../src/contract/index.js';
-import { visible } from '../../src/contract/index.js';
 import { flashAttnFuncWithLse } from '../../kernels/flash/index.js';
-import { referenceAttentionForward } from '../../kernels/index.js';
-import type { FlashWithLse, ForwardWithLse } from '../support/metamorphic-keys.js';
 import { tf } from '../../src/backend/index.js';
+import { visible, type HostTensor } from '../../src/contract/index.js';
+import { referenceAttentionForward } from '../../src/reference/index.js';
+import type { FlashWithLse, ForwardWithLse } from '../support/metamorphic-keys.js';
 
 export const flashLseInBase2: FlashWithLse = (q, k, v, options) => {
   const r = flashAttnFuncWithLse(q, k, v, options);

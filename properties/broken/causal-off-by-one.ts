@@ -4,10 +4,8 @@
  * the correct eager kernel by handing it that shifted pattern as an explicit boolean mask.
  * Used only to prove that properties/causality.test.ts can fail.
  */
-import { eagerKernel as eagerImpl } from '../../kernels/eager/index.js';
-import type { AttentionKernel } from '../../src/kernel/index.js';
-
-const eagerKernel: AttentionKernel = eagerImpl;
+import type { AttentionKernel } from '../../src/contract/index.js';
+import { eagerKernel } from '../../src/runner/index.js';
 
 const kernel: AttentionKernel = {
   name: 'causal-off-by-one',

@@ -14,11 +14,10 @@
  * Float32 only, and only where the broken part matters (`supports`).
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { visibilityMask, zeroUnseenKeys } from '../../kernels/eager/index.js';
-import { flashKernel } from '../../kernels/flash/index.js';
+import { repeatKv, visibilityMask, zeroUnseenKeys } from '../../kernels/eager/index.js';
+import { flashKernel } from '../../src/runner/index.js';
 import type { TF } from '../../src/backend/index.js';
-import { dropoutScaleBlock } from '../../src/contract/index.js';
-import type { AttentionKernel, KernelOptions } from '../../src/kernel/index.js';
+import { dropoutScaleBlock, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 
 type Shape4 = [number, number, number, number];
 /** The dropout multiplier of a [B, Hq, Sq, Sk] weight tensor. */
@@ -33,7 +32,8 @@ function attend(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptio
   const G = Hq / Hkv;
   const vis = visibilityMask(opts, { B, Hq, Hkv, Sq, Sk, D, Dv: v.shape[3] });
   [k, v] = zeroUnseenKeys(k, v, vis);
-  const rep = (x: Tensor4D) => tf.reshape(tf.tile(tf.reshape(x, [B, Hkv, 1, Sk, x.shape[3]]), [1, 1, G, 1, 1]), [B, Hq, Sk, x.shape[3]]);
+  // tfjs: a rank-5 tile has no gradient, so repeat_interleave goes through eager's rank-4 repeatKv.
+  const rep = (x: Tensor4D) => repeatKv(x, G);
   let S = tf.mul(tf.matMul(q, rep(k), false, true), opts.scale);
   if (vis !== null) S = tf.where(tf.broadcastTo(vis, S.shape), S, tf.fill(S.shape, -1e30));
   let P = tf.softmax(S);

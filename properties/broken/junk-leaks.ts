@@ -6,7 +6,7 @@
  */
 import { visibilityMask } from '../../kernels/eager/index.js';
 import { scaledDotProductAttention } from '../../kernels/sdpa/index.js';
-import type { AttentionKernel } from '../../src/kernel/index.js';
+import type { AttentionKernel } from '../../src/contract/index.js';
 
 const kernel: AttentionKernel = {
   name: 'junk-leaks',

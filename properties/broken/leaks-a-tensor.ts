@@ -4,8 +4,8 @@
  * Used only to prove that properties/leaks.test.ts can fail.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { flashKernel } from '../../kernels/flash/index.js';
-import type { AttentionKernel } from '../../src/kernel/index.js';
+import type { AttentionKernel } from '../../src/contract/index.js';
+import { flashKernel } from '../../src/runner/index.js';
 
 /** Held so the leak is a real reference, not garbage the test could rely on. */
 export const kept: Tensor[] = [];

@@ -12,39 +12,11 @@
  */
 import fc from 'fast-check';
 import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
-import type { AttentionResult, HostTensor, Precision } from '../../src/contract/index.js';
-import { materializeAttention } from '../../src/data/index.js';
-import type { AttentionKernel } from '../../src/kernel/index.js';
-import { runKernel, type Material } from '../../src/runner/index.js';
-import type { Layout, StridedView } from '../../src/case/index.js';
-import { eagerKernel, flashKernelWith, sdpaKernel } from '../../kernels/index.js';
-import { compareResults, compareTensors, firstOf, naturalOf, type Outcome, type Tol } from './metamorphic.js';
+import type { AttentionKernel, AttentionResult, HostTensor, Precision } from '../../src/contract/index.js';
+import { compareResults, naturalOf, type Tol } from './compare.js';
+import { allOf, type Relation } from './engine.js';
 import { maskToTensor, putAxis, sliceAxis, tensorToMask, zeroAxis } from './metamorphic-tensors.js';
-
-/** A kernel chosen per case (flash takes the case's block sizes). */
-export type KernelFor = (c: AttentionCase) => AttentionKernel;
-
-export const BUILTINS: ReadonlyArray<readonly [name: string, kernelFor: KernelFor]> = [
-  ['eager', () => eagerKernel],
-  ['sdpa', () => sdpaKernel],
-  ['flash', (c) => flashKernelWith(c.blocks)],
-];
-
-/** Forward and backward of a kernel on a material; throws (a failure of the relation) unless it ran. */
-export function run(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view?: StridedView): AttentionResult {
-  const o = runKernel(kernel, m, layout, view);
-  if (o.status === 'ok') return o.result;
-  throw new Error(`${kernel.name} ${o.status}: ${o.status === 'threw' ? `${o.phase}: ${o.message}` : o.reason}`);
-}
-
-/** The same material with some inputs or options replaced. */
-export function withMaterial(m: Material, patch: { inputs?: Partial<Material['inputs']>; options?: Partial<Material['options']>; shapes?: Partial<Material['shapes']> }): Material {
-  return {
-    shapes: { ...m.shapes, ...patch.shapes },
-    options: { ...m.options, ...patch.options },
-    inputs: { ...m.inputs, ...patch.inputs },
-  };
-}
+import { kernelFor, materialize, run, withMaterial, type KernelArg } from './run.js';
 
 /** Small cases: metamorphic relations run each case two or more times. */
 export const SMALL: AttentionCaseConstraints = { maxBatch: 2, maxHeads: 4, maxSeq: 7, maxHeadDim: 5 };
@@ -59,9 +31,9 @@ const ONE_TILE = { Br: 64, Bc: 64 };
  * flash with the case's (Br, Bc) equals flash with one tile. Blocks come from the case arbitrary:
  * 1, S ± 1, ceil(S/2), non-divisors and blocks larger than S.
  */
-export function blockIndependence(flashWith: (b: { Br: number; Bc: number }) => AttentionKernel, tol: Record<Precision, Tol>) {
-  return (c: AttentionCase): Outcome => {
-    const m = materializeAttention(c);
+export function blockIndependence(flashWith: (b: { Br: number; Bc: number }) => AttentionKernel, tol: Record<Precision, Tol>): Relation<AttentionCase> {
+  return (c) => {
+    const m = materialize(c);
     const tiled = run(flashWith(c.blocks), m);
     const whole = run(flashWith(ONE_TILE), m);
     return compareResults(`flash(Br=${c.blocks.Br},Bc=${c.blocks.Bc}) vs one tile, ${c.precision}:`, tiled, whole, tol[c.precision], naturalOf(m));
@@ -88,11 +60,11 @@ export function decodeCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<D
  * The last m query rows against the full K/V give those rows of the full computation. The full
  * call's dOut is zero on the other rows, so dK and dV of both calls must agree as well.
  */
-export function decodeConsistency(kernelFor: KernelFor, tol: Tol) {
-  return ({ case: c, m }: DecodeCase): Outcome => {
-    const full = materializeAttention(c);
+export function decodeConsistency(k: KernelArg, tol: Tol): Relation<DecodeCase> {
+  return ({ case: c, m }) => {
+    const full = materialize(c);
     const { Sq } = full.shapes;
-    const kernel = kernelFor(c);
+    const kernel = kernelFor(k, c);
     const rows = (t: HostTensor) => sliceAxis(t, 2, Sq - m, Sq);
     const mask = full.options.mask;
     const decode = withMaterial(full, {
@@ -103,12 +75,7 @@ export function decodeConsistency(kernelFor: KernelFor, tol: Tol) {
     const a = run(kernel, decode);
     const b = run(kernel, withMaterial(full, { inputs: { dOut: zeroAxis(full.inputs.dOut, 2, 0, Sq - m) } }));
     const label = `${kernel.name} last ${m} of ${Sq} rows`;
-    return firstOf(
-      compareTensors(`${label} out`, a.out, rows(b.out), tol),
-      compareTensors(`${label} dq`, a.dq, rows(b.dq), tol),
-      compareTensors(`${label} dk`, a.dk, b.dk, tol),
-      compareTensors(`${label} dv`, a.dv, b.dv, tol),
-    );
+    return compareResults(label, a, { ...b, out: rows(b.out), dq: rows(b.dq) }, tol);
   };
 }
 
@@ -142,11 +109,11 @@ export function batchCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<Ba
  * Row `row` gets new q, k, v, dOut, key length and (per-row) mask; every other row's out, dq, dk
  * and dv stay exactly as they were.
  */
-export function batchIndependence(kernelFor: KernelFor, tol: Tol) {
-  return ({ case: c, row, seed, maskSeed, length }: BatchCase): Outcome => {
-    const before = materializeAttention(c);
+export function batchIndependence(k: KernelArg, tol: Tol): Relation<BatchCase> {
+  return ({ case: c, row, seed, maskSeed, length }) => {
+    const before = materialize(c);
     const keyLengths = c.keyLengths && c.keyLengths.map((l, b) => (b === row ? length : l));
-    const other = materializeAttention({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
+    const other = materialize({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
     const mix = (name: 'q' | 'k' | 'v' | 'dOut') => putAxis(before.inputs[name], 0, row, sliceAxis(other.inputs[name], 0, row, row + 1));
     const mask = before.options.mask;
     const mixedMask =
@@ -154,14 +121,10 @@ export function batchIndependence(kernelFor: KernelFor, tol: Tol) {
         ? tensorToMask(putAxis(maskToTensor(mask), 0, row, sliceAxis(maskToTensor(other.options.mask!), 0, row, row + 1)))
         : mask;
     const after = withMaterial(before, { inputs: { q: mix('q'), k: mix('k'), v: mix('v'), dOut: mix('dOut') }, options: { keyLengths, mask: mixedMask } });
-    const kernel = kernelFor(c);
+    const kernel = kernelFor(k, c);
     const [a, b] = [run(kernel, before), run(kernel, after)];
-    for (let r = 0; r < c.shapes.B; r++) {
-      if (r === row) continue;
-      const at = (t: AttentionResult) => ({ out: sliceAxis(t.out, 0, r, r + 1), dq: sliceAxis(t.dq, 0, r, r + 1), dk: sliceAxis(t.dk, 0, r, r + 1), dv: sliceAxis(t.dv, 0, r, r + 1) });
-      const o = compareResults(`${kernel.name} row ${r} after changing row ${row}:`, at(b), at(a), tol);
-      if (o) return o;
-    }
-    return null;
+    const at = (t: AttentionResult, r: number) => ({ out: sliceAxis(t.out, 0, r, r + 1), dq: sliceAxis(t.dq, 0, r, r + 1), dk: sliceAxis(t.dk, 0, r, r + 1), dv: sliceAxis(t.dv, 0, r, r + 1) });
+    const others = [...Array(c.shapes.B).keys()].filter((r) => r !== row);
+    return allOf(...others.map((r) => compareResults(`${kernel.name} row ${r} after changing row ${row}:`, at(b, r), at(a, r), tol)));
   };
 }

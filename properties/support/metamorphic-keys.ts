@@ -14,13 +14,15 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
 import { roundArray, visibilityPattern, type AttentionOptions, type HostTensor } from '../../src/contract/index.js';
-import { materializeAttention, normals, stream } from '../../src/data/index.js';
+import { normals, stream } from '../../src/data/index.js';
+import { referenceAttentionForward } from '../../src/reference/index.js';
 import type { Material } from '../../src/runner/index.js';
-import { referenceAttentionForward } from '../../kernels/index.js';
 import type { FlashAttnOptions } from '../../kernels/flash/index.js';
-import { run, SMALL, withMaterial, type KernelFor } from './metamorphic-attention.js';
-import { allZero, compareTensors, firstOf, naturalOf, type Outcome, type Tol } from './metamorphic.js';
+import { allZero, compareResults, compareTensors, naturalOf, type Tol } from './compare.js';
+import { allOf, type Relation } from './engine.js';
+import { SMALL } from './metamorphic-attention.js';
 import { concatAxis, maskToTensor, sliceAxis, swapHS, tensorToMask } from './metamorphic-tensors.js';
+import { kernelFor, materialize, run, withMaterial, type KernelArg } from './run.js';
 
 // ---------------------------------------------------------------------------------------------
 // Chunks merged by log-sum-exp
@@ -92,9 +94,9 @@ export function mergeByLse(parts: ReadonlyArray<{ out: HostTensor; lse: HostTens
 }
 
 /** The chunks of `cuts` through `forward`, merged by lse, against `forward` over all keys. */
-export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol) {
-  return ({ case: c, cuts }: ChunkCase): Outcome => {
-    const m = materializeAttention(c);
+export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol): Relation<ChunkCase> {
+  return ({ case: c, cuts }) => {
+    const m = materialize(c);
     const { B, Hq, Sq, Sk, Dv } = m.shapes;
     const options = hasRestriction(m.options) ? explicitVisibility(m) : m.options;
     const bounds = [0, ...cuts, Sk];
@@ -114,7 +116,7 @@ export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol)
     const merged = mergeByLse(parts);
     const whole = forward(m);
     const label = `chunks [${bounds.join(',')}] merged by lse, ${c.precision}:`;
-    return firstOf(compareTensors(`${label} out`, merged.out, whole.out, tol, naturalOf(m).out), compareTensors(`${label} lse`, merged.lse, whole.lse, lseTol, 1));
+    return allOf(compareTensors(`${label} out`, merged.out, whole.out, tol, { natural: naturalOf(m).out }), compareTensors(`${label} lse`, merged.lse, whole.lse, lseTol, { natural: 1 }));
   };
 }
 
@@ -166,10 +168,10 @@ function appendKeys(m: Material, { n, how, side, seed }: AppendCase): Material {
 }
 
 /** Same out and dq; dK, dV of the original keys unchanged, of the appended keys exactly 0. */
-export function appendedKeys(kernelFor: KernelFor, tol: Tol) {
-  return (a: AppendCase): Outcome => {
-    const m = materializeAttention(a.case);
-    const kernel = kernelFor(a.case);
+export function appendedKeys(k: KernelArg, tol: Tol): Relation<AppendCase> {
+  return (a) => {
+    const m = materialize(a.case);
+    const kernel = kernelFor(k, a.case);
     const before = run(kernel, m);
     const after = run(kernel, appendKeys(m, a));
     const { Sk } = m.shapes;
@@ -178,11 +180,8 @@ export function appendedKeys(kernelFor: KernelFor, tol: Tol) {
     const appended = (t: HostTensor) => sliceAxis(t, 2, o1, o1 + a.n);
     const nat = naturalOf(m);
     const label = `${kernel.name} with ${a.n} keys hidden by ${a.how} at the ${a.side}, ${a.case.precision}:`;
-    return firstOf(
-      compareTensors(`${label} out`, after.out, before.out, tol, nat.out),
-      compareTensors(`${label} dq`, after.dq, before.dq, tol, nat.dq),
-      compareTensors(`${label} dk`, original(after.dk), before.dk, tol, nat.dk),
-      compareTensors(`${label} dv`, original(after.dv), before.dv, tol, nat.dv),
+    return allOf(
+      compareResults(label, { ...after, dk: original(after.dk), dv: original(after.dv) }, before, tol, nat),
       allZero(`${label} dk of appended keys`, appended(after.dk)),
       allZero(`${label} dv of appended keys`, appended(after.dv)),
     );

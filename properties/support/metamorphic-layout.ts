@@ -22,12 +22,11 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { selectRows } from '../../kernels/common/selectRows.js';
 import { DEFAULT_VIEW, type AttentionCase, type Layout, type StridedView } from '../../src/case/index.js';
-import { numel, type AttentionShapes, type HostTensor } from '../../src/contract/index.js';
-import { materializeAttention } from '../../src/data/index.js';
-import type { AttentionKernel, KernelOptions } from '../../src/kernel/index.js';
+import { numel, type AttentionKernel, type AttentionShapes, type HostTensor, type KernelOptions } from '../../src/contract/index.js';
 import { layOut, type Material } from '../../src/runner/index.js';
-import { run, type KernelFor } from './metamorphic-attention.js';
-import { compareResults, naturalOf, withGrads, type Outcome, type Tol } from './metamorphic.js';
+import { compareResults, naturalOf, type Tol } from './compare.js';
+import type { Relation } from './engine.js';
+import { kernelFor, materialize, run, withGrads, type KernelArg } from './run.js';
 
 /** Where one [B, H, S, D] tensor sits in a buffer: element (b,h,s,d) is at offset + Σ index·stride. */
 export interface TensorView {
@@ -108,19 +107,19 @@ export function runStrided(kernel: StridedKernel, m: Material, layout: Layout, v
 }
 
 /** The case's layout (and strided view) through the runner vs BHSD, same kernel. */
-export function layoutInvariance(kernelFor: KernelFor, tol: Tol) {
-  return (c: AttentionCase): Outcome => {
-    const m = materializeAttention(c);
-    const kernel = kernelFor(c);
+export function layoutInvariance(k: KernelArg, tol: Tol): Relation<AttentionCase> {
+  return (c) => {
+    const m = materialize(c);
+    const kernel = kernelFor(k, c);
     const view = c.view ?? DEFAULT_VIEW;
     return compareResults(`${kernel.name} ${c.layout}${c.layout === 'strided' ? ` (offset ${view.offset}, gap ${view.gap})` : ''} vs BHSD:`, run(kernel, m, c.layout, view), run(kernel, m), tol, naturalOf(m));
   };
 }
 
 /** A strided kernel on the case's layout vs the same kernel on BHSD buffers. */
-export function stridedLayoutInvariance(kernel: StridedKernel, tol: Tol) {
-  return (c: AttentionCase): Outcome => {
-    const m = materializeAttention(c);
+export function stridedLayoutInvariance(kernel: StridedKernel, tol: Tol): Relation<AttentionCase> {
+  return (c) => {
+    const m = materialize(c);
     const view = c.view ?? DEFAULT_VIEW;
     return compareResults(`strided read of ${c.layout} vs BHSD:`, runStrided(kernel, m, c.layout, view), runStrided(kernel, m, 'BHSD', view), tol, naturalOf(m));
   };

@@ -9,16 +9,19 @@
  *                            doubles y bit for bit; y = s · x·Aᵀ·Bᵀ with s = alpha/r or alpha/sqrt(r);
  *                            rsLoRA's contribution is sqrt(r) times LoRA's
  *   adapterChangesOutput     y - x·W0ᵀ is the adapter's float64 contribution, not 0
- *   gradientsMatchReference  y, dx, dA, dB against the float64 reference
+ *
+ * (y, dx, dA, dB against the float64 reference is the core's check: support/differential.ts.)
  */
 import fc from 'fast-check';
 import { tf } from '../../src/backend/index.js';
 import { loraCase, type LoraCase, type LoraCaseConstraints } from '../../src/case/index.js';
-import { FLOAT32_REL_BOUND, loraScaling, roundArray, type HostTensor, type LoraInputs, type LoraResult, type LoraSpec } from '../../src/contract/index.js';
+import { FLOAT32_REL_BOUND, LORA_TENSORS, roundArray, type HostTensor, type LoraInputs, type LoraKernel, type LoraSpec } from '../../src/contract/index.js';
 import { materializeLora } from '../../src/data/index.js';
-import { runLoraKernel, type LoraKernel } from '../../src/kernel/index.js';
-import { referenceLora, referenceLoraMergedWeight } from '../../kernels/index.js';
-import { allZero, compareTensors, firstOf, type Outcome, type Tol } from './metamorphic.js';
+import { runLoraKernel } from '../../src/kernel/index.js';
+import { loraScales } from '../../src/oracle/index.js';
+import { referenceLora, referenceLoraMergedWeight } from '../../src/reference/index.js';
+import { compareTensors, allZero, type Tol } from './compare.js';
+import { allOf, firstOf, type Outcome } from './engine.js';
 
 export const SMALL_LORA: LoraCaseConstraints = { maxN: 4, maxFeatures: 6, maxRank: 4 };
 
@@ -61,53 +64,15 @@ export function mergedEqualsUnmerged(unmerged: LoraKernel, merged: LoraKernel, t
     const { inputs, spec } = materializeLora(c);
     const [u, m] = [runLoraKernel(unmerged, inputs, spec), runLoraKernel(merged, inputs, spec)];
     const label = `${merged.name} vs ${unmerged.name}`;
-    const nat: Record<string, number> = loraScales(inputs, loraScaling(spec));
-    const same = firstOf(...(['y', 'dx', 'dA', 'dB'] as const).map((t) => compareTensors(`${label} ${t}, float32`, m[t], u[t], tol32, nat[t] ?? 0)));
+    const nat = loraScales(inputs, spec);
+    const same = allOf(...LORA_TENSORS.map((t) => compareTensors(`${label} ${t}, float32`, m[t], u[t], tol32, { natural: nat[t] })));
     if (same || c.precision === 'float32') return same;
     // PEFT's merge_and_unload in bf16/fp16 stores W0 + s·B·A rounded: the drift users see.
     const W = referenceLoraMergedWeight(inputs.W0, inputs.A, inputs.B, spec);
     const stored = { shape: W.shape, data: roundArray(c.precision, W.data) };
     const y = runLoraKernel(merged, { ...inputs, W0: stored, B: zeros(inputs.B) }, spec).y;
     // Rounding W moves y_no by up to u · Σ_f |x_nf| |W_of|: the terms' scale, not |y| (which cancels).
-    return compareTensors(`${label} y, merged weight stored in ${c.precision}`, y, u.y, tolStored, nat.y);
-  };
-}
-
-/** |a|·|b| for a [n, k], b [k, m] (row-major): the size of the terms each element of a·b sums. */
-function absMatMul(a: HostTensor, b: HostTensor): HostTensor {
-  const [n, k] = a.shape as [number, number];
-  const m = b.shape[1]!;
-  const data = new Float64Array(n * m);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < m; j++) {
-      let acc = 0;
-      for (let l = 0; l < k; l++) acc += Math.abs(a.data[i * k + l]! * b.data[l * m + j]!);
-      data[i * m + j] = acc;
-    }
-  return { shape: [n, m], data };
-}
-
-const transpose = (t: HostTensor): HostTensor => {
-  const [r, c] = t.shape as [number, number];
-  return { shape: [c, r], data: Float64Array.from({ length: r * c }, (_, n) => t.data[(n % r) * c + Math.floor(n / r)]!) };
-};
-const maxOf = (t: HostTensor) => t.data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-
-/**
- * The natural scale of each tensor: y = x·Wᵀ and dx = dY·W with |W| = |W0| + s·|B|·|A|, and
- * dA = s·(dY·B)ᵀ·x, dB = s·dYᵀ·(x·Aᵀ), sum terms of these sizes and can cancel to ~0, so their
- * rounding noise is relative to the terms, not to the result (merged and unmerged associate the
- * sums differently; wasm's matMul rounds differently from cpu's and showed it on dA).
- */
-function loraScales(inputs: LoraInputs, s: number): { y: number; dx: number; dA: number; dB: number } {
-  const { x, dY, A, B } = inputs;
-  const W = absMatMul(B, A);
-  const Wabs = { shape: W.shape, data: W.data.map((w, n) => Math.abs(inputs.W0.data[n]!) + Math.abs(s) * w) };
-  return {
-    y: maxOf(absMatMul(x, transpose(Wabs))),
-    dx: maxOf(absMatMul(dY, Wabs)),
-    dA: Math.abs(s) * maxOf(absMatMul(transpose(absMatMul(dY, B)), x)),
-    dB: Math.abs(s) * maxOf(absMatMul(transpose(dY), absMatMul(x, transpose(A)))),
+    return compareTensors(`${label} y, merged weight stored in ${c.precision}`, y, u.y, tolStored, { natural: nat.y });
   };
 }
 
@@ -150,16 +115,7 @@ export function adapterChangesOutput(kernel: LoraKernel) {
     const nat = Math.max(...ref.data.map(Math.abs));
     return firstOf(
       got.data.some((x) => x !== 0) ? null : `${kernel.name}: y equals x·W0ᵀ: the adapter changes nothing`,
-      compareTensors(`${kernel.name}: y - x·W0ᵀ vs float64 adapter contribution`, got, want, { rel: FLOAT32_REL_BOUND }, nat),
+      compareTensors(`${kernel.name}: y - x·W0ᵀ vs float64 adapter contribution`, got, want, { rel: FLOAT32_REL_BOUND }, { natural: nat }),
     );
-  };
-}
-
-export function gradientsMatchReference(kernel: LoraKernel, tol: Tol = { rel: FLOAT32_REL_BOUND }) {
-  return (c: LoraCase): Outcome => {
-    const { inputs, spec } = materializeLora(c);
-    const r: LoraResult = runLoraKernel(kernel, inputs, spec);
-    const ref = referenceLora(inputs, spec);
-    return firstOf(...(['y', 'dx', 'dA', 'dB'] as const).map((t) => compareTensors(`${kernel.name} ${t} vs float64 reference, ${c.precision}`, r[t], ref[t], tol)));
   };
 }

@@ -17,11 +17,12 @@ import fc from 'fast-check';
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
 import type { HostTensor } from '../../src/contract/index.js';
-import { materializeAttention } from '../../src/data/index.js';
 import { flashAttnFunc, type FlashAttnVarlenOptions } from '../../kernels/flash/index.js';
-import { run, SMALL, withMaterial, type KernelFor } from './metamorphic-attention.js';
-import { allZero, compareTensors, firstOf, naturalOf, withGrads, type Outcome, type Tol } from './metamorphic.js';
+import { allZero, compareResults, compareTensors, naturalOf, type Tol } from './compare.js';
+import { allOf, type Relation } from './engine.js';
+import { SMALL } from './metamorphic-attention.js';
 import { concatAxis, sliceAxis, swapHS, zeroAxis } from './metamorphic-tensors.js';
+import { kernelFor, materialize, run, withGrads, withMaterial, type KernelArg } from './run.js';
 
 // ---------------------------------------------------------------------------------------------
 // Padded batch vs one call per sequence (contract kernels)
@@ -38,11 +39,11 @@ export function paddedCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<A
 }
 
 /** Each row's real tokens in the padded call equal that sequence alone, forward and backward. */
-export function paddedEqualsPerSequence(kernelFor: KernelFor, tol: Tol) {
-  return (c: AttentionCase): Outcome => {
-    const m = materializeAttention(c);
+export function paddedEqualsPerSequence(k: KernelArg, tol: Tol): Relation<AttentionCase> {
+  return (c) => {
+    const m = materialize(c);
     const S = m.shapes.Sq;
-    const kernel = kernelFor(c);
+    const kernel = kernelFor(k, c);
     const span = (b: number): [number, number] => {
       const L = c.keyLengths![b]!;
       return c.paddingSide === 'right' ? [0, L] : [S - L, S];
@@ -62,7 +63,7 @@ export function paddedEqualsPerSequence(kernelFor: KernelFor, tol: Tol) {
       const seq = (t: HostTensor, from = lo, to = hi) => sliceAxis(sliceAxis(t, 0, b, b + 1), 2, from, to);
       const label = `${kernel.name} row ${b} (${hi - lo} of ${S} tokens, ${c.paddingSide} padding, ${c.precision})`;
       const pads = (t: HostTensor) => concatAxis([seq(t, 0, lo), seq(t, hi, S)], 2);
-      const o = firstOf(allZero(`${label} dk of padding keys`, pads(padded.dk)), allZero(`${label} dv of padding keys`, pads(padded.dv)));
+      const o = allOf(allZero(`${label} dk of padding keys`, pads(padded.dk)), allZero(`${label} dv of padding keys`, pads(padded.dv)));
       if (o) return o;
       if (hi === lo) continue;
       const alone = run(
@@ -73,12 +74,7 @@ export function paddedEqualsPerSequence(kernelFor: KernelFor, tol: Tol) {
           options: { keyLengths: null },
         }),
       );
-      const d = firstOf(
-        compareTensors(`${label} out`, seq(padded.out), alone.out, tol, nat.out),
-        compareTensors(`${label} dq`, seq(padded.dq), alone.dq, tol, nat.dq),
-        compareTensors(`${label} dk`, seq(padded.dk), alone.dk, tol, nat.dk),
-        compareTensors(`${label} dv`, seq(padded.dv), alone.dv, tol, nat.dv),
-      );
+      const d = compareResults(label, { out: seq(padded.out), dq: seq(padded.dq), dk: seq(padded.dk), dv: seq(padded.dv) }, alone, tol, nat);
       if (d) return d;
     }
     return null;
@@ -113,10 +109,9 @@ const cumulative = (lens: readonly number[]) => lens.reduce<number[]>((cu, l) =>
 const tokens = (t: HostTensor): HostTensor => ({ shape: [t.shape[2]!, t.shape[1]!, t.shape[3]!], data: swapHS(t).data });
 
 /** Packed varlen call vs flash_attn_func per sequence: out, dq, dk, dv token by token. */
-export function packedEqualsPerSequence(varlen: VarlenFunc, tol: Tol) {
-  return ({ case: c, lensQ, lensK }: PackedCase): Outcome => {
-    const m = materializeAttention(c);
-    const B = lensQ.length;
+export function packedEqualsPerSequence(varlen: VarlenFunc, tol: Tol): Relation<PackedCase> {
+  return ({ case: c, lensQ, lensK }) => {
+    const m = materialize(c);
     const seq = (t: HostTensor, b: number, len: number) => tokens(sliceAxis(sliceAxis(t, 0, b, b + 1), 2, 0, len));
     const pack = (t: HostTensor, lens: readonly number[]) => concatAxis(lens.map((l, b) => seq(t, b, l)), 0);
     const causal = c.causal === 'bottom-right';
@@ -143,11 +138,11 @@ export function packedEqualsPerSequence(varlen: VarlenFunc, tol: Tol) {
     const joined = (f: (p: (typeof per)[number]) => HostTensor) => concatAxis(per.map(f), 0);
     const nat = naturalOf(m);
     const label = `varlen [${lensQ.join(',')}]x[${lensK.join(',')}] ${causal ? 'causal ' : ''}${c.precision}:`;
-    return firstOf(
-      compareTensors(`${label} out`, packed.out, joined((p) => p.out), tol, nat.out),
-      compareTensors(`${label} dq`, packed.grads[0]!, joined((p) => p.grads[0]!), tol, nat.dq),
-      compareTensors(`${label} dk`, packed.grads[1]!, joined((p) => p.grads[1]!), tol, nat.dk),
-      compareTensors(`${label} dv`, packed.grads[2]!, joined((p) => p.grads[2]!), tol, nat.dv),
+    return allOf(
+      compareTensors(`${label} out`, packed.out, joined((p) => p.out), tol, { natural: nat.out }),
+      compareTensors(`${label} dq`, packed.grads[0]!, joined((p) => p.grads[0]!), tol, { natural: nat.dq }),
+      compareTensors(`${label} dk`, packed.grads[1]!, joined((p) => p.grads[1]!), tol, { natural: nat.dk }),
+      compareTensors(`${label} dv`, packed.grads[2]!, joined((p) => p.grads[2]!), tol, { natural: nat.dv }),
     );
   };
 }
