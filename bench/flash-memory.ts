@@ -13,10 +13,8 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../src/backend/index.js';
-import { defaultOptions, maxRelError, FLOAT32_REL_BOUND, type AttentionShapes } from '../src/contract/index.js';
-import type { AttentionKernel, KernelOptions } from '../src/kernel/index.js';
-import { eagerKernel } from '../kernels/eager/index.js';
-import { flashKernelWith } from '../kernels/flash/index.js';
+import { defaultOptions, maxRelError, FLOAT32_REL_BOUND, type AttentionShapes, type AttentionKernel, type KernelOptions } from '../src/contract/index.js';
+import { eagerKernel, flashKernelWith } from '../src/runner/index.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -11,10 +11,11 @@
  */
 import { Bench } from 'tinybench';
 import { useBackend, type BackendName } from '../src/backend/index.js';
-import { ATTENTION_TENSORS, FLOAT32_REL_BOUND, defaultOptions, maxRelError, type AttentionInputs, type AttentionShapes } from '../src/contract/index.js';
-import { runAttentionKernel, type AttentionKernel } from '../src/kernel/index.js';
+import { ATTENTION_TENSORS, FLOAT32_REL_BOUND, defaultOptions, maxRelError, type AttentionInputs, type AttentionShapes, type AttentionKernel } from '../src/contract/index.js';
+import { runAttentionKernel } from '../src/kernel/index.js';
 import { normals, stream } from '../src/data/index.js';
-import { eagerKernel, flashKernel, referenceAttention, sdpaKernel } from '../kernels/index.js';
+import { referenceAttention } from '../src/reference/index.js';
+import { eagerKernel, flashKernel, sdpaKernel } from '../src/runner/index.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

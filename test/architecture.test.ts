@@ -1,14 +1,15 @@
 /**
- * The folders show the architecture (STYLE.md rule 1), and this keeps it so: src folders depend
- * on each other without cycles, everything outside a src folder imports it only through its
- * index.ts, and no source file grows past 300 lines without anyone noticing.
+ * The folders show the architecture (STYLE.md rule 1) and layers point one way: the rules of
+ * test/support/architecture.ts hold for the whole tree, and the checker itself finds each kind of
+ * planted violation (so an empty list means something).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { architectureViolations, type SourceFile } from './support/architecture.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const SKIP = new Set(['node_modules', '.git', 'corpus']);
+const SKIP = new Set(['node_modules', '.git', 'corpus', 'dist']);
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -19,45 +20,39 @@ function sources(dir: string): string[] {
   });
 }
 
-const files = sources(ROOT).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
-const imports = (text: string) => [...text.matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
-const srcFolder = (path: string) => /^src\/([a-z]+)\//.exec(path)?.[1] ?? null;
+const tree: SourceFile[] = sources(ROOT).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
 
 describe('architecture', () => {
-  it('src folders depend on each other without cycles', () => {
-    const deps = new Map<string, Set<string>>();
-    for (const f of files) {
-      const from = srcFolder(f.path);
-      if (!from || f.path.endsWith('.test.ts')) continue;
-      for (const spec of imports(f.text)) {
-        const to = /^\.\.\/([a-z]+)\//.exec(spec)?.[1];
-        if (to && to !== from) deps.set(from, (deps.get(from) ?? new Set()).add(to));
-      }
-    }
-    const cycles: string[] = [];
-    const walk = (n: string, path: string[]) => {
-      for (const m of deps.get(n) ?? []) {
-        if (path.includes(m)) cycles.push([...path.slice(path.indexOf(m)), m].join(' -> '));
-        else walk(m, [...path, m]);
-      }
-    };
-    for (const n of deps.keys()) walk(n, [n]);
-    expect(cycles).toEqual([]);
+  it('the tree has no violation: layers, index-only imports, one registry, kernels on the contract only, no cycles, no file over 300 lines', () => {
+    expect(tree.length).toBeGreaterThan(100);
+    expect(architectureViolations(tree)).toEqual([]);
   });
 
-  it('code outside a src folder imports it only through its index.ts', () => {
-    const offenders: string[] = [];
-    for (const f of files) {
-      for (const spec of imports(f.text)) {
-        const m = /(?:^|\/)src\/([a-z]+)\/([A-Za-z]+)\.js$/.exec(spec) ?? (srcFolder(f.path) ? /^\.\.\/([a-z]+)\/([A-Za-z]+)\.js$/.exec(spec) : null);
-        if (m && m[2] !== 'index' && m[1] !== 'cli' && srcFolder(f.path) !== m[1]) offenders.push(`${f.path}: ${spec}`);
-      }
-    }
-    expect(offenders).toEqual([]);
+  it('the checker finds each kind of planted violation', () => {
+    const planted: SourceFile[] = [
+      { path: 'src/oracle/leak.ts', text: "import { eagerKernel } from '../../kernels/eager/index.js';\n" },
+      { path: 'kernels/eager/up.ts', text: "import { search } from '../../src/runner/index.js';\n" },
+      { path: 'src/case/bypass.ts', text: "import { roundTo } from '../contract/precision.js';\n" },
+      { path: 'src/data/upward.ts', text: "import { checkCase } from '../runner/index.js';\n" },
+      { path: 'src/report/a.ts', text: "import { b } from './b.js';\nexport const a = 1;\n" },
+      { path: 'src/report/b.ts', text: "export { a } from './a.js';\n" },
+      { path: 'src/golden/long.ts', text: 'x\n'.repeat(301) },
+    ];
+    const v = architectureViolations(planted);
+    expect(v).toContain('src/oracle/leak.ts: imports kernels/eager/index.ts: only src/runner/registry.ts may import kernels/');
+    expect(v).toContain('kernels/eager/up.ts: imports src/runner/index.ts: kernels/ may import only src/contract/index.ts');
+    expect(v).toContain('src/case/bypass.ts: imports src/contract/precision.ts: import src/contract through its index.ts');
+    expect(v).toContain('src/data/upward.ts: imports src/runner/index.ts: src/data (layer 1) may not import the layer above it (src/runner, layer 3)');
+    expect(v).toContain('file cycle: src/report/a.ts -> src/report/b.ts -> src/report/a.ts');
+    expect(v).toContain('src/golden/long.ts: 302 lines (over 300: split it)');
+    expect(architectureViolations([...planted, { path: 'src/runner/registry.ts', text: "import { eagerKernel } from '../../kernels/eager/index.js';\n" }]).filter((x) => x.startsWith('src/runner/registry.ts'))).toEqual([]);
   });
 
-  it('no source file is over 300 lines (STYLE.md: over 300 needs a reason; give it by splitting)', () => {
-    const long = files.filter((f) => f.text.split('\n').length > 300).map((f) => `${f.path}: ${f.text.split('\n').length} lines`);
-    expect(long).toEqual([]);
+  it('a folder cycle is found even when each import goes through index.ts', () => {
+    const v = architectureViolations([
+      { path: 'src/case/x.ts', text: "import { y } from '../data/index.js';\n" },
+      { path: 'src/data/y.ts', text: "import { x } from '../case/index.js';\n" },
+    ]);
+    expect(v).toContain('folder cycle: src/case -> src/data -> src/case');
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * `npm run bench`: every benchmark in bench/, one after the other, each in its own process (so
+ * one's memory and tfjs state cannot colour another's), with quick settings by default:
+ *
+ *   npm run bench                 quick: a few seconds each, to see that they run and roughly where
+ *   npm run bench -- --full       the settings the README's numbers were measured with
+ *   npm run bench -- kernels      only the named ones
+ *
+ * Every benchmark checks correctness once before it times anything; timings are read, never asserted.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+interface Benchmark {
+  readonly name: string;
+  readonly what: string;
+  readonly quick: readonly string[];
+  readonly full: readonly string[];
+}
+
+const BENCHMARKS: readonly Benchmark[] = [
+  { name: 'kernels', what: 'forward + backward latency per kernel and backend (tinybench)', quick: ['--time', '300', '--backends', 'cpu,wasm'], full: ['--time', '2000'] },
+  { name: 'flash-memory', what: 'peak tensor memory, flash vs eager', quick: ['--S', '256'], full: ['--S', '2048'] },
+  { name: 'calibrate-oracle', what: 'how much of the allowance correct kernels use', quick: ['100', '1'], full: ['2000', '1'] },
+];
+
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const only = args.filter((a) => !a.startsWith('--'));
+const unknown = only.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+if (unknown.length > 0) {
+  console.error(`bench: unknown benchmark '${unknown[0]}'; expected some of ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+let failed = 0;
+for (const b of BENCHMARKS.filter((x) => only.length === 0 || only.includes(x.name))) {
+  console.log(`\n== ${b.name}: ${b.what}${full ? '' : ' (quick; --full for the README settings)'}`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [tsx, join(import.meta.dirname, `${b.name}.ts`), ...(full ? b.full : b.quick)], { stdio: 'inherit' });
+  console.log(`== ${b.name}: ${r.status === 0 ? 'done' : `FAILED (exit ${r.status})`} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (r.status !== 0) failed++;
+}
+process.exit(failed > 0 ? 1 : 0);
