@@ -14,6 +14,6 @@ if (existsSync(mainTs)) {
   const r = spawnSync(process.execPath, [tsxCli, mainTs, ...args], { stdio: 'inherit' });
   process.exit(r.status ?? 2);
 } else {
-  const { main } = await import('../dist/src/cli/main.js');
-  process.exit(await main(args));
+  const { main, exitWhenFlushed } = await import('../dist/src/cli/main.js');
+  exitWhenFlushed(await main(args));
 }

@@ -34,7 +34,20 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   return code;
 }
 
+/**
+ * Exits with `code` once stdout and stderr have taken everything written: writes to a pipe are
+ * asynchronous in Node, and a bare process.exit cuts a long report short.
+ */
+export function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isEntry) {
-  main(process.argv.slice(2)).then((c) => process.exit(c));
+  main(process.argv.slice(2)).then(exitWhenFlushed);
 }

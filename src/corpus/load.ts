@@ -54,3 +54,26 @@ export function corpusFiles(fileOrFolder: string): string[] {
     .sort()
     .map((f) => join(fileOrFolder, f));
 }
+
+const SAVED_FORMATS = /"format"\s*:\s*"attnfuzz-(case|failure|upstream)"/;
+
+/** The sub-folders of `folder` that hold saved cases (replay does not descend: corpus/golden holds golden files). */
+export function foldersWithCases(folder: string): string[] {
+  const holdsCases = (dir: string) =>
+    readdirSync(dir).some((f) => {
+      if (!f.endsWith('.json')) return false;
+      try {
+        return SAVED_FORMATS.test(readFileSync(join(dir, f), 'utf8').slice(0, 200));
+      } catch {
+        return false;
+      }
+    });
+  try {
+    return readdirSync(folder, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && holdsCases(join(folder, e.name)))
+      .map((e) => join(folder, e.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}

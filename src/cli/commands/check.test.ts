@@ -131,6 +131,11 @@ describe('attnfuzz replay', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^replay: nothing to replay: no \.json files in /);
   });
+  it('a folder that only holds folders of saved cases names them (replay does not descend; golden files are not saved cases)', async () => {
+    const r = await cli('replay', 'corpus');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/did you mean corpus\/regressions corpus\/upstream\?\)\n$/);
+  });
   it('replays corpus/upstream: every known tfjs failure still fails as recorded', async () => {
     const r = await cli('replay', 'corpus/upstream');
     expect(r.err).toBe('');

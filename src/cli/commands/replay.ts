@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { useBackend, type BackendName } from '../../backend/index.js';
-import { formatReplay, replayAll, replayDetails } from '../../corpus/index.js';
+import { foldersWithCases, formatReplay, replayAll, replayDetails } from '../../corpus/index.js';
 import type { Io } from '../io.js';
 import { backendOf, backendOption, jsonOption } from '../options.js';
 
@@ -24,7 +24,8 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
   }
   const outcomes = await replayAll(paths);
   if (outcomes.length === 0) {
-    io.err(`replay: nothing to replay: no .json files in ${paths.join(', ')}\n`);
+    const below = paths.flatMap(foldersWithCases);
+    io.err(`replay: nothing to replay: no .json files in ${paths.join(', ')}${below.length > 0 ? ` (replay does not descend into folders; did you mean ${below.join(' ')}?)` : ''}\n`);
     return 2;
   }
   const n = (s: string) => outcomes.filter((o) => o.status === s).length;
