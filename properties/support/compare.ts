@@ -10,8 +10,9 @@
  *
  * `where` restricts the comparison to some elements (the rows a relation is about).
  */
-import { ATTENTION_TENSORS, maxAbs, unravel, UNIT_ROUNDOFF, type AttentionResult, type HostTensor, type Precision } from '../../src/contract/index.js';
-import { naturalScales, type TensorScales } from '../../src/oracle/index.js';
+import { ATTENTION_TENSORS, maxAbs, unravel, UNIT_ROUNDOFF, type AttentionResult, type AttentionTensorName, type HostTensor, type Precision } from '../../src/contract/index.js';
+import { roundingScale } from '../../src/oracle/index.js';
+import { attentionTermScales } from '../../src/reference/index.js';
 import type { Material } from '../../src/runner/index.js';
 import { allOf, type Outcome } from './engine.js';
 
@@ -23,9 +24,11 @@ export function ulps(n: number): Record<Precision, Tol> {
   return { float32: { rel: n * UNIT_ROUNDOFF.float32 }, bfloat16: { rel: n * UNIT_ROUNDOFF.bfloat16 }, float16: { rel: n * UNIT_ROUNDOFF.float16 } };
 }
 
-/** The natural term scales of a material's tensors (src/oracle), for `compareResults`. */
-export function naturalOf(m: Material): TensorScales {
-  return naturalScales(m.inputs, m.shapes, m.options.scale, m.options.dropout?.p ?? 0);
+/** Per tensor, what rounding and float32 arithmetic can do to it (src/oracle `roundingScale`), for `compareResults`. */
+export function naturalOf(m: Material): Record<AttentionTensorName, number> {
+  const t = attentionTermScales(m.inputs, m.options);
+  const scales = { terms: t, mass: t.mass, logit: t.logit, keys: m.shapes.Sk };
+  return Object.fromEntries(ATTENTION_TENSORS.map((n) => [n, roundingScale(n, m.options.precision, scales)])) as Record<AttentionTensorName, number>;
 }
 
 /**
@@ -37,7 +40,7 @@ export const measured = new Map<string, number>();
 const fmt = (x: number) => (Number.isFinite(x) && x !== 0 ? String(Number(x.toPrecision(4))) : String(x));
 
 export interface CompareOptions {
-  /** The size of the terms the tensor sums, when larger than max|b| (src/oracle `naturalScales`). */
+  /** The size of the terms the tensor sums, when larger than max|b| (src/oracle `roundingScale`). */
   readonly natural?: number;
   /** Compare only the elements (flat indices) it selects. */
   readonly where?: (n: number) => boolean;
@@ -70,8 +73,8 @@ export function compareTensors(label: string, a: HostTensor, b: HostTensor, tol:
 }
 
 /** Every tensor of two attention results (out, dq, dk, dv): one line per tensor that differs. `natural`: per tensor, or one for all. */
-export function compareResults(label: string, a: AttentionResult, b: AttentionResult, tol: Tol, natural?: TensorScales | number): Outcome {
-  const scale = (t: keyof TensorScales) => (typeof natural === 'number' ? natural : natural?.[t]);
+export function compareResults(label: string, a: AttentionResult, b: AttentionResult, tol: Tol, natural?: Record<AttentionTensorName, number> | number): Outcome {
+  const scale = (t: keyof Record<AttentionTensorName, number>) => (typeof natural === 'number' ? natural : natural?.[t]);
   return allOf(...ATTENTION_TENSORS.map((t) => compareTensors(`${label} ${t}`, a[t], b[t], tol, { natural: scale(t) })));
 }
 

@@ -65,3 +65,14 @@ export const UNIT_ROUNDOFF: Record<Precision, number> = {
   bfloat16: 2 ** -8,
   float16: 2 ** -11,
 };
+
+/**
+ * The absolute rounding step near zero of each precision: float16's subnormals are 2^-24 apart, so
+ * a value below its smallest normal (6.1e-5) rounds with an absolute error up to 2^-25; float32 and
+ * bfloat16 share float32's range, whose subnormals a backend may flush (to 0 below 2^-126).
+ */
+export const UNDERFLOW: Record<Precision, number> = {
+  float32: 2 ** -126,
+  bfloat16: 2 ** -126,
+  float16: 2 ** -24,
+};

@@ -3,14 +3,14 @@ import { hostTensor, type AttentionResult } from '../contract/index.js';
 import { attentionSpecs } from './attention.js';
 import { formatVerdict, summarizeVerdict } from './format.js';
 import { judge, judgeTensor, type TensorSpec } from './judge.js';
-import { allowedError, K_T } from './tolerance.js';
+import { K_T } from './tolerance.js';
 import { meets } from './verdict.js';
 
 const t = (data: number[], shape = [1, 1, 2, 2]) => hostTensor(shape, data);
 const AXES = ['b', 'h', 'key', 'dim'];
 /** A spec with the attention rule for `out` and a fixed floor. */
 function spec(expected = t([1, 2, 3, 4]), baseline: ReturnType<typeof t> | null = null, floor = 0, name = 'out', pass: 'forward' | 'backward' = 'forward'): TensorSpec {
-  return { name, pass, expected, baseline, axes: AXES, allowance: (b) => ({ allowed: allowedError('out', b, floor), floor }) };
+  return { name, pass, expected, baseline, axes: AXES, allowance: (b) => ({ allowed: K_T.out * (b ?? 0) + floor, floor }) };
 }
 
 describe('judgeTensor', () => {
@@ -45,7 +45,7 @@ describe('judgeTensor', () => {
 describe('judge', () => {
   const ref = (x: number[]): AttentionResult => ({ out: t(x), dq: t(x), dk: t(x), dv: t(x) });
   const m = { shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 2, Sk: 2, D: 2, Dv: 2 }, options: { scale: 1, causal: 'none', window: null, keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32' }, inputs: { q: t([1, 1, 1, 1]), k: t([1, 1, 1, 1]), v: t([1, 1, 1, 1]), dOut: t([1, 1, 1, 1]) } } as const;
-  const specs = attentionSpecs(m, ref([1, 2, 3, 4]), ref([1, 2, 3, 4]));
+  const specs = attentionSpecs(m, ref([1, 2, 3, 4]), ref([1, 2, 3, 4]), { terms: { out: 1, dq: 1, dk: 1, dv: 1 }, mass: { out: 1, dq: 1, dk: 1, dv: 1 }, logit: 1 });
   const tensors = (r: AttentionResult) => new Map(Object.entries(r));
 
   it('folds tensors: the most severe failure is reported first', () => {

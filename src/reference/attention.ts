@@ -53,7 +53,7 @@ export interface AttentionForward {
 }
 
 /** The softmax of one query row: P over all Sk keys (0 where invisible), the dropout, and lse. */
-interface Row {
+export interface Row {
   readonly P: Float64Array;
   /** keep / (1-p) per key: 1/(1-p) where kept, 0 where dropped; all 1 without dropout. */
   readonly dropScale: Float64Array;
@@ -61,7 +61,7 @@ interface Row {
 }
 
 /** Forward of query row (b, h, i): S, lse, P and the dropout multiplier. */
-function softmaxRow(inputs: Pick<AttentionInputs, 'q' | 'k'>, opts: AttentionOptions, s: AttentionShapes, b: number, h: number, i: number): Row {
+export function softmaxRow(inputs: Pick<AttentionInputs, 'q' | 'k'>, opts: AttentionOptions, s: AttentionShapes, b: number, h: number, i: number): Row {
   const { Hq, Hkv, Sq, Sk, D } = s;
   const q = inputs.q.data;
   const k = inputs.k.data;
@@ -121,8 +121,18 @@ export function referenceAttentionForward(inputs: Pick<AttentionInputs, 'q' | 'k
   return { out, lse };
 }
 
-/** O, dQ, dK, dV: the forward and the hand-derived backward of the whole contract. */
-export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptions): AttentionResult {
+const exact = (x: number) => x;
+
+/**
+ * O, dQ, dK, dV: the forward and the hand-derived backward of the whole contract.
+ *
+ * `round` rounds at the contract's rounding points (identity: the float64 reference): the weights
+ * Pdrop before Pdrop·V, and the outputs O, dQ, dK, dV (inputs and dOut arrive rounded). With
+ * `x => roundTo(precision, x)` this is the same-precision baseline the oracle measures a case's
+ * difficulty with (src/oracle/tolerance.ts): the reference's own algorithm, rounded where every
+ * compliant kernel must round, everything else exact.
+ */
+export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptions, round: (x: number) => number = exact): AttentionResult {
   const s = shapesOf(inputs, opts);
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
   if (!sameShape(inputs.dOut.shape, [B, Hq, Sq, Dv])) {
@@ -149,7 +159,7 @@ export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptio
           dP[j] = 0;
           if (P[j] === 0) continue;
           const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
-          const Pdrop = P[j]! * dropScale[j]!;
+          const Pdrop = round(P[j]! * dropScale[j]!);
           let dPdrop = 0;
           for (let e = 0; e < Dv; e++) {
             O[oRow + e] = O[oRow + e]! + Pdrop * v[vRow + e]!;
@@ -170,5 +180,6 @@ export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptio
           }
         }
       }
+  if (round !== exact) for (const t of [O, dQ, dK, dV]) for (let n = 0; n < t.length; n++) t[n] = round(t[n]!);
   return { out, dq, dk, dv };
 }

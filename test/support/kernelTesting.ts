@@ -7,7 +7,8 @@
 import seedrandom from 'seedrandom';
 import { ATTENTION_TENSORS, formatShape, maxAbs, maxAbsDiff, maxRelError, numel, roundArray, sameShape, type AttentionInputs, type AttentionOptions, type AttentionResult, type AttentionShapes, type AttentionTensorName, type HostMask, type HostTensor, type Precision, type AttentionKernel } from '../../src/contract/index.js';
 import { normals } from '../../src/data/index.js';
-import { naturalScales } from '../../src/oracle/index.js';
+import { roundingScale } from '../../src/oracle/index.js';
+import { attentionTermScales } from '../../src/reference/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
 
 function tensorOf(rng: () => number, shape: number[], precision: Precision): HostTensor {
@@ -60,8 +61,9 @@ export function kernelErrors(kernel: AttentionKernel, inputs: AttentionInputs, o
 export function naturalErrors(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions, s: AttentionShapes, expected: AttentionResult): Errors {
   const actual = runAttentionKernel(kernel, inputs, opts);
   errorsOf(kernel.name, actual, expected); // shapes first
-  const natural = naturalScales(inputs, s, opts.scale, opts.dropout?.p ?? 0);
+  const terms = attentionTermScales(inputs, opts);
+  const scales = { terms, mass: terms.mass, logit: terms.logit, keys: s.Sk };
   const errors = {} as Errors;
-  for (const t of ATTENTION_TENSORS) errors[t] = maxAbsDiff(actual[t], expected[t]) / Math.max(maxAbs(expected[t]), natural[t], Number.MIN_VALUE);
+  for (const t of ATTENTION_TENSORS) errors[t] = maxAbsDiff(actual[t], expected[t]) / Math.max(maxAbs(expected[t]), roundingScale(t, opts.precision, scales), Number.MIN_VALUE);
   return errors;
 }

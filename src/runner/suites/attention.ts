@@ -4,22 +4,34 @@
  *   materialise  src/data: q, k, v, dOut from the case's seeds, rounded to its precision, junk written
  *   reference    src/reference, float64, on exactly the rounded inputs the kernels see
  *   run          the kernel in the case's layout (layout.ts), forward + gradients of sum(out ∘ dOut)
- *   specs        the oracle's attention specs, with the same-precision baseline: eager (sdpa for
- *                eager itself, which cannot be its own yardstick), in the contract layout
+ *   reference    also the same-precision baseline (the reference rounded at the contract's points)
+ *                and the error scales of the terms: plain TypeScript, once per case, whatever the
+ *                backends (src/oracle/tolerance.ts)
+ *   specs        the oracle's attention specs
  */
 import { admitsAttentionCase, attentionCase, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
-import type { AttentionKernel, AttentionResult } from '../../contract/index.js';
+import { roundTo, type AttentionResult } from '../../contract/index.js';
 import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
 import { attentionSpecs, attentionTensors } from '../../oracle/index.js';
-import { referenceAttention } from '../../reference/index.js';
-import type { KernelUnderTest } from '../kernel.js';
-import { BUILTINS } from '../registry.js';
+import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
 import { runAttention } from '../run.js';
 import type { Simplification, Suite } from '../suite.js';
 
-/** The same-precision baseline a kernel's error is measured against (see src/oracle/tolerance.ts). */
-export function baselineKernelFor(k: KernelUnderTest): AttentionKernel {
-  return BUILTINS['builtin' in k.ref && k.ref.builtin === 'eager' ? 'sdpa' : 'eager'].attention!();
+/** What the attention suite judges against: the reference, the same-precision baseline, the error scales. */
+export interface AttentionExpectation {
+  readonly reference: AttentionResult;
+  readonly baseline: AttentionResult;
+  readonly scales: TermScales;
+}
+
+/** The reference, and the baseline and error scales of src/oracle/tolerance.ts, for a materialised case. */
+export function attentionExpectation(m: MaterializedAttention): AttentionExpectation {
+  const p = m.options.precision;
+  return {
+    reference: referenceAttention(m.inputs, m.options),
+    baseline: referenceAttention(m.inputs, m.options, (x) => roundTo(p, x)),
+    scales: attentionTermScales(m.inputs, m.options),
+  };
 }
 
 function withShapes(c: AttentionCase, patch: Partial<AttentionCase['shapes']>): AttentionCase {
@@ -85,22 +97,19 @@ export function attentionCaseSize(c: AttentionCase): number {
   return s.B + s.Hq + s.Hkv + s.Sq + s.Sk + s.D + s.Dv + flags + enums;
 }
 
-export const attentionSuite: Suite<AttentionCase, MaterializedAttention, AttentionResult, AttentionCaseConstraints> = {
+export const attentionSuite: Suite<AttentionCase, MaterializedAttention, AttentionExpectation, AttentionCaseConstraints> = {
   kind: 'attention',
   parse: parseCase,
   arbitrary: (constraints) => attentionCase(constraints),
   admits: (constraints, c) => admitsAttentionCase(resolveAttentionConstraints(constraints), c),
   materialise: materializeAttention,
-  reference: (_c, m) => referenceAttention(m.inputs, m.options),
+  reference: (_c, m) => attentionExpectation(m),
   run(k, c, m) {
     if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
     const outcome = runAttention(k.attention(c), m, c.layout, c.view);
     return outcome.status === 'ok' ? { status: 'ok', tensors: attentionTensors(outcome.result) } : outcome;
   },
-  specs(k, _c, m, reference) {
-    const base = runAttention(baselineKernelFor(k), m);
-    return attentionSpecs(m, reference, base.status === 'ok' ? base.result : null);
-  },
+  specs: (_k, _c, m, e) => attentionSpecs(m, e.reference, e.baseline, { terms: e.scales, mass: e.scales.mass, logit: e.scales.logit }),
   neighbours: attentionNeighbours,
   size: attentionCaseSize,
   inputs: (m) => {

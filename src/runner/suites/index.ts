@@ -28,4 +28,4 @@ export function suiteOf(c: { readonly kind: CaseKind }): AnySuite {
 }
 
 export { attentionSuite, loraSuite, trainingSuite, upstreamSuite };
-export { attentionNeighbours, attentionCaseSize, baselineKernelFor } from './attention.js';
+export { attentionNeighbours, attentionCaseSize, attentionExpectation, type AttentionExpectation } from './attention.js';

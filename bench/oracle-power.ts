@@ -1,0 +1,117 @@
+/**
+ * Power of the oracle (src/oracle/tolerance.ts): how often it flags a kernel that is slightly
+ * wrong, per precision and tensor, over the cases where the fault is visible at all.
+ *
+ *   npx tsx bench/oracle-power.ts [--cases 2000] [--seed 1] [--base flash] [--backend cpu]
+ *
+ * Perturbed kernels (a correct built-in, `--base`, with one fault):
+ *   grad t x f    the gradient of t (dq, dk or dv) scaled by f = 0, 0.5, 0.9 (a custom gradient on
+ *                 q, k or v: the forward is untouched)
+ *   scale +d      the softmax scale multiplied by 1 + d, d = 1% and 0.1% (every tensor moves)
+ *
+ * A (case, tensor) is informative for a fault iff the fault's exact effect on the tensor (float64:
+ * (1 - f)·max|t| for a gradient, max|t(scale·(1+d)) - t| for the scale) is at least 8 units of
+ * roundoff of the precision times the tensor's scale, max(max|t|, N_t) with N_t the norm of its
+ * terms (src/reference/termScales.ts): a fault smaller than that hides in rounding any compliant
+ * kernel may do, and no oracle should be blamed for missing it. Flagged: that tensor's verdict is
+ * not 'pass'. Reported: flagged / informative, per precision, tensor and fault.
+ */
+import fc from 'fast-check';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { useBackend, type BackendName } from '../src/backend/index.js';
+import { ATTENTION_TENSORS, maxAbs, maxAbsDiff, PRECISIONS, UNIT_ROUNDOFF, type AttentionKernel, type AttentionTensorName, type Precision, type TF } from '../src/contract/index.js';
+import { judge } from '../src/oracle/index.js';
+import { referenceAttention } from '../src/reference/index.js';
+import { attentionSuite, builtinKernel, fixedKernel, type BuiltinKernelName } from '../src/runner/index.js';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const cases = Number(arg('cases', '2000'));
+const seed = Number(arg('seed', '1'));
+const baseName = arg('base', 'flash') as BuiltinKernelName;
+const precisions = arg('precisions', PRECISIONS.join(',')).split(',') as Precision[];
+await useBackend(arg('backend', 'cpu') as BackendName);
+
+/** x in the forward, f·dy as its gradient. */
+function scaledGrad(tf: TF, x: Tensor4D, f: number): Tensor4D {
+  const g = tf.customGrad(((xx: Tensor) => ({ value: tf.clone(xx), gradFunc: (dy: Tensor) => tf.mul(dy, f) })) as unknown as Parameters<TF['customGrad']>[0]);
+  return g(x) as Tensor4D;
+}
+
+interface Fault {
+  readonly name: string;
+  /** The tensors it is measured on. */
+  readonly tensors: readonly AttentionTensorName[];
+  kernel(base: AttentionKernel): AttentionKernel;
+  /** The fault's exact effect on tensor t of the case (float64). */
+  effect(t: AttentionTensorName, ref: Record<AttentionTensorName, { data: Float64Array; shape: readonly number[] }>, shifted: () => ReturnType<typeof referenceAttention>): number;
+}
+
+const gradFault = (t: 'dq' | 'dk' | 'dv', f: number): Fault => ({
+  name: `${t} x${f}`,
+  tensors: [t],
+  kernel: (base) => ({
+    name: `${base.name} ${t}x${f}`,
+    forward: (q, k, v, o, tf) => base.forward(t === 'dq' ? scaledGrad(tf, q, f) : q, t === 'dk' ? scaledGrad(tf, k, f) : k, t === 'dv' ? scaledGrad(tf, v, f) : v, o, tf),
+  }),
+  effect: (tt, ref) => (1 - f) * maxAbs(ref[tt] as never),
+});
+
+const scaleFault = (d: number): Fault => ({
+  name: `scale +${d * 100}%`,
+  tensors: ATTENTION_TENSORS,
+  kernel: (base) => ({ name: `${base.name} scale+${d}`, forward: (q, k, v, o, tf) => base.forward(q, k, v, { ...o, scale: o.scale * (1 + d) }, tf) }),
+  effect: (t, ref, shifted) => maxAbsDiff(shifted()[t], ref[t] as never),
+});
+
+const FAULTS: Fault[] = [
+  ...(['dq', 'dk', 'dv'] as const).flatMap((t) => [0, 0.5, 0.9].map((f) => gradFault(t, f))),
+  scaleFault(0.01),
+  scaleFault(0.001),
+];
+
+const base = builtinKernel(baseName);
+const rows: string[][] = [['precision', 'fault', 'tensor', 'informative', 'flagged', 'share']];
+const t0 = performance.now();
+for (const precision of precisions) {
+  const stats = new Map<string, { informative: number; flagged: number }>();
+  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision] }), { numRuns: cases, seed });
+  let done = 0;
+  for (const c of samples) {
+    const m = attentionSuite.materialise(c);
+    const e = attentionSuite.reference(c, m);
+    const u = UNIT_ROUNDOFF[precision];
+    for (const fault of FAULTS) {
+      let shiftedRef: ReturnType<typeof referenceAttention> | null = null;
+      const shifted = () => (shiftedRef ??= referenceAttention(m.inputs, { ...m.options, scale: m.options.scale * (fault.name === 'scale +1%' ? 1.01 : 1.001) }));
+      const visible = fault.tensors.filter((t) => {
+        const effect = fault.effect(t, e.reference, shifted);
+        return effect > 0 && effect >= 8 * u * Math.max(maxAbs(e.reference[t]), e.scales[t]);
+      });
+      if (visible.length === 0) continue;
+      const k = fixedKernel(fault.kernel(base.attention!(c)));
+      const out = attentionSuite.run(k, c, m);
+      const v = out.status === 'ok' ? judge(out.tensors, attentionSuite.specs(k, c, m, e)) : null;
+      for (const t of visible) {
+        const key = `${fault.name}|${t}`;
+        const s = stats.get(key) ?? { informative: 0, flagged: 0 };
+        s.informative++;
+        const tv = v && 'tensors' in v ? v.tensors.find((x) => x.tensor === t) : undefined;
+        if (v === null || !tv || tv.status !== 'pass') s.flagged++;
+        stats.set(key, s);
+      }
+    }
+    if (++done % 500 === 0) process.stderr.write(`power: ${precision} ${done}/${cases} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  }
+  for (const fault of FAULTS)
+    for (const t of fault.tensors) {
+      const s = stats.get(`${fault.name}|${t}`) ?? { informative: 0, flagged: 0 };
+      rows.push([precision, fault.name, t, String(s.informative), String(s.flagged), s.informative ? `${((100 * s.flagged) / s.informative).toFixed(1)}%` : '-']);
+    }
+}
+const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+for (const r of rows) console.log(r.map((x, c) => x.padEnd(widths[c]!)).join('  '));
+console.log(`oracle-power: ${cases} cases per precision, base ${baseName}, seed ${seed}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);

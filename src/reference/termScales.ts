@@ -1,0 +1,97 @@
+/**
+ * How large the terms are that each attention tensor sums, per element, from the float64
+ * reference's own intermediates: the scale rounding errors are relative to (src/oracle/tolerance.ts).
+ * A rounded weight P_ij (relative error u) moves O_i by Σ_j δP_ij V_j, a random-sign sum whose size
+ * is u times the Euclidean norm of its terms, not u times |O_i| (which can cancel to ~0) nor u times a
+ * product of maxima (which ignores how spread P is). So for each element the norm of its terms:
+ *
+ *   out[i,e]  ‖(Pdrop_ij · V_je)_j‖          dv[j,e]  ‖(Pdrop_ij · dO_ie)_i over the group's queries‖
+ *   dq[i,d]   scale·‖(T_ij · K_jd)_j‖        dk[j,d]  scale·‖(T_ij · Q_id)_i over the group's queries‖
+ *
+ * with T_ij = P_ij·(|dP|_ij + Σ_j' P_ij' |dP|_ij') and |dP|_ij = Σ_e |dO_ie V_je|: the terms before
+ * every cancellation. dS_ij = P_ij·dP_ij - P_ij·D_i cancels to ~0 when one key takes all the weight,
+ * and dP_ij = dO_i·V_j and D_i = dO_i·O_i are dot products that cancel too, while float32 (and an
+ * algorithm that takes D_i from the rounded output, FlashAttention-2's) still errs by u times their
+ * terms. Seen: a single visible key (dq exactly 0) with flash's dq at 3.9e-8 from D_i ≠ dP_ij in
+ * the last bits.
+ *
+ * and per tensor the largest over its elements; `logit` is the largest scale·Σ_d |Q_id K_jd| of a
+ * visible key (the conditioning of softmax: float32 logits carry an absolute error of u times it).
+ *
+ * `mass` is, per tensor, the largest sum over an element's terms of |the factor a weight multiplies|
+ * (out[i,e]: Σ_j |V_je|, dv[j,e]: Σ_i |dO_ie|, dq[i,d]: scale·Σ_j (|dP|_ij + D_i)·|K_jd|, dk alike):
+ * where a weight underflows (float16's subnormals are 6e-8 apart) its rounding is absolute, not
+ * relative, and moves the element by at most that spacing times this mass.
+ */
+import {
+  attentionShapes,
+  type AttentionInputs,
+  type AttentionOptions,
+  type AttentionTensorName,
+} from '../contract/index.js';
+import { softmaxRow } from './attention.js';
+
+export type TermScales = Record<AttentionTensorName, number> & { readonly logit: number; readonly mass: Record<AttentionTensorName, number> };
+
+/** The term norms of out, dq, dk, dv (max over elements) and the largest visible logit. */
+export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOptions): TermScales {
+  const s = attentionShapes(inputs.q.shape, inputs.k.shape, inputs.v.shape, opts, 'termScales');
+  const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
+  const [q, k, v, dO] = [inputs.q.data, inputs.k.data, inputs.v.data, inputs.dOut.data];
+  // Squared norms accumulated per element; dk and dv sum over every query of their kv group.
+  const out2 = new Float64Array(B * Hq * Sq * Dv);
+  const dq2 = new Float64Array(B * Hq * Sq * D);
+  const dk2 = new Float64Array(B * Hkv * Sk * D);
+  const dv2 = new Float64Array(B * Hkv * Sk * Dv);
+  const outM = new Float64Array(out2.length);
+  const dqM = new Float64Array(dq2.length);
+  const dkM = new Float64Array(dk2.length);
+  const dvM = new Float64Array(dv2.length);
+  let logit = 0;
+  const dP = new Float64Array(Sk);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < Hq; h++)
+      for (let i = 0; i < Sq; i++) {
+        const { P, dropScale, lse } = softmaxRow(inputs, opts, s, b, h, i);
+        if (lse === -Infinity) continue;
+        const kvh = Math.floor(h / (Hq / Hkv));
+        const qRow = ((b * Hq + h) * Sq + i) * D;
+        const oRow = ((b * Hq + h) * Sq + i) * Dv;
+        let rowsum = 0; // Σ_j P_ij |dP|_ij
+        for (let j = 0; j < Sk; j++) {
+          dP[j] = 0;
+          if (P[j] === 0) continue;
+          const kRow = ((b * Hkv + kvh) * Sk + j) * D;
+          let absDot = 0;
+          for (let d = 0; d < D; d++) absDot += Math.abs(q[qRow + d]! * k[kRow + d]!);
+          logit = Math.max(logit, Math.abs(opts.scale) * absDot);
+          const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
+          const w = P[j]! * dropScale[j]!;
+          let dPabs = 0;
+          for (let e = 0; e < Dv; e++) {
+            out2[oRow + e] = out2[oRow + e]! + (w * v[vRow + e]!) ** 2;
+            dv2[vRow + e] = dv2[vRow + e]! + (w * dO[oRow + e]!) ** 2;
+            outM[oRow + e] = outM[oRow + e]! + dropScale[j]! * Math.abs(v[vRow + e]!);
+            dvM[vRow + e] = dvM[vRow + e]! + dropScale[j]! * Math.abs(dO[oRow + e]!);
+            dPabs += Math.abs(dO[oRow + e]! * v[vRow + e]!);
+          }
+          dP[j] = dPabs * dropScale[j]!;
+          rowsum += dP[j]! * P[j]!;
+        }
+        for (let j = 0; j < Sk; j++) {
+          if (P[j] === 0) continue;
+          const factor = Math.abs(opts.scale) * (dP[j]! + rowsum);
+          const dS = P[j]! * factor;
+          const kRow = ((b * Hkv + kvh) * Sk + j) * D;
+          for (let d = 0; d < D; d++) {
+            dq2[qRow + d] = dq2[qRow + d]! + (dS * k[kRow + d]!) ** 2;
+            dk2[kRow + d] = dk2[kRow + d]! + (dS * q[qRow + d]!) ** 2;
+            dqM[qRow + d] = dqM[qRow + d]! + factor * Math.abs(k[kRow + d]!);
+            dkM[kRow + d] = dkM[kRow + d]! + factor * Math.abs(q[qRow + d]!);
+          }
+        }
+      }
+  const maxNorm = (a: Float64Array) => Math.sqrt(a.reduce((m, x) => Math.max(m, x), 0));
+  const maxOf = (a: Float64Array) => a.reduce((m, x) => Math.max(m, x), 0);
+  return { out: maxNorm(out2), dq: maxNorm(dq2), dk: maxNorm(dk2), dv: maxNorm(dv2), logit, mass: { out: maxOf(outM), dq: maxOf(dqM), dk: maxOf(dkM), dv: maxOf(dvM) } };
+}
