@@ -17,7 +17,12 @@
  *     "reason":  "...",                               required unless expect is pass
  *     "link":    "tensorflow/tfjs#8721",              optional: where the failure is reported
  *     "found":   { "verdict": "dq MISMATCH ...", "seed": 42, "path": "3:1", "backend": "cpu",
- *                  "attnfuzz": "0.1.0", "tfjs": "4.22.0" }     optional: where it came from
+ *                  "attnfuzz": "0.1.0", "tfjs": "4.22.0", "at": "2026-..." }   optional: where and
+ *                when it came from
+ *     "signature": { "kernel": "flash", "suite": "attention", "kind": "mismatch", "tensor": "dq",
+ *                  "pass": "backward", "features": { "causal": "bottom-right" } }   optional: the
+ *                failure's signature (signature.ts); a campaign saves one file per signature and
+ *                names it by the signature's hash
  *   }
  *
  * A known failure that starts failing for another reason (another verdict kind or tensor) is
@@ -30,6 +35,7 @@ import { attentionCaseSchema, loraCaseSchema, upstreamCaseSchema } from '../case
 import type { Expectation } from '../oracle/index.js';
 import { BUILTIN_KERNELS, type AnyCase, type CaseKind, type KernelRef } from '../runner/index.js';
 import { trainingCaseSchema } from '../training/index.js';
+import { signatureSchema, type Signature } from './signature.js';
 
 export const CASE_FORMAT = 'attnfuzz-case';
 export const CASE_FILE_VERSION = 2;
@@ -42,6 +48,8 @@ export interface Provenance {
   readonly backend?: string;
   readonly attnfuzz?: string;
   readonly tfjs?: string;
+  /** When it was found (ISO 8601). */
+  readonly at?: string;
 }
 
 export interface SavedCase {
@@ -55,6 +63,7 @@ export interface SavedCase {
   readonly reason?: string;
   readonly link?: string;
   readonly found?: Provenance;
+  readonly signature?: Signature;
 }
 
 /** A saved case that cannot be read; the message is one line naming the file and the field. */
@@ -84,6 +93,7 @@ const found = z.strictObject({
   backend: z.string().optional(),
   attnfuzz: z.string().optional(),
   tfjs: z.string().optional(),
+  at: z.string().optional(),
 });
 
 const common = {
@@ -95,6 +105,7 @@ const common = {
   reason: z.string().optional(),
   link: z.string().optional(),
   found: found.optional(),
+  signature: signatureSchema.optional(),
 };
 
 export const savedCaseSchema = z

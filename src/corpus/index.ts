@@ -3,3 +3,8 @@ export * from './migrate.js';
 export * from './load.js';
 export * from './save.js';
 export * from './replay.js';
+export * from './features.js';
+export * from './signature.js';
+export * from './scan.js';
+export * from './hits.js';
+export * from './savedSignature.js';

@@ -2,16 +2,20 @@
  * Writing saved cases: atomically (a temp file in the same folder, then rename; the temp file is
  * removed if anything fails), so a crash or a concurrent run never leaves a half-written file that
  * replay would report as corrupt. A save never rewrites an existing file: the same case found again
- * keeps the file, and the expectation someone wrote into it.
+ * keeps the file, and the expectation someone wrote into it. "Never" holds across processes too
+ * (shards writing one folder): a new file is put in place with link(2), which fails if the name
+ * exists, where rename(2) would replace it. A temp file left by a kill is found by recover.ts.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { tf } from '../backend/index.js';
 import { summarizeVerdict, type Verdict } from '../oracle/index.js';
 import type { CaseCheck, KernelRef } from '../runner/index.js';
 import { canonicalJson, CASE_FILE_VERSION, CASE_FORMAT, type Provenance, type SavedCase } from './format.js';
+import { signatureHash } from './signature.js';
 
 /** The default folder of saved cases, relative to the working directory. */
 export const REGRESSIONS_DIR = 'corpus/regressions';
@@ -31,15 +35,45 @@ export function packageVersion(): string {
   }
 }
 
+/** `<file>.tmp-<pid>-<thread>-<random>`: unique across processes and worker threads (recover.ts finds them). */
+export function tempNameFor(file: string): string {
+  return `${file}.tmp-${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
 /** Writes `content` to `file` atomically; the temp file never outlives a failure. */
 export function writeAtomic(file: string, content: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = tempNameFor(file);
   try {
     writeFileSync(tmp, content);
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/**
+ * Writes `content` to `file` atomically unless `file` exists: false when it does, also when
+ * another process creates it at the same moment (link(2) fails with EEXIST where rename would
+ * replace). On a file system without hard links, falls back to a check then rename.
+ */
+export function writeNew(file: string, content: string): boolean {
+  const tmp = tempNameFor(file);
+  try {
+    writeFileSync(tmp, content);
+    try {
+      linkSync(tmp, file);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
+      if (existsSync(file)) return false;
+      renameSync(tmp, file);
+      return true;
+    }
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -104,13 +138,15 @@ export function savedCaseOf(check: CaseCheck, kernel: KernelRef, o: { seed?: num
   };
 }
 
-/** Saves a case as `<dir>/<hash>.json` (and its heatmap as `<hash>.svg`), unless that file exists. */
+/**
+ * Saves a case as `<dir>/<hash>.json` (and its heatmap as `<hash>.svg`), unless that file exists.
+ * The hash is the case's (`caseHash`), or its signature's when it has one (one file per signature).
+ */
 export function saveCase(saved: SavedCase, dir: string = REGRESSIONS_DIR, svg?: string): SavedPaths {
   ensureCorpusFolder(dir);
-  const hash = caseHash(saved);
+  const hash = saved.signature ? signatureHash(saved.signature) : caseHash(saved);
   const paths = { hash, json: join(dir, `${hash}.json`), svg: join(dir, `${hash}.svg`) };
-  if (existsSync(paths.json)) return { ...paths, existed: true };
-  writeAtomic(paths.json, JSON.stringify(saved, null, 2) + '\n');
+  if (!writeNew(paths.json, JSON.stringify(saved, null, 2) + '\n')) return { ...paths, existed: true };
   if (svg !== undefined) writeAtomic(paths.svg, svg);
   return { ...paths, existed: false };
 }

@@ -1,0 +1,86 @@
+/**
+ * The features of a case that decide which bug it shows, for failure signatures (signature.ts):
+ * only what is not the simplest value is listed, so a shrunk case (where every feature the bug
+ * does not need has gone back to its simplest value) lists exactly what the failure needs.
+ *
+ *   attention  causal (the alignment only when Sq != Sk: with Sq = Sk both are the same mask),
+ *              mask (its broadcast shape), padding (the side, only when a row is padded), gqa,
+ *              dtype, layout, empty-rows (a query row sees no key), tile (a length is not a
+ *              multiple of flash's block: a partial last block), window, dropout, junk, values
+ *   lora       dtype, rslora, dropout, b-zero, rank>1
+ *   training   layout (of the batch), gqa, steps>1, dropout
+ *   upstream   op
+ *
+ * Semantics over syntax: two cases that mean the same computation have the same features
+ * (padding keyLengths that pad nothing is no padding).
+ */
+import type { AttentionCase, LoraCase, UpstreamCase } from '../case/index.js';
+import { visible } from '../contract/index.js';
+import { materializeAttention } from '../data/index.js';
+import type { AnyCase } from '../runner/index.js';
+import type { TrainingCase } from '../training/index.js';
+
+/** Feature name -> value ('yes' for a flag); absent = the simplest value. */
+export type Features = Readonly<Record<string, string>>;
+
+/** True iff some query row of some (batch, head) sees no key. */
+function hasEmptyRow(c: AttentionCase): boolean {
+  const { shapes: s, options } = materializeAttention(c);
+  for (let b = 0; b < s.B; b++)
+    for (let h = 0; h < s.Hq; h++)
+      for (let i = 0; i < s.Sq; i++) {
+        let any = false;
+        for (let j = 0; j < s.Sk && !any; j++) any = visible(options, s, b, h, i, j);
+        if (!any) return true;
+      }
+  return false;
+}
+
+function attentionFeatures(c: AttentionCase): Features {
+  const s = c.shapes;
+  const f: Record<string, string> = {};
+  if (c.causal !== 'none') f.causal = s.Sq === s.Sk ? 'aligned' : c.causal;
+  if (c.mask !== null) f.mask = `${c.mask.broadcastBatch ? '1' : 'B'}x${c.mask.broadcastHeads ? '1' : 'H'}`;
+  if (c.keyLengths !== null && c.keyLengths.some((l) => l < s.Sk)) f.padding = c.paddingSide;
+  if (s.Hq > s.Hkv) f.gqa = 'yes';
+  if (c.precision !== 'float32') f.dtype = c.precision;
+  if (c.layout !== 'BHSD') f.layout = c.layout;
+  if (hasEmptyRow(c)) f['empty-rows'] = 'yes';
+  if (s.Sq % c.blocks.Br !== 0 || s.Sk % c.blocks.Bc !== 0) f.tile = 'partial';
+  if (c.window !== null) f.window = 'yes';
+  if (c.dropout !== null && c.dropout.p > 0) f.dropout = 'yes';
+  if (c.junk !== 'none') f.junk = c.junk;
+  if (c.values === 'large' || c.values === 'near-ties') f.values = c.values;
+  return f;
+}
+
+function loraFeatures(c: LoraCase): Features {
+  const f: Record<string, string> = {};
+  if (c.precision !== 'float32') f.dtype = c.precision;
+  if (c.rslora) f.rslora = 'yes';
+  if (c.dropout !== null && c.dropout.p > 0) f.dropout = 'yes';
+  if (c.bZero) f['b-zero'] = 'yes';
+  if (c.rank > 1) f['rank>1'] = 'yes';
+  return f;
+}
+
+function trainingFeatures(c: TrainingCase): Features {
+  const f: Record<string, string> = {};
+  if (c.batch.layout !== 'unpadded') f.layout = c.batch.layout;
+  if (c.model.kvHeads < c.model.heads) f.gqa = 'yes';
+  if (c.steps > 1) f['steps>1'] = 'yes';
+  if (c.lora.dropout > 0) f.dropout = 'yes';
+  return f;
+}
+
+const FEATURES_OF: { readonly [K in AnyCase['kind']]: (c: Extract<AnyCase, { kind: K }>) => Features } = {
+  attention: attentionFeatures,
+  lora: loraFeatures,
+  training: trainingFeatures,
+  upstream: (c: UpstreamCase) => ({ op: c.op }),
+};
+
+/** The features of any case (see the file header). */
+export function featuresOf(c: AnyCase): Features {
+  return (FEATURES_OF[c.kind] as (c: AnyCase) => Features)(c);
+}
