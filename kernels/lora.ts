@@ -15,9 +15,12 @@
  *
  * W0 is frozen: it enters only through customGrad ops that close over it, so autodiff never
  * computes a gradient for it, even if a caller's tf.grads lists it.
- * Gradients of x, A and B come from tfjs autodiff. Everything is float32; no rounding.
+ * Gradients of x, A and B come from tfjs autodiff. Emulated bf16/fp16 (`spec.precision`): x, A, B
+ * pass through a rounding at entry (the identity on the rounded inputs, whose gradient rounds dx,
+ * dA, dB), h and y are rounded (merged: W and y); products and sums are float32.
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { roundTensor } from './common/round.js';
 import { type TF, dropoutScaleBlock, loraScaling, type LoraSpec, type LoraKernel } from '../src/contract/index.js';
 
 type CustomGradFn = Parameters<TF['customGrad']>[0];
@@ -51,14 +54,16 @@ function dropoutMultiplier(tf: TF, spec: LoraSpec, N: number, In: number): Tenso
 /** Unmerged LoRA, as PEFT's Linear.forward computes it while training. */
 export const loraUnmerged: LoraKernel = {
   name: 'lora',
-  forward(x, W0, A, B, spec, tf) {
+  forward(x0, W0, A0, B0, spec, tf) {
+    const p = spec.precision ?? 'float32';
+    const [x, A, B] = [roundTensor(tf, x0, p), roundTensor(tf, A0, p), roundTensor(tf, B0, p)];
     const s = loraScaling(spec);
     const [N, In] = x.shape;
     const keep = dropoutMultiplier(tf, spec, N, In);
     const xd = keep === null ? x : tf.mul(x, keep);
-    const h = tf.matMul(xd, A, false, true); // [N, r]
+    const h = roundTensor(tf, tf.matMul(xd, A, false, true), p); // [N, r]
     const adapter = tf.mul(tf.matMul(h, B, false, true), s); // [N, out]
-    return tf.add(frozenBase(tf, x, W0), adapter);
+    return roundTensor(tf, tf.add(frozenBase(tf, x, W0), adapter), p);
   },
 };
 
@@ -73,7 +78,10 @@ export const loraMerged: LoraKernel = {
         `lora-merged: spec.dropout.p: the merged weight W0 + s·B·A has no separate adapter input to drop, so dropout must be 0 or null; got p=${p} (use 'lora')`,
       );
     }
-    const W = frozenPlus(tf, W0, tf.mul(tf.matMul(B, A), loraScaling(spec))); // [out, in]
-    return tf.matMul(x, W, false, true);
+    const prec = spec.precision ?? 'float32';
+    const [xr, Ar, Br] = [roundTensor(tf, x, prec), roundTensor(tf, A, prec), roundTensor(tf, B, prec)];
+    // merge_and_unload in bf16 stores W0 + s·B·A rounded: the drift huggingface/peft#1388 reports
+    const W = roundTensor(tf, frozenPlus(tf, W0, tf.mul(tf.matMul(Br, Ar), loraScaling(spec))), prec); // [out, in]
+    return roundTensor(tf, tf.matMul(xr, W, false, true), prec);
   },
 };

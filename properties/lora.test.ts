@@ -1,13 +1,12 @@
 /**
  * LoRA linear layers (unmerged and merged, kernels/lora.ts) against their own algebra and the
  * float64 reference. Measured over 300 cases each (N <= 4, features <= 6, r <= 4):
- *   vs the float64 reference: at most 8.5e-7 (norm-wise relative) on y, dx, dA, dB, any precision
- *     of the inputs (the kernels compute in float32 on rounded inputs); judged by the core's oracle
- *     (src/oracle/lora.ts: FLOAT32_REL_BOUND of each tensor's natural scale);
+ *   vs the float64 reference: judged by the core's oracle (src/oracle/lora.ts, the error model of
+ *     src/oracle/tolerance.ts; the kernels round h and y to the case's precision);
  *   merged vs unmerged in float32 (2000 cases): y, dx within 1.8e-7 of their terms' scale
  *     (|x|·(|W0| + s|B||A|): y cancels), dA, dB within 3.0e-6 of max|t|; allowed 1e-5;
- *   merged weight stored in bfloat16 / float16 vs unmerged y (2000 cases): 0.74u / 0.87u of the
- *     terms' scale; allowed 4u of the precision;
+ *   in bfloat16 / float16 the merged form rounds its stored weight (PEFT's merge_and_unload):
+ *     allowed 8u of the precision of the terms' scale;
  *   scaling: within 4e-7 of s · x·Aᵀ·Bᵀ; doubling alpha is bit-exact.
  */
 import { describe, expect, it } from 'vitest';
@@ -20,8 +19,8 @@ import { failsOn, holds } from './support/engine.js';
 import { adapterChangesOutput, exactScaling, initIsBase, loraCases, mergedEqualsUnmerged, SMALL_LORA } from './support/metamorphic-lora.js';
 
 const KERNELS = [['lora', loraUnmerged], ['lora-merged', loraMerged]] as const;
-const F32 = { rel: 1e-5 };
-const STORED = ulps(4);
+/** merged vs unmerged: 1e-5 in float32 (as measured above), 8 roundings of the terms in bf16/fp16. */
+const MERGED = { ...ulps(8), float32: { rel: 1e-5 } };
 const atInit = loraCases(true);
 const adapted = loraCases(false);
 
@@ -30,8 +29,8 @@ describe('LoRA', () => {
     holds(atInit, initIsBase(kernel), 20);
   });
 
-  it('merged equals unmerged, tightly in float32 and within 4u with the merged weight stored in bfloat16 or float16', () => {
-    holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, F32, STORED[c.precision])(c), 30);
+  it('merged equals unmerged, tightly in float32 and within 8u of the terms in bfloat16 or float16 (the merged weight is stored rounded)', () => {
+    holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, MERGED)(c), 30);
   });
 
   it.each(KERNELS)('%s: scaling is exactly alpha/r (alpha/sqrt(r) with rsLoRA): doubling alpha doubles the contribution bit for bit', (_, kernel) => {
@@ -56,8 +55,8 @@ describe('LoRA', () => {
     });
 
     it('merged = unmerged: a merge with the wrong sign', () => {
-      const f = failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, F32, STORED[c.precision])(c), 30);
-      expect(f.message).toMatch(/^lora-merged-wrong-sign vs lora (y|dx|dA|dB), float32: /m);
+      const f = failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, MERGED)(c), 30);
+      expect(f.message).toMatch(/^lora-merged-wrong-sign vs lora (y|dx|dA|dB), (float32|bfloat16|float16): /m);
     });
 
     it('scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', () => {

@@ -13,5 +13,11 @@ import { eagerAttentionForward, MASK_MIN } from './eager.js';
 export const eagerAttentionFunction: AttentionFunction = (_tf, q, k, v, call) => {
   const additive = Float32Array.from(allowedMask(call.masks), (a) => (a ? 0 : MASK_MIN));
   const mask = tf.tensor4d(additive, [call.masks.B, 1, call.masks.S, call.masks.S]) as Tensor4D;
-  return eagerAttentionForward(q, k, v, mask, { scaling: call.scaling, numKeyValueGroups: q.shape[1] / k.shape[1] })[0];
+  return eagerAttentionForward(q, k, v, mask, {
+    scaling: call.scaling,
+    numKeyValueGroups: q.shape[1] / k.shape[1],
+    dropout: call.dropout?.p ?? 0,
+    dropoutSeed: call.dropout?.seed ?? 0,
+    precision: call.precision,
+  })[0];
 };

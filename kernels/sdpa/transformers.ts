@@ -19,6 +19,9 @@ export const sdpaAttentionFunction: AttentionFunction = (tf, q, k, v, call) => {
     isCausal: plain && call.isCausal && q.shape[2] > 1,
     scale: call.scaling,
     enableGqa: q.shape[1] !== k.shape[1],
+    dropoutP: call.dropout?.p ?? 0,
+    dropoutSeed: call.dropout?.seed ?? 0,
+    precision: call.precision,
   });
   return tf.transpose(out, [0, 2, 1, 3]) as Tensor4D;
 };

@@ -27,8 +27,7 @@ export function ulps(n: number): Record<Precision, Tol> {
 /** Per tensor, what rounding and float32 arithmetic can do to it (src/oracle `roundingScale`), for `compareResults`. */
 export function naturalOf(m: Material): Record<AttentionTensorName, number> {
   const t = attentionTermScales(m.inputs, m.options);
-  const scales = { terms: t, mass: t.mass, logit: t.logit, keys: m.shapes.Sk };
-  return Object.fromEntries(ATTENTION_TENSORS.map((n) => [n, roundingScale(n, m.options.precision, scales)])) as Record<AttentionTensorName, number>;
+  return Object.fromEntries(ATTENTION_TENSORS.map((n) => [n, roundingScale(m.options.precision, { terms: t[n], logit: t.logit, keys: m.shapes.Sk })])) as Record<AttentionTensorName, number>;
 }
 
 /**

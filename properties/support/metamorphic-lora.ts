@@ -2,24 +2,27 @@
  * Relations of a LoRA linear layer y = x·W0ᵀ + s · dropout(x)·Aᵀ·Bᵀ (src/contract/lora.ts), each
  * taking the kernel under test so the suite can run it on broken kernels too:
  *
- *   initIsBase               B = 0: y is the base x·W0ᵀ bit for bit, dA = 0 exactly, dB != 0
- *   mergedEqualsUnmerged     x·(W0 + s·B·A)ᵀ = x·W0ᵀ + s·x·Aᵀ·Bᵀ, forward and gradients; and with the
- *                            merged weight stored in the case's precision (PEFT's merge in bf16)
+ *   initIsBase               B = 0: y is the base x·W0ᵀ (rounded to the case's precision) bit for bit,
+ *                            dA = 0 exactly, dB != 0
+ *   mergedEqualsUnmerged     x·(W0 + s·B·A)ᵀ = x·W0ᵀ + s·x·Aᵀ·Bᵀ, forward and gradients, within a few
+ *                            roundings of the terms: the merged weight is stored in the case's
+ *                            precision (PEFT's merge_and_unload in bf16, huggingface/peft#1388)
  *   exactScaling             with W0 = 0 (y is the adapter's contribution itself): doubling alpha
  *                            doubles y bit for bit; y = s · x·Aᵀ·Bᵀ with s = alpha/r or alpha/sqrt(r);
  *                            rsLoRA's contribution is sqrt(r) times LoRA's
  *   adapterChangesOutput     y - x·W0ᵀ is the adapter's float64 contribution, not 0
  *
  * (y, dx, dA, dB against the float64 reference is the core's check: support/differential.ts.)
+ * Tolerances follow the contract's precision (src/contract/lora.ts): the kernel rounds h and y.
  */
 import fc from 'fast-check';
 import { tf } from '../../src/backend/index.js';
 import { loraCase, type LoraCase, type LoraCaseConstraints } from '../../src/case/index.js';
-import { FLOAT32_REL_BOUND, LORA_TENSORS, roundArray, type HostTensor, type LoraInputs, type LoraKernel, type LoraSpec } from '../../src/contract/index.js';
+import { FLOAT32_REL_BOUND, LORA_TENSORS, roundArray, UNIT_ROUNDOFF, type HostTensor, type LoraInputs, type LoraKernel, type LoraSpec, type Precision } from '../../src/contract/index.js';
 import { materializeLora } from '../../src/data/index.js';
 import { runLoraKernel } from '../../src/kernel/index.js';
 import { loraScales } from '../../src/oracle/index.js';
-import { referenceLora, referenceLoraMergedWeight } from '../../src/reference/index.js';
+import { referenceLora } from '../../src/reference/index.js';
 import { compareTensors, allZero, type Tol } from './compare.js';
 import { allOf, firstOf, type Outcome } from './engine.js';
 
@@ -34,15 +37,18 @@ const zeros = (t: HostTensor): HostTensor => ({ shape: [...t.shape], data: new F
 const minus = (a: HostTensor, b: HostTensor): HostTensor => ({ shape: [...a.shape], data: a.data.map((x, n) => x - b.data[n]!) });
 const scaled = (a: HostTensor, s: number): HostTensor => ({ shape: [...a.shape], data: a.data.map((x) => x * s) });
 
-/** The base layer x·W0ᵀ in float32, computed apart from any kernel. */
-function base(inputs: LoraInputs): HostTensor {
+/** The base layer x·W0ᵀ in float32, rounded to the case's precision, computed apart from any kernel. */
+function base(inputs: LoraInputs, precision: Precision): HostTensor {
   const up = (t: HostTensor) => tf.tensor2d(Float32Array.from(t.data), t.shape as [number, number]);
   const [x, W0] = [up(inputs.x), up(inputs.W0)];
   const y = tf.matMul(x, W0, false, true);
-  const out = { shape: [...y.shape], data: Float64Array.from(y.dataSync()) };
+  const out = { shape: [...y.shape], data: roundArray(precision, y.dataSync()) };
   tf.dispose([x, W0, y]);
   return out;
 }
+
+/** Rounding at the case's precision, relative to the terms: a few units, and never tighter than float32's bound. */
+const roundingTol = (precision: Precision, units = 4): Tol => ({ rel: Math.max(FLOAT32_REL_BOUND, units * UNIT_ROUNDOFF[precision]) });
 
 export function initIsBase(kernel: LoraKernel) {
   return (c: LoraCase): Outcome => {
@@ -50,29 +56,25 @@ export function initIsBase(kernel: LoraKernel) {
     const r = runLoraKernel(kernel, inputs, spec);
     const ref = referenceLora(inputs, spec);
     return firstOf(
-      compareTensors(`${kernel.name} B=0: y vs x·W0ᵀ`, r.y, base(inputs), 'exact'),
+      compareTensors(`${kernel.name} B=0: y vs x·W0ᵀ`, r.y, base(inputs, c.precision), 'exact'),
       allZero(`${kernel.name} B=0: dA`, r.dA),
       r.dB.data.some((x) => x !== 0) ? null : `${kernel.name} B=0: dB is all zero: the adapter never trains`,
-      compareTensors(`${kernel.name} B=0: dB vs float64 reference`, r.dB, ref.dB, { rel: FLOAT32_REL_BOUND }),
+      compareTensors(`${kernel.name} B=0: dB vs float64 reference`, r.dB, ref.dB, roundingTol(c.precision), { natural: loraScales(inputs, spec).dB }),
     );
   };
 }
 
-/** Merged and unmerged agree: float32 within `tol32` on every tensor; a stored low-precision merged weight within `tolStored` on y. */
-export function mergedEqualsUnmerged(unmerged: LoraKernel, merged: LoraKernel, tol32: Tol, tolStored: Tol) {
+/**
+ * Merged and unmerged agree within `tol[precision]` of the terms' scale on every tensor (rounding
+ * the stored W moves y_no by up to u · Σ_f |x_nf| |W_of|: the terms, not |y|, which cancels).
+ */
+export function mergedEqualsUnmerged(unmerged: LoraKernel, merged: LoraKernel, tol: Record<Precision, Tol>) {
   return (c: LoraCase): Outcome => {
     const { inputs, spec } = materializeLora(c);
     const [u, m] = [runLoraKernel(unmerged, inputs, spec), runLoraKernel(merged, inputs, spec)];
     const label = `${merged.name} vs ${unmerged.name}`;
     const nat = loraScales(inputs, spec);
-    const same = allOf(...LORA_TENSORS.map((t) => compareTensors(`${label} ${t}, float32`, m[t], u[t], tol32, { natural: nat[t] })));
-    if (same || c.precision === 'float32') return same;
-    // PEFT's merge_and_unload in bf16/fp16 stores W0 + s·B·A rounded: the drift users see.
-    const W = referenceLoraMergedWeight(inputs.W0, inputs.A, inputs.B, spec);
-    const stored = { shape: W.shape, data: roundArray(c.precision, W.data) };
-    const y = runLoraKernel(merged, { ...inputs, W0: stored, B: zeros(inputs.B) }, spec).y;
-    // Rounding W moves y_no by up to u · Σ_f |x_nf| |W_of|: the terms' scale, not |y| (which cancels).
-    return compareTensors(`${label} y, merged weight stored in ${c.precision}`, y, u.y, tolStored, { natural: nat.y });
+    return allOf(...LORA_TENSORS.map((t) => compareTensors(`${label} ${t}, ${c.precision}`, m[t], u[t], tol[c.precision], { natural: nat[t] })));
   };
 }
 
@@ -92,12 +94,13 @@ export function exactScaling(kernel: LoraKernel) {
     const s = spec.rslora ? spec.alpha / Math.sqrt(r) : spec.alpha / r;
     const lora = contribution(kernel, inputs, { ...spec, rslora: false });
     const rs = contribution(kernel, inputs, { ...spec, rslora: true });
-    const tol = { rel: FLOAT32_REL_BOUND };
+    const tol = roundingTol(c.precision);
+    const nat = { natural: loraScales(inputs, spec).y };
     const name = `${kernel.name} r=${r} alpha=${spec.alpha}${spec.rslora ? ' rsLoRA' : ''}`;
     return firstOf(
       compareTensors(`${name}: y(2 alpha) vs 2 y(alpha)`, y2, scaled(y, 2), 'exact'),
-      compareTensors(`${name}: y vs ${spec.rslora ? 'alpha/sqrt(r)' : 'alpha/r'} · x·Aᵀ·Bᵀ`, y, scaled(unit, s), tol),
-      compareTensors(`${name}: rsLoRA contribution vs sqrt(r) · LoRA's`, rs, scaled(lora, Math.sqrt(r)), tol),
+      compareTensors(`${name}: y vs ${spec.rslora ? 'alpha/sqrt(r)' : 'alpha/r'} · x·Aᵀ·Bᵀ`, y, scaled(unit, s), tol, nat),
+      compareTensors(`${name}: rsLoRA contribution vs sqrt(r) · LoRA's`, rs, scaled(lora, Math.sqrt(r)), tol, nat),
     );
   };
 }
@@ -108,14 +111,14 @@ export function adapterChangesOutput(kernel: LoraKernel) {
     const y = runLoraKernel(kernel, inputs, spec).y;
     const ref = referenceLora(inputs, spec).y;
     const refBase = referenceLora({ ...inputs, B: zeros(inputs.B) }, spec).y;
-    const got = minus(y, base(inputs));
+    const got = minus(y, base(inputs, c.precision));
     const want = minus(ref, refBase);
     if (!want.data.some((x) => x !== 0)) return null; // no adapter contribution exists (x·Aᵀ = 0): nothing to see
-    // y - x·W0ᵀ cancels: its rounding is relative to |y|, not to the contribution.
-    const nat = Math.max(...ref.data.map(Math.abs));
+    // y - x·W0ᵀ cancels: its rounding is relative to the terms of y, not to the contribution.
+    const nat = loraScales(inputs, spec).y;
     return firstOf(
       got.data.some((x) => x !== 0) ? null : `${kernel.name}: y equals x·W0ᵀ: the adapter changes nothing`,
-      compareTensors(`${kernel.name}: y - x·W0ᵀ vs float64 adapter contribution`, got, want, { rel: FLOAT32_REL_BOUND }, { natural: nat }),
+      compareTensors(`${kernel.name}: y - x·W0ᵀ vs float64 adapter contribution`, got, want, roundingTol(c.precision), { natural: nat }),
     );
   };
 }

@@ -9,8 +9,13 @@
  * Dropout acts on the adapter's input only: element (n, f) of x is kept iff
  * `dropoutKeep(seed, 0, 0, n, f, p)` and kept values are scaled by 1 / (1 - p).
  * W0 is frozen: gradients are reported for x, A and B.
+ *
+ * Precision 'bfloat16' / 'float16' is emulated as PEFT runs a bf16 model: the inputs arrive rounded;
+ * the adapter's activation h = dropout(x)·Aᵀ and the output y are rounded to it (the merged form
+ * rounds the stored weight W instead of h), and so are the gradients dx, dA, dB; every product and
+ * sum is float32.
  */
-import type { DropoutSpec, HostTensor } from './types.js';
+import type { DropoutSpec, HostTensor, Precision } from './types.js';
 
 export interface LoraSpec {
   readonly rank: number;
@@ -18,6 +23,8 @@ export interface LoraSpec {
   /** true: s = alpha / sqrt(r); false: s = alpha / r. */
   readonly rslora: boolean;
   readonly dropout: DropoutSpec | null;
+  /** The precision emulated (see above); absent = 'float32'. */
+  readonly precision?: Precision;
 }
 
 export interface LoraInputs {

@@ -19,6 +19,7 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { TF } from './kernel.js';
+import type { DropoutSpec, Precision } from './types.js';
 
 /** The structure attention must honour, from the batch's mask and positions only (never its docIds). */
 export interface MaskInputs {
@@ -36,6 +37,15 @@ export interface AttentionCall {
   /** module.is_causal: true for a decoder; the functions decide how to honour it. */
   readonly isCausal: boolean;
   readonly masks: MaskInputs;
+  /**
+   * Attention dropout of this layer and step, or null: weight (b, h, i, j) of the padded [B, S]
+   * batch is kept iff dropoutKeep(seed, b, h, i, j, p) (src/contract/dropout.ts). The model uses it
+   * only where every implementation sees a token at the same (b, i): no padding, or right padding
+   * (a varlen implementation numbers the sequences as the rows then).
+   */
+  readonly dropout: DropoutSpec | null;
+  /** The precision attention emulates (the contract's rounding points, src/contract/types.ts). */
+  readonly precision: Precision;
 }
 
 export type AttentionFunction = (tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: AttentionCall) => Tensor4D;

@@ -13,7 +13,7 @@ describe('materializeLora', () => {
     expect(m.inputs.A.shape).toEqual([2, 4]);
     expect(m.inputs.B.shape).toEqual([5, 2]);
     expect(m.inputs.dY.shape).toEqual([3, 5]);
-    expect(m.spec).toEqual({ rank: 2, alpha: 4, rslora: false, dropout: null });
+    expect(m.spec).toEqual({ rank: 2, alpha: 4, rslora: false, dropout: null, precision: 'float32' });
     expect(materializeLora({ ...c })).toEqual(m);
   });
 

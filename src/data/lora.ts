@@ -21,7 +21,7 @@ export function materializeLora(c: LoraCase): MaterializedLora {
   };
   const B: HostTensor = c.bZero === true ? { shape: [c.out, c.rank], data: new Float64Array(c.out * c.rank) } : tensor('B', [c.out, c.rank]);
   return {
-    spec: { rank: c.rank, alpha: c.alpha, rslora: c.rslora, dropout: c.dropout },
+    spec: { rank: c.rank, alpha: c.alpha, rslora: c.rslora, dropout: c.dropout, precision: c.precision },
     precision: c.precision,
     inputs: {
       x: tensor('x', [c.N, c.in]),

@@ -13,7 +13,14 @@ import {
   type Precision,
 } from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
-import { attentionAllowance, type ErrorScales } from './tolerance.js';
+import { allowanceOf, ATTENTION_MODEL } from './tolerance.js';
+
+/** The error scales of a case (src/reference termScales.ts): per tensor N_t and M_t, and L. */
+export interface AttentionErrorScales {
+  readonly terms: Record<AttentionTensorName, number>;
+  readonly mass: Record<AttentionTensorName, number>;
+  readonly logit: number;
+}
 
 export const ATTENTION_AXES: Record<AttentionTensorName, readonly string[]> = {
   out: ['b', 'h', 'query', 'dim'],
@@ -32,10 +39,11 @@ export function attentionSpecs(
   m: { readonly shapes: Pick<AttentionShapes, 'Sk'>; readonly options: { readonly precision: Precision } },
   reference: AttentionResult,
   baseline: AttentionResult | null,
-  scales: Omit<ErrorScales, 'keys'>,
+  scales: AttentionErrorScales,
 ): TensorSpec[] {
   return ATTENTION_TENSORS.map((t) => {
-    const a = attentionAllowance(t, m.options.precision, maxAbs(reference[t]), { ...scales, keys: m.shapes.Sk });
+    const e = { terms: scales.terms[t], mass: scales.mass[t], logit: scales.logit, keys: m.shapes.Sk };
+    const a = allowanceOf(ATTENTION_MODEL[t], m.options.precision, maxAbs(reference[t]), e);
     return {
       name: t,
       pass: t === 'out' ? 'forward' : 'backward',

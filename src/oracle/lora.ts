@@ -1,16 +1,13 @@
 /**
- * How the LoRA tensors are judged: y (forward), dx, dA, dB (backward) against the float64 reference.
- * A LoRA kernel computes in float32 on inputs already rounded to the case's precision, so its error
- * is float32 roundoff of the terms each tensor sums:
- *
- *   allowed_t = FLOAT32_REL_BOUND · max(max|ref_t|, natural_t)
- *
- * natural_t (`loraScales`) is the size of those terms: y = x·Wᵀ and dx = dY·W with
- * |W| = |W0| + s·|B|·|A|; dA = s·(dY·B)ᵀ·x; dB = s·dYᵀ·(x·Aᵀ). These sums cancel (y of a layer
- * whose base and adapter nearly cancel is ~0 while its terms are not), so rounding noise is
- * relative to the terms. Measured (properties/lora.test.ts): at most 8.5e-7 of it on any tensor.
+ * How the LoRA tensors are judged: y (forward), dx, dA, dB (backward) against the float64 reference,
+ * with the error model of tolerance.ts (`LORA_MODEL`): the same-precision baseline is the
+ * reference rounded at the contract's points (src/contract/lora.ts), and N_t (`loraScales`) is the
+ * size of the terms each tensor sums: y = x·Wᵀ and dx = dY·W with |W| = |W0| + s·|B|·|A|;
+ * dA = s·(dY·B)ᵀ·x; dB = s·dYᵀ·(x·Aᵀ). These sums cancel (y of a layer whose base and adapter nearly
+ * cancel is ~0 while its terms are not), so rounding noise is relative to the terms.
  */
-import { FLOAT32_REL_BOUND, LORA_TENSORS, loraScaling, maxAbs, type HostTensor, type LoraInputs, type LoraResult, type LoraSpec, type LoraTensorName } from '../contract/index.js';
+import { LORA_TENSORS, loraScaling, maxAbs, type HostTensor, type LoraInputs, type LoraResult, type LoraSpec, type LoraTensorName } from '../contract/index.js';
+import { allowanceOf, LORA_MODEL } from './tolerance.js';
 import type { TensorSpec } from './judge.js';
 
 /** |a|·|b| for a [n, k], b [k, m] (row-major): the size of the terms each element of a·b sums. */
@@ -58,17 +55,25 @@ export function loraTensors(r: LoraResult): Map<string, HostTensor> {
   return new Map(LORA_TENSORS.map((t) => [t, r[t]]));
 }
 
-/** The judge's specs for one LoRA case. */
-export function loraSpecs(m: { readonly inputs: LoraInputs; readonly spec: LoraSpec }, reference: LoraResult): TensorSpec[] {
+/** The longest sum behind each tensor: y over in (+ r), dx over out (+ r), dA over N, dB over N. */
+function sumLengths(inputs: LoraInputs): Record<LoraTensorName, number> {
+  const [N, In] = inputs.x.shape as [number, number];
+  const [Out, r] = inputs.B.shape as [number, number];
+  return { y: In + r, dx: Out + r, dA: N, dB: N };
+}
+
+/** The judge's specs for one LoRA case: reference, same-precision baseline, error model. */
+export function loraSpecs(m: { readonly inputs: LoraInputs; readonly spec: LoraSpec }, reference: LoraResult, baseline: LoraResult | null): TensorSpec[] {
   const natural = loraScales(m.inputs, m.spec);
+  const n = sumLengths(m.inputs);
   return LORA_TENSORS.map((t) => {
-    const floor = FLOAT32_REL_BOUND * Math.max(maxAbs(reference[t]), natural[t]);
+    const a = allowanceOf(LORA_MODEL[t], m.spec.precision ?? 'float32', maxAbs(reference[t]), { terms: natural[t], mass: natural[t], logit: 0, keys: n[t] });
     return {
       name: t,
       pass: t === 'y' ? 'forward' : 'backward',
       expected: reference[t],
-      baseline: null,
-      allowance: () => ({ allowed: floor, floor }),
+      baseline: baseline ? baseline[t] : null,
+      allowance: (baselineError: number | null) => ({ allowed: a.allowed(baselineError), floor: a.floor }),
       axes: LORA_AXES[t],
     };
   });

@@ -57,8 +57,14 @@ function dropoutScale(spec: LoraSpec, N: number, In: number): Float64Array {
   return scale;
 }
 
-/** y, dx, dA, dB. */
-export function referenceLora(inputs: LoraInputs, spec: LoraSpec): LoraResult {
+const exact = (x: number) => x;
+
+/**
+ * y, dx, dA, dB. `round` rounds at the contract's rounding points (identity: the float64
+ * reference): the activation h and the outputs y, dx, dA, dB; with `x => roundTo(precision, x)`
+ * this is the same-precision baseline of the oracle (src/oracle/lora.ts).
+ */
+export function referenceLora(inputs: LoraInputs, spec: LoraSpec, round: (x: number) => number = exact): LoraResult {
   const { N, In, Out, r } = loraShapes(inputs, spec);
   const s = loraScaling(spec);
   const [x, W0, A, B, dY] = [inputs.x.data, inputs.W0.data, inputs.A.data, inputs.B.data, inputs.dY.data];
@@ -74,6 +80,7 @@ export function referenceLora(inputs: LoraInputs, spec: LoraSpec): LoraResult {
     const g = new Float64Array(r);
     for (let k = 0; k < r; k++) {
       for (let f = 0; f < In; f++) h[k] = h[k]! + keep[n * In + f]! * x[n * In + f]! * A[k * In + f]!;
+      h[k] = round(h[k]!);
       for (let o = 0; o < Out; o++) g[k] = g[k]! + dY[n * Out + o]! * B[o * r + k]!;
     }
     for (let o = 0; o < Out; o++) {
@@ -96,6 +103,7 @@ export function referenceLora(inputs: LoraInputs, spec: LoraSpec): LoraResult {
       dX[n * In + f] = base + s * keep[n * In + f]! * adapter;
     }
   }
+  if (round !== exact) for (const t of [Y, dX, dAd, dBd]) for (let n = 0; n < t.length; n++) t[n] = round(t[n]!);
   return { y, dx, dA, dB };
 }
 

@@ -5,6 +5,7 @@
  * head, LoRA on q only, rank 1, one step, no dropout.
  */
 import fc from 'fast-check';
+import { PRECISIONS, type Precision } from '../contract/index.js';
 import { BATCH_LAYOUTS, LORA_TARGETS, type BatchLayout, type LoraTarget, type ModelConfig } from './model/index.js';
 import { TRAINING_CASE_VERSION, type TrainingCase } from './case.js';
 
@@ -20,6 +21,10 @@ export interface TrainingCaseConstraints {
   readonly maxLayers?: number;
   /** LoRA dropout probabilities to draw from (default [0, 0.1]). */
   readonly dropouts?: readonly number[];
+  /** Attention dropout probabilities (default [0, 0.1]; drawn with unpadded and right-padded batches only). */
+  readonly attentionDropouts?: readonly number[];
+  /** Precisions of attention and the LoRA layers (default all, shrinking toward float32). */
+  readonly precisions?: readonly Precision[];
 }
 
 /** dModel, heads and kvHeads with an even head dim and Hq % Hkv == 0. */
@@ -33,7 +38,7 @@ const attentionShape = fc.constantFrom(
 );
 
 export function trainingCase(constraints: TrainingCaseConstraints = {}): fc.Arbitrary<TrainingCase> {
-  const { layouts = BATCH_LAYOUTS, maxLength = 8, maxSequences = 3, maxSteps = 3, maxLayers = 2, dropouts = [0, 0.1] } = constraints;
+  const { layouts = BATCH_LAYOUTS, maxLength = 8, maxSequences = 3, maxSteps = 3, maxLayers = 2, dropouts = [0, 0.1], attentionDropouts = [0, 0.1], precisions = PRECISIONS } = constraints;
   const model: fc.Arbitrary<ModelConfig> = fc
     .record({ shape: attentionShape, layers: fc.integer({ min: 1, max: maxLayers }), ffn: fc.constantFrom(8, 12, 16), vocab: fc.constantFrom(11, 7, 13) })
     .map(({ shape, layers, ffn, vocab }) => ({ vocab, ...shape, layers, ffn }));
@@ -65,6 +70,18 @@ export function trainingCase(constraints: TrainingCaseConstraints = {}): fc.Arbi
     weightDecay: fc.constantFrom(0, 0.01),
   });
   return fc
-    .record({ model, batch, lora, adamw, steps: fc.integer({ min: 1, max: maxSteps }), seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }) })
-    .map((r) => ({ version: TRAINING_CASE_VERSION, kind: 'training' as const, ...r }));
+    .record({
+      precision: fc.constantFrom(...PRECISIONS.filter((p) => precisions.includes(p))),
+      attentionDropout: fc.constantFrom(...attentionDropouts),
+      model,
+      batch,
+      lora,
+      adamw,
+      steps: fc.integer({ min: 1, max: maxSteps }),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    })
+    .map(({ precision, attentionDropout, ...r }): TrainingCase => {
+      const p = r.batch.layout === 'unpadded' || r.batch.layout === 'right-padded' ? attentionDropout : 0;
+      return { version: TRAINING_CASE_VERSION, kind: 'training', ...r, ...(precision !== 'float32' ? { precision } : {}), ...(p > 0 ? { attentionDropout: p } : {}) };
+    });
 }

@@ -10,6 +10,7 @@
 import seedrandom from 'seedrandom';
 import { z } from 'zod';
 import { CASE_VERSION, intAtLeast, parseWith } from '../case/index.js';
+import { PRECISIONS, type Precision } from '../contract/index.js';
 import {
   BATCH_LAYOUTS,
   buildBatch,
@@ -38,6 +39,10 @@ export interface TrainingCase {
   /** Optimiser steps T. */
   readonly steps: number;
   readonly seed: number;
+  /** The precision attention and the LoRA layers emulate (the rest of the model is float32); absent = 'float32'. */
+  readonly precision?: Precision;
+  /** Attention dropout probability (unpadded or right-padded batches only); absent = 0. */
+  readonly attentionDropout?: number;
 }
 
 const positive = intAtLeast(1);
@@ -60,6 +65,8 @@ export const trainingCaseSchema = z
     adamw: z.strictObject({ lr: nonNegative('lr'), beta1: nonNegative('beta1'), beta2: nonNegative('beta2'), eps: nonNegative('eps'), weightDecay: nonNegative('weightDecay') }),
     steps: positive,
     seed: z.int(),
+    precision: z.enum(PRECISIONS).optional(),
+    attentionDropout: z.number().min(0).lt(1).optional(),
   })
   .superRefine((c, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -68,6 +75,11 @@ export const trainingCaseSchema = z
     else if (headDim(m) % 2 !== 0) fail(['model', 'heads'], `head dim dModel/heads must be even for rotary pairs, got ${headDim(m)}`);
     if (m.heads % m.kvHeads !== 0) fail(['model', 'kvHeads'], `must divide heads (${m.heads}), got ${m.kvHeads}`);
     if (c.batch.layout === 'unpadded' && new Set(c.batch.lengths).size > 1) fail(['batch', 'lengths'], `must be equal for layout 'unpadded', got ${JSON.stringify(c.batch.lengths)}`);
+    // Packed documents and left padding put a token at different (row, position) coordinates in
+    // the padded batch and in a varlen one, so implementations cannot agree on which weights drop.
+    if ((c.attentionDropout ?? 0) > 0 && c.batch.layout !== 'unpadded' && c.batch.layout !== 'right-padded') {
+      fail(['attentionDropout'], `needs layout 'unpadded' or 'right-padded' (the dropout hash is indexed by row and position), got layout '${c.batch.layout}'`);
+    }
   });
 
 /** Validates a training case; errors as `where.path: rule, got ...`. */
@@ -90,7 +102,7 @@ export function caseSequences(c: Pick<TrainingCase, 'model' | 'batch' | 'seed'>)
 }
 
 export function materialiseTraining(c: TrainingCase, layout: BatchLayout = c.batch.layout): MaterialisedTraining {
-  const spec: TrainingSpec = { config: c.model, lora: c.lora, adamw: c.adamw, steps: c.steps, seed: c.seed };
+  const spec: TrainingSpec = { config: c.model, lora: c.lora, adamw: c.adamw, steps: c.steps, seed: c.seed, precision: c.precision ?? 'float32', attentionDropout: c.attentionDropout ?? 0 };
   const sequences = caseSequences(c);
   return { spec, init: initParams(c.model, c.lora, c.seed), sequences, batch: buildBatch(sequences, layout) };
 }

@@ -13,7 +13,7 @@ import type { HostTensor, TF } from '../contract/index.js';
 import { maxAbs, type TensorSpec } from '../oracle/index.js';
 import type { MaterialisedTraining } from './case.js';
 import { referenceFirstStep, trainTf, type ModelKernels, type StepRecord, type TrainingRun } from './model/index.js';
-import { EXACT, FORWARD_TOLERANCE, gradientTolerance, parameterTolerance, type Tolerance } from './tolerance.js';
+import { EXACT, forwardTolerance, gradientTolerance, parameterTolerance, type Tolerance } from './tolerance.js';
 
 /** Runs the case's steps in tfjs with `kernels` (see model/train.ts). */
 export function runTraining(tf: TF, m: MaterialisedTraining, kernels: ModelKernels): TrainingRun {
@@ -79,12 +79,13 @@ function spec(name: string, pass: 'forward' | 'backward', group: string, expecte
 function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, group: string): { grads: TensorSpec[]; params: TensorSpec[] } {
   const grads: TensorSpec[] = [];
   const params: TensorSpec[] = [];
-  const gradTol = gradientTolerance(gradientScale(expected));
+  const precision = m.spec.precision ?? 'float32';
+  const gradTol = gradientTolerance(gradientScale(expected), precision);
   for (const site of sites(expected))
     for (const p of ['A', 'B']) {
       const g = expected.grads.get(`${site}.${p}`)!;
       grads.push(spec(`d${p} ${site}`, 'backward', group, g, gradTol));
-      const tol = parameterTolerance(m.spec.adamw, t, allowedOf(gradTol, g));
+      const tol = parameterTolerance(m.spec.adamw, t, allowedOf(gradTol, g), precision);
       params.push(spec(`${p} ${site} step=${t}`, 'backward', group, expected.params.get(`${site}.${p}`)!, tol));
     }
   return { grads, params };
@@ -96,9 +97,10 @@ function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, gro
  */
 export function trainingSpecs(m: MaterialisedTraining, subject: string, reference: StepRecord, baseline: TrainingRun | null): TensorSpec[] {
   const g1 = `${subject} vs float64 reference, step 1`;
+  const fwd = forwardTolerance(m.spec.precision ?? 'float32');
   const out: TensorSpec[] = [
-    spec('logits', 'forward', g1, reference.logits, FORWARD_TOLERANCE, tokenWeight(m)),
-    spec('loss', 'forward', g1, scalar(reference.loss), FORWARD_TOLERANCE),
+    spec('logits', 'forward', g1, reference.logits, fwd, tokenWeight(m)),
+    spec('loss', 'forward', g1, scalar(reference.loss), fwd),
   ];
   const s1 = stepSpecs(m, reference, 1, g1);
   out.push(...s1.grads);
@@ -107,6 +109,6 @@ export function trainingSpecs(m: MaterialisedTraining, subject: string, referenc
   if (baseline === null) return out;
   const g2 = `${subject} vs ${baseline.implementation}, steps 1..${baseline.steps.length}`;
   for (let t = 2; t <= baseline.steps.length; t++) out.push(...stepSpecs(m, baseline.steps[t - 1]!, t, g2).params);
-  baseline.steps.forEach((s, i) => out.push(spec(`loss step=${i + 1}`, 'forward', g2, scalar(s.loss), FORWARD_TOLERANCE)));
+  baseline.steps.forEach((s, i) => out.push(spec(`loss step=${i + 1}`, 'forward', g2, scalar(s.loss), fwd)));
   return out;
 }

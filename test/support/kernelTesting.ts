@@ -62,8 +62,10 @@ export function naturalErrors(kernel: AttentionKernel, inputs: AttentionInputs, 
   const actual = runAttentionKernel(kernel, inputs, opts);
   errorsOf(kernel.name, actual, expected); // shapes first
   const terms = attentionTermScales(inputs, opts);
-  const scales = { terms, mass: terms.mass, logit: terms.logit, keys: s.Sk };
   const errors = {} as Errors;
-  for (const t of ATTENTION_TENSORS) errors[t] = maxAbsDiff(actual[t], expected[t]) / Math.max(maxAbs(expected[t]), roundingScale(t, opts.precision, scales), Number.MIN_VALUE);
+  for (const t of ATTENTION_TENSORS) {
+    const scale = roundingScale(opts.precision, { terms: terms[t], logit: terms.logit, keys: s.Sk });
+    errors[t] = maxAbsDiff(actual[t], expected[t]) / Math.max(maxAbs(expected[t]), scale, Number.MIN_VALUE);
+  }
   return errors;
 }

@@ -4,7 +4,7 @@
  * frozen (src/kernel), judged by the oracle's LoRA specs (src/oracle/lora.ts).
  */
 import { admitsLoraCase, loraCase, parseLoraCase, resolveLoraConstraints, type LoraCase, type LoraCaseConstraints } from '../../case/index.js';
-import type { LoraResult } from '../../contract/index.js';
+import { roundTo, type LoraResult } from '../../contract/index.js';
 import { materializeLora, type MaterializedLora } from '../../data/index.js';
 import { runLoraKernel } from '../../kernel/index.js';
 import { loraSpecs, loraTensors } from '../../oracle/index.js';
@@ -27,13 +27,13 @@ export function loraNeighbours(c: LoraCase): Simplification<LoraCase>[] {
   return out;
 }
 
-export const loraSuite: Suite<LoraCase, MaterializedLora, LoraResult, LoraCaseConstraints> = {
+export const loraSuite: Suite<LoraCase, MaterializedLora, { reference: LoraResult; baseline: LoraResult }, LoraCaseConstraints> = {
   kind: 'lora',
   parse: parseLoraCase,
   arbitrary: (constraints) => loraCase(constraints),
   admits: (constraints, c) => admitsLoraCase(resolveLoraConstraints(constraints), c),
   materialise: materializeLora,
-  reference: (_c, m) => referenceLora(m.inputs, m.spec),
+  reference: (c, m) => ({ reference: referenceLora(m.inputs, m.spec), baseline: referenceLora(m.inputs, m.spec, (x) => roundTo(c.precision, x)) }),
   run(k, _c, m) {
     if (!k.lora) return { status: 'unsupported', reason: `${k.label} is not a LoRA kernel` };
     try {
@@ -49,7 +49,7 @@ export const loraSuite: Suite<LoraCase, MaterializedLora, LoraResult, LoraCaseCo
       return { status: 'threw', phase, message: messageOf(e) };
     }
   },
-  specs: (_k, _c, m, reference) => loraSpecs(m, reference),
+  specs: (_k, _c, m, e) => loraSpecs(m, e.reference, e.baseline),
   neighbours: loraNeighbours,
   size: (c) => c.N + c.in + c.out + c.rank + (c.dropout ? 1 : 0) + (c.precision === 'float32' ? 0 : 1) + (c.rslora ? 1 : 0),
   inputs: (m) => {

@@ -45,6 +45,8 @@ export function trainingNeighbours(c: TrainingCase): Simplification<TrainingCase
   if (Math.max(...lengths) > 2) add('shorter sequences', { ...c, batch: { ...c.batch, lengths: lengths.map((l) => Math.max(2, l - 1)) } });
   if (c.lora.targets.length > 1) for (const t of c.lora.targets) add(`LoRA on ${t} only`, { ...c, lora: { ...c.lora, targets: [t] } });
   if (c.lora.dropout > 0) add('no LoRA dropout', { ...c, lora: { ...c.lora, dropout: 0 } });
+  if ((c.attentionDropout ?? 0) > 0) add('no attention dropout', { ...c, attentionDropout: undefined });
+  if ((c.precision ?? 'float32') !== 'float32') add('float32', { ...c, precision: undefined });
   if (c.lora.rank > 1) add('rank 1', { ...c, lora: { ...c.lora, rank: 1 } });
   if (c.model.kvHeads < c.model.heads) add('no GQA', { ...c, model: { ...c.model, kvHeads: c.model.heads } });
   return out.filter((n) => {
@@ -58,8 +60,10 @@ export function trainingNeighbours(c: TrainingCase): Simplification<TrainingCase
 }
 
 function admits(k: TrainingCaseConstraints | undefined, c: TrainingCase): boolean {
-  const { layouts, maxLength = 8, maxSequences = 3, maxSteps = 3, maxLayers = 2, dropouts = [0, 0.1] } = k ?? {};
+  const { layouts, maxLength = 8, maxSequences = 3, maxSteps = 3, maxLayers = 2, dropouts = [0, 0.1], attentionDropouts = [0, 0.1], precisions } = k ?? {};
   return (
+    attentionDropouts.includes(c.attentionDropout ?? 0) &&
+    (precisions === undefined || precisions.includes(c.precision ?? 'float32')) &&
     (layouts === undefined || layouts.includes(c.batch.layout)) &&
     c.batch.lengths.length <= maxSequences &&
     c.batch.lengths.every((l) => l <= maxLength) &&

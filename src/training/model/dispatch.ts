@@ -7,6 +7,8 @@
  *
  *   nothing padded or packed:  mask null + causal 'top-left'   (the case adapter-hub/adapters#721 broke)
  *   otherwise:                 a boolean mask [B, 1, S, S] with causal 'none'
+ *
+ * with the layer's attention dropout and the precision in the options, as the contract has them.
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import {
@@ -45,8 +47,8 @@ function userKernel(kernel: AttentionKernel): AttentionFunction {
       keyLengths: null,
       paddingSide: 'right',
       mask: plain ? null : (tf.tensor4d(allowedMask(call.masks), [B, 1, S, S], 'bool') as Tensor4D),
-      dropout: null,
-      precision: 'float32',
+      dropout: call.dropout,
+      precision: call.precision,
     };
     return tf.transpose(kernel.forward(q, k, v, opts, tf), [0, 2, 1, 3]) as Tensor4D;
   };

@@ -14,19 +14,23 @@
  * gradients (the caller differentiates with respect to them alone).
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
-import type { LoraSpec, TF } from '../../contract/index.js';
+import type { LoraSpec, Precision, TF } from '../../contract/index.js';
 import { IGNORE_INDEX, labelCount, type Batch } from './batch.js';
 import { headDim, RMS_EPS, type LoraConfig, type LoraTarget, type ModelConfig } from './config.js';
 import { attentionFunction, type ModelKernels } from './dispatch.js';
 import { maskInputs } from './masks.js';
-import { loraDropoutSeed, siteName } from './params.js';
+import { attentionDropoutSeed, loraDropoutSeed, siteName } from './params.js';
 import { ropeTables } from './rope.js';
 
 export interface ModelSpec {
   readonly config: ModelConfig;
   readonly lora: LoraConfig;
-  /** Seeds the LoRA dropout masks. */
+  /** Seeds the LoRA and attention dropout masks. */
   readonly seed: number;
+  /** The precision attention and the LoRA layers emulate; absent = 'float32'. */
+  readonly precision?: Precision;
+  /** Attention dropout probability; absent = 0. */
+  readonly attentionDropout?: number;
 }
 
 export interface ModelOutput {
@@ -83,7 +87,15 @@ export function modelForward(
   const cos = tf.tensor4d(Float32Array.from(rt.cos), [B, 1, S, Dh]);
   const sin = tf.tensor4d(Float32Array.from(rt.sin), [B, 1, S, Dh]);
   const attend = attentionFunction(kernels.attention);
-  const call = { scaling: 1 / Math.sqrt(Dh), isCausal: true, masks: maskInputs(batch) };
+  const precision = spec.precision ?? 'float32';
+  const pAttn = spec.attentionDropout ?? 0;
+  const call = (layer: number) => ({
+    scaling: 1 / Math.sqrt(Dh),
+    isCausal: true,
+    masks: maskInputs(batch),
+    dropout: pAttn > 0 ? { p: pAttn, seed: attentionDropoutSeed(spec.seed, step, layer) } : null,
+    precision,
+  });
 
   const proj = (x: Tensor, layer: number, target: LoraTarget): Tensor => {
     const site = siteName(layer, target);
@@ -94,6 +106,7 @@ export function modelForward(
       alpha: lora.alpha,
       rslora: lora.rslora,
       dropout: lora.dropout > 0 ? { p: lora.dropout, seed: loraDropoutSeed(spec.seed, step, layer, target) } : null,
+      precision,
     };
     return kernels.lora.forward(x as Tensor2D, W(`${site}.W`) as Tensor2D, A as Tensor2D, trainable.get(`${site}.B`)! as Tensor2D, loraSpec, tf);
   };
@@ -105,7 +118,7 @@ export function modelForward(
     const q = rope(tf, heads(proj(x, l, 'q'), config.heads), cos, sin);
     const k = rope(tf, heads(proj(x, l, 'k'), config.kvHeads), cos, sin);
     const v = heads(proj(x, l, 'v'), config.kvHeads);
-    const a = attend(tf, q, k, v, call); // [B, S, Hq, Dh]
+    const a = attend(tf, q, k, v, call(l)); // [B, S, Hq, Dh]
     h = tf.add(h, proj(tf.reshape(a, [N, config.heads * Dh]), l, 'o'));
     const x2 = rmsnorm(tf, h, W(`layers.${l}.mlp_norm`));
     h = tf.add(h, proj(tf.mul(tf.mul(proj(x2, l, 'gate'), tf.sigmoid(proj(x2, l, 'gate'))), proj(x2, l, 'up')), l, 'down'));

@@ -78,3 +78,8 @@ export function loraDropoutSeed(caseSeed: number, step: number, layer: number, t
   for (const c of `${step}/${layer}/${target}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
   return h >>> 0;
 }
+
+/** The seed of the attention dropout of one layer at one optimiser step. */
+export function attentionDropoutSeed(caseSeed: number, step: number, layer: number): number {
+  return loraDropoutSeed(caseSeed, step, layer, 'attention');
+}

@@ -80,7 +80,7 @@ export function trainTf(tf: TF, spec: TrainingSpec, init: ModelParams, batch: Ba
 
 /** The float64 reference's first step: forward, gradients and the AdamW update. */
 export function referenceFirstStep(spec: TrainingSpec, init: ModelParams, batch: Batch): StepRecord {
-  const r = referenceStep(spec.config, spec.lora, init, batch, spec.seed, 1);
+  const r = referenceStep(spec.config, spec.lora, init, batch, spec.seed, 1, spec.attentionDropout ?? 0);
   const params = cloneParams(init.trainable);
   for (const [name, p] of params) adamwStepHost(p, r.grads.get(name)!, adamwHostState(p.data.length), 1, spec.adamw);
   return { logits: r.logits, loss: r.loss, grads: r.grads, params };

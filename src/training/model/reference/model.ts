@@ -24,7 +24,7 @@ import { referenceAttention, referenceAttentionForward } from '../../../referenc
 import { dropoutKeep, loraScaling, type AttentionOptions, type HostTensor } from '../../../contract/index.js';
 import { IGNORE_INDEX, type Batch } from '../batch.js';
 import { headDim, LORA_TARGETS, RMS_EPS, type LoraConfig, type ModelConfig } from '../config.js';
-import { loraDropoutSeed, siteName, type ModelParams, type Params } from '../params.js';
+import { attentionDropoutSeed, loraDropoutSeed, siteName, type ModelParams, type Params } from '../params.js';
 import { ropeTables } from '../rope.js';
 import { Tape, Value } from './tape.js';
 
@@ -101,8 +101,8 @@ function documentMask(batch: Batch): AttentionOptions['mask'] {
   return { shape: [B, 1, S, S], data };
 }
 
-/** One forward and backward of the model in float64 at optimiser step `step` (dropout seeds). */
-export function referenceStep(config: ModelConfig, lora: LoraConfig, params: ModelParams, batch: Batch, caseSeed: number, step: number): ReferenceStep {
+/** One forward and backward of the model in float64 at optimiser step `step` (dropout seeds), on exact values: no rounding. */
+export function referenceStep(config: ModelConfig, lora: LoraConfig, params: ModelParams, batch: Batch, caseSeed: number, step: number, attentionDropout = 0): ReferenceStep {
   const tape = new Tape();
   const { B, S } = batch;
   const N = B * S;
@@ -149,7 +149,8 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
     const q = rope(tape, tape.permute(proj(x, l, 'q'), [B, config.heads, S, Dh], qMaps.split), cos, sin);
     const k = rope(tape, tape.permute(proj(x, l, 'k'), [B, config.kvHeads, S, Dh], kvMaps.split), cos, sin);
     const v = tape.permute(proj(x, l, 'v'), [B, config.kvHeads, S, Dh], kvMaps.split);
-    const a = tape.permute(attention(tape, q, k, v, opts), [N, config.heads * Dh], qMaps.merge);
+    const layerOpts = attentionDropout > 0 ? { ...opts, dropout: { p: attentionDropout, seed: attentionDropoutSeed(caseSeed, step, l) } } : opts;
+    const a = tape.permute(attention(tape, q, k, v, layerOpts), [N, config.heads * Dh], qMaps.merge);
     h = tape.add(h, proj(a, l, 'o'));
     const x2 = tape.rmsnorm(h, frozen(`layers.${l}.mlp_norm`), RMS_EPS);
     h = tape.add(h, proj(tape.mul(tape.silu(proj(x2, l, 'gate')), proj(x2, l, 'up')), l, 'down'));
