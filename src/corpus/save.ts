@@ -4,10 +4,11 @@
  * replay would report as corrupt. A save never rewrites an existing file: the same case found again
  * keeps the file, and the expectation someone wrote into it. "Never" holds across processes too
  * (shards writing one folder): a new file is put in place with link(2), which fails if the name
- * exists, where rename(2) would replace it. A temp file left by a kill is found by recover.ts.
+ * exists, where rename(2) would replace it. A temp file left by a kill is found by scan.ts.
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -35,10 +36,17 @@ export function packageVersion(): string {
   }
 }
 
-/** `<file>.tmp-<pid>-<thread>-<random>`: unique across processes and worker threads (recover.ts finds them). */
+/**
+ * `<file>.tmp-<host>-<pid>-<thread>-<random>`: unique across machines, processes and worker
+ * threads, and says whose it is, so scan.ts leaves a live writer's temp file alone and recovers a
+ * dead one's.
+ */
 export function tempNameFor(file: string): string {
-  return `${file}.tmp-${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
+  return `${file}.tmp-${HOST}-${process.pid}-${threadId}-${Math.random().toString(36).slice(2, 10)}`;
 }
+
+/** This machine's name as temp file names carry it. */
+export const HOST = hostname().replace(/[^A-Za-z0-9.]/g, '_');
 
 /** Writes `content` to `file` atomically; the temp file never outlives a failure. */
 export function writeAtomic(file: string, content: string): void {

@@ -3,6 +3,7 @@
  * and left where it is, and a new file never replaces one that exists (also when two writers race
  * for one name: link(2) fails where rename(2) would replace).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ const c = parseCase({
 const saved: SavedCase = { format: CASE_FORMAT, version: 2, kind: 'attention', case: c, kernel: { builtin: 'flash' }, expect: { kind: 'pass' }, signature: { kernel: 'flash', suite: 'attention', kind: 'leak', features: {} } };
 const text = JSON.stringify(saved, null, 2) + '\n';
 const tmp = () => mkdtempSync(join(tmpdir(), 'attnfuzz-scan-'));
+/** The name of a temp file a process that has ended left for `file`. */
+const DEAD = spawnSync(process.execPath, ['-e', '0']).pid!;
+const leftBy = (file: string) => tempNameFor(file).replace(`-${process.pid}-`, `-${DEAD}-`);
 
 describe('writeNew', () => {
   it('writes a file that is not there, and never replaces one that is', () => {
@@ -42,18 +46,25 @@ describe('writeNew', () => {
 describe('scanCorpus', () => {
   it('recovers a complete temp file, removes a duplicate, reports an incomplete one and leaves it', () => {
     const dir = tmp();
-    writeFileSync(tempNameFor(join(dir, 'aaaa.json')), text);
+    writeFileSync(leftBy(join(dir, 'aaaa.json')), text);
     writeFileSync(join(dir, 'bbbb.json'), text);
-    writeFileSync(tempNameFor(join(dir, 'bbbb.json')), text);
-    const partial = tempNameFor(join(dir, 'cccc.json'));
+    writeFileSync(leftBy(join(dir, 'bbbb.json')), text);
+    const partial = leftBy(join(dir, 'cccc.json'));
     writeFileSync(partial, text.slice(0, 40));
-    writeFileSync(tempNameFor(join(dir, 'cccc.svg')), '<svg>');
+    writeFileSync(leftBy(join(dir, 'cccc.svg')), '<svg>');
     const s = scanCorpus(dir);
     expect(s.temps.map((t) => t.action).sort()).toEqual(['incomplete', 'incomplete', 'recovered', 'removed-duplicate']);
     expect(s.entries.map((e) => e.file.split('/').pop())).toEqual(['aaaa.json', 'bbbb.json']);
     expect(existsSync(partial)).toBe(true);
     expect(formatTemp(s.temps.find((t) => t.file === partial)!)).toMatch(/incomplete write .* safe to delete$/);
     expect(scanCorpus(dir).temps.map((t) => t.action)).toEqual(['incomplete', 'incomplete']);
+  });
+  it('leaves alone a temp file whose writer is still running (another shard mid-write)', () => {
+    const dir = tmp();
+    const live = tempNameFor(join(dir, 'dddd.json'));
+    writeFileSync(live, text);
+    expect(scanCorpus(dir)).toMatchObject({ entries: [], temps: [{ file: live, action: 'in-progress' }] });
+    expect(existsSync(live)).toBe(true);
   });
   it('names a corrupt or invalid file, skips it, and never deletes it', () => {
     const dir = tmp();

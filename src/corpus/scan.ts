@@ -1,8 +1,10 @@
 /**
  * Reading a corpus folder the way a campaign and the corpus tools need it: every saved case that
  * loads, every file that does not (reported by name, never deleted), and every temp file an
- * interrupted write left behind (save.ts writes `<name>.tmp-<pid>-<thread>-<random>`, then links
- * or renames it into place):
+ * interrupted write left behind (save.ts writes `<name>.tmp-<host>-<pid>-<thread>-<random>`, then
+ * links or renames it into place). A temp file whose writer may still be writing it (its process
+ * is alive on this machine, or it is another machine's and younger than STALE_MS) is left alone:
+ * shards share folders. Otherwise:
  *
  *   complete, <name> absent     the kill came between the write and the link: recovered (linked
  *                               into place), so nothing a campaign found is lost
@@ -14,13 +16,37 @@
  * A temp file is complete when it parses as what its name promises (a saved case for .json, an
  * SVG document for .svg, JSON for the other .json files such as hits/).
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SavedCase } from './format.js';
 import { parseSavedCase, readSavedCase } from './load.js';
-import { writeNew } from './save.js';
+import { HOST, writeNew } from './save.js';
 
-const TEMP = /^(.+)\.tmp-\d+-\d+-[a-z0-9]+$/;
+const TEMP = /^(.+)\.tmp-([A-Za-z0-9._]+)-(\d+)-(\d+)-[a-z0-9]+$/;
+
+/** No write of a corpus file takes this long: an older temp file is abandoned whoever wrote it. */
+export const STALE_MS = 10 * 60_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when the writer of a temp file may still be at work (see the header). */
+function inProgress(host: string, pid: number, file: string): boolean {
+  let age: number;
+  try {
+    age = Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return true; // gone meanwhile
+  }
+  if (age > STALE_MS) return false;
+  return host !== HOST || alive(pid);
+}
 
 export interface CorpusEntry {
   readonly file: string;
@@ -29,7 +55,8 @@ export interface CorpusEntry {
 
 export interface TempFile {
   readonly file: string;
-  readonly action: 'recovered' | 'removed-duplicate' | 'incomplete';
+  /** 'in-progress': its writer may still be writing it; left alone, and not a problem. */
+  readonly action: 'recovered' | 'removed-duplicate' | 'incomplete' | 'in-progress';
 }
 
 export interface CorpusScan {
@@ -64,6 +91,10 @@ export function recoverTemps(dir: string, isCase = true): TempFile[] {
     if (!m) continue;
     const file = join(dir, name);
     const target = join(dir, m[1]!);
+    if (inProgress(m[2]!, Number(m[3]), file)) {
+      out.push({ file, action: 'in-progress' });
+      continue;
+    }
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -111,5 +142,7 @@ export function formatTemp(t: TempFile): string {
       return `${t.file}: a copy of a file already in place (an interrupted write): removed`;
     case 'incomplete':
       return `${t.file}: an incomplete write (the process was killed while writing it): nothing was saved from it; safe to delete`;
+    case 'in-progress':
+      return `${t.file}: being written by a process that is still running: left alone`;
   }
 }

@@ -31,6 +31,11 @@ export interface SearchOptions {
   readonly backends?: readonly BackendName[];
   /** fast-check seed; default from the clock (reported, so any run can be replayed). */
   readonly seed?: number;
+  /**
+   * fast-check path to start from (default: the first case of `seed`): with numRuns 1, the one
+   * case at `{ seed, path }` (a campaign's case i; src/campaign/stream.ts).
+   */
+  readonly path?: string;
   /** Case budget; default: unbounded when timeMs is given, else 100. */
   readonly numRuns?: number;
   /** Time budget of the generation phase in ms. */
@@ -109,7 +114,7 @@ export function search(o: SearchOptions): SearchResult {
     return !failed;
   });
   const numRuns = o.numRuns ?? (o.timeMs !== undefined ? Number.MAX_SAFE_INTEGER : 100);
-  const first = fc.check(property, { seed, numRuns, ...(o.timeMs !== undefined ? { interruptAfterTimeLimit: o.timeMs } : {}) });
+  const first = fc.check(property, { seed, numRuns, ...(o.path !== undefined ? { path: o.path } : {}), ...(o.timeMs !== undefined ? { interruptAfterTimeLimit: o.timeMs } : {}) });
   if (!first.failed || first.counterexample === null) {
     return { status: 'clean', seed, cases, unsupported, elapsedMs: performance.now() - t0, interrupted: first.interrupted };
   }

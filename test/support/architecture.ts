@@ -4,7 +4,7 @@
  * import is resolved to the file it names (any depth of ../), then:
  *
  *   layers      src folders import only their own layer or layers below:
- *                 cli > runner, corpus, report, golden > training > case, data, oracle, reference
+ *                 cli > campaign > runner, corpus, report, golden > training > case, data, oracle, reference
  *                 > contract, backend, kernel
  *   index       code outside a src folder imports it only through its index.ts
  *   registry    only src/runner/registry.ts (of src's non-test files) imports kernels/
@@ -24,7 +24,8 @@ const LAYERS: Record<string, number> = {
   case: 1, data: 1, oracle: 1, reference: 1,
   training: 2,
   runner: 3, corpus: 3, report: 3, golden: 3,
-  cli: 4,
+  campaign: 4,
+  cli: 5,
 };
 const REGISTRY = 'src/runner/registry.ts';
 const MAX_LINES = 300;

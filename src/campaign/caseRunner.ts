@@ -1,0 +1,122 @@
+/**
+ * What a worker does (worker.ts is only its message loop, so this runs in-process in tests): case
+ * i of the stream through the one check, and the shrinking of a failure whose signature is new.
+ *
+ *   run(i)      generate case i (stream.ts) -> checkCase -> tensors left alive? -> CaseReport
+ *   shrink(job) a verdict: the one search from case i's address (fast-check, then the structural
+ *               pass), the shrunk case checked once more (a different verdict: nondeterministic)
+ *               a leak: the structural pass with "still leaks" as the predicate
+ *
+ * Leaks: tf.memory().numTensors around the check. A first call may allocate for good (a cache, a
+ * constant); a leak is a count that grows on a second run of the same case too.
+ */
+import { tf, useBackend } from '../backend/index.js';
+import { signatureOf, savedCaseOf, type Finding, type SavedCase, type Signature } from '../corpus/index.js';
+import { expectationOf, formatVerdict, isFailure, summarizeVerdict } from '../oracle/index.js';
+import { formatRepro, heatmapOf } from '../report/index.js';
+import { checkCase, messageOf, resolveKernel, search, simplifyFailure, SUITE_OF, type AnyCase, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
+import { coverageOf } from './coverage.js';
+import type { CaseReport, Job, RawFailure, ShrinkReport, WorkerSetup } from './protocol.js';
+import { arbitraryOf } from './arbitrary.js';
+import { caseAddress, caseAt, targetOf } from './stream.js';
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+export class CaseRunner {
+  private constructor(
+    private readonly setup: WorkerSetup,
+    private readonly kernels: readonly KernelUnderTest[],
+  ) {}
+
+  /** Makes the backend active and loads every target's kernel (a module is loaded in each worker). */
+  static async create(setup: WorkerSetup): Promise<CaseRunner> {
+    await useBackend(setup.backend);
+    const kernels: KernelUnderTest[] = [];
+    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    return new CaseRunner(setup, kernels);
+  }
+
+  /** Case i of the campaign, as generated. */
+  caseOf(i: number): AnyCase {
+    const T = this.setup.targets.length;
+    return caseAt(arbitraryOf(this.setup.targets[targetOf(i, T)]!), caseAddress(this.setup.seed, i, T));
+  }
+
+  /** The check of `c`, and how many tensors a second run of it left alive (0 when the first left none). */
+  private checked(c: AnyCase, k: KernelUnderTest): { check: CaseCheck; leaked: number } {
+    const count = () => tf.memory().numTensors;
+    const n0 = count();
+    const check = checkCase(c, k);
+    if (count() <= n0) return { check, leaked: 0 };
+    const n1 = count();
+    checkCase(c, k);
+    return { check, leaked: Math.max(0, count() - n1) };
+  }
+
+  private raw(c: AnyCase, k: KernelUnderTest, finding: Finding, summary: string): RawFailure {
+    return { case: c, finding, summary, signature: signatureOf(c, k.label, finding) };
+  }
+
+  run(i: number): CaseReport {
+    const t0 = performance.now();
+    const target = targetOf(i, this.setup.targets.length);
+    const k = this.kernels[target]!;
+    const c = this.caseOf(i);
+    const coverage = coverageOf(c);
+    let failure: RawFailure | undefined;
+    let outcome: CaseReport['outcome'];
+    try {
+      const { check, leaked } = this.checked(c, k);
+      const v = check.verdict;
+      if (isFailure(v)) failure = this.raw(c, k, { kind: 'verdict', verdict: v }, summarizeVerdict(v));
+      else if (leaked > 0) failure = this.raw(c, k, { kind: 'leak', tensors: leaked }, `LEAK ${plural(leaked, 'tensor')} left alive per call`);
+      outcome = failure ? 'failed' : v.status === 'unsupported' ? 'unsupported' : 'pass';
+    } catch (e) {
+      // The harness itself failed on this case (the kernel's faults are verdicts): recorded, never fatal.
+      failure = this.raw(c, k, { kind: 'crash', message: `harness: ${messageOf(e)}` }, `CRASH harness: ${messageOf(e)}`);
+      outcome = 'failed';
+    }
+    return { i, target, ms: performance.now() - t0, outcome, coverage, ...(failure ? { failure } : {}) };
+  }
+
+  shrink(job: Extract<Job, { type: 'shrink' }>): ShrinkReport {
+    const t0 = performance.now();
+    const T = this.setup.targets.length;
+    const target = targetOf(job.i, T);
+    const k = this.kernels[target]!;
+    const { suite: suiteName, constraints } = this.setup.targets[target]!;
+    const at = new Date().toISOString();
+    const done = (signature: Signature, check: CaseCheck, summary: string, extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] }) => {
+      const base = savedCaseOf(check, k.ref, { seed: extra.seed ?? null, path: extra.path ?? null });
+      const saved: SavedCase = { ...base, found: { ...base.found, verdict: summary, at }, signature };
+      const svg = heatmapOf(check);
+      return { i: job.i, target, ms: performance.now() - t0, signature, summary, saved, ...(svg !== undefined ? { svg } : {}), repro: extra.repro ?? [], verdict: formatVerdict(check.verdict), steps: extra.steps ?? [] };
+    };
+    if (job.raw.finding.kind === 'leak') {
+      const suite = SUITE_OF[suiteName];
+      const simple = simplifyFailure(job.raw.case, (c: AnyCase) => this.checked(c, k).leaked > 0, suite.neighbours, (c: AnyCase) => suite.admits(constraints, c), job.budgetMs);
+      const { check, leaked } = this.checked(simple.case, k);
+      const finding: Finding = { kind: 'leak', tensors: leaked };
+      return done(signatureOf(simple.case, k.label, finding), check, `LEAK ${plural(leaked, 'tensor')} left alive per call`, { steps: simple.steps });
+    }
+    const address = caseAddress(this.setup.seed, job.i, T);
+    const third = Math.max(1, Math.floor(job.budgetMs / 3));
+    const r = search({ suite: suiteName, kernel: k, constraints, seed: address.seed, path: address.path, numRuns: 1, timeMs: third, shrinkTimeMs: third });
+    if (r.status === 'clean') {
+      const again = checkCase(job.raw.case, k);
+      const finding: Finding = { kind: 'nondeterministic', first: job.raw.summary, again: summarizeVerdict(again.verdict) };
+      return done(signatureOf(job.raw.case, k.label, finding), again, `NONDETERMINISTIC first ${job.raw.summary}; then ${finding.again}`, { seed: address.seed, path: address.path });
+    }
+    const again = checkCase(r.shrunk.case, k);
+    const same = JSON.stringify(expectationOf(again.verdict)) === JSON.stringify(expectationOf(r.shrunk.verdict));
+    const summary = summarizeVerdict(r.shrunk.verdict);
+    const finding: Finding = same ? { kind: 'verdict', verdict: r.shrunk.verdict } : { kind: 'nondeterministic', first: summary, again: summarizeVerdict(again.verdict) };
+    const repro = formatRepro({ check: r.shrunk, saved: null, seed: r.seed, path: r.path, cases: 1, numShrinks: r.numShrinks, simplified: r.simplified });
+    return done(signatureOf(r.shrunk.case, k.label, finding), r.shrunk, same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`, {
+      seed: r.seed,
+      path: r.path,
+      steps: r.simplified,
+      repro,
+    });
+  }
+}

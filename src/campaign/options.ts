@@ -1,0 +1,35 @@
+/** The options of a campaign (`runCampaign`); the CLI's flags map onto them one to one. */
+import type { BackendName } from '../backend/index.js';
+import type { SpawnWorker } from './spawn.js';
+import type { Shard, Target } from './stream.js';
+
+export interface CampaignOptions {
+  readonly targets: readonly Target[];
+  readonly seed: number;
+  readonly backend: BackendName;
+  readonly workers: number;
+  readonly shard?: Shard;
+  readonly runs?: number;
+  readonly timeMs?: number;
+  readonly corpus: string;
+  readonly caseTimeoutMs: number;
+  readonly shrinkTimeMs: number;
+  readonly cwd?: string;
+  /** The command line, for the report. */
+  readonly command?: string;
+  /** Aborting stops the campaign gracefully (the CLI aborts on SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal;
+  readonly spawn?: SpawnWorker;
+  readonly onProgress?: (p: CampaignProgress) => void;
+  readonly progressMs?: number;
+  /** One line per notable event: a new distinct failure, a timeout, a worker replaced. */
+  readonly log?: (line: string) => void;
+}
+
+export interface CampaignProgress {
+  readonly elapsedMs: number;
+  readonly cases: number;
+  readonly failed: number;
+  readonly distinct: number;
+  readonly perTarget: ReadonlyArray<{ readonly target: Target; readonly cases: number; readonly failed: number; readonly distinct: number; readonly stopped?: string }>;
+}

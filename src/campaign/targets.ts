@@ -1,0 +1,32 @@
+/**
+ * The kernel x suite pairs a campaign runs, from `--kernels` and `--suites`, in that order
+ * (suites outer, kernels inner): each built-in in the suites it runs in (registry.ts), each
+ * module in the suites of its kind (an attention kernel: attention and training; a LoRA kernel:
+ * lora). A module is loaded here once to learn its kind (and to fail early, exit 2, when it
+ * cannot load); the workers load it again, each its own copy.
+ */
+import { BUILTIN_KERNELS, BUILTINS, isBuiltinKernel, loadKernelModule, SUITES, type SuiteName } from '../runner/index.js';
+import type { Target } from './stream.js';
+
+export const DEFAULT_KERNELS: readonly string[] = BUILTIN_KERNELS;
+export const DEFAULT_SUITES: readonly SuiteName[] = SUITES;
+
+export interface Targets {
+  readonly targets: Target[];
+  /** Kernels that run in none of the suites asked for (reported, not an error unless nothing runs). */
+  readonly unused: string[];
+}
+
+export async function resolveTargets(kernels: readonly string[] = DEFAULT_KERNELS, suites: readonly SuiteName[] = DEFAULT_SUITES, cwd = process.cwd()): Promise<Targets> {
+  const suitesOf = new Map<string, readonly SuiteName[]>();
+  for (const k of kernels) {
+    if (isBuiltinKernel(k)) suitesOf.set(k, SUITES.filter((s) => BUILTINS[k][s] !== undefined));
+    else {
+      const loaded = await loadKernelModule(k, cwd, '--kernels', 'attention');
+      suitesOf.set(k, (loaded as { kind?: string }).kind === 'lora' ? ['lora'] : ['attention', 'training']);
+    }
+  }
+  const targets: Target[] = [];
+  for (const suite of suites) for (const kernel of kernels) if (suitesOf.get(kernel)!.includes(suite)) targets.push({ kernel, suite });
+  return { targets, unused: kernels.filter((k) => !targets.some((t) => t.kernel === k)) };
+}
