@@ -7,6 +7,9 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../corpus/index.js';
 import * as check from './commands/check.js';
+import * as corpus from './commands/corpus.js';
+import * as exportCommand from './commands/export.js';
+import * as fuzz from './commands/fuzz.js';
 import * as golden from './commands/golden.js';
 import * as replay from './commands/replay.js';
 import { processIo, type Io } from './io.js';
@@ -22,7 +25,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage)');
-  for (const command of [check, replay, golden]) command.register(program, io, setCode);
+  for (const command of [check, fuzz, replay, golden, corpus, exportCommand]) command.register(program, io, setCode);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   try {
     await program.parseAsync([...argv], { from: 'user' });

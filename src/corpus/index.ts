@@ -8,3 +8,5 @@ export * from './signature.js';
 export * from './scan.js';
 export * from './hits.js';
 export * from './savedSignature.js';
+export * from './list.js';
+export * from './merge.js';

@@ -5,3 +5,4 @@ export * from './campaignReport.js';
 export * from './plots.js';
 export * from './junit.js';
 export * from './campaignHtml.js';
+export * from './torchScript.js';

@@ -1,0 +1,75 @@
+/**
+ * `attnfuzz export --torch`, checked with PyTorch itself (Debian's python3-torch 1.13 here; skipped
+ * with the reason in its title when no python has torch, so CI needs neither): a case attnfuzz
+ * found for the adapters#721 bug (causal dropped when no mask is passed) exported as a script,
+ * on which PyTorch's SDPA passes, and on which a kernel_under_test that drops is_causal when no
+ * mask is given fails with the verdict attnfuzz printed when it found the case.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
+import { main } from '../src/cli/main.js';
+import { saveCase, savedCaseOf } from '../src/corpus/index.js';
+import { formatVerdict } from '../src/oracle/index.js';
+import { resolveKernel, search } from '../src/runner/index.js';
+
+/** A python that imports torch: ATTNFUZZ_PYTHON, else python3 on PATH, else Debian's /usr/bin/python3. */
+const PYTHON = [process.env.ATTNFUZZ_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p !== undefined && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
+const torchVersion = PYTHON ? spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim() : null;
+
+const BROKEN = `
+_sdpa = kernel_under_test
+def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None):
+    if attn_mask is None:
+        is_causal = False  # adapters#721: no mask was passed, so the causal flag is dropped too
+    return _sdpa(q, k, v, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
+
+
+if __name__ == "__main__":`;
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  return { code, out, err };
+}
+
+const python = (script: string) => spawnSync(PYTHON!, [script], { encoding: 'utf8', timeout: 120_000 });
+
+describe(`attnfuzz export --torch ${PYTHON ? `(PyTorch ${torchVersion})` : '(skipped: no python3 with torch; apt-get install python3-torch)'}`, () => {
+  it.skipIf(PYTHON === null)('the exported script passes with SDPA, and fails with the verdict attnfuzz printed when is_causal is dropped without a mask', async () => {
+    const kernel = await resolveKernel('test/fixtures/broken-kernels/causal-ignored-without-mask.ts');
+    const only = { maxBatch: 2, maxHeads: 2, maxSeq: 4, maxHeadDim: 4, allowMask: false, allowPadding: false, allowWindow: false, allowDropout: false, fixed: { causal: 'top-left' as const } };
+    const r = search({ suite: 'attention', kernel, seed: SEED, timeMs: 30_000, shrinkTimeMs: 10_000, constraints: only });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-export-'));
+    const file = saveCase(savedCaseOf(r.shrunk, kernel.ref, { seed: r.seed, path: r.path }), dir).json;
+    const script = join(dir, 'repro.py');
+    expect(await cli('export', '--torch', file, '--out', script)).toMatchObject({ code: 0, out: `wrote ${script}: run it with python3 ${script} (PyTorch; swap kernel_under_test for the kernel to check)\n` });
+
+    const sdpa = python(script);
+    expect(sdpa.stderr).toBe('');
+    expect(sdpa.status, sdpa.stdout).toBe(0);
+    expect(sdpa.stdout).toMatch(/^PASS: /m);
+
+    writeFileSync(join(dir, 'broken.py'), readFileSync(script, 'utf8').replace('\nif __name__ == "__main__":', BROKEN));
+    const broken = python(join(dir, 'broken.py'));
+    expect(broken.status, broken.stdout + broken.stderr).toBe(1);
+    // Tensor by tensor, the same verdict as attnfuzz's: which tensors fail, how, and where.
+    const status = (l: string) => /^\s*(\S+) (OK|MISMATCH|NONFINITE|SHAPE)/.exec(l)?.slice(1, 3).join(' ');
+    const theirs = broken.stdout.split('\n').filter((l) => l.startsWith('  ')).map(status);
+    expect(theirs).toEqual(formatVerdict(r.shrunk.verdict).map(status));
+    const failing = r.shrunk.verdict.status === 'mismatch' || r.shrunk.verdict.status === 'nonfinite' ? r.shrunk.verdict.failing.tensor : '?';
+    expect(broken.stdout).toMatch(new RegExp(`^FAIL \\(${r.shrunk.verdict.status} in ${failing}\\): `, 'm'));
+  });
+
+  it('a case it cannot express is refused with the reason, exit 2', async () => {
+    const r = await cli('export', '--torch', 'corpus/does-not-exist.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^export: corpus\/does-not-exist\.json: cannot read/);
+  });
+});
