@@ -1,0 +1,69 @@
+/**
+ * `npx attnfuzz fuzz` as a process tree (bin/attnfuzz.mjs -> tsx -> the CLI, its worker threads):
+ * the seed is printed before anything runs, and a SIGTERM to the command a user or CI started
+ * stops the campaign gracefully (the report written, ended by the signal) and leaves no process
+ * behind. Linux: descendants are found through /proc.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-signal-${name}-`));
+
+/** Every process below `pid`, from /proc/<n>/stat's parent field. */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => parent.forEach((pp, c) => pp === p && (out.push(c), walk(c)));
+  walk(pid);
+  return out;
+}
+
+describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () => {
+  it('prints the seed first; a SIGTERM stops it gracefully, writes the report and leaves no process behind', async () => {
+    const [corpus, report] = [tmp('corpus'), tmp('report')];
+    const p = spawn(process.execPath, [join(ROOT, 'bin', 'attnfuzz.mjs'), 'fuzz', '--kernels', 'lora', '--suites', 'lora', '--time', '120', '--workers', '2', '--seed', String(SEED), '--corpus', corpus, '--report', report], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => void (out += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => p.on('exit', (code, signal) => resolve({ code, signal })));
+    // Running: the seed line is out and the workers have had time to start.
+    await new Promise<void>((resolve) =>
+      p.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('\n')) setTimeout(resolve, 2500);
+      }),
+    );
+    expect(err.split('\n')[0]).toBe(`fuzz: seed ${SEED}, shard 0/1, 2 workers on cpu, profile default, budget 120 s`);
+    const tree = descendants(p.pid!);
+    expect(tree.length).toBeGreaterThan(0);
+    p.kill('SIGTERM');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(err).toMatch(/fuzz: SIGTERM: stopping/);
+    expect(out).toMatch(/ended by signal: 0 failed/);
+    expect(JSON.parse(readFileSync(join(report, 'report.json'), 'utf8'))).toMatchObject({ ended: 'signal', seed: SEED });
+    // esbuild's service (tsx's transformer) ends when its parent's pipe closes: give it a moment.
+    const alive = () =>
+      tree.flatMap((pid) => {
+        try {
+          return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)}`];
+        } catch {
+          return [];
+        }
+      });
+    for (let n = 0; n < 30 && alive().length > 0; n++) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toEqual([]);
+  });
+});
