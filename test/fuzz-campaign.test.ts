@@ -7,14 +7,15 @@
  * report's three files are written and the page renders in a real browser without console errors.
  * What is asserted is what every seed guarantees: which kernels fail and how, never one seed's shapes.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
-import { caseAddress, caseAt, runCampaign, writeReport, type CampaignResult, type ReportFiles, type Target } from '../src/campaign/index.js';
+import { caseAddress, caseAt, runCampaign, spawnProcess, writeReport, type CampaignResult, type ReportFiles, type Target } from '../src/campaign/index.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { readSavedCase } from '../src/corpus/index.js';
+import { materializeAttention } from '../src/data/index.js';
 import { attentionSuite } from '../src/runner/index.js';
 import { CHROMIUM, render } from './support/chromium.js';
 
@@ -31,33 +32,38 @@ const TARGETS: Target[] = [
 ];
 const T = TARGETS.length;
 const RUNS = 8 * T;
-const shapeOf = (c: AttentionCase) => [c.shapes.B, c.shapes.Hq, c.shapes.Hkv, c.shapes.Sq, c.shapes.Sk, c.shapes.D, c.shapes.Dv].join(',');
+/** What the hanging fixture recognises a case by: its shapes and its q values. */
+function fingerprint(c: AttentionCase): string {
+  const s = c.shapes;
+  const q = materializeAttention(c).inputs.q.data;
+  return `${[s.B, s.Hq, s.Hkv, s.Sq, s.Sk, s.D, s.Dv].join(',')}|${Array.from(q).join(',')}`;
+}
 
-/** The rarest shape among the hanging kernel's cases of this campaign, and how many cases have it. */
-function hangShape(): { shape: string; cases: number } {
+/** The rarest input among the cases of target t of a campaign, and how many cases have it (1 but for a coincidence). */
+function hangOn(t = 2, targets = T, runs = RUNS): { input: string; cases: number } {
   const counts = new Map<string, number>();
-  for (let i = 2; i < RUNS; i += T) {
-    const s = shapeOf(caseAt(attentionSuite.arbitrary(small), caseAddress(SEED, i, T)) as AttentionCase);
-    counts.set(s, (counts.get(s) ?? 0) + 1);
+  for (let i = t; i < runs; i += targets) {
+    const f = fingerprint(caseAt(attentionSuite.arbitrary(small), caseAddress(SEED, i, targets)) as AttentionCase);
+    counts.set(f, (counts.get(f) ?? 0) + 1);
   }
-  const [shape, cases] = [...counts].sort((a, b) => a[1] - b[1])[0]!;
-  return { shape, cases };
+  const [input, cases] = [...counts].sort((a, b) => a[1] - b[1])[0]!;
+  return { input, cases };
 }
 
 let result: CampaignResult;
 let files: ReportFiles;
 let corpus: string;
-let hang: { shape: string; cases: number };
+let hang: { input: string; cases: number };
 
 beforeAll(async () => {
   corpus = mkdtempSync(join(tmpdir(), 'attnfuzz-e2e-corpus-'));
   writeFileSync(join(corpus, 'corrupt.json'), '{"format": "attnfuzz-case", "version": 2, "kind": "atte');
-  hang = hangShape();
-  process.env.ATTNFUZZ_TEST_HANG_SHAPE = hang.shape;
+  hang = hangOn();
+  process.env.ATTNFUZZ_TEST_HANG = hang.input;
   try {
     result = await runCampaign({ targets: TARGETS, seed: SEED, backend: 'cpu', workers: 2, runs: RUNS, corpus, caseTimeoutMs: 2000, shrinkTimeMs: 6000 });
   } finally {
-    delete process.env.ATTNFUZZ_TEST_HANG_SHAPE;
+    delete process.env.ATTNFUZZ_TEST_HANG;
   }
   files = writeReport(mkdtempSync(join(tmpdir(), 'attnfuzz-e2e-report-')), result.report);
 }, 300_000);
@@ -120,4 +126,30 @@ describe('a fuzz campaign in worker threads', () => {
     expect(page.dom.match(/<svg/g)!.length).toBeGreaterThan(4);
     expect(page.screenshotBytes).toBeGreaterThan(10_000);
   });
+
+  it('as processes (the isolation the tensorflow backend needs), a hung worker is killed and replaced, and none outlives the campaign', async () => {
+    const targets = [TARGETS[0]!, TARGETS[2]!];
+    const h = hangOn(1, 2, 8);
+    process.env.ATTNFUZZ_TEST_HANG = h.input;
+    let r: CampaignResult;
+    try {
+      r = await runCampaign({ targets, seed: SEED, backend: 'cpu', workers: 2, runs: 8, corpus: mkdtempSync(join(tmpdir(), 'attnfuzz-e2e-proc-')), caseTimeoutMs: 2000, shrinkTimeMs: 2000, spawn: spawnProcess });
+    } finally {
+      delete process.env.ATTNFUZZ_TEST_HANG;
+    }
+    expect(r.report.totals.cases).toBe(8);
+    expect(r.report.targets[1]).toMatchObject({ timeouts: h.cases, failed: h.cases });
+    expect(r.report.targets[0]).toMatchObject({ cases: 4, failed: 0 });
+    const isWorker = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('campaign/worker.ts');
+      } catch {
+        return false;
+      }
+    };
+    const workers = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && isWorker(p));
+    if (process.platform !== 'linux') return;
+    for (let n = 0; n < 30 && workers().length > 0; n++) await new Promise((res) => setTimeout(res, 100));
+    expect(workers()).toEqual([]);
+  }, 120_000);
 });

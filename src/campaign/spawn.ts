@@ -1,19 +1,24 @@
 /**
- * Starting a campaign worker: a worker thread running worker.ts. Threads, not processes, because
- * a thread cannot outlive its process: a campaign killed with SIGKILL leaves no worker spinning at
- * 100% CPU, and a hung case is ended by `terminate()` (V8 stops even a `while (true) {}`). Each
- * thread has its own module instances, hence its own tfjs engine and backend.
+ * Starting a campaign worker, as a thread (the default) or a process, both running worker.ts.
  *
- * From the TypeScript sources (a clone, the tests) the thread first registers tsx's loader, then
+ *   thread   cannot outlive its process: a campaign killed with SIGKILL leaves no worker spinning
+ *            at 100% CPU, and a hung case is ended by `terminate()` (V8 stops even a
+ *            `while (true) {}`). Each thread has its own module instances, hence its own tfjs.
+ *   process  for the 'tensorflow' backend: @tensorflow/tfjs-node's addon loads in one worker
+ *            thread but not in a second (tensorflow/tfjs#8388), so a replaced worker could not
+ *            start. Ended with SIGKILL; it exits by itself when its parent's channel closes.
+ *
+ * From the TypeScript sources (a clone, the tests) the worker first registers tsx's loader, then
  * imports worker.ts; from the built package it runs worker.js directly.
  *
  * `SpawnWorker` is the seam the campaign is written against: tests give it workers that answer
  * from memory when the property under test is the campaign's file handling, not attention.
  */
 import { readFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
 
@@ -34,17 +39,49 @@ export type SpawnWorker = (setup: WorkerSetup, events: WorkerEvents) => WorkerHa
 /** Heap limit of a worker: a kernel that leaks host memory ends its worker (a crash), not the machine. */
 const HEAP_MB = 4096;
 
+const fromSources = import.meta.url.endsWith('.ts');
+
+/** A file of tsx's package, by its export name (require.resolve would give the CommonJS entries). */
+function tsxFile(name: string, key: 'import' | 'default'): string {
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const e = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, string | { import: { default: string } }> }).exports[name]!;
+  return pathToFileURL(join(dirname(pkg), typeof e === 'string' || key === 'default' ? (e as string) : e.import.default)).href;
+}
+
 function workerEntry(): { code: string | URL; eval: boolean } {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return { code: new URL('./worker.js', self), eval: false };
-  // tsx's ESM entry of its loader API (require.resolve would give the CommonJS one).
-  const pkg = createRequire(self).resolve('tsx/package.json');
-  const api = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
-  const tsxApi = pathToFileURL(join(dirname(pkg), api)).href;
-  const entry = new URL('./worker.ts', self).href;
-  const code = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  if (!fromSources) return { code: new URL('./worker.js', import.meta.url), eval: false };
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsxFile('./esm/api', 'import'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
   return { code, eval: true };
 }
+
+export const spawnProcess: SpawnWorker = (setup, events) => {
+  const file = fileURLToPath(new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url));
+  const execArgv = fromSources ? ['--import', tsxFile('.', 'default')] : [];
+  const p = fork(file, [], { execArgv: [...execArgv, `--max-old-space-size=${HEAP_MB}`], serialization: 'advanced', stdio: 'inherit' });
+  let ended = false;
+  p.on('message', (m: WorkerMessage) => {
+    if (!ended) events.message(m);
+  });
+  p.on('error', () => {
+    // reported by 'exit'
+  });
+  p.on('exit', (code, signal) => {
+    if (ended) return;
+    ended = true;
+    events.exit(code === 0 ? null : `exit ${signal ?? `code ${code}`}`);
+  });
+  p.send({ type: 'setup', setup });
+  return {
+    post: (job) => {
+      if (p.connected) p.send(job);
+    },
+    terminate: () => {
+      ended = true;
+      p.kill('SIGKILL');
+    },
+  };
+};
 
 export const spawnThread: SpawnWorker = (setup, events) => {
   const { code, eval: isEval } = workerEntry();

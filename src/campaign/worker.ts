@@ -1,23 +1,35 @@
 /**
- * A campaign worker thread: its own tfjs (each worker thread has its own module instances, so
- * its own engine and backend; wasm is initialised here, per worker), then one job at a time in
- * the order received (protocol.ts). Started by spawn.ts; never imported.
+ * A campaign worker, as a thread or a process (spawn.ts): its own tfjs (its own engine and
+ * backend; wasm is initialised here, per worker), then one job at a time in the order received
+ * (protocol.ts). A process receives its setup as its first message and exits when its parent's
+ * channel closes. Started by spawn.ts; never imported.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaseRunner } from './caseRunner.js';
 import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
 
-const port = parentPort!;
-const post = (m: WorkerMessage) => port.postMessage(m);
+const post = (m: WorkerMessage) => (parentPort ? parentPort.postMessage(m) : process.send!(m));
+const onMessage = (f: (m: Job | { type: 'setup'; setup: WorkerSetup }) => void) => (parentPort ? parentPort.on('message', f) : process.on('message', f));
+
+const setup: WorkerSetup = parentPort
+  ? (workerData as WorkerSetup)
+  : await new Promise<WorkerSetup>((resolve) => {
+      process.once('message', (m: { setup: WorkerSetup }) => resolve(m.setup));
+      process.on('disconnect', () => process.exit(0));
+    });
 
 let runner: CaseRunner | null = null;
 try {
-  runner = await CaseRunner.create(workerData as WorkerSetup);
+  runner = await CaseRunner.create(setup);
 } catch (e) {
   post({ type: 'setup-failed', message: ((e as Error).message ?? String(e)).split('\n')[0]! });
+  if (!parentPort) process.disconnect();
 }
 if (runner) {
   const r = runner;
-  port.on('message', (job: Job) => post(job.type === 'run' ? { type: 'ran', report: r.run(job.i) } : { type: 'shrunk', report: r.shrink(job) }));
+  onMessage((job) => {
+    if (job.type === 'run') post({ type: 'ran', report: r.run(job.i) });
+    else if (job.type === 'shrink') post({ type: 'shrunk', report: r.shrink(job) });
+  });
   post({ type: 'ready' });
 }

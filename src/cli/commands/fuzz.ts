@@ -14,7 +14,21 @@
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { useBackend, type BackendName } from '../../backend/index.js';
-import { CampaignSetupError, DEFAULT_KERNELS, DEFAULT_SUITES, resolveTargets, runCampaign, shardFrom, targetName, writeReport, type CampaignResult, type SpawnWorker, type Target } from '../../campaign/index.js';
+import {
+  CampaignSetupError,
+  DEFAULT_KERNELS,
+  DEFAULT_SUITES,
+  resolveTargets,
+  runCampaign,
+  shardFrom,
+  spawnProcess,
+  spawnThread,
+  targetName,
+  writeReport,
+  type CampaignResult,
+  type SpawnWorker,
+  type Target,
+} from '../../campaign/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
 import { SUITES, type SuiteName } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
@@ -40,6 +54,8 @@ export interface FuzzFlags {
   readonly report: string;
   readonly timeout: number;
   readonly shrinkTime: number;
+  /** Workers as threads or processes; default processes for the tensorflow backend (tensorflow/tfjs#8388), else threads. */
+  readonly isolation?: 'thread' | 'process';
   readonly json?: boolean;
 }
 
@@ -160,7 +176,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
       shrinkTimeMs: flags.shrinkTime * 1000,
       command: commandOf(flags, seed, p.shard.shard),
       signal: rt.signal,
-      spawn: rt.spawn,
+      spawn: rt.spawn ?? ((flags.isolation ?? (p.backend === 'tensorflow' ? 'process' : 'thread')) === 'process' ? spawnProcess : spawnThread),
       onProgress: display?.onProgress,
       progressMs: display?.progressMs,
       log: (line) => io.err(`fuzz: ${line}\n`),
@@ -228,6 +244,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(new Option('--report <dir>', 'where report.json, junit.xml and index.html are written').default(FUZZ_REPORT))
     .addOption(new Option('--timeout <seconds>', 'per case: a case still running after this ends its worker (recorded as a timeout)').argParser(durationSeconds).default(60))
     .addOption(new Option('--shrink-time <seconds>', 'budget of shrinking one new failure').argParser(durationSeconds).default(30))
+    .addOption(new Option('--isolation <kind>', "workers as 'thread's or 'process'es (default: processes for --backend tensorflow, whose addon loads in one thread only, else threads)").choices(['thread', 'process']))
     .addOption(jsonOption())
     .action(async (opts: FuzzFlags) => {
       const stop = stopOnSignals(io);
