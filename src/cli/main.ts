@@ -14,11 +14,8 @@ import * as golden from './commands/golden.js';
 import * as replay from './commands/replay.js';
 import { processIo, type Io } from './io.js';
 
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  let code = 0;
-  const setCode = (c: number) => {
-    code = Math.max(code, c);
-  };
+/** The commander program of every command; actions report their exit code through `setCode`. */
+export function cliProgram(io: Io, setCode: (c: number) => void): Command {
   const program = new Command('attnfuzz')
     .description('Differential fuzzing of attention and LoRA kernels: finds where two implementations disagree and shrinks it')
     .version(packageVersion(), '-V, --version')
@@ -27,6 +24,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .showHelpAfterError('(add --help for usage)');
   for (const command of [check, fuzz, replay, golden, corpus, exportCommand]) command.register(program, io, setCode);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  return program;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  const program = cliProgram(io, (c) => {
+    code = Math.max(code, c);
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
