@@ -20,6 +20,7 @@ interface Benchmark {
 }
 
 const BENCHMARKS: readonly Benchmark[] = [
+  { name: 'campaign', what: 'fuzz campaign cases/s with 1 and 2 worker threads, and the kernel under test\'s share of a case', quick: ['--cases', '200', '--repeats', '1'], full: ['--cases', '1500', '--repeats', '3'] },
   { name: 'kernels', what: 'forward + backward latency per kernel and backend (tinybench)', quick: ['--time', '300', '--backends', 'cpu,wasm'], full: ['--time', '2000'] },
   { name: 'flash-memory', what: 'peak tensor memory, flash vs eager', quick: ['--S', '256'], full: ['--S', '2048'] },
   { name: 'calibrate-oracle', what: 'how much of the allowance correct kernels use', quick: ['100', '1'], full: ['2000', '1'] },
