@@ -5,7 +5,7 @@
  * behind. Linux: descendants are found through /proc.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,5 +65,22 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
       });
     for (let n = 0; n < 30 && alive().length > 0; n++) await new Promise((r) => setTimeout(r, 100));
     expect(alive()).toEqual([]);
+  });
+
+  it('check: a kernel with an infinite loop in forward ends check after --timeout, which prints the seed, the case and the search again; no process is left', async () => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin', 'attnfuzz.mjs'), 'check', '--kernel', 'test/fixtures/campaign-kernels/infinite-loop.ts', '--runs', '5', '--timeout', '2', '--seed', String(SEED), '--corpus', tmp('check')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+    const tree: number[] = [];
+    const watch = setInterval(() => tree.push(...descendants(p.pid!).filter((x) => !tree.includes(x))), 200);
+    const { code } = await new Promise<{ code: number | null }>((resolve) => p.on('exit', (c) => resolve({ code: c })));
+    clearInterval(watch);
+    expect(code).toBe(128 + 9);
+    const lines = err.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^check: test/fixtures/campaign-kernels/infinite-loop\\.ts \\(attention suite.*\\) on cpu, seed ${SEED}, budget 5 cases$`));
+    expect(lines[1]).toBe(`check: case 1 did not finish in 2 s: the kernel hangs (or is slower than --timeout allows); the same search: attnfuzz check --kernel test/fixtures/campaign-kernels/infinite-loop.ts --seed ${SEED}; the case:`);
+    expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'attention' });
+    for (let n = 0; n < 30 && tree.some((pid) => existsSync(`/proc/${pid}`)); n++) await new Promise((r) => setTimeout(r, 100));
+    expect(tree.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
   });
 });

@@ -42,6 +42,8 @@ export interface SearchOptions {
   readonly timeMs?: number;
   /** Time budget of shrinking (and of the structural pass) in ms; default 60 s. */
   readonly shrinkTimeMs?: number;
+  /** Called as each case starts (before the kernel runs: a watchdog can say which case hung). */
+  readonly onCaseStart?: (c: AnyCase) => void;
   /** Called with every case checked (in order), and its result. */
   readonly onCase?: (check: CaseCheck, phase: SearchPhase) => void;
   /** Called at most every `progressMs` with counts so far. */
@@ -96,6 +98,7 @@ export function search(o: SearchOptions): SearchResult {
   const progressMs = o.progressMs ?? 1000;
   const check = (c: AnyCase) => checkCase(c, o.kernel, { backends: o.backends });
   const run = (c: AnyCase): boolean => {
+    o.onCaseStart?.(c);
     const result = check(c);
     cases++;
     if (result.verdict.status === 'unsupported') unsupported++;

@@ -12,9 +12,11 @@ import { prepareBackends, useBackend, type BackendName } from '../../backend/ind
 import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedPaths } from '../../corpus/index.js';
 import { formatRepro, heatmapOf } from '../../report/index.js';
 import { resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
+import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import { backendOf, backendOption, backendsOption, jsonOption, runsOption, seedOption, timeBudgetMs, timeOption } from '../options.js';
 import { progressDisplay } from '../progress.js';
+import { startWatchdog } from '../watchdog.js';
 
 export interface CheckFlags {
   readonly kernel: string;
@@ -24,6 +26,8 @@ export interface CheckFlags {
   readonly time?: number;
   readonly runs?: number;
   readonly seed?: number;
+  /** Seconds a case may take before check ends itself saying so (watchdog.ts); absent: no limit. */
+  readonly timeout?: number;
   readonly corpus: string;
   readonly json?: boolean;
 }
@@ -85,8 +89,10 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases` : ''].filter(Boolean).join(' or ');
   io.err(`check: ${kernel.label} (${flags.suite} suite) on ${where}, seed ${seed}, budget ${budget}\n`);
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
+  const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: attnfuzz check --kernel ${flags.kernel} --seed ${seed}`) : null;
   let declined: string | null = null;
   const result: SearchResult = search({
+    ...(watchdog ? { onCaseStart: (c: unknown) => watchdog.beat(JSON.stringify(c)) } : {}),
     suite: flags.suite,
     kernel,
     backends,
@@ -99,6 +105,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
       if (declined === null && c.verdict.status === 'unsupported') declined = c.verdict.reason;
     },
   });
+  watchdog?.stop();
   progress.stop();
   const rate = (result.cases * 1000) / Math.max(1, result.elapsedMs);
   const stats = { kernel: kernel.label, suite: flags.suite, backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
@@ -146,6 +153,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(timeOption())
     .addOption(runsOption())
     .addOption(seedOption())
+    .addOption(new Option('--timeout <seconds>', 'per case: a case still running after this ends check, printing the case').argParser(durationSeconds).default(60))
     .addOption(backendOption())
     .addOption(backendsOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
