@@ -50,7 +50,10 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
     const tree = descendants(p.pid!);
     expect(tree.length).toBeGreaterThan(0);
     p.kill('SIGTERM');
-    expect(await exited).toEqual({ code: 0, signal: null });
+    // 0: cases ran, none failed; 2: the signal came before the first case (a loaded machine).
+    const { code, signal } = await exited;
+    expect(signal).toBe(null);
+    expect(code === 0 || (code === 2 && err.includes('fuzz: nothing was checked: no case ran')), err).toBe(true);
     expect(err).toMatch(/fuzz: SIGTERM: stopping/);
     expect(out).toMatch(/ended by signal: 0 failed/);
     expect(JSON.parse(readFileSync(join(report, 'report.json'), 'utf8'))).toMatchObject({ ended: 'signal', seed: SEED });
