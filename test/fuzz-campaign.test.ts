@@ -101,8 +101,12 @@ describe('a fuzz campaign in worker threads', () => {
   it('a kernel that leaks a tensor per call, one that throws and one that returns NaN are each recorded with their signature', () => {
     expect(failuresOf('properties/broken/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
     expect(target('properties/broken/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
-    expect(failuresOf(fixture('throws'))).toMatchObject([{ kind: 'threw', summary: expect.stringMatching(/^THREW in forward: only decode is implemented, got Sq=\d+/) }]);
-    expect(failuresOf(fixture('nan')).map((f) => f.kind)).toEqual(['nonfinite']);
+    // How many distinct signatures each has depends on how far shrinking got in its budget; their kind does not.
+    const threw = failuresOf(fixture('throws'));
+    expect(threw.length).toBeGreaterThan(0);
+    for (const f of threw) expect(f).toMatchObject({ kind: 'threw', summary: expect.stringMatching(/^THREW in forward: only decode is implemented, got Sq=\d+/) });
+    expect(failuresOf(fixture('nan')).length).toBeGreaterThan(0);
+    expect(new Set(failuresOf(fixture('nan')).map((f) => f.kind))).toEqual(new Set(['nonfinite']));
   });
 
   it('names a corrupt corpus file and leaves it where it is', () => {
