@@ -28,7 +28,7 @@ const Br = arg('Br', 64);
 const Bc = arg('Bc', 64);
 const causal = process.argv.includes('--causal');
 const shapes: AttentionShapes = { B: 1, Hq: H, Hkv: H, Sq: S, Sk: S, D, Dv: D };
-const opts: KernelOptions = { ...defaultOptions(shapes), causal: causal ? 'bottom-right' : 'none', mask: null };
+const opts: KernelOptions = { ...defaultOptions(shapes), causal: causal ? 'bottom-right' : 'none', mask: null, dropout: null };
 
 interface Measured {
   readonly peakBytes: number;

@@ -45,7 +45,7 @@ describe('check --backends cpu,wasm', () => {
   it('the command prints the repro naming wasm, saves it with its backends, and it replays on them from cpu', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-cross-'));
     const { code, out, err } = await cli('check', '--kernel', FIXTURE, '--backends', 'cpu,wasm', '--runs', '300', '--seed', String(SEED), '--corpus', dir);
-    expect(err).toMatch(new RegExp(`^check: ${FIXTURE} \\(attention suite\\) on cpu vs wasm, seed ${SEED}`));
+    expect(err).toMatch(new RegExp(`^check: ${FIXTURE} \\(attention suite, forward and backward\\) on cpu vs wasm, seed ${SEED}`));
     expect(code).toBe(1);
     expect(out).toMatch(/\[cpu vs wasm\]: FAILED \(\w+ on wasm\)/);
     expect(out).toMatch(/^verdict on wasm:/m);

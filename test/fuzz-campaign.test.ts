@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
-import { caseAddress, caseAt, runCampaign, spawnProcess, writeReport, type CampaignResult, type ReportFiles, type Target } from '../src/campaign/index.js';
+import { arbitraryOf, caseAddress, caseAt, runCampaign, spawnProcess, writeReport, type CampaignResult, type ReportFiles, type Target } from '../src/campaign/index.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { readSavedCase } from '../src/corpus/index.js';
 import { materializeAttention } from '../src/data/index.js';
-import { attentionSuite } from '../src/runner/index.js';
+import { resolveKernel } from '../src/runner/index.js';
 import { CHROMIUM, render } from './support/chromium.js';
 
 const small = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 6 };
@@ -40,10 +40,11 @@ function fingerprint(c: AttentionCase): string {
 }
 
 /** The rarest input among the cases of target t of a campaign, and how many cases have it (1 but for a coincidence). */
-function hangOn(t = 2, targets = T, runs = RUNS): { input: string; cases: number } {
+async function hangOn(t = 2, targets = T, runs = RUNS): Promise<{ input: string; cases: number }> {
+  const arb = arbitraryOf(TARGETS[2]!, await resolveKernel(fixture('hangs')));
   const counts = new Map<string, number>();
   for (let i = t; i < runs; i += targets) {
-    const f = fingerprint(caseAt(attentionSuite.arbitrary(small), caseAddress(SEED, i, targets)) as AttentionCase);
+    const f = fingerprint(caseAt(arb, caseAddress(SEED, i, targets)) as AttentionCase);
     counts.set(f, (counts.get(f) ?? 0) + 1);
   }
   const [input, cases] = [...counts].sort((a, b) => a[1] - b[1])[0]!;
@@ -58,7 +59,7 @@ let hang: { input: string; cases: number };
 beforeAll(async () => {
   corpus = mkdtempSync(join(tmpdir(), 'attnfuzz-e2e-corpus-'));
   writeFileSync(join(corpus, 'corrupt.json'), '{"format": "attnfuzz-case", "version": 2, "kind": "atte');
-  hang = hangOn();
+  hang = await hangOn();
   process.env.ATTNFUZZ_TEST_HANG = hang.input;
   try {
     result = await runCampaign({ targets: TARGETS, seed: SEED, backend: 'cpu', workers: 2, runs: RUNS, corpus, caseTimeoutMs: 2000, shrinkTimeMs: 6000 });
@@ -133,7 +134,7 @@ describe('a fuzz campaign in worker threads', () => {
 
   it('as processes (the isolation the tensorflow backend needs), a hung worker is killed and replaced, and none outlives the campaign', async () => {
     const targets = [TARGETS[0]!, TARGETS[2]!];
-    const h = hangOn(1, 2, 8);
+    const h = await hangOn(1, 2, 8);
     process.env.ATTNFUZZ_TEST_HANG = h.input;
     let r: CampaignResult;
     try {

@@ -23,6 +23,7 @@ import { tf } from '../../src/backend/index.js';
 import { selectRows } from '../../kernels/common/selectRows.js';
 import { DEFAULT_VIEW, type AttentionCase, type Layout, type StridedView } from '../../src/case/index.js';
 import { numel, type AttentionKernel, type AttentionShapes, type HostTensor, type KernelOptions } from '../../src/contract/index.js';
+import { kernelOptions } from '../../src/kernel/index.js';
 import { layOut, type Material } from '../../src/runner/index.js';
 import { compareResults, naturalOf, type Tol } from './compare.js';
 import type { Relation } from './engine.js';
@@ -91,19 +92,15 @@ export function readingStrides(kernel: AttentionKernel): StridedKernel {
 export function runStrided(kernel: StridedKernel, m: Material, layout: Layout, view: StridedView) {
   const laid = layOut(m.inputs, m.shapes, layout, view);
   const views = viewsOf(m.shapes, layout, view);
-  const mask = m.options.mask && (tf.tensor(m.options.mask.data, [...m.options.mask.shape], 'bool') as Tensor4D);
-  try {
-    const buffers: HostTensor[] = laid.buffers.map((b) => ({ shape: b.shape, data: Float64Array.from(b.data) }));
-    const r = withGrads((...bs: Tensor[]) => kernel(bs, views, { ...m.options, mask }), buffers, m.inputs.dOut);
-    let grads: HostTensor[] = [];
-    tf.tidy(() => {
-      const views = laid.views(r.grads.map((g) => tf.tensor(Float32Array.from(g.data), [...g.shape])));
-      grads = views.map((t) => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync()) }));
-    });
-    return { out: r.out, dq: grads[0]!, dk: grads[1]!, dv: grads[2]! };
-  } finally {
-    mask?.dispose();
-  }
+  const buffers: HostTensor[] = laid.buffers.map((b) => ({ shape: b.shape, data: Float64Array.from(b.data) }));
+  // The kernel options (mask, dropout keep mask) are made inside withGrads's tidy, and disposed by it.
+  const r = withGrads((...bs: Tensor[]) => kernel(bs, views, kernelOptions(m.options, m.shapes)), buffers, m.inputs.dOut);
+  let grads: HostTensor[] = [];
+  tf.tidy(() => {
+    const views = laid.views(r.grads.map((g) => tf.tensor(Float32Array.from(g.data), [...g.shape])));
+    grads = views.map((t) => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync()) }));
+  });
+  return { out: r.out, dq: grads[0]!, dk: grads[1]!, dv: grads[2]! };
 }
 
 /** The case's layout (and strided view) through the runner vs BHSD, same kernel. */

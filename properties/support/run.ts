@@ -45,7 +45,8 @@ export function withMaterial(m: Material, patch: { shapes?: Partial<Material['sh
 export function run(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view: StridedView = DEFAULT_VIEW): AttentionResult {
   const o = runAttention(kernel, m, layout, view);
   if (o.status === 'ok') return o.result;
-  throw new Error(`${kernel.name} ${o.status === 'threw' ? `threw in ${o.phase}: ${o.message}` : `declined the case: ${o.reason}`}`);
+  const why = o.status === 'threw' ? `threw in ${o.phase}: ${o.message}` : o.status === 'unsupported' ? `declined the case: ${o.reason}` : 'ran forward only (it has no backward)';
+  throw new Error(`${kernel.name} ${why}`);
 }
 
 /**

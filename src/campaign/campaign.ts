@@ -17,6 +17,7 @@
  * this shard's; at the deadline running shrinks finish, waiting ones are saved unshrunk.
  */
 import { scanCorpus, formatTemp, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
+import { resolveKernel, type KernelUnderTest } from '../runner/index.js';
 import type { CampaignOptions } from './options.js';
 import { caseAt, caseAddress, shardCases, targetOf, WHOLE } from './stream.js';
 import type { Job, RawFailure, ShrinkReport, WorkerMessage, WorkerSetup } from './protocol.js';
@@ -41,7 +42,7 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
-export function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
+export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const targets = o.targets;
   const T = targets.length;
   const shard = o.shard ?? WHOLE;
@@ -52,6 +53,13 @@ export function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const t0 = performance.now();
   const now = () => performance.now() - t0;
 
+  // The kernels, to draw a case that never reported (a timeout, a crash) as its worker drew it.
+  const kernels: KernelUnderTest[] = [];
+  try {
+    for (const t of targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+  } catch (e) {
+    throw new CampaignSetupError((e as Error).message.split('\n')[0]!);
+  }
   const scan = scanCorpus(o.corpus);
   const known = signaturesOfCorpus(scan.entries);
   const triage = new Triage(known);
@@ -117,7 +125,7 @@ export function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         return saveUnshrunk(job.raw, job.i);
       }
       stats.lost(t, why);
-      const c = caseAt(arbitraryOf(targets[t]!), caseAddress(o.seed, job.i, T));
+      const c = caseAt(arbitraryOf(targets[t]!, kernels[t]!), caseAddress(o.seed, job.i, T));
       const finding = why === 'timeout' ? ({ kind: 'timeout', ms: o.caseTimeoutMs } as const) : ({ kind: 'crash', message: detail } as const);
       const summary = why === 'timeout' ? `TIMEOUT the case did not finish in ${o.caseTimeoutMs / 1000} s` : `CRASH the worker died: ${detail}`;
       log(`case ${job.i} of ${targets[t]!.kernel} (${targets[t]!.suite}): ${summary}`);

@@ -39,7 +39,8 @@ export class CaseRunner {
   /** Case i of the campaign, as generated. */
   caseOf(i: number): AnyCase {
     const T = this.setup.targets.length;
-    return caseAt(arbitraryOf(this.setup.targets[targetOf(i, T)]!), caseAddress(this.setup.seed, i, T));
+    const t = targetOf(i, T);
+    return caseAt(arbitraryOf(this.setup.targets[t]!, this.kernels[t]!), caseAddress(this.setup.seed, i, T));
   }
 
   /** The check of `c`, and how many tensors a second run of it left alive (0 when the first left none). */

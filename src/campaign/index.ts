@@ -4,6 +4,7 @@ export type { CampaignOptions, CampaignProgress } from './options.js';
 export type { CampaignResult } from './result.js';
 export { caseAddress, caseAt, caseSeed, shardCases, shardOf, targetOf, targetName, WHOLE, type CaseAddress, type Shard, type Target } from './stream.js';
 export { CaseRunner } from './caseRunner.js';
+export { arbitraryOf } from './arbitrary.js';
 export { spawnProcess, spawnThread, type SpawnWorker, type WorkerEvents, type WorkerHandle } from './spawn.js';
 export { coverageOf, bucket, type Coverage } from './coverage.js';
 export { Triage, MAX_FRUITLESS, type Distinct, type Decision } from './triage.js';

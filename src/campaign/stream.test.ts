@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { SEED } from '../../properties/support/profile.js';
 import { loraCase } from '../case/index.js';
 import { builtinKernel, search, type AnyCase } from '../runner/index.js';
+import { arbitraryOf } from './arbitrary.js';
 import { caseAddress, caseAt, caseSeed, shardCases, shardOf, targetOf } from './stream.js';
 
 describe('the case stream', () => {
@@ -37,7 +38,20 @@ describe('the case stream', () => {
     expect(caseSeed(SEED, 2 ** 40 + 7)).not.toBe(caseSeed(SEED, 7));
   });
 
-  it('case i is the case search starts from at its address', () => {
+  it('case i, drawn as a campaign draws it, is the case search starts from at its address (for any kernel: search aims the arbitrary at it)', () => {
+    for (const [name, suite, constraints] of [['flash', 'attention', { maxSeq: 6, maxHeadDim: 6 }], ['lora', 'lora', undefined]] as const) {
+      const kernel = builtinKernel(name);
+      const target = { kernel: name, suite, constraints };
+      for (let i = 0; i < 6; i++) {
+        const a = caseAddress(SEED, i, 2);
+        let first: AnyCase | null = null;
+        search({ suite, kernel, constraints, seed: a.seed, path: a.path, numRuns: 1, shrinkTimeMs: 1, timeMs: 60_000, onCase: (c) => void (first ??= c.case) });
+        expect(first).toEqual(caseAt(arbitraryOf(target, kernel), a));
+      }
+    }
+  });
+
+  it('case i is the lora suite arbitrary at its address', () => {
     const always = { ...builtinKernel('lora'), label: 'always' };
     for (let i = 0; i < 6; i++) {
       const a = caseAddress(SEED, i, 2);

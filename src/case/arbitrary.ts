@@ -7,11 +7,14 @@
  *
  * Generated cases are biased toward where bugs live (lengths 1, block edges, primes, Sq != Sk
  * both ways, decode Sq = 1, odd head dims, Dv != D, every GQA ratio, unpadded as often as padded,
- * empty rows, non-default scales) and shrink toward the simplest case: sizes 1, no mask, window,
- * padding or dropout, default scale, BHSD, float32, small-integer values, no junk.
+ * empty rows, non-default scales), a quarter of them sized like real kernels' calls (lengths on
+ * tile edges up to 256, caches up to `maxCache`, the head dims kernels specialise for: see
+ * _internals/schedule.ts), most with values that give every output and gradient clearly non-zero,
+ * and shrink toward the simplest case: sizes 1, no mask, window, padding or dropout, default scale,
+ * BHSD, float32, small-integer values, no junk.
  */
 import fc from 'fast-check';
-import type { Causal, Precision } from '../contract/index.js';
+import type { Causal, Precision, Tiles } from '../contract/index.js';
 import { parseAttentionConstraints, parseLoraConstraints } from './constraints.js';
 import type { AttentionCase, Junk, Layout, LoraCase, ValueDistribution } from './types.js';
 import { buildAttentionCaseArbitrary, type AttentionCaseFixed, type ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
@@ -24,11 +27,21 @@ export interface AttentionCaseConstraints {
   readonly maxBatch?: number;
   /** Largest query head count Hq; Hkv is drawn among the divisors of Hq (every GQA ratio). Default 4. */
   readonly maxHeads?: number;
-  /** Largest Sq and Sk. Default 12. */
+  /** Largest Sq and Sk. Default 256. */
   readonly maxSeq?: number;
-  /** Largest D and Dv. Default 12 (so most head dims are not a multiple of 8). */
+  /** Largest Sk of a decode case (Sq = 1). Default maxSeq; 4096 in the 'deep' profile (SIZE_PROFILES). */
+  readonly maxCache?: number;
+  /** Largest D and Dv. Default 256. */
   readonly maxHeadDim?: number;
-  /** Largest freely drawn flash block Br / Bc (most blocks are drawn relative to the length). Default maxSeq + 1. */
+  /** Largest Sq, Sk of a small case (most cases). Default 12 (at most maxSeq). */
+  readonly smallSeq?: number;
+  /** Largest D, Dv of a small case. Default 12 (so most head dims are not a multiple of 8; at most maxHeadDim). */
+  readonly smallHeadDim?: number;
+  /** Share of large cases (long lengths or real head dims), when the maxima leave room for them. Default 0.25. */
+  readonly largeShare?: number;
+  /** A kernel's fixed tiles: long lengths are then also aimed at k·Br ± 1 (Sq) and k·Bc ± 1 (Sk). Default null. */
+  readonly tiles?: Tiles | null;
+  /** Largest freely drawn flash block Br / Bc (most blocks are drawn relative to the length). Default smallSeq + 1. */
   readonly maxBlock?: number;
   /** Precisions to draw, shrinking toward the first in PRECISIONS order. Default all. */
   readonly precisions?: readonly Precision[];
@@ -38,7 +51,10 @@ export interface AttentionCaseConstraints {
   readonly layouts?: readonly Layout[];
   /** Value distributions, shrinking toward 'small-int' when allowed. Default all. */
   readonly values?: readonly ValueDistribution[];
-  /** Junk at invisible keys, shrinking toward 'none' when allowed. Default all. */
+  /**
+   * Junk at invisible keys, shrinking toward 'none' when allowed. Default FINITE_JUNK ('none',
+   * 'huge'): NaN only for kernels that never read unseen keys (the runner adds it for those).
+   */
   readonly junk?: readonly Junk[];
   /** Draw boolean masks (1 case in 3). Default true. */
   readonly allowMask?: boolean;
@@ -97,7 +113,8 @@ export function admitsAttentionCase(k: ResolvedAttentionConstraints, c: Attentio
     pinnedShapes &&
     s.B <= k.maxBatch &&
     s.Hq <= k.maxHeads &&
-    Math.max(s.Sq, s.Sk) <= k.maxSeq &&
+    s.Sq <= k.maxSeq &&
+    s.Sk <= (s.Sq === 1 ? k.maxCache : k.maxSeq) &&
     Math.max(s.D, s.Dv) <= k.maxHeadDim &&
     k.precisions.includes(c.precision) &&
     k.causals.includes(c.causal) &&

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CAUSALS, PRECISIONS } from '../contract/index.js';
 import { parseWith, show } from './schema.js';
-import { JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
+import { FINITE_JUNK, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
 import type { AttentionCaseFixed, ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
 import type { ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
 
@@ -16,7 +16,7 @@ const int = (min: number) => {
 };
 
 /** A non-empty subset of `all`, returned in `all`'s order so the simplest allowed value is first. */
-function subsetOf<T extends string>(all: readonly T[]) {
+function subsetOf<T extends string>(all: readonly T[], fallback: readonly T[] = all) {
   return z
     .array(z.string())
     .superRefine((v, ctx) => {
@@ -25,23 +25,35 @@ function subsetOf<T extends string>(all: readonly T[]) {
       else if (v.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
     })
     .transform((v) => all.filter((x) => v.includes(x)))
-    .default([...all]);
+    .default([...fallback]);
 }
 
 const fixedAttention = z.custom<AttentionCaseFixed>((v) => typeof v === 'object' && v !== null, { error: 'must be an object of pinned case fields' }).default({});
+
+const share = z.number({ error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` }).min(0, { error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` }).max(1, { error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` });
+
+const tiles = z
+  .strictObject({ Br: int(1), Bc: int(1) })
+  .nullable()
+  .default(null);
 
 const attentionConstraints = z
   .strictObject({
     maxBatch: int(1).default(3),
     maxHeads: int(1).default(4),
-    maxSeq: int(1).default(12),
-    maxHeadDim: int(1).default(12),
+    maxSeq: int(1).default(256),
+    maxCache: int(1).optional(),
+    maxHeadDim: int(1).default(256),
+    smallSeq: int(1).default(12),
+    smallHeadDim: int(1).default(12),
+    largeShare: share.default(0.25),
+    tiles,
     maxBlock: int(1).optional(),
     precisions: subsetOf(PRECISIONS),
     causals: subsetOf(CAUSALS),
     layouts: subsetOf(LAYOUTS),
     values: subsetOf(VALUE_DISTRIBUTIONS),
-    junk: subsetOf(JUNKS),
+    junk: subsetOf(JUNKS, FINITE_JUNK),
     allowMask: z.boolean().default(true),
     allowDropout: z.boolean().default(true),
     allowWindow: z.boolean().default(true),
@@ -60,7 +72,17 @@ const attentionConstraints = z
       else if (lens.length !== fs.B || lens.some((l) => !Number.isInteger(l) || l < 0 || l > fs.Sk!)) fail(['fixed', 'keyLengths'], `must be ${fs.B} integers in [0, ${fs.Sk}], got ${JSON.stringify(lens)}`);
     }
   })
-  .transform((k): ResolvedAttentionConstraints => ({ ...k, maxBlock: k.maxBlock ?? k.maxSeq + 1 }));
+  .transform((k): ResolvedAttentionConstraints => {
+    // The small cases never exceed the maxima; decode caches are at least as long as any length.
+    const smallSeq = Math.min(k.smallSeq, k.maxSeq);
+    return {
+      ...k,
+      smallSeq,
+      smallHeadDim: Math.min(k.smallHeadDim, k.maxHeadDim),
+      maxCache: Math.max(k.maxCache ?? k.maxSeq, k.maxSeq),
+      maxBlock: k.maxBlock ?? smallSeq + 1,
+    };
+  });
 
 const loraConstraints = z.strictObject({
   maxN: int(1).default(4),

@@ -20,10 +20,13 @@ export const CASE_VERSION = 1 as const;
  */
 export type Layout = 'BHSD' | 'BSHD' | 'packed-qkv' | 'strided';
 
-/** How tensor values are drawn. */
-export type ValueDistribution = 'normal' | 'large' | 'near-ties' | 'small-int';
+/** How tensor values are drawn (src/data/attention.ts). */
+export type ValueDistribution = 'normal' | 'large' | 'near-ties' | 'small-int' | 'rising' | 'offset';
 
-/** What is written into inputs at positions no query may see (must never reach an output). */
+/**
+ * What is written into K and V at keys no query may see (must never reach an output): finite junk
+ * ('huge') for every kernel, NaN only for kernels that never read such keys (see src/data).
+ */
 export type Junk = 'none' | 'huge' | 'nan';
 
 /** A boolean mask described by its broadcast shape and how it is drawn from `seed`. */
@@ -77,8 +80,10 @@ export const DEFAULT_VIEW: StridedView = { offset: 1, gap: 1 };
 
 export const LAYOUTS: readonly Layout[] = ['BHSD', 'BSHD', 'packed-qkv', 'strided'];
 /** Simplest first: arbitraries shrink toward the first entry. */
-export const VALUE_DISTRIBUTIONS: readonly ValueDistribution[] = ['small-int', 'normal', 'near-ties', 'large'];
+export const VALUE_DISTRIBUTIONS: readonly ValueDistribution[] = ['small-int', 'normal', 'near-ties', 'large', 'rising', 'offset'];
 export const JUNKS: readonly Junk[] = ['none', 'huge', 'nan'];
+/** The junk drawn unless a kernel promises not to read unseen keys (or the user asks for NaN). */
+export const FINITE_JUNK: readonly Junk[] = ['none', 'huge'];
 
 /**
  * A LoRA linear layer under test (see src/contract/lora.ts):

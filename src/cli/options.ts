@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { backendFromEnv, BACKENDS, type BackendName } from '../backend/index.js';
+import { FINITE_JUNK, JUNKS, SIZE_PROFILES, type Junk, type SizeProfile } from '../case/index.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -51,4 +52,24 @@ export const jsonOption = () => new Option('--json', 'print one JSON value inste
 /** The time budget in ms: --time, else 60 s unless only --runs was given. */
 export function timeBudgetMs(o: { time?: number; runs?: number }): number | undefined {
   return o.time !== undefined ? o.time * 1000 : o.runs === undefined ? 60_000 : undefined;
+}
+
+/** `--profile`: the size profile of attention cases (src/case SIZE_PROFILES). */
+export const profileOption = () =>
+  new Option('--profile <name>', "case sizes: 'default', 'deep' (decode against caches up to 4096 keys), 'nightly' (= deep)").choices(Object.keys(SIZE_PROFILES)).default('default');
+
+/** `--junk`: what is written at keys no query may see. */
+export const JUNK_LEVELS = { none: ['none'], finite: FINITE_JUNK, nan: JUNKS } as const satisfies Record<string, readonly Junk[]>;
+export type JunkLevel = keyof typeof JUNK_LEVELS;
+export const junkOption = () =>
+  new Option(
+    '--junk <level>',
+    "junk at keys no query may see: 'finite' (none or huge values; the default, for any kernel), 'nan' (also NaN: for a kernel that never reads such keys; the default when it declares guarantees.unseenKeysUnread), 'none'",
+  ).choices(Object.keys(JUNK_LEVELS));
+export const forwardOnlyOption = () =>
+  new Option('--forward-only', 'check the forward pass only (a kernel without a backward: an inference kernel, an op with no tfjs gradient); as declaring backward: false');
+
+/** The attention constraints of --profile and --junk (undefined fields: the suite's and the kernel's defaults). */
+export function attentionConstraintsOf(o: { profile?: SizeProfile; junk?: JunkLevel }): Record<string, unknown> {
+  return { ...SIZE_PROFILES[o.profile ?? 'default'], ...(o.junk !== undefined ? { junk: JUNK_LEVELS[o.junk] } : {}) };
 }

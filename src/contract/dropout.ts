@@ -56,3 +56,33 @@ export function dropoutScaleBlock(
           out[n++] = dropoutKeep(seed, b0 + b, h0 + h, i0 + i, j0 + j, p) ? kept : 0;
   return out;
 }
+
+/** A dropout as host options carry it: the spec, and a replayed keep mask [B|1, H|1, Sq, Sk] (nonzero = kept) or none. */
+export interface HostDropout {
+  readonly p: number;
+  readonly seed: number;
+  readonly keep?: { readonly shape: readonly number[]; readonly data: ArrayLike<number> };
+}
+
+/**
+ * True iff element (b, h, i, j) is kept: by the replayed mask when there is one (a kernel that draws
+ * its own dropout returned it), else by the hash. The one rule the reference and the harness share.
+ */
+export function keeps(dropout: HostDropout, b: number, h: number, i: number, j: number): boolean {
+  const m = dropout.keep;
+  if (m === undefined) return dropoutKeep(dropout.seed, b, h, i, j, dropout.p);
+  const [mB, mH, R, C] = m.shape as [number, number, number, number];
+  return m.data[(((mB === 1 ? 0 : b) * mH + (mH === 1 ? 0 : h)) * R + i) * C + j] !== 0;
+}
+
+/**
+ * The keep pattern [B, H, Sq, Sk] (1 = kept, 0 = dropped) of a dropout (`keeps`): what a kernel
+ * receives as `opts.dropout.keep`.
+ */
+export function dropoutKeepPattern(dropout: HostDropout, shape: readonly [number, number, number, number]): Uint8Array {
+  const [B, H, R, C] = shape;
+  const out = new Uint8Array(B * H * R * C);
+  let n = 0;
+  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[n++] = keeps(dropout, b, h, i, j) ? 1 : 0;
+  return out;
+}

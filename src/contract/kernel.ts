@@ -6,12 +6,22 @@
  *   export default defineAttentionKernel({
  *     name: 'mine',
  *     forward(q, k, v, opts, tf) { ... return out; },     // contract layout, see types.ts
- *     supports(opts, shapes) { return opts.dropout ? 'no dropout' : true; },
+ *     supports(opts, shapes) { return opts.emptyRows ? 'no query may see nothing' : true; },
+ *     tiles: { Br: 64, Bc: 64 },                          // lengths are aimed at k·Br ± 1, k·Bc ± 1
+ *     guarantees: { unseenKeysUnread: true },             // NaN may then be written at unseen keys
+ *     backward: false,                                    // an inference kernel: forward only
  *   });
  *
  * Gradients come from tfjs autodiff through `forward` (a kernel with its own backward wraps it in
  * tf.customGrad). `tf` is the harness's own tfjs namespace: tensors from a second copy of
  * tfjs-core would not mix with the harness's.
+ *
+ * Dropout, two routes. (1) `opts.dropout.keep` is the keep mask [B, Hq, Sq, Sk] as a boolean tensor
+ * (the counter hash's pattern, `dropoutKeep`): multiply P by keep / (1 - p) and the kernel drops what
+ * the reference drops, without importing attnfuzz. (2) A kernel that draws its own dropout (Philox,
+ * curand: every real one) implements `forwardWithKeep`, returning the mask it drew with the output
+ * (as flash-attn's return_attn_probs does); the harness calls it for cases with dropout, the
+ * reference replays the returned mask, and the keep rate is tested (binomial, alpha 1e-6).
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
@@ -21,18 +31,58 @@ import type { LoraSpec } from './lora.js';
 /** The tfjs namespace a kernel receives (tfjs-core's API, with every gradient registered). */
 export type TF = typeof tfc;
 
-/** Options as a kernel receives them: the mask is a boolean tensor [B|1, Hq|1, Sq, Sk]. */
+/**
+ * Options as a kernel receives them: the mask is a boolean tensor [B|1, Hq|1, Sq, Sk], and dropout
+ * carries its keep mask, a boolean tensor [B, Hq, Sq, Sk] (true = kept), wherever the harness runs
+ * the kernel on a case (`src/kernel`); a caller outside the harness may leave it out (then the
+ * hash `dropoutKeep(seed, b, h, i, j, p)` is the pattern).
+ */
 export type KernelOptions = AttentionOptionsOf<Tensor4D>;
 
-/** Options as `supports` sees them: only the mask's shape, no tensors. */
-export type SupportQuery = AttentionOptionsOf<{ readonly shape: readonly number[] }>;
+/**
+ * Options as `supports` sees them: only the mask's shape, no tensors; `emptyRows` says whether some
+ * query row sees no key (the contract then asks for output 0 and zero gradients there, which a
+ * textbook `where(mask, s, -inf)` + softmax does not give: decline such cases with it).
+ */
+export type SupportQuery = AttentionOptionsOf<{ readonly shape: readonly number[] }> & { readonly emptyRows: boolean };
+
+/** Fixed tile sizes: Br query rows by Bc keys. */
+export interface Tiles {
+  readonly Br: number;
+  readonly Bc: number;
+}
+
+/** What a kernel promises beyond the contract, so that the harness may test it. */
+export interface KernelGuarantees {
+  /**
+   * Keys that no query of their kv-head group may see are never read, not even as 0·x: the harness
+   * then also writes NaN there (junk 'nan'), and a NaN reaching an output is reported as a read of
+   * such a key. PyTorch's math SDPA and transformers' eager read them (P·V over all keys, 0·NaN =
+   * NaN), so they do not promise it; flash-attn skips them.
+   */
+  readonly unseenKeysUnread?: boolean;
+}
 
 export interface AttentionKernel {
   readonly name: string;
   /** q [B,Hq,Sq,D], k [B,Hkv,Sk,D], v [B,Hkv,Sk,Dv] -> out [B,Hq,Sq,Dv]. */
   forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF): Tensor;
+  /**
+   * For a kernel that draws its own dropout: the forward returning the keep mask it drew, any
+   * shape that holds [B, Hq, Sq, Sk] values (nonzero = kept). Called instead of `forward` when the
+   * case has dropout (p > 0); the gradients are those of `out`.
+   */
+  forwardWithKeep?(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF): { readonly out: Tensor; readonly keep: Tensor };
   /** true, or the reason the kernel declines these options and shapes (the case is then skipped). */
   supports?(opts: SupportQuery, shapes: AttentionShapes): true | string;
+  /** The fixed tiles the kernel runs: generated lengths are then aimed at k·Br ± 1 and k·Bc ± 1. */
+  readonly tiles?: Tiles;
+  readonly guarantees?: KernelGuarantees;
+  /**
+   * false: the kernel has no backward (an inference kernel, or an op without a tfjs gradient):
+   * it is checked forward only, and its verdicts say so. Default true.
+   */
+  readonly backward?: boolean;
 }
 
 export function defineAttentionKernel<K extends AttentionKernel>(kernel: K): K {

@@ -27,8 +27,9 @@
  *   mask: boolean [B|1, Hq|1, Sq, Sk], true = may attend (broadcast over size-1 dims).
  *
  * A query row with no visible key has output 0 and contributes zero gradients: never NaN.
- * Dropout keeps element (b, h, i, j) iff `dropoutKeep(seed, b, h, i, j, p)` (see `dropout.ts`),
- * and scales kept weights by 1 / (1 - p).
+ * Dropout keeps element (b, h, i, j) iff `dropoutKeep(seed, b, h, i, j, p)` (see `dropout.ts`;
+ * a kernel receives the same pattern as the boolean tensor `opts.dropout.keep`), and scales kept
+ * weights by 1 / (1 - p). A kernel that draws its own dropout returns its mask instead (kernel.ts).
  */
 
 /** Causal alignment. 'top-left': j <= i. 'bottom-right': j <= i + Sk - Sq. */
@@ -64,6 +65,17 @@ export interface DropoutSpec {
   readonly seed: number;
 }
 
+/**
+ * Dropout as options carry it: the spec and, when there is one, the keep mask [B, Hq, Sq, Sk]
+ * (true = kept). On the host the mask is absent (the hash `dropoutKeep` decides) or replayed from a
+ * kernel that draws its own dropout (`forwardWithKeep`: the reference then drops what that kernel
+ * dropped). In a kernel's options it is always there (`KernelOptions`): the harness makes it, so a
+ * kernel needs nothing from attnfuzz to drop the same elements as the reference.
+ */
+export interface DropoutOf<M> extends DropoutSpec {
+  readonly keep?: M;
+}
+
 /** Every size an attention call is made of. */
 export interface AttentionShapes {
   readonly B: number;
@@ -91,7 +103,7 @@ export interface AttentionOptionsOf<M> {
   /** Boolean [B|1, Hq|1, Sq, Sk], true = may attend; null = no mask. */
   readonly mask: M | null;
   /** null or p = 0: no dropout. */
-  readonly dropout: DropoutSpec | null;
+  readonly dropout: DropoutOf<M> | null;
   /** Precision the kernel must emulate (inputs already arrive rounded to it). */
   readonly precision: Precision;
 }

@@ -78,3 +78,18 @@ export function visibilityPattern(
         for (let j = 0; j < Sk; j++) out[n++] = visible(opts, shapes, b, h, i, j) ? 1 : 0;
   return out;
 }
+
+/** True iff some query row (b, h, i) sees no key at all (the contract: its output is 0, its gradients 0). */
+export function hasEmptyRow(
+  opts: Restrictions & { readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null },
+  shapes: Pick<AttentionShapes, 'B' | 'Hq' | 'Sq' | 'Sk'>,
+): boolean {
+  for (let b = 0; b < shapes.B; b++)
+    for (let h = 0; h < shapes.Hq; h++)
+      for (let i = 0; i < shapes.Sq; i++) {
+        let any = false;
+        for (let j = 0; j < shapes.Sk && !any; j++) any = visible(opts, shapes, b, h, i, j);
+        if (!any) return true;
+      }
+  return false;
+}

@@ -110,6 +110,59 @@ describe('materializeAttention', () => {
     );
   });
 
+  it("'offset' values give every visible logit of a query row one shared offset of ±1e5 (exact in every precision)", () => {
+    for (const precision of ['float32', 'bfloat16', 'float16'] as const) {
+      const c: AttentionCase = { ...base, values: 'offset', precision, keyLengths: null, causal: 'none', shapes: { ...base.shapes, D: 6 } };
+      const { inputs, options, shapes } = materializeAttention(c);
+      const { B, Hq, Hkv, Sq, Sk, D } = shapes;
+      const signs = new Set<number>();
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < Hq; h++)
+          for (let i = 0; i < Sq; i++) {
+            const qRow = ((b * Hq + h) * Sq + i) * D;
+            const kRow = (j: number) => ((b * Hkv + Math.floor(h / (Hq / Hkv))) * Sk + j) * D;
+            // The offset: the last dim's product, the same for every key of the row.
+            const offsets = [...Array(Sk).keys()].map((j) => options.scale * inputs.q.data[qRow + D - 1]! * inputs.k.data[kRow(j) + D - 1]!);
+            expect(new Set(offsets).size).toBe(1);
+            expect(Math.abs(offsets[0]!)).toBeGreaterThan(0.9e5);
+            expect(Math.abs(offsets[0]!)).toBeLessThan(1.1e5);
+            signs.add(Math.sign(offsets[0]!));
+          }
+      expect([...signs].sort()).toEqual([-1, 1]);
+      for (const x of [...inputs.q.data, ...inputs.k.data]) expect(Number.isFinite(x)).toBe(true);
+    }
+  });
+
+  it("'rising' values make the logits of a query with q_0 > 0 rise along the keys by ~0.25·q_0 per key", () => {
+    const c: AttentionCase = { ...base, values: 'rising', keyLengths: null, shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 4, Sk: 64, D: 4, Dv: 2 } };
+    const { inputs, options } = materializeAttention(c);
+    const { q, k } = inputs;
+    for (let i = 0; i < 4; i++) {
+      const logit = (j: number) => options.scale * [0, 1, 2, 3].reduce((acc, d) => acc + q.data[i * 4 + d]! * k.data[j * 4 + d]!, 0);
+      // Over 60 keys the drift (15·q_0 per key block of 60) dominates the N(0, 1) noise.
+      const q0 = q.data[i * 4]!;
+      if (Math.abs(q0) > 0.5) expect(Math.sign(logit(63) - logit(3))).toBe(Math.sign(q0));
+    }
+  });
+
+  it('puts NaN junk only at the hidden keys `nanRows` picks, and huge junk at the others', () => {
+    const c: AttentionCase = { ...base, junk: 'nan' };
+    const { options, shapes, inputs } = materializeAttention(c, { nanRows: (row) => row % 2 === 0 });
+    const hidden = invisibleKeys(options, shapes);
+    const { D } = shapes;
+    let nan = 0;
+    let huge = 0;
+    for (let row = 0; row < hidden.length; row++) {
+      if (hidden[row] === 0) continue;
+      const x = inputs.k.data[row * D]!;
+      if (row % 2 === 0) expect(Number.isNaN(x)).toBe(true);
+      else expect(Math.abs(x)).toBe(hugeJunk('float32'));
+      (row % 2 === 0 ? () => nan++ : () => huge++)();
+    }
+    expect(nan).toBeGreaterThan(0);
+    expect(huge).toBeGreaterThan(0);
+  });
+
   it('keeps huge junk finite in its precision', () => {
     for (const p of ['float32', 'bfloat16', 'float16'] as const) {
       expect(Number.isFinite(hugeJunk(p))).toBe(true);

@@ -7,7 +7,7 @@
  *   3. junk written into K and V at keys NO query of that batch row and kv-head group can see,
  *      after rounding, so the junk value itself is exact in the case's precision.
  *
- * Value distributions (q, k, v; dOut is always N(0, 1)):
+ * Value distributions (q, k, v; dOut is always N(0, 1)), the simplest first:
  *   'small-int'  integers in [-2, 2]: exact products, tensors a person reads at a glance.
  *   'normal'     N(0, 1).
  *   'near-ties'  q, v ~ N(0, 1); every key row of a (b, kv head) is one base row plus noise of
@@ -17,12 +17,32 @@
  *                scale·q·k has standard deviation 5e3 and the largest of a row reaches ~1e4 (the
  *                range where exp overflows without max subtraction). sigma is capped at 256 so
  *                q and k stay finite in float16 (max 65504) even for tiny scales.
+ *   'offset'     q, k, v ~ N(0, 1), then every visible logit of a query row shares one large offset
+ *                c_i = ±1e5 (the sign drawn per row): the last dim of every key is sigma and the last
+ *                dim of query row i is ±sigma, sigma = sqrt(1e5 / |scale|) (<= 1265: finite in
+ *                float16). Softmax must ignore c_i; a kernel with a sentinel (a -1e4 mask value, a
+ *                running max started at -1e4) breaks there. The offset is exact in every precision
+ *                (one value per row). It sits in the last dim so that q·k summed in order adds it last:
+ *                float32 logits then carry about u·|S|; added first, every partial sum is ~1e5 and the
+ *                logit carries ~√D times that (seen: D = 192, out off by 6.6e-3).
+ *   'rising'     q, k, v ~ N(0, 1), and dim 0 of key j gets j·RISE/|scale| (RISE = 0.25): the logits of
+ *                a query with q_0 > 0 rise by ~0.25·q_0 per key (those with q_0 < 0 fall), so every
+ *                later key block holds a new running maximum: what the online-softmax rescale is for.
  * Junk ('none' | 'huge' | 'nan'):
- *   'huge'  ±1e30 (float32, bfloat16: rounded to the format) or ±6e4 (float16, exact): finite in
- *           the case's precision, big enough that any leak dominates an output, small enough that
- *           a correct kernel's S = scale·q·kᵀ stays finite in float32 (the question is "is it
- *           masked?", not "is Inf·0 handled?").
- *   'nan'   NaN.
+ *   'huge'  ±1e24 (float32, bfloat16: rounded to the format) or ±32 (float16): finite in the case's
+ *           precision, big enough that any leak dominates an output (values are ~N(0, 1)), small
+ *           enough that a correct kernel that reads these keys with weight 0 stays finite: its
+ *           S = scale·q·kᵀ stays below 1e31 (|q| <= ~1500, D <= 256, |scale| <= 2), so S plus
+ *           transformers' additive mask finfo.min stays finite in float32 (half an ulp of float32's
+ *           max is 1e31; past it a faithful eager rounds to -inf and an empty row becomes NaN), and in
+ *           float16 its backward's dP = dO·vᵀ (<= 256 · 5 · 32) stays below 65504. The question is
+ *           "is it masked?", not "is Inf·0 handled?".
+ *   'nan'   NaN: only for kernels that never read keys no query may see (they declare it, or the user
+ *           asks with `check --junk nan`). A kernel that multiplies P by V over all keys, as PyTorch's
+ *           math SDPA and transformers' eager do, turns it into 0·NaN = NaN; `nanRows` writes NaN at
+ *           some of the hidden keys only (huge junk at the others), to find which one a kernel reads.
+ * Memory outside the logical tensors (the gaps and offset of a 'strided' view) is NaN for every
+ * kernel: see src/runner/layout.ts.
  */
 import type { AttentionCase } from '../case/index.js';
 import {
@@ -49,10 +69,14 @@ const LARGE_LOGIT_STD = 5e3;
 const LARGE_SIGMA_MAX = 256;
 /** Spread of key rows around their base for 'near-ties'. */
 const NEAR_TIE_NOISE = 1e-3;
+/** The common logit offset of a query row for 'offset' values (sign drawn per row). */
+export const LOGIT_OFFSET = 1e5;
+/** The rise of a logit per key, per unit of q_0, for 'rising' values. */
+const RISE = 0.25;
 
 /** The junk value of magnitude 'huge' in a precision (exact in it). */
 export function hugeJunk(precision: Precision): number {
-  return precision === 'float16' ? 6e4 : roundTo(precision, 1e30);
+  return precision === 'float16' ? 32 : roundTo(precision, 1e24);
 }
 
 /** The boolean mask of a case: [B|1, Hq|1, Sq, Sk], each element true with probability `density`. */
@@ -88,6 +112,31 @@ function draw(u: Uniform, n: number, values: AttentionCase['values'], sigma: num
   return x;
 }
 
+/**
+ * Shapes the logits of 'offset' and 'rising' values through dim 0 of q and k (see the header);
+ * the signs of the offsets come from their own stream, so q's other values stay those of 'normal'.
+ */
+function shapeLogits(c: AttentionCase, scale: number, q: Float64Array, k: Float64Array): void {
+  const { B, Hq, Hkv, Sq, Sk, D } = c.shapes;
+  if (c.values === 'offset') {
+    const sigma = Math.sqrt(LOGIT_OFFSET / Math.abs(scale));
+    const u = stream(c.seed, 'offset');
+    for (let row = 0; row < B * Hq * Sq; row++) q[row * D + D - 1] = u() < 0.5 ? -sigma : sigma;
+    for (let row = 0; row < B * Hkv * Sk; row++) k[row * D + D - 1] = sigma;
+  } else if (c.values === 'rising') {
+    for (let row = 0; row < B * Hkv * Sk; row++) k[row * D] = k[row * D]! + ((row % Sk) * RISE) / Math.abs(scale);
+  }
+}
+
+/** How the junk of a materialised case is written (default: the case's junk at every hidden key). */
+export interface JunkPlacement {
+  /**
+   * With 'nan' junk: NaN only at the hidden keys (row-major index over [B, Hkv, Sk]) for which this
+   * is true, huge junk at the other hidden keys. To find which unseen key a kernel reads.
+   */
+  readonly nanRows?: (row: number) => boolean;
+}
+
 /** Keys [b, g, j] (row-major over [B, Hkv, Sk]) that no query head of group g, no row, can see. */
 export function invisibleKeys(options: AttentionOptions, shapes: AttentionShapes): Uint8Array {
   const { B, Hq, Hkv, Sq, Sk } = shapes;
@@ -105,7 +154,7 @@ export function invisibleKeys(options: AttentionOptions, shapes: AttentionShapes
 }
 
 /** The shapes, options (mask included) and inputs (q, k, v, dOut) of an attention case. */
-export function materializeAttention(c: AttentionCase): MaterializedAttention {
+export function materializeAttention(c: AttentionCase, placement: JunkPlacement = {}): MaterializedAttention {
   const shapes = c.shapes;
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = shapes;
   const options = attentionOptions(c);
@@ -124,6 +173,7 @@ export function materializeAttention(c: AttentionCase): MaterializedAttention {
   } else {
     k = draw(stream(c.seed, 'k'), B * Hkv * Sk * D, c.values, sigma);
   }
+  shapeLogits(c, options.scale, q, k);
   const v = draw(stream(c.seed, 'v'), B * Hkv * Sk * Dv, c.values === 'large' ? 'normal' : c.values, 1);
   const dOut = normals(stream(c.seed, 'dOut'), B * Hq * Sq * Dv);
 
@@ -136,7 +186,8 @@ export function materializeAttention(c: AttentionCase): MaterializedAttention {
     const huge = hugeJunk(c.precision);
     for (let row = 0; row < hidden.length; row++) {
       if (hidden[row] === 0) continue;
-      const value = (): number => (c.junk === 'nan' ? NaN : u() < 0.5 ? -huge : huge);
+      const nan = c.junk === 'nan' && (placement.nanRows?.(row) ?? true);
+      const value = (): number => (nan ? NaN : u() < 0.5 ? -huge : huge);
       for (let d = 0; d < D; d++) kr[row * D + d] = value();
       for (let d = 0; d < Dv; d++) vr[row * Dv + d] = value();
     }

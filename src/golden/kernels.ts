@@ -15,6 +15,7 @@
  */
 import {
   FLOAT32_REL_BOUND,
+  hasEmptyRow,
   type AttentionInputs,
   type AttentionKernel,
   type AttentionOptions,
@@ -61,7 +62,7 @@ export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRu
       if (!kernel.supports) return true;
       const [B, Hq, Sq, D] = inputs.q.shape as [number, number, number, number];
       const [, Hkv, Sk, Dv] = inputs.v.shape as [number, number, number, number];
-      const query: SupportQuery = { ...opts, mask: opts.mask && { shape: opts.mask.shape } };
+      const query: SupportQuery = { ...opts, mask: opts.mask && { shape: opts.mask.shape }, emptyRows: hasEmptyRow(opts, { B, Hq, Sq, Sk }) };
       return kernel.supports(query, { B, Hq, Hkv, Sq, Sk, D, Dv });
     },
     run: (inputs, opts) => runAttentionKernel(kernel, inputs, opts),

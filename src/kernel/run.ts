@@ -2,10 +2,27 @@
  * Runs a tfjs kernel on host inputs: uploads them as float32, takes the forward output and the
  * gradients of sum(out ∘ dOut) by autodiff, downloads everything as float64, and disposes every
  * tensor it made (a kernel that leaks is caught by comparing tf.memory() around this call).
+ *
+ * What a kernel receives besides q, k, v (`KernelOptions`): the boolean mask and, under dropout,
+ * the keep mask [B, Hq, Sq, Sk] (the hash's pattern, or the one replayed from a kernel that draws
+ * its own). A kernel with `forwardWithKeep` is called through it when the case has dropout, and the
+ * mask it returns is handed back; a forward-only run (`backward: false`) takes no gradient.
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
-import type { AttentionInputs, AttentionKernel, AttentionOptions, AttentionResult, HostTensor, KernelOptions, LoraInputs, LoraKernel, LoraResult, LoraSpec } from '../contract/index.js';
+import {
+  dropoutKeepPattern,
+  type AttentionInputs,
+  type AttentionKernel,
+  type AttentionOptions,
+  type AttentionResult,
+  type HostTensor,
+  type KernelOptions,
+  type LoraInputs,
+  type LoraKernel,
+  type LoraResult,
+  type LoraSpec,
+} from '../contract/index.js';
 
 function upload(t: HostTensor): Tensor {
   return tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
@@ -31,6 +48,30 @@ export interface ForwardBackwardOptions {
   readonly allowNoGradients?: boolean;
   /** Told when the forward pass has returned and the backward pass starts (for error reports). */
   readonly onBackward?: () => void;
+  /** false: the forward only (a kernel without a backward); default true. */
+  readonly backward?: boolean;
+}
+
+/** What one run gave. */
+export interface KernelRun {
+  readonly out: HostTensor;
+  /** dq, dk, dv in the contract layout; null for a forward-only run. */
+  readonly grads: { readonly dq: HostTensor; readonly dk: HostTensor; readonly dv: HostTensor } | null;
+  /** The keep mask a kernel that draws its own dropout returned (`forwardWithKeep`), else null. */
+  readonly keep: HostTensor | null;
+}
+
+/**
+ * The options a kernel receives, as tensors: the mask, and the keep mask [B, Hq, Sq, Sk] when the
+ * case has dropout. Call inside tf.tidy (or dispose the tensors yourself).
+ */
+export function kernelOptions(opts: AttentionOptions, shape: { readonly B: number; readonly Hq: number; readonly Sq: number; readonly Sk: number }): KernelOptions {
+  const { B, Hq, Sq, Sk } = shape;
+  const mask = opts.mask === null ? null : (tf.tensor(opts.mask.data, [...opts.mask.shape], 'bool') as Tensor4D);
+  const d = opts.dropout;
+  if (d === null) return { ...opts, mask, dropout: null };
+  const pattern = d.p > 0 ? dropoutKeepPattern(d, [B, Hq, Sq, Sk]) : new Uint8Array(B * Hq * Sq * Sk).fill(1);
+  return { ...opts, mask, dropout: { p: d.p, seed: d.seed, keep: tf.tensor(pattern, [B, Hq, Sq, Sk], 'bool') as Tensor4D } };
 }
 
 /**
@@ -38,32 +79,43 @@ export interface ForwardBackwardOptions {
  * through `views`, takes the gradients of sum(out ∘ dOut) with respect to the buffers, maps them
  * back through `views`, downloads everything as float64, and disposes every tensor it made.
  */
-export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, dOutHost: HostTensor, opts: AttentionOptions, o: ForwardBackwardOptions = {}): AttentionResult {
+export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, dOutHost: HostTensor, opts: AttentionOptions, o: ForwardBackwardOptions = {}): KernelRun {
   const buffers = inputs.buffers.map((b) => tf.tensor(Float32Array.from(b.data), [...b.shape], 'float32'));
   const dOut = upload(dOutHost);
-  const mask = opts.mask === null ? null : (tf.tensor(opts.mask.data, [...opts.mask.shape], 'bool') as Tensor4D);
-  const kopts: KernelOptions = { ...opts, mask };
+  const ownDropout = kernel.forwardWithKeep !== undefined && opts.dropout !== null && opts.dropout.p > 0;
   try {
     let out: HostTensor | null = null;
-    let grads: HostTensor[] = [];
+    let keep: HostTensor | null = null;
+    let grads: HostTensor[] | null = null;
     tf.tidy(() => {
       const f = () => {
         const [q, k, v] = inputs.views(buffers);
-        const o4 = kernel.forward(q, k, v, kopts, tf);
+        const kopts = kernelOptions(opts, { B: q.shape[0], Hq: q.shape[1], Sq: q.shape[2], Sk: k.shape[2] });
+        let o4: Tensor;
+        if (ownDropout) {
+          const r = kernel.forwardWithKeep!(q, k, v, kopts, tf);
+          keep = download(r.keep);
+          o4 = r.out;
+        } else {
+          o4 = kernel.forward(q, k, v, kopts, tf);
+        }
         out = download(o4);
         o.onBackward?.();
         // A wrongly shaped output cannot be multiplied by dOut; its shape is judged by the caller.
         const same = o4.rank === dOut.rank && o4.shape.every((d, n) => d === dOut.shape[n]);
         return same ? tf.sum(tf.mul(o4, dOut)) : tf.sum(o4);
       };
+      if (o.backward === false) {
+        f();
+        return;
+      }
       const g = tf.engine().gradients(f, buffers, undefined, o.allowNoGradients ?? false).grads;
       grads = inputs.views(g.map((t, n) => t ?? tf.zerosLike(buffers[n]!))).map(download);
     });
-    const [dq, dk, dv] = grads as [HostTensor, HostTensor, HostTensor];
-    return { out: out!, dq, dk, dv };
+    const [dq, dk, dv] = (grads ?? []) as HostTensor[];
+    return { out: out!, grads: grads === null ? null : { dq: dq!, dk: dk!, dv: dv! }, keep };
   } finally {
     tf.dispose([...buffers, dOut]);
-    if (mask) mask.dispose();
   }
 }
 
@@ -71,7 +123,8 @@ const CONTRACT_LAYOUT = (t: readonly Tensor[]) => t.slice(0, 3) as [Tensor4D, Te
 
 /** Forward and backward of an attention kernel on host inputs (already rounded to the precision). */
 export function runAttentionKernel(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions): AttentionResult {
-  return forwardBackward(kernel, { buffers: [inputs.q, inputs.k, inputs.v].map((t) => ({ shape: t.shape, data: t.data })), views: CONTRACT_LAYOUT }, inputs.dOut, opts);
+  const r = forwardBackward(kernel, { buffers: [inputs.q, inputs.k, inputs.v].map((t) => ({ shape: t.shape, data: t.data })), views: CONTRACT_LAYOUT }, inputs.dOut, opts);
+  return { out: r.out, ...r.grads! };
 }
 
 /** Forward and backward of a LoRA kernel on host inputs; W0 is frozen (no gradient reported). */

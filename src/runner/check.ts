@@ -18,7 +18,7 @@
  */
 import { activeBackend, switchBackendSync, type BackendName } from '../backend/index.js';
 import { sameShape, unravel, type HostTensor } from '../contract/index.js';
-import { isFailure, judge, type Disagreement, type TensorSpec, type Verdict } from '../oracle/index.js';
+import { foldTensorVerdicts, isFailure, judge, type Disagreement, type TensorSpec, type TensorVerdict, type Verdict } from '../oracle/index.js';
 import type { KernelUnderTest } from './kernel.js';
 import { suiteOf, type AnyCase } from './suites/index.js';
 
@@ -97,6 +97,33 @@ export function foldBackends(runs: readonly BackendRun[], disagreements: readonl
   return over.length > 0 ? { status: 'disagree', disagreement: over[0]! } : runs[0]!.verdict;
 }
 
+/** The verdict of a run that had no backward: the forward tensors judged, the others 'skipped: forward only'. */
+export function judgeForwardOnly(got: ReadonlyMap<string, HostTensor>, specs: readonly TensorSpec[]): Verdict {
+  const v = judge(got, specs.filter((x) => x.pass === 'forward'));
+  if (!('tensors' in v)) return v;
+  const skipped: TensorVerdict[] = specs
+    .filter((x) => x.pass === 'backward')
+    .map((x) => ({ tensor: x.name, pass: x.pass, ...(x.group !== undefined ? { group: x.group } : {}), status: 'skipped', reason: FORWARD_ONLY }));
+  return foldTensorVerdicts([...v.tensors, ...skipped]);
+}
+
+/** Why backward tensors are not judged in a forward-only run (the verdict's lines say which passes ran). */
+export const FORWARD_ONLY = 'forward only (the kernel has no backward)';
+
+/**
+ * A failing verdict with the reason the run stage found (`cause`), e.g. that a NaN reached an
+ * output only through NaN junk at keys no query may see.
+ */
+export type ExplainedVerdict = Verdict & { readonly cause?: string };
+
+function withCause(v: Verdict, cause: string): Verdict {
+  const explained: ExplainedVerdict = { ...v, cause };
+  return explained;
+}
+
+/** The cause a verdict carries, if the run stage found one. */
+export const causeOf = (v: Verdict): string | undefined => (v as ExplainedVerdict).cause;
+
 /** One case through one kernel on each backend (the active one by default), judged. */
 export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckOptions = {}): CaseCheck<C> {
   const suite = suiteOf(c);
@@ -117,9 +144,12 @@ export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckO
         continue;
       }
       // The baseline runs only for a case the kernel ran: an unsupported case costs nothing more.
-      const s: TensorSpec[] = suite.specs(k, c, material, reference);
+      // A kernel that drew its own dropout is judged against the reference of what it drew.
+      const ran = outcome.replay ?? material;
+      const s: TensorSpec[] = [...suite.specs(k, c, ran, outcome.replay === undefined ? reference : suite.reference(c, ran)), ...(outcome.specs ?? [])];
       if (specs.length === 0) specs = s;
-      runs.push({ backend, verdict: judge(outcome.tensors, s), tensors: outcome.tensors });
+      const verdict = outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s);
+      runs.push({ backend, verdict: outcome.cause !== undefined && isFailure(verdict) ? withCause(verdict, outcome.cause) : verdict, tensors: outcome.tensors });
     }
   } finally {
     if (before !== undefined && activeBackend() !== before) switchBackendSync(before);

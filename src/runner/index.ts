@@ -7,3 +7,5 @@ export * from './suites/index.js';
 export * from './check.js';
 export * from './simplify.js';
 export * from './search.js';
+export { KEEP_RATE_TENSOR, keepRateBound } from './ownDropout.js';
+export { unseenKeyRead } from './unseenKeys.js';

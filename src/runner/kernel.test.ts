@@ -42,6 +42,14 @@ describe('kernels under test', () => {
     await expect(loadKernelModule(join(dir, 'missing.ts'))).rejects.toThrow(/no such file/);
     expect(() => validateKernel(undefined, 'm.ts')).toThrow(/^m\.ts: default export must be an AttentionKernel .* got undefined$/);
   });
+  it('checks the declarations of an attention kernel once, naming the field and what it got', () => {
+    const k = { name: 'k', forward: () => null };
+    expect(validateKernel({ ...k, tiles: { Br: 64, Bc: 64 }, guarantees: { unseenKeysUnread: true }, backward: false }, 'm.ts')).toMatchObject({ backward: false });
+    expect(() => validateKernel({ ...k, tiles: { Br: 64 } }, 'm.ts')).toThrow(/^m\.ts: default export \.tiles must be \{ Br, Bc \} of two integers >= 1, got an object with keys \[Br\]$/);
+    expect(() => validateKernel({ ...k, guarantees: { neverNaN: true } }, 'm.ts')).toThrow(/\.guarantees must be an object of known guarantees \(unseenKeysUnread\); unknown: neverNaN/);
+    expect(() => validateKernel({ ...k, backward: 'no' }, 'm.ts')).toThrow(/\.backward must be a boolean \(false: the kernel has no backward\), got string$/);
+    expect(() => validateKernel({ ...k, forwardWithKeep: 1 }, 'm.ts')).toThrow(/\.forwardWithKeep must be a function \(q, k, v, opts, tf\) => \{ out, keep \}, got number 1$/);
+  });
   it("built-in names resolve to the registry, flash with the case's block sizes", async () => {
     expect((await resolveKernel('flash')).attention!(c).name).toBe('flash(Br=2,Bc=2)');
     expect((await resolveKernel('eager')).attention!(c).name).toBe('eager');

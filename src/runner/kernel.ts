@@ -76,7 +76,39 @@ export function validateKernel(value: unknown, where: string, suite: SuiteName =
   if (k.supports !== undefined && typeof k.supports !== 'function') {
     throw new KernelLoadError(`${where}: default export .supports must be a function (opts, shapes) => true | reason, got ${describe(k.supports)}`);
   }
+  if (suite !== 'lora') validateDeclarations(k, where);
   return value as AttentionKernel | LoraKernel;
+}
+
+/** The optional declarations of an attention kernel (tiles, guarantees, backward, forwardWithKeep), each checked once. */
+function validateDeclarations(k: Record<string, unknown>, where: string): void {
+  const fail = (field: string, rule: string, got: unknown) => {
+    throw new KernelLoadError(`${where}: default export .${field} must be ${rule}, got ${describe(got)}${typeof got === 'number' ? ` ${got}` : ''}`);
+  };
+  if (k.tiles !== undefined) {
+    const t = k.tiles as Record<string, unknown> | null;
+    const ok = (x: unknown) => Number.isInteger(x) && (x as number) >= 1;
+    if (typeof t !== 'object' || t === null || !ok(t.Br) || !ok(t.Bc)) fail('tiles', '{ Br, Bc } of two integers >= 1', t);
+  }
+  if (k.guarantees !== undefined) {
+    const g = k.guarantees as Record<string, unknown> | null;
+    if (typeof g !== 'object' || g === null) fail('guarantees', 'an object such as { unseenKeysUnread: true }', g);
+    const unknown = Object.keys(g!).filter((x) => x !== 'unseenKeysUnread');
+    if (unknown.length > 0) fail('guarantees', `an object of known guarantees (unseenKeysUnread); unknown: ${unknown.join(', ')}`, g);
+    if (g!.unseenKeysUnread !== undefined && typeof g!.unseenKeysUnread !== 'boolean') fail('guarantees.unseenKeysUnread', 'a boolean', g!.unseenKeysUnread);
+  }
+  if (k.backward !== undefined && typeof k.backward !== 'boolean') fail('backward', 'a boolean (false: the kernel has no backward)', k.backward);
+  if (k.forwardWithKeep !== undefined && typeof k.forwardWithKeep !== 'function') fail('forwardWithKeep', 'a function (q, k, v, opts, tf) => { out, keep }', k.forwardWithKeep);
+}
+
+/**
+ * The kernel checked forward only (`check --forward-only`): the attention kernel as if it declared
+ * `backward: false`. A missing gradient is otherwise a 'threw' verdict.
+ */
+export function forwardOnly(k: KernelUnderTest): KernelUnderTest {
+  if (!k.attention) return k;
+  const attention = k.attention;
+  return { ...k, attention: (c?: AttentionCase) => ({ ...attention(c), backward: false }) };
 }
 
 let tsxRegistered = false;

@@ -3,16 +3,20 @@
  * by tfjs autodiff with respect to the uploaded buffers of the case's layout, on the active backend.
  * Everything is downloaded as float64 and every tensor made here is disposed.
  *
- * The outcome says whether the kernel ran, threw (and in which phase), or declined the case.
+ * The outcome says whether the kernel ran (forward and backward, or forward only for a kernel that
+ * declares `backward: false`), threw (and in which phase), or declined the case.
  */
-import type { AttentionInputs, AttentionKernel, AttentionOptions, AttentionResult, AttentionShapes } from '../contract/index.js';
+import { hasEmptyRow, type AttentionInputs, type AttentionKernel, type AttentionOptions, type AttentionResult, type AttentionShapes, type HostTensor } from '../contract/index.js';
 import { DEFAULT_VIEW, type Layout, type StridedView } from '../case/index.js';
 import { forwardBackward } from '../kernel/index.js';
 import { layOut } from './layout.js';
 import { messageOf } from './suite.js';
 
 export type AttentionOutcome =
-  | { readonly status: 'ok'; readonly result: AttentionResult }
+  /** Forward and backward ran; `keep` is the mask a kernel that draws its own dropout returned. */
+  | { readonly status: 'ok'; readonly result: AttentionResult; readonly keep: HostTensor | null }
+  /** The forward only ran: the kernel declares `backward: false` (or the run was asked forward only). */
+  | { readonly status: 'forward-only'; readonly out: HostTensor; readonly keep: HostTensor | null }
   | { readonly status: 'threw'; readonly phase: 'forward' | 'backward'; readonly message: string }
   | { readonly status: 'unsupported'; readonly reason: string };
 
@@ -28,24 +32,28 @@ export function supportsCase(kernel: AttentionKernel, m: Material): AttentionOut
   if (!kernel.supports) return null;
   try {
     const { mask, ...rest } = m.options;
-    const answer = kernel.supports({ ...rest, mask: mask === null ? null : { shape: mask.shape } }, m.shapes);
+    const query = { ...rest, mask: mask === null ? null : { shape: mask.shape }, emptyRows: hasEmptyRow(m.options, m.shapes) };
+    const answer = kernel.supports(query, m.shapes);
     return answer === true ? null : { status: 'unsupported', reason: String(answer) };
   } catch (e) {
     return { status: 'threw', phase: 'forward', message: `supports: ${messageOf(e)}` };
   }
 }
 
-/** Forward and backward of `kernel` on `m`, with q/k/v made in `layout`. */
+/** Forward and backward of `kernel` on `m` (forward only when it declares `backward: false`), with q/k/v made in `layout`. */
 export function runAttention(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view: StridedView = DEFAULT_VIEW): AttentionOutcome {
   const declined = supportsCase(kernel, m);
   if (declined) return declined;
   let phase: 'forward' | 'backward' = 'forward';
+  const backward = kernel.backward !== false;
   try {
-    const result = forwardBackward(kernel, layOut(m.inputs, m.shapes, layout, view), m.inputs.dOut, m.options, {
+    const r = forwardBackward(kernel, layOut(m.inputs, m.shapes, layout, view), m.inputs.dOut, m.options, {
       allowNoGradients: true,
+      backward,
       onBackward: () => (phase = 'backward'),
     });
-    return { status: 'ok', result };
+    if (r.grads === null) return { status: 'forward-only', out: r.out, keep: r.keep };
+    return { status: 'ok', result: { out: r.out, ...r.grads }, keep: r.keep };
   } catch (e) {
     return { status: 'threw', phase, message: messageOf(e) };
   }

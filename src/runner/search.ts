@@ -7,7 +7,8 @@
  * shrinking, so the search is three phases: (1) generate for at most `timeMs`; (2) on a failure,
  * resume from its replay path (`{ seed, path }`) to finish shrinking within `shrinkTimeMs`;
  * (3) the structural pass (simplify.ts) within the same constraints. Every phase is deterministic
- * given the seed: same seed, same sequence of cases.
+ * given the seed: same seed, same sequence of cases. The kernel's declarations aim the arbitrary and
+ * bound the structural pass alike (`suite.aim`: the attention suite's tiles and junk).
  *
  * The predicate is synchronous (tfjs cpu/wasm read back with dataSync; several backends are
  * switched synchronously), so progress is reported from inside it, throttled, rather than from a
@@ -88,7 +89,9 @@ export type SearchResult =
 export function search(o: SearchOptions): SearchResult {
   const suite = SUITE_OF[o.suite];
   const seed = o.seed ?? Date.now() % 0x7fffffff;
-  const arb = suite.arbitrary(o.constraints) as fc.Arbitrary<AnyCase>;
+  // What the kernel declares (its tiles, what it promises about unseen keys) aims the generator.
+  const constraints = suite.aim ? suite.aim(o.constraints, o.kernel) : o.constraints;
+  const arb = suite.arbitrary(constraints) as fc.Arbitrary<AnyCase>;
   const t0 = performance.now();
   let cases = 0;
   let unsupported = 0;
@@ -127,7 +130,7 @@ export function search(o: SearchOptions): SearchResult {
   const second = fc.check(property, { seed, path: first.counterexamplePath!, numRuns: 1, interruptAfterTimeLimit: shrinkMs });
   const final = second.failed && second.counterexample !== null ? second : first;
   // Phase 3: structural simplifications fast-check's per-field shrinking cannot reach.
-  const simple = simplifyFailure(final.counterexample![0] as AnyCase, run, suite.neighbours, (c) => suite.admits(o.constraints, c), shrinkMs);
+  const simple = simplifyFailure(final.counterexample![0] as AnyCase, run, suite.neighbours, (c) => suite.admits(constraints, c), shrinkMs);
   return {
     status: 'failed',
     seed,

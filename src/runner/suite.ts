@@ -11,8 +11,22 @@ import type { Pass, TensorSpec } from '../oracle/index.js';
 import type { KernelUnderTest } from './kernel.js';
 
 /** What running the kernel under test on one case gave, on the active backend. */
-export type KernelOutcome =
-  | { readonly status: 'ok'; readonly tensors: ReadonlyMap<string, HostTensor> }
+export type KernelOutcome<M = unknown> =
+  | {
+      readonly status: 'ok';
+      readonly tensors: ReadonlyMap<string, HostTensor>;
+      /** Only the forward pass ran (a kernel without a backward): backward tensors are not judged. */
+      readonly forwardOnly?: boolean;
+      /**
+       * The material the kernel actually ran on, when it differs from the case's: a kernel that
+       * draws its own dropout returns its mask, and the reference replays it.
+       */
+      readonly replay?: M;
+      /** Tensors only the run stage knows how to judge (the keep rate of a kernel's own dropout). */
+      readonly specs?: readonly TensorSpec[];
+      /** Why the kernel fails, when the run stage found out (a NaN that came from reading unseen keys). */
+      readonly cause?: string;
+    }
   | { readonly status: 'threw'; readonly phase: Pass; readonly message: string }
   | { readonly status: 'unsupported'; readonly reason: string };
 
@@ -28,6 +42,12 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   parse(value: unknown, where: string): C;
   /** Stage 1: the fast-check arbitrary of cases under `constraints` (the suite's own type). */
   arbitrary(constraints?: K): fc.Arbitrary<C>;
+  /**
+   * The constraints a search uses for this kernel: the user's, with what the kernel declares filled
+   * in where the user said nothing (attention: lengths aimed at its tiles, NaN junk when it promises
+   * not to read unseen keys). The arbitrary and the structural pass both use the result.
+   */
+  aim?(constraints: K | undefined, k: KernelUnderTest): K;
   /** True iff `c` is within `constraints` (the structural pass never leaves them). */
   admits(constraints: K | undefined, c: C): boolean;
   /** Stage 2: the tensors and options of a case, from its seeds. */
@@ -35,7 +55,7 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   /** The float64 reference, computed once per case whatever the backends. */
   reference(c: C, m: M): R;
   /** Stage 3: the kernel under test on the active backend; never throws for a kernel's fault. */
-  run(k: KernelUnderTest, c: C, m: M): KernelOutcome;
+  run(k: KernelUnderTest, c: C, m: M): KernelOutcome<M>;
   /** Stage 4's input: how each tensor is judged (runs the same-precision baseline on the active backend). */
   specs(k: KernelUnderTest, c: C, m: M, reference: R): TensorSpec[];
   /** Stage 5: simpler neighbours for the structural pass after fast-check's shrinking. */

@@ -1,23 +1,35 @@
 /**
  * The engine behind `attentionCase`: draws independent primitives with fc.record and maps them
  * to a case. Every dependent field is a function of primitives (Hkv from a divisor index of Hq,
- * keyLengths from per-row padding amounts clamped to Sk, blocks from a relation to the length),
- * so each primitive shrinks on its own and every shrunk value is still a valid case.
+ * keyLengths from per-row padding amounts clamped to Sk, blocks from a relation to the length, the
+ * lengths of a large case from their own primitives), so each primitive shrinks on its own and
+ * every shrunk value is still a valid case.
+ *
+ * Sizes follow the schedule of schedule.ts: `size` picks a small case (lengths and head dims up to
+ * smallSeq / smallHeadDim, as before the schedule) or, a `largeShare` of the time, a large one
+ * (decode against a long cache, Sq < Sk, Sq > Sk, both long, or long head dims); `size` shrinks to
+ * small first, so a failure that does not need length never keeps it.
  *
  * Record keys are listed in the order fast-check shrinks them: the options first (toward null),
  * then the enums (toward their first, simplest value), then the sizes (toward 1), seeds last.
  */
 import fc from 'fast-check';
-import type { AttentionShapes, Causal, DropoutSpec, Precision } from '../../contract/index.js';
+import type { AttentionShapes, Causal, DropoutSpec, Precision, Tiles } from '../../contract/index.js';
 import { CASE_VERSION, type AttentionCase, type Junk, type Layout, type MaskSpec, type ValueDistribution } from '../types.js';
-import { BLOCK_RELATIONS, blockFor, divisorsDescending, length, rarely, seed } from './biased.js';
+import { BLOCK_RELATIONS, blockFor, divisorsDescending, length, rarely, seed, weighted } from './biased.js';
+import { capHeadDim, COST_BUDGET, GRID, headDim, largeLength, SCORE_BUDGET, tileEdgeLength } from './schedule.js';
 
 /** Constraints with every default filled in and checked (see `AttentionCaseConstraints`). */
 export interface ResolvedAttentionConstraints {
   readonly maxBatch: number;
   readonly maxHeads: number;
   readonly maxSeq: number;
+  readonly maxCache: number;
   readonly maxHeadDim: number;
+  readonly smallSeq: number;
+  readonly smallHeadDim: number;
+  readonly largeShare: number;
+  readonly tiles: Tiles | null;
   readonly maxBlock: number;
   readonly precisions: readonly Precision[];
   readonly causals: readonly Causal[];
@@ -39,46 +51,87 @@ export type AttentionCaseFixed = Partial<Omit<AttentionCase, 'version' | 'kind' 
 
 /** Non-default scales: exact powers of two, and two that are not exact in binary. */
 const SCALES = [1, 0.5, 2, 0.125, 0.1, 0.3];
-/** Dropout rates, the common one first. */
+/** Dropout rates, the common one first; 0.9 (most weights dropped) and 0 less often. */
 const DROPOUT_P = [0.5, 0.1, 0.9, 0];
+const DROPOUT_WEIGHTS = new Map([[0.5, 3], [0.1, 3], [0.9, 1], [0, 1]]);
 /** Mask densities: all-true first (the simplest mask), down to all-false. */
 const DENSITIES = [1, 0.8, 0.5, 0.2, 0];
+/** How often each density is drawn: a mask that hides (almost) everything leaves nothing to check. */
+const DENSITY_WEIGHTS = new Map([[1, 6], [0.8, 10], [0.5, 8], [0.2, 2], [0, 1]]);
+/**
+ * How often each value distribution is drawn: mostly values whose every output and gradient is
+ * clearly non-zero (bench/signal.ts); 'large' saturates the softmax and 'near-ties' and 'offset'
+ * make dQ cancel, so they are kept for what they test, not for signal.
+ */
+const VALUE_WEIGHTS = new Map<ValueDistribution, number>([['small-int', 10], ['normal', 64], ['near-ties', 1], ['large', 1], ['rising', 8], ['offset', 1]]);
+/** Weights of a small Sq of 1 (decode) and of a small Sk of 1 (one key: no gradient through softmax), see `length`. */
+const SQ_ONE_WEIGHT = 4;
+const SK_ONE_WEIGHT = 1;
+/** Large cases: Sq is 1 (decode), small or long; Sk is long, small, or Sq. */
+const Q_PICKS = ['decode', 'small', 'long'] as const;
+const K_PICKS = ['long', 'small', 'same'] as const;
 
 const pinned = <T>(value: T | undefined, arb: fc.Arbitrary<T>): fc.Arbitrary<T> => (value === undefined ? arb : fc.constant(value));
+
+/** A block for a length S, at least S / 4 once S is past the grid (a long case stays a few tiles). */
+const tilesAtMost = (block: number, S: number): number => (S > GRID ? Math.max(block, Math.ceil(S / 4)) : block);
+
+/** Whether the constraints leave room for large cases at all. */
+export function allowsLarge(k: ResolvedAttentionConstraints): boolean {
+  return k.largeShare > 0 && (k.maxSeq > k.smallSeq || k.maxCache > k.smallSeq || k.maxHeadDim > k.smallHeadDim);
+}
 
 export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc.Arbitrary<AttentionCase> {
   const fs = k.fixed.shapes ?? {};
   const { shapes: _shapes, ...fixedRest } = k.fixed;
+  const large = allowsLarge(k);
+  const windowSide = k.maxSeq > k.smallSeq
+    ? fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: -1, max: k.smallSeq }), weight: 3 }, { arbitrary: tileEdgeLength(GRID, k.maxSeq), weight: 1 })
+    : fc.integer({ min: -1, max: k.maxSeq });
 
   const primitives = fc.record({
     mask: k.allowMask
-      ? rarely(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), density: fc.constantFrom(...DENSITIES), seed: seed() }), 2)
+      ? rarely(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), density: weighted(DENSITIES, DENSITY_WEIGHTS), seed: seed() }), 3)
       : fc.constant(null),
-    dropout: k.allowDropout ? rarely(fc.record({ p: fc.constantFrom(...DROPOUT_P), seed: seed() }), 3) : fc.constant(null),
-    window: k.allowWindow
-      ? rarely(fc.tuple(fc.integer({ min: -1, max: k.maxSeq }), fc.integer({ min: -1, max: k.maxSeq })), 3)
-      : fc.constant(null),
+    dropout: k.allowDropout ? rarely(fc.record({ p: weighted(DROPOUT_P, DROPOUT_WEIGHTS), seed: seed() }), 3) : fc.constant(null),
+    window: k.allowWindow ? rarely(fc.tuple(windowSide, windowSide), 4) : fc.constant(null),
     // Unpadded as often as padded: the founding bug (adapters#721) only showed without padding.
+    // Mostly a little padding (a row keeps most of its keys), sometimes any amount.
     pads: k.allowPadding
-      ? fc.option(fc.tuple(...Array.from({ length: fs.B ?? k.maxBatch }, () => fc.integer({ min: 0, max: k.maxSeq }))), { nil: null, freq: 2 })
+      ? fc.option(
+          fc.tuple(...Array.from({ length: fs.B ?? k.maxBatch }, () => fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: 0, max: 1 }), weight: 7 }, { arbitrary: fc.integer({ min: 0, max: k.maxSeq }), weight: 1 }))),
+          { nil: null, freq: 2 },
+        )
       : fc.constant(null),
     paddingSide: fc.constantFrom<'right' | 'left'>('right', 'left'),
     scale: k.allowScale ? fc.option(fc.constantFrom(...SCALES), { nil: null, freq: 2 }) : fc.constant(null),
     layout: fc.constantFrom(...k.layouts),
     view: fc.record({ offset: fc.integer({ min: 0, max: 4 }), gap: fc.integer({ min: 1, max: 3 }) }),
     precision: fc.constantFrom(...k.precisions),
-    values: fc.constantFrom(...k.values),
+    values: weighted(k.values, VALUE_WEIGHTS),
     junk: fc.constantFrom(...k.junk),
     causal: fc.constantFrom(...k.causals),
+    size: large ? weighted(['small', 'large'] as const, new Map([['small', Math.round(100 * (1 - k.largeShare))], ['large', Math.round(100 * k.largeShare)]])) : fc.constant('small' as const),
     B: pinned(fs.B, fc.integer({ min: 1, max: k.maxBatch })),
     Hq: pinned(fs.Hq, fc.integer({ min: 1, max: k.maxHeads })),
     hkvIndex: fc.integer({ min: 0, max: k.maxHeads - 1 }),
-    Sq: pinned(fs.Sq, length(k.maxSeq)),
-    Sk: pinned(fs.Sk, length(k.maxSeq)),
-    // Sk = Sq a quarter of the time; otherwise independent, so Sq != Sk both ways.
+    Sq: pinned(fs.Sq, length(k.smallSeq, SQ_ONE_WEIGHT)),
+    Sk: pinned(fs.Sk, length(k.smallSeq, SK_ONE_WEIGHT)),
+    // Sk = Sq (> 1) a quarter of the time; otherwise independent, so Sq != Sk both ways.
     skIsSq: fc.integer({ min: 0, max: 3 }).map((n) => n === 3),
-    D: pinned(fs.D, fc.integer({ min: 1, max: k.maxHeadDim })),
-    Dv: fc.option(fc.integer({ min: 1, max: k.maxHeadDim }), { nil: null, freq: 2 }),
+    D: pinned(fs.D, fc.integer({ min: 1, max: k.smallHeadDim })),
+    Dv: fc.option(fc.integer({ min: 1, max: k.smallHeadDim }), { nil: null, freq: 2 }),
+    long: large
+      ? fc.record({
+          qPick: weighted(Q_PICKS, new Map([['decode', 2], ['small', 1], ['long', 2]])),
+          kPick: weighted(K_PICKS, new Map([['long', 3], ['small', 1], ['same', 1]])),
+          Sq: largeLength(k.maxSeq, k.tiles?.Br),
+          Sk: largeLength(k.maxSeq, k.tiles?.Bc),
+          cache: largeLength(k.maxCache, k.tiles?.Bc),
+          D: headDim(k.maxHeadDim),
+          Dv: fc.option(headDim(k.maxHeadDim), { nil: null, freq: 2 }),
+        })
+      : fc.constant(null),
     brRelation: fc.integer({ min: 0, max: BLOCK_RELATIONS - 1 }),
     bcRelation: fc.integer({ min: 0, max: BLOCK_RELATIONS - 1 }),
     brFree: fc.integer({ min: 1, max: k.maxBlock }),
@@ -98,23 +151,49 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       const divisors = divisorsDescending(Hq);
       Hkv = divisors[p.hkvIndex % divisors.length]!;
     }
-    const Sq = p.Sq;
-    const D = p.D;
-    const Sk = fs.Sk ?? (p.skIsSq ? Sq : p.Sk);
-    const Dv = fs.Dv ?? p.Dv ?? p.D;
-    const shapes: AttentionShapes = { B: p.B, Hq, Hkv, Sq, Sk, D, Dv };
+    let shapes: AttentionShapes;
+    let causal = p.causal;
+    if (p.size === 'large' && p.long !== null) {
+      const l = p.long;
+      let Sq = fs.Sq ?? (l.qPick === 'decode' ? 1 : l.qPick === 'small' ? p.Sq : l.Sq);
+      let Sk = fs.Sk ?? (l.kPick === 'same' && Sq > 1 ? Sq : l.kPick === 'small' ? p.Sk : Sq === 1 ? l.cache : l.Sk);
+      // A large case stays cheap (schedule.ts): B <= 2; over the score budget B, then the heads, drop
+      // to 1, then the shorter of two long lengths is a small one; long lengths cap the head dims.
+      let B = fs.B ?? 1 + ((p.B - 1) % 2);
+      if (B * Hq * Sq * Sk > SCORE_BUDGET && fs.B === undefined) B = 1;
+      if (B * Hq * Sq * Sk > SCORE_BUDGET && fs.Hq === undefined && fs.Hkv === undefined) [Hq, Hkv] = [1, 1];
+      if (B * Hq * Sq * Sk > SCORE_BUDGET) {
+        if (Sq <= Sk && fs.Sq === undefined) Sq = p.Sq;
+        else if (fs.Sk === undefined) Sk = p.Sk;
+      }
+      const room = Math.floor(COST_BUDGET / (B * Hq * Sq * Sk * 2));
+      const D = fs.D ?? capHeadDim(l.D, room);
+      const Dv = fs.Dv ?? capHeadDim(l.Dv ?? l.D, room);
+      shapes = { B, Hq, Hkv, Sq, Sk, D, Dv };
+      // Top-left causal would let a decode query see key 0 only: the long cache would be wasted
+      // (small cases keep that corner).
+      if (Sq === 1 && causal === 'top-left' && fixedRest.causal === undefined) causal = 'bottom-right';
+    } else {
+      const Sq = p.Sq;
+      const Sk = fs.Sk ?? (p.skIsSq && Sq > 1 ? Sq : p.Sk);
+      shapes = { B: p.B, Hq, Hkv, Sq, Sk, D: p.D, Dv: fs.Dv ?? p.Dv ?? p.D };
+    }
+    const { B, Sq, Sk } = shapes;
+    // A non-default scale is a factor of what the head dim calls for (divided by the power of two
+    // nearest sqrt(D), so the scale stays exact): scale 2 with D = 128 would saturate every softmax.
+    const scale = p.scale === null ? null : p.scale / 2 ** Math.round(Math.log2(Math.sqrt(shapes.D)));
     const mask: MaskSpec | null =
       p.mask === null ? null : { broadcastBatch: !p.mask.perBatch, broadcastHeads: !p.mask.perHead, density: p.mask.density, seed: p.mask.seed };
     const dropout: DropoutSpec | null = p.dropout;
-    // Padding amount uniform in [0, Sk] (shrinking to 0 = full length): an empty batch row
-    // (length 0) is likely only for short keys, where it is cheap to look at.
-    const keyLengths = p.pads === null ? null : p.pads.slice(0, p.B).map((pad) => Sk - (pad % (Sk + 1)));
+    // Padding amount in [0, Sk] (shrinking to 0 = full length): an empty batch row (length 0) is
+    // likely only for short keys, where it is cheap to look at.
+    const keyLengths = p.pads === null ? null : p.pads.slice(0, B).map((pad) => Sk - (pad % (Sk + 1)));
     const c: AttentionCase = {
       version: CASE_VERSION,
       kind: 'attention',
       shapes,
-      scale: p.scale,
-      causal: p.causal,
+      scale,
+      causal,
       window: p.window,
       keyLengths,
       paddingSide: p.paddingSide,
@@ -124,7 +203,8 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       layout,
       values: p.values,
       junk: p.junk,
-      blocks: { Br: blockFor(Sq, p.brRelation, p.brFree), Bc: blockFor(Sk, p.bcRelation, p.bcFree) },
+      // The built-in flash runs its tiles one by one: past GRID, at most 4 tiles a side.
+      blocks: { Br: tilesAtMost(blockFor(Sq, p.brRelation, p.brFree), Sq), Bc: tilesAtMost(blockFor(Sk, p.bcRelation, p.bcFree), Sk) },
       seed: p.seed,
       ...(layout === 'strided' ? { view: p.view } : {}),
     };

@@ -4,22 +4,25 @@
  */
 import fc from 'fast-check';
 
-/** Primes in ascending order: lengths that are never a multiple of a power-of-two block. */
-const PRIMES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97];
+/** Odd primes in ascending order: lengths that are never a multiple of a power-of-two block (2 is, of 2). */
+const PRIMES = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97];
 
 /**
  * A length in [1, max]: any integer, or exactly 1, or a prime. The prime is drawn as an index
  * into the ascending list (not with constantFrom, which only shrinks to its first value), so a
- * prime like 7 still shrinks through 5 and 3 to 2.
+ * prime like 7 still shrinks through 5 to 3 (and to 1 across branches). `oneWeight` (an integer) against 48 for any
+ * integer and 16 for a prime: how often the length is exactly 1 (a single key carries no gradient
+ * through softmax, so a case with Sk = 1 checks dQ and dK against 0 only).
  */
-export function length(max: number): fc.Arbitrary<number> {
+export function length(max: number, oneWeight = 16): fc.Arbitrary<number> {
   const primes = PRIMES.filter((p) => p <= max);
   // 1 first, with cross shrink: a length from any branch tries 1 before shrinking in its branch.
+  // The integer branch starts at 2 (when it can) so that `oneWeight` alone says how often 1 comes.
   const arbs: fc.WeightedArbitrary<number>[] = [
-    { arbitrary: fc.constant(1), weight: 1 },
-    { arbitrary: fc.integer({ min: 1, max }), weight: 3 },
+    { arbitrary: fc.constant(1), weight: oneWeight },
+    { arbitrary: fc.integer({ min: Math.min(2, max), max }), weight: 48 },
   ];
-  if (primes.length > 0) arbs.push({ arbitrary: fc.integer({ min: 0, max: primes.length - 1 }).map((n) => primes[n]!), weight: 1 });
+  if (primes.length > 0) arbs.push({ arbitrary: fc.integer({ min: 0, max: primes.length - 1 }).map((n) => primes[n]!), weight: 16 });
   return fc.oneof({ withCrossShrink: true }, ...arbs);
 }
 
@@ -29,6 +32,14 @@ export function length(max: number): fc.Arbitrary<number> {
  */
 export function rarely<T>(arb: fc.Arbitrary<T>, nullWeight: number): fc.Arbitrary<T | null> {
   return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(null), weight: nullWeight }, { arbitrary: arb, weight: 1 });
+}
+
+/**
+ * One of `values` with the given weights (a value without one weighs 1), shrinking toward the
+ * first: how often a choice is drawn is independent of what it shrinks to.
+ */
+export function weighted<T>(values: readonly T[], weights: ReadonlyMap<T, number>): fc.Arbitrary<T> {
+  return fc.oneof({ withCrossShrink: true }, ...values.map((v) => ({ arbitrary: fc.constant(v), weight: weights.get(v) ?? 1 })));
 }
 
 /** Divisors of n in descending order: index 0 is n itself (plain multi-head, the simplest). */

@@ -34,8 +34,8 @@ describe('attnfuzz check', () => {
   it('says what it checks, on which backend, with which seed, before it starts', async () => {
     const r = await cli('check', '--kernel', 'flash', '--runs', '5', '--seed', '42');
     expect(r.code).toBe(0);
-    expect(r.err.split('\n')[0]).toMatch(/^check: flash \(attention suite\) on (cpu|wasm), seed 42, budget 5 cases$/);
-    expect(r.out).toMatch(/^flash \(attention\) on (cpu|wasm): no failure in 5 cases \(0 unsupported\)/);
+    expect(r.err.split('\n')[0]).toMatch(/^check: flash \(attention suite, forward and backward\) on (cpu|wasm), seed 42, budget 5 cases$/);
+    expect(r.out).toMatch(/^flash \(attention, forward and backward\) on (cpu|wasm): no failure in 5 cases \(0 unsupported\)/);
   });
 
   it('--suite lora finds a kernel that scales by alpha instead of alpha/r, and the built-in LoRA kernels pass', async () => {
@@ -122,6 +122,36 @@ export default { name: 'sabotage', forward(q, k, v, opts, tf) {
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
     expect(r.err).toMatch(message);
+  });
+});
+
+describe('attnfuzz check: --forward-only, --junk, --profile', () => {
+  const EINSUM = 'test/fixtures/broken-kernels/einsum-attention.ts';
+  it('--forward-only checks a kernel without a backward (tfjs has no Einsum gradient) and says which passes ran', async () => {
+    const r = await cli('check', '--kernel', EINSUM, '--forward-only', '--runs', '25', '--seed', '3', '--corpus', tmp('fwd'));
+    expect(r.err.split('\n')[0]).toMatch(/^check: .*einsum-attention\.ts \(attention suite, forward only\) on /);
+    expect(r.out).toMatch(/\(attention, forward only\) on \w+: no failure in 25 cases/);
+    expect(r.code).toBe(0);
+  });
+  it('--forward-only catches a wrong forward, the backward tensors not judged; without it a missing gradient is a THREW verdict', async () => {
+    const wrong = await cli('check', '--kernel', 'test/fixtures/broken-kernels/einsum-attention-unscaled.ts', '--forward-only', '--runs', '100', '--seed', '3', '--corpus', tmp('fwd-wrong'), '--json');
+    expect(wrong.code).toBe(1);
+    const j = JSON.parse(wrong.out.trim().split('\n').pop()!);
+    expect(j).toMatchObject({ status: 'failed', passes: 'forward only', verdict: { status: 'mismatch', failing: { tensor: 'out', pass: 'forward' } } });
+    expect(j.verdict.tensors.filter((t: { status: string }) => t.status === 'skipped').map((t: { tensor: string; reason: string }) => `${t.tensor}: ${t.reason}`)).toEqual(
+      ['dq', 'dk', 'dv'].map((t) => `${t}: forward only (the kernel has no backward)`),
+    );
+    const threw = await cli('check', '--kernel', EINSUM, '--runs', '5', '--seed', '3', '--corpus', tmp('fwd-threw'));
+    expect(threw.code).toBe(1);
+    expect(threw.out).toMatch(/THREW in backward: .*gradient function not found for Einsum/);
+  });
+  it('--junk, --forward-only and --profile shape attention cases only: another suite is a usage error', async () => {
+    for (const flag of [['--junk', 'nan'], ['--forward-only'], ['--profile', 'deep']]) {
+      const r = await cli('check', '--kernel', 'lora', '--suite', 'lora', ...flag, '--runs', '1');
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`check: ${flag[0]}: applies to the attention suite only, got --suite lora\n`);
+    }
+    expect((await cli('check', '--kernel', 'flash', '--junk', 'all', '--runs', '1')).err).toMatch(/--junk <level>' argument 'all' is invalid\. Allowed choices are none, finite, nan/);
   });
 });
 

@@ -1,6 +1,12 @@
 /**
  * `attnfuzz check --kernel <name | module> [--suite attention|lora|training] [--backend B |
- *  --backends a,b] [--time S] [--runs N] [--seed S] [--corpus DIR] [--json]`
+ *  --backends a,b] [--time S] [--runs N] [--seed S] [--corpus DIR] [--json]
+ *  [--profile default|deep|nightly] [--junk finite|nan|none] [--forward-only]`
+ *
+ * The last three shape attention cases: --profile their sizes (deep: decode against caches up to
+ * 4096 keys), --junk what is written at keys no query may see (NaN only for a kernel that never
+ * reads them: the default when it declares so), --forward-only checks a kernel without a backward
+ * (as declaring `backward: false`); the summary line says which passes ran.
  *
  * Searches for a case where the kernel disagrees with the float64 reference (src/runner `search`),
  * and on a failure prints the shrunk repro first, then saves it to <corpus>/<hash>.json with its
@@ -11,10 +17,25 @@ import { Option, type Command } from 'commander';
 import { prepareBackends, useBackend, type BackendName } from '../../backend/index.js';
 import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedPaths } from '../../corpus/index.js';
 import { formatRepro, heatmapOf } from '../../report/index.js';
-import { resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
+import type { SizeProfile } from '../../case/index.js';
+import { causeOf, forwardOnly, resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
-import { backendOf, backendOption, backendsOption, jsonOption, runsOption, seedOption, timeBudgetMs, timeOption } from '../options.js';
+import {
+  attentionConstraintsOf,
+  backendOf,
+  backendOption,
+  backendsOption,
+  forwardOnlyOption,
+  jsonOption,
+  junkOption,
+  profileOption,
+  runsOption,
+  seedOption,
+  timeBudgetMs,
+  timeOption,
+  type JunkLevel,
+} from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { startWatchdog } from '../watchdog.js';
 
@@ -30,12 +51,17 @@ export interface CheckFlags {
   readonly timeout?: number;
   readonly corpus: string;
   readonly json?: boolean;
+  readonly profile?: SizeProfile;
+  readonly junk?: JunkLevel;
+  readonly forwardOnly?: boolean;
 }
 
 /** A usage or load error: one line on stderr, exit 2. */
 class CheckError extends Error {}
 
 async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; backends: BackendName[] }> {
+  const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : '', (flags.profile ?? 'default') !== 'default' ? '--profile' : ''].filter(Boolean);
+  if (flags.suite !== 'attention' && attentionOnly.length > 0) throw new CheckError(`check: ${attentionOnly[0]}: applies to the attention suite only, got --suite ${flags.suite}`);
   let backends: BackendName[];
   try {
     backends = flags.backends ? [...flags.backends] : [backendOf(flags.backend)];
@@ -58,7 +84,8 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
     throw new CheckError(`check: --corpus ${flags.corpus}: cannot save cases there: ${(e as Error).message.split('\n')[0]}`);
   }
   try {
-    return { kernel: await resolveKernel(flags.kernel, flags.suite), backends };
+    const kernel = await resolveKernel(flags.kernel, flags.suite);
+    return { kernel: flags.forwardOnly ? forwardOnly(kernel) : kernel, backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
     throw new CheckError(line.startsWith('check:') ? line : `check: ${line}`);
@@ -70,6 +97,9 @@ function searchCommand(flags: CheckFlags, seed: number): string {
   parts.push(flags.backends ? `--backends ${flags.backends.join(',')}` : '', `--seed ${seed}`);
   if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
   if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
+  if ((flags.profile ?? 'default') !== 'default') parts.push(`--profile ${flags.profile}`);
+  if (flags.junk !== undefined) parts.push(`--junk ${flags.junk}`);
+  if (flags.forwardOnly) parts.push('--forward-only');
   return parts.filter(Boolean).join(' ');
 }
 
@@ -87,7 +117,9 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const timeMs = timeBudgetMs(flags);
   const where = backends.join(' vs ');
   const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases` : ''].filter(Boolean).join(' or ');
-  io.err(`check: ${kernel.label} (${flags.suite} suite) on ${where}, seed ${seed}, budget ${budget}\n`);
+  // Which passes run: the backward unless the kernel has none (declared, or --forward-only).
+  const passes = flags.suite === 'attention' && kernel.attention?.().backward === false ? 'forward only' : 'forward and backward';
+  io.err(`check: ${kernel.label} (${flags.suite} suite, ${passes}) on ${where}, seed ${seed}, budget ${budget}\n`);
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
   const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: attnfuzz check --kernel ${flags.kernel} --seed ${seed}`) : null;
   let declined: string | null = null;
@@ -97,6 +129,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     kernel,
     backends,
     seed,
+    ...(flags.suite === 'attention' ? { constraints: attentionConstraintsOf(flags) } : {}),
     numRuns: flags.runs,
     timeMs,
     onProgress: progress.onProgress,
@@ -108,7 +141,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   watchdog?.stop();
   progress.stop();
   const rate = (result.cases * 1000) / Math.max(1, result.elapsedMs);
-  const stats = { kernel: kernel.label, suite: flags.suite, backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
+  const stats = { kernel: kernel.label, suite: flags.suite, passes, backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
   if (result.status === 'clean') {
     if (result.cases === result.unsupported) {
       const why =
@@ -119,13 +152,18 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
       if (flags.json) io.out(JSON.stringify({ ...stats, status: 'nothing-checked', reason: why }) + '\n');
       return 2;
     }
-    const line = `${kernel.label} (${flags.suite}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
+    const line = `${kernel.label} (${flags.suite}, ${passes}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
     io.out(flags.json ? JSON.stringify({ ...stats, status: 'clean' }) + '\n' : `${line}\n`);
     return 0;
   }
   const repro = { check: result.shrunk, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified, searchCommand: searchCommand(flags, result.seed) };
   // The repro first: a failure found is never lost to a folder that cannot be written.
-  if (!flags.json) io.out(formatRepro({ ...repro, saved: null }).join('\n') + '\n');
+  if (!flags.json) {
+    const text = formatRepro({ ...repro, saved: null }).join('\n');
+    // Why, when the run stage found out (a NaN from reading keys no query may see), unless the verdict's lines already say it.
+    const cause = causeOf(result.shrunk.verdict);
+    io.out(text + '\n' + (cause !== undefined && !text.includes(cause) ? `why: ${cause}\n` : ''));
+  }
   const svg = heatmapOf(result.shrunk);
   let saved: SavedPaths | null = null;
   try {
@@ -157,6 +195,9 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(backendOption())
     .addOption(backendsOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
+    .addOption(profileOption())
+    .addOption(junkOption())
+    .addOption(forwardOnlyOption())
     .addOption(jsonOption())
     .action(async (opts: CheckFlags) => setCode(await runCheck(opts, io)));
 }

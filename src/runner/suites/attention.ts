@@ -9,13 +9,14 @@
  *                backends (src/oracle/tolerance.ts)
  *   specs        the oracle's attention specs
  */
-import { admitsAttentionCase, attentionCase, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
+import { admitsAttentionCase, attentionCase, GRID, HEAD_DIMS, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
 import { roundTo, type AttentionResult } from '../../contract/index.js';
 import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
-import { attentionSpecs, attentionTensors } from '../../oracle/index.js';
+import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
 import { runAttention } from '../run.js';
 import type { Simplification, Suite } from '../suite.js';
+import { aimAttention, runAttentionCase } from './attentionKernel.js';
 
 /** What the attention suite judges against: the reference, the same-precision baseline, the error scales. */
 export interface AttentionExpectation {
@@ -72,6 +73,14 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
   if (c.values !== 'small-int') add('small-int values', { ...c, values: 'small-int' });
   if (c.junk !== 'none') add('no junk', { ...c, junk: 'none' });
   const lens = (Sk: number) => (c.keyLengths === null ? null : c.keyLengths.map((l) => Math.min(l, Sk)));
+  // Long lengths and head dims first jump (to just past the grid edge below, to the listed head dim
+  // below), so a case of 257 keys that needs 65 gets there in a few steps, not 192.
+  const pastEdgeBelow = (S: number) => GRID * Math.floor((S - 2) / GRID) + 1;
+  const dimBelow = (d: number) => HEAD_DIMS.filter((x) => x < d).pop() ?? 1;
+  if (s.Sq > GRID + 1) add(`Sq = ${pastEdgeBelow(s.Sq)}`, withShapes(c, { Sq: pastEdgeBelow(s.Sq) }));
+  if (s.Sk > GRID + 1) add(`Sk = ${pastEdgeBelow(s.Sk)}`, { ...withShapes(c, { Sk: pastEdgeBelow(s.Sk) }), keyLengths: lens(pastEdgeBelow(s.Sk)) });
+  if (s.D > 12) add(`D = ${dimBelow(s.D)}`, withShapes(c, { D: dimBelow(s.D) }));
+  if (s.Dv > 12) add(`Dv = ${dimBelow(s.Dv)}`, withShapes(c, { Dv: dimBelow(s.Dv) }));
   if (s.Sq > 1) add('Sq - 1', withShapes(c, { Sq: s.Sq - 1 }));
   if (s.Sk > 1) add('Sk - 1', { ...withShapes(c, { Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
   if (s.Sq > 1 && s.Sk > 1) add('Sq - 1 and Sk - 1', { ...withShapes(c, { Sq: s.Sq - 1, Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
@@ -104,11 +113,8 @@ export const attentionSuite: Suite<AttentionCase, MaterializedAttention, Attenti
   admits: (constraints, c) => admitsAttentionCase(resolveAttentionConstraints(constraints), c),
   materialise: materializeAttention,
   reference: (_c, m) => attentionExpectation(m),
-  run(k, c, m) {
-    if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
-    const outcome = runAttention(k.attention(c), m, c.layout, c.view);
-    return outcome.status === 'ok' ? { status: 'ok', tensors: attentionTensors(outcome.result) } : outcome;
-  },
+  aim: aimAttention,
+  run: runAttentionCase,
   specs: (_k, _c, m, e) => attentionSpecs(m, e.reference, e.baseline, { terms: e.scales, mass: e.scales.mass, logit: e.scales.logit }),
   neighbours: attentionNeighbours,
   size: attentionCaseSize,

@@ -1,0 +1,50 @@
+/**
+ * What the attention suite does with the kernel under test, at two stages:
+ *
+ *   aim (generate)  the search's constraints, with what the kernel declares filled in where the user
+ *                   said nothing: its `tiles` (lengths aimed at k·Br ± 1, k·Bc ± 1) and, when it
+ *                   promises never to read keys no query may see, NaN junk as well as finite junk
+ *   run             the kernel in the case's layout (run.ts), forward and backward, or forward only
+ *                   when it declares `backward: false`; then, when it applies:
+ *                     - a kernel that drew its own dropout: the reference replays its mask, and its
+ *                       keep rate is judged (ownDropout.ts)
+ *                     - a NaN in an output of a case with NaN junk: re-run to tell whether it came
+ *                       from reading unseen keys, and name the key (unseenKeys.ts)
+ */
+import { JUNKS, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
+import type { HostTensor } from '../../contract/index.js';
+import type { MaterializedAttention } from '../../data/index.js';
+import { attentionTensors } from '../../oracle/index.js';
+import type { KernelUnderTest } from '../kernel.js';
+import { ownDropout } from '../ownDropout.js';
+import { runAttention } from '../run.js';
+import type { KernelOutcome } from '../suite.js';
+import { firstNonFinite, unseenKeyRead } from '../unseenKeys.js';
+
+/** The constraints of a search for `k`: the user's, with the kernel's declarations where the user said nothing. */
+export function aimAttention(constraints: AttentionCaseConstraints | undefined, k: KernelUnderTest): AttentionCaseConstraints {
+  const kernel = k.attention?.();
+  const aimed: { -readonly [K in keyof AttentionCaseConstraints]: AttentionCaseConstraints[K] } = { ...constraints };
+  if (kernel?.tiles !== undefined && constraints?.tiles === undefined) aimed.tiles = kernel.tiles;
+  if (kernel?.guarantees?.unseenKeysUnread === true && constraints?.junk === undefined) aimed.junk = JUNKS;
+  return aimed;
+}
+
+/** The attention suite's run stage (see the header). */
+export function runAttentionCase(k: KernelUnderTest, c: AttentionCase, m: MaterializedAttention): KernelOutcome<MaterializedAttention> {
+  if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
+  const kernel = k.attention(c);
+  const o = runAttention(kernel, m, c.layout, c.view);
+  if (o.status === 'threw' || o.status === 'unsupported') return o;
+  const tensors: Map<string, HostTensor> = o.status === 'ok' ? attentionTensors(o.result) : new Map([['out', o.out]]);
+  const forwardOnly = o.status === 'forward-only' ? { forwardOnly: true } : {};
+  let drawn = {};
+  if (o.keep !== null && m.options.dropout !== null && m.options.dropout.p > 0) {
+    const own = ownDropout(o.keep, m);
+    if (typeof own === 'string') return { status: 'threw', phase: 'forward', message: own };
+    if (own.rate) tensors.set(own.rate.spec.name, own.rate.observed);
+    drawn = { replay: { ...m, options: own.replay.options }, ...(own.rate ? { specs: [own.rate.spec] } : {}) };
+  }
+  const cause = c.junk === 'nan' && firstNonFinite(tensors) !== null ? unseenKeyRead(kernel, c) : null;
+  return { status: 'ok', tensors, ...forwardOnly, ...drawn, ...(cause !== null ? { cause } : {}) };
+}

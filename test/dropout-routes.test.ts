@@ -1,0 +1,55 @@
+/**
+ * Dropout in a user's kernel, both routes of the contract (src/contract/kernel.ts):
+ *
+ *   1. the keep mask handed over: `opts.dropout.keep`, a boolean tensor; the kernel imports nothing
+ *      from attnfuzz and drops what the reference drops (the textbook fixture; the built-in eager and
+ *      sdpa take theirs this way too)
+ *   2. its own RNG, the mask returned with the output (`forwardWithKeep`): the reference replays the
+ *      returned mask, so a kernel that applies another mask than it returns is caught; the keep rate
+ *      is tested (exact binomial, alpha 1e-6), so one that keeps with probability p instead of 1 - p
+ *      is caught even though it returns its mask honestly
+ *
+ * Route 2 needs the float64 reference to replay `options.dropout.keep` (`keeps`, src/contract).
+ */
+import { describe, expect, it } from 'vitest';
+import type { AttentionCaseConstraints } from '../src/case/index.js';
+import { defaultOptions, hostTensor, type AttentionShapes } from '../src/contract/index.js';
+import { referenceAttention } from '../src/reference/index.js';
+import { KEEP_RATE_TENSOR, resolveKernel, search } from '../src/runner/index.js';
+import { SEED } from '../properties/support/profile.js';
+
+const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
+const withDropout = (p: number): AttentionCaseConstraints => ({ fixed: { dropout: { p, seed: 11 } }, precisions: ['float32'] });
+
+/** True iff the reference drops what `options.dropout.keep` says (route 2's replay). */
+function referenceReplaysKeep(): boolean {
+  const shapes: AttentionShapes = { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 2, D: 1, Dv: 1 };
+  const t = (data: number[], shape: number[]) => hostTensor(shape, data);
+  const inputs = { q: t([0], [1, 1, 1, 1]), k: t([0, 0], [1, 1, 2, 1]), v: t([1, 2], [1, 1, 2, 1]), dOut: t([1], [1, 1, 1, 1]) };
+  const out = (keep: number[]) => referenceAttention(inputs, { ...defaultOptions(shapes), dropout: { p: 0.5, seed: 0, keep: { shape: [1, 1, 1, 2], data: Uint8Array.from(keep) } } }).out.data[0];
+  return out([1, 0]) !== out([0, 1]);
+}
+
+describe('route 1: the keep mask handed over in opts.dropout.keep', () => {
+  it('a kernel that multiplies by it (and imports nothing from attnfuzz) passes', async () => {
+    const r = search({ suite: 'attention', kernel: await fixture('textbook'), seed: SEED, numRuns: 60, constraints: withDropout(0.5) });
+    expect(r.status).toBe('clean');
+    expect(r.cases - r.unsupported).toBeGreaterThan(10);
+  });
+});
+
+describe.skipIf(!referenceReplaysKeep())('route 2: a kernel that draws its own dropout and returns its mask', () => {
+  it('passes: the reference replays its mask and its keep rate is 1 - p', async () => {
+    for (const p of [0.1, 0.5]) expect(search({ suite: 'attention', kernel: await fixture('own-dropout'), seed: SEED, numRuns: 40, constraints: withDropout(p) }).status).toBe('clean');
+  });
+  it('is caught when the mask it returns is not the one it applied', async () => {
+    const r = search({ suite: 'attention', kernel: await fixture('own-dropout-mask-mismatch'), seed: SEED, numRuns: 100, constraints: withDropout(0.5) });
+    expect(r.status).toBe('failed');
+    if (r.status === 'failed') expect(r.shrunk.verdict.status).toBe('mismatch');
+  });
+  it('is caught by the keep rate when it keeps with probability p instead of 1 - p', async () => {
+    const r = search({ suite: 'attention', kernel: await fixture('own-dropout-keeps-p'), seed: SEED, numRuns: 100, constraints: withDropout(0.1) });
+    expect(r.status).toBe('failed');
+    if (r.status === 'failed') expect(r.shrunk.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: KEEP_RATE_TENSOR } });
+  });
+});

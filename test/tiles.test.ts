@@ -1,0 +1,42 @@
+/**
+ * Kernels with fixed tiles (test/fixtures/broken-kernels/tiled.ts) declare them; the generator then
+ * aims lengths at their edges, and a bug past the first tile is found and shrunk to just past it.
+ * The representative here is deterministic, so it holds for any seed: 64 x 64 tiles skipped by the
+ * top-left rule under bottom-right causal lose every visible key of the second key tile whenever
+ * Sq <= 64 < Sk. (The other tile fixtures, found by `check --time 60`, are measured in the README.)
+ */
+import { describe, expect, it } from 'vitest';
+import type { AttentionCase } from '../src/case/index.js';
+import { isFailure, summarizeVerdict } from '../src/oracle/index.js';
+import { attentionNeighbours, checkCase, resolveKernel, search, type KernelUnderTest } from '../src/runner/index.js';
+import { SEED } from '../properties/support/profile.js';
+
+const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
+// The fixtures decline dropout and low precisions: ask only for what they run.
+const constraints = { causals: ['bottom-right'], precisions: ['float32'], allowDropout: false } as const;
+
+function failingNeighbours(c: AttentionCase, k: KernelUnderTest): string[] {
+  return attentionNeighbours(c)
+    .map((n) => ({ step: n.step, v: checkCase(n.case, k).verdict }))
+    .filter((n) => isFailure(n.v))
+    .map((n) => `${n.step}: ${summarizeVerdict(n.v)}`);
+}
+
+describe('a kernel with fixed tiles', () => {
+  it('block skipping by the top-left rule under bottom-right causal is found and shrunk to one query and 65 keys, just past one tile', async () => {
+    const kernel = await fixture('block-skip-top-left');
+    const r = search({ suite: 'attention', kernel, seed: SEED, numRuns: 400, shrinkTimeMs: 30_000, constraints });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    const c = r.shrunk.case as AttentionCase;
+    expect(r.shrunk.verdict.status).toBe('mismatch');
+    expect([c.causal, c.shapes.Sq, c.shapes.Sk]).toEqual(['bottom-right', 1, 65]);
+    expect(r.locallyMinimal).toBe(true);
+    expect(failingNeighbours(c, kernel)).toEqual([]);
+  });
+
+  it('the same tiles with the aligned rule pass on the cases aimed at their edges', async () => {
+    const r = search({ suite: 'attention', kernel: await fixture('correct-tiles64'), seed: SEED, numRuns: 120, constraints });
+    expect(r).toMatchObject({ status: 'clean', unsupported: 0 });
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Junk at keys no query may see, as a user's kernel meets it. A textbook kernel (masked softmax, then
+ * P·V over every key, as PyTorch's math SDPA and transformers' eager) reads those keys with weight 0:
+ * by default the junk is finite and it passes; asked for NaN junk (`check --junk nan`), it is found,
+ * and the verdict says why: it reads keys it must not see (0·NaN), naming one.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AttentionCase } from '../src/case/index.js';
+import { invisibleKeys, materializeAttention } from '../src/data/index.js';
+import { causeOf, resolveKernel, search } from '../src/runner/index.js';
+import { SEED } from '../properties/support/profile.js';
+
+const TEXTBOOK = 'test/fixtures/broken-kernels/textbook.ts';
+
+describe('a textbook kernel', () => {
+  it('passes on the default cases (finite junk: 0 · x = 0)', async () => {
+    const r = search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 150 });
+    expect(r.status).toBe('clean');
+    expect(r.cases - r.unsupported).toBeGreaterThan(30);
+  });
+
+  it('with NaN junk asked for, is found reading a key no query of its kv group may see, named in the verdict', async () => {
+    const r = search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 300, constraints: { junk: ['none', 'huge', 'nan'] } });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    const c = r.shrunk.case as AttentionCase;
+    expect(c.junk).toBe('nan');
+    expect(r.shrunk.verdict.status).toBe('nonfinite');
+    const cause = causeOf(r.shrunk.verdict) ?? '';
+    const m = /^reads keys it must not see \(0·NaN\): NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, reaches (out|dq|dk|dv) @ /.exec(cause);
+    expect(m, cause).not.toBeNull();
+    const [j, b, g] = [Number(m![1]), Number(m![2]), Number(m![3])];
+    const { options, shapes } = materializeAttention(c);
+    expect(invisibleKeys(options, shapes)[(b * shapes.Hkv + g) * shapes.Sk + j]).toBe(1);
+  });
+});
