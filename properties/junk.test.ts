@@ -1,23 +1,28 @@
 /**
  * Values at masked positions never reach outputs or gradients (pytorch/pytorch#101967): with junk
- * (±huge or NaN, see src/data/attention.ts) written into K and V at every key no query of its
- * kv-head group may see, the outputs, dq, and dk/dv at the other keys are bit-identical to the
- * same case without junk, everything is finite, and dk/dv at the junk keys are exactly 0.
+ * (±huge, see src/data/attention.ts) written into K and V at every key no query of its kv-head group
+ * may see, the outputs, dq, and dk/dv at the other keys are bit-identical to the same case without
+ * junk, everything is finite, and dk/dv at the junk keys are exactly 0. NaN junk too for a kernel
+ * that promises never to read such keys (flash); eager and sdpa read them as transformers and
+ * PyTorch do (P·V over all keys), where 0·NaN = NaN, so only finite junk is theirs.
  */
 import { describe, expect, it } from 'vitest';
-import { attentionCase, type AttentionCase } from '../src/case/index.js';
+import { attentionCase, type AttentionCase, type Junk } from '../src/case/index.js';
 import { ATTENTION_TENSORS, PRECISIONS, type Precision } from '../src/contract/index.js';
 import { attentionOptions, invisibleKeys } from '../src/data/index.js';
 import junkLeaks from './broken/junk-leaks.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, materialize, run, type KernelArg } from './support/run.js';
+import { BUILTINS, kernelFor, materialize, run, underTest, type KernelArg } from './support/run.js';
 
 /** Cases with junk and at least one key that nobody sees (else there is nowhere to put it). */
-const casesWithJunk = (precision: Precision) =>
-  attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, junk: ['huge', 'nan'], layouts: ['BHSD'], precisions: [precision] }).filter(
+const casesWithJunk = (precision: Precision, junk: readonly Junk[] = ['huge', 'nan']) =>
+  attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, junk, layouts: ['BHSD'], precisions: [precision] }).filter(
     (c) => invisibleKeys(attentionOptions(c), c.shapes).includes(1),
   );
+
+/** NaN junk only for kernels that promise never to read unseen keys. */
+const junkFor = (kernel: KernelArg): readonly Junk[] => (underTest(typeof kernel === 'string' ? kernel : kernel).attention!().guarantees?.unseenKeysUnread ? ['huge', 'nan'] : ['huge']);
 
 /** Junk at keys nobody sees changes nothing, stays out of every value, and gets zero gradient. */
 function junkNeverLeaks(kernel: KernelArg): Relation<AttentionCase> {
@@ -45,8 +50,10 @@ function junkNeverLeaks(kernel: KernelArg): Relation<AttentionCase> {
 describe('values at masked positions never reach outputs or gradients', () => {
   for (const kernel of BUILTINS)
     for (const precision of PRECISIONS)
-      it(`${kernel} in ${precision}: huge and NaN junk at keys nobody sees changes no output or gradient and gets zero gradient`, () =>
-        holds(casesWithJunk(precision), junkNeverLeaks(kernel), 10));
+      it(`${kernel} in ${precision}: ${junkFor(kernel).join(' and ')} junk at keys nobody sees changes no output or gradient and gets zero gradient`, () =>
+        holds(casesWithJunk(precision, junkFor(kernel)), junkNeverLeaks(kernel), 10));
+  it('NaN junk is for the kernels that promise it: flash does, eager and sdpa (faithful to transformers and PyTorch) do not', () =>
+    expect(BUILTINS.map((k) => [k, junkFor(k).includes('nan')])).toEqual([['eager', false], ['sdpa', false], ['flash', true]]));
 });
 
 describe('junk.can-fail', () => {

@@ -10,15 +10,17 @@
  *        ->   visible [B, 1|Hq, Sq, Sk]  ->  attention_mask = where(visible, 0, MASK_MIN)
  *
  * With no restriction at all the mask is null, as transformers passes for an unpadded
- * non-causal batch. Keys no query of their kv-head group sees are zeroed first (`zeroUnseenKeys`),
- * so junk in padding never reaches an output; transformers relies on padding being finite instead.
+ * non-causal batch. Faithful to transformers, P·V reads every key, those no query may see too
+ * (weight 0): junk in padding must be finite, and NaN there reaches the output as 0·NaN. So the
+ * kernel promises nothing about unseen keys, and attnfuzz writes only finite junk for it.
+ * Dropout uses the keep mask the harness hands over (`opts.dropout.keep`).
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 import { eagerAttentionForward, MASK_MIN } from './eager.js';
-import { visibilityMask, zeroUnseenKeys } from './visibilityMask.js';
+import { visibilityMask } from './visibilityMask.js';
 
 export const eagerKernel: AttentionKernel = defineAttentionKernel({
   name: 'eager',
@@ -27,12 +29,12 @@ export const eagerKernel: AttentionKernel = defineAttentionKernel({
     const { Hq, Hkv } = shapes;
     return tf.tidy(() => {
       const visible = visibilityMask(opts, shapes);
-      [k, v] = zeroUnseenKeys(k, v, visible);
       const attentionMask = visible === null ? null : (tf.where(visible, tf.scalar(0), tf.scalar(MASK_MIN)) as Tensor as Tensor4D);
       const [attnOutput] = eagerAttentionForward(q, k, v, attentionMask, {
         scaling: opts.scale,
         dropout: opts.dropout?.p ?? 0,
         dropoutSeed: opts.dropout?.seed ?? 0,
+        dropoutMask: opts.dropout?.keep ?? null,
         numKeyValueGroups: Hq / Hkv,
         precision: opts.precision,
       });

@@ -30,8 +30,13 @@
  * - A row whose mask entries are all <= MASK_MIN (no visible key) gives weights 0, hence output 0 and
  *   zero gradients; transformers' finfo.min makes such a row uniform over its keys.
  * - Mask entries below MASK_MIN (-Inf) are clamped to it, so no row softmaxes -Inf - -Inf = NaN.
- * - Dropout is deterministic: element (b, h, i, j) is kept iff `dropoutKeep(dropoutSeed, b, h, i, j,
- *   p)` (src/contract/dropout.ts), instead of torch's RNG.
+ * - Dropout is deterministic: element (b, h, i, j) is kept where `dropoutMask` says so (the keep mask
+ *   the harness hands over), else iff `dropoutKeep(dropoutSeed, b, h, i, j, p)` (src/contract/dropout.ts),
+ *   instead of torch's RNG.
+ *
+ * Like transformers (and unlike the float64 reference), P·V runs over every key: a masked key has
+ * weight 0, and 0 times a NaN in its value is NaN. So NaN in padding reaches the output, as it does
+ * in PyTorch; attnfuzz writes only finite junk there for this kernel.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
@@ -49,6 +54,11 @@ export interface EagerOptions {
   readonly dropout?: number;
   /** Seed of the counter-based dropout hash. */
   readonly dropoutSeed?: number;
+  /**
+   * The keep mask [B, Hq, Sq, Sk] (true = kept), as the harness hands it over (`opts.dropout.keep`);
+   * when absent, the counter hash of `dropoutSeed` decides.
+   */
+  readonly dropoutMask?: Tensor | null;
   /** Hq / Hkv (module.num_key_value_groups). */
   readonly numKeyValueGroups: number;
   /** Emulated dtype of query/key/value; default float32. */
@@ -77,7 +87,7 @@ export function eagerAttentionForward(
   attentionMask: Tensor4D | null,
   options: EagerOptions,
 ): [Tensor4D, Tensor4D] {
-  const { scaling, dropout = 0, dropoutSeed = 0, numKeyValueGroups, precision = 'float32' } = options;
+  const { scaling, dropout = 0, dropoutSeed = 0, dropoutMask = null, numKeyValueGroups, precision = 'float32' } = options;
   const [B, Hq, Sq] = query.shape;
   const Sk = key.shape[2];
   if (Hq !== key.shape[1] * numKeyValueGroups) {
@@ -106,7 +116,7 @@ export function eagerAttentionForward(
   attnWeights = tf.softmax(attnWeights, -1);
   if (rowVisible !== null) attnWeights = tf.mul(attnWeights, rowVisible);
   if (dropout > 0) {
-    const scale = tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropout, [B, Hq, Sq, Sk]), [B, Hq, Sq, Sk]);
+    const scale = dropoutMask !== null ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropout) : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropout, [B, Hq, Sq, Sk]), [B, Hq, Sq, Sk]);
     attnWeights = tf.mul(attnWeights, scale);
   }
   attnWeights = roundTensor(tf, attnWeights, precision);

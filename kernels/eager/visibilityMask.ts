@@ -38,8 +38,9 @@ export function visibilityMask(opts: KernelOptions, shapes: AttentionShapes): Te
 /**
  * key and value with every key that no query of its (batch row, kv-head group) can see set to 0.
  * transformers and PyTorch read such keys (weight 0 times the value), so a NaN there (junk in
- * padding) would reach the output as 0·NaN; the contract says it must not, and the reference never
- * reads them. Their gradients are 0, as in the reference. `visible` is [B|1, 1|Hq, Sq, Sk].
+ * padding) would reach the output as 0·NaN. The built-in eager and sdpa stay faithful and do not
+ * call this; a kernel that wants to promise `guarantees.unseenKeysUnread` can. Their gradients are
+ * 0, as in the reference. `visible` is [B|1, 1|Hq, Sq, Sk].
  */
 export function zeroUnseenKeys(key: Tensor4D, value: Tensor4D, visible: Tensor4D | null): [Tensor4D, Tensor4D] {
   if (visible === null) return [key, value];

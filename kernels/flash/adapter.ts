@@ -12,6 +12,8 @@
  *   dropout, precision      as flashAttnFunc
  *
  * `flashKernelWith({ Br, Bc })` fixes other block sizes (the results must not depend on them).
+ * Keys no query of their kv-head group sees are never read (tiles.ts zeroes them before any
+ * product): the kernel promises it (`guarantees.unseenKeysUnread`), so NaN junk is written there.
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { type TF, type HostMask, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
@@ -34,6 +36,7 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
   const name = blocks.Br === undefined && blocks.Bc === undefined ? 'flash' : `flash(Br=${Br},Bc=${Bc})`;
   return defineAttentionKernel({
     name,
+    guarantees: { unseenKeysUnread: true },
     forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF) {
       const bshd = (x: Tensor4D) => permute(tf, x, [0, 2, 1, 3]) as Tensor4D;
       const p = opts.dropout?.p ?? 0;

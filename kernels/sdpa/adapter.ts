@@ -7,9 +7,9 @@
  * - anything else (bottom-right causal, windows, key padding, boolean masks): one explicit boolean
  *   attn_mask [B, 1|Hq, Sq, Sk] built on the host by `visibilityMask` (the same as eager's).
  *
- * Keys no query of their kv-head group sees are zeroed first (`zeroUnseenKeys`), so junk (NaN) in
- * padding never reaches an output as 0·NaN (with isCausal too: when Sq < Sk, keys j >= Sq are seen
- * by no query).
+ * Faithful to PyTorch's math path, keys no query may see are still read (weight 0): NaN there
+ * would reach the output as 0·NaN, so the kernel promises nothing about unseen keys and attnfuzz
+ * writes only finite junk for it. Dropout uses the harness's keep mask (`opts.dropout.keep`).
  *
  * GQA goes through enableGqa (repeat_interleave inside sdpa) rather than repeat_kv beforehand.
  */
@@ -17,7 +17,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
-import { hasStructuralRestriction, visibilityMask, zeroUnseenKeys } from '../eager/index.js';
+import { hasStructuralRestriction, visibilityMask } from '../eager/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
 
 /** True iff the options restrict keys only by top-left causality (then isCausal replaces the mask). */
@@ -32,15 +32,14 @@ export const sdpaKernel: AttentionKernel = defineAttentionKernel({
     const { Hq, Hkv, Sk } = shapes;
     return tf.tidy(() => {
       const isCausal = onlyTopLeftCausal(opts, Sk);
-      const visible = visibilityMask(opts, shapes);
-      [k, v] = zeroUnseenKeys(k, v, visible);
-      const attnMask = isCausal ? null : visible;
+      const attnMask = isCausal ? null : visibilityMask(opts, shapes);
       return scaledDotProductAttention(q, k, v, {
         attnMask,
         isCausal,
         scale: opts.scale,
         dropoutP: opts.dropout?.p ?? 0,
         dropoutSeed: opts.dropout?.seed ?? 0,
+        dropoutMask: opts.dropout?.keep ?? null,
         enableGqa: Hq !== Hkv,
         precision: opts.precision,
       });

@@ -3,11 +3,11 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { ATTENTION_TENSORS, defaultOptions, FLOAT32_REL_BOUND, roundArray, UNIT_ROUNDOFF } from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference } from '../../test/support/contractCases.js';
+import { FINITE_CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference, NAN_JUNK_CASES } from '../../test/support/contractCases.js';
 import { onlyTopLeftCausal, scaledDotProductAttention, sdpaKernel } from './index.js';
 
 describe('sdpa matches the float64 reference in float32', () => {
-  for (const c of CONTRACT_CASES) {
+  for (const c of FINITE_CONTRACT_CASES) {
     it(c.name, () => {
       const { errors, leaked } = measureAgainstReference(sdpaKernel, c);
       for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
@@ -16,9 +16,16 @@ describe('sdpa matches the float64 reference in float32', () => {
   }
 });
 
+describe("sdpa reads keys no query may see, as PyTorch's math SDPA does (P·V over all keys)", () => {
+  it('so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz writes only finite junk for it', () => {
+    expect(sdpaKernel.guarantees?.unseenKeysUnread).not.toBe(true);
+    for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(sdpaKernel, c).errors.out, c.name).toBe(Infinity);
+  });
+});
+
 describe('sdpa matches the float64 reference in bfloat16 and float16', () => {
   for (const precision of ['bfloat16', 'float16'] as const) {
-    for (const c of CONTRACT_CASES) {
+    for (const c of FINITE_CONTRACT_CASES) {
       it(`${precision}: ${c.name}`, () => {
         const { errors, leaked } = measureAgainstReference(sdpaKernel, c, precision);
         for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);

@@ -29,8 +29,12 @@
  * Rounding (emulated bfloat16/float16, `precision`): query, key and value at entry (their gradients
  * too), attn_weight right before · value, and the output; everything accumulates in float32.
  *
- * Deviation: dropout is deterministic, element (b, h, i, j) kept iff `dropoutKeep(dropoutSeed, b, h,
- * i, j, p)` (src/contract/dropout.ts), instead of torch's Philox stream.
+ * Deviation: dropout is deterministic, element (b, h, i, j) kept where `dropoutMask` says so (the
+ * harness's keep mask), else iff `dropoutKeep(dropoutSeed, b, h, i, j, p)` (src/contract/dropout.ts),
+ * instead of torch's Philox stream.
+ *
+ * As PyTorch's math backend, attn_weight · value runs over every key, masked ones too (weight 0):
+ * NaN in a masked value reaches the output (0·NaN), so padding must be finite.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
@@ -51,6 +55,8 @@ export interface SdpaOptions {
   readonly dropoutP?: number;
   /** Seed of the counter-based dropout hash. */
   readonly dropoutSeed?: number;
+  /** The keep mask [B, Hq, L, S] (true = kept) as the harness hands it over; absent: the hash of `dropoutSeed`. */
+  readonly dropoutMask?: Tensor | null;
   /** Allow Hkv < Hq: key/value heads are repeat_interleave'd to Hq. */
   readonly enableGqa?: boolean;
   /** Emulated dtype of query/key/value; default float32. */
@@ -73,7 +79,7 @@ function tril(L: number, S: number): Tensor {
 }
 
 export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value: Tensor4D, options: SdpaOptions = {}): Tensor4D {
-  const { attnMask = null, isCausal = false, scale = null, dropoutP = 0, dropoutSeed = 0, enableGqa = false, precision = 'float32' } = options;
+  const { attnMask = null, isCausal = false, scale = null, dropoutP = 0, dropoutSeed = 0, dropoutMask = null, enableGqa = false, precision = 'float32' } = options;
   const [B, Hq, L, D] = query.shape;
   const [, Hkv, S] = key.shape;
   if (isCausal && attnMask !== null) {
@@ -119,7 +125,7 @@ export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value:
     attnWeight = tf.mul(attnWeight, rowAllowed);
   }
   if (dropoutP > 0) {
-    const dropScale = tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropoutP, [B, Hq, L, S]), [B, Hq, L, S]);
+    const dropScale = dropoutMask !== null ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropoutP) : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropoutP, [B, Hq, L, S]), [B, Hq, L, S]);
     attnWeight = tf.mul(attnWeight, dropScale);
   }
   attnWeight = roundTensor(tf, attnWeight, precision);

@@ -1,7 +1,8 @@
 /**
  * Broken like pytorch/pytorch#101967: masked keys are excluded from the softmax but still read in
  * P·V (weight 0 times the value), so NaN in padded K/V reaches the output as 0·NaN. It is sdpa
- * with the contract's visibility as attn_mask, minus the adapter's `zeroUnseenKeys`.
+ * with the contract's visibility as attn_mask, as PyTorch's math path and the built-in sdpa do: fine
+ * for a kernel that promises nothing about unseen keys, a bug in one that promises not to read them.
  * Used only to prove that properties/junk.test.ts can fail.
  */
 import { visibilityMask } from '../../kernels/eager/index.js';

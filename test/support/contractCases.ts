@@ -9,6 +9,7 @@ import { defaultOptions, visible, type AttentionInputs, type AttentionOptions, t
 import { runAttentionKernel } from '../../src/kernel/index.js';
 import { errorsOf, makeInputs, randomMask, type Errors } from './kernelTesting.js';
 import { referenceAttention } from '../../src/reference/index.js';
+import { hugeJunk } from '../../src/data/index.js';
 
 export { makeInputs, randomMask, type Errors } from './kernelTesting.js';
 
@@ -23,7 +24,7 @@ export interface ContractCase {
 /** Writes junk into k and v (in place) at every key no query of its (b, kv-head group) sees, as src/data does. */
 function writeJunk(inputs: AttentionInputs, opts: AttentionOptions, s: AttentionShapes, junk: 'nan' | 'huge'): void {
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
-  const value = junk === 'nan' ? NaN : opts.precision === 'float16' ? 6e4 : 1e30;
+  const value = junk === 'nan' ? NaN : hugeJunk(opts.precision);
   const group = Hq / Hkv;
   for (let b = 0; b < B; b++)
     for (let g = 0; g < Hkv; g++)
@@ -113,6 +114,12 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
   { name: 'NaN junk under a sparse mask, GQA 4/2', shapes: shapes({ Hq: 4, Hkv: 2, Sq: 2 }), options: { mask: randomMask([2, 4, 2, 4], 'm7', 0.25) }, junk: 'nan' },
   { name: 'huge junk outside a window', shapes: shapes({ Sq: 2, Sk: 6 }), options: { window: [1, 0] }, junk: 'huge' },
 ];
+
+/** The cases without NaN junk: for kernels that read keys no query may see (eager, sdpa: P·V over all keys). */
+export const FINITE_CONTRACT_CASES: readonly ContractCase[] = CONTRACT_CASES.filter((c) => c.junk !== 'nan');
+
+/** The cases with NaN junk at keys no query may see. */
+export const NAN_JUNK_CASES: readonly ContractCase[] = CONTRACT_CASES.filter((c) => c.junk === 'nan');
 
 /**
  * The bound for bfloat16/float16 runs, per tensor, in units of the precision's unit roundoff u, on
