@@ -5,7 +5,7 @@
  *
  *   { format: 'attnfuzz-golden', version: 1, kind: 'attention' | 'lora-linear',
  *     producer: 'torch 1.13.0a0 float64 autograd, scripts/make_goldens.py',
- *     name, hint,                              // hint: one line, what the file checks and how
+ *     name, hint?,                             // hint (optional): one line, what the file checks and how
  *     options, inputs, expected }              // a tensor is { shape, data } (flat, row-major)
  *
  *   attention    options  { scale, causal, window: null | [l, r], keyLengths: null | number[],
@@ -44,7 +44,8 @@ const header = {
   version: z.literal(GOLDEN_VERSION),
   producer: z.string(),
   name: z.string(),
-  hint: z.string(),
+  /** Optional: files written by other tools carry none. */
+  hint: z.string().optional(),
 };
 
 export const attentionGoldenSchema = z.strictObject({
@@ -88,7 +89,8 @@ interface GoldenCommon {
   /** The path it was loaded from, as given. */
   readonly file: string;
   readonly name: string;
-  readonly hint: string;
+  /** One line on what the file checks; absent in files written by other tools. */
+  readonly hint?: string;
   readonly producer: string;
 }
 

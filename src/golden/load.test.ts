@@ -67,6 +67,12 @@ const edit = (base: () => any, f: (g: any) => void) => {
 };
 
 describe('golden files that cannot be used give one line naming the file and the field', () => {
+  it('loads a file without a hint (optional: files written by other tools carry none)', () => {
+    const g = loadGolden(write(edit(attention, (f) => delete f.hint)));
+    expect(g.kind).toBe('attention');
+    expect(g.hint).toBeUndefined();
+  });
+
   it('accepts the valid fixtures', () => {
     const a = loadGolden(write(attention()));
     expect(a.kind).toBe('attention');
@@ -80,7 +86,7 @@ describe('golden files that cannot be used give one line naming the file and the
     ['another format', edit(attention, (g) => (g.format = 'npz')), 'golden: FILE: format "npz" is not "attnfuzz-golden"'],
     ['a newer version', edit(attention, (g) => (g.version = 2)), 'golden: FILE: unsupported version 2 (this attnfuzz reads version 1)'],
     ['an unknown kind', edit(attention, (g) => (g.kind = 'conv')), 'golden: FILE: kind "conv" is not one of attention, lora-linear'],
-    ['a missing field', edit(attention, (g) => delete g.hint), 'golden: FILE: hint: missing (expected string)'],
+    ['a missing field', edit(attention, (g) => delete g.name), 'golden: FILE: name: missing (expected string)'],
     ['an unknown causal', edit(attention, (g) => (g.options.causal = 'diagonal')), 'golden: FILE: options.causal: expected one of "none"|"top-left"|"bottom-right"'],
     ['an unknown option', edit(attention, (g) => (g.options.dropout = { p: 0.1, seed: 1 })), 'golden: FILE: options.dropout: unknown field (not in version 1)'],
     ['a mask value of 2', edit(attention, (g) => (g.options.mask = { shape: [1, 1, 1, 2], data: [1, 2] })), /^golden: FILE: options\.mask\.data\[1\]: .*1/],

@@ -68,8 +68,8 @@ export function goldenText(goldens: readonly Golden[], outcomes: readonly Golden
   const out = table(lines);
   const hints = new Map(goldens.map((g) => [g.file, g.hint]));
   for (const [key, what] of failed) {
-    const file = key.slice(0, key.lastIndexOf(' '));
-    out.push(`FAIL ${key}: ${what.join(', ')} (${hints.get(file) ?? ''})`);
+    const hint = hints.get(key.slice(0, key.lastIndexOf(' ')));
+    out.push(`FAIL ${key}: ${what.join(', ')}${hint !== undefined ? ` (${hint})` : ''}`);
   }
   const ran = new Map<string, Set<string>>();
   for (const o of outcomes) if (o.state !== 'skipped') ran.set(o.kernel, new Set([...(ran.get(o.kernel) ?? []), kindOf(goldens, o.file)]));
