@@ -24,6 +24,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   { name: 'kernels', what: 'forward + backward latency per kernel and backend (tinybench)', quick: ['--time', '300', '--backends', 'cpu,wasm'], full: ['--time', '2000'] },
   { name: 'flash-memory', what: 'peak tensor memory, flash vs eager', quick: ['--S', '256'], full: ['--S', '2048'] },
   { name: 'calibrate-oracle', what: 'how much of the allowance correct kernels use', quick: ['100', '1'], full: ['2000', '1'] },
+  { name: 'signal', what: "default cases: share whose every tensor is clearly non-zero, and check's cases/s", quick: ['--cases', '200', '--runs', '50'], full: ['--cases', '1200', '--seeds', '1,2,3,4,5,6,7,8,9', '--runs', '200'] },
 ];
 
 const args = process.argv.slice(2);
