@@ -5,6 +5,10 @@
  * replay and property goes through `checkCase`.
  *
  *   per backend   run (suite.run) -> specs with the baseline (suite.specs) -> judge -> Verdict
+ *                 branches of the run's outcome: `replay` (a kernel that drew its own dropout:
+ *                 reference and specs of the material it ran on), `specs` (tensors the run stage
+ *                 judges, its keep rate), `forwardOnly` (backward tensors 'skipped: forward only'),
+ *                 `cause` (why it failed, when the run stage found out: on the verdict, `causeOf`)
  *   case          unsupported if any backend declines; else the first backend that fails, its
  *                 verdict naming it; else 'disagree' when two backends differ by more than
  *
