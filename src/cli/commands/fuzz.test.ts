@@ -60,6 +60,17 @@ describe('attnfuzz fuzz', () => {
     expect(existsSync(out.failures[0]!.file)).toBe(true);
   });
 
+  it("--profile reaches the attention targets' constraints as check's does; other suites keep their defaults", async () => {
+    const seen: unknown[] = [];
+    const spy = scriptedWorkers((job, setup) => {
+      seen.push(...setup.targets.map((t) => t.constraints));
+      return { type: 'ran', report: { i: job.i, target: job.i % 2, ms: 1, outcome: 'pass', coverage: [] } };
+    });
+    const { sink } = capture();
+    expect(await runFuzz(flags({ kernels: ['flash', 'lora'], suites: ['attention', 'lora'], runs: 2, seed: 1, profile: 'deep' }), sink, { spawn: spy })).toBe(0);
+    expect(seen.slice(0, 2)).toEqual([{ maxCache: 4096 }, undefined]);
+  });
+
   it('usage and load errors exit 2 and name the flag or variable', async () => {
     expect(await cli('fuzz', '--shard', '3/3')).toMatchObject({ code: 2, err: 'fuzz: --shard: shard index 3 is not below the count 3 (indices are 0-based)\n' });
     expect(await cli('fuzz', '--suites', 'attention,nope')).toMatchObject({ code: 2 });

@@ -34,8 +34,8 @@ import { SUITES, type SuiteName } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
-import { backendOf, backendOption, jsonOption, runsOption, seedOption } from '../options.js';
-import { PROFILES, profileConstraints, type ProfileName } from '../profile.js';
+import { backendOf, backendOption, jsonOption, profileOption, runsOption, seedOption } from '../options.js';
+import { profileConstraints, type ProfileName } from '../profile.js';
 
 export const FUZZ_CORPUS = 'corpus/fuzz';
 export const FUZZ_REPORT = 'fuzz-report';
@@ -239,7 +239,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(backendOption())
     .addOption(seedOption())
     .addOption(new Option('--shard <i/n>', 'run shard i of n (0-based) of the campaign; default from JOB_COMPLETION_INDEX + ATTNFUZZ_SHARD_COUNT or SLURM_ARRAY_TASK_ID/COUNT, else 0/1'))
-    .addOption(new Option('--profile <name>', "case sizes: 'default', 'deep' (long sequences and caches), 'nightly' (= deep)").choices(PROFILES).default('default'))
+    .addOption(profileOption())
     .addOption(new Option('--corpus <dir>', 'where new failures are saved (one file per signature)').default(FUZZ_CORPUS))
     .addOption(new Option('--report <dir>', 'where report.json, junit.xml and index.html are written').default(FUZZ_REPORT))
     .addOption(new Option('--timeout <seconds>', 'per case: a case still running after this ends its worker (recorded as a timeout)').argParser(durationSeconds).default(60))
