@@ -153,9 +153,9 @@ describe('the size schedule', () => {
       expect(B).toBeLessThanOrEqual(2);
       expect(B * Hq * Sq * Sk).toBeLessThanOrEqual(SCORE_BUDGET);
       if (D > 1 || Dv > 1) expect(caseCost(c.shapes), JSON.stringify(c.shapes)).toBeLessThanOrEqual(COST_BUDGET);
-      // The built-in flash runs a long case in at most 4 tiles a side.
-      if (Sq > 16) expect(c.blocks.Br).toBeGreaterThanOrEqual(Math.ceil(Sq / 4));
-      if (Sk > 16) expect(c.blocks.Bc).toBeGreaterThanOrEqual(Math.ceil(Sk / 4));
+      // The built-in flash runs a long case in at most 2 tiles a side.
+      if (Sq > 16) expect(c.blocks.Br).toBeGreaterThanOrEqual(Math.ceil(Sq / 2));
+      if (Sk > 16) expect(c.blocks.Bc).toBeGreaterThanOrEqual(Math.ceil(Sk / 2));
     }
   });
 

@@ -73,8 +73,12 @@ const K_PICKS = ['long', 'small', 'same'] as const;
 
 const pinned = <T>(value: T | undefined, arb: fc.Arbitrary<T>): fc.Arbitrary<T> => (value === undefined ? arb : fc.constant(value));
 
-/** A block for a length S, at least S / 4 once S is past the grid (a long case stays a few tiles). */
-const tilesAtMost = (block: number, S: number): number => (S > GRID ? Math.max(block, Math.ceil(S / 4)) : block);
+/**
+ * A block for a length S, at least S / 2 once S is past the grid: a long case is at most two tiles a
+ * side for the built-in flash, which runs its tiles one by one (its many-tile paths are the small
+ * cases' business).
+ */
+const tilesAtMost = (block: number, S: number): number => (S > GRID ? Math.max(block, Math.ceil(S / 2)) : block);
 
 /** Whether the constraints leave room for large cases at all. */
 export function allowsLarge(k: ResolvedAttentionConstraints): boolean {
@@ -203,7 +207,6 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       layout,
       values: p.values,
       junk: p.junk,
-      // The built-in flash runs its tiles one by one: past GRID, at most 4 tiles a side.
       blocks: { Br: tilesAtMost(blockFor(Sq, p.brRelation, p.brFree), Sq), Bc: tilesAtMost(blockFor(Sk, p.bcRelation, p.bcFree), Sk) },
       seed: p.seed,
       ...(layout === 'strided' ? { view: p.view } : {}),

@@ -27,7 +27,7 @@ export const GRID = 16;
 /** Largest score matrix B·Hq·Sq·Sk of a large case: 65 x 65 (the tile edge of 64-wide tiles), 1 x 256 with 16 heads. */
 export const SCORE_BUDGET = 65 * 65;
 /** Largest B·Hq·Sq·Sk·(D + Dv) of a large case. */
-export const COST_BUDGET = 2 ** 15;
+export const COST_BUDGET = 2 ** 14;
 
 /** Named size profiles (`check --profile`): what each changes in the constraints. */
 export const SIZE_PROFILES = {
