@@ -14,7 +14,6 @@ import { roundTo, type AttentionResult } from '../../contract/index.js';
 import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
-import { runAttention } from '../run.js';
 import type { Simplification, Suite } from '../suite.js';
 import { aimAttention, runAttentionCase } from './attentionKernel.js';
 
