@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { backendFromEnv, BACKENDS, type BackendName } from '../backend/index.js';
 import { FINITE_JUNK, JUNKS, SIZE_PROFILES, type Junk, type SizeProfile } from '../case/index.js';
+import { PRECISIONS, type Precision } from '../contract/index.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -57,6 +58,15 @@ export function timeBudgetMs(o: { time?: number; runs?: number }): number | unde
 /** `--profile`: the size profile of attention cases (src/case SIZE_PROFILES). */
 export const profileOption = () =>
   new Option('--profile <name>', "case sizes: 'default', 'deep' (decode against caches up to 4096 keys), 'nightly' (= deep)").choices(Object.keys(SIZE_PROFILES)).default('default');
+
+/** `--precision`: pins the dtype of every generated case (any suite); absent: all of PRECISIONS are drawn. */
+export const precisionOption = () =>
+  new Option('--precision <dtype>', 'pin the precision of generated cases (inputs rounded to it, the oracle judging in it); default: all are drawn').choices(PRECISIONS);
+
+/** A suite's constraints with `--precision` added (undefined in, no precision: undefined out, the suite's defaults). */
+export function withPrecision(constraints: Record<string, unknown> | undefined, precision: Precision | undefined): Record<string, unknown> | undefined {
+  return precision === undefined ? constraints : { ...constraints, precisions: [precision] };
+}
 
 /** `--junk`: what is written at keys no query may see. */
 export const JUNK_LEVELS = { none: ['none'], finite: FINITE_JUNK, nan: JUNKS } as const satisfies Record<string, readonly Junk[]>;

@@ -1,8 +1,10 @@
 /**
  * `attnfuzz check --kernel <name | module> [--suite attention|lora|training] [--backend B |
  *  --backends a,b] [--time S] [--runs N] [--seed S] [--corpus DIR] [--json]
- *  [--profile default|deep|nightly] [--junk finite|nan|none] [--forward-only]`
+ *  [--precision float32|bfloat16|float16] [--profile default|deep|nightly] [--junk finite|nan|none]
+ *  [--forward-only]`
  *
+ * --precision pins the dtype of the cases of any suite (default: every precision is drawn).
  * The last three shape attention cases: --profile their sizes (deep: decode against caches up to
  * 4096 keys), --junk what is written at keys no query may see (NaN only for a kernel that never
  * reads them: the default when it declares so), --forward-only checks a kernel without a backward
@@ -18,6 +20,7 @@ import { prepareBackends, useBackend, type BackendName } from '../../backend/ind
 import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedPaths } from '../../corpus/index.js';
 import { formatRepro, heatmapOf } from '../../report/index.js';
 import type { SizeProfile } from '../../case/index.js';
+import type { Precision } from '../../contract/index.js';
 import { causeOf, forwardOnly, resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
@@ -29,11 +32,13 @@ import {
   forwardOnlyOption,
   jsonOption,
   junkOption,
+  precisionOption,
   profileOption,
   runsOption,
   seedOption,
   timeBudgetMs,
   timeOption,
+  withPrecision,
   type JunkLevel,
 } from '../options.js';
 import { progressDisplay } from '../progress.js';
@@ -51,6 +56,7 @@ export interface CheckFlags {
   readonly timeout?: number;
   readonly corpus: string;
   readonly json?: boolean;
+  readonly precision?: Precision;
   readonly profile?: SizeProfile;
   readonly junk?: JunkLevel;
   readonly forwardOnly?: boolean;
@@ -97,6 +103,7 @@ function searchCommand(flags: CheckFlags, seed: number): string {
   parts.push(flags.backends ? `--backends ${flags.backends.join(',')}` : '', `--seed ${seed}`);
   if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
   if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
+  if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
   if ((flags.profile ?? 'default') !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.junk !== undefined) parts.push(`--junk ${flags.junk}`);
   if (flags.forwardOnly) parts.push('--forward-only');
@@ -119,7 +126,8 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases` : ''].filter(Boolean).join(' or ');
   // Which passes run: the backward unless the kernel has none (declared, or --forward-only).
   const passes = flags.suite === 'attention' && kernel.attention?.().backward === false ? 'forward only' : 'forward and backward';
-  io.err(`check: ${kernel.label} (${flags.suite} suite, ${passes}) on ${where}, seed ${seed}, budget ${budget}\n`);
+  const dtype = flags.precision !== undefined ? `, ${flags.precision}` : '';
+  io.err(`check: ${kernel.label} (${flags.suite} suite, ${passes}${dtype}) on ${where}, seed ${seed}, budget ${budget}\n`);
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
   const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: attnfuzz check --kernel ${flags.kernel} --seed ${seed}`) : null;
   let declined: string | null = null;
@@ -129,7 +137,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     kernel,
     backends,
     seed,
-    ...(flags.suite === 'attention' ? { constraints: attentionConstraintsOf(flags) } : {}),
+    constraints: withPrecision(flags.suite === 'attention' ? attentionConstraintsOf(flags) : undefined, flags.precision),
     numRuns: flags.runs,
     timeMs,
     onProgress: progress.onProgress,
@@ -141,7 +149,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   watchdog?.stop();
   progress.stop();
   const rate = (result.cases * 1000) / Math.max(1, result.elapsedMs);
-  const stats = { kernel: kernel.label, suite: flags.suite, passes, backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
+  const stats = { kernel: kernel.label, suite: flags.suite, passes, ...(flags.precision !== undefined ? { precision: flags.precision } : {}), backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
   if (result.status === 'clean') {
     if (result.cases === result.unsupported) {
       const why =
@@ -152,7 +160,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
       if (flags.json) io.out(JSON.stringify({ ...stats, status: 'nothing-checked', reason: why }) + '\n');
       return 2;
     }
-    const line = `${kernel.label} (${flags.suite}, ${passes}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
+    const line = `${kernel.label} (${flags.suite}, ${passes}${dtype}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
     io.out(flags.json ? JSON.stringify({ ...stats, status: 'clean' }) + '\n' : `${line}\n`);
     return 0;
   }
@@ -195,6 +203,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(backendOption())
     .addOption(backendsOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
+    .addOption(precisionOption())
     .addOption(profileOption())
     .addOption(junkOption())
     .addOption(forwardOnlyOption())

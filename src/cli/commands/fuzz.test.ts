@@ -71,6 +71,18 @@ describe('attnfuzz fuzz', () => {
     expect(seen.slice(0, 2)).toEqual([{ maxCache: 4096 }, undefined]);
   });
 
+  it("--precision pins the dtype of every target's cases, beside the profile", async () => {
+    const seen: unknown[] = [];
+    const spy = scriptedWorkers((job, setup) => {
+      seen.push(...setup.targets.map((t) => t.constraints));
+      return { type: 'ran', report: { i: job.i, target: job.i % 2, ms: 1, outcome: 'pass', coverage: [] } };
+    });
+    const { io, sink } = capture();
+    expect(await runFuzz(flags({ kernels: ['flash', 'lora'], suites: ['attention', 'lora'], runs: 2, seed: 1, profile: 'deep', precision: 'float16' }), sink, { spawn: spy })).toBe(0);
+    expect(seen.slice(0, 2)).toEqual([{ maxCache: 4096, precisions: ['float16'] }, { precisions: ['float16'] }]);
+    expect(io.err.split('\n')[0]).toBe('fuzz: seed 1, shard 0/1, 2 workers on cpu, profile deep, float16, budget 2 cases');
+  });
+
   it('usage and load errors exit 2 and name the flag or variable', async () => {
     expect(await cli('fuzz', '--shard', '3/3')).toMatchObject({ code: 2, err: 'fuzz: --shard: shard index 3 is not below the count 3 (indices are 0-based)\n' });
     expect(await cli('fuzz', '--suites', 'attention,nope')).toMatchObject({ code: 2 });

@@ -1,7 +1,7 @@
 /**
  * `attnfuzz fuzz [--kernels eager,sdpa,flash,<module>...] [--suites attention,lora,training]
  *   [--time 10m | --runs N] [--workers N] [--backend B] [--seed S] [--shard i/n] [--profile P]
- *   [--corpus DIR] [--report DIR] [--timeout S] [--shrink-time S] [--json]`
+ *   [--precision float32|bfloat16|float16] [--corpus DIR] [--report DIR] [--timeout S] [--shrink-time S] [--json]`
  *
  * A campaign (src/campaign `runCampaign`): cases of every kernel x suite in worker threads,
  * failures deduplicated by signature, each new one shrunk once and saved to --corpus, the report
@@ -29,12 +29,13 @@ import {
   type SpawnWorker,
   type Target,
 } from '../../campaign/index.js';
+import type { Precision } from '../../contract/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
 import { SUITES, type SuiteName } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
-import { backendOf, backendOption, jsonOption, profileOption, runsOption, seedOption } from '../options.js';
+import { backendOf, backendOption, jsonOption, precisionOption, profileOption, runsOption, seedOption } from '../options.js';
 import { profileConstraints, type ProfileName } from '../profile.js';
 
 export const FUZZ_CORPUS = 'corpus/fuzz';
@@ -50,6 +51,8 @@ export interface FuzzFlags {
   readonly seed?: number;
   readonly shard?: string;
   readonly profile: ProfileName;
+  /** Pins the dtype of every target's cases; absent: all precisions are drawn. */
+  readonly precision?: Precision;
   readonly corpus: string;
   readonly report: string;
   readonly timeout: number;
@@ -103,7 +106,7 @@ async function prepare(flags: FuzzFlags): Promise<{ backend: BackendName; target
   try {
     const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES);
     if (r.targets.length === 0) throw new Error(`--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for (${(flags.suites ?? DEFAULT_SUITES).join(', ')})`);
-    targets = r.targets.map((t) => ({ ...t, constraints: profileConstraints(flags.profile, t) }));
+    targets = r.targets.map((t) => ({ ...t, constraints: profileConstraints(flags.profile, t, flags.precision) }));
     unused = r.unused;
   } catch (e) {
     throw new FuzzError(`fuzz: ${firstLine(e).replace(/^fuzz: /, '')}`);
@@ -141,6 +144,7 @@ function commandOf(flags: FuzzFlags, seed: number, shard: { index: number; count
   if (shard.count > 1) parts.push(`--shard ${shard.index}/${shard.count}`);
   if (flags.backend) parts.push(`--backend ${flags.backend}`);
   if (flags.profile !== 'default') parts.push(`--profile ${flags.profile}`);
+  if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
   return parts.join(' ');
 }
 
@@ -157,7 +161,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
   const timeMs = flags.time !== undefined ? flags.time * 1000 : flags.runs === undefined ? 60_000 : undefined;
   const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases${p.shard.shard.count > 1 ? ' (all shards)' : ''}` : ''].filter(Boolean).join(' or ');
   const from = p.shard.source ? ` (from ${p.shard.source})` : '';
-  io.err(`fuzz: seed ${seed}, shard ${p.shard.shard.index}/${p.shard.shard.count}${from}, ${flags.workers} worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ${flags.profile}, budget ${budget}\n`);
+  io.err(`fuzz: seed ${seed}, shard ${p.shard.shard.index}/${p.shard.shard.count}${from}, ${flags.workers} worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ${flags.profile}${flags.precision !== undefined ? `, ${flags.precision}` : ''}, budget ${budget}\n`);
   io.err(`fuzz: ${p.targets.map(targetName).join(', ')}; corpus ${flags.corpus}, report ${flags.report}\n`);
   if (p.unused.length > 0) io.err(`fuzz: not run (no suite of theirs was asked for): ${p.unused.join(', ')}\n`);
   const display = flags.json ? null : campaignDisplay({ timeMs, runs: flags.runs }, io);
@@ -240,6 +244,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(seedOption())
     .addOption(new Option('--shard <i/n>', 'run shard i of n (0-based) of the campaign; default from JOB_COMPLETION_INDEX + ATTNFUZZ_SHARD_COUNT or SLURM_ARRAY_TASK_ID/COUNT, else 0/1'))
     .addOption(profileOption())
+    .addOption(precisionOption())
     .addOption(new Option('--corpus <dir>', 'where new failures are saved (one file per signature)').default(FUZZ_CORPUS))
     .addOption(new Option('--report <dir>', 'where report.json, junit.xml and index.html are written').default(FUZZ_REPORT))
     .addOption(new Option('--timeout <seconds>', 'per case: a case still running after this ends its worker (recorded as a timeout)').argParser(durationSeconds).default(60))
