@@ -129,7 +129,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       const finding = why === 'timeout' ? ({ kind: 'timeout', ms: o.caseTimeoutMs } as const) : ({ kind: 'crash', message: detail } as const);
       const summary = why === 'timeout' ? `TIMEOUT the case did not finish in ${o.caseTimeoutMs / 1000} s` : `CRASH the worker died: ${detail}`;
       log(`case ${job.i} of ${targets[t]!.kernel} (${targets[t]!.suite}): ${summary}`);
-      failure({ case: c, finding, summary, signature: signatureOf(c, targets[t]!.kernel, finding) }, job.i);
+      failure({ case: c, finding, summary, signature: signatureOf(c, targets[t]!.kernel, finding, kernels[t]!.tiles) }, job.i);
       if (why === 'timeout' && ++timeouts[t]! >= MAX_TIMEOUTS && !stats.isStopped(t)) {
         stats.stop(t, `stopped after ${MAX_TIMEOUTS} timeouts in a row`);
         log(`${targets[t]!.kernel} (${targets[t]!.suite}): stopped after ${MAX_TIMEOUTS} timeouts in a row`);

@@ -55,7 +55,7 @@ export class CaseRunner {
   }
 
   private raw(c: AnyCase, k: KernelUnderTest, finding: Finding, summary: string): RawFailure {
-    return { case: c, finding, summary, signature: signatureOf(c, k.label, finding) };
+    return { case: c, finding, summary, signature: signatureOf(c, k.label, finding, k.tiles) };
   }
 
   run(i: number): CaseReport {
@@ -98,7 +98,7 @@ export class CaseRunner {
       const simple = simplifyFailure(job.raw.case, (c: AnyCase) => this.checked(c, k).leaked > 0, suite.neighbours, (c: AnyCase) => suite.admits(constraints, c), job.budgetMs);
       const { check, leaked } = this.checked(simple.case, k);
       const finding: Finding = { kind: 'leak', tensors: leaked };
-      return done(signatureOf(simple.case, k.label, finding), check, `LEAK ${plural(leaked, 'tensor')} left alive per call`, { steps: simple.steps });
+      return done(signatureOf(simple.case, k.label, finding, k.tiles), check, `LEAK ${plural(leaked, 'tensor')} left alive per call`, { steps: simple.steps });
     }
     const address = caseAddress(this.setup.seed, job.i, T);
     const third = Math.max(1, Math.floor(job.budgetMs / 3));
@@ -106,14 +106,14 @@ export class CaseRunner {
     if (r.status === 'clean') {
       const again = checkCase(job.raw.case, k);
       const finding: Finding = { kind: 'nondeterministic', first: job.raw.summary, again: summarizeVerdict(again.verdict) };
-      return done(signatureOf(job.raw.case, k.label, finding), again, `NONDETERMINISTIC first ${job.raw.summary}; then ${finding.again}`, { seed: address.seed, path: address.path });
+      return done(signatureOf(job.raw.case, k.label, finding, k.tiles), again, `NONDETERMINISTIC first ${job.raw.summary}; then ${finding.again}`, { seed: address.seed, path: address.path });
     }
     const again = checkCase(r.shrunk.case, k);
     const same = JSON.stringify(expectationOf(again.verdict)) === JSON.stringify(expectationOf(r.shrunk.verdict));
     const summary = summarizeVerdict(r.shrunk.verdict);
     const finding: Finding = same ? { kind: 'verdict', verdict: r.shrunk.verdict } : { kind: 'nondeterministic', first: summary, again: summarizeVerdict(again.verdict) };
     const repro = formatRepro({ check: r.shrunk, saved: null, seed: r.seed, path: r.path, cases: 1, numShrinks: r.numShrinks, simplified: r.simplified });
-    return done(signatureOf(r.shrunk.case, k.label, finding), r.shrunk, same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`, {
+    return done(signatureOf(r.shrunk.case, k.label, finding, k.tiles), r.shrunk, same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`, {
       seed: r.seed,
       path: r.path,
       steps: r.simplified,

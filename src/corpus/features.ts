@@ -6,7 +6,11 @@
  *   attention  causal (the alignment only when Sq != Sk: with Sq = Sk both are the same mask),
  *              mask (its broadcast shape), padding (the side, only when a row is padded), gqa,
  *              dtype, layout, empty-rows (a query row sees no key), tile (a length is not a
- *              multiple of flash's block: a partial last block), window, dropout, junk, values
+ *              multiple of the kernel's tile: a partial last tile; only for a kernel known to
+ *              tile: built-in flash runs the case's blocks, a user kernel may declare `tiles`;
+ *              for any other kernel the case's blocks mean nothing, and counting them split one
+ *              bug of sdpa into `[causal=top-left]` and `[causal=top-left tile=partial]`),
+ *              window, dropout, junk, values
  *   lora       dtype, rslora, dropout, b-zero, rank>1
  *   training   layout (of the batch), gqa, steps>1, dropout
  *   upstream   op
@@ -15,13 +19,16 @@
  * (padding keyLengths that pad nothing is no padding).
  */
 import type { AttentionCase, LoraCase, UpstreamCase } from '../case/index.js';
-import { visible } from '../contract/index.js';
+import { visible, type Tiles } from '../contract/index.js';
 import { materializeAttention } from '../data/index.js';
 import type { AnyCase } from '../runner/index.js';
 import type { TrainingCase } from '../training/index.js';
 
 /** Feature name -> value ('yes' for a flag); absent = the simplest value. */
 export type Features = Readonly<Record<string, string>>;
+
+/** The tiles a kernel runs an attention case in: fixed ones it declares, or 'case' (the case's own blocks, as built-in flash); undefined when it does not say. */
+export type TileRule = Tiles | 'case' | undefined;
 
 /** True iff some query row of some (batch, head) sees no key. */
 function hasEmptyRow(c: AttentionCase): boolean {
@@ -36,7 +43,7 @@ function hasEmptyRow(c: AttentionCase): boolean {
   return false;
 }
 
-function attentionFeatures(c: AttentionCase): Features {
+function attentionFeatures(c: AttentionCase, tiles: TileRule): Features {
   const s = c.shapes;
   const f: Record<string, string> = {};
   if (c.causal !== 'none') f.causal = s.Sq === s.Sk ? 'aligned' : c.causal;
@@ -46,7 +53,8 @@ function attentionFeatures(c: AttentionCase): Features {
   if (c.precision !== 'float32') f.dtype = c.precision;
   if (c.layout !== 'BHSD') f.layout = c.layout;
   if (hasEmptyRow(c)) f['empty-rows'] = 'yes';
-  if (s.Sq % c.blocks.Br !== 0 || s.Sk % c.blocks.Bc !== 0) f.tile = 'partial';
+  const t = tiles === 'case' ? c.blocks : tiles;
+  if (t !== undefined && (s.Sq % t.Br !== 0 || s.Sk % t.Bc !== 0)) f.tile = 'partial';
   if (c.window !== null) f.window = 'yes';
   if (c.dropout !== null && c.dropout.p > 0) f.dropout = 'yes';
   if (c.junk !== 'none') f.junk = c.junk;
@@ -73,14 +81,14 @@ function trainingFeatures(c: TrainingCase): Features {
   return f;
 }
 
-const FEATURES_OF: { readonly [K in AnyCase['kind']]: (c: Extract<AnyCase, { kind: K }>) => Features } = {
+const FEATURES_OF: { readonly [K in AnyCase['kind']]: (c: Extract<AnyCase, { kind: K }>, tiles: TileRule) => Features } = {
   attention: attentionFeatures,
   lora: loraFeatures,
   training: trainingFeatures,
   upstream: (c: UpstreamCase) => ({ op: c.op }),
 };
 
-/** The features of any case (see the file header). */
-export function featuresOf(c: AnyCase): Features {
-  return (FEATURES_OF[c.kind] as (c: AnyCase) => Features)(c);
+/** The features of any case (see the file header); `tiles`: those of the kernel it failed on. */
+export function featuresOf(c: AnyCase, tiles?: TileRule): Features {
+  return (FEATURES_OF[c.kind] as (c: AnyCase, tiles: TileRule) => Features)(c, tiles);
 }

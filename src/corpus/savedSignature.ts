@@ -38,7 +38,9 @@ export function signatureOfSaved(saved: SavedCase): Signature {
     e.kind !== 'pass' && (FINDING_KINDS as readonly string[]).includes(e.kind)
       ? { kind: e.kind as FindingKind, ...(e.tensor ? { tensor: e.tensor, pass: passOf(e.tensor) } : {}) }
       : (fromLine(saved.found?.verdict ?? '') ?? { kind: 'mismatch' as const });
-  return { kernel: kernelLabelOf(saved), suite: saved.kind, ...read, features: featuresOf(saved.case) };
+  // Built-in flash runs the case's blocks; a module's declared tiles are not known without loading it.
+  const tiles = saved.kernel !== undefined && 'builtin' in saved.kernel && saved.kernel.builtin === 'flash' ? 'case' : undefined;
+  return { kernel: kernelLabelOf(saved), suite: saved.kind, ...read, features: featuresOf(saved.case, tiles) };
 }
 
 /** The signatures of a scanned folder's cases, with their files and verdict lines. */

@@ -33,7 +33,15 @@ describe('features', () => {
     expect(featuresOf({ ...base, keyLengths: [2], paddingSide: 'left' })).toEqual({});
     expect(featuresOf({ ...base, keyLengths: [1], paddingSide: 'left' })).toEqual({ padding: 'left' });
     expect(featuresOf({ ...withShapes(base, { Hq: 2 }), precision: 'bfloat16', layout: 'BSHD' })).toEqual({ gqa: 'yes', dtype: 'bfloat16', layout: 'BSHD' });
-    expect(featuresOf({ ...base, blocks: { Br: 2, Bc: 3 } })).toEqual({ tile: 'partial' });
+  });
+  it('tile: a partial last tile of the tiles the kernel runs, and only of a kernel known to tile', () => {
+    const c = { ...base, blocks: { Br: 2, Bc: 3 } }; // Sq = Sk = 2: a partial key block of 3
+    expect(featuresOf(c, 'case')).toEqual({ tile: 'partial' }); // built-in flash runs the case's blocks
+    expect(featuresOf(c)).toEqual({}); // sdpa, eager, a module that declares nothing: the blocks mean nothing
+    expect(featuresOf(c, { Br: 64, Bc: 64 })).toEqual({ tile: 'partial' });
+    expect(featuresOf(c, { Br: 1, Bc: 2 })).toEqual({});
+    const sdpa = signatureOf(c, 'sdpa', { kind: 'verdict', verdict: mismatch('dv', 'backward') });
+    expect(signatureHash(sdpa)).toBe(signatureHash(signatureOf(base, 'sdpa', { kind: 'verdict', verdict: mismatch('dv', 'backward') })));
   });
   it('empty rows: a query row that sees no key', () => {
     expect(featuresOf({ ...base, keyLengths: [0] })).toMatchObject({ 'empty-rows': 'yes', padding: 'right' });

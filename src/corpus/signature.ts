@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Pass, Verdict } from '../oracle/index.js';
 import type { AnyCase, CaseKind } from '../runner/index.js';
 import { z } from 'zod';
-import { featuresOf, type Features } from './features.js';
+import { featuresOf, type Features, type TileRule } from './features.js';
 
 export const FINDING_KINDS = ['mismatch', 'nonfinite', 'shape', 'threw', 'disagree', 'leak', 'timeout', 'crash', 'nondeterministic'] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -73,20 +73,20 @@ function verdictParts(v: Verdict): Pick<Signature, 'tensor' | 'pass' | 'detail'>
 }
 
 /**
- * The signature of a failure of `kernel` on `c`. Timeouts and crashes are not shrunk (a hung or
+ * The signature of a failure of `kernel` (its label; `tiles`: the tiles it runs, features.ts) on `c`. Timeouts and crashes are not shrunk (a hung or
  * dead worker cannot be asked about simpler cases), so their raw features would split one bug
  * into as many signatures as cases: they are signed without features.
  */
-export function signatureOf(c: AnyCase, kernel: string, f: Finding): Signature {
+export function signatureOf(c: AnyCase, kernel: string, f: Finding, tiles?: TileRule): Signature {
   const base = { kernel, suite: c.kind };
   switch (f.kind) {
     case 'verdict': {
       const parts = verdictParts(f.verdict);
-      return { ...base, ...parts, ...(f.verdict.backend !== undefined ? { backend: f.verdict.backend } : {}), features: featuresOf(c) };
+      return { ...base, ...parts, ...(f.verdict.backend !== undefined ? { backend: f.verdict.backend } : {}), features: featuresOf(c, tiles) };
     }
     case 'leak':
     case 'nondeterministic':
-      return { ...base, kind: f.kind, features: featuresOf(c) };
+      return { ...base, kind: f.kind, features: featuresOf(c, tiles) };
     case 'timeout':
     case 'crash':
       return { ...base, kind: f.kind, features: {} };

@@ -13,7 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AttentionCase } from '../case/index.js';
-import type { AttentionKernel, LoraKernel } from '../contract/index.js';
+import type { AttentionKernel, LoraKernel, Tiles } from '../contract/index.js';
 import type { AttentionImplementation } from '../training/index.js';
 import { BUILTIN_KERNELS, BUILTINS, builtinsFor, isBuiltinKernel, type BuiltinKernelName } from './registry.js';
 
@@ -33,6 +33,8 @@ export interface KernelUnderTest {
   /** The model's attention in a training case. */
   readonly training?: AttentionImplementation;
   readonly lora?: LoraKernel;
+  /** The tiles it runs an attention case in: ones it declares, or 'case' (the case's blocks, built-in flash); absent when it does not say. */
+  readonly tiles?: Tiles | 'case';
 }
 
 /** A kernel that could not be loaded or does not fit its suite; one line: where, rule, received. */
@@ -51,6 +53,7 @@ export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
     ...(b.attention ? { attention: (c?: AttentionCase) => b.attention!(name === 'flash' ? c?.blocks : undefined) } : {}),
     ...(b.training ? { training: { name, attention: b.training } } : {}),
     ...(b.lora ? { lora: b.lora } : {}),
+    ...(name === 'flash' ? { tiles: 'case' as const } : {}),
   };
 }
 
@@ -58,7 +61,7 @@ export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
 export function fixedKernel(kernel: AttentionKernel | LoraKernel, suite: SuiteName = 'attention', ref: KernelRef = { module: kernel.name }, label = kernel.name): KernelUnderTest {
   if (suite === 'lora') return { label, ref, lora: kernel as LoraKernel };
   const k = kernel as AttentionKernel;
-  return { label, ref, attention: () => k, training: k };
+  return { label, ref, attention: () => k, training: k, ...(k.tiles !== undefined ? { tiles: k.tiles } : {}) };
 }
 
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object with keys [${Object.keys(v as object).join(', ')}]` : typeof v);
