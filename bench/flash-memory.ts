@@ -13,7 +13,7 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../src/backend/index.js';
-import { defaultOptions, maxRelError, FLOAT32_REL_BOUND, type AttentionShapes, type AttentionKernel, type KernelOptions } from '../src/contract/index.js';
+import { defaultOptions, splitOutput, maxRelError, FLOAT32_REL_BOUND, type AttentionShapes, type AttentionKernel, type KernelOptions } from '../src/contract/index.js';
 import { eagerKernel, flashKernelWith } from '../src/runner/index.js';
 
 function arg(name: string, fallback: number): number {
@@ -42,7 +42,7 @@ async function measure(kernel: AttentionKernel, q: Tensor4D, k: Tensor4D, v: Ten
   const t0 = performance.now();
   let values: Measured['values'] = [];
   const info = await tf.profile(() => {
-    const { value, grads } = tf.valueAndGrads((qq: Tensor, kk: Tensor, vv: Tensor) => tf.mul(kernel.forward(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, opts, tf), dOut))([q, k, v]);
+    const { value, grads } = tf.valueAndGrads((qq: Tensor, kk: Tensor, vv: Tensor) => tf.mul(splitOutput(kernel.forward(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, opts, tf)).out, dOut))([q, k, v]);
     // Read out and grads while still inside the profile; the value is out ∘ dOut, so divide back out.
     const out = tf.div(value, dOut);
     values = [out, ...grads].map((t) => ({ shape: t.shape, data: Float64Array.from(t.dataSync()) }));

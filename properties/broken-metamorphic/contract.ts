@@ -14,14 +14,14 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/backend/index.js';
-import { defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
+import { defineAttentionKernel, splitOutput, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 import { eagerKernel, flashKernelWith } from '../../src/runner/index.js';
 
 /** `kernel` with its options rewritten before every call. */
 function rewriting(name: string, kernel: AttentionKernel, rewrite: (opts: KernelOptions, q: Tensor4D, k: Tensor4D, tf: TF) => KernelOptions): AttentionKernel {
   return defineAttentionKernel({
     name,
-    forward: (q, k, v, opts, tf) => tf.tidy(() => kernel.forward(q, k, v, rewrite(opts, q, k, tf), tf)),
+    forward: (q, k, v, opts, tf) => tf.tidy(() => splitOutput(kernel.forward(q, k, v, rewrite(opts, q, k, tf), tf)).out),
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
-import { numel, type AttentionKernel } from '../../src/contract/index.js';
+import { numel, splitOutput, type AttentionKernel } from '../../src/contract/index.js';
 import type { StridedKernel } from '../support/metamorphic-layout.js';
 
 export function assumingContiguousBSHD(kernel: AttentionKernel): StridedKernel {
@@ -16,6 +16,6 @@ export function assumingContiguousBSHD(kernel: AttentionKernel): StridedKernel {
       const flat = tf.slice(tf.reshape(buffers[w.buffer]!, [-1]), [w.offset], [numel(w.shape)]);
       return tf.transpose(tf.reshape(flat, [B, S, H, D]), [0, 2, 1, 3]) as Tensor4D;
     }) as [Tensor4D, Tensor4D, Tensor4D];
-    return kernel.forward(q, k, v, opts, tf);
+    return splitOutput(kernel.forward(q, k, v, opts, tf)).out;
   };
 }

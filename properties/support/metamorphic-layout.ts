@@ -22,7 +22,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { selectRows } from '../../kernels/common/selectRows.js';
 import { DEFAULT_VIEW, type AttentionCase, type Layout, type StridedView } from '../../src/case/index.js';
-import { numel, type AttentionKernel, type AttentionShapes, type HostTensor, type KernelOptions } from '../../src/contract/index.js';
+import { numel, splitOutput, type AttentionKernel, type AttentionShapes, type HostTensor, type KernelOptions } from '../../src/contract/index.js';
 import { kernelOptions } from '../../src/kernel/index.js';
 import { layOut, type Material } from '../../src/runner/index.js';
 import { compareResults, naturalOf, type Tol } from './compare.js';
@@ -84,7 +84,7 @@ export function readView(buffer: Tensor, v: TensorView): Tensor4D {
 export function readingStrides(kernel: AttentionKernel): StridedKernel {
   return (buffers, views, opts) => {
     const [q, k, v] = views.map((w) => readView(buffers[w.buffer]!, w)) as [Tensor4D, Tensor4D, Tensor4D];
-    return kernel.forward(q, k, v, opts, tf);
+    return splitOutput(kernel.forward(q, k, v, opts, tf)).out;
   };
 }
 

@@ -1,6 +1,7 @@
 export * from './types.js';
 export * from './lora.js';
 export * from './visibility.js';
+export * from './scoreTerms.js';
 export * from './dropout.js';
 export * from './precision.js';
 export * from './tensor.js';

@@ -10,7 +10,13 @@
  *     tiles: { Br: 64, Bc: 64 },                          // lengths are aimed at k·Br ± 1, k·Bc ± 1
  *     guarantees: { unseenKeysUnread: true },             // NaN may then be written at unseen keys
  *     backward: false,                                    // an inference kernel: forward only
+ *     features: { softcap: true, sinks: true },           // score options it implements (drawn for it)
  *   });
+ *
+ * `forward` returns out, or `{ out, lse }`: lse [B, Hq, Sq] (base e, -inf for a row with no
+ * visible key, the sink included) is then judged too. The score options (softcap, alibiSlopes,
+ * bias, sinks) reach a kernel only when it declares them in `features`; bias and sinks arrive as
+ * float tensors whose gradients (dbias, dsinks) are judged like dq, dk, dv.
  *
  * Gradients come from tfjs autodiff through `forward` (a kernel with its own backward wraps it in
  * tf.customGrad). `tf` is the harness's own tfjs namespace: tensors from a second copy of
@@ -37,7 +43,43 @@ export type TF = typeof tfc;
  * the kernel on a case (`src/kernel`); a caller outside the harness may leave it out (then the
  * hash `dropoutKeep(seed, b, h, i, j, p)` is the pattern).
  */
-export type KernelOptions = AttentionOptionsOf<Tensor4D>;
+export type KernelOptions = AttentionOptionsOf<Tensor4D, Tensor>;
+
+/** What `forward` may return besides a bare output tensor: the output with its log-sum-exp [B, Hq, Sq]. */
+export type AttentionOutput = {
+  readonly out: Tensor;
+  readonly lse?: Tensor;
+};
+
+/** The output and, when the kernel returned one, the lse of a `forward` result. */
+export function splitOutput(r: Tensor | AttentionOutput): { readonly out: Tensor; readonly lse: Tensor | null } {
+  return 'out' in r && !('dataSync' in r) ? { out: r.out, lse: r.lse ?? null } : { out: r as Tensor, lse: null };
+}
+
+/**
+ * The score options a kernel implements (absent = false): the generator draws only these for it,
+ * and a case with another is declined (reported unsupported), so a kernel written before an option
+ * existed is never judged on it.
+ */
+export interface KernelFeatures {
+  /** `opts.softcap`: c·tanh(s/c) before masking. */
+  readonly softcap?: boolean;
+  /** `opts.alibiSlopes` [Hq] or [B, Hq]. */
+  readonly alibi?: boolean;
+  /** `opts.bias` [B|1, Hq|1, Sq, Sk], differentiable (dbias). */
+  readonly bias?: boolean;
+  /** `opts.sinks` [Hq], differentiable (dsinks). */
+  readonly sinks?: boolean;
+}
+
+export const KERNEL_FEATURES = ['softcap', 'alibi', 'bias', 'sinks'] as const;
+export type KernelFeature = (typeof KERNEL_FEATURES)[number];
+
+/** The score options used by `opts` that `features` does not declare (empty: the kernel can run them). */
+export function missingFeatures(opts: Pick<AttentionOptionsOf<unknown>, 'softcap' | 'alibiSlopes' | 'bias' | 'sinks'>, features: KernelFeatures | undefined): KernelFeature[] {
+  const used: Record<KernelFeature, boolean> = { softcap: opts.softcap != null, alibi: opts.alibiSlopes != null, bias: opts.bias != null, sinks: opts.sinks != null };
+  return KERNEL_FEATURES.filter((f) => used[f] && features?.[f] !== true);
+}
 
 /**
  * Options as `supports` sees them: only the mask's shape, no tensors; `emptyRows` says whether some
@@ -65,8 +107,8 @@ export interface KernelGuarantees {
 
 export interface AttentionKernel {
   readonly name: string;
-  /** q [B,Hq,Sq,D], k [B,Hkv,Sk,D], v [B,Hkv,Sk,Dv] -> out [B,Hq,Sq,Dv]. */
-  forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF): Tensor;
+  /** q [B,Hq,Sq,D], k [B,Hkv,Sk,D], v [B,Hkv,Sk,Dv] -> out [B,Hq,Sq,Dv], or { out, lse [B,Hq,Sq] }. */
+  forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF): Tensor | AttentionOutput;
   /**
    * For a kernel that draws its own dropout: the forward returning the keep mask it drew, any
    * shape that holds [B, Hq, Sq, Sk] values (nonzero = kept). Called instead of `forward` when the
@@ -78,6 +120,8 @@ export interface AttentionKernel {
   /** The fixed tiles the kernel runs: generated lengths are then aimed at k·Br ± 1 and k·Bc ± 1. */
   readonly tiles?: Tiles;
   readonly guarantees?: KernelGuarantees;
+  /** The score options it implements (softcap, alibi, bias, sinks); absent = none. */
+  readonly features?: KernelFeatures;
   /**
    * false: the kernel has no backward (an inference kernel, or an op without a tfjs gradient):
    * it is checked forward only, and its verdicts say so. Default true.

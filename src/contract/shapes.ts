@@ -21,7 +21,7 @@ export function attentionShapes(
   q: readonly number[],
   k: readonly number[],
   v: readonly number[],
-  opts?: Pick<AttentionOptionsOf<{ readonly shape: readonly number[] }>, 'keyLengths' | 'mask' | 'window' | 'dropout' | 'scale'>,
+  opts?: Pick<AttentionOptionsOf<{ readonly shape: readonly number[] }>, 'keyLengths' | 'mask' | 'window' | 'dropout' | 'scale' | 'softcap' | 'alibiSlopes' | 'bias' | 'sinks'>,
   where = 'attention',
 ): AttentionShapes {
   for (const [name, s] of [['q', q], ['k', k], ['v', v]] as const) {
@@ -61,6 +61,20 @@ export function attentionShapes(
     }
     if (opts.dropout !== null && !(opts.dropout.p >= 0 && opts.dropout.p < 1)) {
       fail('options.dropout.p', `must be in [0, 1), got ${opts.dropout.p}`);
+    }
+    if (opts.softcap != null && !(Number.isFinite(opts.softcap) && opts.softcap > 0)) fail('options.softcap', `must be a finite number > 0 or null, got ${opts.softcap}`);
+    if (opts.alibiSlopes != null) {
+      const a = opts.alibiSlopes.shape;
+      const ok = (a.length === 1 && a[0] === Hq) || (a.length === 2 && a[0] === B && a[1] === Hq);
+      if (!ok) fail('options.alibiSlopes.shape', `${formatShape(a)} must be [Hq] or [B, Hq] = [${Hq}] or [${B},${Hq}]`);
+    }
+    if (opts.bias != null) {
+      const m = opts.bias.shape;
+      const ok = m.length === 4 && (m[0] === 1 || m[0] === B) && (m[1] === 1 || m[1] === Hq) && m[2] === Sq && m[3] === Sk;
+      if (!ok) fail('options.bias.shape', `${formatShape(m)} does not broadcast to [B|1,Hq|1,Sq,Sk] = [${B}|1,${Hq}|1,${Sq},${Sk}]`);
+    }
+    if (opts.sinks != null && !(opts.sinks.shape.length === 1 && opts.sinks.shape[0] === Hq)) {
+      fail('options.sinks.shape', `${formatShape(opts.sinks.shape)} must be [Hq] = [${Hq}]`);
     }
   }
   return { B, Hq, Hkv, Sq, Sk, D, Dv };

@@ -26,7 +26,19 @@
  *   keyLengths[b] = 2, Sk = 4:   paddingSide 'right': k0 k1 valid    'left': k2 k3 valid
  *   mask: boolean [B|1, Hq|1, Sq, Sk], true = may attend (broadcast over size-1 dims).
  *
- * A query row with no visible key has output 0 and contributes zero gradients: never NaN.
+ * Scores, in this order (flash-attn's reference order; see scoreTerms.ts):
+ *
+ *   s_ij = scale · q_i·k_j                      the raw logit
+ *   s_ij = c · tanh(s_ij / c)                   softcap c (null: none)
+ *   visibility                                  causal, window, keyLengths, mask (above): invisible -> -inf
+ *   s_ij += -slope_bh · |i + Sk - Sq - j|       ALiBi, slopes [Hq] or [B, Hq]
+ *   s_ij += bias[b|0, h|0, i, j]                float bias [B|1, Hq|1, Sq, Sk], not scaled
+ *   p_ij = e^{s_ij} / (Σ_j e^{s_ij} + e^{sink_h})  the sink (one logit per query head) joins only the denominator
+ *   lse_i = log(Σ_j e^{s_ij} + e^{sink_h})      base e, -inf for a row with no visible key
+ *   dropout, then out_i = Σ_j p_ij v_j
+ *
+ * A query row with no visible key has output 0 and contributes zero gradients: never NaN (a sink
+ * does not change that: its lse is -inf too).
  * Dropout keeps element (b, h, i, j) iff `dropoutKeep(seed, b, h, i, j, p)` (see `dropout.ts`;
  * a kernel receives the same pattern as the boolean tensor `opts.dropout.keep`), and scales kept
  * weights by 1 / (1 - p). A kernel that draws its own dropout returns its mask instead (kernel.ts).
@@ -88,10 +100,12 @@ export interface AttentionShapes {
 }
 
 /**
- * Options of one attention call, generic in how the boolean mask is carried: `HostMask` on the
- * host (reference, golden files, cases), a boolean tfjs tensor inside kernels.
+ * Options of one attention call, generic in how the boolean mask (M) and the float option tensors
+ * (F: ALiBi slopes, bias, sinks) are carried: `HostMask` / `HostTensor` on the host (reference,
+ * golden files, cases), tfjs tensors inside kernels. The four score options are optional and
+ * absent = null = off, so options written before them mean what they meant.
  */
-export interface AttentionOptionsOf<M> {
+export interface AttentionOptionsOf<M, F = M> {
   /** Multiplies Q·Kᵀ. Always explicit; the harness defaults it to 1/sqrt(D). */
   readonly scale: number;
   readonly causal: Causal;
@@ -106,10 +120,18 @@ export interface AttentionOptionsOf<M> {
   readonly dropout: DropoutOf<M> | null;
   /** Precision the kernel must emulate (inputs already arrive rounded to it). */
   readonly precision: Precision;
+  /** c > 0 in s = c·tanh(s/c), applied to scale·q·kᵀ before masking (Gemma 2); null = none. */
+  readonly softcap?: number | null;
+  /** ALiBi slopes [Hq] or [B, Hq]: visible scores get -slope·|i + Sk - Sq - j|; null = none. */
+  readonly alibiSlopes?: F | null;
+  /** Float bias [B|1, Hq|1, Sq, Sk] added to visible scores after softcap, not scaled; null = none. */
+  readonly bias?: F | null;
+  /** Attention sinks [Hq]: one logit per query head in the softmax denominator only; null = none. */
+  readonly sinks?: F | null;
 }
 
 /** Options as the host sees them. */
-export type AttentionOptions = AttentionOptionsOf<HostMask>;
+export type AttentionOptions = AttentionOptionsOf<HostMask, HostTensor>;
 
 /** Inputs of one attention call with the cotangent used for the backward pass. */
 export interface AttentionInputs {
@@ -120,19 +142,29 @@ export interface AttentionInputs {
   readonly dOut: HostTensor;
 }
 
-/** Outputs and gradients of one attention call. */
+/**
+ * Outputs and gradients of one attention call. `lse` [B, Hq, Sq] is there when the reference made
+ * it or the kernel returned it; `dbias` (the bias's shape, summed over its broadcast dims) and
+ * `dsinks` [Hq] when the options have a bias or sinks.
+ */
 export interface AttentionResult {
   readonly out: HostTensor;
   readonly dq: HostTensor;
   readonly dk: HostTensor;
   readonly dv: HostTensor;
+  readonly lse?: HostTensor;
+  readonly dbias?: HostTensor;
+  readonly dsinks?: HostTensor;
 }
 
 export const ATTENTION_TENSORS = ['out', 'dq', 'dk', 'dv'] as const;
 export type AttentionTensorName = (typeof ATTENTION_TENSORS)[number];
+/** The tensors judged only where they apply: lse when a kernel returns it, dbias and dsinks when the options have them. */
+export const OPTIONAL_ATTENTION_TENSORS = ['lse', 'dbias', 'dsinks'] as const;
+export type OptionalAttentionTensorName = (typeof OPTIONAL_ATTENTION_TENSORS)[number];
 
 /** Options with every restriction off, for building options by spread. */
-export function defaultOptions(shapes: Pick<AttentionShapes, 'D'>): AttentionOptions {
+export function defaultOptions(shapes: Pick<AttentionShapes, 'D'>): AttentionOptionsOf<HostMask, never> {
   return {
     scale: 1 / Math.sqrt(shapes.D),
     causal: 'none',

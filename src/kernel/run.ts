@@ -7,11 +7,15 @@
  * the keep mask [B, Hq, Sq, Sk] (the hash's pattern, or the one replayed from a kernel that draws
  * its own). A kernel with `forwardWithKeep` is called through it when the case has dropout, and the
  * mask it returns is handed back; a forward-only run (`backward: false`) takes no gradient.
+ * The float score options go up as float32 tensors: ALiBi slopes as constants, bias and sinks as
+ * sources of the gradient like q, k, v (dbias, dsinks come back with dq, dk, dv); an lse the kernel
+ * returns (`{ out, lse }`) comes back with out.
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
 import {
   dropoutKeepPattern,
+  splitOutput,
   type AttentionInputs,
   type AttentionKernel,
   type AttentionOptions,
@@ -55,8 +59,10 @@ export interface ForwardBackwardOptions {
 /** What one run gave. */
 export interface KernelRun {
   readonly out: HostTensor;
-  /** dq, dk, dv in the contract layout; null for a forward-only run. */
-  readonly grads: { readonly dq: HostTensor; readonly dk: HostTensor; readonly dv: HostTensor } | null;
+  /** The log-sum-exp [B, Hq, Sq] the kernel returned with out, else null. */
+  readonly lse: HostTensor | null;
+  /** dq, dk, dv in the contract layout, and dbias, dsinks when the options have them; null for a forward-only run. */
+  readonly grads: { readonly dq: HostTensor; readonly dk: HostTensor; readonly dv: HostTensor; readonly dbias?: HostTensor; readonly dsinks?: HostTensor } | null;
   /** The keep mask a kernel that draws its own dropout returned (`forwardWithKeep`), else null. */
   readonly keep: HostTensor | null;
 }
@@ -65,13 +71,40 @@ export interface KernelRun {
  * The options a kernel receives, as tensors: the mask, and the keep mask [B, Hq, Sq, Sk] when the
  * case has dropout. Call inside tf.tidy (or dispose the tensors yourself).
  */
-export function kernelOptions(opts: AttentionOptions, shape: { readonly B: number; readonly Hq: number; readonly Sq: number; readonly Sk: number }): KernelOptions {
+export function kernelOptions(
+  opts: AttentionOptions,
+  shape: { readonly B: number; readonly Hq: number; readonly Sq: number; readonly Sk: number },
+  floats: ScoreTensors = scoreTensors(opts),
+): KernelOptions {
   const { B, Hq, Sq, Sk } = shape;
   const mask = opts.mask === null ? null : (tf.tensor(opts.mask.data, [...opts.mask.shape], 'bool') as Tensor4D);
+  const { alibiSlopes: _a, bias: _b, sinks: _s, ...rest } = opts;
+  const scores = {
+    ...(opts.softcap != null ? { softcap: opts.softcap } : {}),
+    ...(floats.alibiSlopes ? { alibiSlopes: floats.alibiSlopes } : {}),
+    ...(floats.bias ? { bias: floats.bias } : {}),
+    ...(floats.sinks ? { sinks: floats.sinks } : {}),
+  };
   const d = opts.dropout;
-  if (d === null) return { ...opts, mask, dropout: null };
+  if (d === null) return { ...rest, ...scores, mask, dropout: null };
   const pattern = d.p > 0 ? dropoutKeepPattern(d, [B, Hq, Sq, Sk]) : new Uint8Array(B * Hq * Sq * Sk).fill(1);
-  return { ...opts, mask, dropout: { p: d.p, seed: d.seed, keep: tf.tensor(pattern, [B, Hq, Sq, Sk], 'bool') as Tensor4D } };
+  return { ...rest, ...scores, mask, dropout: { p: d.p, seed: d.seed, keep: tf.tensor(pattern, [B, Hq, Sq, Sk], 'bool') as Tensor4D } };
+}
+
+/** The float score options as float32 tensors (absent when the options have none). */
+export interface ScoreTensors {
+  readonly alibiSlopes?: Tensor;
+  readonly bias?: Tensor;
+  readonly sinks?: Tensor;
+}
+
+/** Uploads the options' ALiBi slopes, bias and sinks. */
+export function scoreTensors(opts: AttentionOptions): ScoreTensors {
+  return {
+    ...(opts.alibiSlopes != null ? { alibiSlopes: upload(opts.alibiSlopes) } : {}),
+    ...(opts.bias != null ? { bias: upload(opts.bias) } : {}),
+    ...(opts.sinks != null ? { sinks: upload(opts.sinks) } : {}),
+  };
 }
 
 /**
@@ -82,22 +115,28 @@ export function kernelOptions(opts: AttentionOptions, shape: { readonly B: numbe
 export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, dOutHost: HostTensor, opts: AttentionOptions, o: ForwardBackwardOptions = {}): KernelRun {
   const buffers = inputs.buffers.map((b) => tf.tensor(Float32Array.from(b.data), [...b.shape], 'float32'));
   const dOut = upload(dOutHost);
+  const floats = scoreTensors(opts);
+  // bias and sinks are differentiated like the buffers, after them.
+  const extras = [floats.bias, floats.sinks].filter((t): t is Tensor => t !== undefined);
   const ownDropout = kernel.forwardWithKeep !== undefined && opts.dropout !== null && opts.dropout.p > 0;
   try {
     let out: HostTensor | null = null;
+    let lse: HostTensor | null = null;
     let keep: HostTensor | null = null;
     let grads: HostTensor[] | null = null;
     tf.tidy(() => {
       const f = () => {
         const [q, k, v] = inputs.views(buffers);
-        const kopts = kernelOptions(opts, { B: q.shape[0], Hq: q.shape[1], Sq: q.shape[2], Sk: k.shape[2] });
+        const kopts = kernelOptions(opts, { B: q.shape[0], Hq: q.shape[1], Sq: q.shape[2], Sk: k.shape[2] }, floats);
         let o4: Tensor;
         if (ownDropout) {
           const r = kernel.forwardWithKeep!(q, k, v, kopts, tf);
           keep = download(r.keep);
           o4 = r.out;
         } else {
-          o4 = kernel.forward(q, k, v, kopts, tf);
+          const r = splitOutput(kernel.forward(q, k, v, kopts, tf));
+          o4 = r.out;
+          if (r.lse !== null) lse = download(r.lse);
         }
         out = download(o4);
         o.onBackward?.();
@@ -109,13 +148,15 @@ export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, d
         f();
         return;
       }
-      const g = tf.engine().gradients(f, buffers, undefined, o.allowNoGradients ?? false).grads;
-      grads = inputs.views(g.map((t, n) => t ?? tf.zerosLike(buffers[n]!))).map(download);
+      const sources = [...buffers, ...extras];
+      const g = tf.engine().gradients(f, sources, undefined, o.allowNoGradients ?? false).grads.map((t, n) => t ?? tf.zerosLike(sources[n]!));
+      grads = [...inputs.views(g.slice(0, buffers.length)), ...g.slice(buffers.length)].map(download);
     });
-    const [dq, dk, dv] = (grads ?? []) as HostTensor[];
-    return { out: out!, grads: grads === null ? null : { dq: dq!, dk: dk!, dv: dv! }, keep };
+    const [dq, dk, dv, ...rest] = (grads ?? []) as HostTensor[];
+    const scoreGrads = { ...(floats.bias ? { dbias: rest.shift()! } : {}), ...(floats.sinks ? { dsinks: rest.shift()! } : {}) };
+    return { out: out!, lse, grads: grads === null ? null : { dq: dq!, dk: dk!, dv: dv!, ...scoreGrads }, keep };
   } finally {
-    tf.dispose([...buffers, dOut]);
+    tf.dispose([...buffers, dOut, ...Object.values(floats)]);
   }
 }
 
@@ -124,7 +165,7 @@ const CONTRACT_LAYOUT = (t: readonly Tensor[]) => t.slice(0, 3) as [Tensor4D, Te
 /** Forward and backward of an attention kernel on host inputs (already rounded to the precision). */
 export function runAttentionKernel(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions): AttentionResult {
   const r = forwardBackward(kernel, { buffers: [inputs.q, inputs.k, inputs.v].map((t) => ({ shape: t.shape, data: t.data })), views: CONTRACT_LAYOUT }, inputs.dOut, opts);
-  return { out: r.out, ...r.grads! };
+  return { out: r.out, ...(r.lse !== null ? { lse: r.lse } : {}), ...r.grads! };
 }
 
 /** Forward and backward of a LoRA kernel on host inputs; W0 is frozen (no gradient reported). */

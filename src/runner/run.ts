@@ -6,7 +6,7 @@
  * The outcome says whether the kernel ran (forward and backward, or forward only for a kernel that
  * declares `backward: false`), threw (and in which phase), or declined the case.
  */
-import { hasEmptyRow, type AttentionInputs, type AttentionKernel, type AttentionOptions, type AttentionResult, type AttentionShapes, type HostTensor } from '../contract/index.js';
+import { hasEmptyRow, missingFeatures, type AttentionInputs, type AttentionKernel, type AttentionOptions, type AttentionResult, type AttentionShapes, type HostTensor } from '../contract/index.js';
 import { DEFAULT_VIEW, type Layout, type StridedView } from '../case/index.js';
 import { forwardBackward } from '../kernel/index.js';
 import { layOut } from './layout.js';
@@ -27,8 +27,13 @@ export interface Material {
   readonly inputs: AttentionInputs;
 }
 
-/** Asks `supports`, if the kernel has one; a throwing `supports` counts as a forward throw. */
+/**
+ * Declines a case with a score option the kernel does not declare in `features`, then asks
+ * `supports`, if the kernel has one; a throwing `supports` counts as a forward throw.
+ */
 export function supportsCase(kernel: AttentionKernel, m: Material): AttentionOutcome | null {
+  const missing = missingFeatures(m.options, kernel.features);
+  if (missing.length > 0) return { status: 'unsupported', reason: `${kernel.name} does not declare features ${missing.join(', ')}` };
   if (!kernel.supports) return null;
   try {
     const { mask, ...rest } = m.options;
@@ -53,7 +58,7 @@ export function runAttention(kernel: AttentionKernel, m: Material, layout: Layou
       onBackward: () => (phase = 'backward'),
     });
     if (r.grads === null) return { status: 'forward-only', out: r.out, keep: r.keep };
-    return { status: 'ok', result: { out: r.out, ...r.grads }, keep: r.keep };
+    return { status: 'ok', result: { out: r.out, ...(r.lse !== null ? { lse: r.lse } : {}), ...r.grads }, keep: r.keep };
   } catch (e) {
     return { status: 'threw', phase, message: messageOf(e) };
   }

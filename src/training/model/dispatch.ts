@@ -14,6 +14,7 @@ import type { Tensor4D } from '@tensorflow/tfjs-core';
 import {
   allowedMask,
   onlyCausal,
+  splitOutput,
   type AttentionFunction,
   type AttentionKernel,
   type KernelOptions,
@@ -50,7 +51,7 @@ function userKernel(kernel: AttentionKernel): AttentionFunction {
       dropout: call.dropout,
       precision: call.precision,
     };
-    return tf.transpose(kernel.forward(q, k, v, opts, tf), [0, 2, 1, 3]) as Tensor4D;
+    return tf.transpose(splitOutput(kernel.forward(q, k, v, opts, tf)).out, [0, 2, 1, 3]) as Tensor4D;
   };
 }
 
