@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { attentionCase, type AttentionCase } from '../src/case/index.js';
 import { dropoutKeep, visible, type AttentionKernel, type HostTensor } from '../src/contract/index.js';
 import { backwardMaskDiffers, keepProbConfusion, pZeroTakesOtherPath, randomDropout, seedOffByOne } from './broken/dropout-kernels.js';
+import { binomialTwoSided } from '../src/runner/index.js';
 import { compareResults } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
@@ -96,29 +97,6 @@ function pZeroIsNoDropout(kernel: KernelArg): Relation<AttentionCase> {
 
 // ---------------------------------------------------------------------------------------------
 // The drop rate
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 digits). */
-function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  x -= 1;
-  let a = c[0]!;
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** Exact two-sided binomial test: P(X at least as unlikely as k) for X ~ Binomial(n, p). */
-export function binomialTwoSided(k: number, n: number, p: number): number {
-  const logPmf = (x: number) => logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p);
-  const observed = logPmf(k) + 1e-7; // relative slack for rounding, as R's binom.test
-  let total = 0;
-  for (let x = 0; x <= n; x++) {
-    const l = logPmf(x);
-    if (l <= observed) total += Math.exp(l);
-  }
-  return Math.min(1, total);
-}
 
 const ALPHA = 1e-6;
 

@@ -28,6 +28,18 @@ function pmf(n: number, p: number): Float64Array {
   return out;
 }
 
+/** The exact two-sided p-value: P(X at least as unlikely as k) for X ~ Binomial(n, p). */
+export function binomialTwoSided(k: number, n: number, p: number): number {
+  const logPmf = (x: number) => logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p);
+  const observed = logPmf(k) + 1e-7; // relative slack for rounding, as R's binom.test
+  let total = 0;
+  for (let x = 0; x <= n; x++) {
+    const l = logPmf(x);
+    if (l <= observed) total += Math.exp(l);
+  }
+  return Math.min(1, total);
+}
+
 const memo = new Map<string, readonly [number, number]>();
 
 /** The counts [lo, hi] the two-sided test accepts at level alpha (p-value >= alpha); memoised. */

@@ -9,3 +9,4 @@ export * from './simplify.js';
 export * from './search.js';
 export { KEEP_RATE_TENSOR, keepRateBound } from './ownDropout.js';
 export { unseenKeyRead } from './unseenKeys.js';
+export { binomialAcceptance, binomialTwoSided } from './binomial.js';
