@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import type { CampaignProgress } from '../campaign/index.js';
 import type { Io } from './io.js';
+import { plainProgress } from './plainProgress.js';
 
 export interface CampaignDisplay {
   readonly onProgress: (p: CampaignProgress) => void;
@@ -29,16 +30,7 @@ export function campaignDisplay(budget: { timeMs?: number; runs?: number }, io: 
   const rate = (p: CampaignProgress) => (p.elapsedMs > 0 ? (p.cases * 1000) / p.elapsedMs : 0).toFixed(1);
   const of = budget.timeMs !== undefined ? ` / ${(budget.timeMs / 1000).toFixed(0)} s` : budget.runs !== undefined ? ` (budget ${budget.runs} cases)` : '';
   if (!io.errIsTTY || !io.errStream) {
-    let last = 0;
-    return {
-      onProgress: (p) => {
-        if (p.elapsedMs - last < 10_000) return;
-        last = p.elapsedMs;
-        io.err(`fuzz: ${(p.elapsedMs / 1000).toFixed(0)} s${of}, ${p.cases} cases, ${rate(p)} cases/s, ${p.failed} failed, ${p.distinct} distinct; ${perKernel(p).join('; ')}\n`);
-      },
-      progressMs: 1000,
-      stop: () => {},
-    };
+    return plainProgress(io, (p: CampaignProgress) => `fuzz: ${(p.elapsedMs / 1000).toFixed(0)} s${of}, ${p.cases} cases, ${rate(p)} cases/s, ${p.failed} failed, ${p.distinct} distinct; ${perKernel(p).join('; ')}`);
   }
   const byTime = budget.timeMs !== undefined;
   const total = byTime ? Math.round(budget.timeMs! / 1000) : (budget.runs ?? 1);

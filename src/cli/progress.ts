@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import type { SearchProgress } from '../runner/index.js';
 import type { Io } from './io.js';
+import { plainProgress } from './plainProgress.js';
 
 export interface ProgressDisplay {
   readonly onProgress: (p: SearchProgress) => void;
@@ -18,18 +19,7 @@ export interface ProgressDisplay {
 export function progressDisplay(label: string, budget: { timeMs?: number; numRuns?: number }, io: Io): ProgressDisplay {
   const line = (p: SearchProgress) =>
     `${label}: ${p.phase === 'shrink' ? 'shrinking, ' : ''}${p.cases} cases, ${p.casesPerSecond.toFixed(1)} cases/s, ${p.unsupported} unsupported, ${(p.elapsedMs / 1000).toFixed(0)} s`;
-  if (!io.errIsTTY || !io.errStream) {
-    let last = 0;
-    return {
-      onProgress: (p) => {
-        if (p.elapsedMs - last < 10_000) return;
-        last = p.elapsedMs;
-        io.err(`${line(p)}\n`);
-      },
-      progressMs: 1000,
-      stop: () => {},
-    };
-  }
+  if (!io.errIsTTY || !io.errStream) return plainProgress(io, line);
   const byTime = budget.timeMs !== undefined;
   const total = byTime ? Math.round(budget.timeMs! / 1000) : (budget.numRuns ?? 100);
   const bar = new cliProgress.SingleBar(
