@@ -62,18 +62,32 @@ export async function replayFile(file: string, cwd = process.cwd()): Promise<Rep
   return { status, file, saved, check, summary: summarizeVerdict(v) };
 }
 
+export interface ReplayHooks {
+  /** A file is about to run (the CLI's watchdog hears of it). */
+  readonly onFile?: (file: string) => void;
+  /** A file's outcome, as soon as it is known (the CLI prints it then: a hang later loses nothing). */
+  readonly onOutcome?: (o: ReplayOutcome) => void;
+}
+
 /** Replays every file of each argument, in order. */
-export async function replayAll(paths: readonly string[], cwd = process.cwd()): Promise<ReplayOutcome[]> {
+export async function replayAll(paths: readonly string[], cwd = process.cwd(), hooks: ReplayHooks = {}): Promise<ReplayOutcome[]> {
   const out: ReplayOutcome[] = [];
   for (const p of paths) {
     let files: string[];
     try {
       files = corpusFiles(p);
     } catch (e) {
-      out.push({ status: 'invalid', file: p, message: firstLine(e) });
+      const o: ReplayOutcome = { status: 'invalid', file: p, message: firstLine(e) };
+      out.push(o);
+      hooks.onOutcome?.(o);
       continue;
     }
-    for (const f of files) out.push(await replayFile(f, cwd));
+    for (const f of files) {
+      hooks.onFile?.(f);
+      const o = await replayFile(f, cwd);
+      out.push(o);
+      hooks.onOutcome?.(o);
+    }
   }
   return out;
 }

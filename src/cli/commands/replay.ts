@@ -1,18 +1,24 @@
 /**
- * `attnfuzz replay <file | folder ...> [--backend B] [--json]`: re-runs saved cases (any kind) and
- * checks each against its expectation (src/corpus/format.ts). Exit 0: every file meets its
- * expectation; 1: some do not; 2: a file is unreadable or invalid, a flag is wrong, or there was
- * nothing to replay.
+ * `attnfuzz replay <file | folder ...> [--backend B] [--timeout S] [--json]`: re-runs saved cases
+ * (any kind) and checks each against its expectation (src/corpus/format.ts). Exit 0: every file
+ * meets its expectation; 1: some do not; 2: a file is unreadable or invalid, a flag is wrong, or
+ * there was nothing to replay. A case that runs past --timeout (a campaign saves the cases on which
+ * a kernel hung) ends the replay with the file named (watchdog.ts; killed, exit 137) rather than
+ * hanging it.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { useBackend, type BackendName } from '../../backend/index.js';
-import { foldersWithCases, formatReplay, replayAll, replayDetails } from '../../corpus/index.js';
+import { foldersWithCases, formatReplay, replayAll, replayDetails, type ReplayOutcome } from '../../corpus/index.js';
 import type { Io } from '../io.js';
+import { durationSeconds } from '../duration.js';
 import { backendOf, backendOption, jsonOption } from '../options.js';
+import { startWatchdog } from '../watchdog.js';
 
 export interface ReplayFlags {
   readonly backend?: BackendName;
   readonly json?: boolean;
+  /** Seconds one saved case may take; absent: no limit. */
+  readonly timeout?: number;
 }
 
 export async function runReplay(paths: readonly string[], flags: ReplayFlags, io: Io): Promise<number> {
@@ -22,7 +28,17 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
     io.err(`replay: --backend: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;
   }
-  const outcomes = await replayAll(paths);
+  const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'replay', 'the files after it were not replayed') : null;
+  const print = (o: ReplayOutcome) => {
+    (o.status === 'invalid' ? io.err : io.out)(`${formatReplay(o)}\n`);
+    const details = replayDetails(o);
+    if (details.length > 0) io.out(details.join('\n') + '\n');
+  };
+  const outcomes = await replayAll(paths, process.cwd(), {
+    ...(watchdog ? { onFile: (file: string) => watchdog.beat(file) } : {}),
+    ...(flags.json ? {} : { onOutcome: print }),
+  });
+  watchdog?.stop();
   if (outcomes.length === 0) {
     const below = paths.flatMap(foldersWithCases);
     io.err(`replay: nothing to replay: no .json files in ${paths.join(', ')}${below.length > 0 ? ` (replay does not descend into folders; did you mean ${below.join(' ')}?)` : ''}\n`);
@@ -37,11 +53,6 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
     );
     io.out(JSON.stringify(rows) + '\n');
   } else {
-    for (const o of outcomes) {
-      (o.status === 'invalid' ? io.err : io.out)(`${formatReplay(o)}\n`);
-      const details = replayDetails(o);
-      if (details.length > 0) io.out(details.join('\n') + '\n');
-    }
     io.out(
       `replay: ${outcomes.length} files: ${n('ok')} ok, ${n('failing')} failing, ${n('fails-differently')} failing differently, ${n('now-passes')} now passing (kept as known failures), ${n('invalid')} invalid\n`,
     );
@@ -56,6 +67,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .description('re-run saved cases (corpus/regressions, corpus/upstream) and check each against its expectation')
     .argument('<paths...>', 'saved case files, or folders of them')
     .addOption(backendOption())
+    .addOption(new Option('--timeout <seconds>', 'per saved case: one still running after this ends replay, naming its file').argParser(durationSeconds).default(60))
     .addOption(jsonOption())
     .action(async (paths: string[], opts: ReplayFlags) => setCode(await runReplay(paths, opts, io)));
 }
