@@ -16,7 +16,7 @@
  * the repro printed is complete); 2: usage or load error, or nothing was checked.
  */
 import { Option, type Command } from 'commander';
-import { prepareBackends, useBackend, type BackendName } from '../../backend/index.js';
+import { prepareBackends, tf, useBackend, type BackendName } from '../../backend/index.js';
 import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedPaths } from '../../corpus/index.js';
 import { formatRepro, heatmapOf } from '../../report/index.js';
 import type { SizeProfile } from '../../case/index.js';
@@ -131,6 +131,8 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
   const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: attnfuzz check --kernel ${flags.kernel} --seed ${seed}`) : null;
   let declined: string | null = null;
+  // Tensors a kernel leaves alive grow with every case (fuzz signs them as LEAK findings and shrinks them).
+  const tensorsBefore = tf.memory().numTensors;
   const result: SearchResult = search({
     ...(watchdog ? { onCaseStart: (c: unknown) => watchdog.beat(JSON.stringify(c)) } : {}),
     suite: flags.suite,
@@ -160,8 +162,12 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
       if (flags.json) io.out(JSON.stringify({ ...stats, status: 'nothing-checked', reason: why }) + '\n');
       return 2;
     }
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked > 0) {
+      io.err(`check: warning: ${leaked} tensors were left alive over ${result.cases} cases: the kernel keeps tensors it does not dispose (tf.keep, a tensor made in tf.customGrad and not saved); \`attnfuzz fuzz --kernels ${flags.kernel} --suites ${flags.suite}\` shrinks it to the smallest leaking case\n`);
+    }
     const line = `${kernel.label} (${flags.suite}, ${passes}${dtype}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
-    io.out(flags.json ? JSON.stringify({ ...stats, status: 'clean' }) + '\n' : `${line}\n`);
+    io.out(flags.json ? JSON.stringify({ ...stats, status: 'clean', leakedTensors: Math.max(0, leaked) }) + '\n' : `${line}\n`);
     return 0;
   }
   const repro = { check: result.shrunk, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified, searchCommand: searchCommand(flags, result.seed) };
