@@ -4,8 +4,11 @@
  *
  *   key_states   = repeat_kv(key,   num_key_value_groups)          [B, Hq, Sk, D ]
  *   value_states = repeat_kv(value, num_key_value_groups)          [B, Hq, Sk, Dv]
- *   attn_weights = query · key_statesᵀ · scaling + attention_mask  [B, Hq, Sq, Sk]
+ *   attn_weights = query · key_statesᵀ · scaling                   [B, Hq, Sq, Sk]
+ *   attn_weights = tanh(attn_weights / softcap) · softcap          (Gemma 2, when softcap is set)
+ *   attn_weights = attn_weights + attention_mask
  *   attn_weights = softmax(attn_weights, dim=-1, dtype=float32)
+ *     with sinks (gpt-oss): softmax(cat([attn_weights, sinks[h]], -1))[..., :-1]
  *   attn_weights = dropout(attn_weights, p=dropout)
  *   attn_output  = (attn_weights · value_states).transpose(1, 2)   [B, Sq, Hq, Dv]
  *
@@ -63,6 +66,10 @@ export interface EagerOptions {
   readonly numKeyValueGroups: number;
   /** Emulated dtype of query/key/value; default float32. */
   readonly precision?: Precision;
+  /** Gemma 2's attn_logit_softcapping: tanh(w / softcap) · softcap before the mask; null = none. */
+  readonly softcap?: number | null;
+  /** gpt-oss's module.sinks [Hq]: one more softmax column per head, dropped after the softmax; null = none. */
+  readonly sinks?: Tensor | null;
 }
 
 /**
@@ -87,7 +94,7 @@ export function eagerAttentionForward(
   attentionMask: Tensor4D | null,
   options: EagerOptions,
 ): [Tensor4D, Tensor4D] {
-  const { scaling, dropout = 0, dropoutSeed = 0, dropoutMask = null, numKeyValueGroups, precision = 'float32' } = options;
+  const { scaling, dropout = 0, dropoutSeed = 0, dropoutMask = null, numKeyValueGroups, precision = 'float32', softcap = null, sinks = null } = options;
   const [B, Hq, Sq] = query.shape;
   const Sk = key.shape[2];
   if (Hq !== key.shape[1] * numKeyValueGroups) {
@@ -103,6 +110,7 @@ export function eagerAttentionForward(
   const valueStates = repeatKv(value, numKeyValueGroups);
 
   let attnWeights: Tensor = tf.mul(tf.matMul(query, keyStates, false, true), scaling);
+  if (softcap !== null) attnWeights = tf.mul(tf.tanh(tf.div(attnWeights, softcap)), softcap);
   let rowVisible: Tensor | null = null;
   if (attentionMask !== null) {
     // transformers: causal_mask = attention_mask[:, :, :, : key_states.shape[-2]]
@@ -110,10 +118,19 @@ export function eagerAttentionForward(
     const causalMask = tf.maximum(tf.slice(attentionMask, [0, 0, 0, 0], [mB, mH, mSq, Sk]), MASK_MIN);
     attnWeights = tf.add(attnWeights, causalMask);
     // A row with no entry above MASK_MIN sees no key: its weights are zeroed after the softmax.
-    rowVisible = tf.cast(tf.greater(tf.max(causalMask, -1, true), MASK_MIN), 'float32');
+    // Read from a copy off the tape: a float mask (a bias) is differentiated, and Greater has no gradient.
+    const detached = tf.tensor(causalMask.dataSync(), causalMask.shape);
+    rowVisible = tf.cast(tf.greater(tf.max(detached, -1, true), MASK_MIN), 'float32');
   }
 
-  attnWeights = tf.softmax(attnWeights, -1);
+  if (sinks === null) {
+    attnWeights = tf.softmax(attnWeights, -1);
+  } else {
+    // gpt-oss: combined_logits = cat([attn_weights, sinks]); probs = softmax(combined - max); drop the sink column.
+    const sinkColumn = tf.broadcastTo(tf.reshape(sinks, [1, Hq, 1, 1]), [B, Hq, Sq, 1]);
+    const combined = tf.concat([attnWeights, sinkColumn], -1);
+    attnWeights = tf.slice(tf.softmax(tf.sub(combined, tf.max(combined, -1, true)), -1), [0, 0, 0, 0], [B, Hq, Sq, Sk]);
+  }
   if (rowVisible !== null) attnWeights = tf.mul(attnWeights, rowVisible);
   if (dropout > 0) {
     const scale = dropoutMask !== null ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropout) : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropout, [B, Hq, Sq, Sk]), [B, Hq, Sq, Sk]);

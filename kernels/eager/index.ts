@@ -1,4 +1,4 @@
 export { eagerAttentionForward, repeatKv, MASK_MIN, type EagerOptions } from './eager.js';
-export { eagerKernel } from './adapter.js';
+export { eagerKernel, additiveTerms } from './adapter.js';
 export { eagerAttentionFunction } from './transformers.js';
 export { visibilityMask, hasStructuralRestriction, zeroUnseenKeys } from './visibilityMask.js';

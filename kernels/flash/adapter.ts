@@ -10,6 +10,11 @@
  *   mask [B|1,Hq|1,Sq,Sk]   applied per tile as a block-sparse mask (FlexAttention-style): read
  *                           once on the host, cut into tiles, empty tiles skipped
  *   dropout, precision      as flashAttnFunc
+ *   softcap, alibiSlopes    flash-attn's softcap and alibi_slopes, in each tile (operands.ts)
+ *   bias, sinks             a bias tile added after ALiBi, the sink folded into the denominator after
+ *                           the last key block; both differentiated by flash's own backward
+ *
+ * It returns { out, lse }: the lse [B, Hq, Sq] of its forward (base e, sink included), judged too.
  *
  * `flashKernelWith({ Br, Bc })` fixes other block sizes (the results must not depend on them).
  * Keys no query of their kv-head group sees are never read (tiles.ts zeroes them before any
@@ -17,7 +22,7 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { type TF, type HostMask, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
-import { DEFAULT_BC, DEFAULT_BR, flashAttention, resolveCommon } from './flash.js';
+import { DEFAULT_BC, DEFAULT_BR, flashAttentionWithLse, resolveCommon } from './flash.js';
 import { permute } from './operands.js';
 
 export interface FlashBlockSizes {
@@ -37,10 +42,11 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
   return defineAttentionKernel({
     name,
     guarantees: { unseenKeysUnread: true },
+    features: { softcap: true, alibi: true, bias: true, sinks: true },
     forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF) {
       const bshd = (x: Tensor4D) => permute(tf, x, [0, 2, 1, 3]) as Tensor4D;
       const p = opts.dropout?.p ?? 0;
-      const out = flashAttention(tf, bshd(q), bshd(k), bshd(v), {
+      const { out, lse } = flashAttentionWithLse(tf, bshd(q), bshd(k), bshd(v), {
         scale: opts.scale,
         restrictions: {
           causal: opts.causal,
@@ -53,8 +59,10 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
         Bc,
         dropout: p > 0 ? { p, seed: opts.dropout!.seed, batchOffset: 0 } : null,
         precision: opts.precision,
-      });
-      return bshd(out);
+        softcap: opts.softcap ?? null,
+        alibiSlopes: opts.alibiSlopes ?? null,
+      }, { bias: opts.bias ?? null, sinks: opts.sinks ?? null });
+      return { out: bshd(out), lse };
     },
   });
 }

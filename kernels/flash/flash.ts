@@ -17,6 +17,13 @@
  *                                  q3   .  .  x  x
  * A query with no visible key gets output 0, lse -inf and zero gradients.
  *
+ * Score options (flash-attn's `softcap` and `alibi_slopes`; a float bias and learnable sinks as
+ * FlexAttention / gpt-oss kernels take them), in the contract's order:
+ *   S = scale·q·kᵀ -> softcap c·tanh(S/c) -> mask -> + ALiBi -slope·|i + Sk - Sq - j| -> + bias
+ *   -> softmax whose denominator also holds e^{sink_h}
+ * bias [B|1, Hq|1, Sq, Sk] and sinks [Hq] are differentiated (dBias summed over broadcast dims);
+ * the ALiBi slopes are constants. `flashAttentionWithLse` also returns lse [B, Hq, Sq].
+ *
  * Precision: q, k, v are rounded at entry, the P tile before P·V, and the output (roundTensor,
  * whose gradient rounds the incoming gradient); everything else accumulates in float32.
  * Dropout keeps element (b, h, i, j) iff the contract's counter-based hash says so, in both passes.
@@ -54,6 +61,10 @@ export interface FlashAttnOptions {
   readonly Br?: number;
   readonly Bc?: number;
   readonly precision?: Precision;
+  /** c of c·tanh(S/c) on the scaled scores; default none (flash-attn: softcap=0.0). */
+  readonly softcap?: number;
+  /** ALiBi slopes [Hq] or [B, Hq] (flash-attn's alibi_slopes); default none. */
+  readonly alibiSlopes?: Tensor | null;
 }
 
 /** A fully resolved call of the core: what the native functions and the contract adapter build. */
@@ -64,6 +75,15 @@ export interface FlashCall {
   readonly Bc: number;
   readonly dropout: { readonly p: number; readonly seed: number; readonly batchOffset: number } | null;
   readonly precision: Precision;
+  readonly softcap?: number | null;
+  /** ALiBi slopes [Hq] or [B, Hq], or null. */
+  readonly alibiSlopes?: Tensor | null;
+}
+
+/** The differentiable score inputs of a call: bias [B|1, Hq|1, Sq, Sk] and sinks [Hq]. */
+export interface FlashScoreInputs {
+  readonly bias?: Tensor | null;
+  readonly sinks?: Tensor | null;
 }
 
 function fail(field: string, rule: string): never {
@@ -100,6 +120,8 @@ function callOf(q: Tensor4D, options: FlashAttnOptions): FlashCall {
     Bc: r.Bc,
     dropout: r.p > 0 ? { p: r.p, seed: options.dropoutSeed ?? 0, batchOffset: 0 } : null,
     precision: r.precision,
+    softcap: options.softcap !== undefined && options.softcap > 0 ? options.softcap : null,
+    alibiSlopes: options.alibiSlopes ?? null,
   };
 }
 
@@ -131,6 +153,10 @@ function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall)
   if (Skv !== Sk || Hv !== Hkv) fail('v.shape', `[${v.shape}] must match k [${k.shape}] in keys and heads`);
   if (Hq % Hkv !== 0) fail('k.shape', `Hq=${Hq} must be a multiple of Hkv=${Hkv}`);
   const G = Hq / Hkv;
+  const slopes = call.alibiSlopes ?? null;
+  if (slopes !== null && !((slopes.rank === 1 && slopes.shape[0] === Hq) || (slopes.rank === 2 && slopes.shape[0] === B && slopes.shape[1] === Hq))) {
+    fail('alibiSlopes', `shape [${slopes.shape}] must be [Hq] or [B, Hq] = [${Hq}] or [${B},${Hq}]`);
+  }
   const cfg: FlashConfig = {
     scale: call.scale,
     plan: new TilePlan(call.restrictions, { B, Hq, Hkv, Sq, Sk }),
@@ -138,9 +164,14 @@ function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall)
     Bc: call.Bc,
     dropout: call.dropout,
     precision: call.precision,
+    softcap: call.softcap ?? null,
+    alibi: slopes,
   };
   return {
     cfg,
+    // bias [B|1, Hq|1, Sq, Sk] -> [B|1, Hkv|1, G|1, Sq, Sk];  sinks [Hq] -> [1, Hkv, G, 1, 1]
+    groupedBias: (x: Tensor) => (x.shape[1] === 1 ? tf.reshape(x, [x.shape[0]!, 1, 1, Sq, Sk]) : tf.reshape(x, [x.shape[0]!, Hkv, G, Sq, Sk])),
+    groupedSinks: (x: Tensor) => tf.reshape(x, [1, Hkv, G, 1, 1]),
     grouped: (x: Tensor, S: number, d: number) => permute(tf, tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]),
     ungrouped: (x: Tensor, S: number, d: number) => tf.reshape(permute(tf, x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
     kvHeadMajor: (x: Tensor) => permute(tf, x, [0, 2, 1, 3]),
@@ -148,28 +179,65 @@ function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall)
 }
 
 /** The core every entry point calls: BSHD tensors in, BSHD out, differentiable through flashBackward. */
-export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall): Tensor4D {
-  const { cfg, grouped, ungrouped, kvHeadMajor } = prepare(tf, q, k, v, call);
-  const [, Sq, , D] = q.shape;
-  const Dv = v.shape[3];
+export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall, scores: FlashScoreInputs = {}): Tensor4D {
+  const { out, lse } = flashAttentionWithLse(tf, q, k, v, call, scores);
+  lse.dispose();
+  return out;
+}
 
-  // tfjs: customGrad's typing passes `save` among the inputs.
-  const attend = tf.customGrad(((qq: Tensor, kk: Tensor, vv: Tensor, save: (ts: Tensor[]) => void) => {
-    const g = { Q: grouped(qq, Sq, D), K: kvHeadMajor(kk), V: kvHeadMajor(vv) };
-    const { O, lse } = flashForward(tf, g, cfg);
+/**
+ * The core with its log-sum-exp: out [B, Sq, Hq, Dv] (BSHD, differentiable in q, k, v, bias, sinks)
+ * and lse [B, Hq, Sq] (not differentiable). customGrad returns one tensor, so O and lse leave it as
+ * one [B, Sq, Hq, Dv + 1] tensor, split outside; the lse column's incoming gradient is ignored.
+ */
+export function flashAttentionWithLse(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall, scores: FlashScoreInputs = {}): { out: Tensor4D; lse: Tensor } {
+  const { cfg, grouped, ungrouped, kvHeadMajor, groupedBias, groupedSinks } = prepare(tf, q, k, v, call);
+  const [B, Sq, Hq, D] = q.shape;
+  const Dv = v.shape[3];
+  const bias = scores.bias ?? null;
+  const sinks = scores.sinks ?? null;
+
+  // tfjs: customGrad's typing passes `save` among the inputs; inputs are q, k, v[, bias][, sinks].
+  const attend = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as (ts: Tensor[]) => void;
+    const [qq, kk, vv, ...rest] = args as Tensor[];
+    const bb = bias !== null ? rest.shift()! : null;
+    const ss = sinks !== null ? rest.shift()! : null;
+    const operands = (qx: Tensor, kx: Tensor, vx: Tensor, bx: Tensor | null, sx: Tensor | null) => ({
+      Q: grouped(qx, Sq, D),
+      K: kvHeadMajor(kx),
+      V: kvHeadMajor(vx),
+      bias: bx === null ? null : groupedBias(bx),
+      sinks: sx === null ? null : groupedSinks(sx),
+    });
+    const { O, lse } = flashForward(tf, operands(qq!, kk!, vv!, bb, ss), cfg);
     // Saved: the inputs (alive anyway), O and lse; the grouped views are rebuilt in the backward.
-    save([qq, kk, vv, O, lse]);
+    save([qq!, kk!, vv!, O, lse, ...(bb ? [bb] : []), ...(ss ? [ss] : [])]);
     return {
-      value: ungrouped(O, Sq, Dv),
+      value: tf.concat([ungrouped(O, Sq, Dv), ungrouped(lse, Sq, 1)], 3),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [qs, ks, vs, Os, lses] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
-        const gs = { Q: grouped(qs, Sq, D), K: kvHeadMajor(ks), V: kvHeadMajor(vs) };
-        const { dQ, dK, dV } = flashBackward(tf, gs, Os, lses, grouped(dy, Sq, Dv), cfg);
-        return [ungrouped(dQ, Sq, D), kvHeadMajor(dK), kvHeadMajor(dV)];
+        const [qs, ks, vs, Os, lses, ...more] = saved as Tensor[];
+        const bs = bias !== null ? more.shift()! : null;
+        const ssv = sinks !== null ? more.shift()! : null;
+        const dOut = tf.slice(dy, [0, 0, 0, 0], [B, Sq, Hq, Dv]);
+        const r = flashBackward(tf, operands(qs!, ks!, vs!, bs, ssv), Os!, lses!, grouped(dOut, Sq, Dv), cfg);
+        return [
+          ungrouped(r.dQ, Sq, D),
+          kvHeadMajor(r.dK),
+          kvHeadMajor(r.dV),
+          ...(bs !== null ? [tf.reshape(r.dBias!, bs.shape)] : []),
+          ...(ssv !== null ? [tf.reshape(r.dSinks!, ssv.shape)] : []),
+        ];
       },
     };
   }) as unknown as Parameters<TF['customGrad']>[0]);
 
   const p = call.precision;
-  return tf.tidy(() => roundTensor(tf, attend(roundTensor(tf, q, p), roundTensor(tf, k, p), roundTensor(tf, v, p)) as Tensor4D, p));
+  return tf.tidy(() => {
+    const inputs = [roundTensor(tf, q, p), roundTensor(tf, k, p), roundTensor(tf, v, p), ...(bias ? [bias] : []), ...(sinks ? [sinks] : [])];
+    const both = attend(...inputs) as Tensor4D;
+    const out = roundTensor(tf, tf.slice(both, [0, 0, 0, 0], [B, Sq, Hq, Dv]), p) as Tensor4D;
+    const lse = tf.transpose(tf.reshape(tf.slice(both, [0, 0, 0, Dv], [B, Sq, Hq, 1]), [B, Sq, Hq]), [0, 2, 1]);
+    return { out, lse };
+  });
 }

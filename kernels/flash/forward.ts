@@ -7,12 +7,16 @@
  * For each query block Qi (Br rows) the key blocks Kj, Vj (Bc columns) stream past with an
  * online softmax; a block the tile plan finds fully masked is never loaded:
  *
- *   S     = Qi·Kjᵀ·scale, masked to -inf                       [.., Br, Bc]
+ *   S     = Qi·Kjᵀ·scale, softcapped, masked to -inf, + ALiBi + bias (operands.ts)   [.., Br, Bc]
  *   m_new = max(m, rowmax S)
  *   P~    = exp(S - m_new)
  *   l     = e^(m - m_new)·l + rowsum(P~)
  *   acc_o = e^(m - m_new)·acc_o + round(P~)∘Z · Vj             Z: dropout multiplier, 1 without
  *   O     = acc_o / l,   lse = m + log l
+ *
+ * With sinks, the sink is one more column of the row with no value, folded in after the last block:
+ *   m_s = max(m, sink_h),  l_s = e^(m - m_s)·l + e^(sink_h - m_s),  O = e^(m - m_s)·acc_o / l_s,  lse = m_s + log l_s
+ * (only in rows that saw a key: a row with none keeps O = 0 and lse = -inf).
  *
  * Rows with no visible key so far have m = -inf; the exponent uses m_safe = 0 then, which makes
  * every term exactly 0 instead of exp(-inf + inf) = NaN. A row that never sees a key ends with
@@ -67,9 +71,18 @@ export function flashForward(tf: TF, g: Grouped, cfg: FlashConfig): ForwardResul
     }
     const [Oi, lsei] = tf.tidy(() => {
       const seen = tf.greater(l, 0);
-      const lSafe = tf.where(seen, l, tf.onesLike(l));
-      const O = tf.div(acc_o, lSafe);
-      const lse = tf.where(seen, tf.add(m, tf.log(lSafe)), tf.fill(l.shape, -Infinity));
+      let lSafe = tf.where(seen, l, tf.onesLike(l));
+      let mSafe = tf.where(seen, m, tf.zerosLike(m));
+      let acc = acc_o;
+      if (g.sinks != null) {
+        const m_s = tf.maximum(mSafe, g.sinks);
+        const alpha = tf.exp(tf.sub(mSafe, m_s));
+        lSafe = tf.add(tf.mul(alpha, lSafe), tf.exp(tf.sub(g.sinks, m_s)));
+        acc = tf.mul(alpha, acc_o);
+        mSafe = m_s;
+      }
+      const O = tf.div(acc, lSafe);
+      const lse = tf.where(seen, tf.add(mSafe, tf.log(lSafe)), tf.fill(l.shape, -Infinity));
       return [O, lse];
     });
     tf.dispose([m, l, acc_o]);

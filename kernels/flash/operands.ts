@@ -8,6 +8,10 @@
  * and a tile folds the G query heads of a group into its rows: Qi [B·Hkv, G·R, D] against
  * Kj [B·Hkv, C, D] in one batched matmul, so one K/V head serves its whole group, and products
  * contracted over rows (dK = dSᵀ·Q, dV = Pᵀ·dO) sum over the group by themselves.
+ *
+ * A tile's scores, in the contract's order (flash-attn's reference order):
+ *   S = scale·Qi·Kjᵀ  ->  S_cap = c·tanh(S/c)  ->  -inf where the tile mask says invisible
+ *     ->  + ALiBi (-slope·|i + Sk - Sq - j|, the distance tile made on the host)  ->  + bias tile
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type TF, dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
@@ -24,13 +28,21 @@ export interface FlashConfig {
   /** Dropout on the attention weights; batchOffset is the contract batch index of row 0 (varlen). */
   readonly dropout: { readonly p: number; readonly seed: number; readonly batchOffset: number } | null;
   readonly precision: Precision;
+  /** c of the softcap c·tanh(S/c), or null. */
+  readonly softcap?: number | null;
+  /** ALiBi slopes [Hq] or [B, Hq] (a constant: no gradient), or null. */
+  readonly alibi?: Tensor | null;
 }
 
-/** Q [B,Hkv,G,Sq,D], K [B,Hkv,Sk,D], V [B,Hkv,Sk,Dv]. */
+/** Q [B,Hkv,G,Sq,D], K [B,Hkv,Sk,D], V [B,Hkv,Sk,Dv]; the differentiable score inputs beside them. */
 export interface Grouped {
   readonly Q: Tensor;
   readonly K: Tensor;
   readonly V: Tensor;
+  /** Float bias [B|1, Hkv|1, G|1, Sq, Sk] (the contract's [B|1, Hq|1, Sq, Sk] grouped), or null. */
+  readonly bias?: Tensor | null;
+  /** Sink logits [1, Hkv, G, 1, 1], or null. */
+  readonly sinks?: Tensor | null;
 }
 
 export interface GroupedDims {
@@ -56,6 +68,8 @@ export interface Tile {
   /** Dropout multiplier Z [B,Hkv,G,R,C] (0 or 1/(1-p)), or null without dropout. */
   readonly Z: Tensor | null;
   readonly S: Tensor;
+  /** 1 - (S_cap/c)², the softcap's derivative dS_cap/dS [B,Hkv,G,R,C], or null without softcap. */
+  readonly capSlope: Tensor | null;
 }
 
 /**
@@ -82,14 +96,31 @@ export function loadTile(tf: TF, g: Grouped, cfg: FlashConfig, bits: Uint8Array 
   const Kj3 = tf.reshape(Kj, [B * Hkv, C, D]);
   const Vj3 = tf.reshape(Vj, [B * Hkv, C, Dv]);
   let S = tf.reshape(tf.mul(tf.matMul(Qi3, Kj3, false, true), cfg.scale), [B, Hkv, G, R, C]);
+  let capSlope: Tensor | null = null;
+  if (cfg.softcap != null) {
+    const t = tf.tanh(tf.div(S, cfg.softcap));
+    S = tf.mul(t, cfg.softcap);
+    capSlope = tf.sub(1, tf.square(t));
+  }
   if (mask !== null) S = tf.where(mask, S, tf.fill([1, 1, 1, 1, 1], -Infinity));
+  if (cfg.alibi != null) {
+    const { Sq, Sk } = cfg.plan.sizes;
+    const dist = new Float32Array(R * C);
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) dist[i * C + j] = Math.abs(i0 + i + Sk - Sq - (j0 + j));
+    const slopes = tf.reshape(cfg.alibi, [cfg.alibi.rank === 1 ? 1 : B, Hkv, G, 1, 1]);
+    S = tf.sub(S, tf.mul(slopes, tf.tensor(dist, [1, 1, 1, R, C])));
+  }
+  if (g.bias != null) {
+    const [bB, bH, bG] = g.bias.shape as number[];
+    S = tf.add(S, tf.slice(g.bias, [0, 0, 0, i0, j0], [bB!, bH!, bG!, R, C]));
+  }
   let Z: Tensor | null = null;
   if (cfg.dropout !== null && cfg.dropout.p > 0) {
     const { p, seed, batchOffset } = cfg.dropout;
     // Contract head index h = kvh·G + g is exactly the row-major order of [Hkv, G].
     Z = tf.tensor(dropoutScaleBlock(seed, p, [B, Hkv * G, R, C], [batchOffset, 0, i0, j0]), [B, Hkv, G, R, C]);
   }
-  return { R, C, Qi: Qi3, Kj: Kj3, Vj: Vj3, Z, S };
+  return { R, C, Qi: Qi3, Kj: Kj3, Vj: Vj3, Z, S, capSlope };
 }
 
 /** [B,Hkv,G,R,C] -> [B·Hkv, G·R, C], the matmul view of a tile-shaped tensor. */

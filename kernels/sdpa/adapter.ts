@@ -12,12 +12,16 @@
  * writes only finite junk for it. Dropout uses the harness's keep mask (`opts.dropout.keep`).
  *
  * GQA goes through enableGqa (repeat_interleave inside sdpa) rather than repeat_kv beforehand.
+ *
+ * Score options: SDPA has a float attn_mask, so ALiBi and the float bias go in as one
+ * (attn_mask = where(visible, alibi + bias, -inf), alibi = -slope·|i + Sk - Sq - j|), the bias
+ * differentiated through it. It has no softcap and no sinks: the kernel does not declare them.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
-import { hasStructuralRestriction, visibilityMask } from '../eager/index.js';
+import { additiveTerms, hasStructuralRestriction, visibilityMask } from '../eager/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
 
 /** True iff the options restrict keys only by top-left causality (then isCausal replaces the mask). */
@@ -27,12 +31,15 @@ export function onlyTopLeftCausal(opts: Pick<KernelOptions, 'causal' | 'window' 
 
 export const sdpaKernel: AttentionKernel = defineAttentionKernel({
   name: 'sdpa',
+  features: { alibi: true, bias: true },
   forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions): Tensor {
     const shapes = attentionShapes(q.shape, k.shape, v.shape, undefined, 'sdpa');
-    const { Hq, Hkv, Sk } = shapes;
+    const { Hq, Hkv, Sq, Sk } = shapes;
     return tf.tidy(() => {
-      const isCausal = onlyTopLeftCausal(opts, Sk);
-      const attnMask = isCausal ? null : visibilityMask(opts, shapes);
+      const additive = additiveTerms(opts, shapes.B, Hq, Sq, Sk);
+      const isCausal = additive === null && onlyTopLeftCausal(opts, Sk);
+      const visible = isCausal ? null : visibilityMask(opts, shapes);
+      const attnMask = additive === null ? visible : visible === null ? additive : tf.where(visible, additive, tf.scalar(-Infinity));
       return scaledDotProductAttention(q, k, v, {
         attnMask,
         isCausal,

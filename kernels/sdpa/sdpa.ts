@@ -104,7 +104,10 @@ export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value:
     if (attnMask.dtype === 'bool') {
       allowed = attnMask;
     } else {
-      allowed = tf.greater(attnMask, -Infinity);
+      // Read from a copy off the tape: the float mask may be differentiated (a bias), and Greater
+      // has no gradient in tfjs (PyTorch's own "only the float mask needs a gradient" crash,
+      // pytorch/pytorch PR 188302, is this path).
+      allowed = tf.greater(tf.tensor(attnMask.dataSync(), attnMask.shape), -Infinity);
       bias = tf.where(allowed, attnMask, tf.zerosLike(attnMask));
     }
   }
