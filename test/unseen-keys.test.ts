@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttentionCase } from '../src/case/index.js';
 import { invisibleKeys, materializeAttention } from '../src/data/index.js';
-import { causeOf, resolveKernel, search } from '../src/runner/index.js';
+import { resolveKernel, search } from '../src/runner/index.js';
 import { SEED } from '../properties/support/profile.js';
 
 const TEXTBOOK = 'test/fixtures/broken-kernels/textbook.ts';
@@ -26,7 +26,7 @@ describe('a textbook kernel', () => {
     const c = r.shrunk.case as AttentionCase;
     expect(c.junk).toBe('nan');
     expect(r.shrunk.verdict.status).toBe('nonfinite');
-    const cause = causeOf(r.shrunk.verdict) ?? '';
+    const cause = r.shrunk.verdict.cause ?? '';
     const m = /^reads keys it must not see \(0·NaN\): NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, reaches (out|dq|dk|dv) @ /.exec(cause);
     expect(m, cause).not.toBeNull();
     const [j, b, g] = [Number(m![1]), Number(m![2]), Number(m![3])];

@@ -34,11 +34,21 @@ export function formatDisagreement(d: Disagreement): string {
 
 const on = (v: Verdict) => (v.backend !== undefined ? `${v.backend}: ` : '');
 
+/** The verdict's cause as a report line (`why: reads keys it must not see ...`), if it has one. */
+const why = (v: Verdict) => (v.cause !== undefined ? `why: ${v.cause}` : null);
+
 /**
- * One line per tensor, or one line for threw/unsupported/disagree. Tensors with a `group` come
- * under a `# group` heading line (training reports), in report order.
+ * One line per tensor, or one line for threw/unsupported/disagree; then `why: <cause>` when the
+ * verdict knows why. Tensors with a `group` come under a `# group` heading line (training reports),
+ * in report order.
  */
 export function formatVerdict(v: Verdict): string[] {
+  const lines = verdictLines(v);
+  const cause = why(v);
+  return cause !== null ? [...lines, cause] : lines;
+}
+
+function verdictLines(v: Verdict): string[] {
   switch (v.status) {
     case 'threw':
       return [`${on(v)}THREW in ${v.phase}: ${v.message.split('\n')[0]}`];
@@ -59,15 +69,21 @@ export function formatVerdict(v: Verdict): string[] {
   }
 }
 
-/** The one-line summary saved with a failure and shown by replay. */
+/** The one-line summary saved with a failure and shown by replay (`...; why: <cause>` when known). */
 export function summarizeVerdict(v: Verdict): string {
+  const cause = why(v);
+  const line = summaryLine(v);
+  return cause !== null ? `${line}; ${cause}` : line;
+}
+
+function summaryLine(v: Verdict): string {
   switch (v.status) {
     case 'pass':
       return 'pass';
     case 'threw':
     case 'unsupported':
     case 'disagree':
-      return formatVerdict(v)[0]!;
+      return verdictLines(v)[0]!;
     default:
       return `${on(v)}${formatTensorVerdict(v.failing)}`;
   }

@@ -24,6 +24,12 @@ describe('judgeTensor', () => {
     expect(v).toMatchObject({ status: 'mismatch', ref: 2, got: 2.5, worst: { index: [0, 0, 0, 1], axes: AXES } });
     expect(summarizeVerdict(judge(new Map([['out', t([1, 2.5, 3, 4])]]), [spec()]))).toMatch(/@ b=0 h=0 key=0 dim=1 ref=2 got=2\.5$/);
   });
+  it("prints a verdict's cause as its last line and at the end of its summary, nowhere else", () => {
+    const v = { ...judge(new Map([['out', t([1, NaN, 3, 4])]]), [spec()]), cause: 'reads keys it must not see (0·NaN): NaN at key 1' };
+    expect(formatVerdict(v)).toEqual([expect.stringMatching(/^out NONFINITE/), 'why: reads keys it must not see (0·NaN): NaN at key 1']);
+    expect(summarizeVerdict(v)).toMatch(/^out NONFINITE got NaN where ref=2 @ b=0 h=0 key=0 dim=1; why: reads keys it must not see \(0·NaN\): NaN at key 1$/);
+    expect(formatVerdict({ ...v, cause: undefined }).join('\n')).not.toMatch(/why/);
+  });
   it('fails a NaN where the reference is finite, whatever the tolerance', () => {
     expect(judgeTensor(t([1, NaN, 3, 4]), spec(undefined, null, 1e9))).toMatchObject({ status: 'nonfinite', worst: { index: [0, 0, 0, 1] } });
   });

@@ -19,7 +19,10 @@
  *   'unsupported'  the kernel declined the case (skipped, not a failure)
  *   'disagree'     every backend passed the oracle, but two of them differ beyond the tolerance
  *
- * `backend` names the backend a failure happened on when the case ran on several.
+ * `backend` names the backend a failure happened on when the case ran on several. `cause` says why
+ * a failing case failed, when the run stage found out beyond the numbers (a NaN that reached an
+ * output only through NaN junk at keys no query may see, naming the key); reports print it as a
+ * `why:` line (format.ts), the one place it is written.
  */
 
 /** Which pass produced a tensor: the forward output, or a gradient of the backward pass. */
@@ -83,7 +86,7 @@ export type Verdict = (
   | { readonly status: 'threw'; readonly phase: Pass; readonly message: string }
   | { readonly status: 'unsupported'; readonly reason: string }
   | { readonly status: 'disagree'; readonly disagreement: Disagreement }
-) & { readonly backend?: string };
+) & { readonly backend?: string; readonly cause?: string };
 
 export type VerdictStatus = Verdict['status'];
 

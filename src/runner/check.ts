@@ -8,7 +8,7 @@
  *                 branches of the run's outcome: `replay` (a kernel that drew its own dropout:
  *                 reference and specs of the material it ran on), `specs` (tensors the run stage
  *                 judges, its keep rate), `forwardOnly` (backward tensors 'skipped: forward only'),
- *                 `cause` (why it failed, when the run stage found out: on the verdict, `causeOf`)
+ *                 `cause` (why it failed, when the run stage found out: the verdict's `cause`)
  *   case          unsupported if any backend declines; else the first backend that fails, its
  *                 verdict naming it; else 'disagree' when two backends differ by more than
  *
@@ -114,20 +114,6 @@ export function judgeForwardOnly(got: ReadonlyMap<string, HostTensor>, specs: re
 /** Why backward tensors are not judged in a forward-only run (the verdict's lines say which passes ran). */
 export const FORWARD_ONLY = 'forward only (the kernel has no backward)';
 
-/**
- * A failing verdict with the reason the run stage found (`cause`), e.g. that a NaN reached an
- * output only through NaN junk at keys no query may see.
- */
-export type ExplainedVerdict = Verdict & { readonly cause?: string };
-
-function withCause(v: Verdict, cause: string): Verdict {
-  const explained: ExplainedVerdict = { ...v, cause };
-  return explained;
-}
-
-/** The cause a verdict carries, if the run stage found one. */
-export const causeOf = (v: Verdict): string | undefined => (v as ExplainedVerdict).cause;
-
 /** One case through one kernel on each backend (the active one by default), judged. */
 export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckOptions = {}): CaseCheck<C> {
   const suite = suiteOf(c);
@@ -153,7 +139,7 @@ export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckO
       const s: TensorSpec[] = [...suite.specs(k, c, ran, outcome.replay === undefined ? reference : suite.reference(c, ran)), ...(outcome.specs ?? [])];
       if (specs.length === 0) specs = s;
       const verdict = outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s);
-      runs.push({ backend, verdict: outcome.cause !== undefined && isFailure(verdict) ? withCause(verdict, outcome.cause) : verdict, tensors: outcome.tensors });
+      runs.push({ backend, verdict: outcome.cause !== undefined && isFailure(verdict) ? { ...verdict, cause: outcome.cause } : verdict, tensors: outcome.tensors });
     }
   } finally {
     if (before !== undefined && activeBackend() !== before) switchBackendSync(before);

@@ -184,6 +184,16 @@ describe('attnfuzz check: --forward-only, --junk, --profile', () => {
     expect(threw.code).toBe(1);
     expect(threw.out).toMatch(/THREW in backward: .*gradient function not found for Einsum/);
   });
+  it('--junk nan finds a textbook kernel (P·V over every key) and says why once, from the verdict: it reads keys it must not see', async () => {
+    const r = await cli('check', '--kernel', 'test/fixtures/broken-kernels/textbook.ts', '--junk', 'nan', '--runs', '300', '--seed', '3', '--corpus', tmp('junk-nan'));
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toMatch(/ NONFINITE got NaN /);
+    const why = r.out.split('\n').filter((l) => l.includes('why:'));
+    expect(why).toHaveLength(1);
+    expect(why[0]).toMatch(/^ {2}why: reads keys it must not see \(0·NaN\): NaN at key \d+ \(b=\d+, kv head \d+\), which no query may see, reaches (out|dq|dk|dv) @ /);
+    const saved = readSavedCase(/^saved: (.+\.json)$/m.exec(r.out)![1]!);
+    expect(saved.found?.verdict).toMatch(/; why: reads keys it must not see \(0·NaN\)/);
+  });
   it('--junk, --forward-only and --profile shape attention cases only: another suite is a usage error', async () => {
     for (const flag of [['--junk', 'nan'], ['--forward-only'], ['--profile', 'deep']]) {
       const r = await cli('check', '--kernel', 'lora', '--suite', 'lora', ...flag, '--runs', '1');

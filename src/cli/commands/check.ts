@@ -21,7 +21,7 @@ import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedP
 import { formatRepro, heatmapOf } from '../../report/index.js';
 import type { SizeProfile } from '../../case/index.js';
 import type { Precision } from '../../contract/index.js';
-import { causeOf, forwardOnly, resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
+import { forwardOnly, resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
@@ -173,10 +173,8 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const repro = { check: result.shrunk, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified, searchCommand: searchCommand(flags, result.seed) };
   // The repro first: a failure found is never lost to a folder that cannot be written.
   if (!flags.json) {
-    const text = formatRepro({ ...repro, saved: null }).join('\n');
-    // Why, when the run stage found out (a NaN from reading keys no query may see), unless the verdict's lines already say it.
-    const cause = causeOf(result.shrunk.verdict);
-    io.out(text + '\n' + (cause !== undefined && !text.includes(cause) ? `why: ${cause}\n` : ''));
+    // The verdict's lines end with `why: <cause>` when the run stage found out (a NaN from reading keys no query may see).
+    io.out(formatRepro({ ...repro, saved: null }).join('\n') + '\n');
   }
   const svg = heatmapOf(result.shrunk);
   let saved: SavedPaths | null = null;

@@ -8,7 +8,7 @@ import { parseCase, type AttentionCase } from '../../case/index.js';
 import type { AttentionKernel } from '../../contract/index.js';
 import { materializeAttention } from '../../data/index.js';
 import { fixedKernel } from '../kernel.js';
-import { causeOf, checkCase, FORWARD_ONLY } from '../check.js';
+import { checkCase, FORWARD_ONLY } from '../check.js';
 import { ownDropout, KEEP_RATE_TENSOR } from '../ownDropout.js';
 import { hostTensor } from '../../contract/index.js';
 import textbook from '../../../test/fixtures/broken-kernels/textbook.js';
@@ -38,7 +38,7 @@ describe('a NaN from keys no query may see', () => {
   it('is reported as a read of such a key, naming a key that no query of its kv group sees', () => {
     const r = checkCase(CASE, fixedKernel(textbook));
     expect(r.verdict).toMatchObject({ status: 'nonfinite', failing: { tensor: 'out' } });
-    const cause = causeOf(r.verdict)!;
+    const cause = r.verdict.cause!;
     const m = /^reads keys it must not see \(0·NaN\): NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, reaches out @ b=\d+ h=\d+ query=\d+ dim=\d+$/.exec(cause);
     expect(m, cause).not.toBeNull();
     // Top-left causal, Sq = 2: keys 2 and 3 are seen by no query.
@@ -48,7 +48,7 @@ describe('a NaN from keys no query may see', () => {
     const emptyRow = { ...CASE, causal: 'none' as const, keyLengths: [0] };
     const r = checkCase(emptyRow, fixedKernel(nanOnEmptyRows));
     expect(r.verdict.status).toBe('nonfinite');
-    expect(causeOf(r.verdict)).toBeUndefined();
+    expect(r.verdict.cause).toBeUndefined();
   });
   it('is not looked for without NaN junk', () => {
     expect(checkCase({ ...CASE, junk: 'huge' }, fixedKernel(textbook)).verdict.status).toBe('pass');
