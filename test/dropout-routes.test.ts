@@ -9,26 +9,32 @@
  *      is tested (exact binomial, alpha 1e-6), so one that keeps with probability p instead of 1 - p
  *      is caught even though it returns its mask honestly
  *
- * Route 2 needs the float64 reference to replay `options.dropout.keep` (`keeps`, src/contract).
+ * Route 2 rests on the float64 reference replaying `options.dropout.keep` (`keeps`, src/contract),
+ * tested first.
  */
 import { describe, expect, it } from 'vitest';
-import type { AttentionCaseConstraints } from '../src/case/index.js';
-import { defaultOptions, hostTensor, type AttentionShapes } from '../src/contract/index.js';
+import type { AttentionCase, AttentionCaseConstraints } from '../src/case/index.js';
+import { ATTENTION_TENSORS, defaultOptions, hostTensor, type AttentionShapes } from '../src/contract/index.js';
 import { referenceAttention } from '../src/reference/index.js';
-import { KEEP_RATE_TENSOR, resolveKernel, search } from '../src/runner/index.js';
+import { checkCase, KEEP_RATE_TENSOR, resolveKernel, search } from '../src/runner/index.js';
 import { SEED } from '../properties/support/profile.js';
 
 const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
 const withDropout = (p: number): AttentionCaseConstraints => ({ fixed: { dropout: { p, seed: 11 } }, precisions: ['float32'] });
 
-/** True iff the reference drops what `options.dropout.keep` says (route 2's replay). */
-function referenceReplaysKeep(): boolean {
+/** The reference's output on a one-query, two-key case under a replayed keep mask (v = 1 at key 0, 2 at key 1). */
+function referenceOutWithKeep(keep: number[]): number {
   const shapes: AttentionShapes = { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 2, D: 1, Dv: 1 };
   const t = (data: number[], shape: number[]) => hostTensor(shape, data);
   const inputs = { q: t([0], [1, 1, 1, 1]), k: t([0, 0], [1, 1, 2, 1]), v: t([1, 2], [1, 1, 2, 1]), dOut: t([1], [1, 1, 1, 1]) };
-  const out = (keep: number[]) => referenceAttention(inputs, { ...defaultOptions(shapes), dropout: { p: 0.5, seed: 0, keep: { shape: [1, 1, 1, 2], data: Uint8Array.from(keep) } } }).out.data[0];
-  return out([1, 0]) !== out([0, 1]);
+  return referenceAttention(inputs, { ...defaultOptions(shapes), dropout: { p: 0.5, seed: 0, keep: { shape: [1, 1, 1, 2], data: Uint8Array.from(keep) } } }).out.data[0]!;
 }
+
+describe('the float64 reference', () => {
+  it('drops exactly what a replayed keep mask says, whatever the hash would (equal logits: P = 1/2 each, kept weights x 2)', () => {
+    expect([referenceOutWithKeep([1, 0]), referenceOutWithKeep([0, 1]), referenceOutWithKeep([1, 1]), referenceOutWithKeep([0, 0])]).toEqual([1, 2, 3, 0]);
+  });
+});
 
 describe('route 1: the keep mask handed over in opts.dropout.keep', () => {
   it('a kernel that multiplies by it (and imports nothing from attnfuzz) passes', async () => {
@@ -38,14 +44,22 @@ describe('route 1: the keep mask handed over in opts.dropout.keep', () => {
   });
 });
 
-describe.skipIf(!referenceReplaysKeep())('route 2: a kernel that draws its own dropout and returns its mask', () => {
+describe('route 2: a kernel that draws its own dropout and returns its mask', () => {
   it('passes: the reference replays its mask and its keep rate is 1 - p', async () => {
     for (const p of [0.1, 0.5]) expect(search({ suite: 'attention', kernel: await fixture('own-dropout'), seed: SEED, numRuns: 40, constraints: withDropout(p) }).status).toBe('clean');
   });
   it('is caught when the mask it returns is not the one it applied', async () => {
-    const r = search({ suite: 'attention', kernel: await fixture('own-dropout-mask-mismatch'), seed: SEED, numRuns: 100, constraints: withDropout(0.5) });
+    const kernel = await fixture('own-dropout-mask-mismatch');
+    const r = search({ suite: 'attention', kernel, seed: SEED, numRuns: 100, constraints: withDropout(0.5) });
     expect(r.status).toBe('failed');
-    if (r.status === 'failed') expect(r.shrunk.verdict.status).toBe('mismatch');
+    if (r.status !== 'failed') return;
+    // Its tensors follow the mask it applied, the reference the mask it returned: an attention tensor
+    // is wrong (out, or dv where V cancels), not the keep rate; and without dropout the same case passes.
+    const v = r.shrunk.verdict;
+    expect(v.status).toBe('mismatch');
+    if (v.status === 'mismatch') expect(ATTENTION_TENSORS).toContain(v.failing.tensor);
+    const c = r.shrunk.case as AttentionCase;
+    expect(checkCase({ ...c, dropout: null }, kernel).verdict.status).toBe('pass');
   });
   it('is caught by the keep rate when it keeps with probability p instead of 1 - p', async () => {
     const r = search({ suite: 'attention', kernel: await fixture('own-dropout-keeps-p'), seed: SEED, numRuns: 100, constraints: withDropout(0.1) });

@@ -7,7 +7,8 @@
  *       + alibi_ij + bias_ij        alibi_ij = -slope_bh·|i + Sk - Sq - j|, bias [B|1,Hq|1,Sq,Sk]
  *   lse = log(Σ_j exp(S_j) + exp(sink_h))   -Infinity when no key is visible (sink or not)   [B, Hq, Sq]
  *   P = exp(S - lse)                0 at invisible keys; Psink = exp(sink_h - lse)          [B, Hq, Sq, Sk]
- *   Pdrop = P ∘ keep / (1-p)        keep(b,h,i,j) = dropoutKeep(seed, b, h, i, j, p)
+ *   Pdrop = P ∘ keep / (1-p)        keep(b,h,i,j) = keeps(dropout, b, h, i, j): the replayed mask a
+ *                                   kernel returned (dropout.keep), else dropoutKeep(seed, b, h, i, j, p)
  *   O = Pdrop · V                                                                            [B, Hq, Sq, Dv]
  *
  *   q [B,Hq,Sq,D]   k [B,Hkv,Sk,D]   v [B,Hkv,Sk,Dv]   dOut [B,Hq,Sq,Dv]
@@ -40,7 +41,7 @@ import {
   attentionShapes,
   biasIndex,
   biasTerm,
-  dropoutKeep,
+  keeps,
   sinkOf,
   softcapped,
   formatShape,
@@ -108,8 +109,7 @@ export function softmaxRow(inputs: Pick<AttentionInputs, 'q' | 'k'>, opts: Atten
   for (let j = 0; j < Sk; j++) P[j] = S[j] === -Infinity ? 0 : Math.exp(S[j]! - lse);
   const p = opts.dropout?.p ?? 0;
   if (p > 0) {
-    const seed = opts.dropout!.seed;
-    for (let j = 0; j < Sk; j++) dropScale[j] = dropoutKeep(seed, b, h, i, j, p) ? 1 / (1 - p) : 0;
+    for (let j = 0; j < Sk; j++) dropScale[j] = keeps(opts.dropout!, b, h, i, j) ? 1 / (1 - p) : 0;
   }
   return { P, dropScale, lse, Psink, capSlope };
 }
