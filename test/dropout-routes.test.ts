@@ -15,6 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttentionCase, AttentionCaseConstraints } from '../src/case/index.js';
 import { ATTENTION_TENSORS, defaultOptions, hostTensor, type AttentionShapes } from '../src/contract/index.js';
+import { summarizeVerdict } from '../src/oracle/index.js';
 import { referenceAttention } from '../src/reference/index.js';
 import { checkCase, KEEP_RATE_TENSOR, resolveKernel, search } from '../src/runner/index.js';
 import { SEED } from '../properties/support/profile.js';
@@ -41,6 +42,15 @@ describe('route 1: the keep mask handed over in opts.dropout.keep', () => {
     const r = search({ suite: 'attention', kernel: await fixture('textbook'), seed: SEED, numRuns: 60, constraints: withDropout(0.5) });
     expect(r.status).toBe('clean');
     expect(r.cases - r.unsupported).toBeGreaterThan(10);
+  });
+});
+
+describe('route 1 in a training step: the dispatch hands a user kernel the keep mask the float64 tape drops', () => {
+  it('a kernel that multiplies by it passes a LoRA training step with attention dropout', async () => {
+    const constraints = { attentionDropouts: [0.1], layouts: ['unpadded', 'right-padded'], precisions: ['float32'], maxSteps: 2 } as const;
+    const r = search({ suite: 'training', kernel: await fixture('textbook'), seed: SEED, numRuns: 6, constraints });
+    expect(r.status, r.status === 'failed' ? summarizeVerdict(r.shrunk.verdict) : '').toBe('clean');
+    expect(r.cases - r.unsupported).toBe(6);
   });
 });
 

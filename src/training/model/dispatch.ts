@@ -8,11 +8,14 @@
  *   nothing padded or packed:  mask null + causal 'top-left'   (the case adapter-hub/adapters#721 broke)
  *   otherwise:                 a boolean mask [B, 1, S, S] with causal 'none'
  *
- * with the layer's attention dropout and the precision in the options, as the contract has them.
+ * with the layer's attention dropout and the precision in the options, as the contract has them: the
+ * dropout with its keep mask [B, Hq, S, S] (`opts.dropout.keep`, the pattern the float64 tape drops),
+ * so a kernel that takes its dropout from the mask drops what the reference drops.
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import {
   allowedMask,
+  dropoutKeepPattern,
   onlyCausal,
   splitOutput,
   type AttentionFunction,
@@ -41,6 +44,8 @@ function userKernel(kernel: AttentionKernel): AttentionFunction {
   return (tf, q, k, v, call) => {
     const plain = onlyCausal(call.masks);
     const { B, S } = call.masks;
+    const Hq = q.shape[1];
+    const d = call.dropout;
     const opts: KernelOptions = {
       scale: call.scaling,
       causal: plain && call.isCausal ? 'top-left' : 'none',
@@ -48,7 +53,7 @@ function userKernel(kernel: AttentionKernel): AttentionFunction {
       keyLengths: null,
       paddingSide: 'right',
       mask: plain ? null : (tf.tensor4d(allowedMask(call.masks), [B, 1, S, S], 'bool') as Tensor4D),
-      dropout: call.dropout,
+      dropout: d === null ? null : { p: d.p, seed: d.seed, keep: tf.tensor(dropoutKeepPattern(d, [B, Hq, S, S]), [B, Hq, S, S], 'bool') as Tensor4D },
       precision: call.precision,
     };
     return tf.transpose(splitOutput(kernel.forward(q, k, v, opts, tf)).out, [0, 2, 1, 3]) as Tensor4D;
