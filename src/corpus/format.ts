@@ -76,8 +76,10 @@ export class CorpusFileError extends Error {
 
 const VERDICT_KINDS = ['pass', 'mismatch', 'nonfinite', 'shape', 'threw', 'disagree'] as const;
 
-const kernelRef = z.union([z.strictObject({ builtin: z.enum(BUILTIN_KERNELS) }), z.strictObject({ module: z.string().min(1) })], {
-  error: (iss) => `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, got ${JSON.stringify(iss.input)}`,
+// forwardOnly: checked forward only (`check --forward-only`); replay checks it so too.
+const forwardOnlyField = { forwardOnly: z.literal(true).optional() };
+const kernelRef = z.union([z.strictObject({ builtin: z.enum(BUILTIN_KERNELS), ...forwardOnlyField }), z.strictObject({ module: z.string().min(1), ...forwardOnlyField })], {
+  error: (iss) => `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
 });
 
 const expectation = z.strictObject({

@@ -1,7 +1,8 @@
 /**
  * Replaying saved cases: the file's case re-made from its seeds and checked by the one check
- * (src/runner `checkCase`) with its kernel, on its backends (or the active one), then compared
- * with what the file expects (format.ts):
+ * (src/runner `checkCase`) with its kernel, on its backends (or the active one), forward only when
+ * the file's kernel says `forwardOnly` (saved by `check --forward-only`) or the replay is asked to
+ * (`replay --forward-only`), then compared with what the file expects (format.ts):
  *
  *   'ok'                 the verdict meets the expectation: a regression test passes, or a known
  *                        failure still fails the same way (same verdict kind and tensor)
@@ -12,7 +13,7 @@
  */
 import { prepareBackends } from '../backend/index.js';
 import { formatExpectation, formatVerdict, isFailure, meets, summarizeVerdict } from '../oracle/index.js';
-import { builtinKernel, checkCase, fixedKernel, loadKernelModule, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
+import { builtinKernel, checkCase, fixedKernel, forwardOnly, loadKernelModule, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
 import type { SavedCase } from './format.js';
 import { corpusFiles, readSavedCase } from './load.js';
 
@@ -29,22 +30,27 @@ export type ReplayOutcome =
 
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
-/** The kernel a saved case names (upstream cases: the tfjs op itself). */
-export async function kernelOfSaved(saved: SavedCase, file: string, cwd = process.cwd()): Promise<KernelUnderTest> {
+/** How to replay: `forwardOnly` checks every attention case forward only, whatever its file says. */
+export interface ReplayOptions {
+  readonly forwardOnly?: boolean;
+}
+
+/** The kernel a saved case names (upstream cases: the tfjs op itself), forward only when its ref or `o` says so. */
+export async function kernelOfSaved(saved: SavedCase, file: string, cwd = process.cwd(), o: ReplayOptions = {}): Promise<KernelUnderTest> {
   if (saved.kind === 'upstream' || saved.case.kind === 'upstream') return { label: `tfjs ${saved.case.kind === 'upstream' ? saved.case.op : ''}`.trim(), ref: { module: '@tensorflow/tfjs-core' } };
   const ref = saved.kernel!;
-  if ('builtin' in ref) return builtinKernel(ref.builtin);
   const suite = saved.kind === 'lora' ? 'lora' : 'attention';
-  return fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
+  const k = 'builtin' in ref ? builtinKernel(ref.builtin) : fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
+  return ref.forwardOnly === true || o.forwardOnly === true ? forwardOnly(k) : k;
 }
 
 /** Replays one file. Never throws for a bad file: returns 'invalid'. */
-export async function replayFile(file: string, cwd = process.cwd()): Promise<ReplayOutcome> {
+export async function replayFile(file: string, cwd = process.cwd(), o: ReplayOptions = {}): Promise<ReplayOutcome> {
   let saved: SavedCase;
   let kernel: KernelUnderTest;
   try {
     saved = readSavedCase(file);
-    kernel = await kernelOfSaved(saved, file, cwd);
+    kernel = await kernelOfSaved(saved, file, cwd, o);
     if (saved.backends) await prepareBackends(saved.backends);
   } catch (e) {
     return { status: 'invalid', file, message: firstLine(e) };
@@ -70,7 +76,7 @@ export interface ReplayHooks {
 }
 
 /** Replays every file of each argument, in order. */
-export async function replayAll(paths: readonly string[], cwd = process.cwd(), hooks: ReplayHooks = {}): Promise<ReplayOutcome[]> {
+export async function replayAll(paths: readonly string[], cwd = process.cwd(), hooks: ReplayHooks & ReplayOptions = {}): Promise<ReplayOutcome[]> {
   const out: ReplayOutcome[] = [];
   for (const p of paths) {
     let files: string[];
@@ -84,7 +90,7 @@ export async function replayAll(paths: readonly string[], cwd = process.cwd(), h
     }
     for (const f of files) {
       hooks.onFile?.(f);
-      const o = await replayFile(f, cwd);
+      const o = await replayFile(f, cwd, hooks);
       out.push(o);
       hooks.onOutcome?.(o);
     }

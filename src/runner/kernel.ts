@@ -21,8 +21,11 @@ import { BUILTIN_KERNELS, BUILTINS, builtinsFor, isBuiltinKernel, type BuiltinKe
 export const SUITES = ['attention', 'lora', 'training'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
-/** How a saved case names its kernel: a built-in or the path of a module. */
-export type KernelRef = { readonly builtin: BuiltinKernelName } | { readonly module: string };
+/**
+ * How a saved case names its kernel: a built-in or the path of a module, and `forwardOnly` when it
+ * was checked forward only (`check --forward-only`), so that a replay checks it the same way.
+ */
+export type KernelRef = ({ readonly builtin: BuiltinKernelName } | { readonly module: string }) & { readonly forwardOnly?: true };
 
 export interface KernelUnderTest {
   /** For reports: 'flash', or the module path as the user wrote it. */
@@ -106,12 +109,13 @@ function validateDeclarations(k: Record<string, unknown>, where: string): void {
 
 /**
  * The kernel checked forward only (`check --forward-only`): the attention kernel as if it declared
- * `backward: false`. A missing gradient is otherwise a 'threw' verdict.
+ * `backward: false`. A missing gradient is otherwise a 'threw' verdict. Its ref says so, so a case
+ * saved from it replays forward only too.
  */
 export function forwardOnly(k: KernelUnderTest): KernelUnderTest {
   if (!k.attention) return k;
   const attention = k.attention;
-  return { ...k, attention: (c?: AttentionCase) => ({ ...attention(c), backward: false }) };
+  return { ...k, ref: { ...k.ref, forwardOnly: true }, attention: (c?: AttentionCase) => ({ ...attention(c), backward: false }) };
 }
 
 let tsxRegistered = false;

@@ -184,6 +184,25 @@ describe('attnfuzz check: --forward-only, --junk, --profile', () => {
     expect(threw.code).toBe(1);
     expect(threw.out).toMatch(/THREW in backward: .*gradient function not found for Einsum/);
   });
+  it('a case saved by check --forward-only replays forward only: the wrong forward still fails (no THREW), the right one passes; replay --forward-only does the same for a file that does not say so', async () => {
+    const dir = tmp('fwd-replay');
+    const UNSCALED = 'test/fixtures/broken-kernels/einsum-attention-unscaled.ts';
+    const found = await cli('check', '--kernel', UNSCALED, '--forward-only', '--runs', '100', '--seed', '3', '--corpus', dir, '--json');
+    expect(found.code).toBe(1);
+    const file = JSON.parse(found.out.trim().split('\n').pop()!).saved as string;
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved.kernel).toEqual({ module: UNSCALED, forwardOnly: true });
+    const again = await cli('replay', file);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/out MISMATCH .*\n.*dq not judged: forward only/);
+    expect(again.out).not.toMatch(/THREW/);
+    const right = module(dir, 'right.json', JSON.stringify({ ...saved, kernel: { module: EINSUM, forwardOnly: true } }));
+    expect((await cli('replay', right)).code).toBe(0);
+    const plain = module(dir, 'plain.json', JSON.stringify({ ...saved, kernel: { module: EINSUM } }));
+    expect((await cli('replay', plain)).out).toMatch(/THREW in backward: .*gradient function not found for Einsum/);
+    const forced = await cli('replay', '--forward-only', plain);
+    expect(forced.code, forced.out + forced.err).toBe(0);
+  });
   it('--junk nan finds a textbook kernel (P·V over every key) and says why once, from the verdict: it reads keys it must not see', async () => {
     const r = await cli('check', '--kernel', 'test/fixtures/broken-kernels/textbook.ts', '--junk', 'nan', '--runs', '300', '--seed', '3', '--corpus', tmp('junk-nan'));
     expect(r.code, r.err).toBe(1);

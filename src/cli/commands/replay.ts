@@ -1,17 +1,19 @@
 /**
- * `attnfuzz replay <file | folder ...> [--backend B] [--timeout S] [--json]`: re-runs saved cases
- * (any kind) and checks each against its expectation (src/corpus/format.ts). Exit 0: every file
- * meets its expectation; 1: some do not; 2: a file is unreadable or invalid, a flag is wrong, or
- * there was nothing to replay. A case that runs past --timeout (a campaign saves the cases on which
- * a kernel hung) ends the replay with the file named (watchdog.ts; killed, exit 137) rather than
- * hanging it.
+ * `attnfuzz replay <file | folder ...> [--backend B] [--timeout S] [--json] [--forward-only]`: re-runs
+ * saved cases (any kind) and checks each against its expectation (src/corpus/format.ts). Exit 0:
+ * every file meets its expectation; 1: some do not; 2: a file is unreadable or invalid, a flag is
+ * wrong, or there was nothing to replay. A case that runs past --timeout (a campaign saves the cases
+ * on which a kernel hung) ends the replay with the file named (watchdog.ts; killed, exit 137) rather
+ * than hanging it. A case saved by `check --forward-only` replays forward only by itself (its kernel
+ * ref says so); --forward-only replays every attention case so (a file saved by another tool, or a
+ * kernel that lost its backward).
  */
 import { Option, type Command } from 'commander';
 import { useBackend, type BackendName } from '../../backend/index.js';
 import { foldersWithCases, formatReplay, replayAll, replayDetails, type ReplayOutcome } from '../../corpus/index.js';
 import type { Io } from '../io.js';
 import { durationSeconds } from '../duration.js';
-import { backendOf, backendOption, jsonOption } from '../options.js';
+import { backendOf, backendOption, forwardOnlyOption, jsonOption } from '../options.js';
 import { startWatchdog } from '../watchdog.js';
 
 export interface ReplayFlags {
@@ -19,6 +21,7 @@ export interface ReplayFlags {
   readonly json?: boolean;
   /** Seconds one saved case may take; absent: no limit. */
   readonly timeout?: number;
+  readonly forwardOnly?: boolean;
 }
 
 export async function runReplay(paths: readonly string[], flags: ReplayFlags, io: Io): Promise<number> {
@@ -35,6 +38,7 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
     if (details.length > 0) io.out(details.join('\n') + '\n');
   };
   const outcomes = await replayAll(paths, process.cwd(), {
+    forwardOnly: flags.forwardOnly === true,
     ...(watchdog ? { onFile: (file: string) => watchdog.beat(file) } : {}),
     ...(flags.json ? {} : { onOutcome: print }),
   });
@@ -69,5 +73,6 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(backendOption())
     .addOption(new Option('--timeout <seconds>', 'per saved case: one still running after this ends replay, naming its file').argParser(durationSeconds).default(60))
     .addOption(jsonOption())
+    .addOption(forwardOnlyOption())
     .action(async (paths: string[], opts: ReplayFlags) => setCode(await runReplay(paths, opts, io)));
 }
