@@ -70,8 +70,9 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
     expect(alive()).toEqual([]);
   });
 
-  it('check: a kernel with an infinite loop in forward ends check after --timeout, which prints the seed, the case and the search again; no process is left', async () => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin', 'attnfuzz.mjs'), 'check', '--kernel', 'test/fixtures/campaign-kernels/infinite-loop.ts', '--runs', '5', '--timeout', '2', '--seed', String(SEED), '--corpus', tmp('check')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  it('check: a kernel with an infinite loop in forward ends check after --timeout, which prints the seed, the case and the search again with every flag that shapes it; no process is left', async () => {
+    const shaping = ['--profile', 'deep', '--junk', 'finite', '--forward-only'];
+    const p = spawn(process.execPath, [join(ROOT, 'bin', 'attnfuzz.mjs'), 'check', '--kernel', 'test/fixtures/campaign-kernels/infinite-loop.ts', '--runs', '5', '--timeout', '2', '--seed', String(SEED), ...shaping, '--corpus', tmp('check')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
     const tree: number[] = [];
@@ -80,8 +81,10 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
     clearInterval(watch);
     expect(code).toBe(128 + 9);
     const lines = err.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^check: test/fixtures/campaign-kernels/infinite-loop\\.ts \\(attention suite.*\\) on cpu, seed ${SEED}, budget 5 cases$`));
-    expect(lines[1]).toBe(`check: case 1 did not finish in 2 s: the kernel hangs (or is slower than --timeout allows); the same search: attnfuzz check --kernel test/fixtures/campaign-kernels/infinite-loop.ts --seed ${SEED}; the case:`);
+    expect(lines[0]).toMatch(new RegExp(`^check: test/fixtures/campaign-kernels/infinite-loop\\.ts \\(attention suite, forward only\\) on cpu, seed ${SEED}, budget 5 cases$`));
+    expect(lines[1]).toBe(
+      `check: case 1 did not finish in 2 s: the kernel hangs (or is slower than --timeout allows); the same search: attnfuzz check --kernel test/fixtures/campaign-kernels/infinite-loop.ts --seed ${SEED} --runs 5 --profile deep --junk finite --forward-only; the case:`,
+    );
     expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'attention' });
     for (let n = 0; n < 30 && tree.some((pid) => existsSync(`/proc/${pid}`)); n++) await new Promise((r) => setTimeout(r, 100));
     expect(tree.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);

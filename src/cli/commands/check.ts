@@ -129,7 +129,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const dtype = flags.precision !== undefined ? `, ${flags.precision}` : '';
   io.err(`check: ${kernel.label} (${flags.suite} suite, ${passes}${dtype}) on ${where}, seed ${seed}, budget ${budget}\n`);
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
-  const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: attnfuzz check --kernel ${flags.kernel} --seed ${seed}`) : null;
+  const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: ${searchCommand(flags, seed)}`) : null;
   let declined: string | null = null;
   // Tensors a kernel leaves alive grow with every case (fuzz signs them as LEAK findings and shrinks them).
   const tensorsBefore = tf.memory().numTensors;
