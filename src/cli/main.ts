@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../corpus/index.js';
+import * as bench from './commands/bench.js';
 import * as check from './commands/check.js';
 import * as corpus from './commands/corpus.js';
 import * as exportCommand from './commands/export.js';
@@ -22,7 +23,7 @@ export function cliProgram(io: Io, setCode: (c: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage)');
-  for (const command of [check, fuzz, replay, golden, corpus, exportCommand]) command.register(program, io, setCode);
+  for (const command of [check, fuzz, replay, golden, corpus, exportCommand, bench]) command.register(program, io, setCode);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }

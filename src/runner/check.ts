@@ -50,6 +50,32 @@ export interface CaseCheck<C extends AnyCase = AnyCase> {
 export interface CheckOptions {
   /** Backends to run on, in order (each initialised beforehand: `prepareBackends`); default the active one. */
   readonly backends?: readonly BackendName[];
+  /** Adds each stage's milliseconds here (`attnfuzz bench`: where a case's time goes). */
+  readonly timings?: StageTimings;
+}
+
+/** Milliseconds spent per stage of checkCase, summed over the cases it was given to. */
+export interface StageTimings {
+  materialise: number;
+  reference: number;
+  /** The kernel under test: upload, forward, backward, download. */
+  kernel: number;
+  /** The same-precision baseline and the tolerances (suite.specs). */
+  baseline: number;
+  judge: number;
+}
+
+export const noTimings = (): StageTimings => ({ materialise: 0, reference: 0, kernel: 0, baseline: 0, judge: 0 });
+
+/** f(), its milliseconds added to `t[stage]` when timing. */
+function timed<T>(t: StageTimings | undefined, stage: keyof StageTimings, f: () => T): T {
+  if (t === undefined) return f();
+  const t0 = performance.now();
+  try {
+    return f();
+  } finally {
+    t[stage] += performance.now() - t0;
+  }
 }
 
 function worstPair(x: HostTensor, y: HostTensor, ref: HostTensor): { diff: number; at: number } {
@@ -117,8 +143,9 @@ export const FORWARD_ONLY = 'forward only (the kernel has no backward)';
 /** One case through one kernel on each backend (the active one by default), judged. */
 export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckOptions = {}): CaseCheck<C> {
   const suite = suiteOf(c);
-  const material = suite.materialise(c);
-  const reference = suite.reference(c, material);
+  const t = o.timings;
+  const material = timed(t, 'materialise', () => suite.materialise(c));
+  const reference = timed(t, 'reference', () => suite.reference(c, material));
   // tfjs picks its backend lazily: before any op there may be none active yet.
   const before = activeBackend() as BackendName | undefined;
   const backends: ReadonlyArray<BackendName | null> = o.backends && o.backends.length > 0 ? o.backends : [null];
@@ -127,7 +154,7 @@ export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckO
   try {
     for (const wanted of backends) {
       if (wanted !== null && wanted !== activeBackend()) switchBackendSync(wanted);
-      const outcome = suite.run(k, c, material);
+      const outcome = timed(t, 'kernel', () => suite.run(k, c, material));
       const backend = wanted ?? activeBackend();
       if (outcome.status !== 'ok') {
         runs.push({ backend, verdict: outcome, tensors: null });
@@ -136,9 +163,9 @@ export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckO
       // The baseline runs only for a case the kernel ran: an unsupported case costs nothing more.
       // A kernel that drew its own dropout is judged against the reference of what it drew.
       const ran = outcome.replay ?? material;
-      const s: TensorSpec[] = [...suite.specs(k, c, ran, outcome.replay === undefined ? reference : suite.reference(c, ran)), ...(outcome.specs ?? [])];
+      const s: TensorSpec[] = timed(t, 'baseline', () => [...suite.specs(k, c, ran, outcome.replay === undefined ? reference : suite.reference(c, ran)), ...(outcome.specs ?? [])]);
       if (specs.length === 0) specs = s;
-      const verdict = outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s);
+      const verdict = timed(t, 'judge', () => (outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s)));
       runs.push({ backend, verdict: outcome.cause !== undefined && isFailure(verdict) ? { ...verdict, cause: outcome.cause } : verdict, tensors: outcome.tensors });
     }
   } finally {

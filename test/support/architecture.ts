@@ -24,7 +24,7 @@ const LAYERS: Record<string, number> = {
   case: 1, data: 1, oracle: 1, reference: 1,
   training: 2,
   runner: 3, corpus: 3, report: 3, golden: 3,
-  campaign: 4,
+  campaign: 4, bench: 4,
   cli: 5,
 };
 const REGISTRY = 'src/runner/registry.ts';
