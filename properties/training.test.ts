@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { formatVerdict } from '../src/oracle/index.js';
 import { builtinKernel, checkCase } from '../src/runner/index.js';
 import { trainingCase, type TrainingCase } from '../src/training/index.js';
+import { lowprecDetachedQ, lowprecHalvedDk } from '../test/fixtures/broken-kernels/lowprec-faults.js';
 import { matchesReference } from './support/differential.js';
-import { firstOf, holds, holdsFor, type Relation } from './support/engine.js';
+import { failsFor, firstOf, holds, holdsFor, type Relation } from './support/engine.js';
 import { BUILTINS } from './support/run.js';
 
 /** Every built-in attention passes the training check (the first that does not, with its check). */
@@ -49,5 +50,20 @@ describe('training step: eager, sdpa and flash against the float64 reference and
     for (const line of lines.filter((l) => !l.startsWith('#'))) {
       expect(line).toMatch(/^[\w.= ]+ OK maxAbs=\d\.\d\de[+-]\d+ allowed=\d\.\d\de[+-]\d+ \(no baseline, floor \S+\) @ \[[\d,]*\] ref=\S+ got=\S+$/);
     }
+  });
+});
+
+describe.each(['bfloat16', 'float16'] as const)('training step in %s: against the float64 reference and the same-precision baseline', (precision) => {
+  it('any training case: every implementation matches, tensor by tensor', () => holds(trainingCase({ precisions: [precision] }), everyImplementationMatches, 8));
+
+  // One layer, adapters on q and k, one step: the faults reach dA/dB of those adapters first.
+  const qk: TrainingCase = { ...base, model: { ...base.model, layers: 1 }, lora: { ...base.lora, targets: ['q', 'k'] }, steps: 1, precision };
+  it.each([
+    ['a halved dk', lowprecHalvedDk, 'k'],
+    ['a detached q', lowprecDetachedQ, 'q'],
+  ] as const)('catches attention with %s only in low precision, at the gradient of that adapter, step 1 vs float64', (_, kernel, site) => {
+    const v = failsFor(qk, matchesReference(kernel)).check!.verdict;
+    expect(v).toMatchObject({ status: 'mismatch', failing: { tensor: expect.stringMatching(new RegExp(`^d[AB] layers\\.0\\.${site}$`)), group: expect.stringMatching(/vs float64 reference, step 1$/) } });
+    holdsFor({ ...qk, precision: undefined }, matchesReference(kernel));
   });
 });

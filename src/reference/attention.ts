@@ -118,8 +118,10 @@ function shapesOf(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, opts: Attentio
   return attentionShapes(inputs.q.shape, inputs.k.shape, inputs.v.shape, opts, 'reference');
 }
 
-/** O and lse only. */
-export function referenceAttentionForward(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, opts: AttentionOptions): AttentionForward {
+const exact = (x: number) => x;
+
+/** O and lse only; `round` as `referenceAttention`'s (the weights before ·V and O). */
+export function referenceAttentionForward(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, opts: AttentionOptions, round: (x: number) => number = exact): AttentionForward {
   const s = shapesOf(inputs, opts);
   const { B, Hq, Hkv, Sq, Sk, Dv } = s;
   const v = inputs.v.data;
@@ -134,16 +136,15 @@ export function referenceAttentionForward(inputs: Pick<AttentionInputs, 'q' | 'k
         const oRow = ((b * Hq + h) * Sq + i) * Dv;
         lse.data[(b * Hq + h) * Sq + i] = row.lse;
         for (let j = 0; j < Sk; j++) {
-          const w = row.P[j]! * row.dropScale[j]!;
+          const w = round(row.P[j]! * row.dropScale[j]!);
           if (w === 0) continue; // invisible or dropped: V_j is not read
           const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
           for (let e = 0; e < Dv; e++) O[oRow + e] = O[oRow + e]! + w * v[vRow + e]!;
         }
       }
+  if (round !== exact) for (let n = 0; n < O.length; n++) O[n] = round(O[n]!);
   return { out, lse };
 }
-
-const exact = (x: number) => x;
 
 /**
  * O, dQ, dK, dV: the forward and the hand-derived backward of the whole contract.

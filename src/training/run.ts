@@ -6,23 +6,39 @@
  *                                       unchanged, A/B after the AdamW step
  *   vs a baseline implementation:       A/B after each step t = 2..T, the loss at every step
  *
+ * In bfloat16 / float16, step 1 is also run as the same-precision baseline: the float64 model
+ * rounded where the kernels round (model/reference/model.ts), and each step-1 tensor is allowed the
+ * error model of src/oracle/tolerance.ts on the whole network's scale: K·min(e_base, scale) +
+ * R·u·scale + G·u·N + the float32 bound (tolerance.ts), scale = max|t| (gradients: the step's
+ * largest), N the norm of the terms a LoRA gradient sums over the batch's tokens (0 for logits and
+ * the loss; model/reference/model.ts `termNorms`).
+ *
  * Logits are judged at token positions only: what a padded query row computes is not part of the
  * model's meaning (transformers' eager gives it uniform weights, flash never computes it).
  */
-import type { HostTensor, TF } from '../contract/index.js';
-import { maxAbs, type TensorSpec } from '../oracle/index.js';
+import { roundTo, UNIT_ROUNDOFF, type HostTensor, type TF } from '../contract/index.js';
+import { maxAbs, worstDiff, type TensorSpec } from '../oracle/index.js';
 import type { MaterialisedTraining } from './case.js';
 import { referenceFirstStep, trainTf, type ModelKernels, type StepRecord, type TrainingRun } from './model/index.js';
-import { EXACT, forwardTolerance, gradientTolerance, parameterTolerance, type Tolerance } from './tolerance.js';
+import { EXACT, forwardTolerance, gradientTolerance, parameterTolerance, TRAIN_MODEL, type Tolerance } from './tolerance.js';
 
 /** Runs the case's steps in tfjs with `kernels` (see model/train.ts). */
 export function runTraining(tf: TF, m: MaterialisedTraining, kernels: ModelKernels): TrainingRun {
   return trainTf(tf, m.spec, m.init, m.batch, kernels);
 }
 
-/** The float64 reference's first step. */
-export function trainingReference(m: MaterialisedTraining): StepRecord {
-  return referenceFirstStep(m.spec, m.init, m.batch);
+/** The float64 reference's first step, and in bfloat16 / float16 the same-precision baseline's. */
+export interface TrainingExpectation {
+  readonly reference: StepRecord;
+  readonly baseline: StepRecord | null;
+}
+
+export function trainingReference(m: MaterialisedTraining): TrainingExpectation {
+  const p = m.spec.precision ?? 'float32';
+  return {
+    reference: referenceFirstStep(m.spec, m.init, m.batch),
+    baseline: p === 'float32' ? null : referenceFirstStep(m.spec, m.init, m.batch, (x) => roundTo(p, x)),
+  };
 }
 
 const scalar = (x: number): HostTensor => ({ shape: [], data: Float64Array.of(x) });
@@ -54,39 +70,78 @@ function tokenWeight(m: MaterialisedTraining): Uint8Array {
   return w;
 }
 
-/** The largest |gradient| over every trainable tensor of a step. */
+/** The largest |gradient| over every trainable tensor of a step, or anywhere in the reference's backward. */
 function gradientScale(step: StepRecord): number {
-  let m = 0;
+  let m = step.gradientTerms ?? 0;
   for (const g of step.grads.values()) m = Math.max(m, maxAbs(g));
+  return m;
+}
+
+/** max|t| over the judged elements (weight != 0). */
+function maxAbsWeighted(t: HostTensor, weight?: Uint8Array): number {
+  let m = 0;
+  t.data.forEach((x, n) => {
+    if ((!weight || weight[n] !== 0) && Number.isFinite(x)) m = Math.max(m, Math.abs(x));
+  });
   return m;
 }
 
 /** rel · max|expected| (over the judged elements) + abs. */
 function allowedOf(tol: Tolerance, expected: HostTensor, weight?: Uint8Array): number {
-  let m = 0;
-  expected.data.forEach((x, n) => {
-    if ((!weight || weight[n] !== 0) && Number.isFinite(x)) m = Math.max(m, Math.abs(x));
-  });
-  return tol.rel * m + tol.abs;
+  return tol.rel * maxAbsWeighted(expected, weight) + tol.abs;
 }
 
-function spec(name: string, pass: 'forward' | 'backward', group: string, expected: HostTensor, tol: Tolerance, weight?: Uint8Array): TensorSpec {
+/** The same-precision baseline's part of a step-1 tensor's allowance (0 without a baseline). */
+interface Rounding {
+  /** u_p of the case's precision. */
+  readonly u: number;
+  /** The tensor's scale: max|t|, or the step's largest gradient. */
+  readonly scale: number;
+  /** A parameter gradient's: the norm of the terms it sums over the batch's tokens (0 for logits and loss). */
+  readonly terms?: number;
+  readonly baseline: HostTensor | null;
+}
+
+/** The allowance given the baseline's error: K·min(e, scale) + R·u·scale + G·u·terms + the float32 bound. */
+function allowance(tol32: number, r: Rounding | null): (baselineError: number | null) => { allowed: number; floor: number } {
+  if (r === null || r.baseline === null) return () => ({ allowed: tol32, floor: tol32 });
+  const floor = tol32 + TRAIN_MODEL.R * r.u * r.scale + TRAIN_MODEL.G * r.u * (r.terms ?? 0);
+  const cap = r.scale;
+  return (e) => ({ allowed: TRAIN_MODEL.K * Math.min(e ?? 0, cap) + floor, floor });
+}
+
+function spec(name: string, pass: 'forward' | 'backward', group: string, expected: HostTensor, tol: Tolerance, weight?: Uint8Array, r: Rounding | null = null): TensorSpec {
   const allowed = allowedOf(tol, expected, weight);
-  return { name, pass, group, expected, baseline: null, allowance: () => ({ allowed, floor: allowed }), ...(weight ? { weight } : {}) };
+  return { name, pass, group, expected, baseline: r?.baseline ?? null, allowance: allowance(allowed, r), ...(weight ? { weight } : {}) };
 }
 
-/** Gradient specs of step t (against `expected`), then the parameter specs after it. */
-function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, group: string): { grads: TensorSpec[]; params: TensorSpec[] } {
+/**
+ * Gradient specs of step t (against `expected`, with the baseline's step when given), then the
+ * parameter specs after it. `network`: the float64 step 1's largest gradient anywhere, the size of
+ * the terms every later step's gradients sum too (a tfjs run does not say; its LoRA gradients alone
+ * can all cancel to ~0, seen: LoRA on k only, B = 0, two 2-token sequences, dB ~ 3e-7 of float32 noise
+ * that AdamW turns into lr·g/eps).
+ */
+function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, group: string, baseline: StepRecord | null, network: number): { grads: TensorSpec[]; params: TensorSpec[] } {
   const grads: TensorSpec[] = [];
   const params: TensorSpec[] = [];
   const precision = m.spec.precision ?? 'float32';
-  const gradTol = gradientTolerance(gradientScale(expected), precision);
+  const u = UNIT_ROUNDOFF[precision];
+  const gScale = Math.max(gradientScale(expected), network);
+  const gradTol = gradientTolerance(gScale, precision === 'float32' || baseline ? 'float32' : precision);
   for (const site of sites(expected))
     for (const p of ['A', 'B']) {
-      const g = expected.grads.get(`${site}.${p}`)!;
-      grads.push(spec(`d${p} ${site}`, 'backward', group, g, gradTol));
-      const tol = parameterTolerance(m.spec.adamw, t, allowedOf(gradTol, g), precision);
-      params.push(spec(`${p} ${site} step=${t}`, 'backward', group, expected.params.get(`${site}.${p}`)!, tol));
+      const name = `${site}.${p}`;
+      const g = expected.grads.get(name)!;
+      const gb = baseline?.grads.get(name) ?? null;
+      const rg = baseline ? { u, scale: gScale, terms: expected.termNorms?.get(name) ?? 0, baseline: gb } : null;
+      grads.push(spec(`d${p} ${site}`, 'backward', group, g, gradTol, undefined, rg));
+      // The parameter's allowance follows from its gradient's: what that error does through one AdamW step.
+      const gradAllowed = allowance(allowedOf(gradTol, g), rg)(gb ? worstDiff(gb, g).error : null).allowed;
+      const param = expected.params.get(name)!;
+      const pb = baseline?.params.get(name) ?? null;
+      const rp = baseline ? { u, scale: maxAbs(param), baseline: pb } : null;
+      params.push(spec(`${p} ${site} step=${t}`, 'backward', group, param, parameterTolerance(m.spec.adamw, t, gradAllowed, baseline ? 'float32' : precision), undefined, rp));
     }
   return { grads, params };
 }
@@ -95,20 +150,28 @@ function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, gro
  * The judge's specs: step 1 against the float64 reference, the trajectory against `baseline`
  * (another implementation's run of the same case; left out when it failed).
  */
-export function trainingSpecs(m: MaterialisedTraining, subject: string, reference: StepRecord, baseline: TrainingRun | null): TensorSpec[] {
+export function trainingSpecs(m: MaterialisedTraining, subject: string, expectation: TrainingExpectation, baseline: TrainingRun | null): TensorSpec[] {
+  const { reference, baseline: rounded } = expectation;
   const g1 = `${subject} vs float64 reference, step 1`;
-  const fwd = forwardTolerance(m.spec.precision ?? 'float32');
+  const precision = m.spec.precision ?? 'float32';
+  const u = UNIT_ROUNDOFF[precision];
+  const f32 = forwardTolerance('float32');
+  const weight = tokenWeight(m);
+  const rLogits = rounded ? { u, scale: maxAbsWeighted(reference.logits, weight), baseline: rounded.logits } : null;
+  const rLoss = rounded ? { u, scale: Math.abs(reference.loss), baseline: scalar(rounded.loss) } : null;
   const out: TensorSpec[] = [
-    spec('logits', 'forward', g1, reference.logits, fwd, tokenWeight(m)),
-    spec('loss', 'forward', g1, scalar(reference.loss), fwd),
+    spec('logits', 'forward', g1, reference.logits, rounded ? f32 : forwardTolerance(precision), weight, rLogits),
+    spec('loss', 'forward', g1, scalar(reference.loss), rounded ? f32 : forwardTolerance(precision), undefined, rLoss),
   ];
-  const s1 = stepSpecs(m, reference, 1, g1);
+  const network = gradientScale(reference);
+  const s1 = stepSpecs(m, reference, 1, g1, rounded, network);
   out.push(...s1.grads);
   for (const [name, t] of m.init.frozen) out.push(spec(`frozen ${name}`, 'backward', g1, { shape: t.shape, data: t.data.map(Math.fround) }, EXACT));
   out.push(...s1.params);
   if (baseline === null) return out;
+  const fwd = forwardTolerance(precision);
   const g2 = `${subject} vs ${baseline.implementation}, steps 1..${baseline.steps.length}`;
-  for (let t = 2; t <= baseline.steps.length; t++) out.push(...stepSpecs(m, baseline.steps[t - 1]!, t, g2).params);
+  for (let t = 2; t <= baseline.steps.length; t++) out.push(...stepSpecs(m, baseline.steps[t - 1]!, t, g2, null, network).params);
   baseline.steps.forEach((s, i) => out.push(spec(`loss step=${i + 1}`, 'forward', g2, scalar(s.loss), fwd)));
   return out;
 }

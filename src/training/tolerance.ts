@@ -32,7 +32,20 @@ export const ABS_FLOOR = 1e-7;
  * Measured (60 cases per precision, eager, sdpa, flash): logits within 7.8u of max|logits|, the loss
  * within 0.6u, gradients within 61u of the step's largest gradient (where B ~ 0 makes dB tiny).
  */
-export const TRAIN_ULPS = 16;
+export const TRAIN_ULPS = 32;
+
+/**
+ * The error model of step 1 in bfloat16 / float16 against the same-precision baseline (run.ts):
+ * K times the baseline's error, capped at the tensor's own scale, plus R·u·scale, plus G·u·N for a
+ * LoRA gradient (N the norm of its terms over the batch's tokens: dB = Σ_n dδ_n·h_nᵀ, where each
+ * rounded dδ_n or h_n may land on the neighbouring value in the kernel and not in the baseline, a
+ * random-sign sum of u·|term| that grows as √N where dB itself can cancel), plus the float32
+ * bound. The cap is the tensor's scale and not a few roundings of it, as for attention, because a
+ * network amplifies rounding: seen, a bfloat16 step (alpha 16, LoRA dropout, left padding) whose
+ * baseline lands dB at 1.0 where the exact value is 3.2, and eager, sdpa and flash all at 1.0.
+ * The baseline is plain TypeScript: it cannot share a bug of the kernel under test.
+ */
+export const TRAIN_MODEL = { K: 4, R: 4, G: 1 } as const;
 
 /** The relative bound of a training tensor in a precision: REL_BOUND in float32, TRAIN_ULPS·u_p below it. */
 export function relativeBound(precision: Precision): number {
@@ -58,6 +71,8 @@ export const EXACT: Tolerance = { rel: 0, abs: 0 };
 
 /** Tolerance of a parameter after step t, given the allowed error of its gradient. */
 export function parameterTolerance(adamw: AdamWConfig, t: number, gradAllowed: number, precision: Precision = 'float32'): Tolerance {
-  const perStep = adamw.lr * Math.min(2, gradAllowed / Math.max(adamw.eps, 1e-30));
+  // The derivative bound lr/eps is reached where |g| ~ 0, as the gradient's own error is: a factor 2
+  // keeps both from landing on the bound together (measured: 0.94 of it in bfloat16 without).
+  const perStep = adamw.lr * Math.min(2, (2 * gradAllowed) / Math.max(adamw.eps, 1e-30));
   return { rel: relativeBound(precision), abs: ABS_FLOOR + t * perStep };
 }

@@ -16,7 +16,7 @@ import {
   trainingTensors,
   type AttentionImplementation,
   type MaterialisedTraining,
-  type StepRecord,
+  type TrainingExpectation,
   type TrainingCase,
   type TrainingCaseConstraints,
   type TrainingRun,
@@ -73,7 +73,7 @@ function admits(k: TrainingCaseConstraints | undefined, c: TrainingCase): boolea
   );
 }
 
-export const trainingSuite: Suite<TrainingCase, MaterialisedTraining, StepRecord, TrainingCaseConstraints> = {
+export const trainingSuite: Suite<TrainingCase, MaterialisedTraining, TrainingExpectation, TrainingCaseConstraints> = {
   kind: 'training',
   parse: parseTrainingCase,
   arbitrary: (constraints) => trainingCase(constraints),

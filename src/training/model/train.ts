@@ -28,6 +28,10 @@ export interface StepRecord {
   readonly grads: Params;
   /** Trainable parameters after this step's AdamW update. */
   readonly params: Params;
+  /** The float64 reference only: the largest |gradient| anywhere in its backward. */
+  readonly gradientTerms?: number;
+  /** The float64 reference only: per trainable parameter, the norm of the terms its gradient sums (reference/model.ts). */
+  readonly termNorms?: ReadonlyMap<string, number>;
 }
 
 export interface TrainingRun {
@@ -78,12 +82,15 @@ export function trainTf(tf: TF, spec: TrainingSpec, init: ModelParams, batch: Ba
   }
 }
 
-/** The float64 reference's first step: forward, gradients and the AdamW update. */
-export function referenceFirstStep(spec: TrainingSpec, init: ModelParams, batch: Batch): StepRecord {
-  const r = referenceStep(spec.config, spec.lora, init, batch, spec.seed, 1, spec.attentionDropout ?? 0);
+/**
+ * The float64 reference's first step: forward, gradients and the AdamW update; with `round`, the
+ * same step rounded where the kernels round (the same-precision baseline).
+ */
+export function referenceFirstStep(spec: TrainingSpec, init: ModelParams, batch: Batch, round?: (x: number) => number): StepRecord {
+  const r = referenceStep(spec.config, spec.lora, init, batch, spec.seed, 1, { attentionDropout: spec.attentionDropout ?? 0, ...(round ? { round } : {}) });
   const params = cloneParams(init.trainable);
   for (const [name, p] of params) adamwStepHost(p, r.grads.get(name)!, adamwHostState(p.data.length), 1, spec.adamw);
-  return { logits: r.logits, loss: r.loss, grads: r.grads, params };
+  return { logits: r.logits, loss: r.loss, grads: r.grads, params, gradientTerms: r.gradientTerms, termNorms: r.termNorms };
 }
 
 /** Cross-entropy at each token [B, S] from logits [B, S, V] (0 where the label is ignored). */

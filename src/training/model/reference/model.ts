@@ -19,6 +19,10 @@
  * Attention is the project's float64 reference (src/reference), so the model's visibility is
  * stated once, from the documents the batch was built from: never from the mask or positions the
  * tfjs model has to interpret. A padded query row sees no key and outputs 0, as the contract says.
+ *
+ * `round` reruns the same step as the same-precision baseline (src/training/run.ts): it rounds where
+ * the kernels under test round (attention: q, k, v at entry, the weights, the output, the
+ * gradients; LoRA: x, A, B at entry, h, y), forward and backward, and nowhere else.
  */
 import { referenceAttention, referenceAttentionForward } from '../../../reference/index.js';
 import { dropoutKeep, loraScaling, type AttentionOptions, type HostTensor } from '../../../contract/index.js';
@@ -34,6 +38,30 @@ export interface ReferenceStep {
   readonly loss: number;
   /** d loss / d parameter for every trainable parameter, by name. */
   readonly grads: Params;
+  /** The largest |gradient| anywhere in the backward (the terms the parameter gradients sum). */
+  readonly gradientTerms: number;
+  /**
+   * Per trainable parameter, the norm of the terms its gradient sums, the largest over its
+   * elements: dB[o,c] = Σ_n dδ[n,o]·h[n,c] and dA[c,i] = Σ_n dh[n,c]·x[n,i] sum over every token
+   * of the batch (and a q/k/v/o site's rows hold every head), so a rounding of each term (a dy or
+   * h landing on the neighbouring representable value) moves the sum by u times this norm, which
+   * grows as √N where the gradient itself can cancel.
+   */
+  readonly termNorms: Map<string, number>;
+}
+
+/** max over (a, b) of ‖(g[n, a] · x[n, b])_n‖: the term norm of a weight gradient gᵀ·x over N rows. */
+function termNorm(g: Value, x: Value): number {
+  const [N, A] = g.shape as [number, number];
+  const Bn = x.shape[1]!;
+  let m = 0;
+  for (let a = 0; a < A; a++)
+    for (let b = 0; b < Bn; b++) {
+      let ss = 0;
+      for (let n = 0; n < N; n++) ss += (g.grad[n * A + a]! * x.data[n * Bn + b]!) ** 2;
+      m = Math.max(m, ss);
+    }
+  return Math.sqrt(m);
 }
 
 /** Index maps between [N, H·Dh] rows and [B, H, S, Dh] heads. */
@@ -78,12 +106,15 @@ function rope(tape: Tape, x: Value, cos: Float64Array, sin: Float64Array): Value
   });
 }
 
+const exact = (x: number) => x;
+
 /** Attention through the float64 reference; its hand-derived backward gives dq, dk, dv. */
-function attention(tape: Tape, q: Value, k: Value, v: Value, opts: AttentionOptions): Value {
+function attention(tape: Tape, q0: Value, k0: Value, v0: Value, opts: AttentionOptions, round: (x: number) => number): Value {
+  const [q, k, v] = round === exact ? [q0, k0, v0] : [tape.round(q0, round), tape.round(k0, round), tape.round(v0, round)];
   const inputs = { q: q.toHost(), k: k.toHost(), v: v.toHost() };
-  const out = new Value(q.shape, referenceAttentionForward(inputs, opts).out.data);
+  const out = new Value(q.shape, referenceAttentionForward(inputs, opts, round).out.data);
   return tape.record(out, () => {
-    const r = referenceAttention({ ...inputs, dOut: out.gradHost() }, opts);
+    const r = referenceAttention({ ...inputs, dOut: out.gradHost() }, opts, round);
     for (const [x, g] of [[q, r.dq], [k, r.dk], [v, r.dv]] as const) for (let n = 0; n < g.data.length; n++) x.grad[n] = x.grad[n]! + g.data[n]!;
   });
 }
@@ -102,8 +133,18 @@ function documentMask(batch: Batch): AttentionOptions['mask'] {
 }
 
 /** One forward and backward of the model in float64 at optimiser step `step` (dropout seeds), on exact values: no rounding. */
-export function referenceStep(config: ModelConfig, lora: LoraConfig, params: ModelParams, batch: Batch, caseSeed: number, step: number, attentionDropout = 0): ReferenceStep {
+export interface ReferenceOptions {
+  /** Attention dropout probability (default 0). */
+  readonly attentionDropout?: number;
+  /** Rounding at the kernels' rounding points (default none: the float64 reference). */
+  readonly round?: (x: number) => number;
+}
+
+export function referenceStep(config: ModelConfig, lora: LoraConfig, params: ModelParams, batch: Batch, caseSeed: number, step: number, o: ReferenceOptions = {}): ReferenceStep {
+  const attentionDropout = o.attentionDropout ?? 0;
+  const round = o.round ?? exact;
   const tape = new Tape();
+  const r = (x: Value) => (round === exact ? x : tape.round(x, round));
   const { B, S } = batch;
   const N = B * S;
   const Dh = headDim(config);
@@ -124,11 +165,13 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
     precision: 'float32',
   };
 
-  const proj = (x: Value, layer: number, target: (typeof LORA_TARGETS)[number]): Value => {
+  const proj = (x0: Value, layer: number, target: (typeof LORA_TARGETS)[number]): Value => {
     const site = siteName(layer, target);
+    const A0 = trainable.get(`${site}.A`);
+    if (!A0) return tape.linear(x0, frozen(`${site}.W`));
+    // The LoRA kernel's rounding points: x, A, B at entry, the activation h, the output y.
+    const [x, A, B] = [r(x0), r(A0), r(trainable.get(`${site}.B`)!)];
     const base = tape.linear(x, frozen(`${site}.W`));
-    const A = trainable.get(`${site}.A`);
-    if (!A) return base;
     let xd = x;
     if (lora.dropout > 0) {
       const seed = loraDropoutSeed(caseSeed, step, layer, target);
@@ -137,9 +180,13 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
       for (let n = 0; n < N; n++) for (let f = 0; f < inp; f++) keep[n * inp + f] = dropoutKeep(seed, 0, 0, n, f, lora.dropout) ? 1 / (1 - lora.dropout) : 0;
       xd = tape.mulConst(x, keep);
     }
-    const delta = tape.linear(tape.linear(xd, A), trainable.get(`${site}.B`)!);
-    return tape.add(base, tape.mulConst(delta, s));
+    const h0 = tape.linear(xd, A);
+    const h1 = r(h0);
+    const delta = tape.linear(h1, B);
+    adapters.push({ site, xd, h0, h1, delta });
+    return r(tape.add(base, tape.mulConst(delta, s)));
   };
+  const adapters: Array<{ site: string; xd: Value; h0: Value; h1: Value; delta: Value }> = [];
 
   const qMaps = headMaps(B, S, config.heads, Dh);
   const kvMaps = headMaps(B, S, config.kvHeads, Dh);
@@ -150,7 +197,7 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
     const k = rope(tape, tape.permute(proj(x, l, 'k'), [B, config.kvHeads, S, Dh], kvMaps.split), cos, sin);
     const v = tape.permute(proj(x, l, 'v'), [B, config.kvHeads, S, Dh], kvMaps.split);
     const layerOpts = attentionDropout > 0 ? { ...opts, dropout: { p: attentionDropout, seed: attentionDropoutSeed(caseSeed, step, l) } } : opts;
-    const a = tape.permute(attention(tape, q, k, v, layerOpts), [N, config.heads * Dh], qMaps.merge);
+    const a = tape.permute(attention(tape, q, k, v, layerOpts, round), [N, config.heads * Dh], qMaps.merge);
     h = tape.add(h, proj(a, l, 'o'));
     const x2 = tape.rmsnorm(h, frozen(`layers.${l}.mlp_norm`), RMS_EPS);
     h = tape.add(h, proj(tape.mul(tape.silu(proj(x2, l, 'gate')), proj(x2, l, 'up')), l, 'down'));
@@ -160,5 +207,10 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
   tape.backward(loss);
   const grads: Params = new Map();
   for (const [name, v] of trainable) grads.set(name, v.gradHost());
-  return { logits: { shape: [B, S, config.vocab], data: logits.data }, loss: loss.data[0]!, grads };
+  const termNorms = new Map<string, number>();
+  for (const a of adapters) {
+    termNorms.set(`${a.site}.A`, termNorm(a.h0, a.xd));
+    termNorms.set(`${a.site}.B`, termNorm(a.delta, a.h1));
+  }
+  return { logits: { shape: [B, S, config.vocab], data: logits.data }, loss: loss.data[0]!, grads, gradientTerms: tape.largestGradient(), termNorms };
 }

@@ -24,6 +24,7 @@ export class Value {
 
 export class Tape {
   private readonly steps: Array<() => void> = [];
+  private readonly outputs: Value[] = [];
 
   leaf(t: HostTensor): Value {
     return new Value(t.shape, Float64Array.from(t.data));
@@ -32,13 +33,36 @@ export class Tape {
   /** Records an op: `out` computed already, `back` adds into its inputs' grads from out.grad. */
   record(out: Value, back: () => void): Value {
     this.steps.push(back);
+    this.outputs.push(out);
     return out;
+  }
+
+  /**
+   * After `backward`: the largest |gradient| that flowed through any op. The float32 backward of
+   * the model under test rounds sums of terms of about this size, so a parameter gradient that
+   * cancels to ~0 is still off by u_32 times it, not times itself.
+   */
+  largestGradient(): number {
+    let m = 0;
+    for (const v of this.outputs) for (const g of v.grad) if (Number.isFinite(g)) m = Math.max(m, Math.abs(g));
+    return m;
   }
 
   /** Seeds d(loss)/d(loss) = 1 and propagates to every recorded input. */
   backward(loss: Value): void {
     loss.grad[0] = 1;
     for (let n = this.steps.length - 1; n >= 0; n--) this.steps[n]!();
+  }
+
+  /**
+   * Rounding to an emulated precision: forward round(x), backward round(dy), as the tfjs kernels'
+   * roundTensor does, so the same-precision baseline rounds where the model under test rounds.
+   */
+  round(x: Value, round: (v: number) => number): Value {
+    const out = new Value(x.shape, x.data.map(round));
+    return this.record(out, () => {
+      for (let n = 0; n < out.grad.length; n++) x.grad[n] = x.grad[n]! + round(out.grad[n]!);
+    });
   }
 
   add(a: Value, b: Value): Value {
