@@ -4,7 +4,7 @@
  * The target: every largest ratio between 0.25 and 1 (no false alarm, and no allowance more than
  * 4x what correct kernels need).
  *
- *   npx tsx bench/calibrate-oracle.ts [--cases 100000] [--seed 1] [--kernels eager,sdpa,flash] [--backend cpu]
+ *   npx tsx bench/calibrate-oracle.ts [--cases 100000] [--seed 1] [--kernels eager,sdpa,flash] [--precisions float32,bfloat16,float16] [--values normal,large] [--backend cpu]
  *
  * Each case is materialised and its reference, baseline and error scales computed once; each kernel
  * then runs and is judged as `check` judges it. Also reported: which part of the allowance dominates
@@ -13,6 +13,7 @@
 import fc from 'fast-check';
 import { useBackend, type BackendName } from '../src/backend/index.js';
 import { PRECISIONS, type Precision } from '../src/contract/index.js';
+import type { ValueDistribution } from '../src/case/index.js';
 import { judge } from '../src/oracle/index.js';
 import { attentionSuite, builtinKernel, type BuiltinKernelName } from '../src/runner/index.js';
 
@@ -25,6 +26,8 @@ const cases = Number(arg('cases', '2000'));
 const seed = Number(arg('seed', '1'));
 const kernels = arg('kernels', 'eager,sdpa,flash').split(',') as BuiltinKernelName[];
 const precisions = arg('precisions', PRECISIONS.join(',')).split(',') as Precision[];
+/** `--values normal,large`: only these value distributions (default: the default mixture). */
+const values = arg('values', '') === '' ? {} : { values: arg('values', '').split(',') as ValueDistribution[] };
 await useBackend(arg('backend', 'cpu') as BackendName);
 
 const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
@@ -34,7 +37,7 @@ for (const precision of precisions) {
   const ratios = new Map<string, number[]>();
   const worst = new Map<string, { r: number; seed: number }>();
   let alarms = new Map<string, number>();
-  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision] }), { numRuns: cases, seed });
+  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision], ...values }), { numRuns: cases, seed });
   let done = 0;
   for (const c of samples) {
     const m = attentionSuite.materialise(c);

@@ -2,7 +2,7 @@
  * Power of the oracle (src/oracle/tolerance.ts): how often it flags a kernel that is slightly
  * wrong, per precision and tensor, over the cases where the fault is visible at all.
  *
- *   npx tsx bench/oracle-power.ts [--cases 2000] [--seed 1] [--base flash] [--backend cpu]
+ *   npx tsx bench/oracle-power.ts [--cases 2000] [--seed 1] [--base flash] [--precisions ...] [--values normal,large] [--backend cpu]
  *
  * Perturbed kernels (a correct built-in, `--base`, with one fault):
  *   grad t x f    the gradient of t (dq, dk or dv) scaled by f = 0, 0.5, 0.9 (a custom gradient on
@@ -19,12 +19,18 @@
  *     `roundingScale`). Correct kernels were measured at up to 1.4 such units: a fault below 4 can be
  *     told from rounding by no oracle.
  * Neither condition uses the oracle's calibrated constants. Flagged: that tensor's verdict is not
- * 'pass'. Reported: flagged / informative, per precision, tensor and fault.
+ * 'pass'. Reported: flagged / informative, per precision, tensor and fault, and the fault's effect in
+ * noise units (median and 90th percentile over the cases where the tensor carries signal), which says
+ * why a row has few informative cases: in bfloat16 a softmax scale 1% off moves out by about one
+ * unit (0.01·Cov_P(S, V) against u_bf16·‖P·V‖ = 0.0039·‖P·V‖; a peaked softmax shrinks both) and
+ * dq, dk by at most 0.01/u_bf16 = 2.6 units of their own terms, which no oracle can tell from
+ * rounding; `--values normal,large` restricts the value distributions.
  */
 import fc from 'fast-check';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../src/backend/index.js';
 import { ATTENTION_TENSORS, maxAbs, maxAbsDiff, PRECISIONS, UNIT_ROUNDOFF, type AttentionKernel, type AttentionTensorName, type Precision, type TF } from '../src/contract/index.js';
+import type { ValueDistribution } from '../src/case/index.js';
 import { judge, roundingScale } from '../src/oracle/index.js';
 import { referenceAttention } from '../src/reference/index.js';
 import { attentionSuite, builtinKernel, fixedKernel, type BuiltinKernelName } from '../src/runner/index.js';
@@ -39,6 +45,8 @@ const seed = Number(arg('seed', '1'));
 const baseName = arg('base', 'flash') as BuiltinKernelName;
 const threshold = Number(arg('threshold', '4'));
 const precisions = arg('precisions', PRECISIONS.join(',')).split(',') as Precision[];
+/** `--values normal,large`: only these value distributions (default: the default mixture). */
+const values = arg('values', '') === '' ? {} : { values: arg('values', '').split(',') as ValueDistribution[] };
 await useBackend(arg('backend', 'cpu') as BackendName);
 
 /** x in the forward, f·dy as its gradient. */
@@ -80,11 +88,14 @@ const FAULTS: Fault[] = [
 ];
 
 const base = builtinKernel(baseName);
-const rows: string[][] = [['precision', 'fault', 'tensor', 'informative', 'flagged', 'share']];
+const rows: string[][] = [['precision', 'fault', 'tensor', 'with signal', 'effect p50/p90 (noise units)', 'informative', 'flagged', 'share']];
+const quantile = (xs: number[], p: number) => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
 const t0 = performance.now();
 for (const precision of precisions) {
   const stats = new Map<string, { informative: number; flagged: number }>();
-  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision] }), { numRuns: cases, seed });
+  /** The fault's exact effect in noise units, over the cases where the tensor carries signal. */
+  const units = new Map<string, number[]>();
+  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision], ...values }), { numRuns: cases, seed });
   let done = 0;
   for (const c of samples) {
     const m = attentionSuite.materialise(c);
@@ -97,7 +108,9 @@ for (const precision of precisions) {
         const magnitude = maxAbs(e.reference[t]);
         const effect = fault.effect(t, e.reference, shifted);
         const noise = u * roundingScale(precision, { terms: e.scales[t], logit: e.scales.logit, keys: c.shapes.Sk });
-        return magnitude > 0 && magnitude >= e.scales[t] / 16 && effect >= threshold * noise;
+        const signal = magnitude > 0 && magnitude >= e.scales[t] / 16;
+        if (signal && noise > 0) units.set(`${fault.name}|${t}`, [...(units.get(`${fault.name}|${t}`) ?? []), effect / noise]);
+        return signal && effect >= threshold * noise;
       });
       if (visible.length === 0) continue;
       const k = fixedKernel(fault.kernel(base.attention!(c)));
@@ -117,7 +130,9 @@ for (const precision of precisions) {
   for (const fault of FAULTS)
     for (const t of fault.tensors) {
       const s = stats.get(`${fault.name}|${t}`) ?? { informative: 0, flagged: 0 };
-      rows.push([precision, fault.name, t, String(s.informative), String(s.flagged), s.informative ? `${((100 * s.flagged) / s.informative).toFixed(1)}%` : '-']);
+      const us = units.get(`${fault.name}|${t}`) ?? [];
+      const effect = us.length ? `${quantile(us, 0.5).toFixed(1)} / ${quantile(us, 0.9).toFixed(1)}` : '-';
+      rows.push([precision, fault.name, t, String(us.length), effect, String(s.informative), String(s.flagged), s.informative ? `${((100 * s.flagged) / s.informative).toFixed(1)}%` : '-']);
     }
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
