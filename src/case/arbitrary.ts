@@ -66,6 +66,15 @@ export interface AttentionCaseConstraints {
   readonly allowPadding?: boolean;
   /** Draw non-default scales (1 case in 2; else null = 1/sqrt(D)). Default true. */
   readonly allowScale?: boolean;
+  /**
+   * Draw the score options (each 1 case in 3, shrinking to off): softcap, ALiBi slopes, a float
+   * bias, sinks. Default false: a kernel gets them when it declares them (`features`), which the
+   * runner fills in for it (src/runner/suites/attentionKernel.ts `aimAttention`).
+   */
+  readonly allowSoftcap?: boolean;
+  readonly allowAlibi?: boolean;
+  readonly allowBias?: boolean;
+  readonly allowSinks?: boolean;
   /** Fields pinned to a value, e.g. { causal: 'top-left', shapes: { B: 1 } }. Default {}. */
   readonly fixed?: AttentionCaseFixed;
 }
@@ -125,7 +134,11 @@ export function admitsAttentionCase(k: ResolvedAttentionConstraints, c: Attentio
     (k.allowDropout || c.dropout === null) &&
     (k.allowWindow || c.window === null) &&
     (k.allowPadding || c.keyLengths === null) &&
-    (k.allowScale || c.scale === null)
+    (k.allowScale || c.scale === null) &&
+    (k.allowSoftcap || c.softcap == null) &&
+    (k.allowAlibi || c.alibi == null) &&
+    (k.allowBias || c.bias == null) &&
+    (k.allowSinks || c.sinks == null)
   );
 }
 

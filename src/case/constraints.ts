@@ -59,6 +59,10 @@ const attentionConstraints = z
     allowWindow: z.boolean().default(true),
     allowPadding: z.boolean().default(true),
     allowScale: z.boolean().default(true),
+    allowSoftcap: z.boolean().default(false),
+    allowAlibi: z.boolean().default(false),
+    allowBias: z.boolean().default(false),
+    allowSinks: z.boolean().default(false),
     fixed: fixedAttention,
   })
   .superRefine((k, ctx) => {

@@ -78,6 +78,10 @@ export const attentionCaseSchema = z
     blocks: z.strictObject({ Br: positive, Bc: positive }),
     seed: uint32,
     view: z.strictObject({ offset: intAtLeast(0), gap: intAtLeast(0) }).optional(),
+    softcap: z.number().positive({ error: (iss) => `softcap must be a number > 0 or null, got ${show(iss.input)}` }).nullable().optional(),
+    alibi: z.strictObject({ perBatch: z.boolean(), maxSlope: z.number().min(0), seed: uint32 }).nullable().optional(),
+    bias: z.strictObject({ broadcastBatch: z.boolean(), broadcastHeads: z.boolean(), std: z.number().min(0), seed: uint32 }).nullable().optional(),
+    sinks: z.strictObject({ mean: z.number(), seed: uint32 }).nullable().optional(),
   })
   .superRefine((c, ctx) => {
     const { B, Hq, Hkv, Sk } = c.shapes;

@@ -64,6 +64,35 @@ export interface AttentionCase {
    * Absent = `DEFAULT_VIEW`. Added after the skeleton: optional so hand-written cases stay valid.
    */
   readonly view?: StridedView;
+  /**
+   * The score options (issue 12), each optional (absent = null = off) so cases saved before them
+   * keep their meaning: softcap c; ALiBi slopes and a float bias drawn from their seeds; sinks.
+   */
+  readonly softcap?: number | null;
+  readonly alibi?: AlibiSpec | null;
+  readonly bias?: BiasSpec | null;
+  readonly sinks?: SinksSpec | null;
+}
+
+/** ALiBi slopes [Hq] (or [B, Hq] when perBatch), each uniform in [0, maxSlope] from `seed`. */
+export interface AlibiSpec {
+  readonly perBatch: boolean;
+  readonly maxSlope: number;
+  readonly seed: number;
+}
+
+/** A float bias [B|1, Hq|1, Sq, Sk] of N(0, std²) values from `seed`. */
+export interface BiasSpec {
+  readonly broadcastBatch: boolean;
+  readonly broadcastHeads: boolean;
+  readonly std: number;
+  readonly seed: number;
+}
+
+/** Sink logits [Hq], N(mean, 1) from `seed`: a mean well above the row's logits gives the sink most of the weight. */
+export interface SinksSpec {
+  readonly mean: number;
+  readonly seed: number;
 }
 
 /**

@@ -41,6 +41,10 @@
  *           asks with `check --junk nan`). A kernel that multiplies P by V over all keys, as PyTorch's
  *           math SDPA and transformers' eager do, turns it into 0·NaN = NaN; `nanRows` writes NaN at
  *           some of the hidden keys only (huge junk at the others), to find which one a kernel reads.
+ * Score options (each from its own seed, rounded to the case's precision like every input):
+ *   alibi   slopes [Hq] or [B, Hq], uniform in [0, maxSlope]
+ *   bias    [B|1, Hq|1, Sq, Sk], N(0, std²)
+ *   sinks   [Hq], N(mean, 1)
  * Memory outside the logical tensors (the gaps and offset of a 'strided' view) is NaN for every
  * kernel: see src/runner/layout.ts.
  */
@@ -90,9 +94,35 @@ function materializeMask(c: AttentionCase): HostMask | null {
   return { shape, data };
 }
 
-/** The options a case describes, with the mask made from its seed. */
+/** The score options' tensors of a case (absent when the case has none). */
+function scoreOptions(c: AttentionCase): Pick<AttentionOptions, 'softcap' | 'alibiSlopes' | 'bias' | 'sinks'> {
+  const { B, Hq, Sq, Sk } = c.shapes;
+  const r = (shape: number[], data: Float64Array): HostTensor => ({ shape, data: roundArray(c.precision, data) });
+  const out: { -readonly [K in 'softcap' | 'alibiSlopes' | 'bias' | 'sinks']?: AttentionOptions[K] } = {};
+  if (c.softcap != null) out.softcap = c.softcap;
+  if (c.alibi != null) {
+    const shape = c.alibi.perBatch ? [B, Hq] : [Hq];
+    const u = stream(c.alibi.seed, 'alibi');
+    out.alibiSlopes = r(shape, Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.alibi!.maxSlope * u()));
+  }
+  if (c.bias != null) {
+    const shape = [c.bias.broadcastBatch ? 1 : B, c.bias.broadcastHeads ? 1 : Hq, Sq, Sk];
+    const x = normals(stream(c.bias.seed, 'bias'), shape.reduce((a, b) => a * b, 1));
+    for (let n = 0; n < x.length; n++) x[n]! *= c.bias.std;
+    out.bias = r(shape, x);
+  }
+  if (c.sinks != null) {
+    const x = normals(stream(c.sinks.seed, 'sinks'), Hq);
+    for (let n = 0; n < Hq; n++) x[n]! += c.sinks.mean;
+    out.sinks = r([Hq], x);
+  }
+  return out;
+}
+
+/** The options a case describes, with the mask and the score options' tensors made from their seeds. */
 export function attentionOptions(c: AttentionCase): AttentionOptions {
   return {
+    ...scoreOptions(c),
     scale: c.scale ?? 1 / Math.sqrt(c.shapes.D),
     causal: c.causal,
     window: c.window,

@@ -5,6 +5,7 @@
  */
 import {
   ATTENTION_TENSORS,
+  OPTIONAL_ATTENTION_TENSORS,
   maxAbs,
   type AttentionResult,
   type AttentionShapes,
@@ -14,11 +15,12 @@ import {
 } from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
 import { allowanceOf, ATTENTION_MODEL } from './tolerance.js';
+import { scoreOptionSpecs, type ScoreErrorScales } from './scoreOptions.js';
 
 /** The error scales of a case (src/reference termScales.ts): per tensor N_t and M_t, and L. */
 export interface AttentionErrorScales {
-  readonly terms: Record<AttentionTensorName, number>;
-  readonly mass: Record<AttentionTensorName, number>;
+  readonly terms: Record<AttentionTensorName, number> & ScoreErrorScales['terms'];
+  readonly mass: Record<AttentionTensorName, number> & ScoreErrorScales['mass'];
   readonly logit: number;
 }
 
@@ -29,19 +31,21 @@ export const ATTENTION_AXES: Record<AttentionTensorName, readonly string[]> = {
   dv: ['b', 'h', 'key', 'dim'],
 };
 
-/** The attention result as named tensors, for the judge and cross-backend comparisons. */
+/** The attention result as named tensors (lse, dbias, dsinks too when it has them), for the judge and cross-backend comparisons. */
 export function attentionTensors(r: AttentionResult): Map<string, HostTensor> {
-  return new Map(ATTENTION_TENSORS.map((t) => [t, r[t]]));
+  const m = new Map<string, HostTensor>(ATTENTION_TENSORS.map((t) => [t, r[t]]));
+  for (const t of OPTIONAL_ATTENTION_TENSORS) if (r[t] !== undefined) m.set(t, r[t]);
+  return m;
 }
 
 /** The judge's specs for one attention case: reference, same-precision baseline, error scales. */
 export function attentionSpecs(
-  m: { readonly shapes: Pick<AttentionShapes, 'Sk'>; readonly options: { readonly precision: Precision } },
+  m: { readonly shapes: Pick<AttentionShapes, 'B' | 'Sq' | 'Sk'>; readonly options: { readonly precision: Precision } },
   reference: AttentionResult,
   baseline: AttentionResult | null,
   scales: AttentionErrorScales,
 ): TensorSpec[] {
-  return ATTENTION_TENSORS.map((t) => {
+  const core = ATTENTION_TENSORS.map((t): TensorSpec => {
     const e = { terms: scales.terms[t], mass: scales.mass[t], logit: scales.logit, keys: m.shapes.Sk };
     const a = allowanceOf(ATTENTION_MODEL[t], m.options.precision, maxAbs(reference[t]), e);
     return {
@@ -53,4 +57,5 @@ export function attentionSpecs(
       axes: ATTENTION_AXES[t],
     };
   });
+  return [...core, ...scoreOptionSpecs(m, reference, baseline, scales)];
 }

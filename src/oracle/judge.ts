@@ -25,6 +25,8 @@ export interface TensorSpec {
   readonly axes?: readonly string[];
   /** 0 at elements that are not judged (e.g. padded token positions); absent = all judged. */
   readonly weight?: ArrayLike<number>;
+  /** true: judged only when the kernel produced it (an lse a kernel may or may not return). */
+  readonly optional?: boolean;
 }
 
 /** max |a - ref| over judged elements where the reference is finite, with its position (-1: nothing judged). */
@@ -76,6 +78,7 @@ export function judge(got: ReadonlyMap<string, HostTensor>, specs: readonly Tens
       tensors.push({ tensor: spec.name, pass: spec.pass, ...(spec.group !== undefined ? { group: spec.group } : {}), status: 'skipped', reason: `${brokenForward} failed` });
       continue;
     }
+    if (spec.optional === true && !got.has(spec.name)) continue;
     const v = judgeTensor(got.get(spec.name), spec);
     if (spec.pass === 'forward' && (v.status === 'shape' || v.status === 'nonfinite')) brokenForward ??= spec.name;
     tensors.push(v);

@@ -22,16 +22,31 @@
  * (out[i,e]: Σ_j |V_je|, dv[j,e]: Σ_i |dO_ie|, dq[i,d]: scale·Σ_j (|dP|_ij + D_i)·|K_jd|, dk alike):
  * where a weight underflows (float16's subnormals are 6e-8 apart) its rounding is absolute, not
  * relative, and moves the element by at most that spacing times this mass.
+ *
+ * With the score options: `logit` adds |ALiBi| + |bias| of the key (the softcap only shrinks
+ * logits, so the raw product stays a bound); dbias[e] sums T_ij over the (b, h, i, j) its broadcast
+ * element gathers, dsinks[h] sums Psink_i·Σ_j P_ij |dP|_ij over (b, i); their mass sums the factors
+ * (|dP|_ij + Σ_j' P_ij' |dP|_ij', resp. Psink_i·Σ_j |dP|_ij + Σ_j P_ij |dP|_ij).
  */
 import {
+  alibiTerm,
   attentionShapes,
+  biasIndex,
+  biasTerm,
   type AttentionInputs,
   type AttentionOptions,
   type AttentionTensorName,
 } from '../contract/index.js';
 import { softmaxRow } from './attention.js';
 
-export type TermScales = Record<AttentionTensorName, number> & { readonly logit: number; readonly mass: Record<AttentionTensorName, number> };
+/** Term norms and masses of the score options' gradients, present when the options have them. */
+export interface ScoreTermScales {
+  readonly dbias?: number;
+  readonly dsinks?: number;
+}
+
+export type TermScales = Record<AttentionTensorName, number> &
+  ScoreTermScales & { readonly logit: number; readonly mass: Record<AttentionTensorName, number> & ScoreTermScales };
 
 /** The term norms of out, dq, dk, dv (max over elements) and the largest visible logit. */
 export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOptions): TermScales {
@@ -49,10 +64,14 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
   const dvM = new Float64Array(dv2.length);
   let logit = 0;
   const dP = new Float64Array(Sk);
+  const dbias2 = opts.bias != null ? new Float64Array(opts.bias.data.length) : null;
+  const dbiasM = dbias2 !== null ? new Float64Array(dbias2.length) : null;
+  const dsinks2 = opts.sinks != null ? new Float64Array(Hq) : null;
+  const dsinksM = dsinks2 !== null ? new Float64Array(Hq) : null;
   for (let b = 0; b < B; b++)
     for (let h = 0; h < Hq; h++)
       for (let i = 0; i < Sq; i++) {
-        const { P, dropScale, lse } = softmaxRow(inputs, opts, s, b, h, i);
+        const { P, dropScale, lse, Psink } = softmaxRow(inputs, opts, s, b, h, i);
         if (lse === -Infinity) continue;
         const kvh = Math.floor(h / (Hq / Hkv));
         const qRow = ((b * Hq + h) * Sq + i) * D;
@@ -64,7 +83,8 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
           const kRow = ((b * Hkv + kvh) * Sk + j) * D;
           let absDot = 0;
           for (let d = 0; d < D; d++) absDot += Math.abs(q[qRow + d]! * k[kRow + d]!);
-          logit = Math.max(logit, Math.abs(opts.scale) * absDot);
+          const additive = Math.abs(alibiTerm(opts.alibiSlopes, b, h, i, j, Sq, Sk)) + Math.abs(biasTerm(opts.bias, b, h, i, j));
+          logit = Math.max(logit, Math.abs(opts.scale) * absDot + additive);
           const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
           const w = P[j]! * dropScale[j]!;
           let dPabs = 0;
@@ -78,8 +98,20 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
           dP[j] = dPabs * dropScale[j]!;
           rowsum += dP[j]! * P[j]!;
         }
+        if (dsinks2 !== null) {
+          dsinks2[h] = dsinks2[h]! + (Psink * rowsum) ** 2;
+          // Psink·P_ij·|dP|_ij: P_ij (subnormal when a sink or ALiBi dwarfs the key) multiplies Psink·|dP|_ij, Psink multiplies rowsum.
+          let dPsum = 0;
+          for (let j = 0; j < Sk; j++) if (P[j] !== 0) dPsum += dP[j]!;
+          dsinksM![h] = dsinksM![h]! + Psink * dPsum + rowsum;
+        }
         for (let j = 0; j < Sk; j++) {
           if (P[j] === 0) continue;
+          if (dbias2 !== null) {
+            const n = biasIndex(opts.bias!, b, h, i, j);
+            dbias2[n] = dbias2[n]! + (P[j]! * (dP[j]! + rowsum)) ** 2;
+            dbiasM![n] = dbiasM![n]! + dP[j]! + rowsum;
+          }
           const factor = Math.abs(opts.scale) * (dP[j]! + rowsum);
           const dS = P[j]! * factor;
           const kRow = ((b * Hkv + kvh) * Sk + j) * D;
@@ -93,5 +125,17 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
       }
   const maxNorm = (a: Float64Array) => Math.sqrt(a.reduce((m, x) => Math.max(m, x), 0));
   const maxOf = (a: Float64Array) => a.reduce((m, x) => Math.max(m, x), 0);
-  return { out: maxNorm(out2), dq: maxNorm(dq2), dk: maxNorm(dk2), dv: maxNorm(dv2), logit, mass: { out: maxOf(outM), dq: maxOf(dqM), dk: maxOf(dkM), dv: maxOf(dvM) } };
+  const score = (f: (a: Float64Array) => number, bias: Float64Array | null, sinks: Float64Array | null): ScoreTermScales => ({
+    ...(bias !== null ? { dbias: f(bias) } : {}),
+    ...(sinks !== null ? { dsinks: f(sinks) } : {}),
+  });
+  return {
+    out: maxNorm(out2),
+    dq: maxNorm(dq2),
+    dk: maxNorm(dk2),
+    dv: maxNorm(dv2),
+    ...score(maxNorm, dbias2, dsinks2),
+    logit,
+    mass: { out: maxOf(outM), dq: maxOf(dqM), dk: maxOf(dkM), dv: maxOf(dvM), ...score(maxOf, dbiasM, dsinksM) },
+  };
 }

@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import type { AttentionShapes, Causal, DropoutSpec, Precision, Tiles } from '../../contract/index.js';
-import { CASE_VERSION, type AttentionCase, type Junk, type Layout, type MaskSpec, type ValueDistribution } from '../types.js';
+import { CASE_VERSION, type AlibiSpec, type AttentionCase, type BiasSpec, type SinksSpec, type Junk, type Layout, type MaskSpec, type ValueDistribution } from '../types.js';
 import { BLOCK_RELATIONS, blockFor, divisorsDescending, length, rarely, seed, weighted } from './biased.js';
 import { capHeadDim, COST_BUDGET, GRID, headDim, largeLength, SCORE_BUDGET, tileEdgeLength } from './schedule.js';
 
@@ -41,6 +41,10 @@ export interface ResolvedAttentionConstraints {
   readonly allowWindow: boolean;
   readonly allowPadding: boolean;
   readonly allowScale: boolean;
+  readonly allowSoftcap: boolean;
+  readonly allowAlibi: boolean;
+  readonly allowBias: boolean;
+  readonly allowSinks: boolean;
   readonly fixed: AttentionCaseFixed;
 }
 
@@ -71,6 +75,18 @@ const SK_ONE_WEIGHT = 1;
 const Q_PICKS = ['decode', 'small', 'long'] as const;
 const K_PICKS = ['long', 'small', 'same'] as const;
 
+/**
+ * Softcaps relative to the scale's typical logit (|s| ~ 1 for 'normal' values): 1 bends every
+ * logit, 5 the large ones, 30 and 50 (Gemma 2's final and attention caps) only 'large' values.
+ */
+const SOFTCAPS = [5, 1, 30, 50];
+/** ALiBi's largest slope: the standard slopes 2^(-8h/H) lie in (0, 0.5]; 2 makes a steep one. */
+const ALIBI_MAX_SLOPES = [0.5, 0.125, 2];
+/** Bias spreads: a bias that moves logits by ~1 is felt without swamping q·k. */
+const BIAS_STDS = [1, 0.1, 4];
+/** Sink means: 0 (a sink like one more key), 3 (it takes most of the weight), -3. */
+const SINK_MEANS = [0, 3, -3];
+
 const pinned = <T>(value: T | undefined, arb: fc.Arbitrary<T>): fc.Arbitrary<T> => (value === undefined ? arb : fc.constant(value));
 
 /**
@@ -94,6 +110,13 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
     : fc.integer({ min: -1, max: k.maxSeq });
 
   const primitives = fc.record({
+    // Off unless allowed (fc.constant draws nothing: the streams of older constraints are unchanged).
+    softcap: k.allowSoftcap ? rarely(fc.constantFrom(...SOFTCAPS), 2) : fc.constant(null),
+    alibi: k.allowAlibi ? rarely(fc.record({ perBatch: fc.boolean(), maxSlope: fc.constantFrom(...ALIBI_MAX_SLOPES), seed: seed() }), 2) : fc.constant(null),
+    bias: k.allowBias
+      ? rarely(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), std: fc.constantFrom(...BIAS_STDS), seed: seed() }), 2)
+      : fc.constant(null),
+    sinks: k.allowSinks ? rarely(fc.record({ mean: fc.constantFrom(...SINK_MEANS), seed: seed() }), 2) : fc.constant(null),
     mask: k.allowMask
       ? rarely(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), density: weighted(DENSITIES, DENSITY_WEIGHTS), seed: seed() }), 3)
       : fc.constant(null),
@@ -210,7 +233,24 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       blocks: { Br: tilesAtMost(blockFor(Sq, p.brRelation, p.brFree), Sq), Bc: tilesAtMost(blockFor(Sk, p.bcRelation, p.bcFree), Sk) },
       seed: p.seed,
       ...(layout === 'strided' ? { view: p.view } : {}),
+      ...scoreOptions(p),
     };
     return { ...c, ...fixedRest };
   });
+}
+
+/** The score options of a draw, present only when drawn (a case without them is as before them). */
+function scoreOptions(p: {
+  softcap: number | null;
+  alibi: AlibiSpec | null;
+  bias: { perBatch: boolean; perHead: boolean; std: number; seed: number } | null;
+  sinks: SinksSpec | null;
+}): Pick<AttentionCase, 'softcap' | 'alibi' | 'bias' | 'sinks'> {
+  const bias: BiasSpec | null = p.bias === null ? null : { broadcastBatch: !p.bias.perBatch, broadcastHeads: !p.bias.perHead, std: p.bias.std, seed: p.bias.seed };
+  return {
+    ...(p.softcap !== null ? { softcap: p.softcap } : {}),
+    ...(p.alibi !== null ? { alibi: p.alibi } : {}),
+    ...(bias !== null ? { bias } : {}),
+    ...(p.sinks !== null ? { sinks: p.sinks } : {}),
+  };
 }

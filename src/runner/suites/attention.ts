@@ -10,7 +10,7 @@
  *   specs        the oracle's attention specs
  */
 import { admitsAttentionCase, attentionCase, GRID, HEAD_DIMS, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
-import { roundTo, type AttentionResult } from '../../contract/index.js';
+import { roundTo, type AttentionResult, type HostTensor } from '../../contract/index.js';
 import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
@@ -61,6 +61,10 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
   if (s.Hkv > 1 && s.Hkv % 2 === 0 && s.Hq % 2 === 0) add('half the heads', withShapes(c, { Hkv: s.Hkv / 2, Hq: s.Hq / 2 }));
   if (s.Hkv > 1) add('one kv head', withShapes(c, { Hkv: 1, Hq: s.Hq / s.Hkv }));
   if (s.Hq > 1 && s.Hkv === 1) add('one query head', withShapes(c, { Hq: 1 }));
+  if (c.softcap != null) add('no softcap', { ...c, softcap: null });
+  if (c.alibi != null) add('no ALiBi', { ...c, alibi: null });
+  if (c.bias != null) add('no bias', { ...c, bias: null });
+  if (c.sinks != null) add('no sinks', { ...c, sinks: null });
   if (c.mask !== null) add('no mask', { ...c, mask: null });
   if (c.window !== null) add('no window', { ...c, window: null });
   if (c.dropout !== null) add('no dropout', { ...c, dropout: null });
@@ -100,7 +104,7 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
 /** A size sum: smaller is simpler. */
 export function attentionCaseSize(c: AttentionCase): number {
   const s = c.shapes;
-  const flags = [c.mask, c.window, c.dropout, c.keyLengths, c.scale].filter((x) => x !== null).length;
+  const flags = [c.mask, c.window, c.dropout, c.keyLengths, c.scale].filter((x) => x !== null).length + [c.softcap, c.alibi, c.bias, c.sinks].filter((x) => x != null).length;
   const enums = [c.causal !== 'none', c.precision !== 'float32', c.layout !== 'BHSD', c.values !== 'small-int', c.junk !== 'none'].filter(Boolean).length;
   return s.B + s.Hq + s.Hkv + s.Sq + s.Sk + s.D + s.Dv + flags + enums;
 }
@@ -119,7 +123,9 @@ export const attentionSuite: Suite<AttentionCase, MaterializedAttention, Attenti
   size: attentionCaseSize,
   inputs: (m) => {
     const { q, k, v, dOut } = m.inputs;
-    const mask = m.options.mask;
-    return [['q', q], ['k', k], ['v', v], ['dOut', dOut], ...(mask ? [['mask', { shape: mask.shape, data: Float64Array.from(mask.data) }] as const] : [])];
+    const { mask, alibiSlopes, bias, sinks } = m.options;
+    const scores: Array<readonly [string, HostTensor]> = [];
+    for (const [name, t] of [['alibiSlopes', alibiSlopes], ['bias', bias], ['sinks', sinks]] as const) if (t != null) scores.push([name, t]);
+    return [['q', q], ['k', k], ['v', v], ['dOut', dOut], ...(mask ? [['mask', { shape: mask.shape, data: Float64Array.from(mask.data) }] as const] : []), ...scores];
   },
 };

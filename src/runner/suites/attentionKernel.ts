@@ -2,7 +2,8 @@
  * What the attention suite does with the kernel under test, at two stages:
  *
  *   aim (generate)  the search's constraints, with what the kernel declares filled in where the user
- *                   said nothing: its `tiles` (lengths aimed at k·Br ± 1, k·Bc ± 1) and, when it
+ *                   said nothing: its `tiles` (lengths aimed at k·Br ± 1, k·Bc ± 1), the score
+ *                   options of its `features` (softcap, ALiBi, bias, sinks) and, when it
  *                   promises never to read keys no query may see, NaN junk as well as finite junk
  *   run             the kernel in the case's layout (run.ts), forward and backward, or forward only
  *                   when it declares `backward: false`; then, when it applies:
@@ -27,6 +28,11 @@ export function aimAttention(constraints: AttentionCaseConstraints | undefined, 
   const aimed: { -readonly [K in keyof AttentionCaseConstraints]: AttentionCaseConstraints[K] } = { ...constraints };
   if (kernel?.tiles !== undefined && constraints?.tiles === undefined) aimed.tiles = kernel.tiles;
   if (kernel?.guarantees?.unseenKeysUnread === true && constraints?.junk === undefined) aimed.junk = JUNKS;
+  const f = kernel?.features;
+  if (f?.softcap === true && constraints?.allowSoftcap === undefined) aimed.allowSoftcap = true;
+  if (f?.alibi === true && constraints?.allowAlibi === undefined) aimed.allowAlibi = true;
+  if (f?.bias === true && constraints?.allowBias === undefined) aimed.allowBias = true;
+  if (f?.sinks === true && constraints?.allowSinks === undefined) aimed.allowSinks = true;
   return aimed;
 }
 
