@@ -45,6 +45,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
+import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
 
 /** torch.finfo(torch.float32).min: what transformers puts at masked positions of a float32 mask. */
@@ -109,7 +110,7 @@ export function eagerAttentionForward(
   const keyStates = repeatKv(key, numKeyValueGroups);
   const valueStates = repeatKv(value, numKeyValueGroups);
 
-  let attnWeights: Tensor = tf.mul(tf.matMul(query, keyStates, false, true), scaling);
+  let attnWeights: Tensor = tf.mul(matMul(tf, query, keyStates, false, true), scaling);
   if (softcap !== null) attnWeights = tf.mul(tf.tanh(tf.div(attnWeights, softcap)), softcap);
   let rowVisible: Tensor | null = null;
   if (attentionMask !== null) {
@@ -138,7 +139,7 @@ export function eagerAttentionForward(
   }
   attnWeights = roundTensor(tf, attnWeights, precision);
 
-  let attnOutput: Tensor = tf.matMul(attnWeights, valueStates);
+  let attnOutput: Tensor = matMul(tf, attnWeights, valueStates);
   attnOutput = tf.transpose(attnOutput, [0, 2, 1, 3]);
   attnOutput = roundTensor(tf, attnOutput, precision);
   return [attnOutput as Tensor4D, attnWeights as Tensor4D];

@@ -40,6 +40,7 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
 import { dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
+import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
 
 /** The finite stand-in for -inf at masked scores (torch.finfo(torch.float32).min). */
@@ -117,7 +118,7 @@ export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value:
     value = repeatInterleaveHeads(value, Hq / Hkv);
   }
 
-  let attnWeight: Tensor = tf.mul(tf.matMul(query, key, false, true), scaleFactor);
+  let attnWeight: Tensor = tf.mul(matMul(tf, query, key, false, true), scaleFactor);
   if (bias !== null) attnWeight = tf.add(attnWeight, bias);
   if (allowed !== null) attnWeight = tf.where(allowed, attnWeight, tf.scalar(MASK_MIN));
 
@@ -133,5 +134,5 @@ export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value:
   }
   attnWeight = roundTensor(tf, attnWeight, precision);
 
-  return roundTensor(tf, tf.matMul(attnWeight, value), precision) as Tensor4D;
+  return roundTensor(tf, matMul(tf, attnWeight, value), precision) as Tensor4D;
 }
