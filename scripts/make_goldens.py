@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes corpus/golden/*.json: attnfuzz-golden version 1 files computed by PyTorch.
+"""Writes corpus/golden/*.json: attnfuzz-golden files computed by PyTorch (version 1; version 2 for
+the score options: softcap, ALiBi, float bias, sinks, with lse, dbias and dsinks).
 
 The bridge to PyTorch: every file holds tiny inputs and the outputs and gradients PyTorch computes
 for them in float64 autograd. The attention math below is written from the contract
@@ -16,6 +17,14 @@ check of it:
 
 Where it applies (no empty row), the result is cross-checked against torch 1.13's
 F._scaled_dot_product_attention (boolean mask, default scale emulated by rescaling q).
+Version 2 (score_golden), in the contract's order, as plain tensor operations:
+  S = scale * Q K^T -> softcap c*tanh(S/c) -> -inf where invisible -> + alibi + bias, where
+  alibi = -slope * |i + Sk - Sq - j| (slopes [Hq] or [B, Hq]) and bias [B|1, Hq|1, Sq, Sk];
+  sinks [Hq] join as one more softmax column that is then dropped; lse = logsumexp over the keys
+  and the sink (-inf for a row with no visible key, whose output and gradients are 0);
+  dbias and dsinks by autograd (dbias summed over the bias's broadcast dims by autograd itself).
+Without softcap and sinks, and with no empty row, it is cross-checked against torch 1.13's SDPA
+with ALiBi + bias as a float attn_mask (-inf where invisible).
 LoRA: y = x W0^T + s x A^T B^T, s = alpha / r or alpha / sqrt(r); cross-checked against the
 merged form x (W0 + s B A)^T.
 
@@ -45,6 +54,20 @@ def rand(*shape):
 def tensor_json(t):
     t = t.detach().to(F64).contiguous()
     return {"shape": list(t.shape), "data": [float(x) for x in t.reshape(-1).tolist()]}
+
+
+def tensor_json2(t):
+    """Version 2: non-finite values as the strings "-Infinity", "Infinity", "NaN" (JSON has no literal)."""
+    t = t.detach().to(F64).contiguous()
+
+    def num(x):
+        if math.isnan(x):
+            return "NaN"
+        if math.isinf(x):
+            return "Infinity" if x > 0 else "-Infinity"
+        return float(x)
+
+    return {"shape": list(t.shape), "data": [num(float(x)) for x in t.reshape(-1).tolist()]}
 
 
 def mask_json(m):
@@ -161,6 +184,116 @@ def attention_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=4, D=4, Dv=None, sca
     }
 
 
+def score_attention(q, k, v, scale, vis, softcap, alibi_slopes, bias, sinks):
+    """out [B,Hq,Sq,Dv] and lse [B,Hq,Sq] with the score options, written from the contract."""
+    B, Hq, Sq = q.shape[0], q.shape[1], q.shape[2]
+    Sk = k.shape[2]
+    g = Hq // k.shape[1]
+    K = k.repeat_interleave(g, dim=1)
+    V = v.repeat_interleave(g, dim=1)
+    S = scale * (q @ K.transpose(-1, -2))
+    if softcap is not None:
+        S = softcap * torch.tanh(S / softcap)
+    S = S.masked_fill(~vis, float("-inf"))
+    if alibi_slopes is not None:
+        i = torch.arange(Sq, dtype=F64).view(Sq, 1)
+        j = torch.arange(Sk, dtype=F64).view(1, Sk)
+        dist = (i + (Sk - Sq) - j).abs()
+        slopes = alibi_slopes.view(1, Hq, 1, 1) if alibi_slopes.dim() == 1 else alibi_slopes.view(B, Hq, 1, 1)
+        S = S - slopes * dist
+    if bias is not None:
+        S = S + bias
+    nonempty = vis.any(dim=-1, keepdim=True)
+    S = torch.where(nonempty, S, torch.zeros_like(S))  # an empty row softmaxes zeros ...
+    cols = S if sinks is None else torch.cat([S, sinks.view(1, Hq, 1, 1).expand(B, Hq, Sq, 1)], dim=-1)
+    P = torch.softmax(cols, dim=-1)[..., :Sk]
+    P = torch.where(nonempty, P, torch.zeros_like(P))  # ... and is then dropped
+    lse = torch.logsumexp(cols, dim=-1, keepdim=True)
+    lse = torch.where(nonempty, lse, torch.full_like(lse, float("-inf"))).squeeze(-1)
+    return P @ V, lse
+
+
+def score_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=5, D=4, Dv=None, scale=None, causal="none", window=None,
+                 key_lengths=None, padding_side="right", mask_shape=None, mask_fn=None, softcap=None, alibi=None,
+                 bias_shape=None, sinks=False, seed=0):
+    """A version-2 file. alibi: None, "hq" (the standard slopes 2^(-8h/Hq)) or "b-hq" (random [B, Hq])."""
+    torch.manual_seed(seed)
+    Dv = D if Dv is None else Dv
+    scale = 1.0 / math.sqrt(D) if scale is None else scale
+    q, k, v = rand(B, Hq, Sq, D), rand(B, Hkv, Sk, D), rand(B, Hkv, Sk, Dv)
+    dOut = rand(B, Hq, Sq, Dv)
+    mask = None
+    if mask_shape is not None:
+        mask = torch.rand(*mask_shape) < 0.7
+        if mask_fn is not None:
+            mask_fn(mask)
+    slopes = None
+    if alibi == "hq":
+        slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / Hq) for h in range(Hq)], dtype=F64)
+    elif alibi == "b-hq":
+        slopes = torch.rand(B, Hq, dtype=torch.float32).to(F64)
+    bias = rand(*bias_shape) if bias_shape is not None else None
+    sink = (2 * rand(Hq)) if sinks else None
+    vis = visibility(B, Hq, Sq, Sk, causal, window, key_lengths, padding_side, mask)
+    leaves = [q, k, v] + [t for t in (bias, sink) if t is not None]
+    for t in leaves:
+        t.requires_grad_(True)
+    out, lse = score_attention(q, k, v, scale, vis, softcap, slopes, bias, sink)
+    grads = torch.autograd.grad((out * dOut).sum(), leaves)
+    if not all(torch.isfinite(t).all() for t in (out, *grads)):
+        raise SystemExit(f"make_goldens: {name}: non-finite result")
+    empty = int((~vis.any(dim=-1)).sum())
+    check = "no SDPA cross-check (softcap and sinks are not in SDPA; an empty row is not in 1.13 SDPA)"
+    if softcap is None and not sinks and empty == 0:
+        g = Hq // Hkv
+        add = torch.zeros(B, Hq, Sq, Sk, dtype=F64)
+        if slopes is not None:
+            i = torch.arange(Sq, dtype=F64).view(Sq, 1)
+            j = torch.arange(Sk, dtype=F64).view(1, Sk)
+            sl = slopes.view(1, Hq, 1, 1) if slopes.dim() == 1 else slopes.view(B, Hq, 1, 1)
+            add = add - sl * (i + (Sk - Sq) - j).abs()
+        if bias is not None:
+            add = add + bias.detach()
+        float_mask = add.masked_fill(~vis, float("-inf"))
+        o, _ = F._scaled_dot_product_attention(
+            q.detach() * (scale * math.sqrt(D)), k.detach().repeat_interleave(g, 1), v.detach().repeat_interleave(g, 1),
+            float_mask, 0.0, False, False)
+        err = (o - out).abs().max().item()
+        if err > 1e-12 * max(1.0, out.abs().max().item()):
+            raise SystemExit(f"make_goldens: {name}: SDPA (float attn_mask) cross-check failed on out: max abs {err}")
+        check = "sdpa with ALiBi + bias as a float attn_mask agrees on out"
+    expected = {"out": tensor_json2(out), "dq": tensor_json2(grads[0]), "dk": tensor_json2(grads[1]),
+                "dv": tensor_json2(grads[2]), "lse": tensor_json2(lse)}
+    rest = list(grads[3:])
+    if bias is not None:
+        expected["dbias"] = tensor_json2(rest.pop(0))
+    if sink is not None:
+        expected["dsinks"] = tensor_json2(rest.pop(0))
+    return name, check, {
+        "format": "attnfuzz-golden",
+        "version": 2,
+        "kind": "attention",
+        "producer": PRODUCER,
+        "name": name,
+        "hint": f"{hint}; empty rows: {empty}; float64 autograd of sum(out*dOut) with softcap, ALiBi, bias and sinks "
+                f"as tensor operations ({check})",
+        "options": {
+            "scale": scale,
+            "causal": causal,
+            "window": list(window) if window is not None else None,
+            "keyLengths": list(key_lengths) if key_lengths is not None else None,
+            "paddingSide": padding_side,
+            "mask": mask_json(mask) if mask is not None else None,
+            "softcap": softcap,
+            "alibiSlopes": tensor_json2(slopes) if slopes is not None else None,
+            "bias": tensor_json2(bias) if bias is not None else None,
+            "sinks": tensor_json2(sink) if sink is not None else None,
+        },
+        "inputs": {"q": tensor_json2(q), "k": tensor_json2(k), "v": tensor_json2(v), "dOut": tensor_json2(dOut)},
+        "expected": expected,
+    }
+
+
 # ---------------------------------------------------------------- LoRA
 
 
@@ -200,6 +333,7 @@ def empty_row(m):
 
 def goldens():
     a = attention_golden
+    s = score_golden
     return [
         a("attention-plain-sq4-sk4-d4", "no restriction, Hq = Hkv = 2", seed=1),
         a("attention-sq3-sk6", "Sq < Sk, no restriction", Sq=3, Sk=6, seed=2),
@@ -254,6 +388,35 @@ def goldens():
           "left padding, mask [B,1,Sq,Sk], scale 0.7", B=2, Hq=4, Hkv=2, Sq=3, Sk=5, D=3, Dv=2, scale=0.7,
           causal="bottom-right", window=(2, -1), key_lengths=[4, 5], padding_side="left", mask_shape=(2, 1, 3, 5),
           seed=35),
+        # version 2: the score options, at least three files each
+        s("attention-v2-softcap-1-scale-2", "softcap 1 with scale 2: every logit bent", scale=2.0, softcap=1.0,
+          seed=50),
+        s("attention-v2-softcap-5-causal-br", "softcap 5, bottom-right causal, Sq < Sk", Sq=3, Sk=6, scale=1.5,
+          softcap=5.0, causal="bottom-right", seed=51),
+        s("attention-v2-softcap-30-gqa-keylen", "softcap 30 (Gemma 2's final cap), GQA 2, left padding", B=2, Hq=4,
+          Hkv=2, Sq=3, Sk=5, scale=3.0, softcap=30.0, key_lengths=[3, 5], padding_side="left", seed=52),
+        s("attention-v2-alibi-hq", "ALiBi, the standard slopes 2^(-8h/Hq), Hq = 4", Hq=4, Hkv=4, Sq=4, Sk=6,
+          alibi="hq", seed=53),
+        s("attention-v2-alibi-b-hq-causal-tl", "ALiBi slopes [B, Hq], top-left causal", B=2, Sq=4, Sk=4,
+          alibi="b-hq", causal="top-left", seed=54),
+        s("attention-v2-alibi-decode", "ALiBi on a decode step Sq = 1 against 7 keys", Sq=1, Sk=7, alibi="hq",
+          seed=55),
+        s("attention-v2-bias-b-h", "float bias [B, Hq, Sq, Sk], no broadcast", B=2, Sq=3, Sk=4,
+          bias_shape=(2, 2, 3, 4), seed=56),
+        s("attention-v2-bias-1-1-keylen", "float bias [1, 1, Sq, Sk] (dbias summed over B and Hq), right padding",
+          B=2, Sq=3, Sk=5, bias_shape=(1, 1, 3, 5), key_lengths=[5, 2], seed=57),
+        s("attention-v2-bias-b-1-mask-empty-row", "float bias [B, 1, Sq, Sk] with a mask hiding a whole row",
+          B=2, Sq=3, Sk=4, bias_shape=(2, 1, 3, 4), mask_shape=(2, 2, 3, 4), mask_fn=empty_row, seed=58),
+        s("attention-v2-bias-1-h-window-alibi", "float bias [1, Hq, Sq, Sk] plus ALiBi, window [1, 1]", Hq=4, Hkv=2,
+          Sq=4, Sk=5, bias_shape=(1, 4, 4, 5), alibi="hq", window=(1, 1), seed=59),
+        s("attention-v2-sinks", "sinks [Hq], no restriction", Sq=3, Sk=4, sinks=True, seed=60),
+        s("attention-v2-sinks-causal-br-empty", "sinks with bottom-right causal, Sq > Sk: empty rows stay 0, lse -inf",
+          Sq=5, Sk=3, sinks=True, causal="bottom-right", seed=61),
+        s("attention-v2-sinks-gqa-window", "sinks with GQA 3 and window [2, 0]", Hq=3, Hkv=1, Sq=4, Sk=6,
+          sinks=True, window=(2, 0), seed=62),
+        s("attention-v2-all-options", "softcap 2, ALiBi [B, Hq], bias [B, 1, Sq, Sk], sinks, bottom-right causal, "
+          "GQA 2, mask", B=2, Hq=4, Hkv=2, Sq=3, Sk=5, D=3, Dv=2, scale=1.2, softcap=2.0, alibi="b-hq",
+          bias_shape=(2, 1, 3, 5), sinks=True, causal="bottom-right", mask_shape=(1, 4, 3, 5), seed=63),
         lora_golden("lora-r2-alpha4", "LoRA s = alpha / r, rank 2", rank=2, alpha=4.0, seed=40),
         lora_golden("lora-r4-rslora", "rsLoRA s = alpha / sqrt(r), rank 4", rank=4, alpha=8.0, rslora=True,
                     fin=6, fout=3, seed=41),

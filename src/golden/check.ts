@@ -6,6 +6,7 @@
  */
 import {
   ATTENTION_TENSORS,
+  OPTIONAL_ATTENTION_TENSORS,
   formatShape,
   LORA_TENSORS,
   maxAbsDiff,
@@ -59,7 +60,8 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
       if (ok !== true) return { state: 'skipped', file, kernel, reason: ok };
       got = { ...runner.run(golden.inputs, golden.options) };
       want = { ...golden.expected };
-      names = ATTENTION_TENSORS;
+      // Version 2: dbias and dsinks where the file has them, lse where the kernel also returns one.
+      names = [...ATTENTION_TENSORS, ...OPTIONAL_ATTENTION_TENSORS.filter((t) => want[t] !== undefined && (t !== 'lse' || got[t] !== undefined))];
     } else if (golden.kind === 'lora-linear' && runner.kind === 'lora-linear') {
       got = { ...runner.run(golden.inputs, golden.spec) };
       want = { ...golden.expected };
@@ -70,7 +72,7 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
   } catch (e) {
     return { state: 'errored', file, kernel, error: (e instanceof Error ? e.message : String(e)).split('\n')[0]! };
   }
-  const rows = names.map((t) => compareTensor(file, kernel, t, got[t]!, want[t]!, runner.bound));
+  const rows = names.map((t) => (got[t] === undefined ? { file, kernel, tensor: t, maxAbs: Infinity, maxRel: Infinity, bound: runner.bound, pass: false, note: 'not returned' } : compareTensor(file, kernel, t, got[t], want[t]!, runner.bound)));
   return { state: 'checked', file, kernel, rows };
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend/index.js';
 import { BUILTIN_KERNELS, BUILTINS } from '../runner/index.js';
+import { missingFeatures } from '../contract/index.js';
 import { checkGoldens, goldenRunners, loadGoldens, type Golden } from './index.js';
 
 const CORPUS = fileURLToPath(new URL('../../corpus/golden', import.meta.url));
@@ -28,15 +29,24 @@ describe('every golden file matches every implementation', () => {
     }
     expect(errors.map((e) => e.message)).toEqual([]);
     expect(problems).toEqual([]);
-    // Every implementation checked every file of its kind: a silent skip (a renamed kernel, a
-    // `supports` that declines) would make this test vacuous.
+    // Every implementation checked every file of its kind it declares the options of: a silent
+    // skip (a renamed kernel, a `supports` that declines) would make this test vacuous.
     const attentionKernels = ['reference', ...BUILTIN_KERNELS.filter((n) => BUILTINS[n].attention)];
     const loraKernels = ['reference', ...BUILTIN_KERNELS.filter((n) => BUILTINS[n].lora)];
+    const runs = (k: string, g: Golden) => g.kind !== 'attention' || k === 'reference' || missingFeatures(g.options, BUILTINS[k as keyof typeof BUILTINS].attention!().features).length === 0;
     for (const [kernels, files] of [[attentionKernels, attention], [loraKernels, lora]] as const) {
       for (const k of kernels) {
-        const checked = outcomes.filter((o) => o.kernel === k && o.state === 'checked' && files.some((g) => g.file === o.file));
-        expect(checked.length, `${k} checked ${checked.length} of ${files.length} files`).toBe(files.length);
+        const mine = (files as readonly Golden[]).filter((g) => runs(k, g));
+        const checked = outcomes.filter((o) => o.kernel === k && o.state === 'checked' && mine.some((g) => g.file === o.file));
+        expect(checked.length, `${k} checked ${checked.length} of ${mine.length} files`).toBe(mine.length);
       }
+    }
+    // The score options reach the kernels that declare them: flash and eager all four, sdpa ALiBi and bias.
+    for (const k of ['eager', 'flash']) expect(outcomes.filter((o) => o.kernel === k && o.state === 'skipped')).toEqual([]);
+    // dbias, dsinks (every kernel) and lse (the reference, flash) are checked where the files have them.
+    const rows = outcomes.flatMap((o) => (o.state === 'checked' ? o.rows : []));
+    for (const [k, t] of [['reference', 'lse'], ['flash', 'lse'], ['eager', 'dbias'], ['sdpa', 'dbias'], ['flash', 'dsinks'], ['eager', 'dsinks']]) {
+      expect(rows.some((r) => r.kernel === k && r.tensor === t), `${k} ${t}`).toBe(true);
     }
   });
 });
@@ -83,6 +93,17 @@ describe('the golden corpus covers every option', () => {
       for (let r = 0; r < out.length / Dv; r++) if (out.subarray(r * Dv, (r + 1) * Dv).every((x) => x === 0)) return true;
       return false;
     });
+  });
+
+  it('version 2: at least three files for each score option, and an lse of -inf for a row with no visible key', () => {
+    const count = (f: (g: (typeof attention)[number]) => boolean) => attention.filter(f).length;
+    expect(count((g) => g.options.softcap != null)).toBeGreaterThanOrEqual(3);
+    expect(count((g) => g.options.alibiSlopes != null)).toBeGreaterThanOrEqual(3);
+    expect(count((g) => g.options.bias != null && g.expected.dbias !== undefined)).toBeGreaterThanOrEqual(3);
+    expect(count((g) => g.options.sinks != null && g.expected.dsinks !== undefined)).toBeGreaterThanOrEqual(3);
+    has('ALiBi slopes [B, Hq]', (g) => g.options.alibiSlopes?.shape.length === 2);
+    has('a broadcast bias (dbias summed)', (g) => g.options.bias != null && g.options.bias.shape[0] === 1 && g.options.bias.shape[1] === 1);
+    has('lse -inf with a sink', (g) => g.options.sinks != null && g.expected.lse?.data.includes(-Infinity) === true);
   });
 
   it('lora: with and without rsLoRA, and B = 0', () => {

@@ -15,6 +15,14 @@
  *   lora-linear  options  { rank, alpha, rslora }
  *                inputs   { x, W0, A, B, dY }  expected { y, dx, dA, dB }
  *
+ * Version 2 (attention only; version 1 files load unchanged) adds the score options and their tensors:
+ *
+ *   options  + { softcap: null | number, alibiSlopes, bias, sinks: null | tensor }
+ *   expected + { lse?, dbias?, dsinks? }       lse [B,Hq,Sq]; dbias the bias's shape; dsinks [Hq]
+ *
+ * JSON has no literal for non-finite numbers: in a version-2 `data`, "-Infinity", "Infinity" and
+ * "NaN" stand for them (the lse of a row with no visible key is "-Infinity").
+ *
  * Goldens carry no dropout and no precision: they are float64 ground truth for float32 runs.
  * Objects are strict (an unknown field is an error: a typo must not silently drop an option).
  * The loaded form (`Golden`) holds contract types, ready for the kernels.
@@ -31,12 +39,20 @@ import type {
 
 export const GOLDEN_FORMAT = 'attnfuzz-golden';
 export const GOLDEN_VERSION = 1;
+/** The versions this attnfuzz reads. */
+export const GOLDEN_VERSIONS = [1, 2] as const;
 export const GOLDEN_KINDS = ['attention', 'lora-linear'] as const;
 export type GoldenKind = (typeof GOLDEN_KINDS)[number];
 
 const tensor = z.strictObject({
   shape: z.array(z.number().int().nonnegative()),
   data: z.array(z.number()),
+});
+
+/** A version-2 tensor: non-finite values as the strings "-Infinity", "Infinity", "NaN". */
+const tensor2 = z.strictObject({
+  shape: z.array(z.number().int().nonnegative()),
+  data: z.array(z.union([z.number(), z.enum(['-Infinity', 'Infinity', 'NaN'])]).transform(Number)),
 });
 
 const header = {
@@ -68,6 +84,20 @@ export const attentionGoldenSchema = z.strictObject({
   expected: z.strictObject({ out: tensor, dq: tensor, dk: tensor, dv: tensor }),
 });
 
+export const attentionGolden2Schema = z.strictObject({
+  ...header,
+  version: z.literal(2),
+  kind: z.literal('attention'),
+  options: attentionGoldenSchema.shape.options.extend({
+    softcap: z.number().positive().nullable(),
+    alibiSlopes: tensor2.nullable(),
+    bias: tensor2.nullable(),
+    sinks: tensor2.nullable(),
+  }),
+  inputs: z.strictObject({ q: tensor2, k: tensor2, v: tensor2, dOut: tensor2 }),
+  expected: z.strictObject({ out: tensor2, dq: tensor2, dk: tensor2, dv: tensor2, lse: tensor2.optional(), dbias: tensor2.optional(), dsinks: tensor2.optional() }),
+});
+
 export const loraGoldenSchema = z.strictObject({
   ...header,
   kind: z.literal('lora-linear'),
@@ -81,7 +111,7 @@ export const loraGoldenSchema = z.strictObject({
 });
 
 /** A golden file as it sits on disk (after the schema). */
-export type AttentionGoldenFile = z.infer<typeof attentionGoldenSchema>;
+export type AttentionGoldenFile = z.infer<typeof attentionGoldenSchema> | z.infer<typeof attentionGolden2Schema>;
 export type LoraGoldenFile = z.infer<typeof loraGoldenSchema>;
 export type GoldenFile = AttentionGoldenFile | LoraGoldenFile;
 

@@ -16,6 +16,7 @@
 import {
   FLOAT32_REL_BOUND,
   hasEmptyRow,
+  missingFeatures,
   type AttentionInputs,
   type AttentionKernel,
   type AttentionOptions,
@@ -59,6 +60,8 @@ export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRu
     kind: 'attention',
     bound: FLOAT32_REL_BOUND,
     supports(opts, inputs) {
+      const missing = missingFeatures(opts, kernel.features);
+      if (missing.length > 0) return `does not declare features ${missing.join(', ')}`;
       if (!kernel.supports) return true;
       const [B, Hq, Sq, D] = inputs.q.shape as [number, number, number, number];
       const [, Hkv, Sk, Dv] = inputs.v.shape as [number, number, number, number];

@@ -16,10 +16,11 @@ import {
   type HostTensor,
 } from '../contract/index.js';
 import {
+  attentionGolden2Schema,
   attentionGoldenSchema,
   GOLDEN_FORMAT,
   GOLDEN_KINDS,
-  GOLDEN_VERSION,
+  GOLDEN_VERSIONS,
   GoldenError,
   loraGoldenSchema,
   type AttentionGoldenFile,
@@ -58,9 +59,11 @@ export function parseGolden(file: string, text: string): Golden {
   if (head.format !== GOLDEN_FORMAT) {
     fail('format', `format ${JSON.stringify(head.format) ?? 'missing'} is not "${GOLDEN_FORMAT}"`);
   }
-  if (head.version !== GOLDEN_VERSION) {
-    fail('version', `unsupported version ${JSON.stringify(head.version) ?? '(missing)'} (this attnfuzz reads version ${GOLDEN_VERSION})`);
+  if (!(GOLDEN_VERSIONS as readonly unknown[]).includes(head.version)) {
+    fail('version', `unsupported version ${JSON.stringify(head.version) ?? '(missing)'} (this attnfuzz reads versions ${GOLDEN_VERSIONS.join(' and ')})`);
   }
+  if (head.kind === 'attention' && head.version === 2) return attentionGolden(file, parse(attentionGolden2Schema, raw, fail, 2), fail);
+  if (head.version === 2) fail('version', `version 2 is for attention files; kind ${JSON.stringify(head.kind)} is version 1`);
   if (head.kind === 'attention') return attentionGolden(file, parse(attentionGoldenSchema, raw, fail), fail);
   if (head.kind === 'lora-linear') return loraGolden(file, parse(loraGoldenSchema, raw, fail), fail);
   return fail('kind', `kind ${JSON.stringify(head.kind) ?? '(missing)'} is not one of ${GOLDEN_KINDS.join(', ')}`);
@@ -69,14 +72,14 @@ export function parseGolden(file: string, text: string): Golden {
 type Fail = (field: string | null, detail: string) => never;
 
 /** The first schema issue as `path: message`, e.g. `options.causal: expected one of ...`. */
-function parse<S extends z.ZodType>(schema: S, raw: unknown, fail: Fail): z.infer<S> {
+function parse<S extends z.ZodType>(schema: S, raw: unknown, fail: Fail, version = 1): z.infer<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     // Strict objects: a misspelt or newer option must not be dropped silently.
     const field = formatPath([...issue.path, issue.keys[0]!]);
-    return fail(field, `${field}: unknown field (not in version ${GOLDEN_VERSION})`);
+    return fail(field, `${field}: unknown field (not in version ${version})`);
   }
   const path = formatPath(issue.path);
   const message = issue.message
@@ -109,10 +112,26 @@ const host = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Arr
 
 function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Golden {
   const { options: o, inputs: i, expected: e } = g;
+  // Version 2's score options, null in a version-1 file.
+  const v2 = g.version === 2 ? { o: g.options, e: g.expected } : null;
+  const scores = { softcap: v2?.o.softcap ?? null, alibiSlopes: v2?.o.alibiSlopes ?? null, bias: v2?.o.bias ?? null, sinks: v2?.o.sinks ?? null };
+  const extra = { lse: v2?.e.lse ?? null, dbias: v2?.e.dbias ?? null, dsinks: v2?.e.dsinks ?? null };
   checkLengths('inputs', i, fail);
-  checkLengths('expected', e, fail);
-  checkLengths('options', { mask: o.mask }, fail);
-  const opts = { ...o, window: o.window as [number, number] | null, dropout: null };
+  checkLengths('expected', { ...e, ...extra }, fail);
+  checkLengths('options', { mask: o.mask, alibiSlopes: scores.alibiSlopes, bias: scores.bias, sinks: scores.sinks }, fail);
+  const opts = {
+    scale: o.scale,
+    causal: o.causal,
+    keyLengths: o.keyLengths,
+    paddingSide: o.paddingSide,
+    mask: o.mask,
+    window: o.window as [number, number] | null,
+    dropout: null,
+    softcap: scores.softcap,
+    alibiSlopes: scores.alibiSlopes && host(scores.alibiSlopes),
+    bias: scores.bias && host(scores.bias),
+    sinks: scores.sinks && host(scores.sinks),
+  };
   let s;
   try {
     s = attentionShapes(i.q.shape, i.k.shape, i.v.shape, opts, '');
@@ -128,6 +147,15 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
   sameAs('expected.dq.shape', e.dq.shape, 'inputs.q.shape', i.q.shape, fail);
   sameAs('expected.dk.shape', e.dk.shape, 'inputs.k.shape', i.k.shape, fail);
   sameAs('expected.dv.shape', e.dv.shape, 'inputs.v.shape', i.v.shape, fail);
+  if (extra.lse) sameAs('expected.lse.shape', extra.lse.shape, 'lse [B,Hq,Sq] =', [s.B, s.Hq, s.Sq], fail);
+  if (extra.dbias) {
+    if (!opts.bias) fail('expected.dbias', 'expected.dbias: given without options.bias');
+    sameAs('expected.dbias.shape', extra.dbias.shape, 'options.bias.shape', opts.bias!.shape, fail);
+  } else if (opts.bias) fail('expected.dbias', 'expected.dbias: missing (options.bias is set)');
+  if (extra.dsinks) {
+    if (!opts.sinks) fail('expected.dsinks', 'expected.dsinks: given without options.sinks');
+    sameAs('expected.dsinks.shape', extra.dsinks.shape, 'sinks [Hq] =', [s.Hq], fail);
+  } else if (opts.sinks) fail('expected.dsinks', 'expected.dsinks: missing (options.sinks is set)');
   const mask = o.mask === null ? null : { shape: o.mask.shape as [number, number, number, number], data: Uint8Array.from(o.mask.data) };
   return {
     kind: 'attention',
@@ -137,7 +165,15 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
     producer: g.producer,
     options: { ...opts, mask, precision: 'float32' },
     inputs: { q: host(i.q), k: host(i.k), v: host(i.v), dOut: host(i.dOut) },
-    expected: { out: host(e.out), dq: host(e.dq), dk: host(e.dk), dv: host(e.dv) },
+    expected: {
+      out: host(e.out),
+      dq: host(e.dq),
+      dk: host(e.dk),
+      dv: host(e.dv),
+      ...(extra.lse ? { lse: host(extra.lse) } : {}),
+      ...(extra.dbias ? { dbias: host(extra.dbias) } : {}),
+      ...(extra.dsinks ? { dsinks: host(extra.dsinks) } : {}),
+    },
   };
 }
 

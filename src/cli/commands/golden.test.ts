@@ -73,7 +73,7 @@ describe('attnfuzz golden', () => {
   });
 
   it.each<[string, () => string[], RegExp]>([
-    ['a wrong version', () => ['golden', variant('v3.json', LORA, (g) => (g.version = 3))], /^golden: .*v3\.json: unsupported version 3 \(this attnfuzz reads version 1\)\n$/],
+    ['a wrong version', () => ['golden', variant('v3.json', LORA, (g) => (g.version = 3))], /^golden: .*v3\.json: unsupported version 3 \(this attnfuzz reads versions 1 and 2\)\n$/],
     ['inconsistent shapes', () => ['golden', variant('shape.json', GOLDEN, (g) => (g.inputs.dOut.shape = [2, 2, 8, 2]))], /^golden: .*shape\.json: inputs\.dOut\.shape \[2,2,8,2\] does not match out \[B,Hq,Sq,Dv\] = \[2,2,4,4\]\n$/],
     ['an unreadable file', () => ['golden', join(dir, 'absent.json')], /^golden: .*absent\.json: cannot read \(ENOENT/],
     ['not JSON', () => ['golden', (writeFileSync(join(dir, 'bad.json'), '{oops'), join(dir, 'bad.json'))], /^golden: .*bad\.json: not JSON \(/],
