@@ -9,6 +9,7 @@ import { tf, useBackend } from '../../src/backend/index.js';
 import { ATTENTION_TENSORS, FLOAT32_REL_BOUND } from '../../src/contract/index.js';
 import { measureAgainstReference, type ContractCase } from '../../test/support/contractCases.js';
 import { eagerKernel } from '../eager/index.js';
+import { flashKernel } from '../flash/index.js';
 import { sdpaKernel } from '../sdpa/index.js';
 import { FAST_WORK, matMul } from './matMul.js';
 
@@ -56,7 +57,7 @@ describe.each(['wasm', 'cpu'] as const)('matMul on %s', (backend) => {
     }
 });
 
-describe('eager and sdpa on wasm, at sizes whose products take the split path, match the float64 reference', () => {
+describe('eager, sdpa and flash on wasm, at sizes whose products take the split path, match the float64 reference', () => {
   beforeAll(async () => {
     await useBackend('wasm');
   });
@@ -66,7 +67,7 @@ describe('eager and sdpa on wasm, at sizes whose products take the split path, m
     { name: 'bottom-right causal + left padding', shapes, options: { causal: 'bottom-right', keyLengths: [48, 30], paddingSide: 'left' } },
     { name: 'top-left causal', shapes, options: { causal: 'top-left' } },
   ];
-  for (const kernel of [eagerKernel, sdpaKernel])
+  for (const kernel of [eagerKernel, sdpaKernel, flashKernel])
     for (const c of cases)
       it(`${kernel.name}: ${c.name}`, () => {
         expect(shapes.Sq * shapes.D * shapes.Sk).toBeGreaterThanOrEqual(FAST_WORK);

@@ -7,7 +7,8 @@
  *            dBias (the bias's grouped shape) and dSinks [1,Hkv,G,1,1]
  *
  *   D  = rowsum(dO∘O)                                   (the paper's D_i; "Drow" here, D is the head dim)
- *   for each key block j (outer), each query block i (inner, fully masked tiles skipped):
+ *   for each key block j (outer), the query blocks i (inner; they are independent, so all of them
+ *   run as one batched op, and a key block fully masked for every query is skipped):
  *     P   = exp(S - lse)                                masked S = -inf gives P = 0
  *     dV_j += (round(P)∘Z)ᵀ·dO_i                         the weights the forward multiplied V by
  *     dP  = (dO_i·V_jᵀ)∘Z
@@ -26,6 +27,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
+import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
 import { asRows, groupedDims, loadTile, type FlashConfig, type Grouped } from './operands.js';
 import { blockRanges } from './tiles.js';
@@ -44,7 +46,8 @@ export function flashBackward(tf: TF, g: Grouped, O: Tensor, lse: Tensor, dO: Te
   const dims = groupedDims(g);
   const { B, Hkv, G, D, Dv } = dims;
   const { Sq, Sk } = cfg.plan.sizes;
-  const rows = blockRanges(Sq, cfg.Br);
+  // All query blocks of a key-block step at once: one row range (forward.ts says why this is exact).
+  const rows: Array<readonly [number, number]> = [[0, Sq]];
   const [Drow, lseSafe] = tf.tidy(() => [
     tf.sum(tf.mul(dO, O), -1, true),
     tf.where(tf.equal(lse, -Infinity), tf.fill(lse.shape, Infinity), lse),
@@ -80,15 +83,15 @@ export function flashBackward(tf: TF, g: Grouped, O: Tensor, lse: Tensor, dO: Te
         const P = tf.exp(tf.sub(tile.S, lse_i));
         let Pv = roundTensor(tf, P, cfg.precision);
         if (tile.Z !== null) Pv = tf.mul(Pv, tile.Z);
-        const dV_new = tf.add(dV_j, tf.matMul(asRows(tf, Pv, dims, R), dO_i, true, false));
-        let dP = tf.reshape(tf.matMul(dO_i, tile.Vj, false, true), [B, Hkv, G, R, C]);
+        const dV_new = tf.add(dV_j, matMul(tf, asRows(tf, Pv, dims, R), dO_i, true, false));
+        let dP = tf.reshape(matMul(tf, dO_i, tile.Vj, false, true), [B, Hkv, G, R, C]);
         if (tile.Z !== null) dP = tf.mul(dP, tile.Z);
         const dS5 = tf.mul(P, tf.sub(dP, D_i));
         const dBias_ij = bias !== null ? sumToBias(dS5) : null;
         const dS = asRows(tf, tile.capSlope === null ? dS5 : tf.mul(dS5, tile.capSlope), dims, R);
-        const dQc = tf.mul(tf.matMul(dS, tile.Kj), cfg.scale);
+        const dQc = tf.mul(matMul(tf, dS, tile.Kj), cfg.scale);
         const dQ_new = dQ_i === null ? dQc : tf.add(dQ_i, dQc);
-        const dK_new = tf.add(dK_j, tf.mul(tf.matMul(dS, tile.Qi, true, false), cfg.scale));
+        const dK_new = tf.add(dK_j, tf.mul(matMul(tf, dS, tile.Qi, true, false), cfg.scale));
         return dBias_ij === null ? [dQ_new, dK_new, dV_new] : [dQ_new, dK_new, dV_new, dBias_ij];
       }) as [Tensor, Tensor, Tensor, Tensor?];
       if (next[3] !== undefined) dBiasTiles[bi]!.push(next[3]);

@@ -5,7 +5,12 @@
  *   Q [B,Hkv,G,Sq,D], K [B,Hkv,Sk,D], V [B,Hkv,Sk,Dv]  ->  O [B,Hkv,G,Sq,Dv], lse [B,Hkv,G,Sq,1]
  *
  * For each query block Qi (Br rows) the key blocks Kj, Vj (Bc columns) stream past with an
- * online softmax; a block the tile plan finds fully masked is never loaded:
+ * online softmax. The query blocks are independent (Algorithm 1's outer loop is the parallel one
+ * on a GPU), so all of them run as one batched tfjs op per key block, the loop is over key blocks
+ * only, and a key block the tile plan finds fully masked for every query is never loaded. A query
+ * row that sees no key of a block it is batched with gets S = -inf there, which leaves its m, l and
+ * acc_o bit for bit as they were (alpha = 1, P~ = 0), exactly as if that tile had been skipped; so
+ * the result does not depend on Br, which the block-independence property checks:
  *
  *   S     = Qi·Kjᵀ·scale, softcapped, masked to -inf, + ALiBi + bias (operands.ts)   [.., Br, Bc]
  *   m_new = max(m, rowmax S)
@@ -28,6 +33,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
+import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
 import { asRows, groupedDims, loadTile, type FlashConfig, type Grouped } from './operands.js';
 import { blockRanges } from './tiles.js';
@@ -45,7 +51,8 @@ export function flashForward(tf: TF, g: Grouped, cfg: FlashConfig): ForwardResul
   const { Sq, Sk } = cfg.plan.sizes;
   const Os: Tensor[] = [];
   const lses: Tensor[] = [];
-  for (const [i0, i1] of blockRanges(Sq, cfg.Br)) {
+  // All query blocks of a key-block step at once (see the header): one row range, [0, Sq).
+  for (const [i0, i1] of [[0, Sq] as const]) {
     const R = i1 - i0;
     let m = tf.fill([B, Hkv, G, R, 1], -Infinity);
     let l = tf.zeros([B, Hkv, G, R, 1]);
@@ -62,7 +69,7 @@ export function flashForward(tf: TF, g: Grouped, cfg: FlashConfig): ForwardResul
         const l_new = tf.add(tf.mul(alpha, l), tf.sum(P, -1, true));
         let Pv = roundTensor(tf, P, cfg.precision);
         if (tile.Z !== null) Pv = tf.mul(Pv, tile.Z);
-        const PV = tf.reshape(tf.matMul(asRows(tf, Pv, dims, R), tile.Vj), [B, Hkv, G, R, Dv]);
+        const PV = tf.reshape(matMul(tf, asRows(tf, Pv, dims, R), tile.Vj), [B, Hkv, G, R, Dv]);
         const acc_new = tf.add(tf.mul(alpha, acc_o), PV);
         return [m_new, l_new, acc_new];
       });

@@ -15,6 +15,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type TF, dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
+import { matMul } from '../common/matMul.js';
 import type { TilePlan } from './tiles.js';
 
 /** Everything a flash call needs beyond its tensors. */
@@ -95,7 +96,7 @@ export function loadTile(tf: TF, g: Grouped, cfg: FlashConfig, bits: Uint8Array 
   const Qi3 = tf.reshape(Qi, [B * Hkv, G * R, D]);
   const Kj3 = tf.reshape(Kj, [B * Hkv, C, D]);
   const Vj3 = tf.reshape(Vj, [B * Hkv, C, Dv]);
-  let S = tf.reshape(tf.mul(tf.matMul(Qi3, Kj3, false, true), cfg.scale), [B, Hkv, G, R, C]);
+  let S = tf.reshape(tf.mul(matMul(tf, Qi3, Kj3, false, true), cfg.scale), [B, Hkv, G, R, C]);
   let capSlope: Tensor | null = null;
   if (cfg.softcap != null) {
     const t = tf.tanh(tf.div(S, cfg.softcap));
