@@ -3,3 +3,4 @@ export { flashAttnFunc, flashAttnFuncWithLse, flashAttention, flashAttentionWith
 export { flashAttnVarlenFunc, type FlashAttnVarlenOptions } from './varlen.js';
 export { flashKernel, flashKernelWith, type FlashBlockSizes } from './adapter.js';
 export { flashAttentionFunction } from './transformers.js';
+export { flashDecodeKernel } from './kvcache.js';

@@ -9,3 +9,4 @@ export * from './shapes.js';
 export * from './compare.js';
 export * from './kernel.js';
 export * from './modelAttention.js';
+export * from './decode.js';

@@ -12,13 +12,15 @@
  * The training suite's model uses the unmerged LoRA kernel for its adapters.
  */
 import { eagerAttentionFunction, eagerKernel } from '../../kernels/eager/index.js';
-import { flashAttentionFunction, flashKernel, flashKernelWith } from '../../kernels/flash/index.js';
+import { flashAttentionFunction, flashDecodeKernel, flashKernel, flashKernelWith } from '../../kernels/flash/index.js';
 import { loraMerged, loraUnmerged } from '../../kernels/lora.js';
 import { sdpaAttentionFunction, sdpaKernel } from '../../kernels/sdpa/index.js';
 import type { AttentionFunction, AttentionKernel, LoraKernel } from '../contract/index.js';
 
 /** The built-in kernels as objects, for library users (`check` reaches them by name). */
 export { eagerKernel, sdpaKernel, flashKernel, flashKernelWith, loraUnmerged, loraMerged };
+/** The KV-cache decode entry point (contiguous or paged cache), for the decode properties. */
+export { flashDecodeKernel };
 
 export const BUILTIN_KERNELS = ['eager', 'sdpa', 'flash', 'lora', 'lora-merged'] as const;
 export type BuiltinKernelName = (typeof BUILTIN_KERNELS)[number];
