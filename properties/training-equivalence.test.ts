@@ -57,7 +57,7 @@ function paddedEqualsPacked(layout: 'right-padded' | 'left-padded', impl: Attent
 }
 
 /** Random cases without LoRA dropout (its mask is indexed by batch position, so it differs per layout) and one step. */
-const noDropout = trainingCase({ dropouts: [0], maxSteps: 1, maxLength: 6 });
+const noDropout = trainingCase({ dropouts: [0], attentionDropouts: [0], maxSteps: 1, maxLength: 6 });
 
 /** Per-token losses at positions <= t do not move when every token after t changes (labels kept). */
 function noFutureLeaks(impl: AttentionImplementation): Relation<readonly [TrainingCase, number]> {
