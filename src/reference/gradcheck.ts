@@ -3,7 +3,7 @@
  * the independent check of every hand-derived gradient.
  */
 import seedrandom from 'seedrandom';
-import { numel, type HostTensor } from '../contract/index.js';
+import { numel, type AttentionInputs, type HostTensor } from '../contract/index.js';
 
 /** Uniform values in [-1, 1) from a seeded generator. */
 export function randomTensor(rng: () => number, shape: readonly number[]): HostTensor {
@@ -40,4 +40,26 @@ export function dot(a: HostTensor, b: HostTensor): number {
   let s = 0;
   for (let n = 0; n < a.data.length; n++) s += a.data[n]! * b.data[n]!;
   return s;
+}
+
+/** The shapes of an attention call, for the reference's tests. */
+export interface Sizes {
+  B: number;
+  Hq: number;
+  Hkv: number;
+  Sq: number;
+  Sk: number;
+  D: number;
+  Dv: number;
+}
+
+/** Random q, k, v and dOut of the given sizes, from a named seed. */
+export function makeInputs(s: Sizes, seed: string): AttentionInputs {
+  const rng = seededRng(seed);
+  return {
+    q: randomTensor(rng, [s.B, s.Hq, s.Sq, s.D]),
+    k: randomTensor(rng, [s.B, s.Hkv, s.Sk, s.D]),
+    v: randomTensor(rng, [s.B, s.Hkv, s.Sk, s.Dv]),
+    dOut: randomTensor(rng, [s.B, s.Hq, s.Sq, s.Dv]),
+  };
 }

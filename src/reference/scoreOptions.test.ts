@@ -1,27 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultOptions, maxAbs, maxRelError, type AttentionInputs, type AttentionOptions, type HostTensor } from '../contract/index.js';
 import { referenceAttention, referenceAttentionForward } from './index.js';
-import { dot, numericalGradient, randomTensor, seededRng } from './gradcheck.js';
+import { dot, makeInputs, numericalGradient, randomTensor, seededRng, type Sizes } from './gradcheck.js';
 
-interface Sizes {
-  B: number;
-  Hq: number;
-  Hkv: number;
-  Sq: number;
-  Sk: number;
-  D: number;
-  Dv: number;
-}
-
-function makeInputs(s: Sizes, seed: string): AttentionInputs {
-  const rng = seededRng(seed);
-  return {
-    q: randomTensor(rng, [s.B, s.Hq, s.Sq, s.D]),
-    k: randomTensor(rng, [s.B, s.Hkv, s.Sk, s.D]),
-    v: randomTensor(rng, [s.B, s.Hkv, s.Sk, s.Dv]),
-    dOut: randomTensor(rng, [s.B, s.Hq, s.Sq, s.Dv]),
-  };
-}
 
 const t = (shape: number[], seed: string, scale = 1): HostTensor => {
   const r = randomTensor(seededRng(seed), shape);
