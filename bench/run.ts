@@ -31,7 +31,9 @@ const BENCHMARKS: readonly Benchmark[] = [
     full: ['bench', '--backends', 'cpu,wasm', '--sizes', '128,256,512,1024', '--time', '3000', '--harness-cases', '300', '--out', 'bench/results'],
   },
   { name: 'flash-memory', what: 'peak tensor memory, flash vs eager', quick: ['--S', '256'], full: ['--S', '2048'] },
-  { name: 'calibrate-oracle', what: 'how much of the allowance correct kernels use', quick: ['100', '1'], full: ['2000', '1'] },
+  { name: 'calibrate-oracle', what: 'how much of the allowance correct kernels use', quick: ['--cases', '100'], full: ['--cases', '10000', '--seed', '2'] },
+  { name: 'oracle-power', what: 'how often the oracle flags a kernel with a gradient scaled or the softmax scale off', quick: ['--cases', '50'], full: ['--cases', '1000', '--seed', '2'] },
+  { name: 'calibrate-training', what: 'how much of the allowance correct training steps use, per precision', quick: ['--cases', '5'], full: ['--cases', '600', '--seed', '2'] },
   { name: 'signal', what: "default cases: share whose every tensor is clearly non-zero, and check's cases/s", quick: ['--cases', '200', '--runs', '50'], full: ['--cases', '1200', '--seeds', '1,2,3,4,5,6,7,8,9', '--runs', '200'] },
 ];
 
