@@ -52,7 +52,7 @@ const tensor = z.strictObject({
 /** A version-2 tensor: non-finite values as the strings "-Infinity", "Infinity", "NaN". */
 const tensor2 = z.strictObject({
   shape: z.array(z.number().int().nonnegative()),
-  data: z.array(z.union([z.number(), z.enum(['-Infinity', 'Infinity', 'NaN'])]).transform(Number)),
+  data: z.array(z.union([z.number(), z.literal(['-Infinity', 'Infinity', 'NaN'])]).transform(Number)),
 });
 
 const header = {
