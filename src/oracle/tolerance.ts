@@ -96,9 +96,10 @@ export interface ErrorScales {
 /**
  * Calibrated on 10^4 default cases per precision (eager, sdpa, flash; bench/calibrate-oracle.ts):
  * the largest error/allowed is then 0.33-0.64 per precision and tensor (seed 1); with these
- * constants, seed 2: float32 0.35-0.57, bfloat16 0.52-0.65, float16 0.55-0.61 (over out, dq, dk, dv), no false
- * alarm, and `check --precision P --time 600` clean for every built-in (eager, sdpa 47k-72k cases, flash 19k-25k). dq and dk need G = 1:
- * FlashAttention-2 takes D_i from the rounded output, an error of u·N independent of the baseline's.
+ * constants, seed 2: float32 0.35-0.57, bfloat16 0.52-0.65, float16 0.55-0.61 (over out, dq, dk,
+ * dv), no false alarm, and `check --precision P --time 600` clean for every built-in (eager and
+ * sdpa 47k-72k cases, flash 19k-25k). dq and dk need G = 1: FlashAttention-2 takes D_i from the
+ * rounded output, an error of u·N independent of the baseline's.
  * So does out: flash rounds the unnormalised P~, not P, so its rounding errors are a draw
  * independent of the baseline's, of standard deviation u·N/√3; where the tensor is one element (no
  * max over elements to even the two draws out) and the baseline's draw is small, K·e_base does not
