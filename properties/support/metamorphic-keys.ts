@@ -93,26 +93,39 @@ export function mergeByLse(parts: ReadonlyArray<{ out: HostTensor; lse: HostTens
   return { out: { shape: parts[0]!.out.shape, data: out }, lse: { shape: parts[0]!.lse.shape, data: lse } };
 }
 
+/**
+ * `forward` over each part [bounds[n], bounds[n+1]) of the keys of `m`, with `options` (its mask and
+ * bias, when it has them, sliced to the part). An empty part is never run (a kernel need not take
+ * Sk = 0): it is the empty state, O = 0 and lse = -inf.
+ */
+export function keyParts(forward: ForwardWithLse, m: Material, options: AttentionOptions, bounds: readonly number[]): Array<{ out: HostTensor; lse: HostTensor }> {
+  const { B, Hq, Sq, Dv } = m.shapes;
+  return bounds.slice(1).map((end, n) => {
+    const start = bounds[n]!;
+    if (start === end) return { out: { shape: [B, Hq, Sq, Dv], data: new Float64Array(B * Hq * Sq * Dv) }, lse: { shape: [B, Hq, Sq], data: new Float64Array(B * Hq * Sq).fill(-Infinity) } };
+    const keys = (t: HostTensor) => sliceAxis(t, 2, start, end);
+    return forward(
+      withMaterial(m, {
+        shapes: { Sk: end - start },
+        inputs: { k: keys(m.inputs.k), v: keys(m.inputs.v) },
+        options: {
+          ...options,
+          mask: options.mask && tensorToMask(sliceAxis(maskToTensor(options.mask), 3, start, end)),
+          ...(options.bias != null ? { bias: sliceAxis(options.bias, 3, start, end) } : {}),
+        },
+      }),
+    );
+  });
+}
+
 /** The chunks of `cuts` through `forward`, merged by lse, against `forward` over all keys. */
 export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol): Relation<ChunkCase> {
   return ({ case: c, cuts }) => {
     const m = materialize(c);
-    const { B, Hq, Sq, Sk, Dv } = m.shapes;
+    const { Sk } = m.shapes;
     const options = hasRestriction(m.options) ? explicitVisibility(m) : m.options;
     const bounds = [0, ...cuts, Sk];
-    const parts = bounds.slice(1).map((end, n) => {
-      const start = bounds[n]!;
-      // An empty chunk is never run (a kernel need not take Sk = 0): it sees nothing.
-      if (start === end) return { out: { shape: [B, Hq, Sq, Dv], data: new Float64Array(B * Hq * Sq * Dv) }, lse: { shape: [B, Hq, Sq], data: new Float64Array(B * Hq * Sq).fill(-Infinity) } };
-      const keys = (t: HostTensor) => sliceAxis(t, 2, start, end);
-      return forward(
-        withMaterial(m, {
-          shapes: { Sk: end - start },
-          inputs: { k: keys(m.inputs.k), v: keys(m.inputs.v) },
-          options: { ...options, mask: options.mask && tensorToMask(sliceAxis(maskToTensor(options.mask), 3, start, end)) },
-        }),
-      );
-    });
+    const parts = keyParts(forward, m, options, bounds);
     const merged = mergeByLse(parts);
     const whole = forward(m);
     const label = `chunks [${bounds.join(',')}] merged by lse, ${c.precision}:`;

@@ -20,9 +20,8 @@ import { forwardBackward } from '../../src/kernel/index.js';
 import { compareTensors, naturalOf, type Tol } from './compare.js';
 import { allOf, type Relation } from './engine.js';
 import { SMALL } from './metamorphic-attention.js';
-import { mergeByLse, type ForwardWithLse } from './metamorphic-keys.js';
-import { maskToTensor, sliceAxis, tensorToMask } from './metamorphic-tensors.js';
-import { materialize, withMaterial } from './run.js';
+import { keyParts, mergeByLse, type ForwardWithLse } from './metamorphic-keys.js';
+import { materialize } from './run.js';
 
 /** Merges partial states (out [B,Hq,Sq,Dv], lse [B,Hq,Sq]) row by row: the operation under test. */
 export type MergeStates = (parts: ReadonlyArray<{ out: HostTensor; lse: HostTensor }>) => { out: HostTensor; lse: HostTensor };
@@ -83,22 +82,10 @@ function sinkState(merged: { out: HostTensor; lse: HostTensor }, sinks: HostTens
 export function splitKvMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol, merge: MergeStates = mergeByLse): Relation<SplitCase> {
   return ({ case: c, cuts, order }) => {
     const m = materialize(c);
-    const { B, Hq, Sq, Sk, Dv } = m.shapes;
+    const { Hq, Sq, Sk } = m.shapes;
     const options = explicitOptions(m.options, m.shapes);
     const bounds = [0, ...cuts, Sk];
-    const parts = bounds.slice(1).map((end, n) => {
-      const start = bounds[n]!;
-      // An empty part is never run (a kernel need not take Sk = 0): it is the empty state.
-      if (start === end) return { out: { shape: [B, Hq, Sq, Dv], data: new Float64Array(B * Hq * Sq * Dv) }, lse: { shape: [B, Hq, Sq], data: new Float64Array(B * Hq * Sq).fill(-Infinity) } };
-      const keys = (t: HostTensor) => sliceAxis(t, 2, start, end);
-      return forward(
-        withMaterial(m, {
-          shapes: { Sk: end - start },
-          inputs: { k: keys(m.inputs.k), v: keys(m.inputs.v) },
-          options: { ...options, mask: tensorToMask(sliceAxis(maskToTensor(options.mask!), 3, start, end)), bias: options.bias && sliceAxis(options.bias, 3, start, end) },
-        }),
-      );
-    });
+    const parts = keyParts(forward, m, options, bounds);
     let merged = merge(order.map((n) => parts[n]!));
     if (m.options.sinks != null) merged = merge([merged, sinkState(merged, m.options.sinks, Hq, Sq)]);
     const whole = forward(m);
