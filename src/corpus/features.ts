@@ -19,7 +19,7 @@
  * (padding keyLengths that pad nothing is no padding).
  */
 import type { AttentionCase, LoraCase, UpstreamCase } from '../case/index.js';
-import { visible, type Tiles } from '../contract/index.js';
+import { hasEmptyRow, type Tiles } from '../contract/index.js';
 import { materializeAttention } from '../data/index.js';
 import type { AnyCase } from '../runner/index.js';
 import type { TrainingCase } from '../training/index.js';
@@ -30,19 +30,6 @@ export type Features = Readonly<Record<string, string>>;
 /** The tiles a kernel runs an attention case in: fixed ones it declares, or 'case' (the case's own blocks, as built-in flash); undefined when it does not say. */
 export type TileRule = Tiles | 'case' | undefined;
 
-/** True iff some query row of some (batch, head) sees no key. */
-function hasEmptyRow(c: AttentionCase): boolean {
-  const { shapes: s, options } = materializeAttention(c);
-  for (let b = 0; b < s.B; b++)
-    for (let h = 0; h < s.Hq; h++)
-      for (let i = 0; i < s.Sq; i++) {
-        let any = false;
-        for (let j = 0; j < s.Sk && !any; j++) any = visible(options, s, b, h, i, j);
-        if (!any) return true;
-      }
-  return false;
-}
-
 function attentionFeatures(c: AttentionCase, tiles: TileRule): Features {
   const s = c.shapes;
   const f: Record<string, string> = {};
@@ -52,7 +39,8 @@ function attentionFeatures(c: AttentionCase, tiles: TileRule): Features {
   if (s.Hq > s.Hkv) f.gqa = 'yes';
   if (c.precision !== 'float32') f.dtype = c.precision;
   if (c.layout !== 'BHSD') f.layout = c.layout;
-  if (hasEmptyRow(c)) f['empty-rows'] = 'yes';
+  const m = materializeAttention(c);
+  if (hasEmptyRow(m.options, m.shapes)) f['empty-rows'] = 'yes';
   const t = tiles === 'case' ? c.blocks : tiles;
   if (t !== undefined && (s.Sq % t.Br !== 0 || s.Sk % t.Bc !== 0)) f.tile = 'partial';
   if (c.window !== null) f.window = 'yes';
