@@ -141,8 +141,8 @@ def sdpa_crosscheck(q, k, v, dOut, scale, vis, out, grads):
     return "sdpa agrees"
 
 
-def attention_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=4, D=4, Dv=None, scale=None, causal="none",
-                     window=None, key_lengths=None, padding_side="right", mask_shape=None, mask_fn=None, seed=0):
+def seeded_inputs(seed, B, Hq, Hkv, Sq, Sk, D, Dv, scale, mask_shape, mask_fn):
+    """q, k, v, dOut, the mask and the resolved Dv and scale, drawn in one fixed order from `seed`."""
     torch.manual_seed(seed)
     Dv = D if Dv is None else Dv
     scale = 1.0 / math.sqrt(D) if scale is None else scale
@@ -153,6 +153,12 @@ def attention_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=4, D=4, Dv=None, sca
         mask = torch.rand(*mask_shape) < 0.7
         if mask_fn is not None:
             mask_fn(mask)
+    return q, k, v, dOut, mask, Dv, scale
+
+
+def attention_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=4, D=4, Dv=None, scale=None, causal="none",
+                     window=None, key_lengths=None, padding_side="right", mask_shape=None, mask_fn=None, seed=0):
+    q, k, v, dOut, mask, Dv, scale = seeded_inputs(seed, B, Hq, Hkv, Sq, Sk, D, Dv, scale, mask_shape, mask_fn)
     vis = visibility(B, Hq, Sq, Sk, causal, window, key_lengths, padding_side, mask)
     for t in (q, k, v):
         t.requires_grad_(True)
@@ -217,16 +223,7 @@ def score_golden(name, hint, B=1, Hq=2, Hkv=2, Sq=4, Sk=5, D=4, Dv=None, scale=N
                  key_lengths=None, padding_side="right", mask_shape=None, mask_fn=None, softcap=None, alibi=None,
                  bias_shape=None, sinks=False, seed=0):
     """A version-2 file. alibi: None, "hq" (the standard slopes 2^(-8h/Hq)) or "b-hq" (random [B, Hq])."""
-    torch.manual_seed(seed)
-    Dv = D if Dv is None else Dv
-    scale = 1.0 / math.sqrt(D) if scale is None else scale
-    q, k, v = rand(B, Hq, Sq, D), rand(B, Hkv, Sk, D), rand(B, Hkv, Sk, Dv)
-    dOut = rand(B, Hq, Sq, Dv)
-    mask = None
-    if mask_shape is not None:
-        mask = torch.rand(*mask_shape) < 0.7
-        if mask_fn is not None:
-            mask_fn(mask)
+    q, k, v, dOut, mask, Dv, scale = seeded_inputs(seed, B, Hq, Hkv, Sq, Sk, D, Dv, scale, mask_shape, mask_fn)
     slopes = None
     if alibi == "hq":
         slopes = torch.tensor([2.0 ** (-8.0 * (h + 1) / Hq) for h in range(Hq)], dtype=F64)
