@@ -14,7 +14,9 @@ const TEXTBOOK = 'test/fixtures/broken-kernels/textbook.ts';
 
 describe('a textbook kernel', () => {
   it('passes on the default cases (finite junk: 0 · x = 0)', async () => {
-    const r = search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 150 });
+    // About a quarter of the cases are judged (the kernel declines empty rows and low precision):
+    // 300 cases give ~75 judged, so more than 30 holds for every seed (150 gave exactly 30 at seed 3).
+    const r = search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 300 });
     expect(r.status).toBe('clean');
     expect(r.cases - r.unsupported).toBeGreaterThan(30);
   });
