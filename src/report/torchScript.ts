@@ -14,8 +14,12 @@
  * Options: a case whose one restriction is causal with top-left semantics (top-left, or either
  * alignment when Sq = Sk) passes attn_mask=None, is_causal=True, as transformers calls SDPA on an
  * unpadded batch (the adapters#721 path); any other restriction (bottom-right causal, window,
- * padding, a mask) is folded into one boolean attn_mask. Dropout cannot be exported: PyTorch
- * draws its own mask, so no kernel could drop what the reference dropped.
+ * padding, a mask) is folded into one boolean attn_mask. The score options go in as their own
+ * arguments (softcap, alibi_slopes, bias, sinks; None when off); the default kernel maps ALiBi and
+ * the bias onto SDPA's float attn_mask and, with a softcap or sinks, which SDPA has not, runs the
+ * contract's formula in PyTorch ops. bias and sinks are leaves with gradients: dbias and dsinks are
+ * judged like dq. The lse is not (SDPA returns none; attnfuzz judges a kernel's lse). Dropout
+ * cannot be exported: PyTorch draws its own mask, so no kernel could drop what the reference dropped.
  */
 import { visibilityPattern, type HostTensor } from '../contract/index.js';
 import type { AttentionCase } from '../case/index.js';
@@ -61,12 +65,11 @@ export function torchScript(x: TorchExportInput): string {
   const c = x.case;
   if (c.kind !== 'attention') throw new ExportError(`only attention cases can be exported to PyTorch (this is a ${(c as { kind: string }).kind} case)`);
   if (c.dropout !== null && c.dropout.p > 0) throw new ExportError('a case with dropout cannot be exported: PyTorch draws its own dropout mask, so no kernel could drop what the reference dropped (replay it with attnfuzz)');
-  const scoreOptions = (['softcap', 'alibi', 'bias', 'sinks'] as const).filter((f) => c[f] != null);
-  if (scoreOptions.length > 0) throw new ExportError(`a case with ${scoreOptions.join(', ')} cannot be exported yet: the script does not write the score options (replay it with attnfuzz)`);
   const m = attentionSuite.materialise(c);
   const e = attentionSuite.reference(c, m);
   const none: KernelUnderTest = { label: 'export', ref: { builtin: 'sdpa' } };
-  const specs = attentionSuite.specs(none, c, m, e);
+  // An optional tensor (the lse) is judged only when a kernel returns it; the script's does not.
+  const specs = attentionSuite.specs(none, c, m, e).filter((spec) => spec.optional !== true);
   const { shapes: s, options: o } = m;
   const full = (a: ArrayLike<number> | null) => a === null || Array.from(a).every((v) => v !== 0);
   const unpadded = o.keyLengths === null || o.keyLengths.every((l) => l === s.Sk);
@@ -107,6 +110,11 @@ export function torchScript(x: TorchExportInput): string {
     tensor('V', m.inputs.v),
     tensor('DOUT', m.inputs.dOut),
     isCausal || !restricted ? 'ATTN_MASK = None' : `ATTN_MASK = torch.tensor(${pyList(vis)}, dtype=torch.bool).reshape(${[s.B, s.Hq, s.Sq, s.Sk].join(', ')})`,
+    '# The score options (None: off): softcap c·tanh(s/c), ALiBi slopes, a float bias, sink logits.',
+    `SOFTCAP = ${o.softcap == null ? 'None' : py(o.softcap)}`,
+    o.alibiSlopes == null ? 'ALIBI_SLOPES = None' : tensor('ALIBI_SLOPES', o.alibiSlopes),
+    o.bias == null ? 'BIAS = None' : tensor('BIAS', o.bias),
+    o.sinks == null ? 'SINKS = None' : tensor('SINKS', o.sinks),
     '',
     "# The float64 answer (attnfuzz's reference on exactly these inputs) and what each tensor may differ by.",
     'EXPECTED = {',

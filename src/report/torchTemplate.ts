@@ -16,15 +16,28 @@ export const TORCH_HARNESS = String.raw`
 #              (causal alignment, window, padding, the case's mask) folded into one mask
 #   is_causal: True only when the case's one restriction is top-left causal (SDPA's is_causal)
 #   scale:     the softmax scale (1/sqrt(D) unless the case says otherwise)
+# The score options, passed only when the case has them on (so they may be left out of the signature):
+#   softcap c:      s = c * tanh(s / c) on the scaled scores, before the mask
+#   alibi_slopes:   [Hq] or [B, Hq]; adds -slope * |i + Sk - Sq - j| to visible scores
+#   bias:           float [B|1, Hq|1, Sq, Sk], added to visible scores, not scaled (needs dbias)
+#   sinks:          [Hq] logits that join the softmax denominator only (needs dsinks)
 # A row that sees no key must give 0 (and zero gradients), as flash-attn and SDPA >= 2.5 do.
 # With flash-attn (BSHD layout, bottom-right causal):
 #   from flash_attn import flash_attn_func
-#   return flash_attn_func(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
-#                          causal=is_causal, softmax_scale=scale).transpose(1, 2)
-def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None):
+#   return flash_attn_func(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), causal=is_causal,
+#                          softmax_scale=scale, softcap=softcap or 0.0, alibi_slopes=alibi_slopes).transpose(1, 2)
+def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None, softcap=None, alibi_slopes=None, bias=None, sinks=None):
     if k.shape[1] != q.shape[1]:  # GQA: SDPA before 2.5 wants as many kv heads as query heads
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
         v = v.repeat_interleave(q.shape[1] // v.shape[1], dim=1)
+    # SDPA has no softcap and no sinks, and would round a float mask to a low precision: the
+    # contract's formula in PyTorch ops (float32 inside) then.
+    if softcap is not None or sinks is not None or ((alibi_slopes is not None or bias is not None) and q.dtype != torch.float32):
+        return score_attention(q, k, v, visible(q, k, attn_mask, is_causal), scale, softcap, additive(q, k, alibi_slopes, bias), sinks)
+    if alibi_slopes is not None or bias is not None:  # SDPA's float mask: -inf where invisible, else the additive terms
+        add = additive(q, k, alibi_slopes, bias)
+        attn_mask = add.masked_fill(~visible(q, k, attn_mask, is_causal), -inf)
+        is_causal = False
     sdpa = getattr(F, "scaled_dot_product_attention", None)
     if sdpa is not None:
         try:
@@ -36,6 +49,46 @@ def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None):
     if sdpa is not None:
         return sdpa(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
     return F._scaled_dot_product_attention(q, k, v, attn_mask, 0.0, False, is_causal)[0]  # torch 1.13
+
+
+def visible(q, k, attn_mask, is_causal):
+    """The bool [B, Hq, Sq, Sk] of who may attend (is_causal: top-left, j <= i)."""
+    B, H, Sq, Sk = q.shape[0], q.shape[1], q.shape[2], k.shape[2]
+    if attn_mask is not None:
+        return attn_mask.expand(B, H, Sq, Sk)
+    if is_causal:
+        return torch.ones(Sq, Sk, dtype=torch.bool, device=q.device).tril().expand(B, H, Sq, Sk)
+    return torch.ones(B, H, Sq, Sk, dtype=torch.bool, device=q.device)
+
+
+def additive(q, k, alibi_slopes, bias):
+    """ALiBi (-slope * |i + Sk - Sq - j|) plus the bias, float32 [B|1, Hq, Sq, Sk] (0 when both are off)."""
+    Sq, Sk = q.shape[2], k.shape[2]
+    add = torch.zeros(1, q.shape[1], Sq, Sk, dtype=torch.float32, device=q.device)
+    if alibi_slopes is not None:
+        i = torch.arange(Sq, device=q.device).view(Sq, 1)
+        j = torch.arange(Sk, device=q.device).view(1, Sk)
+        distance = (i + Sk - Sq - j).abs().to(torch.float32)
+        slopes = alibi_slopes.to(torch.float32).reshape(-1, q.shape[1], 1, 1)  # [1|B, Hq, 1, 1]
+        add = add - slopes * distance
+    if bias is not None:
+        add = add + bias.to(torch.float32)
+    return add
+
+
+def score_attention(q, k, v, vis, scale, softcap, add, sinks):
+    """softmax(softcap(scale q k^T) + additive, with the sinks in the denominator) v, float32 inside."""
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    s = torch.matmul(q.to(torch.float32), k.to(torch.float32).transpose(-1, -2)) * scale
+    if softcap is not None:
+        s = softcap * torch.tanh(s / softcap)
+    s = (s + add).masked_fill(~vis, -inf)
+    if sinks is not None:
+        sink = sinks.to(torch.float32).view(1, -1, 1, 1).expand(s.shape[0], s.shape[1], s.shape[2], 1)
+        s = torch.cat([s, sink], dim=-1)
+    p = torch.softmax(s.masked_fill(~vis.any(-1, keepdim=True), 0.0), dim=-1)[..., : k.shape[2]]
+    p = p.masked_fill(~vis.any(-1, keepdim=True), 0.0)  # a row with no visible key: 0, sink or not
+    return torch.matmul(p, v.to(torch.float32)).to(q.dtype)
 # =====================================================================================
 
 
@@ -110,23 +163,29 @@ def judge(name, got):
 def main():
     leaf = lambda t: t.to(DEVICE, DTYPE).detach().requires_grad_(True)
     q, k, v = leaf(Q), leaf(K), leaf(V)
+    # bias and sinks stay float32 whatever the case's dtype, as attnfuzz hands them to its kernels.
+    leaf32 = lambda t: None if t is None else t.to(DEVICE, torch.float32).detach().requires_grad_(True)
+    bias, sinks = leaf32(BIAS), leaf32(SINKS)
     mask = None if ATTN_MASK is None else ATTN_MASK.to(DEVICE)
+    slopes = None if ALIBI_SLOPES is None else ALIBI_SLOPES.to(DEVICE, torch.float32)
     print("attnfuzz repro: %s" % SIGNATURE)
     print("when found, attnfuzz printed: %s" % FOUND)
     try:
-        out = kernel_under_test(q, k, v, attn_mask=mask, is_causal=IS_CAUSAL, scale=SCALE)
+        # Only the score options the case has are passed: a kernel without them keeps the short signature.
+        score = {n: x for n, x in (("softcap", SOFTCAP), ("alibi_slopes", slopes), ("bias", bias), ("sinks", sinks)) if x is not None}
+        out = kernel_under_test(q, k, v, attn_mask=mask, is_causal=IS_CAUSAL, scale=SCALE, **score)
     except Exception as err:  # noqa: BLE001 - any failure of the kernel is the verdict
         print("THREW in forward: %s: %s" % (type(err).__name__, str(err).splitlines()[0] if str(err) else ""))
         return 1
     got = {"out": out}
     try:
         out.backward(DOUT.to(out.device, out.dtype))
-        got.update(dq=q.grad, dk=k.grad, dv=v.grad)
+        got.update(dq=q.grad, dk=k.grad, dv=v.grad, dbias=None if bias is None else bias.grad, dsinks=None if sinks is None else sinks.grad)
     except Exception as err:  # noqa: BLE001
         print("THREW in backward: %s: %s" % (type(err).__name__, str(err).splitlines()[0] if str(err) else ""))
         return 1
     verdicts, broken = [], None
-    for name in ("out", "dq", "dk", "dv"):
+    for name in EXPECTED:  # out first, then the gradients (dq, dk, dv, dbias, dsinks)
         g = got[name] if got[name] is not None else torch.zeros(EXPECTED[name][0], dtype=torch.float64)
         if name != "out" and broken is not None:
             verdicts.append(("skipped", "%s not judged: %s failed" % (name, broken)))
