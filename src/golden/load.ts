@@ -6,15 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
-import {
-  attentionShapes,
-  ContractError,
-  formatShape,
-  numel,
-  sameShape,
-  type HostTensor,
-} from '../contract/index.js';
+import { attentionShapes, formatShape } from '../contract/index.js';
 import {
   attentionGolden2Schema,
   attentionGoldenSchema,
@@ -27,8 +19,7 @@ import {
   type Golden,
   type LoraGoldenFile,
 } from './format.js';
-
-type Tensor = { shape: number[]; data: number[] };
+import { checkLengths, contractCheck, firstLine, host, parse, sameAs, type Fail } from './fields.js';
 
 /** Reads and checks one golden file. */
 export function loadGolden(file: string): Golden {
@@ -69,47 +60,6 @@ export function parseGolden(file: string, text: string): Golden {
   return fail('kind', `kind ${JSON.stringify(head.kind) ?? '(missing)'} is not one of ${GOLDEN_KINDS.join(', ')}`);
 }
 
-type Fail = (field: string | null, detail: string) => never;
-
-/** The first schema issue as `path: message`, e.g. `options.causal: expected one of ...`. */
-function parse<S extends z.ZodType>(schema: S, raw: unknown, fail: Fail, version = 1): z.infer<S> {
-  const r = schema.safeParse(raw);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    // Strict objects: a misspelt or newer option must not be dropped silently.
-    const field = formatPath([...issue.path, issue.keys[0]!]);
-    return fail(field, `${field}: unknown field (not in version ${version})`);
-  }
-  const path = formatPath(issue.path);
-  const message = issue.message
-    .replace(/^Invalid (input|option): /, '')
-    .replace(/^expected (.+), received undefined$/, 'missing (expected $1)')
-    .replace(/^Too (big|small): /, (m) => m.toLowerCase());
-  return fail(path, path === '' ? message : `${path}: ${message}`);
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n > 0 ? '.' : ''}${String(p)}`)).join('');
-}
-
-/** Every tensor's data must fill its shape. */
-function checkLengths(group: string, tensors: Record<string, Tensor | null>, fail: Fail): void {
-  for (const [name, t] of Object.entries(tensors)) {
-    if (t === null) continue;
-    const need = numel(t.shape);
-    if (t.data.length !== need) {
-      fail(`${group}.${name}.data`, `${group}.${name}.data has ${t.data.length} values, shape ${formatShape(t.shape)} needs ${need}`);
-    }
-  }
-}
-
-function sameAs(field: string, got: readonly number[], what: string, want: readonly number[], fail: Fail): void {
-  if (!sameShape(got, want)) fail(field, `${field} ${formatShape(got)} does not match ${what} ${formatShape(want)}`);
-}
-
-const host = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.data) });
-
 function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Golden {
   const { options: o, inputs: i, expected: e } = g;
   // Version 2's score options, null in a version-1 file.
@@ -132,15 +82,8 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
     bias: scores.bias && host(scores.bias),
     sinks: scores.sinks && host(scores.sinks),
   };
-  let s;
-  try {
-    s = attentionShapes(i.q.shape, i.k.shape, i.v.shape, opts, '');
-  } catch (err) {
-    if (!(err instanceof ContractError)) throw err;
-    // ContractError's where is `: <field>` here; q/k/v fields live under inputs in the file.
-    const field = err.where.replace(/^: /, '').replace(/^([qkv])\./, 'inputs.$1.');
-    return fail(field, `${field}: ${err.message.slice(err.where.length + 2)}`);
-  }
+  // q/k/v fields live under inputs in the file.
+  const s = contractCheck(() => attentionShapes(i.q.shape, i.k.shape, i.v.shape, opts, ''), (f) => f.replace(/^([qkv])\./, 'inputs.$1.'), fail);
   const outShape = [s.B, s.Hq, s.Sq, s.Dv];
   sameAs('inputs.dOut.shape', i.dOut.shape, 'out [B,Hq,Sq,Dv] =', outShape, fail);
   sameAs('expected.out.shape', e.out.shape, 'out [B,Hq,Sq,Dv] =', outShape, fail);
@@ -233,8 +176,4 @@ export function findGoldenFiles(paths: readonly string[]): string[] {
     else out.push(p);
   }
   return out;
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 }
