@@ -12,10 +12,9 @@
  * physical pages are a random permutation, with unused pages among them.
  */
 import fc from 'fast-check';
-import type { Tensor } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
-import { defaultOptions, logicalKv, numel, type DecodeKernel, type HostTensor, type KvCache, type KvCacheOf } from '../../src/contract/index.js';
+import { defaultOptions, logicalKv, numel, type DecodeKernel, type HostTensor, type KvCache } from '../../src/contract/index.js';
 import { normals, stream } from '../../src/data/index.js';
+import { runDecodeKernel } from '../../src/kernel/index.js';
 import { referenceDecode } from '../../src/reference/index.js';
 import { flashKernel } from '../../src/runner/index.js';
 import { allFinite, compareTensors, type Tol } from './compare.js';
@@ -115,15 +114,9 @@ export function materializeDecode(c: DecodeCase, permutation = c.permutation): {
   return { q, cache: { kind: 'paged', kPages: fill(lk, D), vPages: fill(lv, Dv), blockTable } };
 }
 
-const up = (t: HostTensor): Tensor => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
-
-/** Runs a decode kernel on host inputs (float32), returns out as float64. */
+/** Runs a decode kernel on host inputs (float32, scale 1/√D), returns out as float64. */
 export function runDecode(kernel: DecodeKernel, q: HostTensor, cache: KvCache, lens: readonly number[], causal: boolean): HostTensor {
-  return tf.tidy(() => {
-    const c: KvCacheOf<Tensor> = cache.kind === 'contiguous' ? { kind: 'contiguous', k: up(cache.k), v: up(cache.v) } : { kind: 'paged', kPages: up(cache.kPages), vPages: up(cache.vPages), blockTable: cache.blockTable };
-    const out = kernel.decode(up(q), c, lens, { scale: 1 / Math.sqrt(q.shape[3]!), causal, precision: 'float32' }, tf);
-    return { shape: [...out.shape], data: Float64Array.from(out.dataSync()) } as never;
-  }) as unknown as HostTensor;
+  return runDecodeKernel(kernel, q, cache, lens, { scale: 1 / Math.sqrt(q.shape[3]!), causal, precision: 'float32' });
 }
 
 const describeCase = (c: DecodeCase) => `${c.pageSize === null ? 'contiguous' : `paged (pageSize ${c.pageSize})`}, lens [${c.lens.join(',')}], Sq ${c.Sq}${c.causal ? ', causal' : ''}:`;

@@ -10,6 +10,8 @@
  * The float score options go up as float32 tensors: ALiBi slopes as constants, bias and sinks as
  * sources of the gradient like q, k, v (dbias, dsinks come back with dq, dk, dv); an lse the kernel
  * returns (`{ out, lse }`) comes back with out.
+ * A KV-cache decode kernel (forward only) gets q and the cache the same way (NaN in the slots it
+ * must not read stays NaN), the block table and cacheSeqlens as they are.
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
@@ -20,7 +22,11 @@ import {
   type AttentionKernel,
   type AttentionOptions,
   type AttentionResult,
+  type DecodeKernel,
+  type DecodeOptions,
   type HostTensor,
+  type KvCache,
+  type KvCacheOf,
   type KernelOptions,
   type LoraInputs,
   type LoraKernel,
@@ -192,5 +198,21 @@ export function runLoraKernel(kernel: LoraKernel, inputs: LoraInputs, spec: Lora
     return { y: yHost!, dx, dA, dB };
   } finally {
     tf.dispose([x, W0, A, B, dY]);
+  }
+}
+
+/** out [B, Hq, Sq, Dv] of a decode kernel on q [B, Hq, Sq, D] and the cache (src/contract/decode.ts). */
+export function runDecodeKernel(kernel: DecodeKernel, q: HostTensor, cache: KvCache, cacheSeqlens: readonly number[], opts: DecodeOptions): HostTensor {
+  const out = tf.tidy(() => {
+    const c: KvCacheOf<Tensor> =
+      cache.kind === 'contiguous'
+        ? { kind: 'contiguous', k: upload(cache.k), v: upload(cache.v) }
+        : { kind: 'paged', kPages: upload(cache.kPages), vPages: upload(cache.vPages), blockTable: cache.blockTable };
+    return kernel.decode(upload(q), c, cacheSeqlens, opts, tf);
+  });
+  try {
+    return download(out);
+  } finally {
+    out.dispose();
   }
 }
