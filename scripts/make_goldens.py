@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes corpus/golden/*.json: attnfuzz-golden files computed by PyTorch (version 1; version 2 for
-the score options: softcap, ALiBi, float bias, sinks, with lse, dbias and dsinks).
+the score options: softcap, ALiBi, float bias, sinks, with lse, dbias and dsinks, and for KV-cache
+decode, kind "decode").
 
 The bridge to PyTorch: every file holds tiny inputs and the outputs and gradients PyTorch computes
 for them in float64 autograd. The attention math below is written from the contract
@@ -25,6 +26,14 @@ Version 2 (score_golden), in the contract's order, as plain tensor operations:
   dbias and dsinks by autograd (dbias summed over the bias's broadcast dims by autograd itself).
 Without softcap and sinks, and with no empty row, it is cross-checked against torch 1.13's SDPA
 with ALiBi + bias as a float attn_mask (-inf where invisible).
+KV-cache decode (decode_golden, src/contract/decode.ts): each batch row's logical keys are gathered
+from the cache by index (contiguous: the first len_b slots; paged: slot j from page
+blockTable[b][j // pageSize], lane j % pageSize), expanded to Hq heads, S = scale * Q K^T with
+bottom-right causal within the row (query i sees key j iff j <= i + len_b - Sq), softmax, P V; a
+query row that sees no key (len_b = 0, or causal with len_b < Sq) is 0. Every slot the contract
+does not read (past len_b, padding lanes of a last page, unused pages) is NaN in the file. The
+same logical keys are laid out both ways and the paged result must equal the contiguous one bit for
+bit; each row is cross-checked against torch 1.13's SDPA on its gathered keys (rows that see a key).
 LoRA: y = x W0^T + s x A^T B^T, s = alpha / r or alpha / sqrt(r); cross-checked against the
 merged form x (W0 + s B A)^T.
 
@@ -321,6 +330,149 @@ def lora_golden(name, hint, N=3, fin=5, fout=4, rank=2, alpha=4.0, rslora=False,
     }
 
 
+# ---------------------------------------------------------------- KV-cache decode
+
+
+def contiguous_cache(rows, extra):
+    """[B, Hkv, Smax, F] from each row's logical [Hkv, len_b, F], Smax = longest + extra; NaN past len_b."""
+    B, Hkv, F_ = len(rows), rows[0].shape[0], rows[0].shape[2]
+    smax = max(r.shape[1] for r in rows) + extra
+    cache = torch.full((B, Hkv, smax, F_), float("nan"), dtype=F64)
+    for b, r in enumerate(rows):
+        cache[b, :, :r.shape[1]] = r
+    return cache
+
+
+def page_table(lens, page_size, extra, generator):
+    """blockTable [B, maxPages]: the pages of all rows and `extra` unused ones, shuffled physically.
+    Entries past a row's pages are never read; they point at the last physical page (unused if extra > 0)."""
+    used = [-(-n // page_size) for n in lens]
+    num_pages = sum(used) + extra
+    physical = torch.randperm(num_pages, generator=generator).tolist()
+    max_pages = max(1, *used)
+    table, nxt = [], 0
+    for n in used:
+        table.append(physical[nxt:nxt + n] + [physical[-1]] * (max_pages - n))
+        nxt += n
+    return table, num_pages
+
+
+def paged_cache(rows, table, num_pages, page_size):
+    """[numPages, pageSize, Hkv, F]: logical slot j of row b at page table[b][j // pageSize], lane j % pageSize; NaN elsewhere."""
+    Hkv, F_ = rows[0].shape[0], rows[0].shape[2]
+    pages = torch.full((num_pages, page_size, Hkv, F_), float("nan"), dtype=F64)
+    for b, r in enumerate(rows):
+        for j in range(r.shape[1]):
+            pages[table[b][j // page_size], j % page_size] = r[:, j]
+    return pages
+
+
+def gather_contiguous(cache, lens):
+    """Row b's logical keys [Hkv, len_b, F]: the first len_b slots."""
+    return [cache[b, :, :n] for b, n in enumerate(lens)]
+
+
+def gather_paged(pages, table, lens):
+    """Row b's logical keys [Hkv, len_b, F], slot by slot through the block table."""
+    P = pages.shape[1]
+    out = []
+    for b, n in enumerate(lens):
+        phys = torch.tensor([table[b][j // P] for j in range(n)], dtype=torch.long)
+        lane = torch.tensor([j % P for j in range(n)], dtype=torch.long)
+        out.append(pages[phys, lane].permute(1, 0, 2))  # [len, Hkv, F] -> [Hkv, len, F]
+    return out
+
+
+def decode_visibility(Sq, n, causal):
+    """[Sq, n]: query i sees key j iff j <= i + n - Sq (bottom-right causal within the row)."""
+    i = torch.arange(Sq).view(Sq, 1)
+    j = torch.arange(n).view(1, n)
+    return (j <= i + (n - Sq)) if causal else torch.ones(Sq, n, dtype=torch.bool)
+
+
+def decode_attention(q, ks, vs, scale, causal):
+    """out [B, Hq, Sq, Dv] from each row's gathered keys: GQA by repeat_interleave, masked softmax, 0 for a row with no key."""
+    B, Hq, Sq, _ = q.shape
+    Dv = vs[0].shape[2]
+    out = torch.zeros(B, Hq, Sq, Dv, dtype=F64)
+    for b in range(B):
+        n = ks[b].shape[1]
+        if n == 0:
+            continue  # no key: output 0
+        g = Hq // ks[b].shape[0]
+        K, V = ks[b].repeat_interleave(g, dim=0), vs[b].repeat_interleave(g, dim=0)
+        vis = decode_visibility(Sq, n, causal)
+        S = (scale * (q[b] @ K.transpose(-1, -2))).masked_fill(~vis, float("-inf"))
+        nonempty = vis.any(dim=-1, keepdim=True)
+        P = torch.softmax(torch.where(nonempty, S, torch.zeros_like(S)), dim=-1)
+        out[b] = torch.where(nonempty, P, torch.zeros_like(P)) @ V
+    return out
+
+
+def decode_sdpa_crosscheck(name, q, ks, vs, scale, causal, out):
+    """torch 1.13's SDPA on each row's gathered keys, on the query rows that see a key."""
+    D = q.shape[-1]
+    for b in range(q.shape[0]):
+        n = ks[b].shape[1]
+        if n == 0:
+            continue
+        g = q.shape[1] // ks[b].shape[0]
+        vis = decode_visibility(q.shape[2], n, causal)
+        nonempty = vis.any(dim=-1, keepdim=True)
+        o, _ = F._scaled_dot_product_attention(
+            (q[b] * (scale * math.sqrt(D)))[None], ks[b].repeat_interleave(g, 0)[None],
+            vs[b].repeat_interleave(g, 0)[None], (vis | ~nonempty).expand(1, q.shape[1], *vis.shape), 0.0, False, False)
+        err = ((o[0] - out[b]) * nonempty).abs().max().item()
+        if err > 1e-12 * max(1.0, out[b].abs().max().item()):
+            raise SystemExit(f"make_goldens: {name}: SDPA cross-check failed on out, row {b}: max abs {err}")
+    return "paged = contiguous; sdpa agrees on out of rows that see a key"
+
+
+def decode_golden(name, hint, lens, Hq=2, Hkv=2, Sq=1, D=4, Dv=None, scale=None, causal=False, page_size=None,
+                  extra=1, seed=0):
+    """A version-2 file of kind "decode". page_size None: a contiguous cache with `extra` slots past the
+    longest row; else a paged one with `extra` unused pages. Both layouts are built from the same logical
+    keys and must give the same out, bit for bit; unread slots are NaN in the file."""
+    torch.manual_seed(seed)
+    B = len(lens)
+    Dv = D if Dv is None else Dv
+    scale = 1.0 / math.sqrt(D) if scale is None else scale
+    q = rand(B, Hq, Sq, D)
+    ks = [rand(Hkv, n, D) for n in lens]
+    vs = [rand(Hkv, n, Dv) for n in lens]
+    P = page_size if page_size is not None else 3
+    table, num_pages = page_table(lens, P, max(extra, 1), torch.Generator().manual_seed(seed))
+    contiguous = {"kind": "contiguous", "k": contiguous_cache(ks, extra), "v": contiguous_cache(vs, extra)}
+    paged = {"kind": "paged", "kPages": paged_cache(ks, table, num_pages, P),
+             "vPages": paged_cache(vs, table, num_pages, P), "blockTable": table}
+    out = decode_attention(q, gather_contiguous(contiguous["k"], lens), gather_contiguous(contiguous["v"], lens),
+                           scale, causal)
+    out_paged = decode_attention(q, gather_paged(paged["kPages"], table, lens),
+                                 gather_paged(paged["vPages"], table, lens), scale, causal)
+    if not torch.equal(out, out_paged):
+        raise SystemExit(f"make_goldens: {name}: paged and contiguous caches disagree")
+    if not torch.isfinite(out).all():
+        raise SystemExit(f"make_goldens: {name}: non-finite result")
+    check = decode_sdpa_crosscheck(name, q, ks, vs, scale, causal, out)
+    cache = contiguous if page_size is None else paged
+    layout = (f"contiguous, Smax {cache['k'].shape[2]}" if page_size is None else
+              f"paged, pageSize {P}, {num_pages} pages, blockTable {table}")
+    empty = sum(int((~decode_visibility(Sq, n, causal).any(dim=-1)).sum()) * Hq if n > 0 else Sq * Hq for n in lens)
+    return name, check, {
+        "format": "attnfuzz-golden",
+        "version": 2,
+        "kind": "decode",
+        "producer": PRODUCER,
+        "name": name,
+        "hint": f"{hint}; {layout}, cacheSeqlens {list(lens)}; empty query rows: {empty}; every unread slot is NaN; "
+                f"float64 from each row's keys gathered slot by slot, repeat_interleave GQA, softmax ({check})",
+        "options": {"scale": scale, "causal": causal},
+        "inputs": {"q": tensor_json2(q), "cacheSeqlens": list(lens),
+                   "cache": {k: (tensor_json2(t) if torch.is_tensor(t) else t) for k, t in cache.items()}},
+        "expected": {"out": tensor_json2(out)},
+    }
+
+
 # ---------------------------------------------------------------- the corpus
 
 
@@ -331,6 +483,7 @@ def empty_row(m):
 def goldens():
     a = attention_golden
     s = score_golden
+    d = decode_golden
     return [
         a("attention-plain-sq4-sk4-d4", "no restriction, Hq = Hkv = 2", seed=1),
         a("attention-sq3-sk6", "Sq < Sk, no restriction", Sq=3, Sk=6, seed=2),
@@ -414,6 +567,19 @@ def goldens():
         s("attention-v2-all-options", "softcap 2, ALiBi [B, Hq], bias [B, 1, Sq, Sk], sinks, bottom-right causal, "
           "GQA 2, mask", B=2, Hq=4, Hkv=2, Sq=3, Sk=5, D=3, Dv=2, scale=1.2, softcap=2.0, alibi="b-hq",
           bias_shape=(2, 1, 3, 5), sinks=True, causal="bottom-right", mask_shape=(1, 4, 3, 5), seed=63),
+        # KV-cache decode (version 2, kind "decode"): NaN in every slot the contract does not read
+        d("decode-contiguous-smax", "a contiguous cache longer than its rows, one decode step, Dv != D",
+          lens=[3, 5], D=4, Dv=3, extra=3, seed=70),
+        d("decode-paged-shuffled", "paged cache, pageSize 3 dividing neither length, shuffled physical pages, "
+          "an unused page", lens=[5, 7], page_size=3, extra=1, seed=71),
+        d("decode-causal-gqa3-sq3", "bottom-right causal with Sq 3 and GQA 3 (Hq 6, Hkv 2); row 1 holds "
+          "2 keys, so its first query sees none", lens=[6, 2], Hq=6, Hkv=2, Sq=3, D=3, Dv=5, causal=True, extra=2,
+          seed=72),
+        d("decode-seqlen-zero", "row 0 has no key (output 0), row 2 "
+          "one key in a half page, GQA 2", lens=[0, 4, 1], Hq=4, Hkv=2, page_size=2, extra=2, seed=73),
+        d("decode-paged-causal-gqa3", "bottom-right causal Sq 4, GQA 3 (Hq 3, Hkv 1), scale 0.8; "
+          "row 1 holds 3 keys, so its first query sees none", lens=[9, 3], Hq=3, Hkv=1, Sq=4, D=5, Dv=2, scale=0.8,
+          causal=True, page_size=4, extra=1, seed=74),
         lora_golden("lora-r2-alpha4", "LoRA s = alpha / r, rank 2", rank=2, alpha=4.0, seed=40),
         lora_golden("lora-r4-rslora", "rsLoRA s = alpha / sqrt(r), rank 4", rank=4, alpha=8.0, rslora=True,
                     fin=6, fout=3, seed=41),

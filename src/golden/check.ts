@@ -21,7 +21,7 @@ import type { GoldenRunner } from './kernels.js';
 export interface GoldenRow {
   readonly file: string;
   readonly kernel: string;
-  /** out, dq, dk, dv (attention) or y, dx, dA, dB (lora-linear). */
+  /** out, dq, dk, dv (attention), y, dx, dA, dB (lora-linear) or out (decode). */
   readonly tensor: string;
   /** Infinity when the shape is wrong or a value is non-finite where PyTorch's is finite. */
   readonly maxAbs: number;
@@ -66,6 +66,10 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
       got = { ...runner.run(golden.inputs, golden.spec) };
       want = { ...golden.expected };
       names = LORA_TENSORS;
+    } else if (golden.kind === 'decode' && runner.kind === 'decode') {
+      got = { out: runner.run(golden.inputs, golden.options) };
+      want = { ...golden.expected };
+      names = ['out'];
     } else {
       return { state: 'skipped', file, kernel, reason: `does not run ${golden.kind} files` };
     }

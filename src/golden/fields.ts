@@ -65,6 +65,11 @@ export function contractCheck<T>(check: () => T, field: (contractField: string) 
   }
 }
 
+/** What every loaded golden carries from its header: the path it was loaded from, name, hint (if any), producer. */
+export function headerOf(file: string, g: { readonly name: string; readonly hint?: string | undefined; readonly producer: string }) {
+  return { file, name: g.name, ...(g.hint !== undefined ? { hint: g.hint } : {}), producer: g.producer };
+}
+
 export const host = (t: FileTensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.data) });
 
 export function firstLine(e: unknown): string {

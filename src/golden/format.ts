@@ -3,7 +3,7 @@
  * PyTorch computed for them in float64 autograd (scripts/make_goldens.py), the external check of
  * the float64 reference and of every kernel. JSON, one case per file:
  *
- *   { format: 'attnfuzz-golden', version: 1, kind: 'attention' | 'lora-linear',
+ *   { format: 'attnfuzz-golden', version: 1, kind: 'attention' | 'lora-linear' (| 'decode', version 2),
  *     producer: 'torch 1.13.0a0 float64 autograd, scripts/make_goldens.py',
  *     name, hint?,                             // hint (optional): one line, what the file checks and how
  *     options, inputs, expected }              // a tensor is { shape, data } (flat, row-major)
@@ -23,6 +23,17 @@
  * JSON has no literal for non-finite numbers: in a version-2 `data`, "-Infinity", "Infinity" and
  * "NaN" stand for them (the lse of a row with no visible key is "-Infinity").
  *
+ * Version 2 also has KV-cache decode files (src/contract/decode.ts), forward only:
+ *
+ *   decode       options  { scale, causal: boolean }             causal: bottom-right within each row
+ *                inputs   { q, cacheSeqlens: number[],
+ *                           cache: { kind: 'contiguous', k, v }
+ *                                | { kind: 'paged', kPages, vPages, blockTable: number[][] } }
+ *                expected { out }
+ *
+ * Every slot the contract does not read (past cacheSeqlens, the padding lanes of a last page,
+ * unused pages) may hold "NaN", so that a kernel that reads one fails.
+ *
  * Goldens carry no dropout and no precision: they are float64 ground truth for float32 runs.
  * Objects are strict (an unknown field is an error: a typo must not silently drop an option).
  * The loaded form (`Golden`) holds contract types, ready for the kernels.
@@ -32,6 +43,9 @@ import type {
   AttentionInputs,
   AttentionOptions,
   AttentionResult,
+  DecodeOptions,
+  HostTensor,
+  KvCache,
   LoraInputs,
   LoraResult,
   LoraSpec,
@@ -41,7 +55,7 @@ export const GOLDEN_FORMAT = 'attnfuzz-golden';
 export const GOLDEN_VERSION = 1;
 /** The versions this attnfuzz reads. */
 export const GOLDEN_VERSIONS = [1, 2] as const;
-export const GOLDEN_KINDS = ['attention', 'lora-linear'] as const;
+export const GOLDEN_KINDS = ['attention', 'lora-linear', 'decode'] as const;
 export type GoldenKind = (typeof GOLDEN_KINDS)[number];
 
 const tensor = z.strictObject({
@@ -110,10 +124,34 @@ export const loraGoldenSchema = z.strictObject({
   expected: z.strictObject({ y: tensor, dx: tensor, dA: tensor, dB: tensor }),
 });
 
+export const decodeGoldenSchema = z.strictObject({
+  ...header,
+  version: z.literal(2),
+  kind: z.literal('decode'),
+  options: z.strictObject({ scale: z.number(), causal: z.boolean() }),
+  inputs: z.strictObject({
+    q: tensor2,
+    cacheSeqlens: z.array(z.number().int()),
+    cache: z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('contiguous'), k: tensor2, v: tensor2 }),
+      z.strictObject({ kind: z.literal('paged'), kPages: tensor2, vPages: tensor2, blockTable: z.array(z.array(z.number().int())) }),
+    ]),
+  }),
+  expected: z.strictObject({ out: tensor2 }),
+});
+
 /** A golden file as it sits on disk (after the schema). */
 export type AttentionGoldenFile = z.infer<typeof attentionGoldenSchema> | z.infer<typeof attentionGolden2Schema>;
 export type LoraGoldenFile = z.infer<typeof loraGoldenSchema>;
-export type GoldenFile = AttentionGoldenFile | LoraGoldenFile;
+export type DecodeGoldenFile = z.infer<typeof decodeGoldenSchema>;
+export type GoldenFile = AttentionGoldenFile | LoraGoldenFile | DecodeGoldenFile;
+
+/** What a decode kernel takes besides its options (DecodeKernel.decode's arguments, on the host). */
+export interface DecodeInputs {
+  readonly q: HostTensor;
+  readonly cache: KvCache;
+  readonly cacheSeqlens: readonly number[];
+}
 
 interface GoldenCommon {
   /** The path it was loaded from, as given. */
@@ -137,6 +175,12 @@ export type Golden =
       readonly spec: LoraSpec;
       readonly inputs: LoraInputs;
       readonly expected: LoraResult;
+    })
+  | (GoldenCommon & {
+      readonly kind: 'decode';
+      readonly options: DecodeOptions;
+      readonly inputs: DecodeInputs;
+      readonly expected: { readonly out: HostTensor };
     });
 
 /**

@@ -10,6 +10,8 @@
  *   lora-merged
  *   <module>      attention     a user's kernel module (default export), as `check --kernel`
  *                 or lora-linear loads it: attention, or LoRA with --suite lora semantics
+ *   reference     decode        referenceDecode (float64)                   1e-10
+ *   flash         decode        flashDecodeKernel, tfjs float32             FLOAT32_REL_BOUND
  *
  * Every built-in of the registry is a runner: a kernel cannot silently drop out of the goldens.
  */
@@ -21,15 +23,19 @@ import {
   type AttentionKernel,
   type AttentionOptions,
   type AttentionResult,
+  type DecodeKernel,
+  type DecodeOptions,
+  type HostTensor,
   type LoraInputs,
   type LoraKernel,
   type LoraResult,
   type LoraSpec,
   type SupportQuery,
 } from '../contract/index.js';
-import { runAttentionKernel, runLoraKernel } from '../kernel/index.js';
-import { referenceAttention, referenceLora } from '../reference/index.js';
-import { BUILTIN_KERNELS, BUILTINS, type KernelUnderTest } from '../runner/index.js';
+import { runAttentionKernel, runDecodeKernel, runLoraKernel } from '../kernel/index.js';
+import { referenceAttention, referenceDecode, referenceLora } from '../reference/index.js';
+import { BUILTIN_KERNELS, builtinKernel, flashDecodeKernel, type BuiltinKernelName, type KernelUnderTest } from '../runner/index.js';
+import type { DecodeInputs } from './format.js';
 
 /** The float64 reference against float64 PyTorch: only summation order differs. */
 export const REFERENCE_REL_BOUND = 1e-10;
@@ -49,6 +55,13 @@ export type GoldenRunner =
       readonly kind: 'lora-linear';
       readonly bound: number;
       run(inputs: LoraInputs, spec: LoraSpec): LoraResult;
+    }
+  | {
+      readonly name: string;
+      readonly kind: 'decode';
+      readonly bound: number;
+      /** out [B, Hq, Sq, Dv]. */
+      run(inputs: DecodeInputs, opts: DecodeOptions): HostTensor;
     };
 
 /** Every built-in name `--kernels` accepts (besides module paths). */
@@ -76,25 +89,31 @@ export function loraRunner(name: string, kernel: LoraKernel): GoldenRunner {
   return { name, kind: 'lora-linear', bound: FLOAT32_REL_BOUND, run: (inputs, spec) => runLoraKernel(kernel, inputs, spec) };
 }
 
+/** A decode kernel on a decode golden's inputs, in the precision the options say (the file's: float32). */
+export function decodeRunner(name: string, kernel: DecodeKernel, bound = FLOAT32_REL_BOUND): GoldenRunner {
+  return { name, kind: 'decode', bound, run: (i, opts) => runDecodeKernel(kernel, i.q, i.cache, i.cacheSeqlens, opts) };
+}
+
+/** The built-ins' decode entry points (until the registry's BuiltinKernel carries them). */
+const BUILTIN_DECODE: Partial<Record<BuiltinKernelName, DecodeKernel>> = { flash: flashDecodeKernel };
+
 /** The runners of a kernel under test (a user module or a built-in), one per kind it implements. */
 export function runnersOf(k: KernelUnderTest): GoldenRunner[] {
   const out: GoldenRunner[] = [];
   // Golden files carry their own options; flash runs with its default tiles.
   if (k.attention) out.push(attentionRunner(k.label, k.attention()));
   if (k.lora) out.push(loraRunner(k.label, k.lora));
+  const decode = 'builtin' in k.ref ? BUILTIN_DECODE[k.ref.builtin] : undefined;
+  if (decode) out.push(decodeRunner(k.label, decode));
   return out;
 }
 
 /** The float64 references and every built-in of the registry, one runner per (name, kind). */
 export function goldenRunners(): GoldenRunner[] {
-  const runners: GoldenRunner[] = [
+  return [
     { name: 'reference', kind: 'attention', bound: REFERENCE_REL_BOUND, supports: () => true, run: referenceAttention },
     { name: 'reference', kind: 'lora-linear', bound: REFERENCE_REL_BOUND, run: referenceLora },
+    { name: 'reference', kind: 'decode', bound: REFERENCE_REL_BOUND, run: (i, opts) => referenceDecode(i.q, i.cache, i.cacheSeqlens, opts) },
+    ...BUILTIN_KERNELS.flatMap((name) => runnersOf(builtinKernel(name))),
   ];
-  for (const name of BUILTIN_KERNELS) {
-    const b = BUILTINS[name];
-    if (b.attention) runners.push(attentionRunner(name, b.attention()));
-    if (b.lora) runners.push(loraRunner(name, b.lora));
-  }
-  return runners;
 }

@@ -85,7 +85,7 @@ describe('golden files that cannot be used give one line naming the file and the
     ['not an object', '[1, 2]', 'golden: FILE: not a golden file: expected a JSON object, got an array'],
     ['another format', edit(attention, (g) => (g.format = 'npz')), 'golden: FILE: format "npz" is not "attnfuzz-golden"'],
     ['a newer version', edit(attention, (g) => (g.version = 3)), 'golden: FILE: unsupported version 3 (this attnfuzz reads versions 1 and 2)'],
-    ['an unknown kind', edit(attention, (g) => (g.kind = 'conv')), 'golden: FILE: kind "conv" is not one of attention, lora-linear'],
+    ['an unknown kind', edit(attention, (g) => (g.kind = 'conv')), 'golden: FILE: kind "conv" is not one of attention, lora-linear, decode'],
     ['a missing field', edit(attention, (g) => delete g.name), 'golden: FILE: name: missing (expected string)'],
     ['an unknown causal', edit(attention, (g) => (g.options.causal = 'diagonal')), 'golden: FILE: options.causal: expected one of "none"|"top-left"|"bottom-right"'],
     ['an unknown option', edit(attention, (g) => (g.options.dropout = { p: 0.1, seed: 1 })), 'golden: FILE: options.dropout: unknown field (not in version 1)'],

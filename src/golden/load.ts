@@ -10,6 +10,7 @@ import { attentionShapes, formatShape } from '../contract/index.js';
 import {
   attentionGolden2Schema,
   attentionGoldenSchema,
+  decodeGoldenSchema,
   GOLDEN_FORMAT,
   GOLDEN_KINDS,
   GOLDEN_VERSIONS,
@@ -19,7 +20,8 @@ import {
   type Golden,
   type LoraGoldenFile,
 } from './format.js';
-import { checkLengths, contractCheck, firstLine, host, parse, sameAs, type Fail } from './fields.js';
+import { checkLengths, contractCheck, firstLine, headerOf, host, parse, sameAs, type Fail } from './fields.js';
+import { decodeGolden } from './loadDecode.js';
 
 /** Reads and checks one golden file. */
 export function loadGolden(file: string): Golden {
@@ -54,7 +56,11 @@ export function parseGolden(file: string, text: string): Golden {
     fail('version', `unsupported version ${JSON.stringify(head.version) ?? '(missing)'} (this attnfuzz reads versions ${GOLDEN_VERSIONS.join(' and ')})`);
   }
   if (head.kind === 'attention' && head.version === 2) return attentionGolden(file, parse(attentionGolden2Schema, raw, fail, 2), fail);
-  if (head.version === 2) fail('version', `version 2 is for attention files; kind ${JSON.stringify(head.kind)} is version 1`);
+  if (head.kind === 'decode') {
+    if (head.version !== 2) fail('version', `version ${JSON.stringify(head.version)} is not for kind "decode" (decode files are version 2)`);
+    return decodeGolden(file, parse(decodeGoldenSchema, raw, fail, 2), fail);
+  }
+  if (head.version === 2 && head.kind === 'lora-linear') fail('version', 'version 2 is for attention and decode files; kind "lora-linear" is version 1');
   if (head.kind === 'attention') return attentionGolden(file, parse(attentionGoldenSchema, raw, fail), fail);
   if (head.kind === 'lora-linear') return loraGolden(file, parse(loraGoldenSchema, raw, fail), fail);
   return fail('kind', `kind ${JSON.stringify(head.kind) ?? '(missing)'} is not one of ${GOLDEN_KINDS.join(', ')}`);
@@ -102,10 +108,7 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
   const mask = o.mask === null ? null : { shape: o.mask.shape as [number, number, number, number], data: Uint8Array.from(o.mask.data) };
   return {
     kind: 'attention',
-    file,
-    name: g.name,
-    ...(g.hint !== undefined ? { hint: g.hint } : {}),
-    producer: g.producer,
+    ...headerOf(file, g),
     options: { ...opts, mask, precision: 'float32' },
     inputs: { q: host(i.q), k: host(i.k), v: host(i.v), dOut: host(i.dOut) },
     expected: {
@@ -142,10 +145,7 @@ function loraGolden(file: string, g: LoraGoldenFile, fail: Fail): Golden {
   sameAs('expected.dB.shape', e.dB.shape, 'inputs.B.shape', i.B.shape, fail);
   return {
     kind: 'lora-linear',
-    file,
-    name: g.name,
-    ...(g.hint !== undefined ? { hint: g.hint } : {}),
-    producer: g.producer,
+    ...headerOf(file, g),
     spec: { ...o, dropout: null },
     inputs: { x: host(i.x), W0: host(i.W0), A: host(i.A), B: host(i.B), dY: host(i.dY) },
     expected: { y: host(e.y), dx: host(e.dx), dA: host(e.dA), dB: host(e.dB) },

@@ -2,7 +2,7 @@
  * Golden results for people (an aligned table, the failures with their file's hint, one summary
  * line) and for programs (`--json`: an array of {file, kernel, tensor, maxAbs, maxRel, pass}).
  */
-import type { Golden } from './format.js';
+import { GOLDEN_KINDS, type Golden } from './format.js';
 import type { GoldenOutcome } from './check.js';
 
 /** One `--json` entry; an implementation that threw gives one entry with tensor null and its error. */
@@ -74,7 +74,7 @@ export function goldenText(goldens: readonly Golden[], outcomes: readonly Golden
   const ran = new Map<string, Set<string>>();
   for (const o of outcomes) if (o.state !== 'skipped') ran.set(o.kernel, new Set([...(ran.get(o.kernel) ?? []), kindOf(goldens, o.file)]));
   const ranText = [...ran].map(([k, kinds]) => `${k} (${[...kinds].join(', ')})`).join(', ') || 'none';
-  const kinds = ['attention', 'lora-linear'].map((k) => `${goldens.filter((g) => g.kind === k).length} ${k}`).join(', ');
+  const kinds = GOLDEN_KINDS.map((k) => `${goldens.filter((g) => g.kind === k).length} ${k}`).join(', ');
   const verdict = failed.size === 0 ? 'PASS' : 'FAIL';
   out.push(
     `golden: ${verdict}: ${goldens.length} files (${kinds}); ran ${ranText}; ` +

@@ -10,12 +10,12 @@ const names = async (list?: string) => (await selectRunners(list)).map((r) => `$
 describe('selectRunners (--kernels)', () => {
   it('defaults to the float64 references and every built-in of the registry', async () => {
     const all = await names();
-    expect(all.slice(0, 2)).toEqual(['reference/attention', 'reference/lora-linear']);
+    expect(all.slice(0, 3)).toEqual(['reference/attention', 'reference/lora-linear', 'reference/decode']);
     for (const k of BUILTIN_KERNELS) expect(all.some((n) => n.startsWith(`${k}/`)), k).toBe(true);
   });
   it('picks by name across kinds', async () => {
-    expect(await names(' reference ,')).toEqual(['reference/attention', 'reference/lora-linear']);
-    expect(await names('flash,lora-merged')).toEqual(['flash/attention', 'lora-merged/lora-linear']);
+    expect(await names(' reference ,')).toEqual(['reference/attention', 'reference/lora-linear', 'reference/decode']);
+    expect(await names('flash,lora-merged')).toEqual(['flash/attention', 'flash/decode', 'lora-merged/lora-linear']);
   });
   it('takes kernel modules: an attention kernel, or a LoRA kernel marked by defineLoraKernel', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-golden-kernels-'));

@@ -38,7 +38,7 @@ describe('attnfuzz golden', () => {
     // aligned: every row's result sits under the header's 'result'
     for (const l of lines.slice(1, -1)) expect(l.indexOf('PASS')).toBe(lines[0]!.indexOf('result'));
     expect(lines.at(-1)).toBe(
-      'golden: PASS: 2 files (1 attention, 1 lora-linear); ran reference (attention, lora-linear), eager (attention); 12 tensors: 12 passed, 0 failed; 0 skipped, 0 errored',
+      'golden: PASS: 2 files (1 attention, 1 lora-linear, 0 decode); ran reference (attention, lora-linear), eager (attention); 12 tensors: 12 passed, 0 failed; 0 skipped, 0 errored',
     );
   });
 
@@ -94,7 +94,7 @@ describe('attnfuzz golden', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^golden: .*bad-shape\.json: inputs\.dOut\.shape/);
     expect(r.err).toMatch(/golden: 1 of 2 files could not be read \(named above\); the others ran/);
-    expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: PASS: 1 files \(0 attention, 1 lora-linear\)/);
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: PASS: 1 files \(0 attention, 1 lora-linear, 0 decode\)/);
   });
 
   it('--kernels takes a user kernel module: a correct kernel passes, a broken one fails by tensor', async () => {
