@@ -6,7 +6,8 @@
  *            `while (true) {}`). Each thread has its own module instances, hence its own tfjs.
  *   process  for the 'tensorflow' backend: @tensorflow/tfjs-node's addon loads in one worker
  *            thread but not in a second (tensorflow/tfjs#8388), so a replaced worker could not
- *            start. Ended with SIGKILL; it exits by itself when its parent's channel closes.
+ *            start. Ended with SIGKILL; it exits by itself when its parent's channel closes, and
+ *            its guard thread ends it when the campaign is gone, even mid-case (orphanGuard.ts).
  *
  * From the TypeScript sources (a clone, the tests) the worker first registers tsx's loader, then
  * imports worker.ts; from the built package it runs worker.js directly.
@@ -20,6 +21,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { CAMPAIGN_PID_ENV } from './orphanGuard.js';
 import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
 
 export interface WorkerEvents {
@@ -64,7 +66,7 @@ function workerEntry(): { code: string | URL; eval: boolean } {
 export const spawnProcess: SpawnWorker = (setup, events) => {
   const file = fileURLToPath(new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url));
   const execArgv = fromSources ? ['--import', tsxFile('.', 'default')] : [];
-  const p = fork(file, [], { execArgv: [...execArgv, `--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${YOUNG_MB / 3}`], serialization: 'advanced', stdio: 'inherit' });
+  const p = fork(file, [], { execArgv: [...execArgv, `--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${Math.round(YOUNG_MB / 3)}`], env: { ...process.env, [CAMPAIGN_PID_ENV]: String(process.pid) }, serialization: 'advanced', stdio: 'inherit' });
   let ended = false;
   p.on('message', (m: WorkerMessage) => {
     if (!ended) events.message(m);

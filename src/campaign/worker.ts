@@ -2,10 +2,11 @@
  * A campaign worker, as a thread or a process (spawn.ts): its own tfjs (its own engine and
  * backend; wasm is initialised here, per worker), then one job at a time in the order received
  * (protocol.ts). A process receives its setup as its first message and exits when its parent's
- * channel closes. Started by spawn.ts; never imported.
+ * channel closes, or, stuck in a case, when its guard sees the campaign gone (orphanGuard.ts). Started by spawn.ts; never imported.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaseRunner } from './caseRunner.js';
+import { exitWithCampaign } from './orphanGuard.js';
 import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
 
 const post = (m: WorkerMessage) => (parentPort ? parentPort.postMessage(m) : process.send!(m));
@@ -14,6 +15,7 @@ const onMessage = (f: (m: Job | { type: 'setup'; setup: WorkerSetup }) => void) 
 const setup: WorkerSetup = parentPort
   ? (workerData as WorkerSetup)
   : await new Promise<WorkerSetup>((resolve) => {
+      exitWithCampaign();
       process.once('message', (m: { setup: WorkerSetup }) => resolve(m.setup));
       process.on('disconnect', () => process.exit(0));
     });
