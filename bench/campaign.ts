@@ -4,56 +4,65 @@
  * in a worker (target: the kernel under test >= half of it), from a CPU profile of the very code
  * a worker runs (CaseRunner.run), in this thread.
  *
- *   npx tsx bench/campaign.ts [--cases N] [--kernel sdpa] [--repeats R]
+ *   npx tsx bench/campaign.ts [--cases N] [--kernel sdpa] [--repeats R] [--isolation thread|process] [--backend cpu|wasm]
  *
  * Correctness first: the correct kernel must pass every case, and both runs must check the same
- * cases. Throughput is the steady state (from the first case to the last, worker start-up
- * excluded), median of R runs with its spread; read, never asserted. The machine's own ceiling is
- * measured too: the same pure arithmetic loop in 1 and in 2 threads for a few seconds (a VM whose
- * two vCPUs deliver one CPU of sustained work cannot scale anything, whatever the program).
+ * cases. Throughput is the steady state (the second half of the cases; see throughput), median
+ * of R runs with its spread; read, never asserted. The machine's own ceiling is measured too: the
+ * same pure arithmetic loop in 1 and in 2 threads for a few seconds (a VM whose two vCPUs deliver
+ * one CPU of sustained work cannot scale anything, whatever the program; other work on the
+ * machine shows here first: below about 1.95x, the speed-up above is not the program's alone).
+ *
+ * The kernel share used to read 0%: checkCase calls suite.run through its stage timer, so the
+ * frame under checkCase is the timer, not the suite's run; it is now looked for anywhere below.
  */
 import { Session } from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaseRunner, runCampaign, type Target } from '../src/campaign/index.js';
+import { CaseRunner, runCampaign, spawnProcess, spawnThread, type Target } from '../src/campaign/index.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
-// Each worker warms up its own JIT and tfjs: with 600 cases per run the 2-worker run is half
-// warm-up and read 1.00x (measured); 4000 cases is steady state (1 worker about 16 s).
-const CASES = Number(arg('cases', '4000'));
+// Each worker warms up its own JIT and tfjs (see throughput); 8000 cases is 1 worker about 40 s.
+const CASES = Number(arg('cases', '8000'));
 const KERNEL = arg('kernel', 'sdpa');
 const REPEATS = Number(arg('repeats', '2'));
+const ISOLATION = arg('isolation', 'thread');
+const BACKEND = arg('backend', 'cpu') as 'cpu' | 'wasm';
+if (ISOLATION !== 'thread' && ISOLATION !== 'process') throw new Error(`bench: --isolation is 'thread' or 'process', not '${ISOLATION}'`);
 const targets: Target[] = [{ kernel: KERNEL, suite: 'attention' }];
 const seed = 20261130;
 
+/**
+ * Steady-state cases/s: the rate over the second half of the run's cases (progress every 50 ms).
+ * Each worker warms up its own JIT and tfjs, and a worker process also loads its modules: about
+ * 5-10 s in which a second worker adds little. Timed from the first case (as this bench was, on
+ * 4000 cases), that warm-up is in the 2-worker rate: sdpa on cpu read 1.58x; over the second half
+ * of 8000-case runs, 1.79x (threads, same machine, same hour).
+ */
 async function throughput(workers: number): Promise<{ rate: number; cases: number; failed: number }> {
-  let first: number | null = null;
-  let last = 0;
-  let seen = 0;
-  const t0 = performance.now();
+  const samples: Array<{ ms: number; cases: number }> = [];
   const r = await runCampaign({
     targets,
     seed,
-    backend: 'cpu',
+    backend: BACKEND,
     workers,
+    spawn: ISOLATION === 'process' ? spawnProcess : spawnThread,
     runs: CASES,
     corpus: mkdtempSync(join(tmpdir(), 'attnfuzz-bench-')),
     caseTimeoutMs: 120_000,
     shrinkTimeMs: 1000,
     progressMs: 50,
-    onProgress: (p) => {
-      if (p.cases > 0 && first === null) [first, seen] = [p.elapsedMs, p.cases];
-      last = p.elapsedMs;
-    },
+    onProgress: (p) => samples.push({ ms: p.elapsedMs, cases: p.cases }),
   });
-  const end = performance.now() - t0;
-  const steady = first === null ? r.report.totals.cases / (end / 1000) : (r.report.totals.cases - seen) / ((Math.max(end, last) - first) / 1000);
-  return { rate: steady, cases: r.report.totals.cases, failed: r.report.totals.failed };
+  const from = samples.find((s) => s.cases >= CASES / 2);
+  const to = samples.find((s) => s.cases === r.report.totals.cases); // the last case, not the teardown after it
+  if (!from || !to || to.ms <= from.ms) throw new Error(`bench: too few progress samples to time ${CASES} cases; raise --cases`);
+  return { rate: (to.cases - from.cases) / ((to.ms - from.ms) / 1000), cases: r.report.totals.cases, failed: r.report.totals.failed };
 }
 
 /** Work per second of 2 threads over 1 running the same arithmetic loop (about 3 s each): what the machine allows. */
@@ -69,7 +78,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Share of a worker's case time spent in the kernel under test (suite.run under checkCase). */
 async function kernelShare(n: number): Promise<{ share: number; ms: number }> {
-  const runner = await CaseRunner.create({ targets, seed, backend: 'cpu', cwd: process.cwd() });
+  const runner = await CaseRunner.create({ targets, seed, backend: BACKEND, cwd: process.cwd() });
   for (let i = 0; i < 20; i++) runner.run(i); // warm up: JIT, backend
   const session = new Session();
   session.connect();
@@ -91,8 +100,9 @@ async function kernelShare(n: number): Promise<{ share: number; ms: number }> {
     for (let id: number | undefined = s; id !== undefined; id = parent.get(id)) stack.push(name.get(id)!);
     if (!stack.includes('run')) continue; // idle, GC outside a case
     total++;
+    // checkCase calls suite.run (runAttentionCase here) through its stage timer: look below it.
     const at = stack.indexOf('checkCase');
-    if (at > 0 && ['run', 'runAttentionCase'].includes(stack[at - 1]!)) kernel++;
+    if (at > 0 && stack.slice(0, at).includes('runAttentionCase')) kernel++;
   }
   return { share: total > 0 ? kernel / total : 0, ms };
 }
@@ -108,7 +118,7 @@ for (let r = 0; r < REPEATS; r++) {
   two.push(b.rate);
 }
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
-console.log(`${KERNEL}, ${CASES} cases per run, ${REPEATS} runs each (steady state, median and range):`);
+console.log(`${KERNEL} on ${BACKEND}, worker ${ISOLATION === 'process' ? 'processe' : 'thread'}s, ${CASES} cases per run, ${REPEATS} runs each (steady state, median and range):`);
 console.log(`  1 worker:  ${median(one).toFixed(1)} cases/s (${spread(one)})`);
 console.log(`  2 workers: ${median(two).toFixed(1)} cases/s (${spread(two)})`);
 console.log(`  speed-up:  ${(median(two) / median(one)).toFixed(2)}x (target >= 1.8x on 2 cores)`);
