@@ -4,11 +4,14 @@
  * The target: every largest ratio between 0.25 and 1 (no false alarm, and no allowance more than
  * 4x what correct kernels need).
  *
- *   npx tsx bench/calibrate-oracle.ts [--cases 100000] [--seed 1] [--kernels eager,sdpa,flash] [--precisions float32,bfloat16,float16] [--values normal,large] [--backend cpu]
+ *   npx tsx bench/calibrate-oracle.ts [--cases 100000] [--seed 1] [--kernels eager,sdpa,flash] [--precisions float32,bfloat16,float16] [--values normal,large] [--score] [--backend cpu]
  *
  * Each case is materialised and its reference, baseline and error scales computed once; each kernel
  * then runs and is judged as `check` judges it. Also reported: which part of the allowance dominates
  * (the baseline's, the output's last bit, the terms'), as shares of the cases.
+ *
+ * `--score` draws the score options too (softcap, ALiBi, bias, sinks; each kernel gets the cases
+ * of the options it declares, like `check`): the calibration of lse, dbias and dsinks.
  */
 import fc from 'fast-check';
 import { useBackend, type BackendName } from '../src/backend/index.js';
@@ -28,6 +31,7 @@ const kernels = arg('kernels', 'eager,sdpa,flash').split(',') as BuiltinKernelNa
 const precisions = arg('precisions', PRECISIONS.join(',')).split(',') as Precision[];
 /** `--values normal,large`: only these value distributions (default: the default mixture). */
 const values = arg('values', '') === '' ? {} : { values: arg('values', '').split(',') as ValueDistribution[] };
+const score = process.argv.includes('--score') ? { allowSoftcap: true, allowAlibi: true, allowBias: true, allowSinks: true } : {};
 await useBackend(arg('backend', 'cpu') as BackendName);
 
 const q = (xs: number[], p: number) => (xs.length === 0 ? 0 : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
@@ -37,7 +41,7 @@ for (const precision of precisions) {
   const ratios = new Map<string, number[]>();
   const worst = new Map<string, { r: number; seed: number }>();
   let alarms = new Map<string, number>();
-  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision], ...values }), { numRuns: cases, seed });
+  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision], ...values, ...score }), { numRuns: cases, seed });
   let done = 0;
   for (const c of samples) {
     const m = attentionSuite.materialise(c);

@@ -14,7 +14,7 @@ import type { TensorSpec } from './judge.js';
 import { allowanceOf, ATTENTION_MODEL } from './tolerance.js';
 
 /** Units of float32 roundoff of (1 + L + √n + max|lse|) an lse may be off by. */
-export const LSE_F = 8;
+export const LSE_F = 3;
 
 export interface ScoreErrorScales {
   readonly terms: { readonly dbias?: number; readonly dsinks?: number };
