@@ -1,6 +1,6 @@
 /**
- * Public builders of fast-check arbitraries for cases: `attentionCase(constraints)` and
- * `loraCase(constraints)`. The constraints are checked here, once; the engines live in
+ * Public builders of fast-check arbitraries for cases: `attentionCase(constraints)`,
+ * `loraCase(constraints)` and `decodeCase(constraints)` (KV-cache decode). The constraints are checked here, once; the engines live in
  * `_internals/`.
  *
  *   fc.assert(fc.property(attentionCase({ maxSeq: 8, fixed: { causal: 'top-left' } }), (c) => ...))
@@ -15,12 +15,13 @@
  */
 import fc from 'fast-check';
 import type { Causal, Precision, Tiles } from '../contract/index.js';
-import { parseAttentionConstraints, parseLoraConstraints } from './constraints.js';
-import type { AttentionCase, Junk, Layout, LoraCase, ValueDistribution } from './types.js';
+import { parseAttentionConstraints, parseDecodeConstraints, parseLoraConstraints } from './constraints.js';
+import type { AttentionCase, DecodeCacheKind, DecodeCase, Junk, Layout, LoraCase, ValueDistribution } from './types.js';
 import { buildAttentionCaseArbitrary, type AttentionCaseFixed, type ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
 import { buildLoraCaseArbitrary, type LoraCaseFixed, type ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
+import { buildDecodeCaseArbitrary, type ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
 
-export type { AttentionCaseFixed, LoraCaseFixed, ResolvedAttentionConstraints, ResolvedLoraConstraints };
+export type { AttentionCaseFixed, LoraCaseFixed, ResolvedAttentionConstraints, ResolvedLoraConstraints, ResolvedDecodeConstraints };
 
 export interface AttentionCaseConstraints {
   /** Largest batch B. Default 3. */
@@ -96,6 +97,31 @@ export interface LoraCaseConstraints {
   readonly fixed?: LoraCaseFixed;
 }
 
+export interface DecodeCaseConstraints {
+  /** Largest batch B. Default 3. */
+  readonly maxBatch?: number;
+  /** Largest query head count Hq; Hkv is drawn among its divisors. Default 4. */
+  readonly maxHeads?: number;
+  /** Largest Sq (new queries per row: 1 for a decode step, more for speculative decoding). Default 3. */
+  readonly maxQueries?: number;
+  /** Largest cacheSeqlens entry (0 = an empty row is drawn 1 time in 8). Default 20. */
+  readonly maxSeqlen?: number;
+  /** Largest D and Dv. Default 8. */
+  readonly maxHeadDim?: number;
+  /** Largest page size, drawn independently of the lengths. Default 8. */
+  readonly maxPageSize?: number;
+  /** Largest number of unused pages (paged) or slots past the longest row (contiguous). Default 3. */
+  readonly maxUnused?: number;
+  /** Cache layouts to draw, shrinking toward 'contiguous' when allowed. Default both. */
+  readonly caches?: readonly DecodeCacheKind[];
+  /** Default all. */
+  readonly precisions?: readonly Precision[];
+  /** Draw causal (bottom-right within each row, 1 case in 2). Default true. */
+  readonly allowCausal?: boolean;
+  /** Draw non-default scales (1 case in 2). Default true. */
+  readonly allowScale?: boolean;
+}
+
 /** An arbitrary of attention cases; see `AttentionCaseConstraints` for the knobs and defaults. */
 export function attentionCase(constraints: AttentionCaseConstraints = {}): fc.Arbitrary<AttentionCase> {
   return buildAttentionCaseArbitrary(resolveAttentionConstraints(constraints));
@@ -162,5 +188,32 @@ export function admitsLoraCase(k: ResolvedLoraConstraints, c: LoraCase): boolean
     k.precisions.includes(c.precision) &&
     (k.allowDropout || c.dropout === null) &&
     (k.allowBZero || c.bZero !== true)
+  );
+}
+
+/** An arbitrary of KV-cache decode cases; see `DecodeCaseConstraints` for the knobs and defaults. */
+export function decodeCase(constraints: DecodeCaseConstraints = {}): fc.Arbitrary<DecodeCase> {
+  return buildDecodeCaseArbitrary(resolveDecodeConstraints(constraints));
+}
+
+export function resolveDecodeConstraints(constraints: DecodeCaseConstraints = {}): ResolvedDecodeConstraints {
+  return parseDecodeConstraints(constraints);
+}
+
+/** True iff `c` is a decode case the constraints could have produced. */
+export function admitsDecodeCase(k: ResolvedDecodeConstraints, c: DecodeCase): boolean {
+  const s = c.shapes;
+  const cache = c.cache;
+  return (
+    s.B <= k.maxBatch &&
+    s.Hq <= k.maxHeads &&
+    s.Sq <= k.maxQueries &&
+    Math.max(s.D, s.Dv) <= k.maxHeadDim &&
+    c.cacheSeqlens.every((len) => len <= k.maxSeqlen) &&
+    k.caches.includes(cache.kind) &&
+    (cache.kind === 'paged' ? cache.pageSize <= k.maxPageSize && cache.unusedPages <= k.maxUnused : cache.extraSlots <= k.maxUnused) &&
+    k.precisions.includes(c.precision) &&
+    (k.allowCausal || !c.causal) &&
+    (k.allowScale || c.scale === null)
   );
 }

@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { CAUSALS, PRECISIONS } from '../contract/index.js';
 import { parseWith, show } from './schema.js';
-import { FINITE_JUNK, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
+import { DECODE_CACHES, FINITE_JUNK, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
 import type { AttentionCaseFixed, ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
 import type { ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
+import type { ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
 
 const int = (min: number) => {
   const error = (iss: { input?: unknown }) => `must be an integer >= ${min}, got ${show(iss.input)}`;
@@ -98,10 +99,28 @@ const loraConstraints = z.strictObject({
   fixed: z.custom<ResolvedLoraConstraints['fixed']>((v) => typeof v === 'object' && v !== null, { error: 'must be an object of pinned case fields' }).default({}),
 });
 
+const decodeConstraints = z.strictObject({
+  maxBatch: int(1).default(3),
+  maxHeads: int(1).default(4),
+  maxQueries: int(1).default(3),
+  maxSeqlen: int(0).default(20),
+  maxHeadDim: int(1).default(8),
+  maxPageSize: int(1).default(8),
+  maxUnused: int(0).default(3),
+  caches: subsetOf(DECODE_CACHES),
+  precisions: subsetOf(PRECISIONS),
+  allowCausal: z.boolean().default(true),
+  allowScale: z.boolean().default(true),
+});
+
 export function parseAttentionConstraints(value: unknown): ResolvedAttentionConstraints {
   return parseWith(attentionConstraints, value ?? {}, 'attentionCase: constraints') as ResolvedAttentionConstraints;
 }
 
 export function parseLoraConstraints(value: unknown): ResolvedLoraConstraints {
   return parseWith(loraConstraints, value ?? {}, 'loraCase: constraints') as ResolvedLoraConstraints;
+}
+
+export function parseDecodeConstraints(value: unknown): ResolvedDecodeConstraints {
+  return parseWith(decodeConstraints, value ?? {}, 'decodeCase: constraints') as ResolvedDecodeConstraints;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCase, parseLoraCase } from './schema.js';
+import { parseCase, parseDecodeCase, parseLoraCase } from './schema.js';
 import type { AttentionCase, LoraCase } from './types.js';
 
 const good: AttentionCase = {
@@ -76,5 +76,20 @@ describe('parseLoraCase', () => {
     expect(parseLoraCase(lora)).toEqual(lora);
     expect(() => parseLoraCase({ ...lora, rank: 0 }, 'l')).toThrow('l.rank: must be an integer in [1, inf], got 0');
     expect(() => parseLoraCase({ ...lora, rnak: 2 }, 'l')).toThrow('l.rnak: unknown field (a typo? it would be ignored)');
+  });
+});
+
+describe('parseDecodeCase', () => {
+  const decode = { version: 1, kind: 'decode', shapes: { B: 2, Hq: 4, Hkv: 2, Sq: 1, D: 3, Dv: 2 }, cacheSeqlens: [5, 0], cache: { kind: 'paged', pageSize: 3, unusedPages: 1, permutation: 9 }, causal: true, scale: null, precision: 'bfloat16', seed: 4 };
+  it('accepts a valid case and names the field of a bad one', () => {
+    expect(parseDecodeCase(decode)).toEqual(decode);
+    expect(parseDecodeCase({ ...decode, cache: { kind: 'contiguous', extraSlots: 2 } })).toMatchObject({ cache: { kind: 'contiguous', extraSlots: 2 } });
+    const bad = (patch: Record<string, unknown>) => () => parseDecodeCase({ ...decode, ...patch }, 'x.json: case');
+    expect(bad({ cacheSeqlens: [5] })).toThrow('x.json: case.cacheSeqlens: has 1 entries, expected B=2');
+    expect(bad({ cacheSeqlens: [5, -1] })).toThrow('x.json: case.cacheSeqlens[1]: must be an integer in [0, inf], got -1');
+    expect(bad({ shapes: { ...decode.shapes, Hkv: 3 } })).toThrow('x.json: case.shapes.Hkv: Hq=4 is not a multiple of Hkv=3');
+    expect(bad({ cache: { ...decode.cache, pageSize: 0 } })).toThrow('x.json: case.cache.pageSize: must be an integer in [1, inf], got 0');
+    expect(bad({ cache: { kind: 'ring' } })).toThrow('x.json: case.cache.kind: must be "contiguous" (with extraSlots) or "paged" (with pageSize, unusedPages, permutation), got "ring"');
+    expect(bad({ cacheSeqlen: [1, 1] })).toThrow('x.json: case.cacheSeqlen: unknown field (a typo? it would be ignored)');
   });
 });

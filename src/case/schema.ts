@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { CAUSALS, PRECISIONS } from '../contract/index.js';
-import { CASE_VERSION, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS, type AttentionCase, type LoraCase } from './types.js';
+import { CASE_VERSION, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS, type AttentionCase, type DecodeCase, type LoraCase } from './types.js';
 
 export const show = (v: unknown): string => {
   try {
@@ -110,6 +110,38 @@ export const loraCaseSchema = z.strictObject({
   bZero: z.boolean().optional(),
 });
 
+const decodeCache = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('contiguous'), extraSlots: intAtLeast(0) }),
+    z.strictObject({ kind: z.literal('paged'), pageSize: positive, unusedPages: intAtLeast(0), permutation: uint32 }),
+  ],
+  {
+    error: (iss) => {
+      const v = iss.input;
+      return `must be "contiguous" (with extraSlots) or "paged" (with pageSize, unusedPages, permutation), got ${show(typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : v)}`;
+    },
+  },
+);
+
+export const decodeCaseSchema = z
+  .strictObject({
+    version,
+    kind: z.literal('decode'),
+    shapes: z.strictObject({ B: positive, Hq: positive, Hkv: positive, Sq: positive, D: positive, Dv: positive }),
+    cacheSeqlens: z.array(intAtLeast(0)),
+    cache: decodeCache,
+    causal: z.boolean(),
+    scale: z.number().nullable(),
+    precision,
+    seed: uint32,
+  })
+  .superRefine((c, ctx) => {
+    const { B, Hq, Hkv } = c.shapes;
+    if (Hq % Hkv !== 0) ctx.addIssue({ code: 'custom', path: ['shapes', 'Hkv'], message: `Hq=${Hq} is not a multiple of Hkv=${Hkv}` });
+    if (c.cacheSeqlens.length !== B) ctx.addIssue({ code: 'custom', path: ['cacheSeqlens'], message: `has ${c.cacheSeqlens.length} entries, expected B=${B}` });
+  });
+
 /**
  * Formats a zod error as `where.path: message` (or `where path: message` when `where` ends with a
  * colon, as `corpus/x.json: case.shapes.Hkv: ...`), the first issue first. Unknown keys are named.
@@ -144,4 +176,9 @@ export function parseCase(value: unknown, where = 'case'): AttentionCase {
 /** Validates a LoRA case; errors as `parseCase`. */
 export function parseLoraCase(value: unknown, where = 'case'): LoraCase {
   return parseWith(loraCaseSchema, value, where);
+}
+
+/** Validates a KV-cache decode case; errors as `parseCase`. */
+export function parseDecodeCase(value: unknown, where = 'case'): DecodeCase {
+  return parseWith(decodeCaseSchema, value, where) as DecodeCase;
 }

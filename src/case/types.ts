@@ -137,5 +137,44 @@ export interface LoraCase {
   readonly bZero?: boolean;
 }
 
+/**
+ * A KV-cache decode call under test (src/contract/decode.ts): q [B, Hq, Sq, D] against a cache that
+ * holds cacheSeqlens[b] keys of row b, bottom-right causal within a row when `causal`. q and each
+ * row's logical keys and values are drawn from `seed` (src/data/decode.ts) whatever the cache's
+ * layout, so a contiguous and a paged cache of one case hold the same keys; every slot no query may
+ * read (past cacheSeqlens, the padding lanes of a row's last page, unused pages) holds NaN.
+ *
+ *   paged, pageSize 3, cacheSeqlens [5], 1 unused page: 3 physical pages in an order drawn from
+ *   `permutation`; row 0's slots 0-2 on one, 3-4 on another (its lane 2 is padding), one all NaN
+ */
+export interface DecodeCase {
+  readonly version: typeof CASE_VERSION;
+  readonly kind: 'decode';
+  /** q [B, Hq, Sq, D]; the cache's keys have D features and its values Dv; Hq % Hkv == 0 (each row has its own Sk). */
+  readonly shapes: Omit<AttentionShapes, 'Sk'>;
+  /** Keys of each batch row (B entries): the row's logical slots 0 .. len - 1. */
+  readonly cacheSeqlens: readonly number[];
+  readonly cache: DecodeCacheSpec;
+  /** Bottom-right causal within each row: query i sees key j iff j <= i + len - Sq. */
+  readonly causal: boolean;
+  /** null = the harness default 1/sqrt(D). */
+  readonly scale: number | null;
+  readonly precision: Precision;
+  /** Seed of q and of every row's keys and values. */
+  readonly seed: number;
+}
+
+/**
+ * The cache's layout: contiguous [B, Hkv, Smax, F] with Smax = max(1, longest row) + extraSlots, or
+ * pages [numPages, pageSize, Hkv, F] (each row's ceil(len / pageSize) pages, plus unusedPages) with
+ * a block table, the physical order shuffled by `permutation`.
+ */
+export type DecodeCacheSpec =
+  | { readonly kind: 'contiguous'; readonly extraSlots: number }
+  | { readonly kind: 'paged'; readonly pageSize: number; readonly unusedPages: number; readonly permutation: number };
+
+export const DECODE_CACHES = ['contiguous', 'paged'] as const;
+export type DecodeCacheKind = (typeof DECODE_CACHES)[number];
+
 /** Any case attnfuzz knows how to run, told apart by `kind`. */
-export type Case = AttentionCase | LoraCase;
+export type Case = AttentionCase | LoraCase | DecodeCase;

@@ -14,7 +14,7 @@ import {
   type Precision,
 } from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
-import { allowanceOf, ATTENTION_MODEL } from './tolerance.js';
+import { allowanceOf, ATTENTION_MODEL, type ErrorScales } from './tolerance.js';
 import { scoreOptionSpecs, type ScoreErrorScales } from './scoreOptions.js';
 
 /** The error scales of a case (src/reference termScales.ts): per tensor N_t and M_t, and L. */
@@ -45,17 +45,25 @@ export function attentionSpecs(
   baseline: AttentionResult | null,
   scales: AttentionErrorScales,
 ): TensorSpec[] {
-  const core = ATTENTION_TENSORS.map((t): TensorSpec => {
-    const e = { terms: scales.terms[t], mass: scales.mass[t], logit: scales.logit, keys: m.shapes.Sk };
-    const a = allowanceOf(ATTENTION_MODEL[t], m.options.precision, maxAbs(reference[t]), e);
-    return {
-      name: t,
-      pass: t === 'out' ? 'forward' : 'backward',
-      expected: reference[t],
-      baseline: baseline ? baseline[t] : null,
-      allowance: (baselineError: number | null) => ({ allowed: a.allowed(baselineError), floor: a.floor }),
-      axes: ATTENTION_AXES[t],
-    };
-  });
+  const core = ATTENTION_TENSORS.map((t) =>
+    attentionTensorSpec(t, m.options.precision, reference[t], baseline ? baseline[t] : null, { terms: scales.terms[t], mass: scales.mass[t], logit: scales.logit, keys: m.shapes.Sk }),
+  );
   return [...core, ...scoreOptionSpecs(m, reference, baseline, scales)];
+}
+
+/**
+ * How one attention tensor t is judged in precision p: against `expected`, with the error model's
+ * allowance (tolerance.ts) given the baseline's error and the scales `e`. KV-cache decode judges
+ * its out with it too (src/runner/suites/decode.ts): the same contract, the same rounding points.
+ */
+export function attentionTensorSpec(t: AttentionTensorName, precision: Precision, expected: HostTensor, baseline: HostTensor | null, e: ErrorScales): TensorSpec {
+  const a = allowanceOf(ATTENTION_MODEL[t], precision, maxAbs(expected), e);
+  return {
+    name: t,
+    pass: t === 'out' ? 'forward' : 'backward',
+    expected,
+    baseline,
+    allowance: (baselineError: number | null) => ({ allowed: a.allowed(baselineError), floor: a.floor }),
+    axes: ATTENTION_AXES[t],
+  };
 }

@@ -54,7 +54,7 @@ export type AttentionCaseFixed = Partial<Omit<AttentionCase, 'version' | 'kind' 
 };
 
 /** Non-default scales: exact powers of two, and two that are not exact in binary. */
-const SCALES = [1, 0.5, 2, 0.125, 0.1, 0.3];
+export const SCALES = [1, 0.5, 2, 0.125, 0.1, 0.3];
 /** Dropout rates, the common one first; 0.9 (most weights dropped) and 0 less often. */
 const DROPOUT_P = [0.5, 0.1, 0.9, 0];
 const DROPOUT_WEIGHTS = new Map([[0.5, 3], [0.1, 3], [0.9, 1], [0, 1]]);
