@@ -7,6 +7,8 @@
  *              window, dropout, junk
  *   lora       N, in, out, rank, dtype, dropout
  *   training   layout, sequences, longest, layers, heads (Hq/Hkv), steps
+ *   decode     cache (contiguous | paged), pageSize, pageDivides (every length a multiple of the page
+ *              size: yes | no), B, heads (Hq/Hkv), Sq, longest row, emptyRow, D, Dv, causal, dtype
  */
 import type { AnyCase } from '../runner/index.js';
 
@@ -36,6 +38,14 @@ export function coverageOf(c: AnyCase): string[] {
       out.push(['layout', c.batch.layout], ['sequences', c.batch.lengths.length], ['longest', Math.max(...c.batch.lengths)]);
       out.push(['layers', c.model.layers], ['heads', `${c.model.heads}/${c.model.kvHeads}`], ['steps', c.steps]);
       break;
+    case 'decode': {
+      const s = c.shapes;
+      const P = c.cache.kind === 'paged' ? c.cache.pageSize : null;
+      out.push(['cache', c.cache.kind], ['pageSize', P ?? 'none'], ['pageDivides', P === null ? 'none' : c.cacheSeqlens.every((l) => l % P === 0) ? 'yes' : 'no']);
+      out.push(['B', s.B], ['heads', `${s.Hq}/${s.Hkv}`], ['Sq', s.Sq], ['longest', Math.max(...c.cacheSeqlens)], ['emptyRow', c.cacheSeqlens.includes(0) ? 'yes' : 'no']);
+      out.push(['D', s.D], ['Dv', s.Dv], ['causal', String(c.causal)], ['dtype', c.precision]);
+      break;
+    }
     case 'upstream':
       out.push(['op', c.op]);
   }

@@ -1,11 +1,12 @@
 /**
  * The kernel x suite pairs a campaign runs, from `--kernels` and `--suites`, in that order
  * (suites outer, kernels inner): each built-in in the suites it runs in (registry.ts), each
- * module in the suites of its kind (an attention kernel: attention and training; a LoRA kernel:
- * lora). A module is loaded here once to learn its kind (and to fail early, exit 2, when it
- * cannot load); the workers load it again, each its own copy.
+ * module in the suites of its kind (an attention kernel: attention and training, and decode when
+ * it has a decode field; a LoRA kernel: lora; a decode kernel: decode). A module is loaded here
+ * once to learn its kind (and to fail early, exit 2, when it cannot load); the workers load it
+ * again, each its own copy.
  */
-import { BUILTIN_KERNELS, BUILTINS, isBuiltinKernel, loadKernelModule, SUITES, type SuiteName } from '../runner/index.js';
+import { BUILTIN_KERNELS, BUILTINS, isBuiltinKernel, loadKernelModule, SUITES, suitesOfKernel, type SuiteName } from '../runner/index.js';
 import type { Target } from './stream.js';
 
 export const DEFAULT_KERNELS: readonly string[] = BUILTIN_KERNELS;
@@ -21,10 +22,7 @@ export async function resolveTargets(kernels: readonly string[] = DEFAULT_KERNEL
   const suitesOf = new Map<string, readonly SuiteName[]>();
   for (const k of kernels) {
     if (isBuiltinKernel(k)) suitesOf.set(k, SUITES.filter((s) => BUILTINS[k][s] !== undefined));
-    else {
-      const loaded = await loadKernelModule(k, cwd, '--kernels', 'attention');
-      suitesOf.set(k, (loaded as { kind?: string }).kind === 'lora' ? ['lora'] : ['attention', 'training']);
-    }
+    else suitesOf.set(k, suitesOfKernel(await loadKernelModule(k, cwd, '--kernels', 'any')));
   }
   const targets: Target[] = [];
   for (const suite of suites) for (const kernel of kernels) if (suitesOf.get(kernel)!.includes(suite)) targets.push({ kernel, suite });

@@ -13,12 +13,16 @@
  *              window, dropout, junk, values
  *   lora       dtype, rslora, dropout, b-zero, rank>1
  *   training   layout (of the batch), gqa, steps>1, dropout
+ *   decode     cache=paged (contiguous is the simplest), page=partial (some length is not a multiple
+ *              of the page size: a last page with padding lanes), causal (only when Sq > 1: one
+ *              query sees its whole row either way), gqa, dtype, empty-rows (a row of length 0, or
+ *              causal queries before a row's first key), scale
  *   upstream   op
  *
  * Semantics over syntax: two cases that mean the same computation have the same features
  * (padding keyLengths that pad nothing is no padding).
  */
-import type { AttentionCase, LoraCase, UpstreamCase } from '../case/index.js';
+import type { AttentionCase, DecodeCase, LoraCase, UpstreamCase } from '../case/index.js';
 import { hasEmptyRow, type Tiles } from '../contract/index.js';
 import { materializeAttention } from '../data/index.js';
 import type { AnyCase } from '../runner/index.js';
@@ -69,10 +73,28 @@ function trainingFeatures(c: TrainingCase): Features {
   return f;
 }
 
+function decodeFeatures(c: DecodeCase): Features {
+  const s = c.shapes;
+  const f: Record<string, string> = {};
+  if (c.cache.kind === 'paged') {
+    f.cache = 'paged';
+    const P = c.cache.pageSize;
+    if (c.cacheSeqlens.some((len) => len % P !== 0)) f.page = 'partial';
+  }
+  if (c.causal && s.Sq > 1) f.causal = 'yes';
+  if (s.Hq > s.Hkv) f.gqa = 'yes';
+  if (c.precision !== 'float32') f.dtype = c.precision;
+  // Query i of a row sees keys j <= i + len - Sq: the first query sees none when len < Sq (causal), all when len = 0.
+  if (c.cacheSeqlens.some((len) => len === 0 || (c.causal && len < s.Sq))) f['empty-rows'] = 'yes';
+  if (c.scale !== null) f.scale = 'yes';
+  return f;
+}
+
 const FEATURES_OF: { readonly [K in AnyCase['kind']]: (c: Extract<AnyCase, { kind: K }>, tiles: TileRule) => Features } = {
   attention: attentionFeatures,
   lora: loraFeatures,
   training: trainingFeatures,
+  decode: decodeFeatures,
   upstream: (c: UpstreamCase) => ({ op: c.op }),
 };
 

@@ -5,8 +5,9 @@
  *
  *   {
  *     "format": "attnfuzz-case", "version": 2,
- *     "kind":    "attention" | "lora" | "training" | "upstream",
- *     "case":    { ... },                            the suite's case; tensors are re-made from its seeds
+ *     "kind":    "attention" | "lora" | "training" | "decode" | "upstream",
+ *     "case":    { ... },                            the suite's case (validated by the suite's schema,
+ *                                                    src/runner/suites); tensors are re-made from its seeds
  *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" },   relative to the folder
  *                replay runs from; absent for "upstream" (the tfjs op is the subject)
  *     "backends": ["cpu", "wasm"],                    optional: run on each and compare them (as
@@ -31,10 +32,8 @@
  */
 import { z } from 'zod';
 import { BACKENDS, type BackendName } from '../backend/index.js';
-import { attentionCaseSchema, loraCaseSchema, upstreamCaseSchema } from '../case/index.js';
 import type { Expectation } from '../oracle/index.js';
-import { BUILTIN_KERNELS, type AnyCase, type CaseKind, type KernelRef } from '../runner/index.js';
-import { trainingCaseSchema } from '../training/index.js';
+import { BUILTIN_KERNELS, CASE_KINDS, SUITE_OF, type AnyCase, type CaseKind, type KernelRef } from '../runner/index.js';
 import { signatureSchema, type Signature } from './signature.js';
 
 export const CASE_FORMAT = 'attnfuzz-case';
@@ -110,17 +109,13 @@ const common = {
   signature: signatureSchema.optional(),
 };
 
+// One variant per kind of the suite table, its case checked by that suite's schema.
+const variants = CASE_KINDS.map((kind) => z.strictObject({ ...common, kind: z.literal(kind), case: SUITE_OF[kind].schema }));
+
 export const savedCaseSchema = z
-  .discriminatedUnion(
-    'kind',
-    [
-      z.strictObject({ ...common, kind: z.literal('attention'), case: attentionCaseSchema }),
-      z.strictObject({ ...common, kind: z.literal('lora'), case: loraCaseSchema }),
-      z.strictObject({ ...common, kind: z.literal('training'), case: trainingCaseSchema }),
-      z.strictObject({ ...common, kind: z.literal('upstream'), case: upstreamCaseSchema }),
-    ],
-    { error: (iss) => `unknown kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}, this attnfuzz reads "attention", "lora", "training", "upstream"` },
-  )
+  .discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]], {
+    error: (iss) => `unknown kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}, this attnfuzz reads ${CASE_KINDS.map((k) => `"${k}"`).join(', ')}`,
+  })
   .superRefine((f, ctx) => {
     const fail = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (f.case.kind !== f.kind) fail(['case', 'kind'], `must be "${f.kind}" like the file's kind, got "${f.case.kind}"`);

@@ -39,7 +39,8 @@ export interface ReplayOptions {
 export async function kernelOfSaved(saved: SavedCase, file: string, cwd = process.cwd(), o: ReplayOptions = {}): Promise<KernelUnderTest> {
   if (saved.kind === 'upstream' || saved.case.kind === 'upstream') return { label: `tfjs ${saved.case.kind === 'upstream' ? saved.case.op : ''}`.trim(), ref: { module: '@tensorflow/tfjs-core' } };
   const ref = saved.kernel!;
-  const suite = saved.kind === 'lora' ? 'lora' : 'attention';
+  // The role the case needs (a training case's kernel loads as an attention kernel).
+  const suite = saved.kind === 'lora' || saved.kind === 'decode' ? saved.kind : 'attention';
   const k = 'builtin' in ref ? builtinKernel(ref.builtin) : fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
   return ref.forwardOnly === true || o.forwardOnly === true ? forwardOnly(k) : k;
 }

@@ -3,7 +3,7 @@
  * signature and counts later hits (the crash state of ClusterFuzz, for numerical kernels).
  *
  *   kernel   the kernel's label (built-in name or module path)
- *   suite    the kind of case (attention, lora, training, upstream)
+ *   suite    the kind of case (attention, lora, training, decode, upstream)
  *   kind     the verdict's status (mismatch, nonfinite, shape, threw, disagree) or what the
  *            campaign saw around the verdict: leak (tensors left alive per call), timeout (the
  *            case did not finish), crash (the worker died), nondeterministic (the shrunk case
@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pass, Verdict } from '../oracle/index.js';
-import type { AnyCase, CaseKind } from '../runner/index.js';
+import { CASE_KINDS, type AnyCase, type CaseKind } from '../runner/index.js';
 import { z } from 'zod';
 import { featuresOf, type Features, type TileRule } from './features.js';
 
@@ -117,7 +117,7 @@ export function signatureHash(s: Signature): string {
 /** The signature as saved files hold it (format.ts), checked like every other field. */
 export const signatureSchema = z.strictObject({
   kernel: z.string().min(1),
-  suite: z.enum(['attention', 'lora', 'training', 'upstream']),
+  suite: z.enum(CASE_KINDS as [CaseKind, ...CaseKind[]]),
   kind: z.enum(FINDING_KINDS),
   tensor: z.string().min(1).optional(),
   pass: z.enum(['forward', 'backward']).optional(),

@@ -54,6 +54,8 @@ export function formatRepro(r: ReproInfo): string[] {
   const where = check.runs.length > 1 ? ` [${check.runs.map((x) => x.backend).join(' vs ')}]` : ` on ${check.runs[0]?.backend ?? '?'}`;
   lines.push(`${check.kernel}${where}: FAILED (${v.status}${v.backend ? ` on ${v.backend}` : ''}) after ${r.cases} cases, shrunk in ${r.numShrinks} steps${extra} to:`);
   lines.push(JSON.stringify(check.case));
+  const described = suiteOf(check.case).describe?.(check.case);
+  if (described !== undefined) lines.push(described);
   if (check.runs.length > 1) {
     for (const run of check.runs) {
       lines.push(`verdict on ${run.backend}:`);

@@ -64,4 +64,25 @@ describe('kernels under test', () => {
     await expect(resolveKernel(file, 'attention')).rejects.toThrow(/is a LoRA kernel \(defineLoraKernel\); the attention suite needs an attention kernel/);
     expect((await resolveKernel(file, 'lora')).lora!.name).toBe('mine');
   });
+  it('--suite decode takes a decode kernel or an attention kernel with a decode field, and refuses the others by file and field', async () => {
+    expect((await resolveKernel('flash', 'decode')).decode!.name).toBe('flash-decode');
+    await expect(resolveKernel('eager', 'decode')).rejects.toThrow(/^--kernel eager: the built-in 'eager' does not run in the decode suite; built-ins that do: flash$/);
+    const write = (name: string, text: string) => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    const decodeOnly = write('dec.mjs', `export default { name: 'dec', decode: (q) => q };`);
+    expect(await resolveKernel(decodeOnly, 'decode')).toMatchObject({ label: decodeOnly, decode: { name: 'dec' } });
+    await expect(resolveKernel(decodeOnly, 'attention')).rejects.toThrow(new RegExp(`^--kernel ${decodeOnly}: is a decode kernel \\(defineDecodeKernel: \\.decode, no \\.forward\\); the attention suite needs an attention kernel \\(or run it with --suite decode\\)$`));
+    const both = write('both.mjs', `export default { name: 'both', forward: (q) => q, decode: (q) => q };`);
+    const k = await resolveKernel(both, 'decode');
+    expect(k.decode).toBeDefined();
+    expect(k.attention).toBeDefined();
+    const attentionOnly = write('att.mjs', `export default { name: 'att', forward: (q) => q };`);
+    await expect(resolveKernel(attentionOnly, 'decode')).rejects.toThrow(new RegExp(`^--kernel ${attentionOnly}: default export \\.decode must be a function \\(q, cache, cacheSeqlens, opts, tf\\) => out, got an attention kernel without one`));
+    const lora = write('lora2.mjs', `export default { name: 'l', kind: 'lora', forward: (x) => x };`);
+    await expect(resolveKernel(lora, 'decode')).rejects.toThrow(/is a LoRA kernel \(defineLoraKernel\); the decode suite needs a decode kernel/);
+    expect(() => validateKernel({ name: 'x', decode: 3 }, 'm.ts', 'decode')).toThrow(/^m\.ts: default export \.decode must be a function \(q, cache, cacheSeqlens, opts, tf\) => out, got number$/);
+  });
 });

@@ -1,24 +1,26 @@
 /**
  * The kernel under test of a check: a built-in by name (from registry.ts) or a user module, in the
  * role its suite needs: an attention kernel (attention cases; also the attention of the training
- * suite's model, dispatched like sdpa) or a LoRA kernel (lora cases).
+ * suite's model, dispatched like sdpa), a LoRA kernel (lora cases) or a KV-cache decode kernel
+ * (decode cases).
  *
  * `--kernel <module>` loads a module (.ts, .mts, .mjs, .js, from any folder) whose default export
  * is the kernel (`defineAttentionKernel({ name, forward, supports? })`, `defineLoraKernel({ name,
- * forward })` or a plain object of that shape). A .ts module loads through tsx (the CLI already
- * runs under it; in a plain Node process tsx's loader API is used). The export is validated once,
- * here, and every problem is one line naming the file.
+ * forward })`, `defineDecodeKernel({ name, decode })`, or a plain object of that shape; an
+ * attention kernel with a `decode` field runs in the decode suite too). A .ts module loads through
+ * tsx (the CLI already runs under it; in a plain Node process tsx's loader API is used). The export
+ * is validated once, here, and every problem is one line naming the file.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AttentionCase } from '../case/index.js';
-import type { AttentionKernel, LoraKernel, Tiles } from '../contract/index.js';
+import type { AttentionKernel, DecodeKernel, LoraKernel, Tiles } from '../contract/index.js';
 import type { AttentionImplementation } from '../training/index.js';
 import { BUILTIN_KERNELS, BUILTINS, builtinsFor, isBuiltinKernel, type BuiltinKernelName } from './registry.js';
 
 /** The suites a kernel can be checked in. */
-export const SUITES = ['attention', 'lora', 'training'] as const;
+export const SUITES = ['attention', 'lora', 'training', 'decode'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 /**
@@ -36,6 +38,8 @@ export interface KernelUnderTest {
   /** The model's attention in a training case. */
   readonly training?: AttentionImplementation;
   readonly lora?: LoraKernel;
+  /** KV-cache decode: a contiguous or paged cache, forward only. */
+  readonly decode?: DecodeKernel;
   /** The tiles it runs an attention case in: ones it declares, or 'case' (the case's blocks, built-in flash); absent when it does not say. */
   readonly tiles?: Tiles | 'case';
 }
@@ -56,25 +60,58 @@ export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
     ...(b.attention ? { attention: (c?: AttentionCase) => b.attention!(name === 'flash' ? c?.blocks : undefined) } : {}),
     ...(b.training ? { training: { name, attention: b.training } } : {}),
     ...(b.lora ? { lora: b.lora } : {}),
+    ...(b.decode ? { decode: b.decode } : {}),
     ...(name === 'flash' ? { tiles: 'case' as const } : {}),
   };
 }
 
-/** A kernel object under test as is (tests, library users, and user modules once loaded). */
-export function fixedKernel(kernel: AttentionKernel | LoraKernel, suite: SuiteName = 'attention', ref: KernelRef = { module: kernel.name }, label = kernel.name): KernelUnderTest {
+/**
+ * A kernel object under test as is (tests, library users, and user modules once loaded): a LoRA
+ * kernel for the lora suite; else an attention kernel, a decode kernel, or both in one object (an
+ * attention kernel with a `decode` field), in every role it has.
+ */
+export function fixedKernel(kernel: AttentionKernel | LoraKernel | DecodeKernel, suite: SuiteName = 'attention', ref: KernelRef = { module: kernel.name }, label = kernel.name): KernelUnderTest {
   if (suite === 'lora') return { label, ref, lora: kernel as LoraKernel };
+  const decode = typeof (kernel as Partial<DecodeKernel>).decode === 'function' ? { decode: kernel as DecodeKernel } : {};
+  if (typeof (kernel as Partial<AttentionKernel>).forward !== 'function') return { label, ref, ...decode };
   const k = kernel as AttentionKernel;
-  return { label, ref, attention: () => k, training: k, ...(k.tiles !== undefined ? { tiles: k.tiles } : {}) };
+  return { label, ref, attention: () => k, training: k, ...(k.tiles !== undefined ? { tiles: k.tiles } : {}), ...decode };
 }
 
 const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object with keys [${Object.keys(v as object).join(', ')}]` : typeof v);
 
-/** Checks that `value` is a kernel of the suite's kind; `where` names the file. */
-export function validateKernel(value: unknown, where: string, suite: SuiteName = 'attention'): AttentionKernel | LoraKernel {
-  const shape = suite === 'lora' ? 'a LoraKernel { name, forward(x, W0, A, B, spec, tf) }' : 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }';
+/**
+ * The suites a kernel object runs in: a LoRA kernel lora; a decode kernel decode; an attention
+ * kernel attention and training, and decode too when it has a decode field.
+ */
+export function suitesOfKernel(kernel: AttentionKernel | LoraKernel | DecodeKernel): SuiteName[] {
+  const k = kernel as { kind?: unknown; forward?: unknown; decode?: unknown };
+  if (k.kind === 'lora') return ['lora'];
+  const decode: SuiteName[] = typeof k.decode === 'function' ? ['decode'] : [];
+  return typeof k.forward === 'function' ? ['attention', 'training', ...decode] : decode;
+}
+
+/**
+ * Checks that `value` is a kernel of the suite's kind; `where` names the file. `'any'`: of the kind
+ * it looks like (a LoRA kernel by its kind, a decode kernel by a decode without a forward, else an
+ * attention kernel), for tools that take every kind (a campaign's --kernels).
+ */
+export function validateKernel(value: unknown, where: string, kind: SuiteName | 'any' = 'attention'): AttentionKernel | LoraKernel | DecodeKernel {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const suite: SuiteName = kind !== 'any' ? kind : v.kind === 'lora' ? 'lora' : typeof v.forward !== 'function' && typeof v.decode === 'function' ? 'decode' : 'attention';
+  const shape = {
+    lora: 'a LoraKernel { name, forward(x, W0, A, B, spec, tf) }',
+    decode: 'a DecodeKernel { name, decode(q, cache, cacheSeqlens, opts, tf) } (defineDecodeKernel)',
+    attention: 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }',
+    training: 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }',
+  }[suite];
   if (typeof value !== 'object' || value === null) throw new KernelLoadError(`${where}: default export must be ${shape}, got ${describe(value)}`);
   const k = value as Record<string, unknown>;
   if (typeof k.name !== 'string' || k.name.length === 0) throw new KernelLoadError(`${where}: default export .name must be a non-empty string, got ${describe(k.name)}`);
+  if (suite === 'decode') return validateDecode(k, where);
+  if (typeof k.forward !== 'function' && typeof k.decode === 'function' && suite !== 'lora') {
+    throw new KernelLoadError(`${where}: is a decode kernel (defineDecodeKernel: .decode, no .forward); the ${suite} suite needs an attention kernel (or run it with --suite decode)`);
+  }
   if (typeof k.forward !== 'function') {
     const sig = suite === 'lora' ? '(x, W0, A, B, spec, tf) => y' : '(q, k, v, opts, tf) => out';
     throw new KernelLoadError(`${where}: default export .forward must be a function ${sig}, got ${describe(k.forward)}`);
@@ -84,6 +121,17 @@ export function validateKernel(value: unknown, where: string, suite: SuiteName =
   }
   if (suite !== 'lora') validateDeclarations(k, where);
   return value as AttentionKernel | LoraKernel;
+}
+
+/** A decode kernel, or an attention kernel with a decode field (then its attention declarations are checked too). */
+function validateDecode(k: Record<string, unknown>, where: string): DecodeKernel {
+  if (k.kind === 'lora') throw new KernelLoadError(`${where}: is a LoRA kernel (defineLoraKernel); the decode suite needs a decode kernel (defineDecodeKernel({ name, decode }))`);
+  if (typeof k.decode !== 'function') {
+    const what = typeof k.forward === 'function' ? `an attention kernel without one (give it a decode field, or export defineDecodeKernel({ name, decode }))` : describe(k.decode);
+    throw new KernelLoadError(`${where}: default export .decode must be a function (q, cache, cacheSeqlens, opts, tf) => out, got ${what}`);
+  }
+  if (k.forward !== undefined) validateKernel(k, where, 'attention');
+  return k as unknown as DecodeKernel;
 }
 
 /** The optional declarations of an attention kernel (tiles, guarantees, backward, forwardWithKeep), each checked once. */
@@ -139,7 +187,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 }
 
 /** Loads the default-exported kernel of the module at `file` (relative to `cwd`). */
-export async function loadKernelModule(file: string, cwd = process.cwd(), where = '--kernel', suite: SuiteName = 'attention'): Promise<AttentionKernel | LoraKernel> {
+export async function loadKernelModule(file: string, cwd = process.cwd(), where = '--kernel', suite: SuiteName | 'any' = 'attention'): Promise<AttentionKernel | LoraKernel | DecodeKernel> {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new KernelLoadError(`${where} ${file}: no such file (looked for ${path}); built-in kernels are ${BUILTIN_KERNELS.join(', ')}`);
   if (statSync(path).isDirectory()) throw new KernelLoadError(`${where} ${file}: is a folder, expected a module file (.ts, .mjs, .js)`);
@@ -163,7 +211,7 @@ export async function resolveKernel(spec: string, suite: SuiteName = 'attention'
   }
   const loaded = await loadKernelModule(spec, cwd, where, suite);
   const isLora = (loaded as LoraKernel).kind === 'lora';
-  if (isLora && suite !== 'lora') throw new KernelLoadError(`${where} ${spec}: is a LoRA kernel (defineLoraKernel); the ${suite} suite needs an attention kernel (or run it with --suite lora)`);
+  if (isLora && suite !== 'lora' && suite !== 'decode') throw new KernelLoadError(`${where} ${spec}: is a LoRA kernel (defineLoraKernel); the ${suite} suite needs an attention kernel (or run it with --suite lora)`);
   if (!isLora && suite === 'lora' && (loaded as AttentionKernel).supports !== undefined) {
     throw new KernelLoadError(`${where} ${spec}: looks like an attention kernel (it has supports); the lora suite needs a LoRA kernel (defineLoraKernel)`);
   }

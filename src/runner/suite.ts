@@ -1,11 +1,12 @@
 /**
- * A suite is one kind of case (attention, lora, training, upstream) seen as the stages every case
+ * A suite is one kind of case (attention, lora, training, decode, upstream) seen as the stages every case
  * travels (ARCHITECTURE.md): generate -> materialise -> run -> judge -> shrink -> report. Each
  * stage is one function per kind, here in one table, so the check (check.ts), the search
  * (search.ts), the structural pass (simplify.ts), replay and the reports each exist once and
  * branch on `case.kind` only through this table.
  */
 import type fc from 'fast-check';
+import type { z } from 'zod';
 import type { HostTensor } from '../contract/index.js';
 import type { Pass, TensorSpec } from '../oracle/index.js';
 import type { KernelUnderTest } from './kernel.js';
@@ -38,6 +39,8 @@ export interface Simplification<C> {
 
 export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   readonly kind: C['kind'];
+  /** The case's zod schema: saved files (src/corpus format.ts) validate their `case` with it. */
+  readonly schema: z.ZodType<{ readonly kind: C['kind'] }>;
   /** Validates a case read from a file or given by a user (errors name the field). */
   parse(value: unknown, where: string): C;
   /** Stage 1: the fast-check arbitrary of cases under `constraints` (the suite's own type). */
@@ -62,6 +65,8 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   neighbours(c: C): Simplification<C>[];
   /** A size: smaller is simpler (reports, corpus tools). */
   size(c: C): number;
+  /** One line a person reads in a repro beside the case's JSON (decode: the cache and lengths in words). */
+  describe?(c: C): string;
   /** The inputs a person reads in a repro, as the kernel received them. */
   inputs(m: M): ReadonlyArray<readonly [string, HostTensor]>;
 }

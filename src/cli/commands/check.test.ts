@@ -64,6 +64,23 @@ describe('attnfuzz check', () => {
     expect(readSavedCase(file)).toMatchObject({ kind: 'training', case: { batch: { layout: 'unpadded' } } });
   });
 
+  it('--suite decode finds a paged decode reading padding lanes, reads the cache out in words, saves it and replay reproduces it; flash decode passes', async () => {
+    const dir = tmp('decode');
+    const fixture = 'test/fixtures/broken-kernels/decode-reads-page-padding.ts';
+    const r = await cli('check', '--suite', 'decode', '--kernel', fixture, '--runs', '300', '--seed', '1', '--corpus', dir);
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n')[0]).toMatch(/^check: .*decode-reads-page-padding\.ts \(decode suite, forward only\) on (cpu|wasm), seed 1, budget 300 cases$/);
+    expect(r.out).toMatch(/^decode: paged cache, pageSize \d+.*; cacheSeqlens \[[\d, ]+\] \(a length is not a multiple of pageSize\); Sq \d; /m);
+    expect(r.out).toMatch(/^  why: reads cache slots no query may read .* (is|are) padding/m);
+    const file = /^saved: (.+\.json)$/m.exec(r.out)![1]!;
+    expect(readSavedCase(file)).toMatchObject({ kind: 'decode', kernel: { module: fixture } });
+    const again = await cli('replay', file);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/^FAIL .*: decode: .*decode-reads-page-padding\.ts fails: out NONFINITE/m);
+    const ok = await cli('check', '--suite', 'decode', '--kernel', 'flash', '--runs', '50', '--seed', '1', '--corpus', dir);
+    expect(ok.out).toMatch(/^flash \(decode, forward only\) on (cpu|wasm): no failure in 50 cases \(0 unsupported\)/);
+  });
+
   it('a run that checks nothing is not a pass: every case declined by supports exits 2 and says why', async () => {
     const dir = tmp('declined');
     const shy = module(dir, 'shy.mjs', `export default { name: 'shy', forward: (q) => q, supports: () => 'I only do Sq = 4096' };\n`);
@@ -109,7 +126,7 @@ export default { name: 'sabotage', forward(q, k, v, opts, tf) {
   });
 
   it.each([
-    [['--suite', 'vision'], /option '--suite <name>' argument 'vision' is invalid\. Allowed choices are attention, lora, training\./],
+    [['--suite', 'vision'], /option '--suite <name>' argument 'vision' is invalid\. Allowed choices are attention, lora, training, decode\./],
     [['--time', '-1'], /option '--time <seconds>' argument '-1' is invalid\. must be a positive number of seconds/],
     [['--runs', '1.5'], /option '--runs <n>' argument '1\.5' is invalid\. must be a positive integer/],
     [['--seed', 'x'], /option '--seed <n>' argument 'x' is invalid\. must be an integer/],

@@ -1,5 +1,5 @@
 /**
- * `attnfuzz check --kernel <name | module> [--suite attention|lora|training] [--backend B |
+ * `attnfuzz check --kernel <name | module> [--suite attention|lora|training|decode] [--backend B |
  *  --backends a,b] [--time S] [--runs N] [--seed S] [--corpus DIR] [--json]
  *  [--precision float32|bfloat16|float16] [--profile default|deep|nightly] [--junk finite|nan|none]
  *  [--forward-only]`
@@ -125,7 +125,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const where = backends.join(' vs ');
   const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases` : ''].filter(Boolean).join(' or ');
   // Which passes run: the backward unless the kernel has none (declared, or --forward-only).
-  const passes = flags.suite === 'attention' && kernel.attention?.().backward === false ? 'forward only' : 'forward and backward';
+  const passes = flags.suite === 'decode' || (flags.suite === 'attention' && kernel.attention?.().backward === false) ? 'forward only' : 'forward and backward';
   const dtype = flags.precision !== undefined ? `, ${flags.precision}` : '';
   io.err(`check: ${kernel.label} (${flags.suite} suite, ${passes}${dtype}) on ${where}, seed ${seed}, budget ${budget}\n`);
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
@@ -198,8 +198,12 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
   program
     .command('check')
     .description('search for a case where a kernel disagrees with the float64 reference; shrink, print and save it')
-    .requiredOption('--kernel <name|module>', 'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora) or a module whose default export is the kernel')
-    .addOption(new Option('--suite <name>', 'attention: the kernel alone; lora: a LoRA linear kernel; training: the kernel as the attention of a tiny LoRA-trained decoder').choices(SUITES).default('attention'))
+    .requiredOption('--kernel <name|module>', 'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode) or a module whose default export is the kernel')
+    .addOption(
+      new Option('--suite <name>', 'attention: the kernel alone; lora: a LoRA linear kernel; training: the kernel as the attention of a tiny LoRA-trained decoder; decode: KV-cache decode (contiguous or paged cache, cacheSeqlens)')
+        .choices(SUITES)
+        .default('attention'),
+    )
     .addOption(timeOption())
     .addOption(runsOption())
     .addOption(seedOption())

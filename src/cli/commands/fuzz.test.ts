@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inProcessWorkers, scriptedWorkers } from '../../../test/support/workers.js';
 import { parseShard, shardFrom } from '../../campaign/index.js';
+import { readSavedCase } from '../../corpus/index.js';
+import { SEED } from '../../../properties/support/profile.js';
 import type { Io } from '../io.js';
 import { main } from '../main.js';
 import { runFuzz, type FuzzFlags } from './fuzz.js';
@@ -58,6 +60,19 @@ describe('attnfuzz fuzz', () => {
     const out = JSON.parse(io.out) as { cases: number; failed: number; failures: Array<{ signature: string; hits: number; file: string }> };
     expect(out).toMatchObject({ cases: 3, failed: 3, failures: [{ signature: 'lora lora crash []', hits: 3 }] });
     expect(existsSync(out.failures[0]!.file)).toBe(true);
+  });
+
+  it('--suites decode: flash decode has nothing, a paged decode reading padding lanes is one distinct failure, shrunk and saved with its signature', async () => {
+    const { io, sink } = capture();
+    const broken = 'test/fixtures/broken-kernels/decode-reads-page-padding.ts';
+    const f = flags({ kernels: ['flash', broken], suites: ['decode'], runs: 60, seed: SEED, json: true });
+    expect(await runFuzz(f, sink, { spawn: inProcessWorkers() })).toBe(1);
+    const out = JSON.parse(io.out) as { failures: Array<{ kernel: string; signature: string; file: string }> };
+    expect(out.failures.map((x) => x.signature)).toEqual([`${broken} decode nonfinite out forward [cache=paged page=partial]`]);
+    expect(readSavedCase(out.failures[0]!.file)).toMatchObject({ kind: 'decode', case: { shapes: { B: 1 }, cache: { kind: 'paged' } } });
+    const report = JSON.parse(readFileSync(join(f.report, 'report.json'), 'utf8')) as { targets: Array<{ kernel: string; suite: string; cases: number; failed: number }>; coverage: Record<string, unknown> };
+    expect(report.targets).toMatchObject([{ kernel: 'flash', suite: 'decode', cases: 30, failed: 0 }, { kernel: broken, suite: 'decode', cases: 30 }]);
+    expect(Object.keys(report.coverage)).toEqual(expect.arrayContaining(['decode.cache', 'decode.pageDivides']));
   });
 
   it("--profile reaches the attention targets' constraints as check's does; other suites keep their defaults", async () => {

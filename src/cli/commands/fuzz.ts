@@ -1,5 +1,5 @@
 /**
- * `attnfuzz fuzz [--kernels eager,sdpa,flash,<module>...] [--suites attention,lora,training]
+ * `attnfuzz fuzz [--kernels eager,sdpa,flash,<module>...] [--suites attention,lora,training,decode]
  *   [--time 10m | --runs N] [--workers N] [--backend B] [--seed S] [--shard i/n] [--profile P]
  *   [--precision float32|bfloat16|float16] [--corpus DIR] [--report DIR] [--timeout S] [--shrink-time S] [--json]`
  *

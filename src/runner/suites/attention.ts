@@ -9,7 +9,7 @@
  *                backends (src/oracle/tolerance.ts)
  *   specs        the oracle's attention specs
  */
-import { admitsAttentionCase, attentionCase, GRID, HEAD_DIMS, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
+import { admitsAttentionCase, attentionCase, attentionCaseSchema, GRID, HEAD_DIMS, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
 import { roundTo, type AttentionResult, type HostTensor } from '../../contract/index.js';
 import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
@@ -111,6 +111,7 @@ export function attentionCaseSize(c: AttentionCase): number {
 
 export const attentionSuite: Suite<AttentionCase, MaterializedAttention, AttentionExpectation, AttentionCaseConstraints> = {
   kind: 'attention',
+  schema: attentionCaseSchema,
   parse: parseCase,
   arbitrary: (constraints) => attentionCase(constraints),
   admits: (constraints, c) => admitsAttentionCase(resolveAttentionConstraints(constraints), c),

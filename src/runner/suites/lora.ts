@@ -3,7 +3,7 @@
  * reference (src/reference), the kernel's y and the gradients dx, dA, dB of sum(y ∘ dY) with W0
  * frozen (src/kernel), judged by the oracle's LoRA specs (src/oracle/lora.ts).
  */
-import { admitsLoraCase, loraCase, parseLoraCase, resolveLoraConstraints, type LoraCase, type LoraCaseConstraints } from '../../case/index.js';
+import { admitsLoraCase, loraCase, loraCaseSchema, parseLoraCase, resolveLoraConstraints, type LoraCase, type LoraCaseConstraints } from '../../case/index.js';
 import { roundTo, type LoraResult } from '../../contract/index.js';
 import { materializeLora, type MaterializedLora } from '../../data/index.js';
 import { runLoraKernel } from '../../kernel/index.js';
@@ -29,6 +29,7 @@ export function loraNeighbours(c: LoraCase): Simplification<LoraCase>[] {
 
 export const loraSuite: Suite<LoraCase, MaterializedLora, { reference: LoraResult; baseline: LoraResult }, LoraCaseConstraints> = {
   kind: 'lora',
+  schema: loraCaseSchema,
   parse: parseLoraCase,
   arbitrary: (constraints) => loraCase(constraints),
   admits: (constraints, c) => admitsLoraCase(resolveLoraConstraints(constraints), c),

@@ -11,6 +11,7 @@ import {
   parseTrainingCase,
   runTraining,
   trainingCase,
+  trainingCaseSchema,
   trainingReference,
   trainingSpecs,
   trainingTensors,
@@ -75,6 +76,7 @@ function admits(k: TrainingCaseConstraints | undefined, c: TrainingCase): boolea
 
 export const trainingSuite: Suite<TrainingCase, MaterialisedTraining, TrainingExpectation, TrainingCaseConstraints> = {
   kind: 'training',
+  schema: trainingCaseSchema,
   parse: parseTrainingCase,
   arbitrary: (constraints) => trainingCase(constraints),
   admits,

@@ -40,6 +40,7 @@ interface OpReference {
 
 export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
   kind: 'upstream',
+  schema: upstreamCaseSchema,
   parse: (value, where) => parseWith(upstreamCaseSchema, value, where) as UpstreamCase,
   arbitrary: () => {
     throw new Error('upstream cases are written by hand from a tfjs bug, not generated');
