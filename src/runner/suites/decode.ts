@@ -6,15 +6,15 @@
  *                laid out in the cache (pages shuffled), NaN in every slot no query may read
  *   reference    src/reference `referenceDecode`, float64; the same-precision baseline (the same,
  *                rounded at the contract's points) and out's error scales
- *   run          the kernel's `decode` on the active backend; a NaN in out that finite values in the
- *                unread slots make go away is named as a read of them (the verdict's `why:`)
+ *   run          the kernel's `decode` on the active backend (src/kernel `runDecodeKernel`); a NaN in
+ *                out that finite values in the unread slots make go away is named as a read of them
+ *                (the verdict's `why:`)
  *   specs        out, judged as attention's out (src/oracle `attentionTensorSpec`: the same error model)
  */
-import type { Tensor } from '@tensorflow/tfjs-core';
-import { tf } from '../../backend/index.js';
 import { admitsDecodeCase, decodeCase, decodeCaseSchema, parseDecodeCase, resolveDecodeConstraints, type DecodeCase, type DecodeCaseConstraints } from '../../case/index.js';
-import { roundTo, unravel, type DecodeKernel, type HostTensor, type KvCacheOf } from '../../contract/index.js';
+import { roundTo, unravel, type DecodeKernel, type HostTensor } from '../../contract/index.js';
 import { materializeDecode, withUnreadSlots, type MaterializedDecode } from '../../data/index.js';
+import { runDecodeKernel } from '../../kernel/index.js';
 import { attentionTensorSpec } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
 import { messageOf, type KernelOutcome, type Simplification, type Suite } from '../suite.js';
@@ -25,21 +25,8 @@ export interface DecodeExpectation {
   readonly scales: ReturnType<typeof decodeTermScales>;
 }
 
-const up = (t: HostTensor): Tensor => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
-
-/** out of the kernel on the material, as float64; throws what the kernel throws. */
-function decodeOut(kernel: DecodeKernel, m: MaterializedDecode): HostTensor {
-  let got: HostTensor | null = null;
-  // tidy disposes every tensor made here, the kernel's too, also when it throws.
-  tf.tidy(() => {
-    const c = m.cache;
-    const cache: KvCacheOf<Tensor> = c.kind === 'contiguous' ? { kind: 'contiguous', k: up(c.k), v: up(c.v) } : { kind: 'paged', kPages: up(c.kPages), vPages: up(c.vPages), blockTable: c.blockTable };
-    const out: unknown = kernel.decode(up(m.q), cache, m.cacheSeqlens, m.options, tf);
-    if (typeof out !== 'object' || out === null || typeof (out as Tensor).dataSync !== 'function') throw new Error(`decode returned ${out === null ? 'null' : typeof out}, expected a tensor [B, Hq, Sq, Dv]`);
-    got = { shape: [...(out as Tensor).shape], data: Float64Array.from((out as Tensor).dataSync()) };
-  });
-  return got!;
-}
+/** out of the kernel on the material (float32 up, NaN stays NaN, float64 down); throws what the kernel throws. */
+const decodeOut = (kernel: DecodeKernel, m: MaterializedDecode): HostTensor => runDecodeKernel(kernel, m.q, m.cache, m.cacheSeqlens, m.options);
 
 const keys = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
 const span = (what: string, from: number, to: number) => (from === to ? `${what} ${from}` : `${what}s ${from}..${to}`);
