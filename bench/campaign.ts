@@ -60,7 +60,8 @@ async function throughput(workers: number): Promise<{ rate: number; cases: numbe
     onProgress: (p) => samples.push({ ms: p.elapsedMs, cases: p.cases }),
   });
   const from = samples.find((s) => s.cases >= CASES / 2);
-  const to = samples.find((s) => s.cases === r.report.totals.cases); // the last case, not the teardown after it
+  // The last case, not the teardown after it; without a sample after it, the campaign's end.
+  const to = samples.find((s) => s.cases === r.report.totals.cases) ?? { ms: r.report.elapsedSeconds * 1000, cases: r.report.totals.cases };
   if (!from || !to || to.ms <= from.ms) throw new Error(`bench: too few progress samples to time ${CASES} cases; raise --cases`);
   return { rate: (to.cases - from.cases) / ((to.ms - from.ms) / 1000), cases: r.report.totals.cases, failed: r.report.totals.failed };
 }
