@@ -8,10 +8,12 @@
  *   flash                       float32 (src/runner/registry.ts)
  *   lora,         lora-linear   the registry's LoRA kernels                 FLOAT32_REL_BOUND
  *   lora-merged
- *   <module>      attention     a user's kernel module (default export), as `check --kernel`
- *                 or lora-linear loads it: attention, or LoRA with --suite lora semantics
+ *   <module>      attention,    a user's kernel module (default export), as `check --kernel`
+ *                 lora-linear   loads it: an attention kernel (a decode field runs decode files
+ *                 or decode     too), a LoRA kernel, or a decode kernel (defineDecodeKernel)
  *   reference     decode        referenceDecode (float64)                   1e-10
- *   flash         decode        flashDecodeKernel, tfjs float32             FLOAT32_REL_BOUND
+ *   flash         decode        the registry's decode entry point           FLOAT32_REL_BOUND
+ *                               (flashDecodeKernel), tfjs float32
  *
  * Every built-in of the registry is a runner: a kernel cannot silently drop out of the goldens.
  */
@@ -34,7 +36,7 @@ import {
 } from '../contract/index.js';
 import { runAttentionKernel, runDecodeKernel, runLoraKernel } from '../kernel/index.js';
 import { referenceAttention, referenceDecode, referenceLora } from '../reference/index.js';
-import { BUILTIN_KERNELS, builtinKernel, flashDecodeKernel, type BuiltinKernelName, type KernelUnderTest } from '../runner/index.js';
+import { BUILTIN_KERNELS, builtinKernel, type KernelUnderTest } from '../runner/index.js';
 import type { DecodeInputs } from './format.js';
 
 /** The float64 reference against float64 PyTorch: only summation order differs. */
@@ -94,17 +96,13 @@ export function decodeRunner(name: string, kernel: DecodeKernel, bound = FLOAT32
   return { name, kind: 'decode', bound, run: (i, opts) => runDecodeKernel(kernel, i.q, i.cache, i.cacheSeqlens, opts) };
 }
 
-/** The built-ins' decode entry points (until the registry's BuiltinKernel carries them). */
-const BUILTIN_DECODE: Partial<Record<BuiltinKernelName, DecodeKernel>> = { flash: flashDecodeKernel };
-
 /** The runners of a kernel under test (a user module or a built-in), one per kind it implements. */
 export function runnersOf(k: KernelUnderTest): GoldenRunner[] {
   const out: GoldenRunner[] = [];
   // Golden files carry their own options; flash runs with its default tiles.
   if (k.attention) out.push(attentionRunner(k.label, k.attention()));
   if (k.lora) out.push(loraRunner(k.label, k.lora));
-  const decode = 'builtin' in k.ref ? BUILTIN_DECODE[k.ref.builtin] : undefined;
-  if (decode) out.push(decodeRunner(k.label, decode));
+  if (k.decode) out.push(decodeRunner(k.label, k.decode));
   return out;
 }
 

@@ -50,7 +50,8 @@ export async function selectRunners(kernels: string | undefined, cwd = process.c
     else if (!/[./\\]/.test(n)) throw new GoldenUsageError(`golden: --kernels: unknown kernel '${n}'; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or a module path`);
     else {
       try {
-        const k = await loadKernelModule(n, cwd, 'golden: --kernels');
+        // Any kind: an attention kernel (with a decode field, or not), a LoRA kernel, a decode kernel.
+        const k = await loadKernelModule(n, cwd, 'golden: --kernels', 'any');
         out.push(...runnersOf(fixedKernel(k, (k as LoraKernel).kind === 'lora' ? 'lora' : 'attention', { module: n }, n)));
       } catch (e) {
         throw e instanceof KernelLoadError ? new GoldenUsageError(e.message) : e;

@@ -62,6 +62,15 @@ describe('attnfuzz golden', () => {
     expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: FAIL: .*4 tensors: 3 passed, 1 failed/);
   });
 
+  it('a decode kernel module (defineDecodeKernel) runs the decode files: one reading page padding fails the paged one (exit 1), the contiguous one passes', async () => {
+    const r = await run('golden', 'corpus/golden/decode-paged-shuffled.json', 'corpus/golden/decode-contiguous-smax.json', '--kernels', 'test/fixtures/broken-kernels/decode-reads-page-padding.ts');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/decode-contiguous-smax\.json\s+test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts\s+out\s.*PASS/);
+    expect(r.out).toContain('FAIL corpus/golden/decode-paged-shuffled.json test/fixtures/broken-kernels/decode-reads-page-padding.ts: out (');
+    expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: FAIL: 2 files \(0 attention, 0 lora-linear, 2 decode\); ran test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts \(decode\); 2 tensors: 1 passed, 1 failed/);
+  });
+
   it('folders are searched recursively for *.json', async () => {
     const tree = join(dir, 'tree');
     mkdirSync(join(tree, 'deep'), { recursive: true });
