@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { backendFromEnv, BACKENDS, type BackendName } from '../backend/index.js';
-import { FINITE_JUNK, JUNKS, SIZE_PROFILES, type Junk, type SizeProfile } from '../case/index.js';
+import { DECODE_SIZE_PROFILES, FINITE_JUNK, JUNKS, SIZE_PROFILES, type Junk, type SizeProfile } from '../case/index.js';
 import { PRECISIONS, type Precision } from '../contract/index.js';
 
 function positiveNumber(v: string): number {
@@ -55,9 +55,9 @@ export function timeBudgetMs(o: { time?: number; runs?: number }): number | unde
   return o.time !== undefined ? o.time * 1000 : o.runs === undefined ? 60_000 : undefined;
 }
 
-/** `--profile`: the size profile of attention cases (src/case SIZE_PROFILES). */
+/** `--profile`: the size profile of attention and decode cases (src/case SIZE_PROFILES, DECODE_SIZE_PROFILES). */
 export const profileOption = () =>
-  new Option('--profile <name>', "case sizes: 'default', 'deep' (decode against caches up to 4096 keys), 'nightly' (= deep)").choices(Object.keys(SIZE_PROFILES)).default('default');
+  new Option('--profile <name>', "case sizes: 'default', 'deep' (attention: decode-shaped cases against caches up to 4096 keys; --suite decode: caches up to 1024 keys a row, pages up to 64), 'nightly' (= deep)").choices(Object.keys(SIZE_PROFILES)).default('default');
 
 /** `--precision`: pins the dtype of every generated case (any suite); absent: all of PRECISIONS are drawn. */
 export const precisionOption = () =>
@@ -82,4 +82,11 @@ export const forwardOnlyOption = () =>
 /** The attention constraints of --profile and --junk (undefined fields: the suite's and the kernel's defaults). */
 export function attentionConstraintsOf(o: { profile?: SizeProfile; junk?: JunkLevel }): Record<string, unknown> {
   return { ...SIZE_PROFILES[o.profile ?? 'default'], ...(o.junk !== undefined ? { junk: JUNK_LEVELS[o.junk] } : {}) };
+}
+
+/** The constraints a suite's cases get from --profile (and --junk, attention only); undefined: the suite's defaults. */
+export function suiteConstraintsOf(suite: string, o: { profile?: SizeProfile; junk?: JunkLevel }): Record<string, unknown> | undefined {
+  if (suite === 'attention') return attentionConstraintsOf(o);
+  if (suite === 'decode') return { ...DECODE_SIZE_PROFILES[o.profile ?? 'default'] };
+  return undefined;
 }

@@ -40,6 +40,17 @@ export const SIZE_PROFILES = {
 export type SizeProfile = keyof typeof SIZE_PROFILES;
 
 /**
+ * The same profiles for KV-cache decode cases (the decode suite): `deep` draws caches of up to 1024
+ * keys per row and page sizes up to 64 (vLLM's 16, the powers of two FlashInfer and flash-attn
+ * page by, and every size between, most of which divide no length).
+ */
+export const DECODE_SIZE_PROFILES: Readonly<Record<SizeProfile, { readonly maxSeqlen?: number; readonly maxPageSize?: number }>> = {
+  default: {},
+  deep: { maxSeqlen: 1024, maxPageSize: 64 },
+  nightly: { maxSeqlen: 1024, maxPageSize: 64 },
+};
+
+/**
  * A length k·tile + e in [1, max], e in (+1, 0, -1) drawn as an index so that it shrinks to +1 (just
  * past an edge), k shrinking toward 1. Lengths past `max` are clamped to it.
  */

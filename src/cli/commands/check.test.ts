@@ -230,12 +230,15 @@ describe('attnfuzz check: --forward-only, --junk, --profile', () => {
     const saved = readSavedCase(/^saved: (.+\.json)$/m.exec(r.out)![1]!);
     expect(saved.found?.verdict).toMatch(/; why: reads keys it must not see \(0·NaN\)/);
   });
-  it('--junk, --forward-only and --profile shape attention cases only: another suite is a usage error', async () => {
-    for (const flag of [['--junk', 'nan'], ['--forward-only'], ['--profile', 'deep']]) {
+  it('--junk and --forward-only shape attention cases only, --profile attention and decode cases: another suite is a usage error', async () => {
+    for (const flag of [['--junk', 'nan'], ['--forward-only']]) {
       const r = await cli('check', '--kernel', 'lora', '--suite', 'lora', ...flag, '--runs', '1');
       expect(r.code).toBe(2);
       expect(r.err).toBe(`check: ${flag[0]}: applies to the attention suite only, got --suite lora\n`);
     }
+    const r = await cli('check', '--kernel', 'lora', '--suite', 'lora', '--profile', 'deep', '--runs', '1');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('check: --profile: applies to the attention and decode suites only, got --suite lora\n');
     expect((await cli('check', '--kernel', 'flash', '--junk', 'all', '--runs', '1')).err).toMatch(/--junk <level>' argument 'all' is invalid\. Allowed choices are none, finite, nan/);
   });
 });

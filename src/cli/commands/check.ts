@@ -5,8 +5,9 @@
  *  [--forward-only]`
  *
  * --precision pins the dtype of the cases of any suite (default: every precision is drawn).
- * The last three shape attention cases: --profile their sizes (deep: decode against caches up to
- * 4096 keys), --junk what is written at keys no query may see (NaN only for a kernel that never
+ * --profile shapes attention and decode cases: their sizes (deep: decode-shaped attention against
+ * caches up to 4096 keys; decode cases against caches up to 1024 keys, pages up to 64). The last
+ * two shape attention cases only: --junk what is written at keys no query may see (NaN only for a kernel that never
  * reads them: the default when it declares so), --forward-only checks a kernel without a backward
  * (as declaring `backward: false`); the summary line says which passes ran.
  *
@@ -25,7 +26,7 @@ import { forwardOnly, resolveKernel, search, SUITES, type KernelUnderTest, type 
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
-  attentionConstraintsOf,
+  suiteConstraintsOf,
   backendOf,
   backendOption,
   backendsOption,
@@ -66,8 +67,9 @@ export interface CheckFlags {
 class CheckError extends Error {}
 
 async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; backends: BackendName[] }> {
-  const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : '', (flags.profile ?? 'default') !== 'default' ? '--profile' : ''].filter(Boolean);
+  const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : ''].filter(Boolean);
   if (flags.suite !== 'attention' && attentionOnly.length > 0) throw new CheckError(`check: ${attentionOnly[0]}: applies to the attention suite only, got --suite ${flags.suite}`);
+  if ((flags.profile ?? 'default') !== 'default' && flags.suite !== 'attention' && flags.suite !== 'decode') throw new CheckError(`check: --profile: applies to the attention and decode suites only, got --suite ${flags.suite}`);
   let backends: BackendName[];
   try {
     backends = flags.backends ? [...flags.backends] : [backendOf(flags.backend)];
@@ -139,7 +141,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     kernel,
     backends,
     seed,
-    constraints: withPrecision(flags.suite === 'attention' ? attentionConstraintsOf(flags) : undefined, flags.precision),
+    constraints: withPrecision(suiteConstraintsOf(flags.suite, flags), flags.precision),
     numRuns: flags.runs,
     timeMs,
     onProgress: progress.onProgress,
