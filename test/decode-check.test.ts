@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import type { DecodeCase } from '../src/case/index.js';
 import { readSavedCase, replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
 import type { Verdict } from '../src/oracle/index.js';
-import { builtinKernel, checkCase, resolveKernel, search, type SearchResult } from '../src/runner/index.js';
+import { builtinKernel, checkCase, fixedKernel, resolveKernel, search, type SearchResult } from '../src/runner/index.js';
+import { defineDecodeKernel } from '../src/contract/index.js';
 import { SEED } from '../properties/support/profile.js';
 
 const fixture = (name: string) => `test/fixtures/broken-kernels/${name}.ts`;
@@ -47,6 +48,14 @@ describe('attnfuzz check --suite decode', () => {
   it('finds nothing in built-in flash decode (every precision, paged and contiguous, causal, GQA, empty rows)', () => {
     const r = search({ suite: 'decode', kernel: builtinKernel('flash'), seed: SEED, numRuns: 300 });
     expect(r).toMatchObject({ status: 'clean', cases: 300, unsupported: 0 });
+  });
+
+  it('a decode that returns no tensor fails as thrown, saying what it returned', () => {
+    const wrapped = defineDecodeKernel({ name: 'wrapped', decode: (q, cache, lens, opts, tf) => ({ out: builtinKernel('flash').decode!.decode(q, cache, lens, opts, tf) }) as never });
+    const r = search({ suite: 'decode', kernel: fixedKernel(wrapped, 'decode'), seed: SEED, numRuns: 5 });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    expect(r.shrunk.verdict).toMatchObject({ status: 'threw', phase: 'forward', message: 'wrapped.decode returned an object with keys [out], expected a tfjs Tensor out [B, Hq, Sq, Dv]' });
   });
 
   it('saves a decode failure as an attnfuzz-case file that replays: the fixture still fails the same way, flash passes the same case', async () => {

@@ -210,6 +210,12 @@ export function runDecodeKernel(kernel: DecodeKernel, q: HostTensor, cache: KvCa
         : { kind: 'paged', kPages: upload(cache.kPages), vPages: upload(cache.vPages), blockTable: cache.blockTable };
     return kernel.decode(upload(q), c, cacheSeqlens, opts, tf);
   });
+  // A kernel's own fault, named: it returned no tensor (undefined, an array, { out }).
+  if (typeof (out as Partial<Tensor> | null)?.dataSync !== 'function') {
+    const got = out === null || out === undefined ? String(out) : Array.isArray(out) ? 'an array' : typeof out === 'object' ? `an object with keys [${Object.keys(out).join(', ')}]` : typeof out;
+    tf.dispose(out as never); // the tensors it did return, if any
+    throw new Error(`${kernel.name}.decode returned ${got}, expected a tfjs Tensor out [B, Hq, Sq, Dv]`);
+  }
   try {
     return download(out);
   } finally {
