@@ -75,6 +75,21 @@ describe('runCampaign', () => {
     expect(terminated).toBeGreaterThanOrEqual(1);
   });
 
+  it('a time budget ends it on time: cases still running at the deadline (here: hung, 60 s from their timeout) are dropped, not waited for', async () => {
+    let terminated = 0;
+    const workers: SpawnWorker = (setup, events) => {
+      const inner = scriptedWorkers((job) => (job.i >= 10 ? 'hang' : pass(job.i)))(setup, events);
+      return { post: (job) => inner.post(job), terminate: () => (terminated++, inner.terminate()) };
+    };
+    const t0 = performance.now();
+    const r = await runCampaign(base({ timeMs: 300, caseTimeoutMs: 60_000, spawn: workers }));
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(r.report.ended).toBe('time');
+    expect(r.report.totals).toMatchObject({ cases: 10, failed: 0 });
+    expect(r.report.targets.every((t) => t.timeouts === 0)).toBe(true);
+    expect(terminated).toBe(2);
+  });
+
   it(`a worker that dies is a crash and is replaced; a target that hangs on every case stops after 3 timeouts in a row`, async () => {
     const workers = scriptedWorkers((job) => (job.i === 4 ? { exit: 'ERR_WORKER_OUT_OF_MEMORY' } : job.i % 2 === 1 ? 'hang' : pass(job.i)));
     const r = await runCampaign(base({ runs: 40, caseTimeoutMs: 100, spawn: workers }));

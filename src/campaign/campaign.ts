@@ -14,7 +14,8 @@
  *   worker death      (an uncaught error, out of memory) the same, recorded as a crash
  *   stop signal       no new work, workers terminated, failures still being shrunk saved as found
  * Budget: --runs counts the whole campaign's cases (a shard runs its share, stream.ts), --time is
- * this shard's; at the deadline running shrinks finish, waiting ones are saved unshrunk.
+ * this shard's; at the deadline running shrinks finish, waiting ones are saved unshrunk, and cases
+ * still running or queued are dropped (their workers ended), so a campaign ends on time.
  */
 import { scanCorpus, formatTemp, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
 import { resolveKernel, type KernelUnderTest } from '../runner/index.js';
@@ -260,7 +261,19 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
           if (accepting) [accepting, ended] = [false, 'time'];
           shrinking = false;
           for (const j of shrinks.splice(0)) saveUnshrunk(j.raw, j.i);
+          // Cases still running or queued are not waited for (a training case can take seconds, a
+          // hung one its whole timeout): a worker holding only cases is ended now and they are not
+          // counted; a worker shrinking a failure finishes it.
+          retry.length = 0;
+          for (const s of slots) {
+            if (s.queue.length === 0 || s.queue.some((j) => j.type === 'shrink')) continue;
+            if (s.timer) clearTimeout(s.timer);
+            [s.timer, s.queue] = [null, []];
+            s.handle?.terminate();
+            s.handle = null;
+          }
           feedAll();
+          maybeFinish();
         }, o.timeMs),
       );
     everyMs(1000, () => stats.sample(now() / 1000));
