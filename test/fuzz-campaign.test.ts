@@ -7,7 +7,7 @@
  * report's three files are written and the page renders in a real browser without console errors.
  * What is asserted is what every seed guarantees: which kernels fail and how, never one seed's shapes.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { readSavedCase } from '../src/corpus/index.js';
 import { materializeAttention } from '../src/data/index.js';
 import { resolveKernel } from '../src/runner/index.js';
 import { CHROMIUM, render } from './support/chromium.js';
+import { processes } from './support/processes.js';
 
 const small = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 6 };
 const at = (kernel: string): Target => ({ kernel, suite: 'attention', constraints: small });
@@ -145,14 +146,7 @@ describe('a fuzz campaign in worker threads', () => {
     expect(r.report.totals.cases).toBe(8);
     expect(r.report.targets[1]).toMatchObject({ timeouts: h.cases, failed: h.cases });
     expect(r.report.targets[0]).toMatchObject({ cases: 4, failed: 0 });
-    const isWorker = (pid: string) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('campaign/worker.ts');
-      } catch {
-        return false;
-      }
-    };
-    const workers = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && isWorker(p));
+    const workers = () => processes().filter((p) => p.cmd.includes('campaign/worker.ts')).map((p) => p.pid);
     if (process.platform !== 'linux') return;
     for (let n = 0; n < 30 && workers().length > 0; n++) await new Promise((res) => setTimeout(res, 100));
     expect(workers()).toEqual([]);

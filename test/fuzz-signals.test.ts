@@ -5,31 +5,15 @@
  * behind. Linux: descendants are found through /proc.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
+import { alive, descendants } from './support/processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-signal-${name}-`));
-
-/** Every process below `pid`, from /proc/<n>/stat's parent field. */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => parent.forEach((pp, c) => pp === p && (out.push(c), walk(c)));
-  walk(pid);
-  return out;
-}
 
 describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () => {
   it('prints the seed first; a SIGTERM stops it gracefully, writes the report and leaves no process behind', async () => {
@@ -58,16 +42,9 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
     expect(out).toMatch(/ended by signal: 0 failed/);
     expect(JSON.parse(readFileSync(join(report, 'report.json'), 'utf8'))).toMatchObject({ ended: 'signal', seed: SEED });
     // esbuild's service (tsx's transformer) ends when its parent's pipe closes: give it a moment.
-    const alive = () =>
-      tree.flatMap((pid) => {
-        try {
-          return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 80)}`];
-        } catch {
-          return [];
-        }
-      });
-    for (let n = 0; n < 30 && alive().length > 0; n++) await new Promise((r) => setTimeout(r, 100));
-    expect(alive()).toEqual([]);
+    const left = () => alive(tree).map((p) => `${p.pid} ${p.cmd.slice(0, 80)}`);
+    for (let n = 0; n < 30 && left().length > 0; n++) await new Promise((r) => setTimeout(r, 100));
+    expect(left()).toEqual([]);
   });
 
   it('check: a kernel with an infinite loop in forward ends check after --timeout, which prints the seed, the case and the search again with every flag that shapes it; no process is left', async () => {

@@ -6,30 +6,14 @@
  * Linux: processes are found through /proc.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { alive, processes } from './support/processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** [pid, parent pid, cmdline] of every process. */
-function processes(): Array<{ pid: number; ppid: number; cmd: string; cpu: number }> {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .flatMap((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return [{ pid: Number(n), ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), cmd: readFileSync(`/proc/${n}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
-      } catch {
-        return []; // gone meanwhile
-      }
-    });
-}
-
-const alive = (pids: readonly number[]) => processes().filter((p) => pids.includes(p.pid));
 
 async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefined> {
   for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(100)) {
