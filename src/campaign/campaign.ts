@@ -207,6 +207,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       start(slot);
       feedAll();
     };
+    /** Ends a slot's worker now: no answer, no timer, nothing queued. */
+    const end = (s: Slot) => {
+      if (s.timer) clearTimeout(s.timer);
+      s.handle?.terminate();
+      [s.timer, s.handle, s.queue] = [null, null, []];
+    };
     const maybeFinish = () => {
       if (finished || accepting || retry.length > 0 || waiting.length > 0) return;
       if (slots.some((s) => s.queue.length > 0)) return;
@@ -217,11 +223,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       if (finished) return;
       finished = true;
       timers.forEach(clearInterval);
-      for (const s of slots) {
-        if (s.timer) clearTimeout(s.timer);
-        s.handle?.terminate();
-        s.handle = null;
-      }
+      slots.forEach(end);
       stats.sample(now() / 1000);
       const distinct = [...triage.distinct.values()];
       try {
@@ -243,11 +245,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       if (finished) return;
       [accepting, shrinking, ended] = [false, false, 'signal'];
       for (const s of slots) {
-        if (s.timer) clearTimeout(s.timer);
-        s.handle?.terminate();
-        s.handle = null;
         for (const j of s.queue) if (j.type === 'shrink') saveUnshrunk(j.raw, j.i);
-        s.queue = [];
+        end(s);
       }
       for (const j of shrinks.splice(0)) saveUnshrunk(j.raw, j.i);
       retry.length = 0;
@@ -265,13 +264,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
           // hung one its whole timeout): a worker holding only cases is ended now and they are not
           // counted; a worker shrinking a failure finishes it.
           retry.length = 0;
-          for (const s of slots) {
-            if (s.queue.length === 0 || s.queue.some((j) => j.type === 'shrink')) continue;
-            if (s.timer) clearTimeout(s.timer);
-            [s.timer, s.queue] = [null, []];
-            s.handle?.terminate();
-            s.handle = null;
-          }
+          for (const s of slots) if (s.queue.length > 0 && s.queue.every((j) => j.type === 'run')) end(s);
           feedAll();
           maybeFinish();
         }, o.timeMs),
