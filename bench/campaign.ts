@@ -4,7 +4,11 @@
  * in a worker (target: the kernel under test >= half of it), from a CPU profile of the very code
  * a worker runs (CaseRunner.run), in this thread.
  *
- *   npx tsx bench/campaign.ts [--seconds S] [--kernel sdpa] [--repeats R] [--isolation thread|process] [--backend cpu|wasm]
+ *   npx tsx bench/campaign.ts [--seconds S] [--kernel sdpa] [--repeats R] [--isolation thread|process] [--backend cpu|wasm] [--parallel-gc]
+ *
+ * It runs under the V8 flag `attnfuzz` runs with (bin/attnfuzz.mjs: one GC thread per isolate),
+ * starting itself again with it if need be; --parallel-gc measures V8's default instead.
+ *
  * Correctness first: the correct kernel must pass every case. Each run is a campaign of S seconds
  * (default 60) on the same case stream; throughput is its steady state, the cases/s over the
  * second half of its time (see throughput), median of R runs with its spread; read, never
@@ -17,6 +21,7 @@
  * The kernel share used to read 0%: checkCase calls suite.run through its stage timer, so the
  * frame under checkCase is the timer, not the suite's run; it is now looked for anywhere below.
  */
+import { spawnSync } from 'node:child_process';
 import { Session } from 'node:inspector';
 import { Worker } from 'node:worker_threads';
 import { mkdtempSync } from 'node:fs';
@@ -28,6 +33,11 @@ const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
+const PARALLEL_GC = process.argv.includes('--parallel-gc');
+if (!PARALLEL_GC && !process.execArgv.includes('--single-threaded-gc')) {
+  const again = spawnSync(process.execPath, ['--single-threaded-gc', ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(again.status ?? 1);
+}
 // Each worker warms up its own JIT and tfjs (see throughput): a minute leaves each half a minute warm.
 const SECONDS = Number(arg('seconds', '60'));
 const KERNEL = arg('kernel', 'sdpa');
@@ -125,7 +135,7 @@ for (let r = 0; r < REPEATS; r++) {
   console.log(`  run ${r + 1}: 1 worker ${a.rate.toFixed(1)} cases/s (${a.cases} cases), 2 workers ${b.rate.toFixed(1)} (${b.cases}): ${(b.rate / a.rate).toFixed(2)}x`);
 }
 const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}-${Math.max(...xs).toFixed(1)}`;
-console.log(`${KERNEL} on ${BACKEND}, worker ${ISOLATION === 'process' ? 'processe' : 'thread'}s, ${SECONDS} s per run, ${REPEATS} runs each (steady state: the second half; median and range):`);
+console.log(`${KERNEL} on ${BACKEND}, worker ${ISOLATION === 'process' ? 'processe' : 'thread'}s, ${PARALLEL_GC ? "V8's parallel GC" : 'one GC thread per isolate'}, ${SECONDS} s per run, ${REPEATS} runs each (steady state: the second half; median and range):`);
 console.log(`  1 worker:  ${median(one).toFixed(1)} cases/s (${spread(one)})`);
 console.log(`  2 workers: ${median(two).toFixed(1)} cases/s (${spread(two)})`);
 console.log(`  speed-up:  ${(median(two) / median(one)).toFixed(2)}x (target >= 1.8x on 2 cores)`);

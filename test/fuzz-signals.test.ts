@@ -1,8 +1,8 @@
 /**
- * `npx attnfuzz fuzz` as a process tree (bin/attnfuzz.mjs -> tsx -> the CLI, its worker threads):
- * the seed is printed before anything runs, and a SIGTERM to the command a user or CI started
- * stops the campaign gracefully (the report written, ended by the signal) and leaves no process
- * behind. Linux: descendants are found through /proc.
+ * `npx attnfuzz fuzz` as a process tree (bin/attnfuzz.mjs -> the CLI, its worker threads): the
+ * CLI runs with one GC thread per isolate, the seed is printed before anything runs, and a SIGTERM
+ * to the command a user or CI started stops the campaign gracefully (the report written, ended by
+ * the signal) and leaves no process behind. Linux: descendants are found through /proc.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
-import { alive, descendants } from './support/processes.js';
+import { alive, descendants, processes } from './support/processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-signal-${name}-`));
@@ -33,6 +33,9 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
     expect(err.split('\n')[0]).toBe(`fuzz: seed ${SEED}, shard 0/1, 2 workers on cpu, profile default, budget 120 s`);
     const tree = descendants(p.pid!);
     expect(tree.length).toBeGreaterThan(0);
+    // bin/attnfuzz.mjs's NODE_FLAGS: V8's GC helper threads would take CPU from the workers.
+    const cli = processes().filter((x) => tree.includes(x.pid) && x.cmd.includes('src/cli/main.ts'));
+    expect(cli.map((x) => x.cmd.includes(' --single-threaded-gc '))).toEqual([true]);
     p.kill('SIGTERM');
     // 0: cases ran, none failed; 2: the signal came before the first case (a loaded machine).
     const { code, signal } = await exited;

@@ -49,6 +49,12 @@ const YOUNG_MB = 48;
 
 const fromSources = import.meta.url.endsWith('.ts');
 
+/**
+ * V8 flags a worker process takes from its campaign's process (worker threads share them anyway):
+ * bin/attnfuzz.mjs starts the CLI with one GC thread per isolate, and so are its workers.
+ */
+const INHERITED_FLAGS = process.execArgv.filter((f) => f === '--single-threaded-gc');
+
 /** A file of tsx's package, by its export name (require.resolve would give the CommonJS entries). */
 function tsxFile(name: string, key: 'import' | 'default'): string {
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
@@ -66,7 +72,7 @@ function workerEntry(): { code: string | URL; eval: boolean } {
 export const spawnProcess: SpawnWorker = (setup, events) => {
   const file = fileURLToPath(new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url));
   const execArgv = fromSources ? ['--import', tsxFile('.', 'default')] : [];
-  const p = fork(file, [], { execArgv: [...execArgv, `--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${Math.round(YOUNG_MB / 3)}`], env: { ...process.env, [CAMPAIGN_PID_ENV]: String(process.pid) }, serialization: 'advanced', stdio: 'inherit' });
+  const p = fork(file, [], { execArgv: [...INHERITED_FLAGS, ...execArgv, `--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${Math.round(YOUNG_MB / 3)}`], env: { ...process.env, [CAMPAIGN_PID_ENV]: String(process.pid) }, serialization: 'advanced', stdio: 'inherit' });
   let ended = false;
   p.on('message', (m: WorkerMessage) => {
     if (!ended) events.message(m);
