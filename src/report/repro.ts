@@ -69,7 +69,7 @@ export function formatRepro(r: ReproInfo): string[] {
   }
   const inputs = suiteOf(check.case).inputs(check.material);
   if (inputs.length > 0 && inputs.every(([, t]) => printable(t))) {
-    lines.push('inputs (as the kernel received them, in the contract layout):');
+    lines.push('inputs (as the kernel received them, each with its shape in its contract layout):');
     for (const [name, t] of inputs) lines.push(...formatTensor(name, t));
   }
   const f = failingTensor(check);
