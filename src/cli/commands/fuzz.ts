@@ -122,7 +122,7 @@ async function prepare(flags: FuzzFlags): Promise<{ backend: BackendName; target
 function summary(r: CampaignResult, files: { html: string } | null, flags: FuzzFlags): string[] {
   const t = r.report.totals;
   const lines = [
-    `fuzz: ${t.cases} cases in ${r.report.elapsedSeconds.toFixed(1)} s (${t.casesPerSecond} cases/s, ${r.report.workers} workers), seed ${r.report.seed}, shard ${r.report.shard.index}/${r.report.shard.count}, ended by ${r.report.ended}: ${t.failed} failed, ${t.distinct} distinct failures (${t.newDistinct} new)`,
+    `fuzz: ${t.cases} cases in ${r.report.elapsedSeconds.toFixed(1)} s (${t.casesPerSecond} cases/s, ${r.report.workers} worker${r.report.workers === 1 ? '' : 's'}), seed ${r.report.seed}, shard ${r.report.shard.index}/${r.report.shard.count}, ended by ${r.report.ended}: ${t.failed} failed, ${t.distinct} distinct failures (${t.newDistinct} new)`,
   ];
   for (const x of r.report.targets) lines.push(`  ${x.kernel} (${x.suite}): ${x.cases} cases, ${x.unsupported} unsupported, ${x.failed} failed, ${x.distinct} distinct${x.stopped ? `; ${x.stopped}` : ''}`);
   for (const f of r.report.failures) {
