@@ -30,13 +30,15 @@ def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None, soft
     if k.shape[1] != q.shape[1]:  # GQA: SDPA before 2.5 wants as many kv heads as query heads
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
         v = v.repeat_interleave(q.shape[1] // v.shape[1], dim=1)
-    # SDPA has no softcap and no sinks, and would round a float mask to a low precision: the
+    # SDPA has no softcap and no sinks, would round a float mask to a low precision, and before
+    # PyTorch 2.5 gives NaN for a row that sees no key (and NaN gradients through it): the
     # contract's formula in PyTorch ops (float32 inside) then.
-    if softcap is not None or sinks is not None or ((alibi_slopes is not None or bias is not None) and q.dtype != torch.float32):
-        return score_attention(q, k, v, visible(q, k, attn_mask, is_causal), scale, softcap, additive(q, k, alibi_slopes, bias), sinks)
+    vis = visible(q, k, attn_mask, is_causal)
+    if softcap is not None or sinks is not None or not bool(vis.any(-1).all()) or ((alibi_slopes is not None or bias is not None) and q.dtype != torch.float32):
+        return score_attention(q, k, v, vis, scale, softcap, additive(q, k, alibi_slopes, bias), sinks)
     if alibi_slopes is not None or bias is not None:  # SDPA's float mask: -inf where invisible, else the additive terms
         add = additive(q, k, alibi_slopes, bias)
-        attn_mask = add.masked_fill(~visible(q, k, attn_mask, is_causal), -inf)
+        attn_mask = add.masked_fill(~vis, -inf)
         is_causal = False
     sdpa = getattr(F, "scaled_dot_product_attention", None)
     if sdpa is not None:
