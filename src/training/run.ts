@@ -13,6 +13,18 @@
  * largest), N the norm of the terms a LoRA gradient sums over the batch's tokens (0 for logits and
  * the loss; model/reference/model.ts `termNorms`).
  *
+ * e_base is how far one rounding path lands from the exact step; a kernel takes another legal path
+ * (flash rounds the unnormalised P~ and takes D_i from the rounded O: the contract's G term), and a
+ * network can amplify a last-bit difference far beyond e_base. Seen (seed 11, 600 s campaign of
+ * every built-in): three flash training steps in bf16/fp16 out of 9054 failed at 1.1-2.1x their
+ * allowance while each of their attention calls passed the attention oracle at <= 0.31 of its
+ * allowance; flash at any tiling landed dB 0.4-0.5 from the exact -0.05 where eager and the
+ * baseline landed 0.06 and 0.04 away. So the baseline runs twice, the second time with each
+ * rounding nudged by u/2 up and down in turn (another legal path, the same for every kernel). Two
+ * paths whose errors are alike and independent land √2 times that error apart, so spread/√2 is
+ * a second estimate of a path's error, used when it is larger than e_base: on that case 0.38
+ * (spread 0.54), typically about e_base (default cases: spread/e_base has median 2.0, p90 4.3).
+ *
  * Logits are judged at token positions only: what a padded query row computes is not part of the
  * model's meaning (transformers' eager gives it uniform weights, flash never computes it).
  */
@@ -27,17 +39,23 @@ export function runTraining(tf: TF, m: MaterialisedTraining, kernels: ModelKerne
   return trainTf(tf, m.spec, m.init, m.batch, kernels);
 }
 
-/** The float64 reference's first step, and in bfloat16 / float16 the same-precision baseline's. */
+/** The float64 reference's first step, and in bfloat16 / float16 the same-precision baseline's along two rounding paths. */
 export interface TrainingExpectation {
   readonly reference: StepRecord;
   readonly baseline: StepRecord | null;
+  /** The baseline with each rounding nudged by u/2 up and down in turn (see the header). */
+  readonly nudged: StepRecord | null;
 }
 
 export function trainingReference(m: MaterialisedTraining): TrainingExpectation {
   const p = m.spec.precision ?? 'float32';
+  if (p === 'float32') return { reference: referenceFirstStep(m.spec, m.init, m.batch), baseline: null, nudged: null };
+  const u = UNIT_ROUNDOFF[p];
+  let n = 0;
   return {
     reference: referenceFirstStep(m.spec, m.init, m.batch),
-    baseline: p === 'float32' ? null : referenceFirstStep(m.spec, m.init, m.batch, (x) => roundTo(p, x)),
+    baseline: referenceFirstStep(m.spec, m.init, m.batch, (x) => roundTo(p, x)),
+    nudged: referenceFirstStep(m.spec, m.init, m.batch, (x) => roundTo(p, x * (1 + (n++ % 2 === 0 ? -u : u) / 2))),
   };
 }
 
@@ -100,14 +118,19 @@ interface Rounding {
   /** A parameter gradient's: the norm of the terms it sums over the batch's tokens (0 for logits and loss). */
   readonly terms?: number;
   readonly baseline: HostTensor | null;
+  /** The baseline along the nudged rounding path (see the header). */
+  readonly nudged?: HostTensor | null;
+  /** Where the tensor is judged (logits: token positions only). */
+  readonly weight?: Uint8Array;
 }
 
-/** The allowance given the baseline's error: K·min(e, scale) + R·u·scale + G·u·terms + the float32 bound. */
+/** The allowance given the baseline's error e: K·min(max(e, spread/√2), scale) + R·u·scale + G·u·terms + the float32 bound. */
 function allowance(tol32: number, r: Rounding | null): (baselineError: number | null) => { allowed: number; floor: number } {
   if (r === null || r.baseline === null) return () => ({ allowed: tol32, floor: tol32 });
   const floor = tol32 + TRAIN_MODEL.R * r.u * r.scale + TRAIN_MODEL.G * r.u * (r.terms ?? 0);
   const cap = r.scale;
-  return (e) => ({ allowed: TRAIN_MODEL.K * Math.min(e ?? 0, cap) + floor, floor });
+  const spread = r.nudged ? worstDiff(r.nudged, r.baseline, r.weight).error / Math.SQRT2 : 0;
+  return (e) => ({ allowed: TRAIN_MODEL.K * Math.min(Math.max(e ?? 0, spread), cap) + floor, floor });
 }
 
 function spec(name: string, pass: 'forward' | 'backward', group: string, expected: HostTensor, tol: Tolerance, weight?: Uint8Array, r: Rounding | null = null): TensorSpec {
@@ -122,7 +145,7 @@ function spec(name: string, pass: 'forward' | 'backward', group: string, expecte
  * can all cancel to ~0, seen: LoRA on k only, B = 0, two 2-token sequences, dB ~ 3e-7 of float32 noise
  * that AdamW turns into lr·g/eps).
  */
-function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, group: string, baseline: StepRecord | null, network: number): { grads: TensorSpec[]; params: TensorSpec[] } {
+function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, group: string, baseline: StepRecord | null, network: number, nudged: StepRecord | null = null): { grads: TensorSpec[]; params: TensorSpec[] } {
   const grads: TensorSpec[] = [];
   const params: TensorSpec[] = [];
   const precision = m.spec.precision ?? 'float32';
@@ -134,13 +157,13 @@ function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, gro
       const name = `${site}.${p}`;
       const g = expected.grads.get(name)!;
       const gb = baseline?.grads.get(name) ?? null;
-      const rg = baseline ? { u, scale: gScale, terms: expected.termNorms?.get(name) ?? 0, baseline: gb } : null;
+      const rg = baseline ? { u, scale: gScale, terms: expected.termNorms?.get(name) ?? 0, baseline: gb, nudged: nudged?.grads.get(name) ?? null } : null;
       grads.push(spec(`d${p} ${site}`, 'backward', group, g, gradTol, undefined, rg));
       // The parameter's allowance follows from its gradient's: what that error does through one AdamW step.
       const gradAllowed = allowance(allowedOf(gradTol, g), rg)(gb ? worstDiff(gb, g).error : null).allowed;
       const param = expected.params.get(name)!;
       const pb = baseline?.params.get(name) ?? null;
-      const rp = baseline ? { u, scale: maxAbs(param), baseline: pb } : null;
+      const rp = baseline ? { u, scale: maxAbs(param), baseline: pb, nudged: nudged?.params.get(name) ?? null } : null;
       params.push(spec(`${p} ${site} step=${t}`, 'backward', group, param, parameterTolerance(m.spec.adamw, t, gradAllowed, baseline ? 'float32' : precision), undefined, rp));
     }
   return { grads, params };
@@ -151,20 +174,20 @@ function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, gro
  * (another implementation's run of the same case; left out when it failed).
  */
 export function trainingSpecs(m: MaterialisedTraining, subject: string, expectation: TrainingExpectation, baseline: TrainingRun | null): TensorSpec[] {
-  const { reference, baseline: rounded } = expectation;
+  const { reference, baseline: rounded, nudged } = expectation;
   const g1 = `${subject} vs float64 reference, step 1`;
   const precision = m.spec.precision ?? 'float32';
   const u = UNIT_ROUNDOFF[precision];
   const f32 = forwardTolerance('float32');
   const weight = tokenWeight(m);
-  const rLogits = rounded ? { u, scale: maxAbsWeighted(reference.logits, weight), baseline: rounded.logits } : null;
-  const rLoss = rounded ? { u, scale: Math.abs(reference.loss), baseline: scalar(rounded.loss) } : null;
+  const rLogits = rounded ? { u, scale: maxAbsWeighted(reference.logits, weight), baseline: rounded.logits, nudged: nudged?.logits ?? null, ...(weight ? { weight } : {}) } : null;
+  const rLoss = rounded ? { u, scale: Math.abs(reference.loss), baseline: scalar(rounded.loss), nudged: nudged ? scalar(nudged.loss) : null } : null;
   const out: TensorSpec[] = [
     spec('logits', 'forward', g1, reference.logits, rounded ? f32 : forwardTolerance(precision), weight, rLogits),
     spec('loss', 'forward', g1, scalar(reference.loss), rounded ? f32 : forwardTolerance(precision), undefined, rLoss),
   ];
   const network = gradientScale(reference);
-  const s1 = stepSpecs(m, reference, 1, g1, rounded, network);
+  const s1 = stepSpecs(m, reference, 1, g1, rounded, network, nudged);
   out.push(...s1.grads);
   for (const [name, t] of m.init.frozen) out.push(spec(`frozen ${name}`, 'backward', g1, { shape: t.shape, data: t.data.map(Math.fround) }, EXACT));
   out.push(...s1.params);
