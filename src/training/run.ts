@@ -23,7 +23,7 @@
  * rounding nudged by u/2 up and down in turn (another legal path, the same for every kernel). Two
  * paths whose errors are alike and independent land √2 times that error apart, so spread/√2 is
  * a second estimate of a path's error, used when it is larger than e_base: on that case 0.38
- * (spread 0.54), typically about e_base (default cases: spread/e_base has median 2.0, p90 4.3).
+ * (spread 0.54); on default cases spread/e_base has median 2.0 and p90 4.3 (spread/√2: 1.4, 3.0).
  *
  * Logits are judged at token positions only: what a padded query row computes is not part of the
  * model's meaning (transformers' eager gives it uniform weights, flash never computes it).
