@@ -37,6 +37,18 @@ export interface Simplification<C> {
   readonly case: C;
 }
 
+/** The neighbours `parse` accepts: a step may take a case out of its schema (its rules across fields). */
+export function parsedOnly<C>(neighbours: Simplification<C>[], parse: (raw: unknown, source: string) => unknown): Simplification<C>[] {
+  return neighbours.filter((n) => {
+    try {
+      parse(n.case, 'simplify');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   readonly kind: C['kind'];
   /** The case's zod schema: saved files (src/corpus format.ts) validate their `case` with it. */

@@ -14,7 +14,7 @@ import { roundTo, type AttentionResult, type HostTensor } from '../../contract/i
 import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
-import type { Simplification, Suite } from '../suite.js';
+import { parsedOnly, type Simplification, type Suite } from '../suite.js';
 import { aimAttention, runAttentionCase } from './attentionKernel.js';
 
 /** What the attention suite judges against: the reference, the same-precision baseline, the error scales. */
@@ -91,14 +91,7 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
   if (s.D > 1) add('D - 1', withShapes(c, { D: s.D - 1 }));
   if (s.Dv > 1) add('Dv = 1', withShapes(c, { Dv: 1 }));
   if (s.Dv > 1) add('Dv - 1', withShapes(c, { Dv: s.Dv - 1 }));
-  return out.filter((n) => {
-    try {
-      parseCase(n.case, 'simplify');
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return parsedOnly(out, parseCase);
 }
 
 /** A size sum: smaller is simpler. */

@@ -17,7 +17,7 @@ import { materializeDecode, withUnreadSlots, type MaterializedDecode } from '../
 import { runDecodeKernel } from '../../kernel/index.js';
 import { attentionTensorSpec } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
-import { messageOf, type KernelOutcome, type Simplification, type Suite } from '../suite.js';
+import { messageOf, parsedOnly, type KernelOutcome, type Simplification, type Suite } from '../suite.js';
 
 export interface DecodeExpectation {
   readonly reference: HostTensor;
@@ -107,14 +107,7 @@ export function decodeNeighbours(c: DecodeCase): Simplification<DecodeCase>[] {
   if (s.Dv > 1) add('Dv = 1', shapes({ Dv: 1 }));
   if (s.D > 1) add('D - 1', shapes({ D: s.D - 1 }));
   if (s.Dv > 1) add('Dv - 1', shapes({ Dv: s.Dv - 1 }));
-  return out.filter((n) => {
-    try {
-      parseDecodeCase(n.case, 'simplify');
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return parsedOnly(out, parseDecodeCase);
 }
 
 export function decodeCaseSize(c: DecodeCase): number {

@@ -24,7 +24,7 @@ import {
 } from '../../training/index.js';
 import type { KernelUnderTest } from '../kernel.js';
 import { BUILTINS } from '../registry.js';
-import { messageOf, type Simplification, type Suite } from '../suite.js';
+import { messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
 
 function train(m: MaterialisedTraining, attention: AttentionImplementation): TrainingRun {
   return runTraining(tf, m, { attention, lora: BUILTINS.lora.lora! });
@@ -50,14 +50,7 @@ export function trainingNeighbours(c: TrainingCase): Simplification<TrainingCase
   if ((c.precision ?? 'float32') !== 'float32') add('float32', { ...c, precision: undefined });
   if (c.lora.rank > 1) add('rank 1', { ...c, lora: { ...c.lora, rank: 1 } });
   if (c.model.kvHeads < c.model.heads) add('no GQA', { ...c, model: { ...c.model, kvHeads: c.model.heads } });
-  return out.filter((n) => {
-    try {
-      parseTrainingCase(n.case, 'simplify');
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return parsedOnly(out, parseTrainingCase);
 }
 
 function admits(k: TrainingCaseConstraints | undefined, c: TrainingCase): boolean {
