@@ -51,6 +51,11 @@ export type AttentionOutput = {
   readonly lse?: Tensor;
 };
 
+/** What a value is, for an error about a kernel (its module's export, what it returned): 'an array', 'an object with keys [out]'. */
+export function describeValue(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object with keys [${Object.keys(v as object).join(', ')}]` : typeof v;
+}
+
 /** The output and, when the kernel returned one, the lse of a `forward` result. */
 export function splitOutput(r: Tensor | AttentionOutput): { readonly out: Tensor; readonly lse: Tensor | null } {
   return 'out' in r && !('dataSync' in r) ? { out: r.out, lse: r.lse ?? null } : { out: r as Tensor, lse: null };

@@ -16,6 +16,7 @@
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
 import {
+  describeValue,
   dropoutKeepPattern,
   splitOutput,
   type AttentionInputs,
@@ -212,9 +213,8 @@ export function runDecodeKernel(kernel: DecodeKernel, q: HostTensor, cache: KvCa
   });
   // A kernel's own fault, named: it returned no tensor (undefined, an array, { out }).
   if (typeof (out as Partial<Tensor> | null)?.dataSync !== 'function') {
-    const got = out === null || out === undefined ? String(out) : Array.isArray(out) ? 'an array' : typeof out === 'object' ? `an object with keys [${Object.keys(out).join(', ')}]` : typeof out;
     tf.dispose(out as never); // the tensors it did return, if any
-    throw new Error(`${kernel.name}.decode returned ${got}, expected a tfjs Tensor out [B, Hq, Sq, Dv]`);
+    throw new Error(`${kernel.name}.decode returned ${describeValue(out)}, expected a tfjs Tensor out [B, Hq, Sq, Dv]`);
   }
   try {
     return download(out);

@@ -15,7 +15,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AttentionCase } from '../case/index.js';
-import type { AttentionKernel, DecodeKernel, LoraKernel, Tiles } from '../contract/index.js';
+import { describeValue, type AttentionKernel, type DecodeKernel, type LoraKernel, type Tiles } from '../contract/index.js';
 import type { AttentionImplementation } from '../training/index.js';
 import { BUILTIN_KERNELS, BUILTINS, builtinsFor, isBuiltinKernel, type BuiltinKernelName } from './registry.js';
 
@@ -78,7 +78,6 @@ export function fixedKernel(kernel: AttentionKernel | LoraKernel | DecodeKernel,
   return { label, ref, attention: () => k, training: k, ...(k.tiles !== undefined ? { tiles: k.tiles } : {}), ...decode };
 }
 
-const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object with keys [${Object.keys(v as object).join(', ')}]` : typeof v);
 
 /**
  * The suites a kernel object runs in: a LoRA kernel lora; a decode kernel decode; an attention
@@ -105,19 +104,19 @@ export function validateKernel(value: unknown, where: string, kind: SuiteName | 
     attention: 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }',
     training: 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }',
   }[suite];
-  if (typeof value !== 'object' || value === null) throw new KernelLoadError(`${where}: default export must be ${shape}, got ${describe(value)}`);
+  if (typeof value !== 'object' || value === null) throw new KernelLoadError(`${where}: default export must be ${shape}, got ${describeValue(value)}`);
   const k = value as Record<string, unknown>;
-  if (typeof k.name !== 'string' || k.name.length === 0) throw new KernelLoadError(`${where}: default export .name must be a non-empty string, got ${describe(k.name)}`);
+  if (typeof k.name !== 'string' || k.name.length === 0) throw new KernelLoadError(`${where}: default export .name must be a non-empty string, got ${describeValue(k.name)}`);
   if (suite === 'decode') return validateDecode(k, where);
   if (typeof k.forward !== 'function' && typeof k.decode === 'function' && suite !== 'lora') {
     throw new KernelLoadError(`${where}: is a decode kernel (defineDecodeKernel: .decode, no .forward); the ${suite} suite needs an attention kernel (or run it with --suite decode)`);
   }
   if (typeof k.forward !== 'function') {
     const sig = suite === 'lora' ? '(x, W0, A, B, spec, tf) => y' : '(q, k, v, opts, tf) => out';
-    throw new KernelLoadError(`${where}: default export .forward must be a function ${sig}, got ${describe(k.forward)}`);
+    throw new KernelLoadError(`${where}: default export .forward must be a function ${sig}, got ${describeValue(k.forward)}`);
   }
   if (k.supports !== undefined && typeof k.supports !== 'function') {
-    throw new KernelLoadError(`${where}: default export .supports must be a function (opts, shapes) => true | reason, got ${describe(k.supports)}`);
+    throw new KernelLoadError(`${where}: default export .supports must be a function (opts, shapes) => true | reason, got ${describeValue(k.supports)}`);
   }
   if (suite !== 'lora') validateDeclarations(k, where);
   return value as AttentionKernel | LoraKernel;
@@ -127,7 +126,7 @@ export function validateKernel(value: unknown, where: string, kind: SuiteName | 
 function validateDecode(k: Record<string, unknown>, where: string): DecodeKernel {
   if (k.kind === 'lora') throw new KernelLoadError(`${where}: is a LoRA kernel (defineLoraKernel); the decode suite needs a decode kernel (defineDecodeKernel({ name, decode }))`);
   if (typeof k.decode !== 'function') {
-    const what = typeof k.forward === 'function' ? `an attention kernel without one (give it a decode field, or export defineDecodeKernel({ name, decode }))` : describe(k.decode);
+    const what = typeof k.forward === 'function' ? `an attention kernel without one (give it a decode field, or export defineDecodeKernel({ name, decode }))` : describeValue(k.decode);
     throw new KernelLoadError(`${where}: default export .decode must be a function (q, cache, cacheSeqlens, opts, tf) => out, got ${what}`);
   }
   if (k.forward !== undefined) validateKernel(k, where, 'attention');
@@ -137,7 +136,7 @@ function validateDecode(k: Record<string, unknown>, where: string): DecodeKernel
 /** The optional declarations of an attention kernel (tiles, guarantees, backward, forwardWithKeep), each checked once. */
 function validateDeclarations(k: Record<string, unknown>, where: string): void {
   const fail = (field: string, rule: string, got: unknown) => {
-    throw new KernelLoadError(`${where}: default export .${field} must be ${rule}, got ${describe(got)}${typeof got === 'number' ? ` ${got}` : ''}`);
+    throw new KernelLoadError(`${where}: default export .${field} must be ${rule}, got ${describeValue(got)}${typeof got === 'number' ? ` ${got}` : ''}`);
   };
   if (k.tiles !== undefined) {
     const t = k.tiles as Record<string, unknown> | null;
