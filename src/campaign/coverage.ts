@@ -10,6 +10,7 @@
  *   decode     cache (contiguous | paged), pageSize, pageDivides (every length a multiple of the page
  *              size: yes | no), B, heads (Hq/Hkv), Sq, longest row, emptyRow, D, Dv, causal, dtype
  */
+import { hasPartialPage } from '../case/index.js';
 import type { AnyCase } from '../runner/index.js';
 
 export function bucket(n: number): string {
@@ -41,7 +42,7 @@ export function coverageOf(c: AnyCase): string[] {
     case 'decode': {
       const s = c.shapes;
       const P = c.cache.kind === 'paged' ? c.cache.pageSize : null;
-      out.push(['cache', c.cache.kind], ['pageSize', P ?? 'none'], ['pageDivides', P === null ? 'none' : c.cacheSeqlens.every((l) => l % P === 0) ? 'yes' : 'no']);
+      out.push(['cache', c.cache.kind], ['pageSize', P ?? 'none'], ['pageDivides', P === null ? 'none' : hasPartialPage(c) ? 'no' : 'yes']);
       out.push(['B', s.B], ['heads', `${s.Hq}/${s.Hkv}`], ['Sq', s.Sq], ['longest', Math.max(...c.cacheSeqlens)], ['emptyRow', c.cacheSeqlens.includes(0) ? 'yes' : 'no']);
       out.push(['D', s.D], ['Dv', s.Dv], ['causal', String(c.causal)], ['dtype', c.precision]);
       break;

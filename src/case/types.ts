@@ -176,5 +176,11 @@ export type DecodeCacheSpec =
 export const DECODE_CACHES = ['contiguous', 'paged'] as const;
 export type DecodeCacheKind = (typeof DECODE_CACHES)[number];
 
+/** A paged cache where some row's length is not a multiple of the page size: a last page with padding lanes. */
+export function hasPartialPage(c: DecodeCase): boolean {
+  const cache = c.cache;
+  return cache.kind === 'paged' && c.cacheSeqlens.some((len) => len % cache.pageSize !== 0);
+}
+
 /** Any case attnfuzz knows how to run, told apart by `kind`. */
 export type Case = AttentionCase | LoraCase | DecodeCase;

@@ -22,7 +22,7 @@
  * Semantics over syntax: two cases that mean the same computation have the same features
  * (padding keyLengths that pad nothing is no padding).
  */
-import type { AttentionCase, DecodeCase, LoraCase, UpstreamCase } from '../case/index.js';
+import { hasPartialPage, type AttentionCase, type DecodeCase, type LoraCase, type UpstreamCase } from '../case/index.js';
 import { hasEmptyRow, type Tiles } from '../contract/index.js';
 import { materializeAttention } from '../data/index.js';
 import type { AnyCase } from '../runner/index.js';
@@ -76,11 +76,8 @@ function trainingFeatures(c: TrainingCase): Features {
 function decodeFeatures(c: DecodeCase): Features {
   const s = c.shapes;
   const f: Record<string, string> = {};
-  if (c.cache.kind === 'paged') {
-    f.cache = 'paged';
-    const P = c.cache.pageSize;
-    if (c.cacheSeqlens.some((len) => len % P !== 0)) f.page = 'partial';
-  }
+  if (c.cache.kind === 'paged') f.cache = 'paged';
+  if (hasPartialPage(c)) f.page = 'partial';
   if (c.causal && s.Sq > 1) f.causal = 'yes';
   if (s.Hq > s.Hkv) f.gqa = 'yes';
   if (c.precision !== 'float32') f.dtype = c.precision;

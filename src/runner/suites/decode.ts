@@ -11,7 +11,7 @@
  *                (the verdict's `why:`)
  *   specs        out, judged as attention's out (src/oracle `attentionTensorSpec`: the same error model)
  */
-import { admitsDecodeCase, decodeCase, decodeCaseSchema, parseDecodeCase, resolveDecodeConstraints, type DecodeCase, type DecodeCaseConstraints } from '../../case/index.js';
+import { admitsDecodeCase, decodeCase, decodeCaseSchema, hasPartialPage, parseDecodeCase, resolveDecodeConstraints, type DecodeCase, type DecodeCaseConstraints } from '../../case/index.js';
 import { roundTo, unravel, type DecodeKernel, type HostTensor } from '../../contract/index.js';
 import { materializeDecode, withUnreadSlots, type MaterializedDecode } from '../../data/index.js';
 import { runDecodeKernel } from '../../kernel/index.js';
@@ -75,7 +75,7 @@ export function describeDecodeCase(c: DecodeCase): string {
   const s = c.shapes;
   const unused = c.cache.kind === 'paged' && c.cache.unusedPages > 0 ? `, ${c.cache.unusedPages} unused page${c.cache.unusedPages === 1 ? '' : 's'}` : '';
   const cache = c.cache.kind === 'contiguous' ? `contiguous cache, Smax ${Math.max(1, ...c.cacheSeqlens) + c.cache.extraSlots}` : `paged cache, pageSize ${c.cache.pageSize}${unused}`;
-  const partial = c.cache.kind === 'paged' && c.cacheSeqlens.some((len) => len % (c.cache as { pageSize: number }).pageSize !== 0) ? ' (a length is not a multiple of pageSize)' : '';
+  const partial = hasPartialPage(c) ? ' (a length is not a multiple of pageSize)' : '';
   const heads = s.Hq === s.Hkv ? `H ${s.Hq}` : `Hq ${s.Hq}, Hkv ${s.Hkv} (GQA)`;
   return `decode: ${cache}; cacheSeqlens [${c.cacheSeqlens.join(', ')}]${partial}; Sq ${s.Sq}; ${heads}; D ${s.D}, Dv ${s.Dv}; ${c.causal ? 'causal' : 'not causal'}; ${c.scale === null ? '' : `scale ${c.scale}; `}${c.precision}`;
 }
