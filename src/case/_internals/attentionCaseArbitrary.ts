@@ -55,6 +55,12 @@ export type AttentionCaseFixed = Partial<Omit<AttentionCase, 'version' | 'kind' 
 
 /** Non-default scales: exact powers of two, and two that are not exact in binary. */
 export const SCALES = [1, 0.5, 2, 0.125, 0.1, 0.3];
+
+/**
+ * A drawn non-default scale as a factor of what the head dim calls for (divided by the power of two
+ * nearest sqrt(D), so the scale stays exact): scale 2 with D = 128 would saturate every softmax.
+ */
+export const scaleForHeadDim = (drawn: number | null, D: number): number | null => (drawn === null ? null : drawn / 2 ** Math.round(Math.log2(Math.sqrt(D))));
 /** Dropout rates, the common one first; 0.9 (most weights dropped) and 0 less often. */
 const DROPOUT_P = [0.5, 0.1, 0.9, 0];
 const DROPOUT_WEIGHTS = new Map([[0.5, 3], [0.1, 3], [0.9, 1], [0, 1]]);
@@ -206,9 +212,7 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       shapes = { B: p.B, Hq, Hkv, Sq, Sk, D: p.D, Dv: fs.Dv ?? p.Dv ?? p.D };
     }
     const { B, Sq, Sk } = shapes;
-    // A non-default scale is a factor of what the head dim calls for (divided by the power of two
-    // nearest sqrt(D), so the scale stays exact): scale 2 with D = 128 would saturate every softmax.
-    const scale = p.scale === null ? null : p.scale / 2 ** Math.round(Math.log2(Math.sqrt(shapes.D)));
+    const scale = scaleForHeadDim(p.scale, shapes.D);
     const mask: MaskSpec | null =
       p.mask === null ? null : { broadcastBatch: !p.mask.perBatch, broadcastHeads: !p.mask.perHead, density: p.mask.density, seed: p.mask.seed };
     const dropout: DropoutSpec | null = p.dropout;

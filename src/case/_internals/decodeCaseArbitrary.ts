@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type { Precision } from '../../contract/index.js';
 import { CASE_VERSION, type DecodeCacheKind, type DecodeCacheSpec, type DecodeCase } from '../types.js';
 import { divisorsDescending, seed } from './biased.js';
-import { SCALES } from './attentionCaseArbitrary.js';
+import { SCALES, scaleForHeadDim } from './attentionCaseArbitrary.js';
 
 export interface ResolvedDecodeConstraints {
   readonly maxBatch: number;
@@ -62,8 +62,7 @@ export function buildDecodeCaseArbitrary(k: ResolvedDecodeConstraints): fc.Arbit
       // Hkv among the divisors of Hq, index 0 = Hq itself (no GQA, the simplest).
       const divisors = divisorsDescending(p.Hq);
       const Hkv = divisors[p.hkvIndex % divisors.length]!;
-      // As attention's: a scale relative to the power of two nearest sqrt(D), so it stays exact.
-      const scale = p.scale === null ? null : p.scale / 2 ** Math.round(Math.log2(Math.sqrt(p.D)));
+      const scale = scaleForHeadDim(p.scale, p.D);
       return {
         version: CASE_VERSION,
         kind: 'decode',
