@@ -14,7 +14,7 @@ import { tf, useBackend } from '../src/backend/index.js';
 import { PRECISIONS, type Precision } from '../src/contract/index.js';
 import { judge } from '../src/oracle/index.js';
 import { BUILTINS, trainingSuite } from '../src/runner/index.js';
-import { runTraining, trainingSpecs, trainingTensors, type TrainingRun } from '../src/training/index.js';
+import { runTraining, type TrainingRun, trainingSpecs, trainingTensors } from '../src/training/index.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,7 +44,10 @@ for (const precision of precisions) {
     const runs = new Map<string, TrainingRun | null>();
     for (const name of IMPLEMENTATIONS) {
       try {
-        runs.set(name, runTraining(tf, m, { attention: { name, attention: BUILTINS[name].training! }, lora: BUILTINS.lora.lora! }));
+        runs.set(
+          name,
+          runTraining(tf, m, { attention: { name, attention: BUILTINS[name].training! }, lora: BUILTINS.lora.lora! }),
+        );
       } catch {
         runs.set(name, null);
       }
@@ -52,7 +55,10 @@ for (const precision of precisions) {
     for (const name of IMPLEMENTATIONS) {
       const run = runs.get(name);
       if (!run) continue;
-      const v = judge(trainingTensors(run), trainingSpecs(m, name, expectation, runs.get(name === 'eager' ? 'sdpa' : 'eager') ?? null));
+      const v = judge(
+        trainingTensors(run),
+        trainingSpecs(m, name, expectation, runs.get(name === 'eager' ? 'sdpa' : 'eager') ?? null),
+      );
       if (!('tensors' in v)) continue;
       for (const t of v.tensors) {
         if (t.status !== 'pass' && t.status !== 'mismatch') continue;
@@ -67,8 +73,12 @@ for (const precision of precisions) {
       }
     }
   }
-  for (const [kind, w] of [...worst].sort(([a], [b]) => a.localeCompare(b))) if (kind !== 'frozen') rows.push([precision, kind, String(w.n), w.max.toFixed(3), String(w.mismatches)]);
+  for (const [kind, w] of [...worst].sort(([a], [b]) => a.localeCompare(b)))
+    if (kind !== 'frozen') rows.push([precision, kind, String(w.n), w.max.toFixed(3), String(w.mismatches)]);
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) console.log(r.map((x, c) => x.padEnd(widths[c]!)).join('  '));
-console.log(`calibrate-training: ${cases} cases per precision (x ${IMPLEMENTATIONS.length} implementations), seed ${seed}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(
+  `calibrate-training: ${cases} cases per precision (x ${IMPLEMENTATIONS.length} implementations), seed ` +
+    `${seed}, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+);

@@ -13,7 +13,15 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../src/backend/index.js';
-import { defaultOptions, splitOutput, maxRelError, FLOAT32_REL_BOUND, type AttentionShapes, type AttentionKernel, type KernelOptions } from '../src/contract/index.js';
+import {
+  type AttentionKernel,
+  type AttentionShapes,
+  defaultOptions,
+  FLOAT32_REL_BOUND,
+  type KernelOptions,
+  maxRelError,
+  splitOutput,
+} from '../src/contract/index.js';
 import { eagerKernel, flashKernelWith } from '../src/runner/index.js';
 
 function arg(name: string, fallback: number): number {
@@ -28,7 +36,12 @@ const Br = arg('Br', 64);
 const Bc = arg('Bc', 64);
 const causal = process.argv.includes('--causal');
 const shapes: AttentionShapes = { B: 1, Hq: H, Hkv: H, Sq: S, Sk: S, D, Dv: D };
-const opts: KernelOptions = { ...defaultOptions(shapes), causal: causal ? 'bottom-right' : 'none', mask: null, dropout: null };
+const opts: KernelOptions = {
+  ...defaultOptions(shapes),
+  causal: causal ? 'bottom-right' : 'none',
+  mask: null,
+  dropout: null,
+};
 
 interface Measured {
   readonly peakBytes: number;
@@ -37,12 +50,20 @@ interface Measured {
 }
 
 /** Forward + backward of sum(out ∘ dOut) under tf.profile; returns the peak above the inputs. */
-async function measure(kernel: AttentionKernel, q: Tensor4D, k: Tensor4D, v: Tensor4D, dOut: Tensor): Promise<Measured> {
+async function measure(
+  kernel: AttentionKernel,
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  dOut: Tensor,
+): Promise<Measured> {
   const before = tf.memory().numBytes;
   const t0 = performance.now();
   let values: Measured['values'] = [];
   const info = await tf.profile(() => {
-    const { value, grads } = tf.valueAndGrads((qq: Tensor, kk: Tensor, vv: Tensor) => tf.mul(splitOutput(kernel.forward(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, opts, tf)).out, dOut))([q, k, v]);
+    const { value, grads } = tf.valueAndGrads((qq: Tensor, kk: Tensor, vv: Tensor) =>
+      tf.mul(splitOutput(kernel.forward(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, opts, tf)).out, dOut),
+    )([q, k, v]);
     // Read out and grads while still inside the profile; the value is out ∘ dOut, so divide back out.
     const out = tf.div(value, dOut);
     values = [out, ...grads].map((t) => ({ shape: t.shape, data: Float64Array.from(t.dataSync()) }));
@@ -67,11 +88,16 @@ async function main(): Promise<void> {
   const errs = names.map((n, i) => `${n} ${maxRelError(f.values[i]!, e.values[i]!).toExponential(2)}`);
   const ok = names.every((_, i) => maxRelError(f.values[i]!, e.values[i]!) <= 10 * FLOAT32_REL_BOUND);
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-  console.log(`flash-memory: B=1 H=${H} Sq=Sk=${S} D=${D} causal=${causal} backend=${tf.getBackend()} flash Br=${Br} Bc=${Bc}`);
+  console.log(
+    `flash-memory: B=1 H=${H} Sq=Sk=${S} D=${D} causal=${causal} backend=${tf.getBackend()} flash Br=${Br} Bc=${Bc}`,
+  );
   console.log(`  check flash vs eager (maxRelError): ${errs.join(', ')} -> ${ok ? 'ok' : 'MISMATCH'}`);
   console.log(`  eager  peak ${mb(e.peakBytes).padStart(11)}  (${e.seconds.toFixed(1)} s fwd+bwd)`);
   console.log(`  flash  peak ${mb(f.peakBytes).padStart(11)}  (${f.seconds.toFixed(1)} s fwd+bwd)`);
-  console.log(`  flash / eager = ${(f.peakBytes / e.peakBytes).toFixed(4)}  (eager / flash = ${(e.peakBytes / f.peakBytes).toFixed(1)}x)`);
+  console.log(
+    `  flash / eager = ${(f.peakBytes / e.peakBytes).toFixed(4)}  (eager / flash = ` +
+      `${(e.peakBytes / f.peakBytes).toFixed(1)}x)`,
+  );
   console.log(`  reference: one [Sq, Sk] float32 matrix per head = ${mb(S * S * 4)}`);
   tf.dispose([q, k, v, dOut]);
   if (!ok) process.exitCode = 1;

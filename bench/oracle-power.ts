@@ -2,7 +2,8 @@
  * Power of the oracle (src/oracle/tolerance.ts): how often it flags a kernel that is slightly
  * wrong, per precision and tensor, over the cases where the fault is visible at all.
  *
- *   npx tsx bench/oracle-power.ts [--cases 2000] [--seed 1] [--base flash] [--precisions ...] [--values normal,large] [--backend cpu] [--score]
+ *   npx tsx bench/oracle-power.ts [--cases 2000] [--seed 1] [--base flash] [--precisions ...] [--values normal,large]
+ * [--backend cpu] [--score]
  *
  * Perturbed kernels (a correct built-in, `--base`, with one fault):
  *   grad t x f    the gradient of t (dq, dk or dv) scaled by f = 0, 0.5, 0.9 (a custom gradient on
@@ -35,14 +36,27 @@
  * dq, dk by at most 0.01/u_bf16 = 2.6 units of their own terms, which no oracle can tell from
  * rounding; `--values normal,large` restricts the value distributions.
  */
-import fc from 'fast-check';
+
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { useBackend, type BackendName } from '../src/backend/index.js';
-import { ATTENTION_TENSORS, maxAbs, maxAbsDiff, PRECISIONS, UNDERFLOW, UNIT_ROUNDOFF, type AttentionKernel, type AttentionResult, type AttentionTensorName, type Precision, type TF } from '../src/contract/index.js';
+import fc from 'fast-check';
+import { type BackendName, useBackend } from '../src/backend/index.js';
 import type { ValueDistribution } from '../src/case/index.js';
+import {
+  ATTENTION_TENSORS,
+  type AttentionKernel,
+  type AttentionResult,
+  type AttentionTensorName,
+  maxAbs,
+  maxAbsDiff,
+  PRECISIONS,
+  type Precision,
+  type TF,
+  UNDERFLOW,
+  UNIT_ROUNDOFF,
+} from '../src/contract/index.js';
 import { judge, roundingScale } from '../src/oracle/index.js';
 import { referenceAttention } from '../src/reference/index.js';
-import { attentionSuite, builtinKernel, fixedKernel, type BuiltinKernelName } from '../src/runner/index.js';
+import { attentionSuite, type BuiltinKernelName, builtinKernel, fixedKernel } from '../src/runner/index.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,7 +76,10 @@ const SCORE = process.argv.includes('--score');
 
 /** x in the forward, f·dy as its gradient. */
 function scaledGrad<T extends Tensor>(tf: TF, x: T, f: number): T {
-  const g = tf.customGrad(((xx: Tensor) => ({ value: tf.clone(xx), gradFunc: (dy: Tensor) => tf.mul(dy, f) })) as unknown as Parameters<TF['customGrad']>[0]);
+  const g = tf.customGrad(((xx: Tensor) => ({
+    value: tf.clone(xx),
+    gradFunc: (dy: Tensor) => tf.mul(dy, f),
+  })) as unknown as Parameters<TF['customGrad']>[0]);
   return g(x) as T;
 }
 
@@ -83,7 +100,14 @@ const gradFault = (t: 'dq' | 'dk' | 'dv', f: number): Fault => ({
   tensors: [t],
   kernel: (base) => ({
     name: `${base.name} ${t}x${f}`,
-    forward: (q, k, v, o, tf) => base.forward(t === 'dq' ? scaledGrad(tf, q, f) : q, t === 'dk' ? scaledGrad(tf, k, f) : k, t === 'dv' ? scaledGrad(tf, v, f) : v, o, tf),
+    forward: (q, k, v, o, tf) =>
+      base.forward(
+        t === 'dq' ? scaledGrad(tf, q, f) : q,
+        t === 'dk' ? scaledGrad(tf, k, f) : k,
+        t === 'dv' ? scaledGrad(tf, v, f) : v,
+        o,
+        tf,
+      ),
   }),
   effect: (tt, ref) => (1 - f) * maxAbs(ref[tt]!),
 });
@@ -94,7 +118,18 @@ const scoreGradFault = (t: 'dbias' | 'dsinks', f: number): Fault => ({
   kernel: (base) => ({
     ...base,
     name: `${base.name} ${t}x${f}`,
-    forward: (q, k, v, o, tf) => base.forward(q, k, v, t === 'dbias' && o.bias ? { ...o, bias: scaledGrad(tf, o.bias, f) } : t === 'dsinks' && o.sinks ? { ...o, sinks: scaledGrad(tf, o.sinks, f) } : o, tf),
+    forward: (q, k, v, o, tf) =>
+      base.forward(
+        q,
+        k,
+        v,
+        t === 'dbias' && o.bias
+          ? { ...o, bias: scaledGrad(tf, o.bias, f) }
+          : t === 'dsinks' && o.sinks
+            ? { ...o, sinks: scaledGrad(tf, o.sinks, f) }
+            : o,
+        tf,
+      ),
   }),
   effect: (tt, ref) => (1 - f) * maxAbs(ref[tt]!),
 });
@@ -102,23 +137,40 @@ const scoreGradFault = (t: 'dbias' | 'dsinks', f: number): Fault => ({
 const scaleFault = (d: number): Fault => ({
   name: `scale +${d * 100}%`,
   tensors: ATTENTION_TENSORS,
-  kernel: (base) => ({ name: `${base.name} scale+${d}`, forward: (q, k, v, o, tf) => base.forward(q, k, v, { ...o, scale: o.scale * (1 + d) }, tf) }),
+  kernel: (base) => ({
+    name: `${base.name} scale+${d}`,
+    forward: (q, k, v, o, tf) => base.forward(q, k, v, { ...o, scale: o.scale * (1 + d) }, tf),
+  }),
   effect: (t, ref, shifted) => maxAbsDiff(shifted()[t]!, ref[t]!),
 });
 
 const FAULTS: Fault[] = SCORE
   ? (['dbias', 'dsinks'] as const).flatMap((t) => [0, 0.5, 0.9, 0.99].map((f) => scoreGradFault(t, f)))
-  : [...(['dq', 'dk', 'dv'] as const).flatMap((t) => [0, 0.5, 0.9].map((f) => gradFault(t, f))), scaleFault(0.01), scaleFault(0.001)];
+  : [
+      ...(['dq', 'dk', 'dv'] as const).flatMap((t) => [0, 0.5, 0.9].map((f) => gradFault(t, f))),
+      scaleFault(0.01),
+      scaleFault(0.001),
+    ];
 
 const base = builtinKernel(baseName);
-const rows: string[][] = [['precision', 'fault', 'tensor', 'with signal', 'effect p50/p90 (noise units)', 'informative', 'flagged', 'share']];
-const quantile = (xs: number[], p: number) => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!);
+const rows: string[][] = [
+  ['precision', 'fault', 'tensor', 'with signal', 'effect p50/p90 (noise units)', 'informative', 'flagged', 'share'],
+];
+const quantile = (xs: number[], p: number) =>
+  xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 const t0 = performance.now();
 for (const precision of precisions) {
   const stats = new Map<string, { informative: number; flagged: number }>();
   /** The fault's exact effect in noise units, over the cases where the tensor carries signal. */
   const units = new Map<string, number[]>();
-  const samples = fc.sample(attentionSuite.arbitrary({ precisions: [precision], ...values, ...(SCORE ? { allowBias: true, allowSinks: true } : {}) }), { numRuns: cases, seed });
+  const samples = fc.sample(
+    attentionSuite.arbitrary({
+      precisions: [precision],
+      ...values,
+      ...(SCORE ? { allowBias: true, allowSinks: true } : {}),
+    }),
+    { numRuns: cases, seed },
+  );
   let done = 0;
   for (const c of samples) {
     const m = attentionSuite.materialise(c);
@@ -126,7 +178,11 @@ for (const precision of precisions) {
     const u = UNIT_ROUNDOFF[precision];
     for (const fault of FAULTS) {
       let shiftedRef: AttentionResult | null = null;
-      const shifted = () => (shiftedRef ??= referenceAttention(m.inputs, { ...m.options, scale: m.options.scale * (fault.name === 'scale +1%' ? 1.01 : 1.001) }));
+      const shifted = () =>
+        (shiftedRef ??= referenceAttention(m.inputs, {
+          ...m.options,
+          scale: m.options.scale * (fault.name === 'scale +1%' ? 1.01 : 1.001),
+        }));
       const visible = fault.tensors.filter((t) => {
         const expected = e.reference[t];
         if (expected === undefined) return false; // no bias or no sinks in this case
@@ -134,7 +190,9 @@ for (const precision of precisions) {
         const effect = fault.effect(t, e.reference, shifted);
         const terms = e.scales[t] ?? 0;
         const keys = t === 'dsinks' ? Math.max(c.shapes.Sk, c.shapes.B * c.shapes.Sq) : c.shapes.Sk;
-        const noise = u * roundingScale(precision, { terms, logit: e.scales.logit, keys }) + UNDERFLOW[precision] * (1 + (e.scales.mass[t] ?? 0));
+        const noise =
+          u * roundingScale(precision, { terms, logit: e.scales.logit, keys }) +
+          UNDERFLOW[precision] * (1 + (e.scales.mass[t] ?? 0));
         const signal = magnitude > 0 && magnitude >= terms / 16;
         if (signal) units.set(`${fault.name}|${t}`, [...(units.get(`${fault.name}|${t}`) ?? []), effect / noise]);
         return signal && effect >= threshold * noise;
@@ -152,16 +210,31 @@ for (const precision of precisions) {
         stats.set(key, s);
       }
     }
-    if (++done % 500 === 0) process.stderr.write(`power: ${precision} ${done}/${cases} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+    if (++done % 500 === 0)
+      process.stderr.write(
+        `power: ${precision} ${done}/${cases} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+      );
   }
   for (const fault of FAULTS)
     for (const t of fault.tensors) {
       const s = stats.get(`${fault.name}|${t}`) ?? { informative: 0, flagged: 0 };
       const us = units.get(`${fault.name}|${t}`) ?? [];
       const effect = us.length ? `${quantile(us, 0.5).toFixed(1)} / ${quantile(us, 0.9).toFixed(1)}` : '-';
-      rows.push([precision, fault.name, t, String(us.length), effect, String(s.informative), String(s.flagged), s.informative ? `${((100 * s.flagged) / s.informative).toFixed(1)}%` : '-']);
+      rows.push([
+        precision,
+        fault.name,
+        t,
+        String(us.length),
+        effect,
+        String(s.informative),
+        String(s.flagged),
+        s.informative ? `${((100 * s.flagged) / s.informative).toFixed(1)}%` : '-',
+      ]);
     }
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) console.log(r.map((x, c) => x.padEnd(widths[c]!)).join('  '));
-console.log(`oracle-power: ${cases} cases per precision, base ${baseName}, seed ${seed}, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(
+  `oracle-power: ${cases} cases per precision, base ${baseName}, seed ${seed}, ` +
+    `${((performance.now() - t0) / 1000).toFixed(0)} s`,
+);

@@ -24,7 +24,14 @@
  * shrinking, not cases).
  */
 import fc from 'fast-check';
-import { attentionCase, materializeAttention, referenceAttention, resolveKernel, search, type AttentionCase } from '../src/index.js';
+import {
+  type AttentionCase,
+  attentionCase,
+  materializeAttention,
+  referenceAttention,
+  resolveKernel,
+  search,
+} from '../src/index.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,11 +61,24 @@ const NAMES: Name[] = ['out', 'dq', 'dk', 'dv'];
 function signalOf(c: AttentionCase): { clear: Record<Name, boolean>; dqBelow1e3: boolean; outAllZero: boolean } {
   const m = materializeAttention(c);
   const r = referenceAttention(m.inputs, m.options);
-  const [q, k, v, dO] = [maxOf(m.inputs.q.data), maxOf(m.inputs.k.data), maxOf(m.inputs.v.data), maxOf(m.inputs.dOut.data)];
+  const [q, k, v, dO] = [
+    maxOf(m.inputs.q.data),
+    maxOf(m.inputs.k.data),
+    maxOf(m.inputs.v.data),
+    maxOf(m.inputs.dOut.data),
+  ];
   const keep = 1 / (1 - (m.options.dropout?.p ?? 0));
   const s = Math.abs(m.options.scale);
-  const term: Record<Name, number> = { out: v * keep, dv: dO * keep, dq: s * k * v * dO * keep, dk: s * q * v * dO * keep };
-  const clear = Object.fromEntries(NAMES.map((t) => [t, term[t] > 0 && maxOf(r[t].data) >= CLEAR * term[t]])) as Record<Name, boolean>;
+  const term: Record<Name, number> = {
+    out: v * keep,
+    dv: dO * keep,
+    dq: s * k * v * dO * keep,
+    dk: s * q * v * dO * keep,
+  };
+  const clear = Object.fromEntries(NAMES.map((t) => [t, term[t] > 0 && maxOf(r[t].data) >= CLEAR * term[t]])) as Record<
+    Name,
+    boolean
+  >;
   return { clear, dqBelow1e3: maxOf(r.dq.data) < 1e-3, outAllZero: r.out.data.every((x) => x === 0) };
 }
 
@@ -72,12 +92,25 @@ const median = (xs: number[]) => {
 const cases = SEEDS.flatMap((seed) => fc.sample(attentionCase(), { numRuns: Math.ceil(N_CASES / SEEDS.length), seed }));
 const sig = cases.map(signalOf);
 const every = sig.filter((x) => NAMES.every((t) => x.clear[t])).length;
-console.log(`signal: ${cases.length} default cases (seeds ${SEEDS.join(',')}); clearly non-zero = max|t| >= ${CLEAR} x the size of its terms`);
+console.log(
+  `signal: ${cases.length} default cases (seeds ${SEEDS.join(',')}); clearly non-zero = max|t| >= ${CLEAR} x ` +
+    `the size of its terms`,
+);
 console.log(`  every tensor clearly non-zero: ${every}/${cases.length} = ${pct(every, cases.length)}`);
-console.log(`  per tensor: ${NAMES.map((t) => `${t} ${pct(sig.filter((x) => x.clear[t]).length, cases.length)}`).join(', ')}`);
-console.log(`  max|dq| < 1e-3: ${sig.filter((x) => x.dqBelow1e3).length}; all-zero out: ${sig.filter((x) => x.outAllZero).length}`);
-const big = cases.filter((c) => Math.max(c.shapes.Sq, c.shapes.Sk) > 12 || Math.max(c.shapes.D, c.shapes.Dv) > 12).length;
-console.log(`  sizes: ${pct(big, cases.length)} with a length or head dim > 12; largest Sk ${Math.max(...cases.map((c) => c.shapes.Sk))}, D ${Math.max(...cases.map((c) => c.shapes.D))}`);
+console.log(
+  `  per tensor: ${NAMES.map((t) => `${t} ${pct(sig.filter((x) => x.clear[t]).length, cases.length)}`).join(', ')}`,
+);
+console.log(
+  `  max|dq| < 1e-3: ${sig.filter((x) => x.dqBelow1e3).length}; all-zero out: ` +
+    `${sig.filter((x) => x.outAllZero).length}`,
+);
+const big = cases.filter(
+  (c) => Math.max(c.shapes.Sq, c.shapes.Sk) > 12 || Math.max(c.shapes.D, c.shapes.Dv) > 12,
+).length;
+console.log(
+  `  sizes: ${pct(big, cases.length)} with a length or head dim > 12; largest Sk ` +
+    `${Math.max(...cases.map((c) => c.shapes.Sk))}, D ${Math.max(...cases.map((c) => c.shapes.D))}`,
+);
 
 // 2. Cases per second on defaults.
 for (const name of KERNELS) {
@@ -91,5 +124,8 @@ for (const name of KERNELS) {
     }
     rates.push((r.cases * 1000) / r.elapsedMs);
   }
-  console.log(`cases/s ${name}: median ${median(rates).toFixed(1)} (${rates.map((x) => x.toFixed(1)).join(', ')}; ${RUNS} cases per seed)`);
+  console.log(
+    `cases/s ${name}: median ${median(rates).toFixed(1)} (${rates.map((x) => x.toFixed(1)).join(', ')}; ` +
+      `${RUNS} cases per seed)`,
+  );
 }

@@ -19,7 +19,9 @@ const NODE_FLAGS = ['--single-threaded-gc'];
 
 const args = process.argv.slice(2);
 const mainTs = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const entry = existsSync(mainTs) ? ['--import', import.meta.resolve('tsx'), mainTs] : [fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))];
+const entry = existsSync(mainTs)
+  ? ['--import', import.meta.resolve('tsx'), mainTs]
+  : [fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url))];
 const child = spawn(process.execPath, [...NODE_FLAGS, ...entry, ...args], { stdio: 'inherit' });
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => child.kill(s));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 2)));

@@ -4,6 +4,6 @@
  * them only through src/runner/registry.ts.
  */
 export * from './eager/index.js';
-export * from './sdpa/index.js';
 export * from './flash/index.js';
-export { loraUnmerged, loraMerged } from './lora.js';
+export { loraMerged, loraUnmerged } from './lora.js';
+export * from './sdpa/index.js';

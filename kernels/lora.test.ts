@@ -1,11 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, useBackend } from '../src/backend/index.js';
-import { FLOAT32_REL_BOUND, LORA_TENSORS, maxRelError, type LoraInputs, type LoraSpec } from '../src/contract/index.js';
+import { FLOAT32_REL_BOUND, LORA_TENSORS, type LoraInputs, type LoraSpec, maxRelError } from '../src/contract/index.js';
 import { runLoraKernel } from '../src/kernel/index.js';
+import { randomTensor, referenceLora, seededRng } from '../src/reference/index.js';
 import { loraMerged, loraUnmerged } from './lora.js';
-import { referenceLora } from '../src/reference/index.js';
-import { randomTensor, seededRng } from '../src/reference/index.js';
 
 /** Inputs already on the float32 grid, as the harness hands them over. */
 function makeInputs(N: number, In: number, Out: number, r: number, seed: string): LoraInputs {
@@ -17,7 +16,13 @@ function makeInputs(N: number, In: number, Out: number, r: number, seed: string)
   return { x: t([N, In]), W0: t([Out, In]), A: t([r, In]), B: t([Out, r]), dY: t([N, Out]) };
 }
 
-const spec = (rank: number, extra: Partial<LoraSpec> = {}): LoraSpec => ({ rank, alpha: 2 * rank, rslora: false, dropout: null, ...extra });
+const spec = (rank: number, extra: Partial<LoraSpec> = {}): LoraSpec => ({
+  rank,
+  alpha: 2 * rank,
+  rslora: false,
+  dropout: null,
+  ...extra,
+});
 
 const cases: Array<[string, [number, number, number, number], LoraSpec]> = [
   ['rank 1', [3, 4, 5, 1], spec(1)],
@@ -66,7 +71,9 @@ describe('tfjs LoRA kernels match the float64 reference within FLOAT32_REL_BOUND
   });
 
   it('reports the measured worst relative error', () => {
-    console.log(`lora kernels: worst maxRelError vs float64 reference = ${worst.toExponential(2)} (bound ${FLOAT32_REL_BOUND})`);
+    console.log(
+      `lora kernels: worst maxRelError vs float64 reference = ${worst.toExponential(2)} (bound ${FLOAT32_REL_BOUND})`,
+    );
     expect(worst).toBeGreaterThan(0); // the cases above ran
   });
 });
@@ -75,18 +82,34 @@ describe('tfjs LoRA kernels: init, frozen W0, merged dropout', () => {
   it('B = 0 gives y = x·W0ᵀ exactly and dA = 0 in both forms', () => {
     const inputs = makeInputs(4, 6, 5, 2, 'init');
     inputs.B.data.fill(0);
-    const xW0 = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(inputs.x.data), [4, 6]), tf.tensor2d(Float32Array.from(inputs.W0.data), [5, 6]), false, true).dataSync());
+    const xW0 = tf.tidy(() =>
+      tf
+        .matMul(
+          tf.tensor2d(Float32Array.from(inputs.x.data), [4, 6]),
+          tf.tensor2d(Float32Array.from(inputs.W0.data), [5, 6]),
+          false,
+          true,
+        )
+        .dataSync(),
+    );
     for (const kernel of [loraUnmerged, loraMerged]) {
       const got = runLoraKernel(kernel, inputs, spec(2));
       expect(Array.from(got.y.data), kernel.name).toEqual(Array.from(xW0));
-      expect(got.dA.data.every((v) => v === 0), kernel.name).toBe(true);
-      expect(got.dB.data.some((v) => v !== 0), kernel.name).toBe(true);
+      expect(
+        got.dA.data.every((v) => v === 0),
+        kernel.name,
+      ).toBe(true);
+      expect(
+        got.dB.data.some((v) => v !== 0),
+        kernel.name,
+      ).toBe(true);
     }
   });
 
   it('W0 is frozen: autodiff cannot reach it', () => {
     const inputs = makeInputs(2, 3, 4, 2, 'frozen');
-    const up = (t: { shape: readonly number[]; data: Float64Array }) => tf.tensor2d(Float32Array.from(t.data), t.shape as [number, number]);
+    const up = (t: { shape: readonly number[]; data: Float64Array }) =>
+      tf.tensor2d(Float32Array.from(t.data), t.shape as [number, number]);
     const [x, W0, A, B] = [up(inputs.x), up(inputs.W0), up(inputs.A), up(inputs.B)];
     for (const kernel of [loraUnmerged, loraMerged]) {
       const f = (w: Tensor) => tf.sum(kernel.forward(x, w as Tensor2D, A, B, spec(2), tf));

@@ -20,8 +20,8 @@
  * dA, dB), h and y are rounded (merged: W and y); products and sums are float32.
  */
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { dropoutScaleBlock, type LoraKernel, type LoraSpec, loraScaling, type TF } from '../src/contract/index.js';
 import { roundTensor } from './common/round.js';
-import { type TF, dropoutScaleBlock, loraScaling, type LoraSpec, type LoraKernel } from '../src/contract/index.js';
 
 type CustomGradFn = Parameters<TF['customGrad']>[0];
 
@@ -70,12 +70,14 @@ export const loraUnmerged: LoraKernel = {
 /** Merged LoRA: the adapter folded into the weight, as after PEFT's merge_and_unload. */
 export const loraMerged: LoraKernel = {
   name: 'lora-merged',
-  supports: (spec) => ((spec.dropout?.p ?? 0) > 0 ? 'no adapter dropout: the merged weight has no separate adapter input to drop' : true),
+  supports: (spec) =>
+    (spec.dropout?.p ?? 0) > 0 ? 'no adapter dropout: the merged weight has no separate adapter input to drop' : true,
   forward(x, W0, A, B, spec, tf) {
     const p = spec.dropout?.p ?? 0;
     if (p > 0) {
       throw new Error(
-        `lora-merged: spec.dropout.p: the merged weight W0 + s·B·A has no separate adapter input to drop, so dropout must be 0 or null; got p=${p} (use 'lora')`,
+        `lora-merged: spec.dropout.p: the merged weight W0 + s·B·A has no separate adapter input to drop, so ` +
+          `dropout must be 0 or null; got p=${p} (use 'lora')`,
       );
     }
     const prec = spec.precision ?? 'float32';

@@ -10,13 +10,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import { visible, type HostTensor } from '../src/contract/index.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
+import { type HostTensor, visible } from '../src/contract/index.js';
 import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
 import offByOne from './broken/causal-off-by-one.js';
 import { allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, materialize, run, withMaterial, type KernelArg } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
 
 interface CausalCase {
   readonly c: AttentionCase;
@@ -26,7 +26,15 @@ interface CausalCase {
 }
 
 const CASES: fc.Arbitrary<CausalCase> = fc.record({
-  c: attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, causals: ['top-left', 'bottom-right'], junk: ['none'], layouts: ['BHSD'] }),
+  c: attentionCase({
+    maxBatch: 2,
+    maxHeads: 4,
+    maxSeq: 8,
+    maxHeadDim: 8,
+    causals: ['top-left', 'bottom-right'],
+    junk: ['none'],
+    layouts: ['BHSD'],
+  }),
   tAt: fc.integer({ min: 0, max: 7 }),
   otherSeed: fc.integer({ min: 0, max: 0xffffffff }),
 });
@@ -36,7 +44,10 @@ function changedAfter(c: AttentionCase, t: number, otherSeed: number): { k: Host
   const m = materialize(c);
   const o = materialize({ ...c, seed: otherSeed === c.seed ? otherSeed + 1 : otherSeed });
   const { Sk, D, Dv } = c.shapes;
-  const mix = (a: HostTensor, b: HostTensor, d: number): HostTensor => ({ shape: a.shape, data: a.data.map((x, n) => (Math.floor(n / d) % Sk > t ? b.data[n]! : x)) });
+  const mix = (a: HostTensor, b: HostTensor, d: number): HostTensor => ({
+    shape: a.shape,
+    data: a.data.map((x, n) => (Math.floor(n / d) % Sk > t ? b.data[n]! : x)),
+  });
   return { k: mix(m.inputs.k, o.inputs.k, D), v: mix(m.inputs.v, o.inputs.v, Dv) };
 }
 
@@ -61,33 +72,46 @@ function causalityHolds(kernel: KernelArg): Relation<CausalCase> {
     const dOutEarly = { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (onEarly(Dv)(n) ? x : 0)) };
     const fromEarly = run(k, withMaterial(m, { inputs: { dOut: dOutEarly } }));
     const outcome = allOf(
-      compareTensors('out of early queries, keys after t changed', after.out, before.out, 'exact', { where: onEarly(Dv) }),
+      compareTensors('out of early queries, keys after t changed', after.out, before.out, 'exact', {
+        where: onEarly(Dv),
+      }),
       compareTensors('dq of early queries, keys after t changed', after.dq, before.dq, 'exact', { where: onEarly(D) }),
       allZero('dk after t, dOut only on early queries', fromEarly.dk, afterT(D)),
       allZero('dv after t, dOut only on early queries', fromEarly.dv, afterT(Dv)),
     );
-    const rows = [...early.keys()].filter((r) => early[r]).map((r) => `(${Math.floor(r / (Hq * Sq))},${Math.floor(r / Sq) % Hq},${r % Sq})`);
+    const rows = [...early.keys()]
+      .filter((r) => early[r])
+      .map((r) => `(${Math.floor(r / (Hq * Sq))},${Math.floor(r / Sq) % Hq},${r % Sq})`);
     return outcome && allOf(`${k.name}, t = ${t}; early query rows (b,h,i): ${rows.join(' ')}`, outcome);
   };
 }
 
 /** The lines a causality violation reports (anything else, e.g. a throw, is the wrong reason). */
-const VIOLATION = /^(out|dq) of early queries, keys after t changed: |^d[kv] after t, dOut only on early queries \(must be 0\): /m;
+const VIOLATION =
+  /^(out|dq) of early queries, keys after t changed: |^d[kv] after t, dOut only on early queries \(must be 0\): /m;
 
 describe('causality', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, () => holds(CASES, causalityHolds(kernel), 20));
+    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, () =>
+      holds(CASES, causalityHolds(kernel), 20));
 });
 
 describe('causality.can-fail', () => {
-  it('fails on a kernel whose causal diagonal is off by one (transformers#29623): an early query sees key t + 1', () => {
-    const f = failsOn(CASES, causalityHolds(offByOne), 15);
-    expect(f.message).toMatch(VIOLATION);
-  });
+  it(
+    'fails on a kernel whose causal diagonal is off by one (transformers#29623): an early query sees ' + 'key t + 1',
+    () => {
+      const f = failsOn(CASES, causalityHolds(offByOne), 15);
+      expect(f.message).toMatch(VIOLATION);
+    },
+  );
 
-  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721): only on cases without a mask', () => {
-    const f = failsOn(CASES, causalityHolds(causalIgnored), 15);
-    expect(f.message).toMatch(VIOLATION);
-    expect(f.counterexample.c.mask).toBeNull();
-  });
+  it(
+    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): only on cases ' +
+      'without a mask',
+    () => {
+      const f = failsOn(CASES, causalityHolds(causalIgnored), 15);
+      expect(f.message).toMatch(VIOLATION);
+      expect(f.counterexample.c.mask).toBeNull();
+    },
+  );
 });

@@ -7,12 +7,18 @@
 import { describe, expect, it } from 'vitest';
 import { attentionCase } from '../src/case/index.js';
 import type { AttentionKernel } from '../src/contract/index.js';
-import { lowprecDetachedQ, lowprecHalvedDk, lowprecHalvedDv, lowprecOutBiased } from '../test/fixtures/broken-kernels/lowprec-faults.js';
+import {
+  lowprecDetachedQ,
+  lowprecHalvedDk,
+  lowprecHalvedDv,
+  lowprecOutBiased,
+} from '../test/fixtures/broken-kernels/lowprec-faults.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
 
 // Normal values: small integers often make a tensor exactly 0 (ties), which no fault can move.
-const cases = (precision: 'bfloat16' | 'float16' | 'float32') => attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, precisions: [precision], values: ['normal'] });
+const cases = (precision: 'bfloat16' | 'float16' | 'float32') =>
+  attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, precisions: [precision], values: ['normal'] });
 
 /** The fault, the tensor it breaks (and only it, but for out which every gradient passes through), and that pass. */
 const FAULTS: ReadonlyArray<readonly [string, AttentionKernel, 'out' | 'dq' | 'dk' | 'dv', 'forward' | 'backward']> = [
@@ -27,10 +33,13 @@ describe.each(['bfloat16', 'float16'] as const)('differential.can-fail in %s', (
     const f = failsOn(cases(precision), matchesReference(kernel), 20);
     expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor, pass } });
     const v = f.check!.verdict;
-    if (tensor !== 'out' && v.status === 'mismatch') expect(v.tensors.filter((t) => t.status !== 'pass').map((t) => t.tensor)).toEqual([tensor]);
+    if (tensor !== 'out' && v.status === 'mismatch')
+      expect(v.tensors.filter((t) => t.status !== 'pass').map((t) => t.tensor)).toEqual([tensor]);
   });
 });
 
 describe('the same kernels are right in float32', () => {
-  it.each(FAULTS)('%s only in low precision: float32 cases pass', (_, kernel) => holds(cases('float32'), matchesReference(kernel), 10));
+  it.each(FAULTS)('%s only in low precision: float32 cases pass', (_, kernel) =>
+    holds(cases('float32'), matchesReference(kernel), 10),
+  );
 });

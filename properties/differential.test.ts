@@ -22,17 +22,28 @@ describe('every kernel matches the float64 reference', () => {
 });
 
 describe('differential.can-fail', () => {
-  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees future keys', () => {
-    // Normal values: a future key always moves the output (small integers can tie, so that only a gradient shows it).
-    const cases = attentionCase({ ...SMALL, precisions: ['float32'], causals: ['top-left', 'bottom-right'], allowMask: false, values: ['normal'] });
-    const f = failsOn(cases, matchesReference(causalIgnored), 10);
-    expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'out', pass: 'forward' } });
-  });
+  it(
+    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees ' +
+      'future keys',
+    () => {
+      // Normal values: a future key always moves the output (small integers can tie, so that only a gradient shows it).
+      const cases = attentionCase({
+        ...SMALL,
+        precisions: ['float32'],
+        causals: ['top-left', 'bottom-right'],
+        allowMask: false,
+        values: ['normal'],
+      });
+      const f = failsOn(cases, matchesReference(causalIgnored), 10);
+      expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'out', pass: 'forward' } });
+    },
+  );
 
   it('fails on a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', () => {
     const f = failsOn(attentionCase({ ...SMALL, precisions: ['float32'] }), matchesReference(valueGradDetached), 10);
     expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dv', pass: 'backward' } });
     const v = f.check!.verdict;
-    if (v.status === 'mismatch') expect(v.tensors.filter((t) => t.status !== 'pass').map((t) => t.tensor)).toEqual(['dv']);
+    if (v.status === 'mismatch')
+      expect(v.tensors.filter((t) => t.status !== 'pass').map((t) => t.tensor)).toEqual(['dv']);
   });
 });

@@ -7,13 +7,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import { ATTENTION_TENSORS, PRECISIONS, visible, type Precision } from '../src/contract/index.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
+import { ATTENTION_TENSORS, PRECISIONS, type Precision, visible } from '../src/contract/index.js';
 import { attentionOptions } from '../src/data/index.js';
 import nanOnEmptyRows from '../test/fixtures/broken-kernels/nan-on-empty-rows.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, materialize, run, withMaterial, type KernelArg } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
 
 /** emptyRows[(b·Hq + h)·Sq + i] = 1 iff query i of head h in batch row b sees no key. */
 function emptyRows(c: AttentionCase): Uint8Array {
@@ -30,12 +30,26 @@ function emptyRows(c: AttentionCase): Uint8Array {
 }
 
 /** The case with batch row 0 fully padded (keyLengths[0] = 0): at least one empty row. */
-const withEmptyBatchRow = (c: AttentionCase): AttentionCase => ({ ...c, keyLengths: (c.keyLengths ?? Array<number>(c.shapes.B).fill(c.shapes.Sk)).map((l, b) => (b === 0 ? 0 : l)) });
+const withEmptyBatchRow = (c: AttentionCase): AttentionCase => ({
+  ...c,
+  keyLengths: (c.keyLengths ?? Array<number>(c.shapes.B).fill(c.shapes.Sk)).map((l, b) => (b === 0 ? 0 : l)),
+});
 
 /** Cases with at least one empty row: found among generic cases, or made by emptying a batch row. */
 function casesWithEmptyRows(precision: Precision, allowDropout = true): fc.Arbitrary<AttentionCase> {
-  const generic = attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, layouts: ['BHSD'], precisions: [precision], allowDropout });
-  return fc.oneof(generic.filter((c) => emptyRows(c).includes(1)), generic.map(withEmptyBatchRow));
+  const generic = attentionCase({
+    maxBatch: 2,
+    maxHeads: 4,
+    maxSeq: 8,
+    maxHeadDim: 8,
+    layouts: ['BHSD'],
+    precisions: [precision],
+    allowDropout,
+  });
+  return fc.oneof(
+    generic.filter((c) => emptyRows(c).includes(1)),
+    generic.map(withEmptyBatchRow),
+  );
 }
 
 /** Empty rows give output 0, dq 0, no gradient through their dOut, and nothing non-finite. */
@@ -48,7 +62,14 @@ function emptyRowsAreZero(kernel: KernelArg): Relation<AttentionCase> {
     const m = materialize(c);
     const r = run(k, m);
     // The same call with dOut zeroed on the empty rows: dk and dv must not move.
-    const quiet = run(k, withMaterial(m, { inputs: { dOut: { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (empty[Math.floor(n / Dv)] ? 0 : x)) } } }));
+    const quiet = run(
+      k,
+      withMaterial(m, {
+        inputs: {
+          dOut: { ...m.inputs.dOut, data: m.inputs.dOut.data.map((x, n) => (empty[Math.floor(n / Dv)] ? 0 : x)) },
+        },
+      }),
+    );
     return allOf(
       ...ATTENTION_TENSORS.map((t) => allFinite(t, r[t])),
       allZero('out on empty rows', r.out, onEmpty(Dv)),
@@ -62,14 +83,19 @@ function emptyRowsAreZero(kernel: KernelArg): Relation<AttentionCase> {
 describe('empty rows: output 0, zero gradients, everything finite', () => {
   for (const kernel of BUILTINS)
     for (const precision of PRECISIONS)
-      it(`${kernel} in ${precision}: a query that sees no key has output 0, dq 0, no gradient through its dOut, nothing non-finite`, () =>
-        holds(casesWithEmptyRows(precision), emptyRowsAreZero(kernel), 10));
+      it(
+        `${kernel} in ${precision}: a query that sees no key has output 0, dq 0, no gradient through its ` +
+          `dOut, nothing non-finite`,
+        () => holds(casesWithEmptyRows(precision), emptyRowsAreZero(kernel), 10),
+      );
 });
 
 describe('empty-rows.can-fail', () => {
-  it('fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): the empty row\'s output is NaN', () => {
+  it("fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): the empty row's output is NaN", () => {
     const f = failsOn(casesWithEmptyRows('float32', false), emptyRowsAreZero(nanOnEmptyRows), 8);
     expect(f.message).toMatch(/^out: non-finite NaN at /m);
-    expect(f.message).toMatch(/^out on empty rows \(must be 0\): \d+ of \d+ element\(s\) differ \(exact\), worst at \S+: NaN vs 0/m);
+    expect(f.message).toMatch(
+      /^out on empty rows \(must be 0\): \d+ of \d+ element\(s\) differ \(exact\), worst at \S+: NaN vs 0/m,
+    );
   });
 });

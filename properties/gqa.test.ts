@@ -6,12 +6,12 @@
  * between).
  */
 import { describe, expect, it } from 'vitest';
-import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import { UNIT_ROUNDOFF, type HostTensor } from '../src/contract/index.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
+import { type HostTensor, UNIT_ROUNDOFF } from '../src/contract/index.js';
 import gqaRepeat from '../test/fixtures/broken-kernels/gqa-repeat.js';
 import { compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, materialize, run, withMaterial, type KernelArg } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
 
 /**
  * dK, dV in units of u(precision) · max(1, max|x|). The kernel computes each head's numbers the
@@ -33,7 +33,11 @@ function repeatInterleave(t: HostTensor, G: number): HostTensor {
   const [B, H, S, X] = t.shape as [number, number, number, number];
   const data = new Float64Array(B * H * G * S * X);
   for (let b = 0; b < B; b++)
-    for (let h = 0; h < H * G; h++) data.set(t.data.subarray(((b * H + Math.floor(h / G)) * S) * X, ((b * H + Math.floor(h / G)) * S + S) * X), (b * H * G + h) * S * X);
+    for (let h = 0; h < H * G; h++)
+      data.set(
+        t.data.subarray((b * H + Math.floor(h / G)) * S * X, ((b * H + Math.floor(h / G)) * S + S) * X),
+        (b * H * G + h) * S * X,
+      );
   return { shape: [B, H * G, S, X], data };
 }
 
@@ -44,7 +48,8 @@ function sumGroups(t: HostTensor, G: number): HostTensor {
   const data = new Float64Array(B * H * S * X);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < HG; h++)
-      for (let e = 0; e < S * X; e++) data[(b * H + Math.floor(h / G)) * S * X + e]! += t.data[(b * HG + h) * S * X + e]!;
+      for (let e = 0; e < S * X; e++)
+        data[(b * H + Math.floor(h / G)) * S * X + e]! += t.data[(b * HG + h) * S * X + e]!;
   return { shape: [B, H, S, X], data };
 }
 
@@ -54,7 +59,10 @@ function gqaEqualsRepeatedMha(kernel: KernelArg): Relation<AttentionCase> {
     const k = kernelFor(kernel, c);
     const m = materialize(c);
     const gqa = run(k, m);
-    const mha = run(k, withMaterial(m, { inputs: { k: repeatInterleave(m.inputs.k, G), v: repeatInterleave(m.inputs.v, G) } }));
+    const mha = run(
+      k,
+      withMaterial(m, { inputs: { k: repeatInterleave(m.inputs.k, G), v: repeatInterleave(m.inputs.v, G) } }),
+    );
     // Units of roundoff of max(1, max|x|): natural scale 1.
     const groupSum = { rel: GROUP_SUM_ULPS * UNIT_ROUNDOFF[c.precision] };
     return allOf(
@@ -68,13 +76,22 @@ function gqaEqualsRepeatedMha(kernel: KernelArg): Relation<AttentionCase> {
 
 describe('GQA equals multi-head attention with K/V explicitly repeated', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: GQA gives the output and dq of MHA on repeat_interleave'd K/V, and dK, dV are its group sums`, () => holds(GQA_CASES, gqaEqualsRepeatedMha(kernel), 15));
+    it(`${kernel}: GQA gives the output and dq of MHA on repeat_interleave'd K/V, and dK, dV are its group sums`, () =>
+      holds(GQA_CASES, gqaEqualsRepeatedMha(kernel), 15));
 });
 
 describe('gqa.can-fail', () => {
-  it('fails on a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query heads read the wrong kv head', () => {
-    // Normal values: a wrong kv head always moves the output (small integers can tie).
-    const f = failsOn(GQA_CASES.map((c) => ({ ...c, values: 'normal' as const })), gqaEqualsRepeatedMha(gqaRepeat), 12);
-    expect(f.message).toMatch(/^out: GQA vs MHA with K\/V repeated: /m);
-  });
+  it(
+    'fails on a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query ' +
+      'heads read the wrong kv head',
+    () => {
+      // Normal values: a wrong kv head always moves the output (small integers can tie).
+      const f = failsOn(
+        GQA_CASES.map((c) => ({ ...c, values: 'normal' as const })),
+        gqaEqualsRepeatedMha(gqaRepeat),
+        12,
+      );
+      expect(f.message).toMatch(/^out: GQA vs MHA with K\/V repeated: /m);
+    },
+  );
 });

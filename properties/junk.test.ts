@@ -7,22 +7,31 @@
  * PyTorch do (P·V over all keys), where 0·NaN = NaN, so only finite junk is theirs.
  */
 import { describe, expect, it } from 'vitest';
-import { attentionCase, type AttentionCase, type Junk } from '../src/case/index.js';
+import { type AttentionCase, attentionCase, type Junk } from '../src/case/index.js';
 import { ATTENTION_TENSORS, PRECISIONS, type Precision } from '../src/contract/index.js';
 import { attentionOptions, invisibleKeys } from '../src/data/index.js';
 import junkLeaks from './broken/junk-leaks.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, materialize, run, underTest, type KernelArg } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialize, run, underTest } from './support/run.js';
 
 /** Cases with junk and at least one key that nobody sees (else there is nowhere to put it). */
 const casesWithJunk = (precision: Precision, junk: readonly Junk[] = ['huge', 'nan']) =>
-  attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, junk, layouts: ['BHSD'], precisions: [precision] }).filter(
-    (c) => invisibleKeys(attentionOptions(c), c.shapes).includes(1),
-  );
+  attentionCase({
+    maxBatch: 2,
+    maxHeads: 4,
+    maxSeq: 8,
+    maxHeadDim: 8,
+    junk,
+    layouts: ['BHSD'],
+    precisions: [precision],
+  }).filter((c) => invisibleKeys(attentionOptions(c), c.shapes).includes(1));
 
 /** NaN junk only for kernels that promise never to read unseen keys. */
-const junkFor = (kernel: KernelArg): readonly Junk[] => (underTest(typeof kernel === 'string' ? kernel : kernel).attention!().guarantees?.unseenKeysUnread ? ['huge', 'nan'] : ['huge']);
+const junkFor = (kernel: KernelArg): readonly Junk[] =>
+  underTest(typeof kernel === 'string' ? kernel : kernel).attention!().guarantees?.unseenKeysUnread
+    ? ['huge', 'nan']
+    : ['huge'];
 
 /** Junk at keys nobody sees changes nothing, stays out of every value, and gets zero gradient. */
 function junkNeverLeaks(kernel: KernelArg): Relation<AttentionCase> {
@@ -50,16 +59,30 @@ function junkNeverLeaks(kernel: KernelArg): Relation<AttentionCase> {
 describe('values at masked positions never reach outputs or gradients', () => {
   for (const kernel of BUILTINS)
     for (const precision of PRECISIONS)
-      it(`${kernel} in ${precision}: ${junkFor(kernel).join(' and ')} junk at keys nobody sees changes no output or gradient and gets zero gradient`, () =>
-        holds(casesWithJunk(precision, junkFor(kernel)), junkNeverLeaks(kernel), 10));
-  it('NaN junk is for the kernels that promise it: flash does, eager and sdpa (faithful to transformers and PyTorch) do not', () =>
-    expect(BUILTINS.map((k) => [k, junkFor(k).includes('nan')])).toEqual([['eager', false], ['sdpa', false], ['flash', true]]));
+      it(
+        `${kernel} in ${precision}: ${junkFor(kernel).join(' and ')} junk at keys nobody sees changes no ` +
+          `output or gradient and gets zero gradient`,
+        () => holds(casesWithJunk(precision, junkFor(kernel)), junkNeverLeaks(kernel), 10),
+      );
+  it(
+    'NaN junk is for the kernels that promise it: flash does, eager and sdpa (faithful to transformers and ' +
+      'PyTorch) do not',
+    () =>
+      expect(BUILTINS.map((k) => [k, junkFor(k).includes('nan')])).toEqual([
+        ['eager', false],
+        ['sdpa', false],
+        ['flash', true],
+      ]),
+  );
 });
 
 describe('junk.can-fail', () => {
-  it('fails on a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a NaN output', () => {
-    const f = failsOn(casesWithJunk('float32'), junkNeverLeaks(junkLeaks), 15);
-    expect(f.message).toMatch(/^out: non-finite NaN at /m);
-    expect(f.counterexample.junk).toBe('nan');
-  });
+  it(
+    'fails on a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a ' + 'NaN output',
+    () => {
+      const f = failsOn(casesWithJunk('float32'), junkNeverLeaks(junkLeaks), 15);
+      expect(f.message).toMatch(/^out: non-finite NaN at /m);
+      expect(f.counterexample.junk).toBe('nan');
+    },
+  );
 });

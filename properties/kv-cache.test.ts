@@ -6,12 +6,12 @@
  * FlashAttention-2's float32 forward on the same keys).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeCase, type DecodeCase } from '../src/case/index.js';
+import { type DecodeCase, decodeCase } from '../src/case/index.js';
 import { builtinKernel, fixedKernel } from '../src/runner/index.js';
+import readsPagePadding from '../test/fixtures/broken-kernels/decode-reads-page-padding.js';
 import { pagesPermuted, prefillThenDecode } from './support/decode.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
-import readsPagePadding from '../test/fixtures/broken-kernels/decode-reads-page-padding.js';
 
 const cases = decodeCase();
 const float32 = decodeCase({ precisions: ['float32'] });
@@ -19,9 +19,13 @@ const flash = builtinKernel('flash');
 const TOL = { rel: 16 * 2 ** -24 };
 
 describe('KV-cache decode', () => {
-  it('flash decode matches the float64 reference, never reading past cacheSeqlens, padding lanes or unused pages (all NaN)', () => {
-    holds(cases, matchesReference<DecodeCase>(flash), 60);
-  });
+  it(
+    'flash decode matches the float64 reference, never reading past cacheSeqlens, padding lanes or unused ' +
+      'pages (all NaN)',
+    () => {
+      holds(cases, matchesReference<DecodeCase>(flash), 60);
+    },
+  );
 
   it('permuting the physical pages (and the block table with them) changes no bit', () => {
     holds(float32, pagesPermuted(flash), 40);
@@ -33,9 +37,14 @@ describe('KV-cache decode', () => {
 
   it('can fail: a paged decode whose softmax takes the padding lanes of the last page (flashinfer#3716)', () => {
     const f = failsOn(cases, matchesReference<DecodeCase>(fixedKernel(readsPagePadding, 'decode')), 60);
-    expect(f.check!.verdict).toMatchObject({ status: 'nonfinite', failing: { tensor: 'out' }, cause: expect.stringMatching(/^reads cache slots no query may read/) });
+    expect(f.check!.verdict).toMatchObject({
+      status: 'nonfinite',
+      failing: { tensor: 'out' },
+      cause: expect.stringMatching(/^reads cache slots no query may read/),
+    });
     const c = f.counterexample;
     expect(c.cache.kind).toBe('paged');
-    if (c.cache.kind === 'paged') expect(c.cacheSeqlens.some((len) => len % (c.cache as { pageSize: number }).pageSize !== 0)).toBe(true);
+    if (c.cache.kind === 'paged')
+      expect(c.cacheSeqlens.some((len) => len % (c.cache as { pageSize: number }).pageSize !== 0)).toBe(true);
   });
 });

@@ -6,10 +6,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { tf } from '../src/backend/index.js';
-import { attentionCase, type AttentionCase } from '../src/case/index.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import leaksATensor, { kept } from './broken/leaks-a-tensor.js';
 import { failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, liveTensors, materialize, run, type KernelArg } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, liveTensors, materialize, run } from './support/run.js';
 
 const CASES = attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, layouts: ['BHSD'] });
 
@@ -20,17 +20,23 @@ function leaksNothing(kernel: KernelArg): Relation<AttentionCase> {
     const before = liveTensors();
     run(k, m);
     const after = liveTensors();
-    return after === before ? null : `${k.name}: ${after - before} tensor(s) still alive after one forward + backward (${before} before, ${after} after)`;
+    return after === before
+      ? null
+      : `${k.name}: ${after - before} tensor(s) still alive after one forward + backward (${before} before, ` +
+          `${after} after)`;
   };
 }
 
 describe('no kernel leaks tensors', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: a forward and backward leaves no tensor alive, for any options and precision`, () => holds(CASES, leaksNothing(kernel), 10));
+    it(`${kernel}: a forward and backward leaves no tensor alive, for any options and precision`, () =>
+      holds(CASES, leaksNothing(kernel), 10));
 });
 
 describe('leaks.can-fail', () => {
   afterAll(() => tf.dispose(kept.splice(0)));
   it('fails on a kernel that keeps a tensor alive on every call: exactly one per forward', () =>
-    expect(failsOn(CASES, leaksNothing(leaksATensor), 3).message).toMatch(/^leaks-a-tensor: 1 tensor\(s\) still alive after one forward \+ backward/));
+    expect(failsOn(CASES, leaksNothing(leaksATensor), 3).message).toMatch(
+      /^leaks-a-tensor: 1 tensor\(s\) still alive after one forward \+ backward/,
+    ));
 });

@@ -16,9 +16,19 @@ import { adapterForgotten, detachedA, detachedB, mergedWrongSign, swappedScaling
 import { ulps } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
-import { adapterChangesOutput, exactScaling, initIsBase, loraCases, mergedEqualsUnmerged, SMALL_LORA } from './support/metamorphic-lora.js';
+import {
+  adapterChangesOutput,
+  exactScaling,
+  initIsBase,
+  loraCases,
+  mergedEqualsUnmerged,
+  SMALL_LORA,
+} from './support/metamorphic-lora.js';
 
-const KERNELS = [['lora', loraUnmerged], ['lora-merged', loraMerged]] as const;
+const KERNELS = [
+  ['lora', loraUnmerged],
+  ['lora-merged', loraMerged],
+] as const;
 /** merged vs unmerged: 1e-5 in float32 (as measured above), 8 roundings of the terms in bf16/fp16. */
 const MERGED = { ...ulps(8), float32: { rel: 1e-5 } };
 const atInit = loraCases(true);
@@ -29,13 +39,20 @@ describe('LoRA', () => {
     holds(atInit, initIsBase(kernel), 20);
   });
 
-  it('merged equals unmerged, tightly in float32 and within 8u of the terms in bfloat16 or float16 (the merged weight is stored rounded)', () => {
-    holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, MERGED)(c), 30);
-  });
+  it(
+    'merged equals unmerged, tightly in float32 and within 8u of the terms in bfloat16 or float16 (the ' +
+      'merged weight is stored rounded)',
+    () => {
+      holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, MERGED)(c), 30);
+    },
+  );
 
-  it.each(KERNELS)('%s: scaling is exactly alpha/r (alpha/sqrt(r) with rsLoRA): doubling alpha doubles the contribution bit for bit', (_, kernel) => {
-    holds(adapted, exactScaling(kernel), 20);
-  });
+  it.each(KERNELS)(
+    '%s: scaling is exactly alpha/r (alpha/sqrt(r) with rsLoRA): doubling alpha doubles the contribution bit for bit',
+    (_, kernel) => {
+      holds(adapted, exactScaling(kernel), 20);
+    },
+  );
 
   it.each(KERNELS)('%s: a non-zero adapter changes the output by its float64 contribution', (_, kernel) => {
     holds(adapted, adapterChangesOutput(kernel), 20);
@@ -51,7 +68,9 @@ describe('LoRA', () => {
 
   describe('each relation fails on the kernel broken the way it targets', () => {
     it('B = 0 relation: a kernel whose B gets no gradient', () => {
-      expect(failsOn(atInit, initIsBase(detachedB), 20).message).toMatch(/^lora-detached-B B=0: dB is all zero: the adapter never trains$/);
+      expect(failsOn(atInit, initIsBase(detachedB), 20).message).toMatch(
+        /^lora-detached-B B=0: dB is all zero: the adapter never trains$/,
+      );
     });
 
     it('merged = unmerged: a merge with the wrong sign', () => {
@@ -61,19 +80,24 @@ describe('LoRA', () => {
 
     it('scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', () => {
       const f = failsOn(adapted, exactScaling(swappedScaling), 20);
-      expect(f.message).toMatch(/^lora-swapped-scaling r=\d+ alpha=\S+( rsLoRA)?: y vs alpha\/(sqrt\()?r\)? · x·Aᵀ·Bᵀ: /);
+      expect(f.message).toMatch(
+        /^lora-swapped-scaling r=\d+ alpha=\S+( rsLoRA)?: y vs alpha\/(sqrt\()?r\)? · x·Aᵀ·Bᵀ: /,
+      );
       expect(f.counterexample.rank).toBeGreaterThan(1);
     });
 
     it('non-zero adapter: a kernel that never adds the adapter', () => {
-      expect(failsOn(adapted, adapterChangesOutput(adapterForgotten), 20).message).toMatch(/^lora-adapter-forgotten: y equals x·W0ᵀ: the adapter changes nothing$/);
+      expect(failsOn(adapted, adapterChangesOutput(adapterForgotten), 20).message).toMatch(
+        /^lora-adapter-forgotten: y equals x·W0ᵀ: the adapter changes nothing$/,
+      );
     });
 
     it('gradients: a kernel that detaches A fails the oracle on dA, and only there', () => {
       const f = failsOn(adapted, matchesReference(fixedKernel(detachedA, 'lora')), 20);
       expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dA', pass: 'backward' } });
       const v = f.check!.verdict;
-      if (v.status === 'mismatch') expect(v.tensors.filter((t) => t.status !== 'pass').map((t) => t.tensor)).toEqual(['dA']);
+      if (v.status === 'mismatch')
+        expect(v.tensors.filter((t) => t.status !== 'pass').map((t) => t.tensor)).toEqual(['dA']);
     });
   });
 });

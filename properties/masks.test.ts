@@ -18,25 +18,45 @@ import { describe, expect, it } from 'vitest';
 import { eagerAttentionForward, MASK_MIN } from '../kernels/eager/index.js';
 import { flashAttnFunc } from '../kernels/flash/index.js';
 import { scaledDotProductAttention } from '../kernels/sdpa/index.js';
-import { attentionCase, type AttentionCase } from '../src/case/index.js';
-import { UNIT_ROUNDOFF, visibilityPattern, type AttentionResult, type HostMask, type Precision, type AttentionKernel } from '../src/contract/index.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
+import {
+  type AttentionKernel,
+  type AttentionResult,
+  type HostMask,
+  type Precision,
+  UNIT_ROUNDOFF,
+  visibilityPattern,
+} from '../src/contract/index.js';
 import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
 import topLeftCausal from '../test/fixtures/broken-kernels/top-left-causal.js';
 import { compareResults } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, kernelFor, materialize, nameOf, run, withMaterial, type KernelArg } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialize, nameOf, run, withMaterial } from './support/run.js';
 
 const bshd = (tf: Parameters<AttentionKernel['forward']>[4], x: Tensor) => tf.transpose(x, [0, 2, 1, 3]) as Tensor4D;
-const dropoutOf = (opts: { dropout: { p: number; seed: number } | null }) => ({ p: opts.dropout?.p ?? 0, seed: opts.dropout?.seed ?? 0 });
+const dropoutOf = (opts: { dropout: { p: number; seed: number } | null }) => ({
+  p: opts.dropout?.p ?? 0,
+  seed: opts.dropout?.seed ?? 0,
+});
 
 /** eager_attention_forward with transformers' additive 4D mask (0 where visible, finfo.min elsewhere). */
 function eagerAdditive(pattern: HostMask): AttentionKernel {
   return {
     name: 'eager(additive mask)',
     forward(q, k, v, opts, tf) {
-      const additive = tf.where(tf.tensor4d(pattern.data, [...pattern.shape], 'bool'), tf.scalar(0), tf.scalar(MASK_MIN)) as Tensor as Tensor4D;
+      const additive = tf.where(
+        tf.tensor4d(pattern.data, [...pattern.shape], 'bool'),
+        tf.scalar(0),
+        tf.scalar(MASK_MIN),
+      ) as Tensor as Tensor4D;
       const { p, seed } = dropoutOf(opts);
-      const [out] = eagerAttentionForward(q, k, v, additive, { scaling: opts.scale, dropout: p, dropoutSeed: seed, numKeyValueGroups: q.shape[1] / k.shape[1], precision: opts.precision });
+      const [out] = eagerAttentionForward(q, k, v, additive, {
+        scaling: opts.scale,
+        dropout: p,
+        dropoutSeed: seed,
+        numKeyValueGroups: q.shape[1] / k.shape[1],
+        precision: opts.precision,
+      });
       return bshd(tf, out);
     },
   };
@@ -47,9 +67,24 @@ function sdpaNative(how: { additive: HostMask } | 'isCausal'): AttentionKernel {
   return {
     name: how === 'isCausal' ? 'sdpa(is_causal)' : 'sdpa(additive attn_mask)',
     forward(q, k, v, opts, tf) {
-      const attnMask = how === 'isCausal' ? null : tf.where(tf.tensor4d(how.additive.data, [...how.additive.shape], 'bool'), tf.scalar(0), tf.scalar(-Infinity));
+      const attnMask =
+        how === 'isCausal'
+          ? null
+          : tf.where(
+              tf.tensor4d(how.additive.data, [...how.additive.shape], 'bool'),
+              tf.scalar(0),
+              tf.scalar(-Infinity),
+            );
       const { p, seed } = dropoutOf(opts);
-      return scaledDotProductAttention(q, k, v, { attnMask, isCausal: how === 'isCausal', scale: opts.scale, dropoutP: p, dropoutSeed: seed, enableGqa: q.shape[1] !== k.shape[1], precision: opts.precision });
+      return scaledDotProductAttention(q, k, v, {
+        attnMask,
+        isCausal: how === 'isCausal',
+        scale: opts.scale,
+        dropoutP: p,
+        dropoutSeed: seed,
+        enableGqa: q.shape[1] !== k.shape[1],
+        precision: opts.precision,
+      });
     },
   };
 }
@@ -60,7 +95,20 @@ function flashNative(c: AttentionCase): AttentionKernel {
     name: 'flash_attn_func(causal)',
     forward(q, k, v, opts, tf) {
       const { p, seed } = dropoutOf(opts);
-      const out = flashAttnFunc(bshd(tf, q), bshd(tf, k), bshd(tf, v), { softmaxScale: opts.scale, causal: true, dropoutP: p, dropoutSeed: seed, ...c.blocks, precision: opts.precision }, tf);
+      const out = flashAttnFunc(
+        bshd(tf, q),
+        bshd(tf, k),
+        bshd(tf, v),
+        {
+          softmaxScale: opts.scale,
+          causal: true,
+          dropoutP: p,
+          dropoutSeed: seed,
+          ...c.blocks,
+          precision: opts.precision,
+        },
+        tf,
+      );
       return bshd(tf, out);
     },
   };
@@ -84,7 +132,10 @@ function everyWay(kernel: KernelArg, c: AttentionCase): Written[] {
     { way: 'causal flag, no mask', result: run(k, m) },
     { way: 'boolean mask [1,1,Sq,Sk]', result: run(k, withMaterial(m, { options: { ...none, mask: broadcast } })) },
     { way: 'boolean mask [B,Hq,Sq,Sk]', result: run(k, withMaterial(m, { options: { ...none, mask: full } })) },
-    { way: 'all-ones padding + causal flag', result: run(k, withMaterial(m, { options: { keyLengths: Array<number>(B).fill(Sk) } })) },
+    {
+      way: 'all-ones padding + causal flag',
+      result: run(k, withMaterial(m, { options: { keyLengths: Array<number>(B).fill(Sk) } })),
+    },
   ];
   const topLeft = c.causal === 'top-left' || Sq === Sk;
   const bottomRight = c.causal === 'bottom-right' || Sq === Sk;
@@ -105,29 +156,50 @@ function everyWay(kernel: KernelArg, c: AttentionCase): Written[] {
 const ACROSS_ULPS: Record<Precision, number> = { float32: 128, bfloat16: 8, float16: 8 };
 
 const CASES = attentionCase({
-  maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8,
-  causals: ['top-left', 'bottom-right'], allowMask: false, allowWindow: false, allowPadding: false,
+  maxBatch: 2,
+  maxHeads: 4,
+  maxSeq: 8,
+  maxHeadDim: 8,
+  causals: ['top-left', 'bottom-right'],
+  allowMask: false,
+  allowWindow: false,
+  allowPadding: false,
   // Natives read every key (as transformers and PyTorch do): junk is junk.test.ts's subject.
   // Logits of 1e4 make kernels differ by their conditioning, not their masks: the oracle's subject.
-  junk: ['none'], layouts: ['BHSD'], values: ['small-int', 'normal', 'near-ties'],
+  junk: ['none'],
+  layouts: ['BHSD'],
+  values: ['small-int', 'normal', 'near-ties'],
 });
 
-/** Every way of writing the mask agrees within each kernel (exactly) and across kernels (ACROSS_ULPS of max(1, max|x|)). */
+/**
+ * Every way of writing the mask agrees within each kernel (exactly) and across kernels (ACROSS_ULPS of max(1, max|x|)).
+ */
 function maskWaysAgree(kernels: readonly KernelArg[]): Relation<AttentionCase> {
   return (c) => {
     const per = kernels.map((k) => everyWay(k, c));
     const across = { rel: ACROSS_ULPS[c.precision] * UNIT_ROUNDOFF[c.precision] };
     return allOf(
       ...per.flatMap(([flag, ...rest], n) => [
-        ...rest.map((w) => compareResults(`${nameOf(kernels[n]!)} ${w.way} vs causal flag:`, w.result, flag!.result, 'exact')),
-        n > 0 ? compareResults(`${nameOf(kernels[n]!)} vs ${nameOf(kernels[0]!)} (causal flag):`, flag!.result, per[0]![0]!.result, across, 1) : null,
+        ...rest.map((w) =>
+          compareResults(`${nameOf(kernels[n]!)} ${w.way} vs causal flag:`, w.result, flag!.result, 'exact'),
+        ),
+        n > 0
+          ? compareResults(
+              `${nameOf(kernels[n]!)} vs ${nameOf(kernels[0]!)} (causal flag):`,
+              flag!.result,
+              per[0]![0]!.result,
+              across,
+              1,
+            )
+          : null,
       ]),
     );
   };
 }
 
 describe('the same mask written every way gives the same forward and backward', () => {
-  it('in eager, sdpa and flash, every way of writing a causal mask agrees, within each kernel and across them', () => holds(CASES, maskWaysAgree(BUILTINS), 20));
+  it('in eager, sdpa and flash, every way of writing a causal mask agrees, within each kernel and across them', () =>
+    holds(CASES, maskWaysAgree(BUILTINS), 20));
 });
 
 /**
@@ -137,13 +209,20 @@ describe('the same mask written every way gives the same forward and backward', 
 const FLAG_DIFFERS = /^\S+ boolean mask \[1,1,Sq,Sk\] vs causal flag: (out|dq|dk|dv): /m;
 
 describe('masks.can-fail', () => {
-  it('fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the flag disagrees with the explicit mask', () =>
-    expect(failsOn(CASES, maskWaysAgree([causalIgnored]), 20).message).toMatch(FLAG_DIFFERS));
+  it(
+    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the flag disagrees ' +
+      'with the explicit mask',
+    () => expect(failsOn(CASES, maskWaysAgree([causalIgnored]), 20).message).toMatch(FLAG_DIFFERS),
+  );
 
-  it('fails on a kernel that aligns bottom-right causality top-left (pytorch#108108): only bottom-right cases with Sq != Sk', () => {
-    const f = failsOn(CASES, maskWaysAgree([topLeftCausal]), 20);
-    expect(f.message).toMatch(FLAG_DIFFERS);
-    expect(f.counterexample.causal).toBe('bottom-right');
-    expect(f.counterexample.shapes.Sq).not.toBe(f.counterexample.shapes.Sk);
-  });
+  it(
+    'fails on a kernel that aligns bottom-right causality top-left (pytorch#108108): only bottom-right cases ' +
+      'with Sq != Sk',
+    () => {
+      const f = failsOn(CASES, maskWaysAgree([topLeftCausal]), 20);
+      expect(f.message).toMatch(FLAG_DIFFERS);
+      expect(f.counterexample.causal).toBe('bottom-right');
+      expect(f.counterexample.shapes.Sq).not.toBe(f.counterexample.shapes.Sk);
+    },
+  );
 });

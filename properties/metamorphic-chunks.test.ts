@@ -21,7 +21,11 @@ const F64 = { rel: 1e-12 };
 
 describe('chunks merged by log-sum-exp', () => {
   it('flash: K/V chunks merged by their softmaxLse equal attention over all keys', () => {
-    holds(flashCases, (c) => chunkMerge(flashForwardWithLse(flashAttnFuncWithLse), TOL[c.case.precision], TOL.float32)(c), 20);
+    holds(
+      flashCases,
+      (c) => chunkMerge(flashForwardWithLse(flashAttnFuncWithLse), TOL[c.case.precision], TOL.float32)(c),
+      20,
+    );
   });
 
   it('reference: K/V chunks merged by their lse equal attention over all keys, for every option', () => {
@@ -29,10 +33,16 @@ describe('chunks merged by log-sum-exp', () => {
   });
 
   it('can fail: a flash whose lse is left in base 2', () => {
-    const f = failsOn(flashCases, (c) => chunkMerge(flashForwardWithLse(flashLseInBase2), TOL[c.case.precision], TOL.float32)(c), 20);
+    const f = failsOn(
+      flashCases,
+      (c) => chunkMerge(flashForwardWithLse(flashLseInBase2), TOL[c.case.precision], TOL.float32)(c),
+      20,
+    );
     expect(f.message).toMatch(/^chunks \[[\d,]+\] merged by lse, \w+: (out|lse): /m);
     // One chunk with keys merges to itself: only two or more can disagree.
-    expect(new Set(f.counterexample.cuts.filter((x) => x > 0 && x < f.counterexample.case.shapes.Sk)).size).toBeGreaterThan(0);
+    expect(
+      new Set(f.counterexample.cuts.filter((x) => x > 0 && x < f.counterexample.case.shapes.Sk)).size,
+    ).toBeGreaterThan(0);
   });
 
   it('can fail: a reference whose lse forgets the row maximum', () => {

@@ -19,7 +19,10 @@ describe('layout and stride invariance', () => {
     holds(cases, layoutInvariance(kernel, 'exact'), 12);
   });
 
-  it.each([['eager', eagerKernel], ['flash', flashKernel]] as const)('%s reading q, k, v through their strides gives bit-identical results in every layout', (_, kernel) => {
+  it.each([
+    ['eager', eagerKernel],
+    ['flash', flashKernel],
+  ] as const)('%s reading q, k, v through their strides gives bit-identical results in every layout', (_, kernel) => {
     holds(cases, stridedLayoutInvariance(readingStrides(kernel), 'exact'), 12);
   });
 

@@ -17,13 +17,18 @@ const cases = appendCases();
 const TOL = ulps(4);
 
 describe('appended fully masked keys', () => {
-  it.each(BUILTINS)('%s: appending keys hidden by keyLengths or the mask changes nothing, and they get zero dk, dv', (kernel) => {
-    holds(cases, (a) => appendedKeys(kernel, TOL[a.case.precision])(a), 15);
-  });
+  it.each(BUILTINS)(
+    '%s: appending keys hidden by keyLengths or the mask changes nothing, and they get zero dk, dv',
+    (kernel) => {
+      holds(cases, (a) => appendedKeys(kernel, TOL[a.case.precision])(a), 15);
+    },
+  );
 
   it('can fail: a kernel that lets keys beyond keyLengths contribute', () => {
     const f = failsOn(cases, (a) => appendedKeys(ignoresKeyLengths, TOL[a.case.precision])(a), 30);
-    expect(f.message).toMatch(/^eager-ignores-key-lengths with \d keys hidden by (keyLengths|mask) at the (front|back), \w+: /m);
+    expect(f.message).toMatch(
+      /^eager-ignores-key-lengths with \d keys hidden by (keyLengths|mask) at the (front|back), \w+: /m,
+    );
     // Only key lengths are ignored: the appended keys are hidden by them, or the case pads (its junk then leaks).
     const { how, case: c } = f.counterexample;
     expect(how === 'keyLengths' || c.keyLengths !== null).toBe(true);
@@ -31,7 +36,9 @@ describe('appended fully masked keys', () => {
 
   it('can fail: a kernel that ignores the boolean mask', () => {
     const f = failsOn(cases, (a) => appendedKeys(ignoresMask, TOL[a.case.precision])(a), 30);
-    expect(f.message).toMatch(/^eager-ignores-mask with \d keys hidden by (keyLengths|mask) at the (front|back), \w+: /m);
+    expect(f.message).toMatch(
+      /^eager-ignores-mask with \d keys hidden by (keyLengths|mask) at the (front|back), \w+: /m,
+    );
     // Only the mask is ignored: the appended keys are hidden by it, or the case has one.
     const { how, case: c } = f.counterexample;
     expect(how === 'mask' || c.mask !== null).toBe(true);

@@ -19,7 +19,10 @@ const filesOf = (dir: string) => (existsSync(dir) ? corpusFiles(dir) : []);
 
 async function expectReplaysOk(file: string, hint = ''): Promise<void> {
   const o = await replayFile(file);
-  expect(o.status, [formatReplay(o), ...replayDetails(o), ...(o.status === 'now-passes' ? [hint] : [])].filter(Boolean).join('\n')).toBe('ok');
+  expect(
+    o.status,
+    [formatReplay(o), ...replayDetails(o), ...(o.status === 'now-passes' ? [hint] : [])].filter(Boolean).join('\n'),
+  ).toBe('ok');
 }
 
 describe('saved cases in corpus/regressions', () => {
@@ -30,7 +33,12 @@ describe('saved cases in corpus/regressions', () => {
 
 describe('known upstream failures in corpus/upstream still fail as recorded', () => {
   const files = filesOf(UPSTREAM_DIR);
-  it('the folder holds the known tfjs failures (an empty folder would pass vacuously)', () => expect(files.length).toBeGreaterThan(0));
+  it('the folder holds the known tfjs failures (an empty folder would pass vacuously)', () =>
+    expect(files.length).toBeGreaterThan(0));
   it.each(files)('%s replays to its expectation', (file) =>
-    expectReplaysOk(file, 'tfjs looks fixed: remove our workaround, this file and the exclusion in properties/tfjs-ops.test.ts'));
+    expectReplaysOk(
+      file,
+      'tfjs looks fixed: remove our workaround, this file and the exclusion in properties/tfjs-ops.test.ts',
+    ),
+  );
 });

@@ -5,25 +5,32 @@
  * float64 reference and on the flash kernel through the contract (its returned lse).
  */
 import { describe, expect, it } from 'vitest';
-import { flashKernel, flashKernelWith } from '../src/runner/index.js';
-import { referenceForwardWithLse } from './support/metamorphic-keys.js';
-import { kernelForwardWithLse, splitCases, splitKvMerge } from './support/metamorphic-split-kv.js';
+import { flashKernel, flashKernelWith, resolveKernel } from '../src/runner/index.js';
 import { mergeWithoutEmptyGuard } from './broken-metamorphic/merge.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
-import { resolveKernel } from '../src/runner/index.js';
+import { referenceForwardWithLse } from './support/metamorphic-keys.js';
+import { kernelForwardWithLse, splitCases, splitKvMerge } from './support/metamorphic-split-kv.js';
 
 const cases = splitCases();
 const TOL = ulps(4);
 const F64 = { rel: 1e-12 };
 
 describe('split-KV merge by log-sum-exp, with the score options', () => {
-  it('reference: parts merged by lse in any order equal attention over all keys, empty parts and empty rows included', () => {
-    holds(cases, splitKvMerge(referenceForwardWithLse, F64), 60);
-  });
+  it(
+    'reference: parts merged by lse in any order equal attention over all keys, empty parts and empty ' +
+      'rows included',
+    () => {
+      holds(cases, splitKvMerge(referenceForwardWithLse, F64), 60);
+    },
+  );
 
   it('flash (through the contract, its own lse): parts merged by lse equal attention over all keys', () => {
-    holds(cases, (c) => splitKvMerge(kernelForwardWithLse(flashKernelWith(c.case.blocks)), TOL[c.case.precision], TOL.float32)(c), 25);
+    holds(
+      cases,
+      (c) => splitKvMerge(kernelForwardWithLse(flashKernelWith(c.case.blocks)), TOL[c.case.precision], TOL.float32)(c),
+      25,
+    );
     expect(flashKernel.features).toMatchObject({ softcap: true, alibi: true, bias: true, sinks: true });
   });
 
@@ -35,7 +42,11 @@ describe('split-KV merge by log-sum-exp, with the score options', () => {
   it('can fail: a kernel whose lse is in base 2 (test/fixtures/broken-kernels/lse-base-2.ts)', async () => {
     const k = (await resolveKernel('test/fixtures/broken-kernels/lse-base-2.ts')).attention!();
     // The fixture declines empty rows and low precision: only cases it runs.
-    const f = failsOn(cases, (c) => (c.case.precision !== 'float32' ? null : splitKvMerge(kernelForwardWithLse(k), TOL.float32)(c)), 60);
+    const f = failsOn(
+      cases,
+      (c) => (c.case.precision !== 'float32' ? null : splitKvMerge(kernelForwardWithLse(k), TOL.float32)(c)),
+      60,
+    );
     // Wrong weights e^{lse_c - lse} move the merged out; the merged lse moves too unless one part holds every key.
     expect(f.message).toMatch(/^parts \[[\d,]+\] merged in order \[[\d,]+\](?: \+ sink)?, float32: (out|lse): /);
   });

@@ -7,11 +7,12 @@
  * by properties/regressions.test.ts (never a silent skip): when tfjs fixes one, that replay fails
  * and says so, and the exclusion can go.
  */
+
+import type { Tensor } from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Tensor } from '@tensorflow/tfjs-core';
-import { activeBackend, prepareBackends, switchBackendSync, tf, type BackendName } from '../src/backend/index.js';
-import { maxAbs, maxAbsDiff, maxRelError, numel, type HostTensor } from '../src/contract/index.js';
+import { activeBackend, type BackendName, prepareBackends, switchBackendSync, tf } from '../src/backend/index.js';
+import { type HostTensor, maxAbs, maxAbsDiff, maxRelError, numel } from '../src/contract/index.js';
 import { fdGrad, gather64, logSumExp64, matMul64, softmax64, where64 } from '../src/reference/index.js';
 import { allOf, failsFor, holds, type Outcome } from './support/engine.js';
 
@@ -66,14 +67,18 @@ function onBackend(backend: BackendName, xs: HostTensor[], o: OpUnderTest): { ou
     const gs = withGrads ? tf.grads((...a: Tensor[]) => tf.sum(tf.mul(o.op(...a), c)))(ins) : [];
     r = { out: down(out), grads: gs.map(down) };
   });
-  if (r.out.shape.join() !== want.shape.join()) return { outcome: `${backend}: forward shape [${r.out.shape}] vs [${want.shape}]`, out: r.out };
+  if (r.out.shape.join() !== want.shape.join())
+    return { outcome: `${backend}: forward shape [${r.out.shape}] vs [${want.shape}]`, out: r.out };
   const forward = maxRelError(r.out, want);
   const grads = r.grads.map((g, w) => {
     const fd = fdGrad(o.ref, xs, w, cot);
     const err = maxAbsDiff(g, fd) / Math.max(maxAbs(fd), (o.gradScale ?? NO_CANCELLATION)(cot), Number.MIN_VALUE);
     return err <= REL * 10 ? null : `${backend}: gradient of input ${w} rel error ${fmt(err)} > ${fmt(REL * 10)}`;
   });
-  return { outcome: allOf(forward <= REL ? null : `${backend}: forward rel error ${fmt(forward)} > ${fmt(REL)}`, ...grads), out: r.out };
+  return {
+    outcome: allOf(forward <= REL ? null : `${backend}: forward rel error ${fmt(forward)} > ${fmt(REL)}`, ...grads),
+    out: r.out,
+  };
 }
 
 /** The op agrees with its float64 definition on every backend, and the backends with each other. */
@@ -83,7 +88,10 @@ function agreesWithFloat64(o: OpUnderTest) {
     try {
       const runs = BACKENDS.map((b) => onBackend(b, xs, o));
       const across = maxRelError(runs[1]!.out, runs[0]!.out);
-      return allOf(...runs.map((r) => r.outcome), across <= REL ? null : `cpu vs wasm: forward rel difference ${fmt(across)} > ${fmt(REL)}`);
+      return allOf(
+        ...runs.map((r) => r.outcome),
+        across <= REL ? null : `cpu vs wasm: forward rel difference ${fmt(across)} > ${fmt(REL)}`,
+      );
     } finally {
       switchBackendSync(before);
     }
@@ -96,7 +104,16 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
   // Gradients only without batch broadcasting: tensorflow/tfjs#8721 (corpus/upstream).
   it('matMul with any transposes and batch broadcasting (gradients on equal batches)', () => {
     const arb = fc
-      .record({ M: dim, K: dim, N: dim, ba: fc.constantFrom(1, 3), bb: fc.constantFrom(1, 3), tA: fc.boolean(), tB: fc.boolean(), rank4: fc.boolean() })
+      .record({
+        M: dim,
+        K: dim,
+        N: dim,
+        ba: fc.constantFrom(1, 3),
+        bb: fc.constantFrom(1, 3),
+        tA: fc.boolean(),
+        tB: fc.boolean(),
+        rank4: fc.boolean(),
+      })
       .chain((s) => {
         // Rank 4 broadcasts only an all-ones batch: an inner broadcast dim gives wrong values
         // (corpus/upstream/tfjs-matmul-rank4-inner-broadcast-*.json).
@@ -105,26 +122,54 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
         const bShape = [...lead(s.bb), ...(s.tB ? [s.N, s.K] : [s.K, s.N])];
         return fc.tuple(fc.constant(s), hostArb(aShape), hostArb(bShape));
       });
-    holds(arb, ([s, a, b]) => agreesWithFloat64({ op: (x, y) => tf.matMul(x!, y!, s.tA, s.tB), ref: ([x, y]) => matMul64(x!, y!, s.tA, s.tB), gradsOn: s.ba === s.bb ? BACKENDS : [] })([a, b]), 25);
+    holds(
+      arb,
+      ([s, a, b]) =>
+        agreesWithFloat64({
+          op: (x, y) => tf.matMul(x!, y!, s.tA, s.tB),
+          ref: ([x, y]) => matMul64(x!, y!, s.tA, s.tB),
+          gradsOn: s.ba === s.bb ? BACKENDS : [],
+        })([a, b]),
+      25,
+    );
   });
 
   it('softmax over the last axis', () => {
     const arb = fc.tuple(dim, dim, dim).chain(([a, b, c]) => hostArb([a, b, c]));
-    holds(arb, (x) => agreesWithFloat64({ op: (t) => tf.softmax(t!), ref: ([t]) => softmax64(t!), gradScale: WEIGHTED_BY_P })([x]), 20);
+    holds(
+      arb,
+      (x) =>
+        agreesWithFloat64({ op: (t) => tf.softmax(t!), ref: ([t]) => softmax64(t!), gradScale: WEIGHTED_BY_P })([x]),
+      20,
+    );
   });
 
   it('logSumExp over the last axis', () => {
     const arb = fc.tuple(dim, dim).chain(([a, b]) => hostArb([a, b]));
-    holds(arb, (x) => agreesWithFloat64({ op: (t) => tf.logSumExp(t!, -1), ref: ([t]) => logSumExp64(t!), gradScale: WEIGHTED_BY_P })([x]), 20);
+    holds(
+      arb,
+      (x) =>
+        agreesWithFloat64({ op: (t) => tf.logSumExp(t!, -1), ref: ([t]) => logSumExp64(t!), gradScale: WEIGHTED_BY_P })(
+          [x],
+        ),
+      20,
+    );
   });
 
   it('where selects elementwise and routes gradients to the chosen side only', () => {
-    const arb = fc.tuple(dim, dim).chain(([r, c]) => fc.tuple(fc.array(fc.boolean(), { minLength: r * c, maxLength: r * c }), hostArb([r, c]), hostArb([r, c])));
+    const arb = fc
+      .tuple(dim, dim)
+      .chain(([r, c]) =>
+        fc.tuple(fc.array(fc.boolean(), { minLength: r * c, maxLength: r * c }), hostArb([r, c]), hostArb([r, c])),
+      );
     holds(
       arb,
       ([cond, a, b]) => {
         const c8 = Uint8Array.from(cond, Number);
-        return agreesWithFloat64({ op: (x, y) => tf.where(tf.tensor(c8, [...a.shape], 'bool'), x!, y!), ref: ([x, y]) => where64(c8, x!, y!) })([a, b]);
+        return agreesWithFloat64({
+          op: (x, y) => tf.where(tf.tensor(c8, [...a.shape], 'bool'), x!, y!),
+          ref: ([x, y]) => where64(c8, x!, y!),
+        })([a, b]);
       },
       20,
     );
@@ -132,8 +177,21 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
 
   // Gradients on cpu only: wasm has no UnsortedSegmentSum, tensorflow/tfjs#8082 (corpus/upstream).
   it('gather along the first axis, with repeated indices accumulating gradients', () => {
-    const arb = fc.tuple(dim, dim, fc.integer({ min: 1, max: 6 })).chain(([r, c, n]) => fc.tuple(hostArb([r, c]), fc.array(fc.integer({ min: 0, max: r - 1 }), { minLength: n, maxLength: n })));
-    holds(arb, ([x, ix]) => agreesWithFloat64({ op: (t) => tf.gather(t!, tf.tensor1d(ix, 'int32'), 0), ref: ([t]) => gather64(t!, ix), gradsOn: ['cpu'] })([x]), 20);
+    const arb = fc
+      .tuple(dim, dim, fc.integer({ min: 1, max: 6 }))
+      .chain(([r, c, n]) =>
+        fc.tuple(hostArb([r, c]), fc.array(fc.integer({ min: 0, max: r - 1 }), { minLength: n, maxLength: n })),
+      );
+    holds(
+      arb,
+      ([x, ix]) =>
+        agreesWithFloat64({
+          op: (t) => tf.gather(t!, tf.tensor1d(ix, 'int32'), 0),
+          ref: ([t]) => gather64(t!, ix),
+          gradsOn: ['cpu'],
+        })([x]),
+      20,
+    );
   });
 });
 
@@ -142,17 +200,29 @@ describe('tfjs op properties can fail', () => {
   const y: HostTensor = { shape: [2, 3], data: Float64Array.of(1, 2, -1, 0.5, -0.5, 3) };
 
   it('a matMul that reshapes where it should transpose is caught in the forward, on every backend', () => {
-    const f = failsFor([x, y], agreesWithFloat64({ op: (a, b) => tf.matMul(a!, tf.reshape(b!, [3, 2])), ref: ([a, b]) => matMul64(a!, b!, false, true) }));
+    const f = failsFor(
+      [x, y],
+      agreesWithFloat64({
+        op: (a, b) => tf.matMul(a!, tf.reshape(b!, [3, 2])),
+        ref: ([a, b]) => matMul64(a!, b!, false, true),
+      }),
+    );
     expect(f.message).toMatch(/^cpu: forward rel error /m);
     expect(f.message).toMatch(/^wasm: forward rel error /m);
   });
 
   it('a softmax whose gradient is lost is caught in the backward check, not the forward', () => {
     const detached = (t: Tensor) => {
-      const g = tf.customGrad(((u: Tensor) => ({ value: tf.softmax(u), gradFunc: (dy: Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+      const g = tf.customGrad(((u: Tensor) => ({
+        value: tf.softmax(u),
+        gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+      })) as unknown as Parameters<typeof tf.customGrad>[0]);
       return g(t);
     };
-    const f = failsFor([x], agreesWithFloat64({ op: (t) => detached(t!), ref: ([t]) => softmax64(t!), gradScale: WEIGHTED_BY_P }));
+    const f = failsFor(
+      [x],
+      agreesWithFloat64({ op: (t) => detached(t!), ref: ([t]) => softmax64(t!), gradScale: WEIGHTED_BY_P }),
+    );
     expect(f.message).toMatch(/^cpu: gradient of input 0 rel error /m);
     expect(f.message).not.toMatch(/forward/);
   });

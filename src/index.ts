@@ -4,14 +4,25 @@
  *
  *   import { attentionCase, checkCase, fixedKernel, defineAttentionKernel } from 'attnfuzz';
  */
-export * from './contract/index.js';
-export { tf, useBackend, parseBackend, backendFromEnv, activeBackend, prepareBackends, BACKENDS, BackendUnavailableError, type BackendName } from './backend/index.js';
-export * from './kernel/index.js';
+
+export {
+  activeBackend,
+  BACKENDS,
+  type BackendName,
+  BackendUnavailableError,
+  backendFromEnv,
+  parseBackend,
+  prepareBackends,
+  tf,
+  useBackend,
+} from './backend/index.js';
 export * from './case/index.js';
-export * from './data/index.js';
-export * from './reference/index.js';
-export * from './oracle/index.js';
-export * from './runner/index.js';
+export * from './contract/index.js';
 export * from './corpus/index.js';
-export * from './report/index.js';
+export * from './data/index.js';
 export * from './golden/index.js';
+export * from './kernel/index.js';
+export * from './oracle/index.js';
+export * from './reference/index.js';
+export * from './report/index.js';
+export * from './runner/index.js';

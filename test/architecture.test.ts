@@ -23,10 +23,14 @@ function sources(dir: string): string[] {
 const tree: SourceFile[] = sources(ROOT).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
 
 describe('architecture', () => {
-  it('the tree has no violation: layers, index-only imports, one registry, kernels on the contract only, no cycles, no file over 300 lines', () => {
-    expect(tree.length).toBeGreaterThan(100);
-    expect(architectureViolations(tree)).toEqual([]);
-  });
+  it(
+    'the tree has no violation: layers, index-only imports, one registry, kernels on the contract only, no ' +
+      'cycles, no file over 300 lines',
+    () => {
+      expect(tree.length).toBeGreaterThan(100);
+      expect(architectureViolations(tree)).toEqual([]);
+    },
+  );
 
   it('the checker finds each kind of planted violation', () => {
     const planted: SourceFile[] = [
@@ -39,13 +43,27 @@ describe('architecture', () => {
       { path: 'src/golden/long.ts', text: 'x\n'.repeat(301) },
     ];
     const v = architectureViolations(planted);
-    expect(v).toContain('src/oracle/leak.ts: imports kernels/eager/index.ts: only src/runner/registry.ts may import kernels/');
-    expect(v).toContain('kernels/eager/up.ts: imports src/runner/index.ts: kernels/ may import only src/contract/index.ts');
-    expect(v).toContain('src/case/bypass.ts: imports src/contract/precision.ts: import src/contract through its index.ts');
-    expect(v).toContain('src/data/upward.ts: imports src/runner/index.ts: src/data (layer 1) may not import the layer above it (src/runner, layer 3)');
+    expect(v).toContain(
+      'src/oracle/leak.ts: imports kernels/eager/index.ts: only src/runner/registry.ts may import kernels/',
+    );
+    expect(v).toContain(
+      'kernels/eager/up.ts: imports src/runner/index.ts: kernels/ may import only src/contract/index.ts',
+    );
+    expect(v).toContain(
+      'src/case/bypass.ts: imports src/contract/precision.ts: import src/contract through its index.ts',
+    );
+    expect(v).toContain(
+      'src/data/upward.ts: imports src/runner/index.ts: src/data (layer 1) may not import the layer above it ' +
+        '(src/runner, layer 3)',
+    );
     expect(v).toContain('file cycle: src/report/a.ts -> src/report/b.ts -> src/report/a.ts');
     expect(v).toContain('src/golden/long.ts: 302 lines (over 300: split it)');
-    expect(architectureViolations([...planted, { path: 'src/runner/registry.ts', text: "import { eagerKernel } from '../../kernels/eager/index.js';\n" }]).filter((x) => x.startsWith('src/runner/registry.ts'))).toEqual([]);
+    expect(
+      architectureViolations([
+        ...planted,
+        { path: 'src/runner/registry.ts', text: "import { eagerKernel } from '../../kernels/eager/index.js';\n" },
+      ]).filter((x) => x.startsWith('src/runner/registry.ts')),
+    ).toEqual([]);
   });
 
   it('a folder cycle is found even when each import goes through index.ts', () => {

@@ -34,13 +34,21 @@ const tmp = (name: string) => {
 };
 
 /** Runs the writer; with `killAfterMs`, kills it with SIGKILL that long after it says "started". */
-function writer(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: string | null; out: string }> {
+function writer(
+  args: string[],
+  killAfterMs?: number,
+): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--require', join(import.meta.dirname, 'support', 'without-tfjs-union.cjs'), child, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(
+      process.execPath,
+      ['--require', join(import.meta.dirname, 'support', 'without-tfjs-union.cjs'), child, ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (killAfterMs !== undefined && out.startsWith('started\n') && out.length === 8) setTimeout(() => p.kill('SIGKILL'), killAfterMs);
+      if (killAfterMs !== undefined && out.startsWith('started\n') && out.length === 8)
+        setTimeout(() => p.kill('SIGKILL'), killAfterMs);
     });
     p.on('error', reject);
     p.on('exit', (code, signal) => resolve({ code, signal, out }));
@@ -57,7 +65,10 @@ describe('corpus files under kill -9 and concurrent shards', () => {
     let killed = 0;
     for (let n = 0; n < 10; n++) {
       // Each campaign saves a new signature (a JSON file and a 20 kB heatmap) every few ms until the kill.
-      const r = await writer([folders.join(','), String(Math.floor(rng() * 1e9)), '0/1', '1000000', '1000', `k${n}`], Math.floor(rng() * 300));
+      const r = await writer(
+        [folders.join(','), String(Math.floor(rng() * 1e9)), '0/1', '1000000', '1000', `k${n}`],
+        Math.floor(rng() * 300),
+      );
       if (r.signal === 'SIGKILL') killed += folders.length;
     }
     expect(killed).toBe(50);
@@ -75,23 +86,30 @@ describe('corpus files under kill -9 and concurrent shards', () => {
     expect(saved).toBeGreaterThan(0);
   });
 
-  it('8 shards writing one corpus folder at once lose no entry: one file per signature, every one, hits summed', async () => {
-    const dir = tmp('shards');
-    const runs = 2400;
-    const distinct = 300;
-    const results = await Promise.all(Array.from({ length: 8 }, (_, k) => writer([dir, String(SEED), `${k}/8`, String(runs), String(distinct), 's'])));
-    expect(results.map((r) => r.code)).toEqual(Array(8).fill(0));
-    const s = scanCorpus(dir);
-    expect(s.problems).toEqual([]);
-    expect(s.temps).toEqual([]);
-    const ns = s.entries.map((e) => e.saved.signature!.features.n!).sort();
-    expect(ns).toEqual(Array.from({ length: distinct }, (_, n) => `s-${n}`).sort());
-    expect(readdirSync(dir).filter((f) => f.endsWith('.svg'))).toHaveLength(distinct);
-    const hits = readHits(dir);
-    expect(readdirSync(join(dir, 'hits'))).toHaveLength(8);
-    expect([...hits.byHash.values()].reduce((a, h) => a + h.hits, 0)).toBe(runs);
-    expect([...hits.byHash.values()].every((h) => h.hits === runs / distinct)).toBe(true);
-    const reported = results.flatMap((r) => (JSON.parse(r.out.split('\n')[1]!) as { failures: Array<[string, number, string]> }).failures);
-    for (const [, , file] of reported) expect(JSON.parse(readFileSync(file, 'utf8')).signature.kind).toBe('leak');
-  });
+  it(
+    '8 shards writing one corpus folder at once lose no entry: one file per signature, every one, ' + 'hits summed',
+    async () => {
+      const dir = tmp('shards');
+      const runs = 2400;
+      const distinct = 300;
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, k) => writer([dir, String(SEED), `${k}/8`, String(runs), String(distinct), 's'])),
+      );
+      expect(results.map((r) => r.code)).toEqual(Array(8).fill(0));
+      const s = scanCorpus(dir);
+      expect(s.problems).toEqual([]);
+      expect(s.temps).toEqual([]);
+      const ns = s.entries.map((e) => e.saved.signature!.features.n!).sort();
+      expect(ns).toEqual(Array.from({ length: distinct }, (_, n) => `s-${n}`).sort());
+      expect(readdirSync(dir).filter((f) => f.endsWith('.svg'))).toHaveLength(distinct);
+      const hits = readHits(dir);
+      expect(readdirSync(join(dir, 'hits'))).toHaveLength(8);
+      expect([...hits.byHash.values()].reduce((a, h) => a + h.hits, 0)).toBe(runs);
+      expect([...hits.byHash.values()].every((h) => h.hits === runs / distinct)).toBe(true);
+      const reported = results.flatMap(
+        (r) => (JSON.parse(r.out.split('\n')[1]!) as { failures: Array<[string, number, string]> }).failures,
+      );
+      for (const [, , file] of reported) expect(JSON.parse(readFileSync(file, 'utf8')).signature.kind).toBe('leak');
+    },
+  );
 });

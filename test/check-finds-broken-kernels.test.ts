@@ -6,17 +6,18 @@
  * wrong), and the features of the case without which the bug cannot show (a second key block, an
  * odd length, Sq != Sk, ...), never the exact shape one seed happened to shrink to.
  */
-import { describe, expect, it } from 'vitest';
-import type { AttentionCase } from '../src/case/index.js';
-import { visible } from '../src/contract/index.js';
-import { materializeAttention } from '../src/data/index.js';
-import { isFailure, summarizeVerdict, type Verdict } from '../src/oracle/index.js';
-import { replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
-import { attentionNeighbours, checkCase, resolveKernel, search, type KernelUnderTest } from '../src/runner/index.js';
-import { SEED } from '../properties/support/profile.js';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
+import type { AttentionCase } from '../src/case/index.js';
+import { visible } from '../src/contract/index.js';
+import { replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
+import { materializeAttention } from '../src/data/index.js';
+import { isFailure, summarizeVerdict, type Verdict } from '../src/oracle/index.js';
+import { attentionNeighbours, checkCase, type KernelUnderTest, resolveKernel, search } from '../src/runner/index.js';
 
 const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4 };
 const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
@@ -27,20 +28,49 @@ function hasEmptyRow(c: AttentionCase): boolean {
   const { shapes: s, options } = materializeAttention(c);
   for (let b = 0; b < s.B; b++)
     for (let h = 0; h < s.Hq; h++)
-      for (let i = 0; i < s.Sq; i++) if (![...Array(s.Sk).keys()].some((j) => visible(options, s, b, h, i, j))) return true;
+      for (let i = 0; i < s.Sq; i++)
+        if (![...Array(s.Sk).keys()].some((j) => visible(options, s, b, h, i, j))) return true;
   return false;
 }
 
 /** What each bug guarantees about the verdict and the case it shrinks to. */
 const BROKEN: ReadonlyArray<{ name: string; verdict: (v: Verdict) => void; needs: (c: AttentionCase) => void }> = [
-  { name: 'causal-ignored-without-mask', verdict: (v) => expect(VALUES).toContain(v.status), needs: (c) => expect([c.causal === 'none', c.mask === null]).toEqual([false, true]) },
-  { name: 'top-left-causal', verdict: (v) => expect(VALUES).toContain(v.status), needs: (c) => expect([c.causal, c.shapes.Sq === c.shapes.Sk]).toEqual(['bottom-right', false]) },
-  { name: 'gqa-repeat', verdict: (v) => expect(VALUES).toContain(v.status), needs: (c) => expect(c.shapes.Hkv >= 2 && c.shapes.Hq > c.shapes.Hkv).toBe(true) },
+  {
+    name: 'causal-ignored-without-mask',
+    verdict: (v) => expect(VALUES).toContain(v.status),
+    needs: (c) => expect([c.causal === 'none', c.mask === null]).toEqual([false, true]),
+  },
+  {
+    name: 'top-left-causal',
+    verdict: (v) => expect(VALUES).toContain(v.status),
+    needs: (c) => expect([c.causal, c.shapes.Sq === c.shapes.Sk]).toEqual(['bottom-right', false]),
+  },
+  {
+    name: 'gqa-repeat',
+    verdict: (v) => expect(VALUES).toContain(v.status),
+    needs: (c) => expect(c.shapes.Hkv >= 2 && c.shapes.Hq > c.shapes.Hkv).toBe(true),
+  },
   // The tiled fixtures run key blocks of Bc = 2.
-  { name: 'online-softmax-no-rescale', verdict: (v) => expect(VALUES).toContain(v.status), needs: (c) => expect(c.shapes.Sk).toBeGreaterThan(2) },
-  { name: 'last-partial-block-dropped', verdict: (v) => expect(VALUES).toContain(v.status), needs: (c) => expect(c.shapes.Sk % 2).toBe(1) },
-  { name: 'nan-on-empty-rows', verdict: (v) => expect(v.status).toBe('nonfinite'), needs: (c) => expect(hasEmptyRow(c)).toBe(true) },
-  { name: 'value-grad-detached', verdict: (v) => expect(v).toMatchObject({ status: 'mismatch', failing: { tensor: 'dv' } }), needs: () => {} },
+  {
+    name: 'online-softmax-no-rescale',
+    verdict: (v) => expect(VALUES).toContain(v.status),
+    needs: (c) => expect(c.shapes.Sk).toBeGreaterThan(2),
+  },
+  {
+    name: 'last-partial-block-dropped',
+    verdict: (v) => expect(VALUES).toContain(v.status),
+    needs: (c) => expect(c.shapes.Sk % 2).toBe(1),
+  },
+  {
+    name: 'nan-on-empty-rows',
+    verdict: (v) => expect(v.status).toBe('nonfinite'),
+    needs: (c) => expect(hasEmptyRow(c)).toBe(true),
+  },
+  {
+    name: 'value-grad-detached',
+    verdict: (v) => expect(v).toMatchObject({ status: 'mismatch', failing: { tensor: 'dv' } }),
+    needs: () => {},
+  },
 ];
 
 /** The simpler neighbours of a case that still fail (none, for a locally minimal case). */
@@ -52,31 +82,41 @@ function failingNeighbours(c: AttentionCase, k: KernelUnderTest): string[] {
 }
 
 describe.each(BROKEN)('attnfuzz check finds $name', ({ name, verdict, needs }) => {
-  it('within 60 s, shrunk to a locally minimal case with the reason the bug guarantees, replaying to the same verdict', async () => {
-    const kernel = await fixture(name);
-    const r = search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 30_000, constraints });
-    expect(r.status, `${name}: not found in ${r.cases} cases`).toBe('failed');
-    if (r.status !== 'failed') return;
-    const c = r.shrunk.case as AttentionCase;
-    verdict(r.shrunk.verdict);
-    needs(c);
-    expect(r.locallyMinimal).toBe(true);
-    expect(failingNeighbours(c, kernel)).toEqual([]);
+  it(
+    'within 60 s, shrunk to a locally minimal case with the reason the bug guarantees, replaying to the ' +
+      'same verdict',
+    async () => {
+      const kernel = await fixture(name);
+      const r = search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 30_000, constraints });
+      expect(r.status, `${name}: not found in ${r.cases} cases`).toBe('failed');
+      if (r.status !== 'failed') return;
+      const c = r.shrunk.case as AttentionCase;
+      verdict(r.shrunk.verdict);
+      needs(c);
+      expect(r.locallyMinimal).toBe(true);
+      expect(failingNeighbours(c, kernel)).toEqual([]);
 
-    // Saved and replayed: the same verdict, line for line.
-    const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-broken-'));
-    const saved = saveCase(savedCaseOf(r.shrunk, kernel.ref, { seed: r.seed, path: r.path }), dir);
-    const replay = await replayFile(saved.json);
-    expect(replay.status).toBe('failing'); // expect pass, and the kernel is still broken
-    if (replay.status === 'invalid') return;
-    expect(replay.summary).toBe(summarizeVerdict(r.shrunk.verdict));
-  });
+      // Saved and replayed: the same verdict, line for line.
+      const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-broken-'));
+      const saved = saveCase(savedCaseOf(r.shrunk, kernel.ref, { seed: r.seed, path: r.path }), dir);
+      const replay = await replayFile(saved.json);
+      expect(replay.status).toBe('failing'); // expect pass, and the kernel is still broken
+      if (replay.status === 'invalid') return;
+      expect(replay.summary).toBe(summarizeVerdict(r.shrunk.verdict));
+    },
+  );
 });
 
 describe('a correct kernel', () => {
   it('the tiled baseline of the fixtures passes: their failures are the bugs, not the baseline', async () => {
     // It declines dropout and low precisions (supports): ask only for what it runs, so no case is wasted.
-    const r = search({ suite: 'attention', kernel: await fixture('correct-tiled'), seed: SEED, numRuns: 100, constraints: { ...constraints, precisions: ['float32'], allowDropout: false } });
+    const r = search({
+      suite: 'attention',
+      kernel: await fixture('correct-tiled'),
+      seed: SEED,
+      numRuns: 100,
+      constraints: { ...constraints, precisions: ['float32'], allowDropout: false },
+    });
     expect(r).toMatchObject({ status: 'clean', cases: 100, unsupported: 0 });
   });
 });
@@ -86,7 +126,14 @@ describe('the search', () => {
     const kernel = await resolveKernel('flash');
     const seen = (seed: number) => {
       const cases: string[] = [];
-      search({ suite: 'attention', kernel, seed, numRuns: 15, constraints, onCase: (ch) => cases.push(JSON.stringify(ch.case)) });
+      search({
+        suite: 'attention',
+        kernel,
+        seed,
+        numRuns: 15,
+        constraints,
+        onCase: (ch) => cases.push(JSON.stringify(ch.case)),
+      });
       return cases;
     };
     const a = seen(7);

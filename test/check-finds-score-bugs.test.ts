@@ -5,12 +5,19 @@
  * ANY seed: the tensor that fails and the option without which it cannot show.
  */
 import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import type { Verdict } from '../src/oracle/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';
-import { SEED } from '../properties/support/profile.js';
 
-const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4, precisions: ['float32'], allowDropout: false } as const;
+const constraints = {
+  maxBatch: 2,
+  maxHeads: 4,
+  maxSeq: 6,
+  maxHeadDim: 4,
+  precisions: ['float32'],
+  allowDropout: false,
+} as const;
 const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
 
 const BROKEN: ReadonlyArray<{ name: string; tensors: readonly string[]; needs: (c: AttentionCase) => void }> = [
@@ -38,7 +45,13 @@ describe.each(BROKEN)('attnfuzz check finds $name', ({ name, tensors, needs }) =
 
 describe('the textbook the fixtures break', () => {
   it('passes: their failures are the bugs, not the baseline', async () => {
-    const r = search({ suite: 'attention', kernel: await fixture('score-textbook'), seed: SEED, numRuns: 150, constraints });
+    const r = search({
+      suite: 'attention',
+      kernel: await fixture('score-textbook'),
+      seed: SEED,
+      numRuns: 150,
+      constraints,
+    });
     expect(r.status).toBe('clean');
     expect(r.cases).toBe(150);
   });

@@ -7,24 +7,42 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { SEED } from '../properties/support/profile.js';
+import { main } from '../src/cli/main.js';
 
-async function check(kernel: string): Promise<{ code: number; json: { status: string; cases: number; leakedTensors: number }; err: string }> {
+async function check(
+  kernel: string,
+): Promise<{ code: number; json: { status: string; cases: number; leakedTensors: number }; err: string }> {
   let [out, err] = ['', ''];
   const corpus = mkdtempSync(join(tmpdir(), 'attnfuzz-leaks-'));
-  const code = await main(['check', '--kernel', kernel, '--runs', '12', '--seed', String(SEED), '--corpus', corpus, '--json'], { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  const code = await main(
+    ['check', '--kernel', kernel, '--runs', '12', '--seed', String(SEED), '--corpus', corpus, '--json'],
+    { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false },
+  );
   return { code, json: JSON.parse(out), err };
 }
 
 describe('check counts tensors a kernel leaves alive', () => {
-  it('a kernel that keeps one tensor per call: clean, with the count (at least one per case) and a warning naming fuzz', async () => {
-    const { code, json, err } = await check('properties/broken/leaks-a-tensor.ts');
-    expect(code).toBe(0);
-    expect(json.status).toBe('clean');
-    expect(json.leakedTensors).toBeGreaterThanOrEqual(json.cases - (json as unknown as { unsupported: number }).unsupported);
-    expect(err).toMatch(/^check: warning: \d+ tensors were left alive over 12 cases: .*`attnfuzz fuzz --kernels properties\/broken\/leaks-a-tensor\.ts --suites attention` shrinks it/m);
-  });
+  it(
+    'a kernel that keeps one tensor per call: clean, with the count (at least one per case) and a warning ' +
+      'naming fuzz',
+    async () => {
+      const { code, json, err } = await check('properties/broken/leaks-a-tensor.ts');
+      expect(code).toBe(0);
+      expect(json.status).toBe('clean');
+      expect(json.leakedTensors).toBeGreaterThanOrEqual(
+        json.cases - (json as unknown as { unsupported: number }).unsupported,
+      );
+      expect(err).toMatch(
+        new RegExp(
+          String.raw`^check: warning: \d+ tensors were left alive over 12 cases: .*` +
+            String.raw`\x60attnfuzz fuzz --kernels properties\/broken\/leaks-a-tensor\.ts ` +
+            String.raw`--suites attention\x60 shrinks it`,
+          'm',
+        ),
+      );
+    },
+  );
   it('flash leaves none', async () => {
     const { json, err } = await check('flash');
     expect(json.leakedTensors).toBe(0);

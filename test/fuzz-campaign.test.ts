@@ -12,7 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
-import { arbitraryOf, caseAddress, caseAt, runCampaign, spawnProcess, writeReport, type CampaignResult, type ReportFiles, type Target } from '../src/campaign/index.js';
+import {
+  arbitraryOf,
+  type CampaignResult,
+  caseAddress,
+  caseAt,
+  type ReportFiles,
+  runCampaign,
+  spawnProcess,
+  type Target,
+  writeReport,
+} from '../src/campaign/index.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { readSavedCase } from '../src/corpus/index.js';
 import { materializeAttention } from '../src/data/index.js';
@@ -63,7 +73,16 @@ beforeAll(async () => {
   hang = await hangOn();
   process.env.ATTNFUZZ_TEST_HANG = hang.input;
   try {
-    result = await runCampaign({ targets: TARGETS, seed: SEED, backend: 'cpu', workers: 2, runs: RUNS, corpus, caseTimeoutMs: 2000, shrinkTimeMs: 6000 });
+    result = await runCampaign({
+      targets: TARGETS,
+      seed: SEED,
+      backend: 'cpu',
+      workers: 2,
+      runs: RUNS,
+      corpus,
+      caseTimeoutMs: 2000,
+      shrinkTimeMs: 6000,
+    });
   } finally {
     delete process.env.ATTNFUZZ_TEST_HANG;
   }
@@ -91,62 +110,98 @@ describe('a fuzz campaign in worker threads', () => {
       expect(f.replay).toBe(`npx attnfuzz replay ${f.file}`);
     }
     expect(new Set(mine.map((f) => f.file)).size).toBe(mine.length);
-    expect(mine.reduce((a, f) => a + f.hits, 0)).toBe(target('test/fixtures/broken-kernels/value-grad-detached.ts').failed);
+    expect(mine.reduce((a, f) => a + f.hits, 0)).toBe(
+      target('test/fixtures/broken-kernels/value-grad-detached.ts').failed,
+    );
   });
 
   it('a kernel with an infinite loop in forward costs one timeout per hanging case, not the campaign', () => {
     expect(target(fixture('hangs'))).toMatchObject({ cases: RUNS / T, timeouts: hang.cases, failed: hang.cases });
     expect(failuresOf(fixture('hangs'))).toMatchObject([{ kind: 'timeout', hits: hang.cases, shrunk: false }]);
-    expect(readSavedCase(failuresOf(fixture('hangs'))[0]!.file!).found?.verdict).toMatch(/^TIMEOUT the case did not finish in 2 s/);
+    expect(readSavedCase(failuresOf(fixture('hangs'))[0]!.file!).found?.verdict).toMatch(
+      /^TIMEOUT the case did not finish in 2 s/,
+    );
   });
 
-  it('a kernel that leaks a tensor per call, one that throws and one that returns NaN are each recorded with their signature', () => {
-    expect(failuresOf('properties/broken/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
-    expect(target('properties/broken/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
-    // How many distinct signatures each has depends on how far shrinking got in its budget; their kind does not.
-    const threw = failuresOf(fixture('throws'));
-    expect(threw.length).toBeGreaterThan(0);
-    for (const f of threw) expect(f).toMatchObject({ kind: 'threw', summary: expect.stringMatching(/^THREW in forward: only decode is implemented, got Sq=\d+/) });
-    expect(failuresOf(fixture('nan')).length).toBeGreaterThan(0);
-    expect(new Set(failuresOf(fixture('nan')).map((f) => f.kind))).toEqual(new Set(['nonfinite']));
-  });
+  it(
+    'a kernel that leaks a tensor per call, one that throws and one that returns NaN are each recorded with ' +
+      'their signature',
+    () => {
+      expect(failuresOf('properties/broken/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
+      expect(target('properties/broken/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
+      // How many distinct signatures each has depends on how far shrinking got in its budget; their kind does not.
+      const threw = failuresOf(fixture('throws'));
+      expect(threw.length).toBeGreaterThan(0);
+      for (const f of threw)
+        expect(f).toMatchObject({
+          kind: 'threw',
+          summary: expect.stringMatching(/^THREW in forward: only decode is implemented, got Sq=\d+/),
+        });
+      expect(failuresOf(fixture('nan')).length).toBeGreaterThan(0);
+      expect(new Set(failuresOf(fixture('nan')).map((f) => f.kind))).toEqual(new Set(['nonfinite']));
+    },
+  );
 
   it('names a corrupt corpus file and leaves it where it is', () => {
     expect(result.report.corpus.problems).toEqual([expect.stringMatching(/corrupt\.json: corrupt JSON/)]);
     expect(existsSync(join(corpus, 'corrupt.json'))).toBe(true);
   });
 
-  it("writes the report's three files: report.json, junit.xml with one test case per kernel x suite, index.html", () => {
-    expect(JSON.parse(readFileSync(files.json, 'utf8'))).toMatchObject({ format: 'attnfuzz-campaign-report', totals: { cases: RUNS } });
-    const junit = readFileSync(files.junit, 'utf8');
-    expect(junit.match(/<testcase /g)).toHaveLength(T);
-    expect(junit.match(/<failure /g)).toHaveLength(T - 1);
-    expect(junit).toContain('replay: npx attnfuzz replay ');
-    expect(readFileSync(files.html, 'utf8')).toMatch(/^<!DOCTYPE html>/);
-  });
+  it(
+    "writes the report's three files: report.json, junit.xml with one test case per kernel x suite, " + 'index.html',
+    () => {
+      expect(JSON.parse(readFileSync(files.json, 'utf8'))).toMatchObject({
+        format: 'attnfuzz-campaign-report',
+        totals: { cases: RUNS },
+      });
+      const junit = readFileSync(files.junit, 'utf8');
+      expect(junit.match(/<testcase /g)).toHaveLength(T);
+      expect(junit.match(/<failure /g)).toHaveLength(T - 1);
+      expect(junit).toContain('replay: npx attnfuzz replay ');
+      expect(readFileSync(files.html, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+    },
+  );
 
-  it.skipIf(CHROMIUM === null)(`the page renders in headless chromium with no console errors${CHROMIUM === null ? ' (skipped: no chromium; apt-get install chromium)' : ''}`, () => {
-    const page = render(files.html);
-    expect(page.console).toEqual([]);
-    expect(page.dom).toContain('attnfuzz campaign');
-    expect(page.dom.match(/<svg/g)!.length).toBeGreaterThan(4);
-    expect(page.screenshotBytes).toBeGreaterThan(10_000);
-  });
+  it.skipIf(CHROMIUM === null)(
+    `the page renders in headless chromium with no console ` +
+      `errors${CHROMIUM === null ? ' (skipped: no chromium; apt-get install chromium)' : ''}`,
+    () => {
+      const page = render(files.html);
+      expect(page.console).toEqual([]);
+      expect(page.dom).toContain('attnfuzz campaign');
+      expect(page.dom.match(/<svg/g)!.length).toBeGreaterThan(4);
+      expect(page.screenshotBytes).toBeGreaterThan(10_000);
+    },
+  );
 
-  it('as processes (the isolation the tensorflow backend needs), a hung worker is killed and replaced, and none outlives the campaign', async () => {
+  it('as processes (the isolation the tensorflow backend needs), a hung worker is killed and replaced, and ' +
+    'none outlives the campaign', async () => {
     const targets = [TARGETS[0]!, TARGETS[2]!];
     const h = await hangOn(1, 2, 8);
     process.env.ATTNFUZZ_TEST_HANG = h.input;
     let r: CampaignResult;
     try {
-      r = await runCampaign({ targets, seed: SEED, backend: 'cpu', workers: 2, runs: 8, corpus: mkdtempSync(join(tmpdir(), 'attnfuzz-e2e-proc-')), caseTimeoutMs: 2000, shrinkTimeMs: 2000, spawn: spawnProcess });
+      r = await runCampaign({
+        targets,
+        seed: SEED,
+        backend: 'cpu',
+        workers: 2,
+        runs: 8,
+        corpus: mkdtempSync(join(tmpdir(), 'attnfuzz-e2e-proc-')),
+        caseTimeoutMs: 2000,
+        shrinkTimeMs: 2000,
+        spawn: spawnProcess,
+      });
     } finally {
       delete process.env.ATTNFUZZ_TEST_HANG;
     }
     expect(r.report.totals.cases).toBe(8);
     expect(r.report.targets[1]).toMatchObject({ timeouts: h.cases, failed: h.cases });
     expect(r.report.targets[0]).toMatchObject({ cases: 4, failed: 0 });
-    const workers = () => processes().filter((p) => p.cmd.includes('campaign/worker.ts')).map((p) => p.pid);
+    const workers = () =>
+      processes()
+        .filter((p) => p.cmd.includes('campaign/worker.ts'))
+        .map((p) => p.pid);
     if (process.platform !== 'linux') return;
     for (let n = 0; n < 30 && workers().length > 0; n++) await new Promise((res) => setTimeout(res, 100));
     expect(workers()).toEqual([]);

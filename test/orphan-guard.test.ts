@@ -24,20 +24,43 @@ async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefin
 }
 
 describe.skipIf(process.platform !== 'linux')('a campaign killed with SIGKILL', () => {
-  it('control: without the guard, a child spinning in a loop outlives its killed parent (so the test below can fail)', async () => {
-    const parent = spawn(process.execPath, ['-e', "const c = require('node:child_process').spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const child = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
-    parent.kill('SIGKILL');
-    await sleep(1500);
-    try {
-      expect(alive([child])).toHaveLength(1);
-    } finally {
-      spawnSync('kill', ['-9', String(child)]);
-    }
-  });
+  it(
+    'control: without the guard, a child spinning in a loop outlives its killed parent (so the test below ' +
+      'can fail)',
+    async () => {
+      const parent = spawn(
+        process.execPath,
+        [
+          '-e',
+          "const c = require('node:child_process').spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: " +
+            "'ignore' }); console.log(c.pid); setInterval(() => {}, 1000);",
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const child = Number(
+        await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))),
+      );
+      parent.kill('SIGKILL');
+      await sleep(1500);
+      try {
+        expect(alive([child])).toHaveLength(1);
+      } finally {
+        spawnSync('kill', ['-9', String(child)]);
+      }
+    },
+  );
 
   it('leaves none of its worker processes running, though both are stuck in while (true)', async () => {
-    const campaign = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/campaign-kernels/hung-campaign.ts', mkdtempSync(join(tmpdir(), 'attnfuzz-orphans-'))], { cwd: ROOT, stdio: 'ignore' });
+    const campaign = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'test/fixtures/campaign-kernels/hung-campaign.ts',
+        mkdtempSync(join(tmpdir(), 'attnfuzz-orphans-')),
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     const workersOf = () => processes().filter((p) => p.ppid === campaign.pid && p.cmd.includes('campaign/worker.ts'));
     // Stuck: two workers, each having burnt 5 s of CPU (start-up takes under 3 s; the rest is the loop).
     const stuck = await until(() => {
@@ -49,6 +72,10 @@ describe.skipIf(process.platform !== 'linux')('a campaign killed with SIGKILL', 
     const left = await until(() => (alive(stuck!).length === 0 ? [] : undefined), 5000);
     const survivors = alive(stuck!);
     for (const p of survivors) spawnSync('kill', ['-9', String(p.pid)]);
-    expect(left, `still running 5 s after the campaign was killed: ${survivors.map((p) => `${p.pid} ${p.cmd.slice(0, 60)}`).join('; ')}`).toEqual([]);
+    expect(
+      left,
+      `still running 5 s after the campaign was killed: ` +
+        `${survivors.map((p) => `${p.pid} ${p.cmd.slice(0, 60)}`).join('; ')}`,
+    ).toEqual([]);
   }, 90_000);
 });

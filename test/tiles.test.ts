@@ -6,10 +6,10 @@
  * Sq <= 64 < Sk. (The other tile fixtures, found by `check --time 60`, are measured in the README.)
  */
 import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { isFailure, summarizeVerdict } from '../src/oracle/index.js';
-import { attentionNeighbours, checkCase, resolveKernel, search, type KernelUnderTest } from '../src/runner/index.js';
-import { SEED } from '../properties/support/profile.js';
+import { attentionNeighbours, checkCase, type KernelUnderTest, resolveKernel, search } from '../src/runner/index.js';
 
 const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
 // The fixtures decline dropout and low precisions: ask only for what they run.
@@ -23,20 +23,30 @@ function failingNeighbours(c: AttentionCase, k: KernelUnderTest): string[] {
 }
 
 describe('a kernel with fixed tiles', () => {
-  it('block skipping by the top-left rule under bottom-right causal is found and shrunk to one query and 65 keys, just past one tile', async () => {
-    const kernel = await fixture('block-skip-top-left');
-    const r = search({ suite: 'attention', kernel, seed: SEED, numRuns: 400, shrinkTimeMs: 30_000, constraints });
-    expect(r.status).toBe('failed');
-    if (r.status !== 'failed') return;
-    const c = r.shrunk.case as AttentionCase;
-    expect(r.shrunk.verdict.status).toBe('mismatch');
-    expect([c.causal, c.shapes.Sq, c.shapes.Sk]).toEqual(['bottom-right', 1, 65]);
-    expect(r.locallyMinimal).toBe(true);
-    expect(failingNeighbours(c, kernel)).toEqual([]);
-  });
+  it(
+    'block skipping by the top-left rule under bottom-right causal is found and shrunk to one query and 65 ' +
+      'keys, just past one tile',
+    async () => {
+      const kernel = await fixture('block-skip-top-left');
+      const r = search({ suite: 'attention', kernel, seed: SEED, numRuns: 400, shrinkTimeMs: 30_000, constraints });
+      expect(r.status).toBe('failed');
+      if (r.status !== 'failed') return;
+      const c = r.shrunk.case as AttentionCase;
+      expect(r.shrunk.verdict.status).toBe('mismatch');
+      expect([c.causal, c.shapes.Sq, c.shapes.Sk]).toEqual(['bottom-right', 1, 65]);
+      expect(r.locallyMinimal).toBe(true);
+      expect(failingNeighbours(c, kernel)).toEqual([]);
+    },
+  );
 
   it('the same tiles with the aligned rule pass on the cases aimed at their edges', async () => {
-    const r = search({ suite: 'attention', kernel: await fixture('correct-tiles64'), seed: SEED, numRuns: 120, constraints });
+    const r = search({
+      suite: 'attention',
+      kernel: await fixture('correct-tiles64'),
+      seed: SEED,
+      numRuns: 120,
+      constraints,
+    });
     expect(r).toMatchObject({ status: 'clean', unsupported: 0 });
   });
 });

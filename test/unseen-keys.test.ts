@@ -5,10 +5,14 @@
  * and the verdict says why: it reads keys it must not see (0·NaN), naming one.
  */
 import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { invisibleKeys, materializeAttention } from '../src/data/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';
-import { SEED } from '../properties/support/profile.js';
+
+const READS_UNSEEN =
+  String.raw`reads keys it must not see \(0·NaN\): ` +
+  String.raw`NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, `;
 
 const TEXTBOOK = 'test/fixtures/broken-kernels/textbook.ts';
 
@@ -21,18 +25,27 @@ describe('a textbook kernel', () => {
     expect(r.cases - r.unsupported).toBeGreaterThan(30);
   });
 
-  it('with NaN junk asked for, is found reading a key no query of its kv group may see, named in the verdict', async () => {
-    const r = search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 300, constraints: { junk: ['none', 'huge', 'nan'] } });
-    expect(r.status).toBe('failed');
-    if (r.status !== 'failed') return;
-    const c = r.shrunk.case as AttentionCase;
-    expect(c.junk).toBe('nan');
-    expect(r.shrunk.verdict.status).toBe('nonfinite');
-    const cause = r.shrunk.verdict.cause ?? '';
-    const m = /^reads keys it must not see \(0·NaN\): NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, reaches (out|dq|dk|dv) @ /.exec(cause);
-    expect(m, cause).not.toBeNull();
-    const [j, b, g] = [Number(m![1]), Number(m![2]), Number(m![3])];
-    const { options, shapes } = materializeAttention(c);
-    expect(invisibleKeys(options, shapes)[(b * shapes.Hkv + g) * shapes.Sk + j]).toBe(1);
-  });
+  it(
+    'with NaN junk asked for, is found reading a key no query of its kv group may see, named in ' + 'the verdict',
+    async () => {
+      const r = search({
+        suite: 'attention',
+        kernel: await resolveKernel(TEXTBOOK),
+        seed: SEED,
+        numRuns: 300,
+        constraints: { junk: ['none', 'huge', 'nan'] },
+      });
+      expect(r.status).toBe('failed');
+      if (r.status !== 'failed') return;
+      const c = r.shrunk.case as AttentionCase;
+      expect(c.junk).toBe('nan');
+      expect(r.shrunk.verdict.status).toBe('nonfinite');
+      const cause = r.shrunk.verdict.cause ?? '';
+      const m = new RegExp(String.raw`^${READS_UNSEEN}reaches (out|dq|dk|dv) @ `).exec(cause);
+      expect(m, cause).not.toBeNull();
+      const [j, b, g] = [Number(m![1]), Number(m![2]), Number(m![3])];
+      const { options, shapes } = materializeAttention(c);
+      expect(invisibleKeys(options, shapes)[(b * shapes.Hkv + g) * shapes.Sk + j]).toBe(1);
+    },
+  );
 });

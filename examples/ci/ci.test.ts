@@ -39,35 +39,64 @@ function check(argv: string[]): void {
   }
   const { unknown } = cmd.parseOptions(rest);
   expect(unknown, `attnfuzz ${argv.join(' ')}: unknown flags`).toEqual([]);
-  for (const o of cmd.options.filter((x) => x.mandatory)) expect(cmd.getOptionValue(o.attributeName()), `attnfuzz ${argv.join(' ')}: ${o.long}`).toBeDefined();
+  for (const o of cmd.options.filter((x) => x.mandatory))
+    expect(cmd.getOptionValue(o.attributeName()), `attnfuzz ${argv.join(' ')}: ${o.long}`).toBeDefined();
   const shard = cmd.getOptionValue('shard') as string | undefined;
   if (shard !== undefined) parseShard(shard);
 }
 
 describe('examples/ci', () => {
-  it('github-actions.yml: a matrix of shards, then a merge job that uploads the report; every attnfuzz command exists with its flags', () => {
-    const wf = yaml('github-actions.yml') as { jobs: Record<string, { needs?: string; strategy?: { matrix: { shard: number[] } }; steps: Array<{ run?: string; uses?: string }> }> };
-    expect(wf.jobs.fuzz!.strategy!.matrix.shard).toEqual([0, 1, 2, 3]);
-    expect(wf.jobs.merge!.needs).toBe('fuzz');
-    expect(wf.jobs.merge!.steps.some((s) => s.uses?.startsWith('actions/upload-artifact'))).toBe(true);
-    const commands = Object.values(wf.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? commandsIn(s.run) : [])));
-    expect(commands.map((c) => c.slice(0, 2).join(' '))).toEqual(['fuzz --shard', 'corpus merge', 'corpus list']);
-    for (const c of commands) check(c);
-    expect(commands[0]).toContain('1/4');
-  });
+  it(
+    'github-actions.yml: a matrix of shards, then a merge job that uploads the report; every attnfuzz ' +
+      'command exists with its flags',
+    () => {
+      const wf = yaml('github-actions.yml') as {
+        jobs: Record<
+          string,
+          { needs?: string; strategy?: { matrix: { shard: number[] } }; steps: Array<{ run?: string; uses?: string }> }
+        >;
+      };
+      expect(wf.jobs.fuzz!.strategy!.matrix.shard).toEqual([0, 1, 2, 3]);
+      expect(wf.jobs.merge!.needs).toBe('fuzz');
+      expect(wf.jobs.merge!.steps.some((s) => s.uses?.startsWith('actions/upload-artifact'))).toBe(true);
+      const commands = Object.values(wf.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run ? commandsIn(s.run) : [])));
+      expect(commands.map((c) => c.slice(0, 2).join(' '))).toEqual(['fuzz --shard', 'corpus merge', 'corpus list']);
+      for (const c of commands) check(c);
+      expect(commands[0]).toContain('1/4');
+    },
+  );
 
-  it('kubernetes-job.yaml: an Indexed Job, one GPU per pod, the shard count set to the completions; its attnfuzz command exists with its flags', () => {
-    const job = yaml('kubernetes-job.yaml') as { kind: string; spec: { completionMode: string; completions: number; template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; value: string }>; resources: { limits: Record<string, unknown> } }> } } } };
-    expect(job.kind).toBe('Job');
-    expect(job.spec.completionMode).toBe('Indexed');
-    const [c] = job.spec.template.spec.containers;
-    expect(c!.resources.limits['nvidia.com/gpu']).toBe(1);
-    expect(c!.env.find((e) => e.name === 'ATTNFUZZ_SHARD_COUNT')?.value).toBe(String(job.spec.completions));
-    const commands = c!.args.flatMap(commandsIn);
-    expect(commands).toHaveLength(1);
-    expect(commands[0]).toEqual(expect.arrayContaining(['fuzz', '--backend', 'tensorflow']));
-    check(commands[0]!);
-  });
+  it(
+    'kubernetes-job.yaml: an Indexed Job, one GPU per pod, the shard count set to the completions; its ' +
+      'attnfuzz command exists with its flags',
+    () => {
+      const job = yaml('kubernetes-job.yaml') as {
+        kind: string;
+        spec: {
+          completionMode: string;
+          completions: number;
+          template: {
+            spec: {
+              containers: Array<{
+                args: string[];
+                env: Array<{ name: string; value: string }>;
+                resources: { limits: Record<string, unknown> };
+              }>;
+            };
+          };
+        };
+      };
+      expect(job.kind).toBe('Job');
+      expect(job.spec.completionMode).toBe('Indexed');
+      const [c] = job.spec.template.spec.containers;
+      expect(c!.resources.limits['nvidia.com/gpu']).toBe(1);
+      expect(c!.env.find((e) => e.name === 'ATTNFUZZ_SHARD_COUNT')?.value).toBe(String(job.spec.completions));
+      const commands = c!.args.flatMap(commandsIn);
+      expect(commands).toHaveLength(1);
+      expect(commands[0]).toEqual(expect.arrayContaining(['fuzz', '--backend', 'tensorflow']));
+      check(commands[0]!);
+    },
+  );
 
   it('a command that is not right is caught: an unknown flag, a bad value, a missing mandatory flag', () => {
     expect(() => check(['fuzz', '--shards', '1/4'])).toThrow(/unknown flags/);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { readSavedCase, REGRESSIONS_DIR } from '../../src/corpus/index.js';
+import { REGRESSIONS_DIR, readSavedCase } from '../../src/corpus/index.js';
 import { summarizeVerdict } from '../../src/oracle/index.js';
 import { checkCase, fixedKernel, sdpaKernel, search } from '../../src/runner/index.js';
 import type { TrainingCase } from '../../src/training/index.js';
@@ -39,7 +39,19 @@ async function attnfuzz(...argv: string[]): Promise<{ code: number; out: string;
 describe('examples/forgot-is-causal', () => {
   it('attnfuzz check --suite training flags it, shrinks it to a small unpadded case and saves it', async () => {
     const committed = readdirSync(REGRESSIONS_DIR).sort();
-    const r = await attnfuzz('check', '--suite', 'training', '--kernel', 'examples/forgot-is-causal/kernel.ts', '--seed', '1', '--runs', '50', '--corpus', corpus);
+    const r = await attnfuzz(
+      'check',
+      '--suite',
+      'training',
+      '--kernel',
+      'examples/forgot-is-causal/kernel.ts',
+      '--seed',
+      '1',
+      '--runs',
+      '50',
+      '--corpus',
+      corpus,
+    );
     expect(r.code, r.err).toBe(1);
     // The first failing tensor is the logits, at query 0: the position that now sees token 1.
     expect(r.out).toMatch(/^ {2}logits MISMATCH maxAbs=\S+ allowed=\S+ \(no baseline, floor \S+\) @ \[0,0,\d+\] /m);
@@ -47,25 +59,47 @@ describe('examples/forgot-is-causal', () => {
     expect(json, r.out).toBeDefined();
     expect(r.out).toContain(`replay: npx attnfuzz replay ${json}`);
     const saved = readSavedCase(json!);
-    expect(saved).toMatchObject({ format: 'attnfuzz-case', version: 2, kind: 'training', kernel: { module: 'examples/forgot-is-causal/kernel.ts' }, expect: { kind: 'pass' } });
+    expect(saved).toMatchObject({
+      format: 'attnfuzz-case',
+      version: 2,
+      kind: 'training',
+      kernel: { module: 'examples/forgot-is-causal/kernel.ts' },
+      expect: { kind: 'pass' },
+    });
     const c = saved.case as TrainingCase;
     expect(c.batch).toEqual({ layout: 'unpadded', lengths: [2] }); // batch 1, the shortest sequence that has a future
     expect(c.model.layers).toBe(1);
     expect(readdirSync(REGRESSIONS_DIR).sort()).toEqual(committed);
   });
 
-  it('is fine when the batch really has padding (or packed documents): the model then passes an explicit causal mask', () => {
-    const kernel = fixedKernel(forgotIsCausal);
-    for (const [layout, lengths] of [['right-padded', [5, 2]], ['left-padded', [2, 5, 3]], ['packed', [3, 4]]] as const) {
-      expect(checkCase({ ...SMALL, batch: { layout, lengths } }, kernel).verdict.status, layout).toBe('pass');
-    }
-    // ...but a "padded" batch whose rows are all full has an all-ones mask, which is dropped: the bug shows.
-    expect(checkCase({ ...SMALL, batch: { layout: 'right-padded', lengths: [4, 4] } }, kernel).verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'logits' } });
-  });
+  it(
+    'is fine when the batch really has padding (or packed documents): the model then passes an explicit ' +
+      'causal mask',
+    () => {
+      const kernel = fixedKernel(forgotIsCausal);
+      for (const [layout, lengths] of [
+        ['right-padded', [5, 2]],
+        ['left-padded', [2, 5, 3]],
+        ['packed', [3, 4]],
+      ] as const) {
+        expect(checkCase({ ...SMALL, batch: { layout, lengths } }, kernel).verdict.status, layout).toBe('pass');
+      }
+      // ...but a "padded" batch whose rows are all full has an all-ones mask, which is dropped: the bug shows.
+      expect(checkCase({ ...SMALL, batch: { layout: 'right-padded', lengths: [4, 4] } }, kernel).verdict).toMatchObject(
+        {
+          status: 'mismatch',
+          failing: { tensor: 'logits' },
+        },
+      );
+    },
+  );
 
-  it('a correct kernel behind the same dispatch (the built-in sdpa contract kernel) stays quiet on the same search', () => {
-    const r = search({ suite: 'training', kernel: fixedKernel(sdpaKernel), seed: 1, numRuns: 10 });
-    expect(r.status, r.status === 'failed' ? summarizeVerdict(r.shrunk.verdict) : '').toBe('clean');
-    expect(r.cases).toBe(10);
-  });
+  it(
+    'a correct kernel behind the same dispatch (the built-in sdpa contract kernel) stays quiet on the ' + 'same search',
+    () => {
+      const r = search({ suite: 'training', kernel: fixedKernel(sdpaKernel), seed: 1, numRuns: 10 });
+      expect(r.status, r.status === 'failed' ? summarizeVerdict(r.shrunk.verdict) : '').toBe('clean');
+      expect(r.cases).toBe(10);
+    },
+  );
 });

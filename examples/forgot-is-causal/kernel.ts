@@ -8,12 +8,13 @@
  * So with no padding every token attends to the future; with padding the model's explicit 4D mask
  * (causal AND padding) is passed and everything is right, which is why the bug hid.
  *
- *   npx attnfuzz check --suite training --kernel examples/forgot-is-causal/kernel.ts --seed 1 --runs 50 --corpus /tmp/forgot-is-causal
+ *   npx attnfuzz check --suite training --kernel examples/forgot-is-causal/kernel.ts --seed 1 --runs 50 --corpus
+ * /tmp/forgot-is-causal
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { defineAttentionKernel, type KernelOptions } from '../../src/contract/index.js';
-import type { TF } from '../../src/backend/index.js';
 import { scaledDotProductAttention } from '../../kernels/sdpa/index.js';
+import type { TF } from '../../src/backend/index.js';
+import { defineAttentionKernel, type KernelOptions } from '../../src/contract/index.js';
 
 export default defineAttentionKernel({
   name: 'forgot-is-causal',

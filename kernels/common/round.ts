@@ -11,7 +11,7 @@
  * Known deviation: for |x| > 1e30 (c would overflow) bfloat16 leaves x unrounded.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { TF, Precision } from '../../src/contract/index.js';
+import type { Precision, TF } from '../../src/contract/index.js';
 
 function split(tf: TF, x: Tensor, bits: number): Tensor {
   const c = tf.mul(x, 2 ** (24 - bits) + 1);

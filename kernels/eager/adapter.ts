@@ -20,11 +20,15 @@
  * the additive mask (as Bloom and Falcon add their alibi tensor, and as a float attention_mask is
  * added): attention_mask = where(visible, alibi + bias, MASK_MIN), alibi = -slope·|i + Sk - Sq - j|.
  */
-import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor as AnyTensor, Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor as AnyTensor } from '@tensorflow/tfjs-core';
-import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
+import {
+  type AttentionKernel,
+  attentionShapes,
+  defineAttentionKernel,
+  type KernelOptions,
+} from '../../src/contract/index.js';
 import { eagerAttentionForward, MASK_MIN } from './eager.js';
 import { visibilityMask } from './visibilityMask.js';
 

@@ -1,9 +1,21 @@
-import { describe, expect, it } from 'vitest';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
-import { ATTENTION_TENSORS, defaultOptions, FLOAT32_REL_BOUND, roundArray, UNIT_ROUNDOFF } from '../../src/contract/index.js';
+import {
+  ATTENTION_TENSORS,
+  defaultOptions,
+  FLOAT32_REL_BOUND,
+  roundArray,
+  UNIT_ROUNDOFF,
+} from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { FINITE_CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference, NAN_JUNK_CASES } from '../../test/support/contractCases.js';
+import {
+  FINITE_CONTRACT_CASES,
+  LOW_PRECISION_REL_BOUND,
+  makeInputs,
+  measureAgainstReference,
+  NAN_JUNK_CASES,
+} from '../../test/support/contractCases.js';
 import { eagerAttentionForward, eagerKernel, MASK_MIN, repeatKv } from './index.js';
 
 describe('eager matches the float64 reference in float32', () => {
@@ -17,10 +29,14 @@ describe('eager matches the float64 reference in float32', () => {
 });
 
 describe("eager reads keys no query may see, as transformers' eager does (P·V over all keys)", () => {
-  it('so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz writes only finite junk for it', () => {
-    expect(eagerKernel.guarantees?.unseenKeysUnread).not.toBe(true);
-    for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(eagerKernel, c).errors.out, c.name).toBe(Infinity);
-  });
+  it(
+    'so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz ' +
+      'writes only finite junk for it',
+    () => {
+      expect(eagerKernel.guarantees?.unseenKeysUnread).not.toBe(true);
+      for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(eagerKernel, c).errors.out, c.name).toBe(Infinity);
+    },
+  );
 });
 
 describe('eager matches the float64 reference in bfloat16 and float16', () => {
@@ -28,7 +44,8 @@ describe('eager matches the float64 reference in bfloat16 and float16', () => {
     for (const c of FINITE_CONTRACT_CASES) {
       it(`${precision}: ${c.name}`, () => {
         const { errors, leaked } = measureAgainstReference(eagerKernel, c, precision);
-        for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
+        for (const t of ATTENTION_TENSORS)
+          expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
         expect(leaked).toBe(0);
       });
     }
@@ -38,10 +55,18 @@ describe('eager matches the float64 reference in bfloat16 and float16', () => {
 describe('eager emulates low precision', () => {
   it('returns the output and every gradient as bfloat16 values', () => {
     const shapes = { B: 1, Hq: 2, Hkv: 1, Sq: 3, Sk: 4, D: 5, Dv: 3 };
-    const res = runAttentionKernel(eagerKernel, makeInputs(shapes, 'bf16'), { ...defaultOptions(shapes), precision: 'bfloat16', causal: 'bottom-right' });
-    for (const t of ATTENTION_TENSORS) expect(Array.from(res[t].data), t).toEqual(Array.from(roundArray('bfloat16', res[t].data)));
+    const res = runAttentionKernel(eagerKernel, makeInputs(shapes, 'bf16'), {
+      ...defaultOptions(shapes),
+      precision: 'bfloat16',
+      causal: 'bottom-right',
+    });
+    for (const t of ATTENTION_TENSORS)
+      expect(Array.from(res[t].data), t).toEqual(Array.from(roundArray('bfloat16', res[t].data)));
     // Not vacuously: some output is not a bfloat16 value in float32.
-    const f32 = runAttentionKernel(eagerKernel, makeInputs(shapes, 'bf16'), { ...defaultOptions(shapes), causal: 'bottom-right' });
+    const f32 = runAttentionKernel(eagerKernel, makeInputs(shapes, 'bf16'), {
+      ...defaultOptions(shapes),
+      causal: 'bottom-right',
+    });
     expect(Array.from(f32.out.data)).not.toEqual(Array.from(roundArray('bfloat16', f32.out.data)));
   });
 });
@@ -71,7 +96,8 @@ describe('eager native interface', () => {
       const k = tf.randomNormal([1, 1, 2, 3], 0, 1, 'float32', 4) as Tensor4D;
       // Row 0 sees nothing (-Inf and MASK_MIN), row 1 sees key 0.
       const mask = tf.tensor4d([-Infinity, MASK_MIN, 0, -Infinity], [1, 1, 2, 2]);
-      const f = (qq: Tensor4D, kk: Tensor4D) => tf.sum(eagerAttentionForward(qq, kk, kk, mask, { scaling: 1, numKeyValueGroups: 1 })[0]);
+      const f = (qq: Tensor4D, kk: Tensor4D) =>
+        tf.sum(eagerAttentionForward(qq, kk, kk, mask, { scaling: 1, numKeyValueGroups: 1 })[0]);
       const o = eagerAttentionForward(q, k, k, mask, { scaling: 1, numKeyValueGroups: 1 })[0];
       const [gq, gk] = tf.grads(f as (...x: tf.Tensor[]) => tf.Tensor)([q, k]);
       return [o.dataSync(), gq!.dataSync(), gk!.dataSync()];

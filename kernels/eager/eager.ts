@@ -95,12 +95,22 @@ export function eagerAttentionForward(
   attentionMask: Tensor4D | null,
   options: EagerOptions,
 ): [Tensor4D, Tensor4D] {
-  const { scaling, dropout = 0, dropoutSeed = 0, dropoutMask = null, numKeyValueGroups, precision = 'float32', softcap = null, sinks = null } = options;
+  const {
+    scaling,
+    dropout = 0,
+    dropoutSeed = 0,
+    dropoutMask = null,
+    numKeyValueGroups,
+    precision = 'float32',
+    softcap = null,
+    sinks = null,
+  } = options;
   const [B, Hq, Sq] = query.shape;
   const Sk = key.shape[2];
   if (Hq !== key.shape[1] * numKeyValueGroups) {
     throw new Error(
-      `eager: numKeyValueGroups: query heads ${Hq} must equal key heads ${key.shape[1]} x numKeyValueGroups ${numKeyValueGroups}`,
+      `eager: numKeyValueGroups: query heads ${Hq} must equal key heads ${key.shape[1]} x numKeyValueGroups ` +
+        `${numKeyValueGroups}`,
     );
   }
   query = roundTensor(tf, query, precision);
@@ -134,7 +144,10 @@ export function eagerAttentionForward(
   }
   if (rowVisible !== null) attnWeights = tf.mul(attnWeights, rowVisible);
   if (dropout > 0) {
-    const scale = dropoutMask !== null ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropout) : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropout, [B, Hq, Sq, Sk]), [B, Hq, Sq, Sk]);
+    const scale =
+      dropoutMask !== null
+        ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropout)
+        : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropout, [B, Hq, Sq, Sk]), [B, Hq, Sq, Sk]);
     attnWeights = tf.mul(attnWeights, scale);
   }
   attnWeights = roundTensor(tf, attnWeights, precision);

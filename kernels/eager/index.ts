@@ -1,4 +1,4 @@
-export { eagerAttentionForward, repeatKv, MASK_MIN, type EagerOptions } from './eager.js';
-export { eagerKernel, additiveTerms } from './adapter.js';
+export { additiveTerms, eagerKernel } from './adapter.js';
+export { type EagerOptions, eagerAttentionForward, MASK_MIN, repeatKv } from './eager.js';
 export { eagerAttentionFunction } from './transformers.js';
-export { visibilityMask, hasStructuralRestriction, zeroUnseenKeys } from './visibilityMask.js';
+export { hasStructuralRestriction, visibilityMask, zeroUnseenKeys } from './visibilityMask.js';

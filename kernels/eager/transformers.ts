@@ -5,9 +5,10 @@
  * to the scores. Because the mask is always explicit, eager never depends on is_causal: this is why
  * it was unaffected by adapter-hub/adapters#721.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { allowedMask, type AttentionFunction } from '../../src/contract/index.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { type AttentionFunction, allowedMask } from '../../src/contract/index.js';
 import { eagerAttentionForward, MASK_MIN } from './eager.js';
 
 export const eagerAttentionFunction: AttentionFunction = (_tf, q, k, v, call) => {

@@ -8,10 +8,13 @@
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
-import { structurallyVisible, type AttentionShapes, type KernelOptions } from '../../src/contract/index.js';
+import { type AttentionShapes, type KernelOptions, structurallyVisible } from '../../src/contract/index.js';
 
 /** True iff causal, window or keyLengths restrict any key (window [-1, -1] does not). */
-export function hasStructuralRestriction(opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths'>, Sk: number): boolean {
+export function hasStructuralRestriction(
+  opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths'>,
+  Sk: number,
+): boolean {
   const windowed = opts.window !== null && (opts.window[0] >= 0 || opts.window[1] >= 0);
   const padded = opts.keyLengths !== null && opts.keyLengths.some((len) => len < Sk);
   return opts.causal !== 'none' || windowed || padded;

@@ -21,7 +21,13 @@
  * product): the kernel promises it (`guarantees.unseenKeysUnread`), so NaN junk is written there.
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { type TF, type HostMask, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
+import {
+  type AttentionKernel,
+  defineAttentionKernel,
+  type HostMask,
+  type KernelOptions,
+  type TF,
+} from '../../src/contract/index.js';
 import { DEFAULT_BC, DEFAULT_BR, flashAttentionWithLse, resolveCommon } from './flash.js';
 import { permute } from './operands.js';
 
@@ -46,22 +52,29 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
     forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF) {
       const bshd = (x: Tensor4D) => permute(tf, x, [0, 2, 1, 3]) as Tensor4D;
       const p = opts.dropout?.p ?? 0;
-      const { out, lse } = flashAttentionWithLse(tf, bshd(q), bshd(k), bshd(v), {
-        scale: opts.scale,
-        restrictions: {
-          causal: opts.causal,
-          window: opts.window,
-          keyLengths: opts.keyLengths,
-          paddingSide: opts.paddingSide,
-          mask: hostMask(opts.mask),
+      const { out, lse } = flashAttentionWithLse(
+        tf,
+        bshd(q),
+        bshd(k),
+        bshd(v),
+        {
+          scale: opts.scale,
+          restrictions: {
+            causal: opts.causal,
+            window: opts.window,
+            keyLengths: opts.keyLengths,
+            paddingSide: opts.paddingSide,
+            mask: hostMask(opts.mask),
+          },
+          Br,
+          Bc,
+          dropout: p > 0 ? { p, seed: opts.dropout!.seed, batchOffset: 0 } : null,
+          precision: opts.precision,
+          softcap: opts.softcap ?? null,
+          alibiSlopes: opts.alibiSlopes ?? null,
         },
-        Br,
-        Bc,
-        dropout: p > 0 ? { p, seed: opts.dropout!.seed, batchOffset: 0 } : null,
-        precision: opts.precision,
-        softcap: opts.softcap ?? null,
-        alibiSlopes: opts.alibiSlopes ?? null,
-      }, { bias: opts.bias ?? null, sinks: opts.sinks ?? null });
+        { bias: opts.bias ?? null, sinks: opts.sinks ?? null },
+      );
       return { out: bshd(out), lse };
     },
   });

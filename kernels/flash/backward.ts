@@ -29,7 +29,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
 import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
-import { asRows, groupedDims, loadTile, type FlashConfig, type Grouped } from './operands.js';
+import { asRows, type FlashConfig, type Grouped, groupedDims, loadTile } from './operands.js';
 import { blockRanges } from './tiles.js';
 
 export interface BackwardResult {
@@ -42,7 +42,14 @@ export interface BackwardResult {
   readonly dSinks: Tensor | null;
 }
 
-export function flashBackward(tf: TF, g: Grouped, O: Tensor, lse: Tensor, dO: Tensor, cfg: FlashConfig): BackwardResult {
+export function flashBackward(
+  tf: TF,
+  g: Grouped,
+  O: Tensor,
+  lse: Tensor,
+  dO: Tensor,
+  cfg: FlashConfig,
+): BackwardResult {
   const dims = groupedDims(g);
   const { B, Hkv, G, D, Dv } = dims;
   const { Sq, Sk } = cfg.plan.sizes;
@@ -103,7 +110,10 @@ export function flashBackward(tf: TF, g: Grouped, O: Tensor, lse: Tensor, dO: Te
     dVs.push(dV_j);
   }
   // dSink_h = -Σ_{b,i} e^(sink_h - lse_i)·D_i (lse = +inf in empty rows: no contribution).
-  const dSinks = g.sinks == null ? null : tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.exp(tf.sub(g.sinks!, lseSafe)), Drow), [0, 3], true)));
+  const dSinks =
+    g.sinks == null
+      ? null
+      : tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.exp(tf.sub(g.sinks!, lseSafe)), Drow), [0, 3], true)));
   tf.dispose([Drow, lseSafe]);
   const dBias = bias === null ? null : assembleBias(tf, bias, dBiasTiles, rows, blockRanges(Sk, cfg.Bc));
   // Assemble one gradient at a time, freeing its blocks at once: at long S these are the largest
@@ -124,15 +134,27 @@ export function flashBackward(tf: TF, g: Grouped, O: Tensor, lse: Tensor, dO: Te
     }),
     3,
   );
-  const dK = assemble(dKs.map((t) => tf.tidy(() => tf.reshape(t, [B, Hkv, -1, D]))), 2);
+  const dK = assemble(
+    dKs.map((t) => tf.tidy(() => tf.reshape(t, [B, Hkv, -1, D]))),
+    2,
+  );
   tf.dispose(dKs);
-  const dV = assemble(dVs.map((t) => tf.tidy(() => tf.reshape(t, [B, Hkv, -1, Dv]))), 2);
+  const dV = assemble(
+    dVs.map((t) => tf.tidy(() => tf.reshape(t, [B, Hkv, -1, Dv]))),
+    2,
+  );
   tf.dispose(dVs);
   return { dQ, dK, dV, dBias, dSinks };
 }
 
 /** The dBias tiles put back together as the bias's grouped shape (skipped tiles are zeros). */
-function assembleBias(tf: TF, bias: Tensor, tiles: Array<Array<Tensor | null>>, rows: Array<readonly [number, number]>, cols: Array<readonly [number, number]>): Tensor {
+function assembleBias(
+  tf: TF,
+  bias: Tensor,
+  tiles: Array<Array<Tensor | null>>,
+  rows: Array<readonly [number, number]>,
+  cols: Array<readonly [number, number]>,
+): Tensor {
   const [bB, bH, bG] = bias.shape as number[];
   const rowBlocks = tiles.map((row, bi) => {
     const R = rows[bi]![1] - rows[bi]![0];

@@ -6,16 +6,25 @@
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
-import { FLOAT32_REL_BOUND, maxAbsDiff, maxRelError, roundArray, type AttentionOptions, type HostTensor } from '../../src/contract/index.js';
+import {
+  type AttentionOptions,
+  FLOAT32_REL_BOUND,
+  type HostTensor,
+  maxAbsDiff,
+  maxRelError,
+  roundArray,
+} from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
 import { referenceAttention, referenceAttentionForward } from '../../src/reference/index.js';
-import { flashKernelWith } from './adapter.js';
-import { flashAttnFunc, flashAttnFuncWithLse, type FlashAttnOptions } from './flash.js';
 import { makeInputs, optionsFor, shapesOf } from '../../test/support/flashTesting.js';
+import { flashKernelWith } from './adapter.js';
+import { type FlashAttnOptions, flashAttnFunc, flashAttnFuncWithLse } from './flash.js';
 
 /** BHSD host tensor -> BSHD tfjs tensor. */
 function bshd(t: HostTensor): Tensor4D {
-  return tf.tidy(() => tf.transpose(tf.tensor4d(Float32Array.from(t.data), t.shape as [number, number, number, number]), [0, 2, 1, 3]));
+  return tf.tidy(() =>
+    tf.transpose(tf.tensor4d(Float32Array.from(t.data), t.shape as [number, number, number, number]), [0, 2, 1, 3]),
+  );
 }
 
 /** BSHD tfjs tensor -> BHSD host tensor. */
@@ -41,7 +50,11 @@ function runNative(inputs: ReturnType<typeof makeInputs>, o: FlashAttnOptions) {
   }) as unknown as { out: HostTensor; dq: HostTensor; dk: HostTensor; dv: HostTensor };
 }
 
-function expectMatches(got: ReturnType<typeof runNative>, ref: ReturnType<typeof referenceAttention>, bound = FLOAT32_REL_BOUND) {
+function expectMatches(
+  got: ReturnType<typeof runNative>,
+  ref: ReturnType<typeof referenceAttention>,
+  bound = FLOAT32_REL_BOUND,
+) {
   for (const n of ['out', 'dq', 'dk', 'dv'] as const) expect(maxRelError(got[n], ref[n]), n).toBeLessThanOrEqual(bound);
 }
 
@@ -53,11 +66,18 @@ describe('flashAttnFunc (BSHD, flash-attn semantics)', () => {
       [{}, {}],
       [{ causal: true }, { causal: 'bottom-right' }],
       [{ windowSize: [2, 1] }, { window: [2, 1] }],
-      [{ causal: true, windowSize: [1, -1], Br: 2, Bc: 3 }, { causal: 'bottom-right', window: [1, -1] }],
-      [{ softmaxScale: 0.3, dropoutP: 0.25, dropoutSeed: 5, Br: 3, Bc: 1 }, { scale: 0.3, dropout: { p: 0.25, seed: 5 } }],
+      [
+        { causal: true, windowSize: [1, -1], Br: 2, Bc: 3 },
+        { causal: 'bottom-right', window: [1, -1] },
+      ],
+      [
+        { softmaxScale: 0.3, dropoutP: 0.25, dropoutSeed: 5, Br: 3, Bc: 1 },
+        { scale: 0.3, dropout: { p: 0.25, seed: 5 } },
+      ],
     ];
     const before = tf.memory().numTensors;
-    for (const [native, contract] of cases) expectMatches(runNative(inputs, native), referenceAttention(inputs, optionsFor(s, contract)));
+    for (const [native, contract] of cases)
+      expectMatches(runNative(inputs, native), referenceAttention(inputs, optionsFor(s, contract)));
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -79,15 +99,17 @@ describe('flashAttnFunc (BSHD, flash-attn semantics)', () => {
     const k = Float64Array.from(clean.k.data);
     const v = Float64Array.from(clean.v.data);
     // batch row 1 keeps keys 0..2 (right padding): poison keys 3..5 of that row.
-    for (let j = 3; j < 6; j++) for (let d = 0; d < 3; d++) {
-      k[(6 + j) * 3 + d] = NaN;
-      v[(6 + j) * 3 + d] = j === 4 ? 1e30 : NaN;
-    }
+    for (let j = 3; j < 6; j++)
+      for (let d = 0; d < 3; d++) {
+        k[(6 + j) * 3 + d] = NaN;
+        v[(6 + j) * 3 + d] = j === 4 ? 1e30 : NaN;
+      }
     const inputs = { ...clean, k: { shape: clean.k.shape, data: k }, v: { shape: clean.v.shape, data: v } };
     const opts = optionsFor(s, { keyLengths: [6, 3], causal: 'top-left' });
     const got = runAttentionKernel(flashKernelWith({ Br: 2, Bc: 2 }), inputs, opts);
     const ref = referenceAttention(inputs, opts);
-    for (const n of ['out', 'dq'] as const) expect(maxRelError(got[n], ref[n]), n).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
+    for (const n of ['out', 'dq'] as const)
+      expect(maxRelError(got[n], ref[n]), n).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
     // dk/dv at the poisoned keys are 0 in the reference; the rest must match too.
     for (const n of ['dk', 'dv'] as const) expect(maxAbsDiff(got[n], ref[n]), n).toBeLessThan(1e-5);
   });
@@ -96,9 +118,16 @@ describe('flashAttnFunc (BSHD, flash-attn semantics)', () => {
     const s = shapesOf(1, 4, 2, 7, 9, 3);
     const inputs = makeInputs(s, 'blocks');
     const base = runNative(inputs, { causal: true, windowSize: [3, 1], Br: 64, Bc: 64 });
-    for (const [Br, Bc] of [[1, 1], [2, 3], [3, 16], [16, 2], [7, 9]]) {
+    for (const [Br, Bc] of [
+      [1, 1],
+      [2, 3],
+      [3, 16],
+      [16, 2],
+      [7, 9],
+    ]) {
       const got = runNative(inputs, { causal: true, windowSize: [3, 1], Br, Bc });
-      for (const n of ['out', 'dq', 'dk', 'dv'] as const) expect(maxRelError(got[n], base[n]), `${n} Br=${Br} Bc=${Bc}`).toBeLessThan(1e-6);
+      for (const n of ['out', 'dq', 'dk', 'dv'] as const)
+        expect(maxRelError(got[n], base[n]), `${n} Br=${Br} Bc=${Bc}`).toBeLessThan(1e-6);
     }
   });
 
@@ -129,14 +158,32 @@ describe('flashAttnFunc (BSHD, flash-attn semantics)', () => {
     expect(maxAbsDiff(lse, ref.lse)).toBeLessThan(1e-5);
     // Keys 0..3 and 4..7 as two calls (no causal: the diagonal would move), merged by their lse.
     const full = flashAttnFuncWithLse(q!, k!, v!, { Br: 2, Bc: 3 });
-    const halves = [0, 4].map((j0) => tf.tidy(() => flashAttnFuncWithLse(q!, tf.slice(k!, [0, j0, 0, 0], [-1, 4, -1, -1]), tf.slice(v!, [0, j0, 0, 0], [-1, 4, -1, -1]))));
+    const halves = [0, 4].map((j0) =>
+      tf.tidy(() =>
+        flashAttnFuncWithLse(
+          q!,
+          tf.slice(k!, [0, j0, 0, 0], [-1, 4, -1, -1]),
+          tf.slice(v!, [0, j0, 0, 0], [-1, 4, -1, -1]),
+        ),
+      ),
+    );
     const merged = tf.tidy(() => {
       const lses = halves.map((h) => tf.expandDims(tf.transpose(h.softmaxLse, [0, 2, 1]), -1)); // [B, Sq, Hq, 1]
       const m = tf.logSumExp(tf.concat(lses, -1), -1, true);
       return tf.addN(halves.map((h, n) => tf.mul(h.out, tf.exp(tf.sub(lses[n]!, m)))));
     });
     expect(maxRelError(host(merged), host(full.out))).toBeLessThan(1e-6);
-    tf.dispose([q!, k!, v!, whole.out, whole.softmaxLse, full.out, full.softmaxLse, merged, ...halves.flatMap((h) => [h.out, h.softmaxLse])]);
+    tf.dispose([
+      q!,
+      k!,
+      v!,
+      whole.out,
+      whole.softmaxLse,
+      full.out,
+      full.softmaxLse,
+      merged,
+      ...halves.flatMap((h) => [h.out, h.softmaxLse]),
+    ]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

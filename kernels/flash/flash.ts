@@ -35,11 +35,11 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import * as defaultTf from '@tensorflow/tfjs-core';
-import type { TF, Precision } from '../../src/contract/index.js';
+import type { Precision, TF } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 import { flashBackward } from './backward.js';
 import { flashForward } from './forward.js';
-import { permute, type FlashConfig } from './operands.js';
+import { type FlashConfig, permute } from './operands.js';
 import { TilePlan, type TileRestrictions } from './tiles.js';
 
 /** Default block sizes: large enough that a fuzzing-sized call is one tile, small for memory. */
@@ -91,7 +91,9 @@ function fail(field: string, rule: string): never {
 }
 
 /** Checks block sizes, dropout and window; returns them resolved. */
-export function resolveCommon(o: FlashAttnOptions): Pick<FlashCall, 'Br' | 'Bc' | 'precision'> & { window: readonly [number, number] | null; p: number } {
+export function resolveCommon(
+  o: FlashAttnOptions,
+): Pick<FlashCall, 'Br' | 'Bc' | 'precision'> & { window: readonly [number, number] | null; p: number } {
   const Br = o.Br ?? DEFAULT_BR;
   const Bc = o.Bc ?? DEFAULT_BC;
   if (!Number.isInteger(Br) || Br < 1) fail('Br', `must be a positive integer, got ${Br}`);
@@ -107,7 +109,13 @@ export function resolveCommon(o: FlashAttnOptions): Pick<FlashCall, 'Br' | 'Bc' 
 }
 
 /** flash_attn_func: q [B,Sq,Hq,D], k [B,Sk,Hkv,D], v [B,Sk,Hkv,Dv] -> out [B,Sq,Hq,Dv]. */
-export function flashAttnFunc(q: Tensor4D, k: Tensor4D, v: Tensor4D, options: FlashAttnOptions = {}, tf: TF = defaultTf): Tensor4D {
+export function flashAttnFunc(
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  options: FlashAttnOptions = {},
+  tf: TF = defaultTf,
+): Tensor4D {
   return flashAttention(tf, q, k, v, callOf(q, options));
 }
 
@@ -115,7 +123,13 @@ function callOf(q: Tensor4D, options: FlashAttnOptions): FlashCall {
   const r = resolveCommon(options);
   return {
     scale: options.softmaxScale ?? 1 / Math.sqrt(q.shape[3]),
-    restrictions: { causal: options.causal ? 'bottom-right' : 'none', window: r.window, keyLengths: null, paddingSide: 'right', mask: null },
+    restrictions: {
+      causal: options.causal ? 'bottom-right' : 'none',
+      window: r.window,
+      keyLengths: null,
+      paddingSide: 'right',
+      mask: null,
+    },
     Br: r.Br,
     Bc: r.Bc,
     dropout: r.p > 0 ? { p: r.p, seed: options.dropoutSeed ?? 0, batchOffset: 0 } : null,
@@ -130,14 +144,24 @@ function callOf(q: Tensor4D, options: FlashAttnOptions): FlashCall {
  * log-sum-exp softmaxLse [B, Hq, Sq] of each row's scaled, masked scores (-inf for a row that
  * sees no key), e.g. to merge attention over K/V chunks. Forward only: not differentiable.
  */
-export function flashAttnFuncWithLse(q: Tensor4D, k: Tensor4D, v: Tensor4D, options: FlashAttnOptions = {}, tf: TF = defaultTf): { out: Tensor4D; softmaxLse: Tensor } {
+export function flashAttnFuncWithLse(
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  options: FlashAttnOptions = {},
+  tf: TF = defaultTf,
+): { out: Tensor4D; softmaxLse: Tensor } {
   const call = callOf(q, options);
   const { cfg, grouped, ungrouped, kvHeadMajor } = prepare(tf, q, k, v, call);
   const [B, Sq, Hq, D] = q.shape;
   const Dv = v.shape[3];
   const p = call.precision;
   return tf.tidy(() => {
-    const g = { Q: grouped(roundTensor(tf, q, p), Sq, D), K: kvHeadMajor(roundTensor(tf, k, p)), V: kvHeadMajor(roundTensor(tf, v, p)) };
+    const g = {
+      Q: grouped(roundTensor(tf, q, p), Sq, D),
+      K: kvHeadMajor(roundTensor(tf, k, p)),
+      V: kvHeadMajor(roundTensor(tf, v, p)),
+    };
     const { O, lse } = flashForward(tf, g, cfg);
     return { out: roundTensor(tf, ungrouped(O, Sq, Dv), p) as Tensor4D, softmaxLse: tf.reshape(lse, [B, Hq, Sq]) };
   });
@@ -154,7 +178,13 @@ function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall)
   if (Hq % Hkv !== 0) fail('k.shape', `Hq=${Hq} must be a multiple of Hkv=${Hkv}`);
   const G = Hq / Hkv;
   const slopes = call.alibiSlopes ?? null;
-  if (slopes !== null && !((slopes.rank === 1 && slopes.shape[0] === Hq) || (slopes.rank === 2 && slopes.shape[0] === B && slopes.shape[1] === Hq))) {
+  if (
+    slopes !== null &&
+    !(
+      (slopes.rank === 1 && slopes.shape[0] === Hq) ||
+      (slopes.rank === 2 && slopes.shape[0] === B && slopes.shape[1] === Hq)
+    )
+  ) {
     fail('alibiSlopes', `shape [${slopes.shape}] must be [Hq] or [B, Hq] = [${Hq}] or [${B},${Hq}]`);
   }
   const cfg: FlashConfig = {
@@ -170,16 +200,25 @@ function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall)
   return {
     cfg,
     // bias [B|1, Hq|1, Sq, Sk] -> [B|1, Hkv|1, G|1, Sq, Sk];  sinks [Hq] -> [1, Hkv, G, 1, 1]
-    groupedBias: (x: Tensor) => (x.shape[1] === 1 ? tf.reshape(x, [x.shape[0]!, 1, 1, Sq, Sk]) : tf.reshape(x, [x.shape[0]!, Hkv, G, Sq, Sk])),
+    groupedBias: (x: Tensor) =>
+      x.shape[1] === 1 ? tf.reshape(x, [x.shape[0]!, 1, 1, Sq, Sk]) : tf.reshape(x, [x.shape[0]!, Hkv, G, Sq, Sk]),
     groupedSinks: (x: Tensor) => tf.reshape(x, [1, Hkv, G, 1, 1]),
     grouped: (x: Tensor, S: number, d: number) => permute(tf, tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]),
-    ungrouped: (x: Tensor, S: number, d: number) => tf.reshape(permute(tf, x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
+    ungrouped: (x: Tensor, S: number, d: number) =>
+      tf.reshape(permute(tf, x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
     kvHeadMajor: (x: Tensor) => permute(tf, x, [0, 2, 1, 3]),
   };
 }
 
 /** The core every entry point calls: BSHD tensors in, BSHD out, differentiable through flashBackward. */
-export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall, scores: FlashScoreInputs = {}): Tensor4D {
+export function flashAttention(
+  tf: TF,
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  call: FlashCall,
+  scores: FlashScoreInputs = {},
+): Tensor4D {
   const { out, lse } = flashAttentionWithLse(tf, q, k, v, call, scores);
   lse.dispose();
   return out;
@@ -190,7 +229,14 @@ export function flashAttention(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, ca
  * and lse [B, Hq, Sq] (not differentiable). customGrad returns one tensor, so O and lse leave it as
  * one [B, Sq, Hq, Dv + 1] tensor, split outside; the lse column's incoming gradient is ignored.
  */
-export function flashAttentionWithLse(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall, scores: FlashScoreInputs = {}): { out: Tensor4D; lse: Tensor } {
+export function flashAttentionWithLse(
+  tf: TF,
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  call: FlashCall,
+  scores: FlashScoreInputs = {},
+): { out: Tensor4D; lse: Tensor } {
   const { cfg, grouped, ungrouped, kvHeadMajor, groupedBias, groupedSinks } = prepare(tf, q, k, v, call);
   const [B, Sq, Hq, D] = q.shape;
   const Dv = v.shape[3];
@@ -234,7 +280,13 @@ export function flashAttentionWithLse(tf: TF, q: Tensor4D, k: Tensor4D, v: Tenso
 
   const p = call.precision;
   return tf.tidy(() => {
-    const inputs = [roundTensor(tf, q, p), roundTensor(tf, k, p), roundTensor(tf, v, p), ...(bias ? [bias] : []), ...(sinks ? [sinks] : [])];
+    const inputs = [
+      roundTensor(tf, q, p),
+      roundTensor(tf, k, p),
+      roundTensor(tf, v, p),
+      ...(bias ? [bias] : []),
+      ...(sinks ? [sinks] : []),
+    ];
     const both = attend(...inputs) as Tensor4D;
     const out = roundTensor(tf, tf.slice(both, [0, 0, 0, 0], [B, Sq, Hq, Dv]), p) as Tensor4D;
     const lse = tf.transpose(tf.reshape(tf.slice(both, [0, 0, 0, Dv], [B, Sq, Hq, 1]), [B, Sq, Hq]), [0, 2, 1]);

@@ -35,7 +35,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
 import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
-import { asRows, groupedDims, loadTile, type FlashConfig, type Grouped } from './operands.js';
+import { asRows, type FlashConfig, type Grouped, groupedDims, loadTile } from './operands.js';
 import { blockRanges } from './tiles.js';
 
 export interface ForwardResult {

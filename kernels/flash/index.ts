@@ -1,6 +1,16 @@
 /** FlashAttention-2 in tfjs: native flash-attn interfaces, the contract adapter and the transformers path. */
-export { flashAttnFunc, flashAttnFuncWithLse, flashAttention, flashAttentionWithLse, DEFAULT_BR, DEFAULT_BC, type FlashAttnOptions, type FlashCall } from './flash.js';
-export { flashAttnVarlenFunc, type FlashAttnVarlenOptions } from './varlen.js';
-export { flashKernel, flashKernelWith, type FlashBlockSizes } from './adapter.js';
-export { flashAttentionFunction } from './transformers.js';
+
+export { type FlashBlockSizes, flashKernel, flashKernelWith } from './adapter.js';
+export {
+  DEFAULT_BC,
+  DEFAULT_BR,
+  type FlashAttnOptions,
+  type FlashCall,
+  flashAttention,
+  flashAttentionWithLse,
+  flashAttnFunc,
+  flashAttnFuncWithLse,
+} from './flash.js';
 export { flashDecodeKernel } from './kvcache.js';
+export { flashAttentionFunction } from './transformers.js';
+export { type FlashAttnVarlenOptions, flashAttnVarlenFunc } from './varlen.js';

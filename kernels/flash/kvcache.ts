@@ -14,7 +14,7 @@
  * A row with len_b = 0 has output 0.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { defineDecodeKernel, type DecodeKernel } from '../../src/contract/index.js';
+import { type DecodeKernel, defineDecodeKernel } from '../../src/contract/index.js';
 import { DEFAULT_BC, DEFAULT_BR, flashAttentionWithLse } from './flash.js';
 import { permute } from './operands.js';
 
@@ -22,7 +22,8 @@ export const flashDecodeKernel: DecodeKernel = defineDecodeKernel({
   name: 'flash-decode',
   decode(q, cache, cacheSeqlens, opts, tf) {
     const [B, Hq, Sq, D] = q.shape as [number, number, number, number];
-    const pool = cache.kind === 'contiguous' ? null : { k: cache.kPages, v: cache.vPages, pageSize: cache.kPages.shape[1]! };
+    const pool =
+      cache.kind === 'contiguous' ? null : { k: cache.kPages, v: cache.vPages, pageSize: cache.kPages.shape[1]! };
     const Hkv = cache.kind === 'contiguous' ? cache.k.shape[1]! : cache.kPages.shape[2]!;
     const Dv = (cache.kind === 'contiguous' ? cache.v : cache.vPages).shape[3]!;
     const bshd = (x: Tensor) => permute(tf, x, [0, 2, 1, 3]) as Tensor4D;
@@ -42,15 +43,30 @@ export const flashDecodeKernel: DecodeKernel = defineDecodeKernel({
         } else {
           // Logical slot j of row b -> flat physical slot page·pageSize + lane; only j < len_b.
           const { pageSize } = pool!;
-          const slots = Int32Array.from({ length: len }, (_, j) => cache.blockTable[b]![Math.floor(j / pageSize)]! * pageSize + (j % pageSize));
-          const gather = (pages: Tensor, F: number) => tf.reshape(tf.gather(tf.reshape(pages, [-1, Hkv * F]), tf.tensor1d(slots, 'int32')), [1, len, Hkv, F]) as Tensor4D;
+          const slots = Int32Array.from(
+            { length: len },
+            (_, j) => cache.blockTable[b]![Math.floor(j / pageSize)]! * pageSize + (j % pageSize),
+          );
+          const gather = (pages: Tensor, F: number) =>
+            tf.reshape(tf.gather(tf.reshape(pages, [-1, Hkv * F]), tf.tensor1d(slots, 'int32')), [
+              1,
+              len,
+              Hkv,
+              F,
+            ]) as Tensor4D;
           k = gather(pool!.k, D);
           v = gather(pool!.v, Dv);
         }
         const qb = bshd(tf.slice(q, [b, 0, 0, 0], [1, Hq, Sq, D]));
         const { out, lse } = flashAttentionWithLse(tf, qb, k, v, {
           scale: opts.scale,
-          restrictions: { causal: opts.causal ? 'bottom-right' : 'none', window: null, keyLengths: null, paddingSide: 'right', mask: null },
+          restrictions: {
+            causal: opts.causal ? 'bottom-right' : 'none',
+            window: null,
+            keyLengths: null,
+            paddingSide: 'right',
+            mask: null,
+          },
           Br: DEFAULT_BR,
           Bc: DEFAULT_BC,
           dropout: null,

@@ -14,7 +14,7 @@
  *     ->  + ALiBi (-slope·|i + Sk - Sq - j|, the distance tile made on the host)  ->  + bias tile
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type TF, dropoutScaleBlock, type Precision } from '../../src/contract/index.js';
+import { dropoutScaleBlock, type Precision, type TF } from '../../src/contract/index.js';
 import { matMul } from '../common/matMul.js';
 import type { TilePlan } from './tiles.js';
 
@@ -78,7 +78,16 @@ export interface Tile {
  * are zeroed first: a NaN or huge value in a padded key must not leak through 0 · x in a matmul.
  * Call inside tf.tidy.
  */
-export function loadTile(tf: TF, g: Grouped, cfg: FlashConfig, bits: Uint8Array | null, i0: number, i1: number, j0: number, j1: number): Tile {
+export function loadTile(
+  tf: TF,
+  g: Grouped,
+  cfg: FlashConfig,
+  bits: Uint8Array | null,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+): Tile {
   const { B, Hkv, G, D, Dv } = groupedDims(g);
   const R = i1 - i0;
   const C = j1 - j0;
@@ -136,5 +145,10 @@ export function asRows(tf: TF, x: Tensor, dims: GroupedDims, R: number): Tensor 
 export function permute(tf: TF, x: Tensor, perm: readonly number[]): Tensor {
   const nonUnit = perm.filter((axis) => x.shape[axis] !== 1);
   const inOrder = nonUnit.every((axis, n) => n === 0 || nonUnit[n - 1]! < axis);
-  return inOrder ? tf.reshape(x, perm.map((axis) => x.shape[axis]!)) : tf.transpose(x, [...perm]);
+  return inOrder
+    ? tf.reshape(
+        x,
+        perm.map((axis) => x.shape[axis]!),
+      )
+    : tf.transpose(x, [...perm]);
 }

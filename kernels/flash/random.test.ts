@@ -4,13 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SEED } from '../../properties/support/profile.js';
 import { tf } from '../../src/backend/index.js';
-import { CAUSALS, FLOAT32_REL_BOUND, type AttentionOptions } from '../../src/contract/index.js';
-import { flashKernelWith } from './adapter.js';
+import { type AttentionOptions, CAUSALS, FLOAT32_REL_BOUND } from '../../src/contract/index.js';
+import { referenceAttention } from '../../src/reference/index.js';
 import { makeInputs, optionsFor, randomMask, shapesOf } from '../../test/support/flashTesting.js';
 import { naturalErrors } from '../../test/support/kernelTesting.js';
-import { referenceAttention } from '../../src/reference/index.js';
-import { SEED } from '../../properties/support/profile.js';
+import { flashKernelWith } from './adapter.js';
 
 const caseArb = fc
   .record({
@@ -23,7 +23,12 @@ const caseArb = fc
     Dv: fc.integer({ min: 1, max: 4 }),
     causal: fc.constantFrom(...CAUSALS),
     window: fc.option(fc.tuple(fc.integer({ min: -1, max: 3 }), fc.integer({ min: -1, max: 3 }))),
-    padding: fc.option(fc.record({ side: fc.constantFrom('right' as const, 'left' as const), lens: fc.array(fc.nat(), { minLength: 2, maxLength: 2 }) })),
+    padding: fc.option(
+      fc.record({
+        side: fc.constantFrom('right' as const, 'left' as const),
+        lens: fc.array(fc.nat(), { minLength: 2, maxLength: 2 }),
+      }),
+    ),
     mask: fc.option(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), seed: fc.nat() })),
     dropout: fc.option(fc.record({ p: fc.constantFrom(0.2, 0.5), seed: fc.nat() })),
     Br: fc.constantFrom(1, 2, 3, 16),
@@ -36,7 +41,10 @@ const caseArb = fc
       window: c.window,
       keyLengths: c.padding === null ? null : c.padding.lens.slice(0, c.B).map((l) => l % (c.Sk + 1)),
       paddingSide: c.padding?.side ?? 'right',
-      mask: c.mask === null ? null : randomMask([c.mask.perBatch ? c.B : 1, c.mask.perHead ? s.Hq : 1, c.Sq, c.Sk], String(c.mask.seed)),
+      mask:
+        c.mask === null
+          ? null
+          : randomMask([c.mask.perBatch ? c.B : 1, c.mask.perHead ? s.Hq : 1, c.Sq, c.Sk], String(c.mask.seed)),
       dropout: c.dropout,
     };
     return { s, opts: optionsFor(s, extra), Br: c.Br, Bc: c.Bc };

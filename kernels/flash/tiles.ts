@@ -16,7 +16,13 @@
  * so it reshapes to [B, Hkv|1, G|1, R, C] and broadcasts over the grouped layout of forward.ts.
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type TF, structurallyVisible, type AttentionOptionsOf, type HostMask, type PaddingSide } from '../../src/contract/index.js';
+import {
+  type AttentionOptionsOf,
+  type HostMask,
+  type PaddingSide,
+  structurallyVisible,
+  type TF,
+} from '../../src/contract/index.js';
 
 /** The restrictions a tile plan honours: the contract's, with the boolean mask on the host. */
 export interface TileRestrictions {
@@ -37,7 +43,10 @@ export interface TileSizes {
 }
 
 /** One tile's verdict: skip it, run it unmasked, or run it with `bits` ([B, Hm, R, C], 1 = visible). */
-export type TileKind = { readonly kind: 'none' } | { readonly kind: 'all' } | { readonly kind: 'partial'; readonly bits: Uint8Array };
+export type TileKind =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'all' }
+  | { readonly kind: 'partial'; readonly bits: Uint8Array };
 
 /** Half-open ranges [start, end) of consecutive blocks of `size` covering `n`; the last may be short. */
 export function blockRanges(n: number, size: number): Array<readonly [number, number]> {
@@ -111,7 +120,12 @@ export class TilePlan {
     const Hg = this.Hm === 1 ? 1 : Hkv;
     const mask = tf.tensor(bits, this.Hm === 1 ? [B, 1, 1, R, C] : [B, Hkv, G, R, C], 'bool');
     const rowAny = tf.any(mask, -1, true);
-    const colAny = tf.reshape(tf.any(tf.reshape(tf.transpose(mask, [0, 1, 4, 2, 3]), [B, Hg, C, -1]), -1, true), [B, Hg, C, 1]);
+    const colAny = tf.reshape(tf.any(tf.reshape(tf.transpose(mask, [0, 1, 4, 2, 3]), [B, Hg, C, -1]), -1, true), [
+      B,
+      Hg,
+      C,
+      1,
+    ]);
     return { mask, rowAny, colAny };
   }
 }

@@ -16,7 +16,7 @@
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import * as defaultTf from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
-import { flashAttention, resolveCommon, type FlashAttnOptions } from './flash.js';
+import { type FlashAttnOptions, flashAttention, resolveCommon } from './flash.js';
 
 export interface FlashAttnVarlenOptions extends FlashAttnOptions {
   /** Cumulative query lengths, length batch + 1, starting at 0 and ending at totalQ. */
@@ -30,17 +30,26 @@ export interface FlashAttnVarlenOptions extends FlashAttnOptions {
 
 function checkCu(name: string, cu: readonly number[], total: number, max: number, batch: number): void {
   const where = `flashAttnVarlenFunc: ${name}`;
-  if (cu.length !== batch + 1) throw new Error(`${where}: must have batch + 1 = ${batch + 1} entries, got ${cu.length}`);
-  if (cu[0] !== 0 || cu[batch] !== total) throw new Error(`${where}: must start at 0 and end at the token count ${total}, got [${cu.join(', ')}]`);
+  if (cu.length !== batch + 1)
+    throw new Error(`${where}: must have batch + 1 = ${batch + 1} entries, got ${cu.length}`);
+  if (cu[0] !== 0 || cu[batch] !== total)
+    throw new Error(`${where}: must start at 0 and end at the token count ${total}, got [${cu.join(', ')}]`);
   for (let b = 0; b < batch; b++) {
     const len = cu[b + 1]! - cu[b]!;
-    if (!Number.isInteger(len) || len < 0) throw new Error(`${where}: must be non-decreasing integers, got [${cu.join(', ')}]`);
+    if (!Number.isInteger(len) || len < 0)
+      throw new Error(`${where}: must be non-decreasing integers, got [${cu.join(', ')}]`);
     if (len > max) throw new Error(`${where}: sequence ${b} has length ${len} > max ${max}`);
   }
 }
 
 /** flash_attn_varlen_func: packed sequences, each attending only within itself. */
-export function flashAttnVarlenFunc(q: Tensor3D, k: Tensor3D, v: Tensor3D, options: FlashAttnVarlenOptions, tf: TF = defaultTf): Tensor3D {
+export function flashAttnVarlenFunc(
+  q: Tensor3D,
+  k: Tensor3D,
+  v: Tensor3D,
+  options: FlashAttnVarlenOptions,
+  tf: TF = defaultTf,
+): Tensor3D {
   const r = resolveCommon(options);
   const [totalQ, Hq, D] = q.shape;
   const [totalK, Hkv] = k.shape;
@@ -61,10 +70,17 @@ export function flashAttnVarlenFunc(q: Tensor3D, k: Tensor3D, v: Tensor3D, optio
         outs.push(tf.zeros([lenQ, Hq, Dv]));
         continue;
       }
-      const seq = (x: Tensor3D, start: number, len: number) => tf.expandDims(tf.slice(x, [start, 0, 0], [len, -1, -1]), 0) as Tensor4D;
+      const seq = (x: Tensor3D, start: number, len: number) =>
+        tf.expandDims(tf.slice(x, [start, 0, 0], [len, -1, -1]), 0) as Tensor4D;
       const out = flashAttention(tf, seq(q, q0, lenQ), seq(k, k0, lenK), seq(v, k0, lenK), {
         scale,
-        restrictions: { causal: options.causal ? 'bottom-right' : 'none', window: r.window, keyLengths: null, paddingSide: 'right', mask: null },
+        restrictions: {
+          causal: options.causal ? 'bottom-right' : 'none',
+          window: r.window,
+          keyLengths: null,
+          paddingSide: 'right',
+          mask: null,
+        },
         Br: r.Br,
         Bc: r.Bc,
         dropout: r.p > 0 ? { p: r.p, seed: options.dropoutSeed ?? 0, batchOffset: b } : null,

@@ -20,12 +20,20 @@
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 // tfjs-core is the harness's own copy (one engine, gradients registered by src/backend).
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionShapes, defineAttentionKernel, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
+import {
+  type AttentionKernel,
+  attentionShapes,
+  defineAttentionKernel,
+  type KernelOptions,
+} from '../../src/contract/index.js';
 import { additiveTerms, hasStructuralRestriction, visibilityMask } from '../eager/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
 
 /** True iff the options restrict keys only by top-left causality (then isCausal replaces the mask). */
-export function onlyTopLeftCausal(opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths' | 'mask'>, Sk: number): boolean {
+export function onlyTopLeftCausal(
+  opts: Pick<KernelOptions, 'causal' | 'window' | 'keyLengths' | 'mask'>,
+  Sk: number,
+): boolean {
   return opts.causal === 'top-left' && opts.mask === null && !hasStructuralRestriction({ ...opts, causal: 'none' }, Sk);
 }
 
@@ -39,7 +47,8 @@ export const sdpaKernel: AttentionKernel = defineAttentionKernel({
       const additive = additiveTerms(opts, shapes.B, Hq, Sq, Sk);
       const isCausal = additive === null && onlyTopLeftCausal(opts, Sk);
       const visible = isCausal ? null : visibilityMask(opts, shapes);
-      const attnMask = additive === null ? visible : visible === null ? additive : tf.where(visible, additive, tf.scalar(-Infinity));
+      const attnMask =
+        additive === null ? visible : visible === null ? additive : tf.where(visible, additive, tf.scalar(-Infinity));
       return scaledDotProductAttention(q, k, v, {
         attnMask,
         isCausal,

@@ -1,3 +1,3 @@
-export { scaledDotProductAttention, type SdpaOptions } from './sdpa.js';
-export { sdpaKernel, onlyTopLeftCausal } from './adapter.js';
+export { onlyTopLeftCausal, sdpaKernel } from './adapter.js';
+export { type SdpaOptions, scaledDotProductAttention } from './sdpa.js';
 export { sdpaAttentionFunction } from './transformers.js';

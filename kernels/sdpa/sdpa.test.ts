@@ -1,9 +1,21 @@
-import { describe, expect, it } from 'vitest';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
-import { ATTENTION_TENSORS, defaultOptions, FLOAT32_REL_BOUND, roundArray, UNIT_ROUNDOFF } from '../../src/contract/index.js';
+import {
+  ATTENTION_TENSORS,
+  defaultOptions,
+  FLOAT32_REL_BOUND,
+  roundArray,
+  UNIT_ROUNDOFF,
+} from '../../src/contract/index.js';
 import { runAttentionKernel } from '../../src/kernel/index.js';
-import { FINITE_CONTRACT_CASES, LOW_PRECISION_REL_BOUND, makeInputs, measureAgainstReference, NAN_JUNK_CASES } from '../../test/support/contractCases.js';
+import {
+  FINITE_CONTRACT_CASES,
+  LOW_PRECISION_REL_BOUND,
+  makeInputs,
+  measureAgainstReference,
+  NAN_JUNK_CASES,
+} from '../../test/support/contractCases.js';
 import { onlyTopLeftCausal, scaledDotProductAttention, sdpaKernel } from './index.js';
 
 describe('sdpa matches the float64 reference in float32', () => {
@@ -17,10 +29,14 @@ describe('sdpa matches the float64 reference in float32', () => {
 });
 
 describe("sdpa reads keys no query may see, as PyTorch's math SDPA does (P·V over all keys)", () => {
-  it('so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz writes only finite junk for it', () => {
-    expect(sdpaKernel.guarantees?.unseenKeysUnread).not.toBe(true);
-    for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(sdpaKernel, c).errors.out, c.name).toBe(Infinity);
-  });
+  it(
+    'so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz ' +
+      'writes only finite junk for it',
+    () => {
+      expect(sdpaKernel.guarantees?.unseenKeysUnread).not.toBe(true);
+      for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(sdpaKernel, c).errors.out, c.name).toBe(Infinity);
+    },
+  );
 });
 
 describe('sdpa matches the float64 reference in bfloat16 and float16', () => {
@@ -28,7 +44,8 @@ describe('sdpa matches the float64 reference in bfloat16 and float16', () => {
     for (const c of FINITE_CONTRACT_CASES) {
       it(`${precision}: ${c.name}`, () => {
         const { errors, leaked } = measureAgainstReference(sdpaKernel, c, precision);
-        for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
+        for (const t of ATTENTION_TENSORS)
+          expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
         expect(leaked).toBe(0);
       });
     }
@@ -40,16 +57,23 @@ describe('sdpa emulates low precision', () => {
     const shapes = { B: 1, Hq: 3, Hkv: 1, Sq: 2, Sk: 5, D: 3, Dv: 4 };
     const opts = { ...defaultOptions(shapes), causal: 'top-left' as const };
     const res = runAttentionKernel(sdpaKernel, makeInputs(shapes, 'fp16'), { ...opts, precision: 'float16' });
-    for (const t of ATTENTION_TENSORS) expect(Array.from(res[t].data), t).toEqual(Array.from(roundArray('float16', res[t].data)));
+    for (const t of ATTENTION_TENSORS)
+      expect(Array.from(res[t].data), t).toEqual(Array.from(roundArray('float16', res[t].data)));
     const f32 = runAttentionKernel(sdpaKernel, makeInputs(shapes, 'fp16'), opts);
     expect(Array.from(f32.out.data)).not.toEqual(Array.from(roundArray('float16', f32.out.data)));
   });
 });
 
 /** Output and gradients of sum(sdpa(q, k, v) ∘ 1) for native options. */
-function runNative(q: Tensor4D, k: Tensor4D, v: Tensor4D, options: Parameters<typeof scaledDotProductAttention>[3]): Float32Array[] {
+function runNative(
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  options: Parameters<typeof scaledDotProductAttention>[3],
+): Float32Array[] {
   return tf.tidy(() => {
-    const f = (qq: Tensor, kk: Tensor, vv: Tensor) => tf.sum(scaledDotProductAttention(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, options));
+    const f = (qq: Tensor, kk: Tensor, vv: Tensor) =>
+      tf.sum(scaledDotProductAttention(qq as Tensor4D, kk as Tensor4D, vv as Tensor4D, options));
     const out = scaledDotProductAttention(q, k, v, options);
     const grads = tf.grads(f as (...x: Tensor[]) => Tensor)([q, k, v]);
     return [out, ...grads].map((t) => t.dataSync() as Float32Array);
@@ -75,7 +99,9 @@ describe('sdpa native interface (PyTorch semantics)', () => {
     tf.tidy(() => {
       const x = tf.zeros([1, 1, 2, 2]) as Tensor4D;
       const mask = tf.ones([1, 1, 2, 2], 'bool');
-      expect(() => scaledDotProductAttention(x, x, x, { attnMask: mask, isCausal: true })).toThrow(/attnMask and isCausal/);
+      expect(() => scaledDotProductAttention(x, x, x, { attnMask: mask, isCausal: true })).toThrow(
+        /attnMask and isCausal/,
+      );
     });
   });
 
@@ -95,7 +121,10 @@ describe('sdpa native interface (PyTorch semantics)', () => {
       tf.randomNormal([1, 1, 3, 2]) as Tensor4D,
       tf.randomNormal([1, 1, 3, 2]) as Tensor4D,
       tf.tensor2d(allowed, [3, 3], 'bool'),
-      tf.tensor2d(allowed.map((a) => (a ? 0 : -Infinity)), [3, 3]),
+      tf.tensor2d(
+        allowed.map((a) => (a ? 0 : -Infinity)),
+        [3, 3],
+      ),
     ];
     const byBool = runNative(q, k, v, { attnMask: boolMask });
     const byFloat = runNative(q, k, v, { attnMask: floatMask });

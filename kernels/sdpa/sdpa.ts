@@ -64,7 +64,9 @@ export interface SdpaOptions {
   readonly precision?: Precision;
 }
 
-/** key.repeat_interleave(nRep, dim=-3) on [B, Hkv, S, D], as a rank-4 expand (tfjs: Tile's gradient stops at rank 4). */
+/**
+ * key.repeat_interleave(nRep, dim=-3) on [B, Hkv, S, D], as a rank-4 expand (tfjs: Tile's gradient stops at rank 4).
+ */
 function repeatInterleaveHeads(x: Tensor4D, nRep: number): Tensor4D {
   if (nRep === 1) return x;
   const [B, H, S, D] = x.shape;
@@ -79,16 +81,33 @@ function tril(L: number, S: number): Tensor {
   return tf.tensor2d(data, [L, S], 'bool');
 }
 
-export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value: Tensor4D, options: SdpaOptions = {}): Tensor4D {
-  const { attnMask = null, isCausal = false, scale = null, dropoutP = 0, dropoutSeed = 0, dropoutMask = null, enableGqa = false, precision = 'float32' } = options;
+export function scaledDotProductAttention(
+  query: Tensor4D,
+  key: Tensor4D,
+  value: Tensor4D,
+  options: SdpaOptions = {},
+): Tensor4D {
+  const {
+    attnMask = null,
+    isCausal = false,
+    scale = null,
+    dropoutP = 0,
+    dropoutSeed = 0,
+    dropoutMask = null,
+    enableGqa = false,
+    precision = 'float32',
+  } = options;
   const [B, Hq, L, D] = query.shape;
   const [, Hkv, S] = key.shape;
   if (isCausal && attnMask !== null) {
-    throw new Error('sdpa: attnMask and isCausal: an explicit attnMask must not be set when isCausal is true (PyTorch raises too)');
+    throw new Error(
+      'sdpa: attnMask and isCausal: an explicit attnMask must not be set when isCausal is true (PyTorch raises too)',
+    );
   }
   if (Hq !== Hkv && !(enableGqa && Hq % Hkv === 0)) {
     throw new Error(
-      `sdpa: key.shape: query heads ${Hq} and key heads ${Hkv} differ; expected equal heads, or enableGqa with Hq a multiple of Hkv`,
+      `sdpa: key.shape: query heads ${Hq} and key heads ${Hkv} differ; expected equal heads, or enableGqa ` +
+        `with Hq a multiple of Hkv`,
     );
   }
   const scaleFactor = scale ?? 1 / Math.sqrt(D);
@@ -129,7 +148,10 @@ export function scaledDotProductAttention(query: Tensor4D, key: Tensor4D, value:
     attnWeight = tf.mul(attnWeight, rowAllowed);
   }
   if (dropoutP > 0) {
-    const dropScale = dropoutMask !== null ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropoutP) : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropoutP, [B, Hq, L, S]), [B, Hq, L, S]);
+    const dropScale =
+      dropoutMask !== null
+        ? tf.div(tf.cast(dropoutMask, 'float32'), 1 - dropoutP)
+        : tf.tensor4d(dropoutScaleBlock(dropoutSeed, dropoutP, [B, Hq, L, S]), [B, Hq, L, S]);
     attnWeight = tf.mul(attnWeight, dropScale);
   }
   attnWeight = roundTensor(tf, attnWeight, precision);

@@ -8,7 +8,7 @@
  * GQA goes through enable_gqa. The output is transposed to [B, S, Hq, Dh] as transformers returns it.
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
-import { allowedMask, onlyCausal, type AttentionFunction } from '../../src/contract/index.js';
+import { type AttentionFunction, allowedMask, onlyCausal } from '../../src/contract/index.js';
 import { scaledDotProductAttention } from './sdpa.js';
 
 export const sdpaAttentionFunction: AttentionFunction = (tf, q, k, v, call) => {

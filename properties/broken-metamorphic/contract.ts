@@ -14,24 +14,42 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/backend/index.js';
-import { defineAttentionKernel, splitOutput, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
+import {
+  type AttentionKernel,
+  defineAttentionKernel,
+  type KernelOptions,
+  splitOutput,
+} from '../../src/contract/index.js';
 import { eagerKernel, flashKernelWith } from '../../src/runner/index.js';
 
 /** `kernel` with its options rewritten before every call. */
-function rewriting(name: string, kernel: AttentionKernel, rewrite: (opts: KernelOptions, q: Tensor4D, k: Tensor4D, tf: TF) => KernelOptions): AttentionKernel {
+function rewriting(
+  name: string,
+  kernel: AttentionKernel,
+  rewrite: (opts: KernelOptions, q: Tensor4D, k: Tensor4D, tf: TF) => KernelOptions,
+): AttentionKernel {
   return defineAttentionKernel({
     name,
-    forward: (q, k, v, opts, tf) => tf.tidy(() => splitOutput(kernel.forward(q, k, v, rewrite(opts, q, k, tf), tf)).out),
+    forward: (q, k, v, opts, tf) =>
+      tf.tidy(() => splitOutput(kernel.forward(q, k, v, rewrite(opts, q, k, tf), tf)).out),
   });
 }
 
 export function flashDroppingLastBlock(blocks: { Br: number; Bc: number }): AttentionKernel {
-  return rewriting(`flash-dropping-last-block(Br=${blocks.Br},Bc=${blocks.Bc})`, flashKernelWith(blocks), (opts, q, k, tf) => {
-    const [Sq, Sk] = [q.shape[2], k.shape[2]];
-    const read = Math.floor(Sk / blocks.Bc) * blocks.Bc;
-    const grid = tf.tensor4d(Array.from({ length: Sq * Sk }, (_, n) => (n % Sk < read ? 1 : 0)), [1, 1, Sq, Sk], 'bool');
-    return { ...opts, mask: opts.mask === null ? grid : (tf.logicalAnd(opts.mask, grid) as Tensor4D) };
-  });
+  return rewriting(
+    `flash-dropping-last-block(Br=${blocks.Br},Bc=${blocks.Bc})`,
+    flashKernelWith(blocks),
+    (opts, q, k, tf) => {
+      const [Sq, Sk] = [q.shape[2], k.shape[2]];
+      const read = Math.floor(Sk / blocks.Bc) * blocks.Bc;
+      const grid = tf.tensor4d(
+        Array.from({ length: Sq * Sk }, (_, n) => (n % Sk < read ? 1 : 0)),
+        [1, 1, Sq, Sk],
+        'bool',
+      );
+      return { ...opts, mask: opts.mask === null ? grid : (tf.logicalAnd(opts.mask, grid) as Tensor4D) };
+    },
+  );
 }
 
 export const topLeftDecode: AttentionKernel = rewriting('eager-top-left-decode', eagerKernel, (opts) => ({
@@ -44,7 +62,13 @@ export const batchMaxLength: AttentionKernel = rewriting('eager-batch-max-length
   keyLengths: opts.keyLengths && opts.keyLengths.map(() => Math.max(...opts.keyLengths!)),
 }));
 
-export const ignoresKeyLengths: AttentionKernel = rewriting('eager-ignores-key-lengths', eagerKernel, (opts) => ({ ...opts, keyLengths: null }));
+export const ignoresKeyLengths: AttentionKernel = rewriting('eager-ignores-key-lengths', eagerKernel, (opts) => ({
+  ...opts,
+  keyLengths: null,
+}));
 
 /** The boolean mask dropped on the floor: keys it hides contribute. */
-export const ignoresMask: AttentionKernel = rewriting('eager-ignores-mask', eagerKernel, (opts) => ({ ...opts, mask: null }));
+export const ignoresMask: AttentionKernel = rewriting('eager-ignores-mask', eagerKernel, (opts) => ({
+  ...opts,
+  mask: null,
+}));

@@ -6,7 +6,7 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
-import { numel, splitOutput, type AttentionKernel } from '../../src/contract/index.js';
+import { type AttentionKernel, numel, splitOutput } from '../../src/contract/index.js';
 import type { StridedKernel } from '../support/metamorphic-layout.js';
 
 export function assumingContiguousBSHD(kernel: AttentionKernel): StridedKernel {

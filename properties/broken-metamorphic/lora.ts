@@ -16,7 +16,10 @@ import { loraMerged, loraUnmerged } from '../../src/runner/index.js';
 
 /** x with a zero gradient: tfjs has no stop_gradient, so a customGrad that returns zeros. */
 function detached(tf: TF, x: Tensor2D): Tensor2D {
-  const f = tf.customGrad(((xx: Tensor) => ({ value: tf.clone(xx), gradFunc: (dy: Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<TF['customGrad']>[0]);
+  const f = tf.customGrad(((xx: Tensor) => ({
+    value: tf.clone(xx),
+    gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<TF['customGrad']>[0]);
   return f(x) as Tensor2D;
 }
 

@@ -8,7 +8,7 @@
  */
 import { flashAttnFuncWithLse } from '../../kernels/flash/index.js';
 import { tf } from '../../src/backend/index.js';
-import { visible, type HostTensor } from '../../src/contract/index.js';
+import { type HostTensor, visible } from '../../src/contract/index.js';
 import { referenceAttentionForward } from '../../src/reference/index.js';
 import type { FlashWithLse, ForwardWithLse } from '../support/metamorphic-keys.js';
 
@@ -31,7 +31,9 @@ export const referenceLseWithoutMax: ForwardWithLse = (m) => {
         for (let j = 0; j < Sk; j++) {
           if (!visible(m.options, m.shapes, b, h, i, j)) continue;
           let dot = 0;
-          for (let d = 0; d < D; d++) dot += m.inputs.q.data[((b * Hq + h) * Sq + i) * D + d]! * m.inputs.k.data[((b * Hkv + kvh) * Sk + j) * D + d]!;
+          for (let d = 0; d < D; d++)
+            dot +=
+              m.inputs.q.data[((b * Hq + h) * Sq + i) * D + d]! * m.inputs.k.data[((b * Hkv + kvh) * Sk + j) * D + d]!;
           max = Math.max(max, m.options.scale * dot);
         }
         const r = (b * Hq + h) * Sq + i;

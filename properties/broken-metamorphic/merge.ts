@@ -13,7 +13,8 @@ export const mergeWithoutEmptyGuard: MergeStates = (parts) => {
     const m = Math.max(...parts.map((p) => p.lse.data[r]!));
     const l = parts.reduce((s, p) => s + Math.exp(p.lse.data[r]! - m), 0);
     lse[r] = m + Math.log(l);
-    for (const p of parts) for (let e = 0; e < Dv; e++) out[r * Dv + e]! += (Math.exp(p.lse.data[r]! - m) / l) * p.out.data[r * Dv + e]!;
+    for (const p of parts)
+      for (let e = 0; e < Dv; e++) out[r * Dv + e]! += (Math.exp(p.lse.data[r]! - m) / l) * p.out.data[r * Dv + e]!;
   }
   return { out: { shape: parts[0]!.out.shape, data: out }, lse: { shape: parts[0]!.lse.shape, data: lse } };
 };

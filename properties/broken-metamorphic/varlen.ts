@@ -4,8 +4,8 @@
  * see the documents packed before them (huggingface/transformers#29075).
  */
 import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
 import { flashAttnFunc } from '../../kernels/flash/index.js';
+import { tf } from '../../src/backend/index.js';
 import type { VarlenFunc } from '../support/metamorphic-packing.js';
 
 export const varlenAcrossDocuments: VarlenFunc = (q, k, v, o) =>
@@ -18,7 +18,8 @@ export const varlenAcrossDocuments: VarlenFunc = (q, k, v, o) =>
         outs.push(tf.zeros([q1 - q0, q.shape[1], v.shape[2]]));
         continue;
       }
-      const rows = (x: Tensor3D, from: number, to: number) => tf.expandDims(tf.slice(x, [from, 0, 0], [to - from, -1, -1]), 0) as Tensor4D;
+      const rows = (x: Tensor3D, from: number, to: number) =>
+        tf.expandDims(tf.slice(x, [from, 0, 0], [to - from, -1, -1]), 0) as Tensor4D;
       outs.push(tf.squeeze(flashAttnFunc(rows(q, q0, q1), rows(k, 0, k1), rows(v, 0, k1), o), [0]));
     }
     return tf.concat(outs, 0) as Tensor3D;

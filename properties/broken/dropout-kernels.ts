@@ -15,9 +15,9 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { repeatKv, visibilityMask, zeroUnseenKeys } from '../../kernels/eager/index.js';
-import { flashKernel } from '../../src/runner/index.js';
 import type { TF } from '../../src/backend/index.js';
-import { dropoutScaleBlock, type AttentionKernel, type KernelOptions } from '../../src/contract/index.js';
+import { type AttentionKernel, dropoutScaleBlock, type KernelOptions } from '../../src/contract/index.js';
+import { flashKernel } from '../../src/runner/index.js';
 
 type Shape4 = [number, number, number, number];
 /** The dropout multiplier of a [B, Hq, Sq, Sk] weight tensor. */
@@ -45,7 +45,10 @@ function attend(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptio
 /** A value whose gradient is zero (stop_gradient). */
 function detach(tf: TF, x: Tensor): Tensor {
   // tfjs: customGrad's typing passes a save function among the inputs; we take only x.
-  const f = tf.customGrad(((xx: Tensor) => ({ value: tf.clone(xx), gradFunc: (dy: Tensor) => tf.zerosLike(dy) })) as unknown as Parameters<TF['customGrad']>[0]);
+  const f = tf.customGrad(((xx: Tensor) => ({
+    value: tf.clone(xx),
+    gradFunc: (dy: Tensor) => tf.zerosLike(dy),
+  })) as unknown as Parameters<TF['customGrad']>[0]);
   return f(x);
 }
 
@@ -72,12 +75,17 @@ export const randomDropout = dropoutKernel('random-dropout', (_seed, p, shape) =
 
 export const seedOffByOne = dropoutKernel('dropout-seed-off-by-one', (seed, p, shape) => hashed(seed + 1, p, shape));
 
-export const keepProbConfusion = dropoutKernel('dropout-keep-prob-confusion', (seed, p, shape) => hashed(seed, 1 - p, shape));
+export const keepProbConfusion = dropoutKernel('dropout-keep-prob-confusion', (seed, p, shape) =>
+  hashed(seed, 1 - p, shape),
+);
 
-export const backwardMaskDiffers = dropoutKernel('dropout-backward-mask-differs', hashed, (seed, p, shape) => hashed(seed ^ 0x5bd1e995, p, shape));
+export const backwardMaskDiffers = dropoutKernel('dropout-backward-mask-differs', hashed, (seed, p, shape) =>
+  hashed(seed ^ 0x5bd1e995, p, shape),
+);
 
 export const pZeroTakesOtherPath: AttentionKernel = {
   name: 'dropout-p-zero-takes-other-path',
   supports: (opts) => (opts.precision !== 'float32' ? 'float32 only' : true),
-  forward: (q, k, v, opts, tf) => (opts.dropout === null ? attend(tf, q, k, v, opts, null) : flashKernel.forward(q, k, v, opts, tf)),
+  forward: (q, k, v, opts, tf) =>
+    opts.dropout === null ? attend(tf, q, k, v, opts, null) : flashKernel.forward(q, k, v, opts, tf),
 };

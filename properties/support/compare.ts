@@ -10,7 +10,16 @@
  *
  * `where` restricts the comparison to some elements (the rows a relation is about).
  */
-import { ATTENTION_TENSORS, maxAbs, unravel, UNIT_ROUNDOFF, type AttentionResult, type AttentionTensorName, type HostTensor, type Precision } from '../../src/contract/index.js';
+import {
+  ATTENTION_TENSORS,
+  type AttentionResult,
+  type AttentionTensorName,
+  type HostTensor,
+  maxAbs,
+  type Precision,
+  UNIT_ROUNDOFF,
+  unravel,
+} from '../../src/contract/index.js';
 import { roundingScale } from '../../src/oracle/index.js';
 import { attentionTermScales } from '../../src/reference/index.js';
 import type { Material } from '../../src/runner/index.js';
@@ -21,13 +30,22 @@ export type Tol = 'exact' | { readonly rel: number; readonly abs?: number };
 
 /** `n` units of roundoff of each precision, as a relative tolerance. */
 export function ulps(n: number): Record<Precision, Tol> {
-  return { float32: { rel: n * UNIT_ROUNDOFF.float32 }, bfloat16: { rel: n * UNIT_ROUNDOFF.bfloat16 }, float16: { rel: n * UNIT_ROUNDOFF.float16 } };
+  return {
+    float32: { rel: n * UNIT_ROUNDOFF.float32 },
+    bfloat16: { rel: n * UNIT_ROUNDOFF.bfloat16 },
+    float16: { rel: n * UNIT_ROUNDOFF.float16 },
+  };
 }
 
 /** Per tensor, what rounding and float32 arithmetic can do to it (src/oracle `roundingScale`), for `compareResults`. */
 export function naturalOf(m: Material): Record<AttentionTensorName, number> {
   const t = attentionTermScales(m.inputs, m.options);
-  return Object.fromEntries(ATTENTION_TENSORS.map((n) => [n, roundingScale(m.options.precision, { terms: t[n], logit: t.logit, keys: m.shapes.Sk })])) as Record<AttentionTensorName, number>;
+  return Object.fromEntries(
+    ATTENTION_TENSORS.map((n) => [
+      n,
+      roundingScale(m.options.precision, { terms: t[n], logit: t.logit, keys: m.shapes.Sk }),
+    ]),
+  ) as Record<AttentionTensorName, number>;
 }
 
 /**
@@ -50,7 +68,13 @@ export interface CompareOptions {
  * `natural` when larger, because gradients cancel (dq of near-tied keys is ~0 while its terms are
  * not) and rounding noise is relative to the terms, not to the result.
  */
-export function compareTensors(label: string, a: HostTensor, b: HostTensor, tol: Tol, o: CompareOptions = {}): string | null {
+export function compareTensors(
+  label: string,
+  a: HostTensor,
+  b: HostTensor,
+  tol: Tol,
+  o: CompareOptions = {},
+): string | null {
   if (a.shape.length !== b.shape.length || a.shape.some((d, n) => d !== b.shape[n])) {
     return `${label}: shape [${a.shape.join(',')}] vs [${b.shape.join(',')}]`;
   }
@@ -68,13 +92,28 @@ export function compareTensors(label: string, a: HostTensor, b: HostTensor, tol:
   measured.set(label, Math.max(measured.get(label) ?? 0, worst / scale));
   if (count === 0) return null;
   const limit = tol === 'exact' ? 'exact' : `allowed ${fmt(allowed)}`;
-  return `${label}: ${count} of ${judged} element(s) differ (${limit}), worst at [${unravel(b.shape, at).join(',')}]: ${fmt(a.data[at]!)} vs ${fmt(b.data[at]!)} (rel ${fmt(worst / scale)})`;
+  return (
+    `${label}: ${count} of ${judged} element(s) differ (${limit}), worst at ` +
+    `[${unravel(b.shape, at).join(',')}]: ${fmt(a.data[at]!)} vs ${fmt(b.data[at]!)} (rel ${fmt(worst / scale)})`
+  );
 }
 
-/** Every tensor of two attention results (out, dq, dk, dv): one line per tensor that differs. `natural`: per tensor, or one for all. */
-export function compareResults(label: string, a: AttentionResult, b: AttentionResult, tol: Tol, natural?: Record<AttentionTensorName, number> | number): Outcome {
-  const scale = (t: keyof Record<AttentionTensorName, number>) => (typeof natural === 'number' ? natural : natural?.[t]);
-  return allOf(...ATTENTION_TENSORS.map((t) => compareTensors(`${label} ${t}`, a[t], b[t], tol, { natural: scale(t) })));
+/**
+ * Every tensor of two attention results (out, dq, dk, dv): one line per tensor that differs. `natural`: per tensor, or
+ * one for all.
+ */
+export function compareResults(
+  label: string,
+  a: AttentionResult,
+  b: AttentionResult,
+  tol: Tol,
+  natural?: Record<AttentionTensorName, number> | number,
+): Outcome {
+  const scale = (t: keyof Record<AttentionTensorName, number>) =>
+    typeof natural === 'number' ? natural : natural?.[t];
+  return allOf(
+    ...ATTENTION_TENSORS.map((t) => compareTensors(`${label} ${t}`, a[t], b[t], tol, { natural: scale(t) })),
+  );
 }
 
 /** null iff every (selected) element is exactly 0. */

@@ -10,18 +10,19 @@
  *                        growing by one key per step, equal one causal call over all P + n
  */
 import type { DecodeCase } from '../../src/case/index.js';
-import { defaultOptions, logicalKv, numel, type HostTensor } from '../../src/contract/index.js';
-import { materializeDecode, type MaterializedDecode } from '../../src/data/index.js';
+import { defaultOptions, type HostTensor, logicalKv, numel } from '../../src/contract/index.js';
+import { type MaterializedDecode, materializeDecode } from '../../src/data/index.js';
 import { decodeSuite, describeDecodeCase, flashKernel, type KernelUnderTest } from '../../src/runner/index.js';
 import { compareTensors, type Tol } from './compare.js';
 import type { Relation } from './engine.js';
-import { run } from './run.js';
 import { sliceAxis } from './metamorphic-tensors.js';
+import { run } from './run.js';
 
 /** out of the kernel's decode on material `m` of case `c`; throws, failing the relation, unless it ran. */
 export function decodeOut(k: KernelUnderTest, c: DecodeCase, m: MaterializedDecode): HostTensor {
   const o = decodeSuite.run(k, c, m);
-  if (o.status !== 'ok') throw new Error(`${k.label} ${o.status === 'threw' ? `threw: ${o.message}` : `declined: ${o.reason}`}`);
+  if (o.status !== 'ok')
+    throw new Error(`${k.label} ${o.status === 'threw' ? `threw: ${o.message}` : `declined: ${o.reason}`}`);
   return o.tensors.get('out')!;
 }
 
@@ -31,7 +32,12 @@ export function pagesPermuted(k: KernelUnderTest): Relation<DecodeCase> {
     if (c.cache.kind !== 'paged') return null;
     const moved: DecodeCase = { ...c, cache: { ...c.cache, permutation: (c.cache.permutation + 1) >>> 0 } };
     const label = `${k.label} ${describeDecodeCase(c)}, pages permuted`;
-    return compareTensors(label, decodeOut(k, moved, materializeDecode(moved)), decodeOut(k, c, materializeDecode(c)), 'exact');
+    return compareTensors(
+      label,
+      decodeOut(k, moved, materializeDecode(moved)),
+      decodeOut(k, c, materializeDecode(c)),
+      'exact',
+    );
   };
 }
 
@@ -47,19 +53,31 @@ export function prefillThenDecode(k: KernelUnderTest, tol: Tol): Relation<Decode
     const m = materializeDecode(one);
     const P = Math.min(c.shapes.Sq, S);
     // The cache holds all S keys; step t reads its first t + 1 (cacheSeqlens), the rest are the future.
-    const step = (from: number, to: number) => decodeOut(k, one, { ...m, q: sliceAxis(m.q, 2, from, to), cacheSeqlens: [to] });
+    const step = (from: number, to: number) =>
+      decodeOut(k, one, { ...m, q: sliceAxis(m.q, 2, from, to), cacheSeqlens: [to] });
     const steps: HostTensor[] = [step(0, P)];
     for (let t = P; t < S; t++) steps.push(step(t, t + 1));
     const { Hq, Hkv, D, Dv } = one.shapes;
     const kv = logicalKv(m.cache, 0, S); // row 0's keys in the contract layout
     const material = {
       shapes: { B: 1, Hq, Hkv, Sq: S, Sk: S, D, Dv },
-      options: { ...defaultOptions({ D }), scale: m.options.scale, causal: 'bottom-right' as const, precision: m.options.precision },
+      options: {
+        ...defaultOptions({ D }),
+        scale: m.options.scale,
+        causal: 'bottom-right' as const,
+        precision: m.options.precision,
+      },
       inputs: { q: m.q, k: kv.k, v: kv.v, dOut: { shape: [1, Hq, S, Dv], data: new Float64Array(Hq * S * Dv) } },
     };
     const full = run(flashKernel, material).out;
     const cache = c.cache.kind === 'contiguous' ? 'contiguous' : `pageSize ${c.cache.pageSize}`;
-    return compareTensors(`${k.label} prefill ${P} + ${S - P} decode steps (${cache}) vs one causal call over ${S}:`, concatRows(steps), full, tol, { natural: 1 });
+    return compareTensors(
+      `${k.label} prefill ${P} + ${S - P} decode steps (${cache}) vs one causal call over ${S}:`,
+      concatRows(steps),
+      full,
+      tol,
+      { natural: 1 },
+    );
   };
 }
 

@@ -5,16 +5,19 @@
  * and a can-fail test can assert the verdict:
  *
  *   holds(attentionCase(), matchesReference('flash'), 25);
- *   expect(failsOn(cases, matchesReference(broken), 10).check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dv' } });
+ *   expect(failsOn(cases, matchesReference(broken), 10).check!.verdict).toMatchObject({ status: 'mismatch', failing: {
+ * tensor: 'dv' } });
  */
 import type { AttentionKernel } from '../../src/contract/index.js';
 import { formatVerdict, isFailure } from '../../src/oracle/index.js';
-import { checkCase, type AnyCase, type BuiltinKernelName, type KernelUnderTest } from '../../src/runner/index.js';
+import { type AnyCase, type BuiltinKernelName, checkCase, type KernelUnderTest } from '../../src/runner/index.js';
 import type { Relation } from './engine.js';
 import { underTest } from './run.js';
 
 /** The kernel passes the oracle (pass, or unsupported: a declined case is skipped, not failed). */
-export function matchesReference<C extends AnyCase>(k: BuiltinKernelName | AttentionKernel | KernelUnderTest): Relation<C> {
+export function matchesReference<C extends AnyCase>(
+  k: BuiltinKernelName | AttentionKernel | KernelUnderTest,
+): Relation<C> {
   const kernel = underTest(k);
   return (c) => {
     const check = checkCase(c, kernel);

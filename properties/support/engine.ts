@@ -49,7 +49,8 @@ export interface Failure<T> {
   readonly numShrinks: number;
 }
 
-export const findingOf = (o: Outcome): Finding | null => (o === null ? null : typeof o === 'string' ? { lines: [o] } : o);
+export const findingOf = (o: Outcome): Finding | null =>
+  o === null ? null : typeof o === 'string' ? { lines: [o] } : o;
 
 /** The first outcome that is not null. */
 export function firstOf(...outcomes: Outcome[]): Outcome {
@@ -80,7 +81,11 @@ class RelationFailed extends Error {
   }
 }
 
-function failureOf<T>(value: T, f: Finding, run: Pick<Failure<T>, 'seed' | 'path' | 'numRuns' | 'numShrinks'>): Failure<T> {
+function failureOf<T>(
+  value: T,
+  f: Finding,
+  run: Pick<Failure<T>, 'seed' | 'path' | 'numRuns' | 'numShrinks'>,
+): Failure<T> {
   return { counterexample: value, message: f.lines.join('\n'), ...(f.check ? { check: f.check } : {}), ...run };
 }
 
@@ -94,8 +99,16 @@ function search<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number
   const d = fc.check(property, { ...params, endOnFailure: !shrink });
   if (!d.failed || d.counterexample === null) return null;
   // errorInstance belongs to the counterexample (the last failing value, after shrinking).
-  const f = d.errorInstance instanceof RelationFailed ? d.errorInstance.finding : { lines: [`threw: ${messageOf(d.errorInstance)}`] };
-  return failureOf(d.counterexample[0] as T, f, { seed: d.seed, path: d.counterexamplePath ?? '', numRuns: d.numRuns, numShrinks: d.numShrinks });
+  const f =
+    d.errorInstance instanceof RelationFailed
+      ? d.errorInstance.finding
+      : { lines: [`threw: ${messageOf(d.errorInstance)}`] };
+  return failureOf(d.counterexample[0] as T, f, {
+    seed: d.seed,
+    path: d.counterexamplePath ?? '',
+    numRuns: d.numRuns,
+    numShrinks: d.numShrinks,
+  });
 }
 
 /** The command that re-runs the current test with this run's seed (its file and title from vitest). */
@@ -110,20 +123,35 @@ export function replayCommand(): string {
 }
 
 /** Typed arrays as plain arrays, so tensors print as data. */
-const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as Float64Array) : x));
+const json = (v: unknown) =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    ArrayBuffer.isView(x) && !(x instanceof DataView) ? Array.from(x as Float64Array) : x,
+  );
 
-/** The one failure report: the core's repro for a differential failure, else the value and what differs; then the replay line. */
+/**
+ * The one failure report: the core's repro for a differential failure, else the value and what differs; then the replay
+ * line.
+ */
 export function formatFailure<T>(f: Failure<T>): string {
   const lines: string[] = [];
   const fixed = f.path === '';
   if (f.check) {
-    const repro = formatRepro({ check: f.check, saved: null, seed: f.seed, path: f.path, cases: f.numRuns, numShrinks: f.numShrinks });
+    const repro = formatRepro({
+      check: f.check,
+      saved: null,
+      seed: f.seed,
+      path: f.path,
+      cases: f.numRuns,
+      numShrinks: f.numShrinks,
+    });
     lines.push(...repro.filter((l) => !(fixed && l.startsWith('fast-check:'))));
     // The finding's own lines, unless they are the verdict's (already printed by the repro).
     const verdict = new Set(formatVerdict(f.check.verdict));
     lines.push(...f.message.split('\n').filter((l) => !verdict.has(l)));
   } else {
-    lines.push(fixed ? 'property failed on:' : `property failed after ${f.numRuns} cases, shrunk in ${f.numShrinks} steps to:`);
+    lines.push(
+      fixed ? 'property failed on:' : `property failed after ${f.numRuns} cases, shrunk in ${f.numShrinks} steps to:`,
+    );
     lines.push(json(f.counterexample), 'what differs:', ...f.message.split('\n').map((l) => `  ${l}`));
     if (!fixed) lines.push(`fast-check: { seed: ${f.seed}, path: "${f.path}" }`);
   }
@@ -143,7 +171,11 @@ export function holds<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: 
  */
 export function failsOn<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number): Failure<T> {
   const f = search(arb, relation, baseRuns, false);
-  if (!f) throw new Error(`the relation held on ${fcParams(baseRuns).numRuns} cases: it cannot detect this broken kernel (replay: ${replayCommand()})`);
+  if (!f)
+    throw new Error(
+      `the relation held on ${fcParams(baseRuns).numRuns} cases: it cannot detect this broken kernel (replay: ` +
+        `${replayCommand()})`,
+    );
   return f;
 }
 

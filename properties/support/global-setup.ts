@@ -2,5 +2,8 @@
 import { PROFILE, SEED } from './profile.js';
 
 export default function setup(): void {
-  console.log(`attnfuzz: seed ${SEED} (replay with ATTNFUZZ_SEED=${SEED}), profile ${PROFILE}, backend ${process.env.ATTNFUZZ_BACKEND || "cpu"}`);
+  console.log(
+    `attnfuzz: seed ${SEED} (replay with ATTNFUZZ_SEED=${SEED}), profile ${PROFILE}, backend ` +
+      `${process.env.ATTNFUZZ_BACKEND || 'cpu'}`,
+  );
 }

@@ -11,12 +11,12 @@
  * compared get dOut = 0, so dK and dV are comparable).
  */
 import fc from 'fast-check';
-import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
+import { type AttentionCase, type AttentionCaseConstraints, attentionCase } from '../../src/case/index.js';
 import type { AttentionKernel, AttentionResult, HostTensor, Precision } from '../../src/contract/index.js';
 import { compareResults, naturalOf, type Tol } from './compare.js';
 import { allOf, type Relation } from './engine.js';
 import { maskToTensor, putAxis, sliceAxis, tensorToMask, zeroAxis } from './metamorphic-tensors.js';
-import { kernelFor, materialize, run, withMaterial, type KernelArg } from './run.js';
+import { type KernelArg, kernelFor, materialize, run, withMaterial } from './run.js';
 
 /** Small cases: metamorphic relations run each case two or more times. */
 export const SMALL: AttentionCaseConstraints = { maxBatch: 2, maxHeads: 4, maxSeq: 7, maxHeadDim: 5 };
@@ -31,12 +31,21 @@ const ONE_TILE = { Br: 64, Bc: 64 };
  * flash with the case's (Br, Bc) equals flash with one tile. Blocks come from the case arbitrary:
  * 1, S ± 1, ceil(S/2), non-divisors and blocks larger than S.
  */
-export function blockIndependence(flashWith: (b: { Br: number; Bc: number }) => AttentionKernel, tol: Record<Precision, Tol>): Relation<AttentionCase> {
+export function blockIndependence(
+  flashWith: (b: { Br: number; Bc: number }) => AttentionKernel,
+  tol: Record<Precision, Tol>,
+): Relation<AttentionCase> {
   return (c) => {
     const m = materialize(c);
     const tiled = run(flashWith(c.blocks), m);
     const whole = run(flashWith(ONE_TILE), m);
-    return compareResults(`flash(Br=${c.blocks.Br},Bc=${c.blocks.Bc}) vs one tile, ${c.precision}:`, tiled, whole, tol[c.precision], naturalOf(m));
+    return compareResults(
+      `flash(Br=${c.blocks.Br},Bc=${c.blocks.Bc}) vs one tile, ${c.precision}:`,
+      tiled,
+      whole,
+      tol[c.precision],
+      naturalOf(m),
+    );
   };
 }
 
@@ -114,17 +123,32 @@ export function batchIndependence(k: KernelArg, tol: Tol): Relation<BatchCase> {
     const before = materialize(c);
     const keyLengths = c.keyLengths && c.keyLengths.map((l, b) => (b === row ? length : l));
     const other = materialize({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
-    const mix = (name: 'q' | 'k' | 'v' | 'dOut') => putAxis(before.inputs[name], 0, row, sliceAxis(other.inputs[name], 0, row, row + 1));
+    const mix = (name: 'q' | 'k' | 'v' | 'dOut') =>
+      putAxis(before.inputs[name], 0, row, sliceAxis(other.inputs[name], 0, row, row + 1));
     const mask = before.options.mask;
     const mixedMask =
       mask && mask.shape[0] > 1
-        ? tensorToMask(putAxis(maskToTensor(mask), 0, row, sliceAxis(maskToTensor(other.options.mask!), 0, row, row + 1)))
+        ? tensorToMask(
+            putAxis(maskToTensor(mask), 0, row, sliceAxis(maskToTensor(other.options.mask!), 0, row, row + 1)),
+          )
         : mask;
-    const after = withMaterial(before, { inputs: { q: mix('q'), k: mix('k'), v: mix('v'), dOut: mix('dOut') }, options: { keyLengths, mask: mixedMask } });
+    const after = withMaterial(before, {
+      inputs: { q: mix('q'), k: mix('k'), v: mix('v'), dOut: mix('dOut') },
+      options: { keyLengths, mask: mixedMask },
+    });
     const kernel = kernelFor(k, c);
     const [a, b] = [run(kernel, before), run(kernel, after)];
-    const at = (t: AttentionResult, r: number) => ({ out: sliceAxis(t.out, 0, r, r + 1), dq: sliceAxis(t.dq, 0, r, r + 1), dk: sliceAxis(t.dk, 0, r, r + 1), dv: sliceAxis(t.dv, 0, r, r + 1) });
+    const at = (t: AttentionResult, r: number) => ({
+      out: sliceAxis(t.out, 0, r, r + 1),
+      dq: sliceAxis(t.dq, 0, r, r + 1),
+      dk: sliceAxis(t.dk, 0, r, r + 1),
+      dv: sliceAxis(t.dv, 0, r, r + 1),
+    });
     const others = [...Array(c.shapes.B).keys()].filter((r) => r !== row);
-    return allOf(...others.map((r) => compareResults(`${kernel.name} row ${r} after changing row ${row}:`, at(b, r), at(a, r), tol)));
+    return allOf(
+      ...others.map((r) =>
+        compareResults(`${kernel.name} row ${r} after changing row ${row}:`, at(b, r), at(a, r), tol),
+      ),
+    );
   };
 }

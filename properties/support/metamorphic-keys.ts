@@ -9,20 +9,21 @@
  *   appendedKeys    keys appended where no query can see them (beyond keyLengths, or false in the
  *                   boolean mask) change no output and no gradient, and get zero dK, dV
  */
-import fc from 'fast-check';
+
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import type { FlashAttnOptions } from '../../kernels/flash/index.js';
 import { tf } from '../../src/backend/index.js';
-import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
-import { roundArray, visibilityPattern, type AttentionOptions, type HostTensor } from '../../src/contract/index.js';
+import { type AttentionCase, type AttentionCaseConstraints, attentionCase } from '../../src/case/index.js';
+import { type AttentionOptions, type HostTensor, roundArray, visibilityPattern } from '../../src/contract/index.js';
 import { normals, stream } from '../../src/data/index.js';
 import { referenceAttentionForward } from '../../src/reference/index.js';
 import type { Material } from '../../src/runner/index.js';
-import type { FlashAttnOptions } from '../../kernels/flash/index.js';
 import { allZero, compareResults, compareTensors, naturalOf, type Tol } from './compare.js';
 import { allOf, type Relation } from './engine.js';
 import { SMALL } from './metamorphic-attention.js';
 import { concatAxis, maskToTensor, sliceAxis, swapHS, tensorToMask } from './metamorphic-tensors.js';
-import { kernelFor, materialize, run, withMaterial, type KernelArg } from './run.js';
+import { type KernelArg, kernelFor, materialize, run, withMaterial } from './run.js';
 
 // ---------------------------------------------------------------------------------------------
 // Chunks merged by log-sum-exp
@@ -31,12 +32,18 @@ import { kernelFor, materialize, run, withMaterial, type KernelArg } from './run
 export type ForwardWithLse = (m: Material) => { out: HostTensor; lse: HostTensor };
 
 /** flash_attn_func(return_lse) in flash's BSHD form: the signature of `flashAttnFuncWithLse`. */
-export type FlashWithLse = (q: Tensor4D, k: Tensor4D, v: Tensor4D, options: FlashAttnOptions) => { out: Tensor4D; softmaxLse: Tensor };
+export type FlashWithLse = (
+  q: Tensor4D,
+  k: Tensor4D,
+  v: Tensor4D,
+  options: FlashAttnOptions,
+) => { out: Tensor4D; softmaxLse: Tensor };
 
 /** A native flash forward with lse as a `ForwardWithLse` (flash takes no mask: unrestricted cases only). */
 export function flashForwardWithLse(f: FlashWithLse): ForwardWithLse {
   return (m) => {
-    const up = (t: HostTensor) => tf.tensor4d(Float32Array.from(swapHS(t).data), swapHS(t).shape as [number, number, number, number]);
+    const up = (t: HostTensor) =>
+      tf.tensor4d(Float32Array.from(swapHS(t).data), swapHS(t).shape as [number, number, number, number]);
     const [q, k, v] = [up(m.inputs.q), up(m.inputs.k), up(m.inputs.v)];
     const r = f(q, k, v, { softmaxScale: m.options.scale, precision: m.options.precision });
     const down = (t: Tensor) => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync()) });
@@ -56,7 +63,13 @@ export interface ChunkCase {
 
 /** Cases for a forward that honours every option (reference), or none (`unrestricted`: flash's native call). */
 export function chunkCases(unrestricted: boolean, k: AttentionCaseConstraints = SMALL): fc.Arbitrary<ChunkCase> {
-  const none = { causals: ['none'], allowMask: false, allowWindow: false, allowPadding: false, junk: ['none'] } as const;
+  const none = {
+    causals: ['none'],
+    allowMask: false,
+    allowWindow: false,
+    allowPadding: false,
+    junk: ['none'],
+  } as const;
   // No dropout: its hash is indexed by the key's position, which a chunk renumbers.
   const cases = attentionCase({ ...k, ...(unrestricted ? none : {}), allowDropout: false });
   return fc
@@ -71,10 +84,14 @@ function explicitVisibility(m: Material): AttentionOptions {
   return { ...m.options, causal: 'none', window: null, keyLengths: null, mask };
 }
 
-const hasRestriction = (o: AttentionOptions) => o.causal !== 'none' || o.window !== null || o.keyLengths !== null || o.mask !== null;
+const hasRestriction = (o: AttentionOptions) =>
+  o.causal !== 'none' || o.window !== null || o.keyLengths !== null || o.mask !== null;
 
 /** Merges partial results by their log-sum-exp, row by row, in float64. */
-export function mergeByLse(parts: ReadonlyArray<{ out: HostTensor; lse: HostTensor }>): { out: HostTensor; lse: HostTensor } {
+export function mergeByLse(parts: ReadonlyArray<{ out: HostTensor; lse: HostTensor }>): {
+  out: HostTensor;
+  lse: HostTensor;
+} {
   const rows = parts[0]!.lse.data.length;
   const Dv = parts[0]!.out.data.length / rows;
   const out = new Float64Array(rows * Dv);
@@ -98,11 +115,20 @@ export function mergeByLse(parts: ReadonlyArray<{ out: HostTensor; lse: HostTens
  * bias, when it has them, sliced to the part). An empty part is never run (a kernel need not take
  * Sk = 0): it is the empty state, O = 0 and lse = -inf.
  */
-export function keyParts(forward: ForwardWithLse, m: Material, options: AttentionOptions, bounds: readonly number[]): Array<{ out: HostTensor; lse: HostTensor }> {
+export function keyParts(
+  forward: ForwardWithLse,
+  m: Material,
+  options: AttentionOptions,
+  bounds: readonly number[],
+): Array<{ out: HostTensor; lse: HostTensor }> {
   const { B, Hq, Sq, Dv } = m.shapes;
   return bounds.slice(1).map((end, n) => {
     const start = bounds[n]!;
-    if (start === end) return { out: { shape: [B, Hq, Sq, Dv], data: new Float64Array(B * Hq * Sq * Dv) }, lse: { shape: [B, Hq, Sq], data: new Float64Array(B * Hq * Sq).fill(-Infinity) } };
+    if (start === end)
+      return {
+        out: { shape: [B, Hq, Sq, Dv], data: new Float64Array(B * Hq * Sq * Dv) },
+        lse: { shape: [B, Hq, Sq], data: new Float64Array(B * Hq * Sq).fill(-Infinity) },
+      };
     const keys = (t: HostTensor) => sliceAxis(t, 2, start, end);
     return forward(
       withMaterial(m, {
@@ -129,7 +155,10 @@ export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol)
     const merged = mergeByLse(parts);
     const whole = forward(m);
     const label = `chunks [${bounds.join(',')}] merged by lse, ${c.precision}:`;
-    return allOf(compareTensors(`${label} out`, merged.out, whole.out, tol, { natural: naturalOf(m).out }), compareTensors(`${label} lse`, merged.lse, whole.lse, lseTol, { natural: 1 }));
+    return allOf(
+      compareTensors(`${label} out`, merged.out, whole.out, tol, { natural: naturalOf(m).out }),
+      compareTensors(`${label} lse`, merged.lse, whole.lse, lseTol, { natural: 1 }),
+    );
   };
 }
 
@@ -138,7 +167,9 @@ export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol)
 
 export interface AppendCase {
   readonly case: AttentionCase;
-  /** How many keys, hidden how, on which side (front keys keep the bottom-right diagonal, back keys the top-left one). */
+  /**
+   * How many keys, hidden how, on which side (front keys keep the bottom-right diagonal, back keys the top-left one).
+   */
   readonly n: number;
   readonly how: 'keyLengths' | 'mask';
   readonly side: 'front' | 'back';
@@ -153,9 +184,22 @@ export interface AppendCase {
  */
 export function appendCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<AppendCase> {
   return fc
-    .record({ case: attentionCase(k), n: fc.integer({ min: 1, max: 3 }), how: fc.constantFrom('keyLengths' as const, 'mask' as const), back: fc.boolean(), seed: fc.nat() })
+    .record({
+      case: attentionCase(k),
+      n: fc.integer({ min: 1, max: 3 }),
+      how: fc.constantFrom('keyLengths' as const, 'mask' as const),
+      back: fc.boolean(),
+      seed: fc.nat(),
+    })
     .map(({ case: c, n, how, back, seed }) => {
-      const side = c.causal === 'top-left' ? 'back' : c.causal === 'bottom-right' || c.window !== null ? 'front' : back ? 'back' : 'front';
+      const side =
+        c.causal === 'top-left'
+          ? 'back'
+          : c.causal === 'bottom-right' || c.window !== null
+            ? 'front'
+            : back
+              ? 'back'
+              : 'front';
       const window = c.causal === 'top-left' ? null : c.window;
       const dropout = side === 'front' ? null : c.dropout;
       return { case: { ...c, window, dropout, paddingSide: side === 'front' ? 'left' : 'right' }, n, how, side, seed };
@@ -165,17 +209,30 @@ export function appendCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<A
 /** `m` with n extra keys on `side`, hidden by keyLengths or by the mask. */
 function appendKeys(m: Material, { n, how, side, seed }: AppendCase): Material {
   const { B, Hkv, Sq, Sk, D, Dv } = m.shapes;
-  const extra = (name: string, d: number): HostTensor => ({ shape: [B, Hkv, n, d], data: roundArray(m.options.precision, normals(stream(seed, name), B * Hkv * n * d)) });
+  const extra = (name: string, d: number): HostTensor => ({
+    shape: [B, Hkv, n, d],
+    data: roundArray(m.options.precision, normals(stream(seed, name), B * Hkv * n * d)),
+  });
   const join = (t: HostTensor, e: HostTensor, axis = 2) => concatAxis(side === 'back' ? [t, e] : [e, t], axis);
-  const mask0 = m.options.mask ? maskToTensor(m.options.mask) : { shape: [1, 1, Sq, Sk], data: new Float64Array(Sq * Sk).fill(1) };
+  const mask0 = m.options.mask
+    ? maskToTensor(m.options.mask)
+    : { shape: [1, 1, Sq, Sk], data: new Float64Array(Sq * Sk).fill(1) };
   // The mask gets n false columns where the keys went.
-  const widen = (t: HostTensor): HostTensor => join(t, { shape: [t.shape[0]!, t.shape[1]!, Sq, n], data: new Float64Array(t.shape[0]! * t.shape[1]! * Sq * n) }, 3);
+  const widen = (t: HostTensor): HostTensor =>
+    join(
+      t,
+      { shape: [t.shape[0]!, t.shape[1]!, Sq, n], data: new Float64Array(t.shape[0]! * t.shape[1]! * Sq * n) },
+      3,
+    );
   return withMaterial(m, {
     shapes: { Sk: Sk + n },
     inputs: { k: join(m.inputs.k, extra('k+', D)), v: join(m.inputs.v, extra('v+', Dv)) },
     options:
       how === 'keyLengths'
-        ? { keyLengths: m.options.keyLengths ?? new Array<number>(B).fill(Sk), mask: m.options.mask && tensorToMask(widen(maskToTensor(m.options.mask))) }
+        ? {
+            keyLengths: m.options.keyLengths ?? new Array<number>(B).fill(Sk),
+            mask: m.options.mask && tensorToMask(widen(maskToTensor(m.options.mask))),
+          }
         : { mask: tensorToMask(widen(mask0)) },
   });
 }

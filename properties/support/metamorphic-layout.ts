@@ -19,15 +19,22 @@
  *   strided     row of D + gap, from `offset`   strides [H·S·(D+gap), S·(D+gap), D+gap, 1]
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { tf } from '../../src/backend/index.js';
 import { selectRows } from '../../kernels/common/selectRows.js';
-import { DEFAULT_VIEW, type AttentionCase, type Layout, type StridedView } from '../../src/case/index.js';
-import { numel, splitOutput, type AttentionKernel, type AttentionShapes, type HostTensor, type KernelOptions } from '../../src/contract/index.js';
+import { tf } from '../../src/backend/index.js';
+import { type AttentionCase, DEFAULT_VIEW, type Layout, type StridedView } from '../../src/case/index.js';
+import {
+  type AttentionKernel,
+  type AttentionShapes,
+  type HostTensor,
+  type KernelOptions,
+  numel,
+  splitOutput,
+} from '../../src/contract/index.js';
 import { kernelOptions } from '../../src/kernel/index.js';
 import { layOut, type Material } from '../../src/runner/index.js';
 import { compareResults, naturalOf, type Tol } from './compare.js';
 import type { Relation } from './engine.js';
-import { kernelFor, materialize, run, withGrads, type KernelArg } from './run.js';
+import { type KernelArg, kernelFor, materialize, run, withGrads } from './run.js';
 
 /** Where one [B, H, S, D] tensor sits in a buffer: element (b,h,s,d) is at offset + Σ index·stride. */
 export interface TensorView {
@@ -38,13 +45,26 @@ export interface TensorView {
 }
 
 /** A kernel fed raw buffers and the views of q, k, v in them; returns out [B, Hq, Sq, Dv]. */
-export type StridedKernel = (buffers: readonly Tensor[], views: readonly [TensorView, TensorView, TensorView], opts: KernelOptions) => Tensor;
+export type StridedKernel = (
+  buffers: readonly Tensor[],
+  views: readonly [TensorView, TensorView, TensorView],
+  opts: KernelOptions,
+) => Tensor;
 
 /** The views of q, k, v in the buffers `layOut` makes for `layout`. */
 export function viewsOf(s: AttentionShapes, layout: Layout, view: StridedView): [TensorView, TensorView, TensorView] {
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
-  const shapes = [[B, Hq, Sq, D], [B, Hkv, Sk, D], [B, Hkv, Sk, Dv]] as const;
-  const make = (n: number, buffer: number, offset: number, strides: [number, number, number, number]): TensorView => ({ buffer, offset, strides, shape: shapes[n]! });
+  const shapes = [
+    [B, Hq, Sq, D],
+    [B, Hkv, Sk, D],
+    [B, Hkv, Sk, Dv],
+  ] as const;
+  const make = (n: number, buffer: number, offset: number, strides: [number, number, number, number]): TensorView => ({
+    buffer,
+    offset,
+    strides,
+    shape: shapes[n]!,
+  });
   const each = (f: (H: number, S: number, Di: number) => [number, number, number, number], offset = 0) =>
     shapes.map(([, H, S, Di], n) => make(n, n, offset, f(H, S, Di))) as [TensorView, TensorView, TensorView];
   switch (layout) {
@@ -59,10 +79,18 @@ export function viewsOf(s: AttentionShapes, layout: Layout, view: StridedView): 
       if (Sq === Sk) {
         const W = widths[0]! + widths[1]! + widths[2]!;
         const col = [0, widths[0]!, widths[0]! + widths[1]!];
-        return shapes.map(([, , S, Di], n) => make(n, 0, col[n]!, [S * W, Di, W, 1])) as [TensorView, TensorView, TensorView];
+        return shapes.map(([, , S, Di], n) => make(n, 0, col[n]!, [S * W, Di, W, 1])) as [
+          TensorView,
+          TensorView,
+          TensorView,
+        ];
       }
       const Wkv = widths[1]! + widths[2]!;
-      return [make(0, 0, 0, [Sq * widths[0]!, D, widths[0]!, 1]), make(1, 1, 0, [Sk * Wkv, D, Wkv, 1]), make(2, 1, widths[1]!, [Sk * Wkv, Dv, Wkv, 1])];
+      return [
+        make(0, 0, 0, [Sq * widths[0]!, D, widths[0]!, 1]),
+        make(1, 1, 0, [Sk * Wkv, D, Wkv, 1]),
+        make(2, 1, widths[1]!, [Sk * Wkv, Dv, Wkv, 1]),
+      ];
     }
   }
 }
@@ -75,7 +103,8 @@ export function readView(buffer: Tensor, v: TensorView): Tensor4D {
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)
       for (let s = 0; s < S; s++)
-        for (let d = 0; d < D; d++) idx[n++] = v.offset + b * v.strides[0] + h * v.strides[1] + s * v.strides[2] + d * v.strides[3];
+        for (let d = 0; d < D; d++)
+          idx[n++] = v.offset + b * v.strides[0] + h * v.strides[1] + s * v.strides[2] + d * v.strides[3];
   // selectRows, not tf.gather: gather has no gradient on wasm (tfjs#8082).
   return tf.reshape(selectRows(tf, tf.reshape(buffer, [-1, 1]), idx), [B, H, S, D]) as Tensor4D;
 }
@@ -94,7 +123,11 @@ export function runStrided(kernel: StridedKernel, m: Material, layout: Layout, v
   const views = viewsOf(m.shapes, layout, view);
   const buffers: HostTensor[] = laid.buffers.map((b) => ({ shape: b.shape, data: Float64Array.from(b.data) }));
   // The kernel options (mask, dropout keep mask) are made inside withGrads's tidy, and disposed by it.
-  const r = withGrads((...bs: Tensor[]) => kernel(bs, views, kernelOptions(m.options, m.shapes)), buffers, m.inputs.dOut);
+  const r = withGrads(
+    (...bs: Tensor[]) => kernel(bs, views, kernelOptions(m.options, m.shapes)),
+    buffers,
+    m.inputs.dOut,
+  );
   let grads: HostTensor[] = [];
   tf.tidy(() => {
     const views = laid.views(r.grads.map((g) => tf.tensor(Float32Array.from(g.data), [...g.shape])));
@@ -109,7 +142,13 @@ export function layoutInvariance(k: KernelArg, tol: Tol): Relation<AttentionCase
     const m = materialize(c);
     const kernel = kernelFor(k, c);
     const view = c.view ?? DEFAULT_VIEW;
-    return compareResults(`${kernel.name} ${c.layout}${c.layout === 'strided' ? ` (offset ${view.offset}, gap ${view.gap})` : ''} vs BHSD:`, run(kernel, m, c.layout, view), run(kernel, m), tol, naturalOf(m));
+    return compareResults(
+      `${kernel.name} ${c.layout}${c.layout === 'strided' ? ` (offset ${view.offset}, gap ${view.gap})` : ''} vs BHSD:`,
+      run(kernel, m, c.layout, view),
+      run(kernel, m),
+      tol,
+      naturalOf(m),
+    );
   };
 }
 
@@ -118,6 +157,12 @@ export function stridedLayoutInvariance(kernel: StridedKernel, tol: Tol): Relati
   return (c) => {
     const m = materialize(c);
     const view = c.view ?? DEFAULT_VIEW;
-    return compareResults(`strided read of ${c.layout} vs BHSD:`, runStrided(kernel, m, c.layout, view), runStrided(kernel, m, 'BHSD', view), tol, naturalOf(m));
+    return compareResults(
+      `strided read of ${c.layout} vs BHSD:`,
+      runStrided(kernel, m, c.layout, view),
+      runStrided(kernel, m, 'BHSD', view),
+      tol,
+      naturalOf(m),
+    );
   };
 }

@@ -15,26 +15,41 @@
  * (y, dx, dA, dB against the float64 reference is the core's check: support/differential.ts.)
  * Tolerances follow the contract's precision (src/contract/lora.ts): the kernel rounds h and y.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import { tf } from '../../src/backend/index.js';
-import { loraCase, type LoraCase, type LoraCaseConstraints } from '../../src/case/index.js';
-import { FLOAT32_REL_BOUND, LORA_TENSORS, roundArray, UNIT_ROUNDOFF, type HostTensor, type LoraInputs, type LoraKernel, type LoraSpec, type Precision } from '../../src/contract/index.js';
+import { type LoraCase, type LoraCaseConstraints, loraCase } from '../../src/case/index.js';
+import {
+  FLOAT32_REL_BOUND,
+  type HostTensor,
+  LORA_TENSORS,
+  type LoraInputs,
+  type LoraKernel,
+  type LoraSpec,
+  type Precision,
+  roundArray,
+  UNIT_ROUNDOFF,
+} from '../../src/contract/index.js';
 import { materializeLora } from '../../src/data/index.js';
 import { runLoraKernel } from '../../src/kernel/index.js';
 import { loraScales } from '../../src/oracle/index.js';
 import { referenceLora } from '../../src/reference/index.js';
-import { compareTensors, allZero, type Tol } from './compare.js';
+import { allZero, compareTensors, type Tol } from './compare.js';
 import { allOf, firstOf, type Outcome } from './engine.js';
 
 export const SMALL_LORA: LoraCaseConstraints = { maxN: 4, maxFeatures: 6, maxRank: 4 };
 
 /** LoRA cases without adapter dropout (the merged form has none), B zero or not as asked. */
 export function loraCases(bZero: boolean | 'any', k: LoraCaseConstraints = SMALL_LORA): fc.Arbitrary<LoraCase> {
-  return loraCase({ ...k, allowDropout: false, allowBZero: bZero !== false }).map((c) => (bZero === 'any' ? c : { ...c, bZero }));
+  return loraCase({ ...k, allowDropout: false, allowBZero: bZero !== false }).map((c) =>
+    bZero === 'any' ? c : { ...c, bZero },
+  );
 }
 
 const zeros = (t: HostTensor): HostTensor => ({ shape: [...t.shape], data: new Float64Array(t.data.length) });
-const minus = (a: HostTensor, b: HostTensor): HostTensor => ({ shape: [...a.shape], data: a.data.map((x, n) => x - b.data[n]!) });
+const minus = (a: HostTensor, b: HostTensor): HostTensor => ({
+  shape: [...a.shape],
+  data: a.data.map((x, n) => x - b.data[n]!),
+});
 const scaled = (a: HostTensor, s: number): HostTensor => ({ shape: [...a.shape], data: a.data.map((x) => x * s) });
 
 /** The base layer x·W0ᵀ in float32, rounded to the case's precision, computed apart from any kernel. */
@@ -48,7 +63,9 @@ function base(inputs: LoraInputs, precision: Precision): HostTensor {
 }
 
 /** Rounding at the case's precision, relative to the terms: a few units, and never tighter than float32's bound. */
-const roundingTol = (precision: Precision, units = 4): Tol => ({ rel: Math.max(FLOAT32_REL_BOUND, units * UNIT_ROUNDOFF[precision]) });
+const roundingTol = (precision: Precision, units = 4): Tol => ({
+  rel: Math.max(FLOAT32_REL_BOUND, units * UNIT_ROUNDOFF[precision]),
+});
 
 export function initIsBase(kernel: LoraKernel) {
   return (c: LoraCase): Outcome => {
@@ -59,7 +76,9 @@ export function initIsBase(kernel: LoraKernel) {
       compareTensors(`${kernel.name} B=0: y vs x·W0ᵀ`, r.y, base(inputs, c.precision), 'exact'),
       allZero(`${kernel.name} B=0: dA`, r.dA),
       r.dB.data.some((x) => x !== 0) ? null : `${kernel.name} B=0: dB is all zero: the adapter never trains`,
-      compareTensors(`${kernel.name} B=0: dB vs float64 reference`, r.dB, ref.dB, roundingTol(c.precision), { natural: loraScales(inputs, spec).dB }),
+      compareTensors(`${kernel.name} B=0: dB vs float64 reference`, r.dB, ref.dB, roundingTol(c.precision), {
+        natural: loraScales(inputs, spec).dB,
+      }),
     );
   };
 }
@@ -74,7 +93,11 @@ export function mergedEqualsUnmerged(unmerged: LoraKernel, merged: LoraKernel, t
     const [u, m] = [runLoraKernel(unmerged, inputs, spec), runLoraKernel(merged, inputs, spec)];
     const label = `${merged.name} vs ${unmerged.name}`;
     const nat = loraScales(inputs, spec);
-    return allOf(...LORA_TENSORS.map((t) => compareTensors(`${label} ${t}, ${c.precision}`, m[t], u[t], tol[c.precision], { natural: nat[t] })));
+    return allOf(
+      ...LORA_TENSORS.map((t) =>
+        compareTensors(`${label} ${t}, ${c.precision}`, m[t], u[t], tol[c.precision], { natural: nat[t] }),
+      ),
+    );
   };
 }
 
@@ -99,7 +122,13 @@ export function exactScaling(kernel: LoraKernel) {
     const name = `${kernel.name} r=${r} alpha=${spec.alpha}${spec.rslora ? ' rsLoRA' : ''}`;
     return firstOf(
       compareTensors(`${name}: y(2 alpha) vs 2 y(alpha)`, y2, scaled(y, 2), 'exact'),
-      compareTensors(`${name}: y vs ${spec.rslora ? 'alpha/sqrt(r)' : 'alpha/r'} · x·Aᵀ·Bᵀ`, y, scaled(unit, s), tol, nat),
+      compareTensors(
+        `${name}: y vs ${spec.rslora ? 'alpha/sqrt(r)' : 'alpha/r'} · x·Aᵀ·Bᵀ`,
+        y,
+        scaled(unit, s),
+        tol,
+        nat,
+      ),
       compareTensors(`${name}: rsLoRA contribution vs sqrt(r) · LoRA's`, rs, scaled(lora, Math.sqrt(r)), tol, nat),
     );
   };
@@ -118,7 +147,9 @@ export function adapterChangesOutput(kernel: LoraKernel) {
     const nat = loraScales(inputs, spec).y;
     return firstOf(
       got.data.some((x) => x !== 0) ? null : `${kernel.name}: y equals x·W0ᵀ: the adapter changes nothing`,
-      compareTensors(`${kernel.name}: y - x·W0ᵀ vs float64 adapter contribution`, got, want, roundingTol(c.precision), { natural: nat }),
+      compareTensors(`${kernel.name}: y - x·W0ᵀ vs float64 adapter contribution`, got, want, roundingTol(c.precision), {
+        natural: nat,
+      }),
     );
   };
 }

@@ -14,17 +14,27 @@
  * states must give O = 0 and lse = -inf, not exp(-inf - -inf) = NaN (flashinfer-ai/flashinfer#4051).
  */
 import fc from 'fast-check';
-import { attentionCase, type AttentionCase, type AttentionCaseConstraints } from '../../src/case/index.js';
-import { alibiTerm, biasTerm, visibilityPattern, type AttentionKernel, type AttentionOptions, type HostTensor } from '../../src/contract/index.js';
+import { type AttentionCase, type AttentionCaseConstraints, attentionCase } from '../../src/case/index.js';
+import {
+  type AttentionKernel,
+  type AttentionOptions,
+  alibiTerm,
+  biasTerm,
+  type HostTensor,
+  visibilityPattern,
+} from '../../src/contract/index.js';
 import { forwardBackward } from '../../src/kernel/index.js';
 import { compareTensors, naturalOf, type Tol } from './compare.js';
 import { allOf, type Relation } from './engine.js';
 import { SMALL } from './metamorphic-attention.js';
-import { keyParts, mergeByLse, type ForwardWithLse } from './metamorphic-keys.js';
+import { type ForwardWithLse, keyParts, mergeByLse } from './metamorphic-keys.js';
 import { materialize } from './run.js';
 
 /** Merges partial states (out [B,Hq,Sq,Dv], lse [B,Hq,Sq]) row by row: the operation under test. */
-export type MergeStates = (parts: ReadonlyArray<{ out: HostTensor; lse: HostTensor }>) => { out: HostTensor; lse: HostTensor };
+export type MergeStates = (parts: ReadonlyArray<{ out: HostTensor; lse: HostTensor }>) => {
+  out: HostTensor;
+  lse: HostTensor;
+};
 
 export interface SplitCase {
   readonly case: AttentionCase;
@@ -36,9 +46,21 @@ export interface SplitCase {
 
 /** Cases with every option but dropout (its hash is indexed by a key's position, which a part renumbers). */
 export function splitCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<SplitCase> {
-  const cases = attentionCase({ ...k, allowDropout: false, allowSoftcap: true, allowAlibi: true, allowBias: true, allowSinks: true, junk: ['none'] });
+  const cases = attentionCase({
+    ...k,
+    allowDropout: false,
+    allowSoftcap: true,
+    allowAlibi: true,
+    allowBias: true,
+    allowSinks: true,
+    junk: ['none'],
+  });
   return fc
-    .record({ case: cases, cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), keys: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }) })
+    .record({
+      case: cases,
+      cuts: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      keys: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 4 }),
+    })
     .map(({ case: c, cuts, keys }) => ({
       case: c,
       cuts: cuts.map((x) => x % (c.shapes.Sk + 1)).sort((a, b) => a - b),
@@ -50,7 +72,13 @@ export function splitCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<Sp
 /** A contract kernel's forward with the lse it returns (forward only); throws if it returns none. */
 export function kernelForwardWithLse(kernel: AttentionKernel): ForwardWithLse {
   return (m) => {
-    const r = forwardBackward(kernel, { buffers: [m.inputs.q, m.inputs.k, m.inputs.v], views: (t) => [t[0], t[1], t[2]] as never }, m.inputs.dOut, m.options, { backward: false });
+    const r = forwardBackward(
+      kernel,
+      { buffers: [m.inputs.q, m.inputs.k, m.inputs.v], views: (t) => [t[0], t[1], t[2]] as never },
+      m.inputs.dOut,
+      m.options,
+      { backward: false },
+    );
     if (r.lse === null) throw new Error(`${kernel.name} returns no lse`);
     return { out: r.out, lse: r.lse };
   };
@@ -66,20 +94,37 @@ function explicitOptions(o: AttentionOptions, s: { B: number; Hq: number; Sq: nu
     let n = 0;
     for (let b = 0; b < B; b++)
       for (let h = 0; h < Hq; h++)
-        for (let i = 0; i < Sq; i++) for (let j = 0; j < Sk; j++) data[n++] = alibiTerm(o.alibiSlopes, b, h, i, j, Sq, Sk) + biasTerm(o.bias, b, h, i, j);
+        for (let i = 0; i < Sq; i++)
+          for (let j = 0; j < Sk; j++)
+            data[n++] = alibiTerm(o.alibiSlopes, b, h, i, j, Sq, Sk) + biasTerm(o.bias, b, h, i, j);
     bias = { shape: [B, Hq, Sq, Sk], data };
   }
   return { ...o, causal: 'none', window: null, keyLengths: null, mask, alibiSlopes: null, bias, sinks: null };
 }
 
 /** The sink as a state: O = 0, lse = sink_h in rows whose merged lse is finite, -inf elsewhere. */
-function sinkState(merged: { out: HostTensor; lse: HostTensor }, sinks: HostTensor, Hq: number, Sq: number): { out: HostTensor; lse: HostTensor } {
+function sinkState(
+  merged: { out: HostTensor; lse: HostTensor },
+  sinks: HostTensor,
+  Hq: number,
+  Sq: number,
+): { out: HostTensor; lse: HostTensor } {
   const lse = merged.lse.data.map((l, r) => (l === -Infinity ? -Infinity : sinks.data[Math.floor(r / Sq) % Hq]!));
-  return { out: { shape: merged.out.shape, data: new Float64Array(merged.out.data.length) }, lse: { shape: merged.lse.shape, data: lse } };
+  return {
+    out: { shape: merged.out.shape, data: new Float64Array(merged.out.data.length) },
+    lse: { shape: merged.lse.shape, data: lse },
+  };
 }
 
-/** Attention over the parts of `cuts`, merged by `merge` in `order` (then the sink), against attention over all keys. */
-export function splitKvMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol, merge: MergeStates = mergeByLse): Relation<SplitCase> {
+/**
+ * Attention over the parts of `cuts`, merged by `merge` in `order` (then the sink), against attention over all keys.
+ */
+export function splitKvMerge(
+  forward: ForwardWithLse,
+  tol: Tol,
+  lseTol: Tol = tol,
+  merge: MergeStates = mergeByLse,
+): Relation<SplitCase> {
   return ({ case: c, cuts, order }) => {
     const m = materialize(c);
     const { Hq, Sq, Sk } = m.shapes;
@@ -89,7 +134,12 @@ export function splitKvMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = to
     let merged = merge(order.map((n) => parts[n]!));
     if (m.options.sinks != null) merged = merge([merged, sinkState(merged, m.options.sinks, Hq, Sq)]);
     const whole = forward(m);
-    const label = `parts [${bounds.join(',')}] merged in order [${order.join(',')}]${m.options.sinks != null ? ' + sink' : ''}, ${c.precision}:`;
-    return allOf(compareTensors(`${label} out`, merged.out, whole.out, tol, { natural: naturalOf(m).out }), compareTensors(`${label} lse`, merged.lse, whole.lse, lseTol, { natural: 1 }));
+    const label =
+      `parts [${bounds.join(',')}] merged in order ` +
+      `[${order.join(',')}]${m.options.sinks != null ? ' + sink' : ''}, ${c.precision}:`;
+    return allOf(
+      compareTensors(`${label} out`, merged.out, whole.out, tol, { natural: naturalOf(m).out }),
+      compareTensors(`${label} lse`, merged.lse, whole.lse, lseTol, { natural: 1 }),
+    );
   };
 }

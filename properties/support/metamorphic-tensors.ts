@@ -2,7 +2,7 @@
  * Host tensor surgery for the metamorphic relations: cut, join and overwrite row-major float64
  * tensors along one axis, so a relation can say "the last m query rows" or "keys t0..t1" plainly.
  */
-import { numel, stridesOf, type HostTensor } from '../../src/contract/index.js';
+import { type HostTensor, numel, stridesOf } from '../../src/contract/index.js';
 
 /** Elements [start, end) of `axis`. */
 export function sliceAxis(t: HostTensor, axis: number, start: number, end: number): HostTensor {

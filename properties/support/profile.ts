@@ -14,7 +14,8 @@ function readSeed(): number {
 
 function readProfile(): 'default' | 'nightly' {
   const raw = process.env.ATTNFUZZ_PROFILE ?? 'default';
-  if (raw !== 'default' && raw !== 'nightly') throw new Error(`ATTNFUZZ_PROFILE: expected 'default' or 'nightly', got '${raw}'`);
+  if (raw !== 'default' && raw !== 'nightly')
+    throw new Error(`ATTNFUZZ_PROFILE: expected 'default' or 'nightly', got '${raw}'`);
   return raw;
 }
 

@@ -9,10 +9,18 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
-import { DEFAULT_VIEW, type AttentionCase, type Layout, type StridedView } from '../../src/case/index.js';
+import { type AttentionCase, DEFAULT_VIEW, type Layout, type StridedView } from '../../src/case/index.js';
 import type { AttentionKernel, AttentionResult, HostTensor } from '../../src/contract/index.js';
 import { materializeAttention } from '../../src/data/index.js';
-import { builtinKernel, builtinsFor, fixedKernel, runAttention, type BuiltinKernelName, type KernelUnderTest, type Material } from '../../src/runner/index.js';
+import {
+  type BuiltinKernelName,
+  builtinKernel,
+  builtinsFor,
+  fixedKernel,
+  type KernelUnderTest,
+  type Material,
+  runAttention,
+} from '../../src/runner/index.js';
 
 export type BuiltinName = 'eager' | 'sdpa' | 'flash';
 /** The built-in attention kernels, from the registry, in its order. */
@@ -21,7 +29,8 @@ export const BUILTINS = builtinsFor('attention') as readonly BuiltinName[];
 /** A kernel as the properties take it: a built-in attention kernel by name, or a kernel object. */
 export type KernelArg = BuiltinName | AttentionKernel;
 
-/** The kernel under test of the core's check: a built-in by name, an attention kernel object, or as is (`fixedKernel(k, 'lora')`). */
+/** The kernel under test of the core's check: a built-in by name, an attention kernel object, or as is ' +
+    '(`fixedKernel(k, 'lora')`). */
 export function underTest(k: BuiltinKernelName | AttentionKernel | KernelUnderTest): KernelUnderTest {
   if (typeof k === 'string') return builtinKernel(k);
   return 'ref' in k ? k : fixedKernel(k);
@@ -37,15 +46,36 @@ export const nameOf = (k: KernelArg): string => (typeof k === 'string' ? k : k.n
 export { materializeAttention as materialize };
 
 /** The same material with some shapes, inputs or options replaced. */
-export function withMaterial(m: Material, patch: { shapes?: Partial<Material['shapes']>; inputs?: Partial<Material['inputs']>; options?: Partial<Material['options']> }): Material {
-  return { shapes: { ...m.shapes, ...patch.shapes }, options: { ...m.options, ...patch.options }, inputs: { ...m.inputs, ...patch.inputs } };
+export function withMaterial(
+  m: Material,
+  patch: {
+    shapes?: Partial<Material['shapes']>;
+    inputs?: Partial<Material['inputs']>;
+    options?: Partial<Material['options']>;
+  },
+): Material {
+  return {
+    shapes: { ...m.shapes, ...patch.shapes },
+    options: { ...m.options, ...patch.options },
+    inputs: { ...m.inputs, ...patch.inputs },
+  };
 }
 
 /** Forward and backward of `kernel` on `m` (q, k, v made in `layout`); throws, failing the relation, unless it ran. */
-export function run(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view: StridedView = DEFAULT_VIEW): AttentionResult {
+export function run(
+  kernel: AttentionKernel,
+  m: Material,
+  layout: Layout = 'BHSD',
+  view: StridedView = DEFAULT_VIEW,
+): AttentionResult {
   const o = runAttention(kernel, m, layout, view);
   if (o.status === 'ok') return o.result;
-  const why = o.status === 'threw' ? `threw in ${o.phase}: ${o.message}` : o.status === 'unsupported' ? `declined the case: ${o.reason}` : 'ran forward only (it has no backward)';
+  const why =
+    o.status === 'threw'
+      ? `threw in ${o.phase}: ${o.message}`
+      : o.status === 'unsupported'
+        ? `declined the case: ${o.reason}`
+        : 'ran forward only (it has no backward)';
   throw new Error(`${kernel.name} ${why}`);
 }
 
@@ -53,8 +83,15 @@ export function run(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD
  * Forward of `f` on host inputs and the gradients of sum(out ∘ dOut) with respect to each input,
  * by tfjs autodiff (for native interfaces outside the contract); every tensor made here is disposed.
  */
-export function withGrads(f: (...xs: Tensor[]) => Tensor, inputs: readonly HostTensor[], dOut: HostTensor): { out: HostTensor; grads: HostTensor[] } {
-  const down = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync() as Float32Array) });
+export function withGrads(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: readonly HostTensor[],
+  dOut: HostTensor,
+): { out: HostTensor; grads: HostTensor[] } {
+  const down = (t: Tensor): HostTensor => ({
+    shape: [...t.shape],
+    data: Float64Array.from(t.dataSync() as Float32Array),
+  });
   const xs = inputs.map((t) => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32'));
   const dy = tf.tensor(Float32Array.from(dOut.data), [...dOut.shape], 'float32');
   try {

@@ -83,7 +83,8 @@ export async function prepareBackends(backends: readonly BackendName[]): Promise
  * `prepareBackends` initialises them up front.
  */
 export function switchBackendSync(name: BackendName): void {
-  if (tf.engine().registry[name] == null) throw new Error(`backend '${name}' is not initialised (call prepareBackends first)`);
+  if (tf.engine().registry[name] == null)
+    throw new Error(`backend '${name}' is not initialised (call prepareBackends first)`);
   void tf.setBackend(name);
   if (tf.getBackend() !== name) throw new Error(`switching to backend '${name}' did not take effect synchronously`);
 }

@@ -1,2 +1,2 @@
-export { tf, type TF } from './tfjs.js';
 export * from './backends.js';
+export { type TF, tf } from './tfjs.js';

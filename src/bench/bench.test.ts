@@ -23,7 +23,21 @@ describe('bench', () => {
   });
 
   it('plots on log axes: a quantity that doubles moves the same distance at every step', () => {
-    const svg = logChart({ title: 't', xLabel: 'S', yLabel: 'ms', series: [{ label: 'k cpu', points: [[64, 1], [128, 4], [256, 16]] }] });
+    const svg = logChart({
+      title: 't',
+      xLabel: 'S',
+      yLabel: 'ms',
+      series: [
+        {
+          label: 'k cpu',
+          points: [
+            [64, 1],
+            [128, 4],
+            [256, 16],
+          ],
+        },
+      ],
+    });
     const cy = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(cy).toHaveLength(3);
     expect(cy[1]![0]! - cy[0]![0]!).toBeCloseTo(cy[2]![0]! - cy[1]![0]!, 0);
@@ -35,29 +49,67 @@ describe('bench', () => {
   it('refuses to time a kernel that is wrong against the float64 reference, saying by how much', async () => {
     const shape = { B: 1, Hq: 2, Hkv: 1, S: 12, D: 8 };
     expect(wrongness((await resolveKernel('flash')).attention!(), shape)).toBe(null);
-    expect(wrongness((await resolveKernel('test/fixtures/broken-kernels/value-grad-detached.ts')).attention!(), shape)).toMatch(/^max relative error \S+ against the float64 reference/);
+    expect(
+      wrongness((await resolveKernel('test/fixtures/broken-kernels/value-grad-detached.ts')).attention!(), shape),
+    ).toMatch(/^max relative error \S+ against the float64 reference/);
   });
 
-  it('--json prints one row per kernel, size and head dim; a wrong kernel is listed as not timed; --out writes the table, the data and two plots', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'attnfuzz-bench-'));
-    const r = await cli('bench', '--kernels', 'sdpa,test/fixtures/broken-kernels/value-grad-detached.ts', '--backends', 'cpu', '--sizes', '8,16', '--head-dims', '4', '--time', '5', '--harness-cases', '5', '--ceiling', '32', '--json', '--out', out);
-    expect(r.code, r.err).toBe(0);
-    const rows = JSON.parse(r.out) as Array<Record<string, unknown>>;
-    expect(rows.map((x) => [x.kernel, x.backend, x.S, x.D])).toEqual([['sdpa', 'cpu', 8, 4], ['sdpa', 'cpu', 16, 4]]);
-    for (const x of rows) {
-      expect(Object.keys(x)).toEqual(expect.arrayContaining(['kernel', 'backend', 'S', 'D', 'ms', 'gflops', 'ceilingRatio', 'peakBytes']));
-      expect(x.ms as number).toBeGreaterThan(0);
-      expect(x.ceilingRatio).toBeCloseTo((x.gflops as number) / JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')).ceilings[0].gflops, 9);
-      expect(x.peakBytes as number).toBeGreaterThan(0);
-    }
-    expect(r.err).toMatch(/bench: cpu test\/fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/);
-    const md = readFileSync(join(out, 'bench.md'), 'utf8');
-    expect(md).toMatch(/^\| sdpa \| cpu \| 1 \| 4\/4 \| 16 \| 4 \|/m);
-    expect(md).toMatch(/^- not timed: test\/fixtures\/broken-kernels\/value-grad-detached\.ts on cpu: max relative error/m);
-    expect(md).toMatch(/^\| sdpa \| cpu \| [\d.]+ \| [\d.]+% \|/m); // the harness profile
-    for (const f of ['time.svg', 'gflops.svg']) expect(readFileSync(join(out, f), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*sdpa cpu[\s\S]*<\/svg>$/);
-    expect(readFileSync(join(out, 'gflops.svg'), 'utf8')).toContain('cpu matMul 32³');
-  });
+  it(
+    '--json prints one row per kernel, size and head dim; a wrong kernel is listed as not timed; --out ' +
+      'writes the table, the data and two plots',
+    async () => {
+      const out = mkdtempSync(join(tmpdir(), 'attnfuzz-bench-'));
+      const r = await cli(
+        'bench',
+        '--kernels',
+        'sdpa,test/fixtures/broken-kernels/value-grad-detached.ts',
+        '--backends',
+        'cpu',
+        '--sizes',
+        '8,16',
+        '--head-dims',
+        '4',
+        '--time',
+        '5',
+        '--harness-cases',
+        '5',
+        '--ceiling',
+        '32',
+        '--json',
+        '--out',
+        out,
+      );
+      expect(r.code, r.err).toBe(0);
+      const rows = JSON.parse(r.out) as Array<Record<string, unknown>>;
+      expect(rows.map((x) => [x.kernel, x.backend, x.S, x.D])).toEqual([
+        ['sdpa', 'cpu', 8, 4],
+        ['sdpa', 'cpu', 16, 4],
+      ]);
+      for (const x of rows) {
+        expect(Object.keys(x)).toEqual(
+          expect.arrayContaining(['kernel', 'backend', 'S', 'D', 'ms', 'gflops', 'ceilingRatio', 'peakBytes']),
+        );
+        expect(x.ms as number).toBeGreaterThan(0);
+        expect(x.ceilingRatio).toBeCloseTo(
+          (x.gflops as number) / JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')).ceilings[0].gflops,
+          9,
+        );
+        expect(x.peakBytes as number).toBeGreaterThan(0);
+      }
+      expect(r.err).toMatch(
+        /bench: cpu test\/fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/,
+      );
+      const md = readFileSync(join(out, 'bench.md'), 'utf8');
+      expect(md).toMatch(/^\| sdpa \| cpu \| 1 \| 4\/4 \| 16 \| 4 \|/m);
+      expect(md).toMatch(
+        /^- not timed: test\/fixtures\/broken-kernels\/value-grad-detached\.ts on cpu: max relative error/m,
+      );
+      expect(md).toMatch(/^\| sdpa \| cpu \| [\d.]+ \| [\d.]+% \|/m); // the harness profile
+      for (const f of ['time.svg', 'gflops.svg'])
+        expect(readFileSync(join(out, f), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*sdpa cpu[\s\S]*<\/svg>$/);
+      expect(readFileSync(join(out, 'gflops.svg'), 'utf8')).toContain('cpu matMul 32³');
+    },
+  );
 
   it('usage errors name the flag and exit 2', async () => {
     for (const [flags, message] of [

@@ -4,7 +4,7 @@
  * of what this stack can do that the kernel reaches.
  */
 import { Bench } from 'tinybench';
-import { tf, activeBackend, type BackendName } from '../backend/index.js';
+import { activeBackend, type BackendName, tf } from '../backend/index.js';
 import { matMulFlops } from './flops.js';
 import type { Ceiling } from './types.js';
 

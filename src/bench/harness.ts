@@ -7,12 +7,17 @@
  */
 import fc from 'fast-check';
 import { activeBackend, type BackendName } from '../backend/index.js';
-import { checkCase, noTimings, SUITE_OF, type AnyCase, type KernelUnderTest } from '../runner/index.js';
+import { type AnyCase, checkCase, type KernelUnderTest, noTimings, SUITE_OF } from '../runner/index.js';
 import type { HarnessProfile } from './types.js';
 
 const WARM_UP = 20;
 
-export function profileHarness(k: KernelUnderTest, cases: number, seed: number, constraints?: Record<string, unknown>): HarnessProfile {
+export function profileHarness(
+  k: KernelUnderTest,
+  cases: number,
+  seed: number,
+  constraints?: Record<string, unknown>,
+): HarnessProfile {
   const suite = SUITE_OF.attention;
   const arb = suite.arbitrary(suite.aim ? suite.aim(constraints, k) : constraints) as fc.Arbitrary<AnyCase>;
   const drawn = fc.sample(arb, { seed, numRuns: WARM_UP + cases });
@@ -28,6 +33,12 @@ export function profileHarness(k: KernelUnderTest, cases: number, seed: number, 
     backend: activeBackend() as BackendName,
     cases,
     casesPerSecond: cases / seconds,
-    shares: { materialise: share(timings.materialise), reference: share(timings.reference), kernel: share(timings.kernel), baseline: share(timings.baseline), judge: share(timings.judge) },
+    shares: {
+      materialise: share(timings.materialise),
+      reference: share(timings.reference),
+      kernel: share(timings.kernel),
+      baseline: share(timings.baseline),
+      judge: share(timings.judge),
+    },
   };
 }

@@ -1,9 +1,9 @@
-export * from './types.js';
-export * from './flops.js';
 export { matMulCeiling } from './ceiling.js';
-export { timeKernel, wrongness, type BenchShape, type Timing } from './kernel.js';
+export * from './flops.js';
 export { profileHarness } from './harness.js';
-export { runBench, type BenchOptions } from './run.js';
+export { type BenchShape, type Timing, timeKernel, wrongness } from './kernel.js';
 export { benchMarkdown } from './markdown.js';
-export { logChart, type LogChart, type Series } from './plot.js';
+export { type LogChart, logChart, type Series } from './plot.js';
 export { benchPlots } from './plots.js';
+export { type BenchOptions, runBench } from './run.js';
+export * from './types.js';

@@ -9,7 +9,17 @@
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { Bench } from 'tinybench';
 import { tf } from '../backend/index.js';
-import { ATTENTION_TENSORS, defaultOptions, FLOAT32_REL_BOUND, maxRelError, splitOutput, type AttentionKernel, type AttentionOptions, type AttentionShapes, type KernelOptions } from '../contract/index.js';
+import {
+  ATTENTION_TENSORS,
+  type AttentionKernel,
+  type AttentionOptions,
+  type AttentionShapes,
+  defaultOptions,
+  FLOAT32_REL_BOUND,
+  type KernelOptions,
+  maxRelError,
+  splitOutput,
+} from '../contract/index.js';
 import { normals, stream } from '../data/index.js';
 import { runAttentionKernel } from '../kernel/index.js';
 import { referenceAttention } from '../reference/index.js';
@@ -22,10 +32,27 @@ export interface BenchShape {
   readonly D: number;
 }
 
-const shapesOf = (s: BenchShape): AttentionShapes => ({ B: s.B, Hq: s.Hq, Hkv: s.Hkv, Sq: s.S, Sk: s.S, D: s.D, Dv: s.D });
+const shapesOf = (s: BenchShape): AttentionShapes => ({
+  B: s.B,
+  Hq: s.Hq,
+  Hkv: s.Hkv,
+  Sq: s.S,
+  Sk: s.S,
+  D: s.D,
+  Dv: s.D,
+});
 
 function hostInput(name: string, shape: number[]): { shape: number[]; data: Float64Array } {
-  return { shape, data: Float64Array.from(normals(stream(1, name), shape.reduce((a, b) => a * b, 1)), Math.fround) };
+  return {
+    shape,
+    data: Float64Array.from(
+      normals(
+        stream(1, name),
+        shape.reduce((a, b) => a * b, 1),
+      ),
+      Math.fround,
+    ),
+  };
 }
 
 /**
@@ -46,7 +73,10 @@ export function wrongness(kernel: AttentionKernel, shape: BenchShape): string | 
     const ref = referenceAttention(inputs, opts);
     const worst = Math.max(...ATTENTION_TENSORS.map((t) => maxRelError(got[t], ref[t])));
     // The fuzzing oracle is finer; this only refuses to time a kernel that is plainly wrong.
-    return worst <= 10 * FLOAT32_REL_BOUND ? null : `max relative error ${worst.toExponential(2)} against the float64 reference (bound ${(10 * FLOAT32_REL_BOUND).toExponential(0)})`;
+    return worst <= 10 * FLOAT32_REL_BOUND
+      ? null
+      : `max relative error ${worst.toExponential(2)} against the float64 reference (bound ` +
+          `${(10 * FLOAT32_REL_BOUND).toExponential(0)})`;
   } catch (e) {
     return `threw: ${((e as Error).message ?? String(e)).split('\n')[0]}`;
   }
@@ -71,7 +101,9 @@ function operands(s: BenchShape): Operands {
 /** One forward + backward, every result read back (so the work is done), nothing left alive. */
 function step(kernel: AttentionKernel, x: Operands, opts: KernelOptions): void {
   tf.tidy(() => {
-    const { value, grads } = tf.valueAndGrads((q: Tensor, k: Tensor, v: Tensor) => tf.sum(tf.mul(splitOutput(kernel.forward(q as Tensor4D, k as Tensor4D, v as Tensor4D, opts, tf)).out, x.dOut)))([x.q, x.k, x.v]);
+    const { value, grads } = tf.valueAndGrads((q: Tensor, k: Tensor, v: Tensor) =>
+      tf.sum(tf.mul(splitOutput(kernel.forward(q as Tensor4D, k as Tensor4D, v as Tensor4D, opts, tf)).out, x.dOut)),
+    )([x.q, x.k, x.v]);
     value.dataSync();
     for (const g of grads) g.dataSync();
   });
@@ -99,7 +131,8 @@ export async function timeKernel(kernel: AttentionKernel, shape: BenchShape, tim
     bench.add(kernel.name, () => step(kernel, x, opts));
     await bench.run();
     const r = bench.tasks[0]!.result;
-    if (r.state !== 'completed') throw new Error(`tinybench: ${r.state}${'error' in r ? `: ${String((r as { error: unknown }).error)}` : ''}`);
+    if (r.state !== 'completed')
+      throw new Error(`tinybench: ${r.state}${'error' in r ? `: ${String((r as { error: unknown }).error)}` : ''}`);
     return { ms: r.latency.p50, madMs: r.latency.mad, samples: r.latency.samplesCount, peakBytes };
   } finally {
     tf.dispose([x.q, x.k, x.v, x.dOut]);

@@ -29,12 +29,16 @@ const decades = (lo: number, hi: number): number[] => {
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) out.push(10 ** e);
   return out;
 };
-const label = (v: number) => (v >= 1000 || v < 0.01 ? v.toExponential(0).replace('e+', 'e') : String(Number(v.toPrecision(3))));
+const label = (v: number) =>
+  v >= 1000 || v < 0.01 ? v.toExponential(0).replace('e+', 'e') : String(Number(v.toPrecision(3)));
 
 export function logChart(c: LogChart): string {
   const all = c.series.flatMap((s) => s.points).filter(([x, y]) => x > 0 && y > 0);
   const ys = [...all.map((p) => p[1]), ...(c.references ?? []).map((r) => r.y)].filter((y) => y > 0);
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" role="img">`];
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" ` +
+      `font-family="sans-serif" font-size="11" role="img">`,
+  ];
   out.push(`<title>${escapeXml(c.title)}</title>`, `<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${L}" y="18" font-size="13" font-weight="bold">${escapeXml(c.title)}</text>`);
   if (all.length === 0) {
@@ -46,25 +50,45 @@ export function logChart(c: LogChart): string {
   const [yLo, yHi] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
   const lx = (x: number) => (xHi === xLo ? 0.5 : (Math.log(x) - Math.log(xLo)) / (Math.log(xHi) - Math.log(xLo)));
   const px = (x: number) => L + lx(x) * (W - L - R);
-  const py = (y: number) => TOP + (1 - (Math.log(y) - Math.log(yLo)) / (Math.log(yHi) - Math.log(yLo) || 1)) * (H - TOP - B);
-  for (const t of yTicks) out.push(`<line x1="${L}" x2="${W - R}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e3e3e3"/>`, `<text x="${L - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`);
+  const py = (y: number) =>
+    TOP + (1 - (Math.log(y) - Math.log(yLo)) / (Math.log(yHi) - Math.log(yLo) || 1)) * (H - TOP - B);
+  for (const t of yTicks)
+    out.push(
+      `<line x1="${L}" x2="${W - R}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e3e3e3"/>`,
+      `<text x="${L - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${label(t)}</text>`,
+    );
   const xs = [...new Set(all.map((p) => p[0]))].sort((a, b) => a - b);
-  for (const x of xs) out.push(`<line x1="${px(x).toFixed(1)}" x2="${px(x).toFixed(1)}" y1="${TOP}" y2="${H - B}" stroke="#f0f0f0"/>`, `<text x="${px(x).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${x}</text>`);
+  for (const x of xs)
+    out.push(
+      `<line x1="${px(x).toFixed(1)}" x2="${px(x).toFixed(1)}" y1="${TOP}" y2="${H - B}" stroke="#f0f0f0"/>`,
+      `<text x="${px(x).toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${x}</text>`,
+    );
   out.push(`<rect x="${L}" y="${TOP}" width="${W - L - R}" height="${H - TOP - B}" fill="none" stroke="#999"/>`);
   out.push(`<text x="${L + (W - L - R) / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(c.xLabel)}</text>`);
-  out.push(`<text transform="translate(16,${TOP + (H - TOP - B) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(c.yLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16,${TOP + (H - TOP - B) / 2}) rotate(-90)" ` +
+      `text-anchor="middle">${escapeXml(c.yLabel)}</text>`,
+  );
   (c.references ?? []).forEach((r, n) => {
     const y = py(r.y).toFixed(1);
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="5,4"/>`);
-    out.push(`<text x="${W - R - 4}" y="${(Number(y) - 4).toFixed(1)}" text-anchor="end" fill="#555">${escapeXml(r.label)}</text>`);
+    out.push(
+      `<text x="${W - R - 4}" y="${(Number(y) - 4).toFixed(1)}" text-anchor="end" ` +
+        `fill="#555">${escapeXml(r.label)}</text>`,
+    );
   });
   c.series.forEach((s, n) => {
     const colour = COLOURS[n % COLOURS.length]!;
     const pts = s.points.filter(([x, y]) => x > 0 && y > 0);
-    if (pts.length > 0) out.push(`<path d="${pts.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const [x, y] of pts) out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"/>`);
+    const d = pts.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
+    if (pts.length > 0) out.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    for (const [x, y] of pts)
+      out.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"/>`);
     const ly = TOP + 10 + n * 16;
-    out.push(`<line x1="${W - R + 8}" x2="${W - R + 26}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`, `<text x="${W - R + 30}" y="${ly + 4}">${escapeXml(s.label)}</text>`);
+    out.push(
+      `<line x1="${W - R + 8}" x2="${W - R + 26}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
+      `<text x="${W - R + 30}" y="${ly + 4}">${escapeXml(s.label)}</text>`,
+    );
   });
   out.push('</svg>');
   return out.join('\n');

@@ -8,12 +8,22 @@ export function benchPlots(r: BenchReport): { time: string; gflops: string } {
   const series = (y: (x: BenchReport['rows'][number]) => number) =>
     keys.map((key) => {
       const [kernel, backend, D] = key.split('|');
-      const rows = r.rows.filter((x) => x.kernel === kernel && x.backend === backend && String(x.D) === D).sort((a, b) => a.S - b.S);
-      return { label: `${kernel} ${backend}${several ? ` D=${D}` : ''}`, points: rows.map((x) => [x.S, y(x)] as const) };
+      const rows = r.rows
+        .filter((x) => x.kernel === kernel && x.backend === backend && String(x.D) === D)
+        .sort((a, b) => a.S - b.S);
+      return {
+        label: `${kernel} ${backend}${several ? ` D=${D}` : ''}`,
+        points: rows.map((x) => [x.S, y(x)] as const),
+      };
     });
   const shape = r.rows[0] ? `B=${r.rows[0].B}, Hq=${r.rows[0].Hq}, Hkv=${r.rows[0].Hkv}` : '';
   return {
-    time: logChart({ title: `forward + backward time (${shape})`, xLabel: 'S (Sq = Sk)', yLabel: 'ms (median)', series: series((x) => x.ms) }),
+    time: logChart({
+      title: `forward + backward time (${shape})`,
+      xLabel: 'S (Sq = Sk)',
+      yLabel: 'ms (median)',
+      series: series((x) => x.ms),
+    }),
     gflops: logChart({
       title: `effective GFLOP/s (${shape})`,
       xLabel: 'S (Sq = Sk)',

@@ -4,12 +4,12 @@
  * other in this process (each initialised once); a kernel that is wrong or throws is skipped with
  * its reason, never timed.
  */
-import { useBackend, type BackendName } from '../backend/index.js';
+import { type BackendName, useBackend } from '../backend/index.js';
 import type { KernelUnderTest } from '../runner/index.js';
 import { matMulCeiling } from './ceiling.js';
 import { attentionFlops } from './flops.js';
 import { profileHarness } from './harness.js';
-import { timeKernel, wrongness, type BenchShape } from './kernel.js';
+import { type BenchShape, timeKernel, wrongness } from './kernel.js';
 import type { BenchReport, Ceiling, HarnessProfile, KernelRow, SkippedKernel } from './types.js';
 
 export interface BenchOptions {
@@ -42,7 +42,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     await useBackend(backend);
     const ceiling = await matMulCeiling(o.ceilingN, o.timeMs);
     ceilings.push(ceiling);
-    say(`${backend}: matMul ${o.ceilingN}^3 ${ceiling.ms.toFixed(1)} ms = ${ceiling.gflops.toFixed(2)} GFLOP/s (the ceiling)`);
+    say(
+      `${backend}: matMul ${o.ceilingN}^3 ${ceiling.ms.toFixed(1)} ms = ${ceiling.gflops.toFixed(2)} GFLOP/s ` +
+        `(the ceiling)`,
+    );
     for (const k of o.kernels) {
       const kernel = k.attention!();
       const wrong = wrongness(kernel, { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S: Math.max(...o.sizes), D: o.headDims[0]! });
@@ -56,13 +59,34 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
           const shape: BenchShape = { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S, D };
           const t = await timeKernel(kernel, shape, o.timeMs);
           const gflops = attentionFlops(o.B, o.Hq, S, D) / (t.ms * 1e6);
-          rows.push({ kernel: k.label, backend, B: o.B, Hq: o.Hq, Hkv: o.Hkv, S, D, ms: t.ms, madMs: t.madMs, samples: t.samples, gflops, ceilingRatio: gflops / ceiling.gflops, peakBytes: t.peakBytes });
-          say(`${backend} ${k.label} S=${S} D=${D}: ${t.ms.toFixed(1)} ms, ${gflops.toFixed(2)} GFLOP/s (${(100 * gflops / ceiling.gflops).toFixed(1)}% of matMul), peak ${(t.peakBytes / 2 ** 20).toFixed(1)} MiB`);
+          rows.push({
+            kernel: k.label,
+            backend,
+            B: o.B,
+            Hq: o.Hq,
+            Hkv: o.Hkv,
+            S,
+            D,
+            ms: t.ms,
+            madMs: t.madMs,
+            samples: t.samples,
+            gflops,
+            ceilingRatio: gflops / ceiling.gflops,
+            peakBytes: t.peakBytes,
+          });
+          say(
+            `${backend} ${k.label} S=${S} D=${D}: ${t.ms.toFixed(1)} ms, ${gflops.toFixed(2)} GFLOP/s ` +
+              `(${((100 * gflops) / ceiling.gflops).toFixed(1)}% of matMul), peak ` +
+              `${(t.peakBytes / 2 ** 20).toFixed(1)} MiB`,
+          );
         }
       if (o.harnessCases > 0) {
         const h = profileHarness(k, o.harnessCases, o.seed, o.constraints);
         harness.push(h);
-        say(`${backend} ${k.label}: default check cases ${h.casesPerSecond.toFixed(1)}/s, kernel under test ${(100 * h.shares.kernel).toFixed(0)}% of a case`);
+        say(
+          `${backend} ${k.label}: default check cases ${h.casesPerSecond.toFixed(1)}/s, kernel under test ` +
+            `${(100 * h.shares.kernel).toFixed(0)}% of a case`,
+        );
       }
     }
   }

@@ -6,7 +6,7 @@
  * suite and effective constraints.
  */
 import type fc from 'fast-check';
-import { SUITE_OF, type AnyCase, type KernelUnderTest } from '../runner/index.js';
+import { type AnyCase, type KernelUnderTest, SUITE_OF } from '../runner/index.js';
 import type { Target } from './stream.js';
 
 const made = new Map<string, fc.Arbitrary<AnyCase>>();

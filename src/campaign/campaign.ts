@@ -17,17 +17,17 @@
  * this shard's; at the deadline running shrinks finish, waiting ones are saved unshrunk, and cases
  * still running or queued are dropped (their workers ended), so a campaign ends on time.
  */
-import { scanCorpus, formatTemp, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
-import { resolveKernel, type KernelUnderTest } from '../runner/index.js';
+import { formatTemp, scanCorpus, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
+import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
+import { arbitraryOf } from './arbitrary.js';
 import type { CampaignOptions } from './options.js';
-import { caseAt, caseAddress, shardCases, targetOf, WHOLE } from './stream.js';
 import type { Job, RawFailure, ShrinkReport, WorkerMessage, WorkerSetup } from './protocol.js';
-import { spawnThread, type SpawnWorker, type WorkerHandle } from './spawn.js';
+import { type CampaignResult, campaignReport } from './result.js';
+import { type SpawnWorker, spawnThread, type WorkerHandle } from './spawn.js';
 import { CampaignStats } from './stats.js';
 import { CampaignStore } from './store.js';
-import { Triage, type Distinct } from './triage.js';
-import { arbitraryOf } from './arbitrary.js';
-import { campaignReport, type CampaignResult } from './result.js';
+import { caseAddress, caseAt, shardCases, targetOf, WHOLE } from './stream.js';
+import { type Distinct, Triage } from './triage.js';
 
 const DEPTH = 2;
 export const MAX_TIMEOUTS = 3;
@@ -65,13 +65,22 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const known = signaturesOfCorpus(scan.entries);
   const triage = new Triage(known);
   const stats = new CampaignStats(targets);
-  const store = new CampaignStore(o.corpus, `s${o.seed}-${shard.index}of${shard.count}-${started.getTime()}-${process.pid}`, o.backend);
+  const store = new CampaignStore(
+    o.corpus,
+    `s${o.seed}-${shard.index}of${shard.count}-${started.getTime()}-${process.pid}`,
+    o.backend,
+  );
   const timeouts = targets.map(() => 0);
   const cases = shardCases(shard, T, o.runs ?? Infinity, (t) => stats.isStopped(t));
   const retry: Job[] = [];
   const shrinks: Array<Extract<Job, { type: 'shrink' }>> = [];
   const waiting: Array<{ raw: RawFailure; i: number }> = [];
-  const slots: Slot[] = Array.from({ length: Math.max(1, o.workers) }, () => ({ handle: null, ready: false, queue: [], timer: null }));
+  const slots: Slot[] = Array.from({ length: Math.max(1, o.workers) }, () => ({
+    handle: null,
+    ready: false,
+    queue: [],
+    timer: null,
+  }));
   let accepting = true;
   /** false once the deadline passed or a signal came: failures not shrunk yet are saved as found. */
   let shrinking = true;
@@ -91,7 +100,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       try {
         const s = save();
         d.file = s.file;
-        log(`${s.existed ? 'failure (already saved by another run)' : 'new failure'}: ${d.text}: ${d.summary}; ${s.file}`);
+        log(
+          `${s.existed ? 'failure (already saved by another run)' : 'new failure'}: ${d.text}: ${d.summary}; ${s.file}`,
+        );
       } catch (e) {
         log(`could not save a new failure (${(e as Error).message.split('\n')[0]}): ${d.text}: ${d.summary}`);
       }
@@ -122,15 +133,27 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const lost = (job: Job, why: 'timeout' | 'crash', detail: string) => {
       const t = targetOf(job.i, T);
       if (job.type === 'shrink') {
-        log(`shrinking case ${job.i} ${why === 'timeout' ? 'timed out' : `crashed its worker (${detail})`}: saved as found`);
+        log(
+          `shrinking case ${job.i} ${why === 'timeout' ? 'timed out' : `crashed its worker (${detail})`}: ` +
+            `saved as found`,
+        );
         return saveUnshrunk(job.raw, job.i);
       }
       stats.lost(t, why);
       const c = caseAt(arbitraryOf(targets[t]!, kernels[t]!), caseAddress(o.seed, job.i, T));
-      const finding = why === 'timeout' ? ({ kind: 'timeout', ms: o.caseTimeoutMs } as const) : ({ kind: 'crash', message: detail } as const);
-      const summary = why === 'timeout' ? `TIMEOUT the case did not finish in ${o.caseTimeoutMs / 1000} s` : `CRASH the worker died: ${detail}`;
+      const finding =
+        why === 'timeout'
+          ? ({ kind: 'timeout', ms: o.caseTimeoutMs } as const)
+          : ({ kind: 'crash', message: detail } as const);
+      const summary =
+        why === 'timeout'
+          ? `TIMEOUT the case did not finish in ${o.caseTimeoutMs / 1000} s`
+          : `CRASH the worker died: ${detail}`;
       log(`case ${job.i} of ${targets[t]!.kernel} (${targets[t]!.suite}): ${summary}`);
-      failure({ case: c, finding, summary, signature: signatureOf(c, targets[t]!.kernel, finding, kernels[t]!.tiles) }, job.i);
+      failure(
+        { case: c, finding, summary, signature: signatureOf(c, targets[t]!.kernel, finding, kernels[t]!.tiles) },
+        job.i,
+      );
       if (why === 'timeout' && ++timeouts[t]! >= MAX_TIMEOUTS && !stats.isStopped(t)) {
         stats.stop(t, `stopped after ${MAX_TIMEOUTS} timeouts in a row`);
         log(`${targets[t]!.kernel} (${targets[t]!.suite}): stopped after ${MAX_TIMEOUTS} timeouts in a row`);
@@ -191,7 +214,10 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const start = (slot: Slot) => {
       slot.ready = false;
       slot.queue = [];
-      slot.handle = spawn(setup, { message: (m) => onMessage(slot, m), exit: (err) => replace(slot, 'crash', err ?? 'the worker exited') });
+      slot.handle = spawn(setup, {
+        message: (m) => onMessage(slot, m),
+        exit: (err) => replace(slot, 'crash', err ?? 'the worker exited'),
+      });
     };
     /** Ends a slot's worker (timed out or died) and starts another in its place. */
     const replace = (slot: Slot, why: 'timeout' | 'crash', detail: string) => {
@@ -200,7 +226,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       slot.timer = null;
       slot.handle?.terminate();
       slot.handle = null;
-      if (!slot.ready && ++setupDeaths > 3) return fail(new CampaignSetupError(`workers keep dying before they are ready: ${detail}`));
+      if (!slot.ready && ++setupDeaths > 3)
+        return fail(new CampaignSetupError(`workers keep dying before they are ready: ${detail}`));
       const [head, ...rest] = slot.queue;
       retry.unshift(...rest);
       if (head) lost(head, why, detail);
@@ -231,7 +258,22 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       } catch (e) {
         log(`could not write the hit counts: ${(e as Error).message.split('\n')[0]}`);
       }
-      resolve(campaignReport({ o, shard, started, elapsedMs: now(), ended, stats, triage, scan: { known: known.length, temps: scan.temps.filter((t) => t.action !== 'in-progress').map(formatTemp), problems: scan.problems } }));
+      resolve(
+        campaignReport({
+          o,
+          shard,
+          started,
+          elapsedMs: now(),
+          ended,
+          stats,
+          triage,
+          scan: {
+            known: known.length,
+            temps: scan.temps.filter((t) => t.action !== 'in-progress').map(formatTemp),
+            problems: scan.problems,
+          },
+        }),
+      );
     };
     const fail = (e: Error) => {
       if (finished) return;
@@ -279,7 +321,16 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
         // reported once at the end
       }
     });
-    if (o.onProgress) everyMs(o.progressMs ?? 1000, () => o.onProgress!({ elapsedMs: now(), cases: stats.cases, failed: stats.failed, distinct: stats.distinct, perTarget: stats.brief() }));
+    if (o.onProgress)
+      everyMs(o.progressMs ?? 1000, () =>
+        o.onProgress!({
+          elapsedMs: now(),
+          cases: stats.cases,
+          failed: stats.failed,
+          distinct: stats.distinct,
+          perTarget: stats.brief(),
+        }),
+      );
     for (const line of scan.temps.filter((t) => t.action !== 'in-progress').map(formatTemp)) log(`corpus: ${line}`);
     for (const p of scan.problems) log(`corpus: skipped ${p}`);
     slots.forEach(start);

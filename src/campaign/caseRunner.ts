@@ -11,13 +11,23 @@
  * constant); a leak is a count that grows on a second run of the same case too.
  */
 import { tf, useBackend } from '../backend/index.js';
-import { signatureOf, savedCaseOf, type Finding, type SavedCase, type Signature } from '../corpus/index.js';
+import { type Finding, type SavedCase, type Signature, savedCaseOf, signatureOf } from '../corpus/index.js';
 import { expectationOf, formatVerdict, isFailure, summarizeVerdict } from '../oracle/index.js';
 import { formatRepro, heatmapOf } from '../report/index.js';
-import { checkCase, messageOf, resolveKernel, search, simplifyFailure, SUITE_OF, type AnyCase, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
+import {
+  type AnyCase,
+  type CaseCheck,
+  checkCase,
+  type KernelUnderTest,
+  messageOf,
+  resolveKernel,
+  SUITE_OF,
+  search,
+  simplifyFailure,
+} from '../runner/index.js';
+import { arbitraryOf } from './arbitrary.js';
 import { coverageOf } from './coverage.js';
 import type { CaseReport, Job, RawFailure, ShrinkReport, WorkerSetup } from './protocol.js';
-import { arbitraryOf } from './arbitrary.js';
 import { caseAddress, caseAt, targetOf } from './stream.js';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
@@ -70,11 +80,22 @@ export class CaseRunner {
       const { check, leaked } = this.checked(c, k);
       const v = check.verdict;
       if (isFailure(v)) failure = this.raw(c, k, { kind: 'verdict', verdict: v }, summarizeVerdict(v));
-      else if (leaked > 0) failure = this.raw(c, k, { kind: 'leak', tensors: leaked }, `LEAK ${plural(leaked, 'tensor')} left alive per call`);
+      else if (leaked > 0)
+        failure = this.raw(
+          c,
+          k,
+          { kind: 'leak', tensors: leaked },
+          `LEAK ${plural(leaked, 'tensor')} left alive per call`,
+        );
       outcome = failure ? 'failed' : v.status === 'unsupported' ? 'unsupported' : 'pass';
     } catch (e) {
       // The harness itself failed on this case (the kernel's faults are verdicts): recorded, never fatal.
-      failure = this.raw(c, k, { kind: 'crash', message: `harness: ${messageOf(e)}` }, `CRASH harness: ${messageOf(e)}`);
+      failure = this.raw(
+        c,
+        k,
+        { kind: 'crash', message: `harness: ${messageOf(e)}` },
+        `CRASH harness: ${messageOf(e)}`,
+      );
       outcome = 'failed';
     }
     return { i, target, ms: performance.now() - t0, outcome, coverage, ...(failure ? { failure } : {}) };
@@ -87,37 +108,97 @@ export class CaseRunner {
     const k = this.kernels[target]!;
     const { suite: suiteName, constraints } = this.setup.targets[target]!;
     const at = new Date().toISOString();
-    const done = (signature: Signature, check: CaseCheck, summary: string, extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] }) => {
+    const done = (
+      signature: Signature,
+      check: CaseCheck,
+      summary: string,
+      extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] },
+    ) => {
       const base = savedCaseOf(check, k.ref, { seed: extra.seed ?? null, path: extra.path ?? null });
       const saved: SavedCase = { ...base, found: { ...base.found, verdict: summary, at }, signature };
       const svg = heatmapOf(check);
-      return { i: job.i, target, ms: performance.now() - t0, signature, summary, saved, ...(svg !== undefined ? { svg } : {}), repro: extra.repro ?? [], verdict: formatVerdict(check.verdict), steps: extra.steps ?? [] };
+      return {
+        i: job.i,
+        target,
+        ms: performance.now() - t0,
+        signature,
+        summary,
+        saved,
+        ...(svg !== undefined ? { svg } : {}),
+        repro: extra.repro ?? [],
+        verdict: formatVerdict(check.verdict),
+        steps: extra.steps ?? [],
+      };
     };
     if (job.raw.finding.kind === 'leak') {
       const suite = SUITE_OF[suiteName];
-      const simple = simplifyFailure(job.raw.case, (c: AnyCase) => this.checked(c, k).leaked > 0, suite.neighbours, (c: AnyCase) => suite.admits(constraints, c), job.budgetMs);
+      const simple = simplifyFailure(
+        job.raw.case,
+        (c: AnyCase) => this.checked(c, k).leaked > 0,
+        suite.neighbours,
+        (c: AnyCase) => suite.admits(constraints, c),
+        job.budgetMs,
+      );
       const { check, leaked } = this.checked(simple.case, k);
       const finding: Finding = { kind: 'leak', tensors: leaked };
-      return done(signatureOf(simple.case, k.label, finding, k.tiles), check, `LEAK ${plural(leaked, 'tensor')} left alive per call`, { steps: simple.steps });
+      return done(
+        signatureOf(simple.case, k.label, finding, k.tiles),
+        check,
+        `LEAK ${plural(leaked, 'tensor')} left alive per call`,
+        { steps: simple.steps },
+      );
     }
     const address = caseAddress(this.setup.seed, job.i, T);
     const third = Math.max(1, Math.floor(job.budgetMs / 3));
-    const r = search({ suite: suiteName, kernel: k, constraints, seed: address.seed, path: address.path, numRuns: 1, timeMs: third, shrinkTimeMs: third });
+    const r = search({
+      suite: suiteName,
+      kernel: k,
+      constraints,
+      seed: address.seed,
+      path: address.path,
+      numRuns: 1,
+      timeMs: third,
+      shrinkTimeMs: third,
+    });
     if (r.status === 'clean') {
       const again = checkCase(job.raw.case, k);
-      const finding: Finding = { kind: 'nondeterministic', first: job.raw.summary, again: summarizeVerdict(again.verdict) };
-      return done(signatureOf(job.raw.case, k.label, finding, k.tiles), again, `NONDETERMINISTIC first ${job.raw.summary}; then ${finding.again}`, { seed: address.seed, path: address.path });
+      const finding: Finding = {
+        kind: 'nondeterministic',
+        first: job.raw.summary,
+        again: summarizeVerdict(again.verdict),
+      };
+      return done(
+        signatureOf(job.raw.case, k.label, finding, k.tiles),
+        again,
+        `NONDETERMINISTIC first ${job.raw.summary}; then ${finding.again}`,
+        { seed: address.seed, path: address.path },
+      );
     }
     const again = checkCase(r.shrunk.case, k);
     const same = JSON.stringify(expectationOf(again.verdict)) === JSON.stringify(expectationOf(r.shrunk.verdict));
     const summary = summarizeVerdict(r.shrunk.verdict);
-    const finding: Finding = same ? { kind: 'verdict', verdict: r.shrunk.verdict } : { kind: 'nondeterministic', first: summary, again: summarizeVerdict(again.verdict) };
-    const repro = formatRepro({ check: r.shrunk, saved: null, seed: r.seed, path: r.path, cases: 1, numShrinks: r.numShrinks, simplified: r.simplified });
-    return done(signatureOf(r.shrunk.case, k.label, finding, k.tiles), r.shrunk, same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`, {
+    const finding: Finding = same
+      ? { kind: 'verdict', verdict: r.shrunk.verdict }
+      : { kind: 'nondeterministic', first: summary, again: summarizeVerdict(again.verdict) };
+    const repro = formatRepro({
+      check: r.shrunk,
+      saved: null,
       seed: r.seed,
       path: r.path,
-      steps: r.simplified,
-      repro,
+      cases: 1,
+      numShrinks: r.numShrinks,
+      simplified: r.simplified,
     });
+    return done(
+      signatureOf(r.shrunk.case, k.label, finding, k.tiles),
+      r.shrunk,
+      same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`,
+      {
+        seed: r.seed,
+        path: r.path,
+        steps: r.simplified,
+        repro,
+      },
+    );
   }
 }

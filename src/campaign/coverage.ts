@@ -26,24 +26,51 @@ export function coverageOf(c: AnyCase): string[] {
     case 'attention': {
       const s = c.shapes;
       out.push(['B', s.B], ['heads', `${s.Hq}/${s.Hkv}`], ['Sq', s.Sq], ['Sk', s.Sk], ['D', s.D], ['Dv', s.Dv]);
-      out.push(['mask', c.mask === null ? 'none' : `${c.mask.broadcastBatch ? '1' : 'B'}x${c.mask.broadcastHeads ? '1' : 'H'}`]);
+      out.push([
+        'mask',
+        c.mask === null ? 'none' : `${c.mask.broadcastBatch ? '1' : 'B'}x${c.mask.broadcastHeads ? '1' : 'H'}`,
+      ]);
       out.push(['causal', c.causal], ['dtype', c.precision], ['layout', c.layout], ['values', c.values]);
-      out.push(['padding', c.keyLengths === null ? 'none' : c.paddingSide], ['window', c.window === null ? 'none' : 'yes']);
+      out.push(
+        ['padding', c.keyLengths === null ? 'none' : c.paddingSide],
+        ['window', c.window === null ? 'none' : 'yes'],
+      );
       out.push(['dropout', c.dropout === null ? 'none' : String(c.dropout.p)], ['junk', c.junk]);
       break;
     }
     case 'lora':
-      out.push(['N', c.N], ['in', c.in], ['out', c.out], ['rank', c.rank], ['dtype', c.precision], ['dropout', c.dropout === null ? 'none' : String(c.dropout.p)]);
+      out.push(
+        ['N', c.N],
+        ['in', c.in],
+        ['out', c.out],
+        ['rank', c.rank],
+        ['dtype', c.precision],
+        ['dropout', c.dropout === null ? 'none' : String(c.dropout.p)],
+      );
       break;
     case 'training':
-      out.push(['layout', c.batch.layout], ['sequences', c.batch.lengths.length], ['longest', Math.max(...c.batch.lengths)]);
+      out.push(
+        ['layout', c.batch.layout],
+        ['sequences', c.batch.lengths.length],
+        ['longest', Math.max(...c.batch.lengths)],
+      );
       out.push(['layers', c.model.layers], ['heads', `${c.model.heads}/${c.model.kvHeads}`], ['steps', c.steps]);
       break;
     case 'decode': {
       const s = c.shapes;
       const P = c.cache.kind === 'paged' ? c.cache.pageSize : null;
-      out.push(['cache', c.cache.kind], ['pageSize', P ?? 'none'], ['pageDivides', P === null ? 'none' : hasPartialPage(c) ? 'no' : 'yes']);
-      out.push(['B', s.B], ['heads', `${s.Hq}/${s.Hkv}`], ['Sq', s.Sq], ['longest', Math.max(...c.cacheSeqlens)], ['emptyRow', c.cacheSeqlens.includes(0) ? 'yes' : 'no']);
+      out.push(
+        ['cache', c.cache.kind],
+        ['pageSize', P ?? 'none'],
+        ['pageDivides', P === null ? 'none' : hasPartialPage(c) ? 'no' : 'yes'],
+      );
+      out.push(
+        ['B', s.B],
+        ['heads', `${s.Hq}/${s.Hkv}`],
+        ['Sq', s.Sq],
+        ['longest', Math.max(...c.cacheSeqlens)],
+        ['emptyRow', c.cacheSeqlens.includes(0) ? 'yes' : 'no'],
+      );
       out.push(['D', s.D], ['Dv', s.Dv], ['causal', String(c.causal)], ['dtype', c.precision]);
       break;
     }

@@ -31,5 +31,11 @@ export interface CampaignProgress {
   readonly cases: number;
   readonly failed: number;
   readonly distinct: number;
-  readonly perTarget: ReadonlyArray<{ readonly target: Target; readonly cases: number; readonly failed: number; readonly distinct: number; readonly stopped?: string }>;
+  readonly perTarget: ReadonlyArray<{
+    readonly target: Target;
+    readonly cases: number;
+    readonly failed: number;
+    readonly distinct: number;
+    readonly stopped?: string;
+  }>;
 }

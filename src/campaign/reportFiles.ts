@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAtomic } from '../corpus/index.js';
-import { campaignHtml, campaignJson, campaignJunit, type CampaignReport } from '../report/index.js';
+import { type CampaignReport, campaignHtml, campaignJson, campaignJunit } from '../report/index.js';
 
 export interface ReportFiles {
   readonly json: string;

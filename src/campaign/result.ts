@@ -4,7 +4,7 @@
  */
 import { tf } from '../backend/index.js';
 import { packageVersion } from '../corpus/index.js';
-import { REPORT_FORMAT, REPORT_VERSION, type CampaignReport, type FailureEntry } from '../report/index.js';
+import { type CampaignReport, type FailureEntry, REPORT_FORMAT, REPORT_VERSION } from '../report/index.js';
 import type { CampaignOptions } from './options.js';
 import type { CampaignStats } from './stats.js';
 import type { Shard } from './stream.js';

@@ -11,7 +11,7 @@
  *
  * The flag wins over the environment; neither means the whole campaign (0/1).
  */
-import { WHOLE, type Shard } from './stream.js';
+import { type Shard, WHOLE } from './stream.js';
 
 export interface ShardChoice {
   readonly shard: Shard;
@@ -24,13 +24,15 @@ export class ShardError extends Error {}
 
 function integer(name: string, v: string | undefined): number {
   const n = Number(v);
-  if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new ShardError(`${name}: must be a non-negative integer, got '${v}'`);
+  if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0)
+    throw new ShardError(`${name}: must be a non-negative integer, got '${v}'`);
   return n;
 }
 
 function checked(where: string, index: number, count: number): Shard {
   if (count < 1) throw new ShardError(`${where}: the shard count must be at least 1, got ${count}`);
-  if (index >= count) throw new ShardError(`${where}: shard index ${index} is not below the count ${count} (indices are 0-based)`);
+  if (index >= count)
+    throw new ShardError(`${where}: shard index ${index} is not below the count ${count} (indices are 0-based)`);
   return { index, count };
 }
 
@@ -46,16 +48,25 @@ export function shardFrom(flag: string | undefined, env: NodeJS.ProcessEnv = pro
   if (env.JOB_COMPLETION_INDEX !== undefined && env.JOB_COMPLETION_INDEX !== '') {
     const index = integer('JOB_COMPLETION_INDEX', env.JOB_COMPLETION_INDEX);
     if (env.ATTNFUZZ_SHARD_COUNT === undefined) {
-      throw new ShardError(`JOB_COMPLETION_INDEX=${index} is set, but not the number of shards: set ATTNFUZZ_SHARD_COUNT to the Job's completions, or pass --shard ${index}/<completions>`);
+      throw new ShardError(
+        `JOB_COMPLETION_INDEX=${index} is set, but not the number of shards: set ATTNFUZZ_SHARD_COUNT to the ` +
+          `Job's completions, or pass --shard ${index}/<completions>`,
+      );
     }
-    return { shard: checked('JOB_COMPLETION_INDEX', index, integer('ATTNFUZZ_SHARD_COUNT', env.ATTNFUZZ_SHARD_COUNT)), source: 'JOB_COMPLETION_INDEX' };
+    return {
+      shard: checked('JOB_COMPLETION_INDEX', index, integer('ATTNFUZZ_SHARD_COUNT', env.ATTNFUZZ_SHARD_COUNT)),
+      source: 'JOB_COMPLETION_INDEX',
+    };
   }
   if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_ID !== '') {
     const id = integer('SLURM_ARRAY_TASK_ID', env.SLURM_ARRAY_TASK_ID);
     const count = integer('SLURM_ARRAY_TASK_COUNT', env.SLURM_ARRAY_TASK_COUNT);
     const min = env.SLURM_ARRAY_TASK_MIN ? integer('SLURM_ARRAY_TASK_MIN', env.SLURM_ARRAY_TASK_MIN) : 0;
-    const step = env.SLURM_ARRAY_TASK_STEP ? Math.max(1, integer('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP)) : 1;
-    if (id < min || (id - min) % step !== 0) throw new ShardError(`SLURM_ARRAY_TASK_ID=${id} is not in the array (min ${min}, step ${step})`);
+    const step = env.SLURM_ARRAY_TASK_STEP
+      ? Math.max(1, integer('SLURM_ARRAY_TASK_STEP', env.SLURM_ARRAY_TASK_STEP))
+      : 1;
+    if (id < min || (id - min) % step !== 0)
+      throw new ShardError(`SLURM_ARRAY_TASK_ID=${id} is not in the array (min ${min}, step ${step})`);
     return { shard: checked('SLURM_ARRAY_TASK_ID', (id - min) / step, count), source: 'SLURM_ARRAY_TASK_ID' };
   }
   return { shard: WHOLE, source: null };

@@ -15,8 +15,9 @@
  * `SpawnWorker` is the seam the campaign is written against: tests give it workers that answer
  * from memory when the property under test is the campaign's file handling, not attention.
  */
-import { readFileSync } from 'node:fs';
+
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -58,21 +59,37 @@ const INHERITED_FLAGS = process.execArgv.filter((f) => f === '--single-threaded-
 /** A file of tsx's package, by its export name (require.resolve would give the CommonJS entries). */
 function tsxFile(name: string, key: 'import' | 'default'): string {
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const e = (JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, string | { import: { default: string } }> }).exports[name]!;
-  return pathToFileURL(join(dirname(pkg), typeof e === 'string' || key === 'default' ? (e as string) : e.import.default)).href;
+  const e = (
+    JSON.parse(readFileSync(pkg, 'utf8')) as { exports: Record<string, string | { import: { default: string } }> }
+  ).exports[name]!;
+  return pathToFileURL(
+    join(dirname(pkg), typeof e === 'string' || key === 'default' ? (e as string) : e.import.default),
+  ).href;
 }
 
 function workerEntry(): { code: string | URL; eval: boolean } {
   if (!fromSources) return { code: new URL('./worker.js', import.meta.url), eval: false };
   const entry = new URL('./worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxFile('./esm/api', 'import'))}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  const code =
+    `import(${JSON.stringify(tsxFile('./esm/api', 'import'))}).then(({ register }) => { ` +
+    `register(); return import(${JSON.stringify(entry)}); })`;
   return { code, eval: true };
 }
 
 export const spawnProcess: SpawnWorker = (setup, events) => {
   const file = fileURLToPath(new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url));
   const execArgv = fromSources ? ['--import', tsxFile('.', 'default')] : [];
-  const p = fork(file, [], { execArgv: [...INHERITED_FLAGS, ...execArgv, `--max-old-space-size=${HEAP_MB}`, `--max-semi-space-size=${Math.round(YOUNG_MB / 3)}`], env: { ...process.env, [CAMPAIGN_PID_ENV]: String(process.pid) }, serialization: 'advanced', stdio: 'inherit' });
+  const p = fork(file, [], {
+    execArgv: [
+      ...INHERITED_FLAGS,
+      ...execArgv,
+      `--max-old-space-size=${HEAP_MB}`,
+      `--max-semi-space-size=${Math.round(YOUNG_MB / 3)}`,
+    ],
+    env: { ...process.env, [CAMPAIGN_PID_ENV]: String(process.pid) },
+    serialization: 'advanced',
+    stdio: 'inherit',
+  });
   let ended = false;
   p.on('message', (m: WorkerMessage) => {
     if (!ended) events.message(m);
@@ -99,7 +116,11 @@ export const spawnProcess: SpawnWorker = (setup, events) => {
 
 export const spawnThread: SpawnWorker = (setup, events) => {
   const { code, eval: isEval } = workerEntry();
-  const w = new Worker(code, { eval: isEval, workerData: setup, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: YOUNG_MB } });
+  const w = new Worker(code, {
+    eval: isEval,
+    workerData: setup,
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_MB, maxYoungGenerationSizeMb: YOUNG_MB },
+  });
   let ended = false;
   let error: string | null = null;
   w.on('message', (m: WorkerMessage) => {

@@ -30,7 +30,17 @@ export class CampaignStats {
   private distinctAll = new Set<string>();
 
   constructor(private readonly targets: readonly Target[]) {
-    this.counts = targets.map(() => ({ cases: 0, pass: 0, unsupported: 0, failed: 0, timeouts: 0, crashes: 0, leaks: 0, ms: 0, distinct: new Set() }));
+    this.counts = targets.map(() => ({
+      cases: 0,
+      pass: 0,
+      unsupported: 0,
+      failed: 0,
+      timeouts: 0,
+      crashes: 0,
+      leaks: 0,
+      ms: 0,
+      distinct: new Set(),
+    }));
   }
 
   ran(r: CaseReport): void {
@@ -99,7 +109,13 @@ export class CampaignStats {
   brief(): Array<{ target: Target; cases: number; failed: number; distinct: number; stopped?: string }> {
     return this.targets.map((target, n) => {
       const c = this.counts[n]!;
-      return { target, cases: c.cases, failed: c.failed, distinct: c.distinct.size, ...(c.stopped ? { stopped: c.stopped } : {}) };
+      return {
+        target,
+        cases: c.cases,
+        failed: c.failed,
+        distinct: c.distinct.size,
+        ...(c.stopped ? { stopped: c.stopped } : {}),
+      };
     });
   }
 }

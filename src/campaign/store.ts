@@ -4,8 +4,16 @@
  * the run's hit counts (hits.ts). A failure that was not shrunk (a timeout, a crash, a shrink cut
  * short) is saved as found, with its address in the stream so fast-check can replay it.
  */
-import { tf, type BackendName } from '../backend/index.js';
-import { CASE_FILE_VERSION, CASE_FORMAT, packageVersion, saveCase, writeHits, type SavedCase, type SignatureHits } from '../corpus/index.js';
+import { type BackendName, tf } from '../backend/index.js';
+import {
+  CASE_FILE_VERSION,
+  CASE_FORMAT,
+  packageVersion,
+  type SavedCase,
+  type SignatureHits,
+  saveCase,
+  writeHits,
+} from '../corpus/index.js';
 import { isBuiltinKernel, type KernelRef } from '../runner/index.js';
 import type { RawFailure, ShrinkReport } from './protocol.js';
 import type { CaseAddress, Target } from './stream.js';
@@ -17,7 +25,8 @@ export interface Saved {
   readonly existed: boolean;
 }
 
-export const kernelRefOf = (kernel: string): KernelRef => (isBuiltinKernel(kernel) ? { builtin: kernel } : { module: kernel });
+export const kernelRefOf = (kernel: string): KernelRef =>
+  isBuiltinKernel(kernel) ? { builtin: kernel } : { module: kernel };
 
 export class CampaignStore {
   constructor(
@@ -39,7 +48,15 @@ export class CampaignStore {
       case: raw.case,
       ...(raw.case.kind !== 'upstream' ? { kernel: kernelRefOf(target.kernel) } : {}),
       expect: { kind: 'pass' },
-      found: { verdict: raw.summary, seed: address.seed, path: address.path, backend: this.backend, attnfuzz: packageVersion(), tfjs: tf.version_core, at: new Date().toISOString() },
+      found: {
+        verdict: raw.summary,
+        seed: address.seed,
+        path: address.path,
+        backend: this.backend,
+        attnfuzz: packageVersion(),
+        tfjs: tf.version_core,
+        at: new Date().toISOString(),
+      },
       signature: raw.signature,
     };
     const p = saveCase(saved, this.dir);

@@ -69,7 +69,12 @@ export const shardOf = (i: number, targets: number, shards: number): number => M
  * The case indices of a shard in order, below `limit` (the campaign's --runs) if given; `skip`
  * says which targets no longer run (a target stopped after repeated timeouts).
  */
-export function* shardCases(shard: Shard, targets: number, limit = Infinity, skip: (target: number) => boolean = () => false): Generator<number> {
+export function* shardCases(
+  shard: Shard,
+  targets: number,
+  limit = Infinity,
+  skip: (target: number) => boolean = () => false,
+): Generator<number> {
   for (let round = shard.index; round * targets < limit; round += shard.count)
     for (let t = 0; t < targets; t++) {
       const i = round * targets + t;

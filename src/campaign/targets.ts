@@ -6,7 +6,15 @@
  * once to learn its kind (and to fail early, exit 2, when it cannot load); the workers load it
  * again, each its own copy.
  */
-import { BUILTIN_KERNELS, BUILTINS, isBuiltinKernel, loadKernelModule, SUITES, suitesOfKernel, type SuiteName } from '../runner/index.js';
+import {
+  BUILTIN_KERNELS,
+  BUILTINS,
+  isBuiltinKernel,
+  loadKernelModule,
+  SUITES,
+  type SuiteName,
+  suitesOfKernel,
+} from '../runner/index.js';
 import type { Target } from './stream.js';
 
 export const DEFAULT_KERNELS: readonly string[] = BUILTIN_KERNELS;
@@ -18,13 +26,22 @@ export interface Targets {
   readonly unused: string[];
 }
 
-export async function resolveTargets(kernels: readonly string[] = DEFAULT_KERNELS, suites: readonly SuiteName[] = DEFAULT_SUITES, cwd = process.cwd()): Promise<Targets> {
+export async function resolveTargets(
+  kernels: readonly string[] = DEFAULT_KERNELS,
+  suites: readonly SuiteName[] = DEFAULT_SUITES,
+  cwd = process.cwd(),
+): Promise<Targets> {
   const suitesOf = new Map<string, readonly SuiteName[]>();
   for (const k of kernels) {
-    if (isBuiltinKernel(k)) suitesOf.set(k, SUITES.filter((s) => BUILTINS[k][s] !== undefined));
+    if (isBuiltinKernel(k))
+      suitesOf.set(
+        k,
+        SUITES.filter((s) => BUILTINS[k][s] !== undefined),
+      );
     else suitesOf.set(k, suitesOfKernel(await loadKernelModule(k, cwd, '--kernels', 'any')));
   }
   const targets: Target[] = [];
-  for (const suite of suites) for (const kernel of kernels) if (suitesOf.get(kernel)!.includes(suite)) targets.push({ kernel, suite });
+  for (const suite of suites)
+    for (const kernel of kernels) if (suitesOf.get(kernel)!.includes(suite)) targets.push({ kernel, suite });
   return { targets, unused: kernels.filter((k) => !targets.some((t) => t.kernel === k)) };
 }

@@ -12,7 +12,7 @@
  * kind, tensor) that found nothing new, its uncovered failures count as hits of the known
  * signature of that kind sharing the most features.
  */
-import { covers, signatureHash, signatureText, type Signature } from '../corpus/index.js';
+import { covers, type Signature, signatureHash, signatureText } from '../corpus/index.js';
 import type { RawFailure, ShrinkReport } from './protocol.js';
 
 export const MAX_FRUITLESS = 5;
@@ -37,7 +37,10 @@ export interface Distinct {
   svg: string | null;
 }
 
-export type Decision = { readonly kind: 'hit'; readonly distinct: Distinct } | { readonly kind: 'wait' } | { readonly kind: 'shrink' };
+export type Decision =
+  | { readonly kind: 'hit'; readonly distinct: Distinct }
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'shrink' };
 
 const kindKey = (s: Signature) => JSON.stringify([s.kernel, s.suite, s.kind, s.tensor, s.pass, s.backend, s.detail]);
 
@@ -52,7 +55,21 @@ export class Triage {
     for (const k of known) {
       const hash = signatureHash(k.signature);
       if (this.distinct.has(hash)) continue;
-      this.distinct.set(hash, { signature: k.signature, hash, text: signatureText(k.signature), fromCorpus: true, file: k.file, hits: 0, firstCase: null, firstMs: null, shrunk: true, summary: k.summary, repro: [], verdict: [], svg: null });
+      this.distinct.set(hash, {
+        signature: k.signature,
+        hash,
+        text: signatureText(k.signature),
+        fromCorpus: true,
+        file: k.file,
+        hits: 0,
+        firstCase: null,
+        firstMs: null,
+        shrunk: true,
+        summary: k.summary,
+        repro: [],
+        verdict: [],
+        svg: null,
+      });
     }
   }
 
@@ -65,7 +82,8 @@ export class Triage {
   /** The known signature of the same kind covering `raw` with the most features, if any. */
   private coverOf(raw: Signature, loose: boolean): Distinct | null {
     let best: Distinct | null = null;
-    const score = (d: Distinct) => Object.entries(d.signature.features).filter(([k, v]) => raw.features[k] === v).length;
+    const score = (d: Distinct) =>
+      Object.entries(d.signature.features).filter(([k, v]) => raw.features[k] === v).length;
     for (const d of this.distinct.values()) {
       const ok = loose ? kindKey(d.signature) === kindKey(raw) : covers(d.signature, raw);
       if (ok && (best === null || score(d) > score(best))) best = d;
@@ -100,7 +118,21 @@ export class Triage {
       this.fruitless.set(kindKey(raw.signature), (this.fruitless.get(kindKey(raw.signature)) ?? 0) + 1);
       return { distinct: this.hit(old, r.i, ms), isNew: false };
     }
-    const d: Distinct = { signature: r.signature, hash, text: signatureText(r.signature), fromCorpus: false, file: null, hits: 0, firstCase: null, firstMs: null, shrunk: true, summary: r.summary, repro: r.repro, verdict: r.verdict, svg: r.svg ?? null };
+    const d: Distinct = {
+      signature: r.signature,
+      hash,
+      text: signatureText(r.signature),
+      fromCorpus: false,
+      file: null,
+      hits: 0,
+      firstCase: null,
+      firstMs: null,
+      shrunk: true,
+      summary: r.summary,
+      repro: r.repro,
+      verdict: r.verdict,
+      svg: r.svg ?? null,
+    };
     this.distinct.set(hash, d);
     return { distinct: this.hit(d, r.i, ms), isNew: true };
   }
@@ -116,13 +148,29 @@ export class Triage {
     this.aliases.set(text, hash);
     const old = this.distinct.get(hash);
     if (old) return { distinct: this.hit(old, i, ms), isNew: false };
-    const d: Distinct = { signature: raw.signature, hash, text, fromCorpus: false, file: null, hits: 0, firstCase: null, firstMs: null, shrunk: false, summary: raw.summary, repro: [], verdict: [raw.summary], svg: null };
+    const d: Distinct = {
+      signature: raw.signature,
+      hash,
+      text,
+      fromCorpus: false,
+      file: null,
+      hits: 0,
+      firstCase: null,
+      firstMs: null,
+      shrunk: false,
+      summary: raw.summary,
+      repro: [],
+      verdict: [raw.summary],
+      svg: null,
+    };
     this.distinct.set(hash, d);
     return { distinct: this.hit(d, i, ms), isNew: true };
   }
 
   /** Distinct failures this campaign hit, in order of first hit. */
   hitThisCampaign(): Distinct[] {
-    return [...this.distinct.values()].filter((d) => d.hits > 0).sort((a, b) => a.firstMs! - b.firstMs! || a.firstCase! - b.firstCase!);
+    return [...this.distinct.values()]
+      .filter((d) => d.hits > 0)
+      .sort((a, b) => a.firstMs! - b.firstMs! || a.firstCase! - b.firstCase!);
   }
 }

@@ -2,7 +2,8 @@
  * A campaign worker, as a thread or a process (spawn.ts): its own tfjs (its own engine and
  * backend; wasm is initialised here, per worker), then one job at a time in the order received
  * (protocol.ts). A process receives its setup as its first message and exits when its parent's
- * channel closes, or, stuck in a case, when its guard sees the campaign gone (orphanGuard.ts). Started by spawn.ts; never imported.
+ * channel closes, or, stuck in a case, when its guard sees the campaign gone (orphanGuard.ts). Started by spawn.ts;
+ * never imported.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaseRunner } from './caseRunner.js';
@@ -10,7 +11,8 @@ import { exitWithCampaign } from './orphanGuard.js';
 import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
 
 const post = (m: WorkerMessage) => (parentPort ? parentPort.postMessage(m) : process.send!(m));
-const onMessage = (f: (m: Job | { type: 'setup'; setup: WorkerSetup }) => void) => (parentPort ? parentPort.on('message', f) : process.on('message', f));
+const onMessage = (f: (m: Job | { type: 'setup'; setup: WorkerSetup }) => void) =>
+  parentPort ? parentPort.on('message', f) : process.on('message', f);
 
 const setup: WorkerSetup = parentPort
   ? (workerData as WorkerSetup)

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SEED } from '../../properties/support/profile.js';
 import { visible } from '../contract/index.js';
 import { materializeAttention, materializeDecode } from '../data/index.js';
-import { SEED } from '../../properties/support/profile.js';
+import { COST_BUDGET, caseCost, SCORE_BUDGET, SIZE_PROFILES } from './_internals/schedule.js';
 import { admitsDecodeCase, attentionCase, decodeCase, loraCase, resolveDecodeConstraints } from './arbitrary.js';
-import { caseCost, COST_BUDGET, SCORE_BUDGET, SIZE_PROFILES } from './_internals/schedule.js';
 import { parseCase, parseDecodeCase, parseLoraCase } from './schema.js';
 import type { AttentionCase } from './types.js';
 
@@ -41,7 +41,8 @@ describe('attentionCase', () => {
         expect(inputs.v.shape).toEqual([B, Hkv, Sk, Dv]);
         expect(inputs.dOut.shape).toEqual([B, Hq, Sq, Dv]);
         expect(inputs.q.data.length).toBe(B * Hq * Sq * D);
-        if (options.mask) expect(options.mask.shape).toEqual([c.mask!.broadcastBatch ? 1 : B, c.mask!.broadcastHeads ? 1 : Hq, Sq, Sk]);
+        if (options.mask)
+          expect(options.mask.shape).toEqual([c.mask!.broadcastBatch ? 1 : B, c.mask!.broadcastHeads ? 1 : Hq, Sq, Sk]);
       }),
       { numRuns: 200, seed: 7 },
     );
@@ -88,7 +89,14 @@ describe('attentionCase', () => {
     expect(r.failed).toBe(true);
     const [c] = r.counterexample!;
     expect(c.shapes).toMatchObject({ B: 1, Hq: 1, Hkv: 1, Sq: 3, Sk: 1, D: 1, Dv: 1 });
-    expect(c).toMatchObject({ causal: 'top-left', mask: null, dropout: null, window: null, keyLengths: null, scale: null });
+    expect(c).toMatchObject({
+      causal: 'top-left',
+      mask: null,
+      dropout: null,
+      window: null,
+      keyLengths: null,
+      scale: null,
+    });
     expect(c).toMatchObject({ precision: 'float32', layout: 'BHSD', values: 'small-int', junk: 'none' });
   });
 
@@ -114,11 +122,15 @@ describe('attentionCase', () => {
   });
 
   it('rejects bad constraints with a message naming the constraint', () => {
-    expect(() => attentionCase({ maxSeq: 0 })).toThrow('attentionCase: constraints.maxSeq: must be an integer >= 1, got 0');
+    expect(() => attentionCase({ maxSeq: 0 })).toThrow(
+      'attentionCase: constraints.maxSeq: must be an integer >= 1, got 0',
+    );
     expect(() => attentionCase({ precisions: [] })).toThrow('attentionCase: constraints.precisions: must not be empty');
     expect(() => attentionCase({ layouts: ['BHDS' as never] })).toThrow('constraints.layouts: has unknown ["BHDS"]');
     expect(() => attentionCase({ fixed: { shapes: { Hq: 4, Hkv: 3 } } })).toThrow('Hq=4 is not a multiple of Hkv=3');
-    expect(() => attentionCase({ fixed: { keyLengths: [1] } })).toThrow('fixed.keyLengths: needs fixed shapes.B and shapes.Sk');
+    expect(() => attentionCase({ fixed: { keyLengths: [1] } })).toThrow(
+      'fixed.keyLengths: needs fixed shapes.B and shapes.Sk',
+    );
     expect(() => attentionCase({ maxSeqq: 3 } as never)).toThrow('attentionCase: constraints.maxSeqq: unknown field');
     expect(() => loraCase({ maxRank: 0 })).toThrow('loraCase: constraints.maxRank: must be an integer >= 1, got 0');
   });
@@ -129,23 +141,29 @@ describe('the size schedule', () => {
   const large = cases.filter((c) => Math.max(c.shapes.Sq, c.shapes.Sk, c.shapes.D, c.shapes.Dv) > 12);
   const share = (xs: readonly AttentionCase[], f: (c: AttentionCase) => boolean) => xs.filter(f).length / xs.length;
 
-  it('keeps most cases small and a steady share sized like real calls: tile edges, decode against long caches, real head dims', () => {
-    expect(large.length / cases.length).toBeGreaterThan(0.1);
-    expect(large.length / cases.length).toBeLessThan(0.4);
-    const s = (c: AttentionCase) => c.shapes;
-    const corners: Record<string, number> = {
-      'Sk just past a 16-grid edge (k·16 + 1 > 16)': share(large, (c) => s(c).Sk > 16 && s(c).Sk % 16 === 1),
-      'Sk on a 16-grid edge': share(large, (c) => s(c).Sk >= 16 && s(c).Sk % 16 === 0),
-      'decode against a cache > 64': share(large, (c) => s(c).Sq === 1 && s(c).Sk > 64),
-      'Sq > Sk, Sq long': share(large, (c) => s(c).Sq > 16 && s(c).Sq > s(c).Sk),
-      'Sq < Sk, both > 1': share(large, (c) => s(c).Sq > 1 && s(c).Sq < s(c).Sk && s(c).Sk > 16),
-      'a head dim kernels are compiled for (32..256)': share(large, (c) => [32, 64, 96, 128, 160, 192, 224, 256].includes(s(c).D)),
-      'Dv != D': share(large, (c) => s(c).Dv !== s(c).D),
-    };
-    for (const [name, p] of Object.entries(corners)) expect(p, name).toBeGreaterThan(0.04);
-    expect(Math.max(...cases.map((c) => c.shapes.Sk))).toBeGreaterThan(200);
-    expect(Math.max(...cases.map((c) => c.shapes.D))).toBeGreaterThan(128);
-  });
+  it(
+    'keeps most cases small and a steady share sized like real calls: tile edges, decode against long ' +
+      'caches, real head dims',
+    () => {
+      expect(large.length / cases.length).toBeGreaterThan(0.1);
+      expect(large.length / cases.length).toBeLessThan(0.4);
+      const s = (c: AttentionCase) => c.shapes;
+      const corners: Record<string, number> = {
+        'Sk just past a 16-grid edge (k·16 + 1 > 16)': share(large, (c) => s(c).Sk > 16 && s(c).Sk % 16 === 1),
+        'Sk on a 16-grid edge': share(large, (c) => s(c).Sk >= 16 && s(c).Sk % 16 === 0),
+        'decode against a cache > 64': share(large, (c) => s(c).Sq === 1 && s(c).Sk > 64),
+        'Sq > Sk, Sq long': share(large, (c) => s(c).Sq > 16 && s(c).Sq > s(c).Sk),
+        'Sq < Sk, both > 1': share(large, (c) => s(c).Sq > 1 && s(c).Sq < s(c).Sk && s(c).Sk > 16),
+        'a head dim kernels are compiled for (32..256)': share(large, (c) =>
+          [32, 64, 96, 128, 160, 192, 224, 256].includes(s(c).D),
+        ),
+        'Dv != D': share(large, (c) => s(c).Dv !== s(c).D),
+      };
+      for (const [name, p] of Object.entries(corners)) expect(p, name).toBeGreaterThan(0.04);
+      expect(Math.max(...cases.map((c) => c.shapes.Sk))).toBeGreaterThan(200);
+      expect(Math.max(...cases.map((c) => c.shapes.D))).toBeGreaterThan(128);
+    },
+  );
 
   it('keeps each large case cheap: B <= 2, the score matrix and the head dims within their budgets', () => {
     for (const c of large) {
@@ -180,7 +198,10 @@ describe('the size schedule', () => {
 
   it('shrinks a failure that needs 65 keys to 65 and one that needs 129 to 129, not to 129 or 257', () => {
     for (const need of [65, 129]) {
-      const r = fc.check(fc.property(attentionCase(), (c) => c.shapes.Sk < need), { seed: SEED, numRuns: 2000 });
+      const r = fc.check(
+        fc.property(attentionCase(), (c) => c.shapes.Sk < need),
+        { seed: SEED, numRuns: 2000 },
+      );
       expect(r.failed).toBe(true);
       expect(r.counterexample![0].shapes.Sk).toBe(need);
     }
@@ -191,7 +212,11 @@ describe('the size schedule', () => {
     expect(cases.some((c) => c.values === 'offset')).toBe(true);
     expect(cases.some((c) => c.junk === 'huge')).toBe(true);
     expect(cases.some((c) => c.junk === 'nan')).toBe(false);
-    expect(fc.sample(attentionCase({ junk: ['none', 'huge', 'nan'] }), { numRuns: 200, seed: 24 }).some((c) => c.junk === 'nan')).toBe(true);
+    expect(
+      fc
+        .sample(attentionCase({ junk: ['none', 'huge', 'nan'] }), { numRuns: 200, seed: 24 })
+        .some((c) => c.junk === 'nan'),
+    ).toBe(true);
   });
 });
 
@@ -206,7 +231,10 @@ describe('loraCase', () => {
   });
 
   it('shrinks to rank 1 and one row', () => {
-    const r = fc.check(fc.property(loraCase(), (c) => c.in < 3), { seed: 1 });
+    const r = fc.check(
+      fc.property(loraCase(), (c) => c.in < 3),
+      { seed: 1 },
+    );
     expect(r.counterexample![0]).toMatchObject({ rank: 1, N: 1, in: 3, out: 1, dropout: null, precision: 'float32' });
   });
 });
@@ -221,16 +249,22 @@ describe('decodeCase', () => {
       expect(admitsDecodeCase(k, c)).toBe(true);
     }
   });
-  it('reaches the corners: page sizes that do not divide a length, unused pages, empty rows, GQA, causal with Sq > 1, every precision', () => {
-    const paged = sample.flatMap((c) => (c.cache.kind === 'paged' ? [{ c, P: c.cache.pageSize }] : []));
-    expect(paged.filter(({ c, P }) => c.cacheSeqlens.some((l) => l % P !== 0)).length).toBeGreaterThan(sample.length / 4);
-    expect(paged.some(({ c }) => c.cache.kind === 'paged' && c.cache.unusedPages > 0)).toBe(true);
-    expect(sample.some((c) => c.cache.kind === 'contiguous')).toBe(true);
-    expect(sample.some((c) => c.cacheSeqlens.includes(0))).toBe(true);
-    expect(sample.some((c) => c.shapes.Hq > c.shapes.Hkv)).toBe(true);
-    expect(sample.some((c) => c.causal && c.shapes.Sq > 1)).toBe(true);
-    expect(new Set(sample.map((c) => c.precision)).size).toBe(3);
-  });
+  it(
+    'reaches the corners: page sizes that do not divide a length, unused pages, empty rows, GQA, causal with ' +
+      'Sq > 1, every precision',
+    () => {
+      const paged = sample.flatMap((c) => (c.cache.kind === 'paged' ? [{ c, P: c.cache.pageSize }] : []));
+      expect(paged.filter(({ c, P }) => c.cacheSeqlens.some((l) => l % P !== 0)).length).toBeGreaterThan(
+        sample.length / 4,
+      );
+      expect(paged.some(({ c }) => c.cache.kind === 'paged' && c.cache.unusedPages > 0)).toBe(true);
+      expect(sample.some((c) => c.cache.kind === 'contiguous')).toBe(true);
+      expect(sample.some((c) => c.cacheSeqlens.includes(0))).toBe(true);
+      expect(sample.some((c) => c.shapes.Hq > c.shapes.Hkv)).toBe(true);
+      expect(sample.some((c) => c.causal && c.shapes.Sq > 1)).toBe(true);
+      expect(new Set(sample.map((c) => c.precision)).size).toBe(3);
+    },
+  );
   it('writes NaN in every slot no query may read and nowhere else', () => {
     for (const c of sample.slice(0, 50)) {
       const m = materializeDecode(c);
@@ -240,13 +274,34 @@ describe('decodeCase', () => {
     }
   });
   it('shrinks toward a contiguous cache, one row, short rows, one query, no GQA, not causal, float32', () => {
-    const r = fc.check(fc.property(decodeCase(), (c) => !(c.cacheSeqlens.some((l) => l >= 3) && c.precision !== 'float32')), { seed: SEED });
-    // Lengths shrink in place: the one that must be >= 3 may stay in row 1 (the search's structural pass keeps that row alone).
+    const r = fc.check(
+      fc.property(decodeCase(), (c) => !(c.cacheSeqlens.some((l) => l >= 3) && c.precision !== 'float32')),
+      { seed: SEED },
+    );
+    // Lengths shrink in place: the one that must be >= 3 may stay in row 1 (the search's structural pass keeps that row
+    // alone).
     const c = r.counterexample![0];
-    expect(c).toMatchObject({ cache: { kind: 'contiguous', extraSlots: 0 }, shapes: { Hq: 1, Hkv: 1, Sq: 1, D: 1, Dv: 1 }, causal: false, scale: null });
+    expect(c).toMatchObject({
+      cache: { kind: 'contiguous', extraSlots: 0 },
+      shapes: { Hq: 1, Hkv: 1, Sq: 1, D: 1, Dv: 1 },
+      causal: false,
+      scale: null,
+    });
     expect(c.cacheSeqlens.at(-1)).toBe(3);
     expect(c.cacheSeqlens.slice(0, -1).every((l) => l === 1)).toBe(true);
-    const paged = fc.check(fc.property(decodeCase(), (c) => c.cache.kind !== 'paged' || c.cacheSeqlens.every((l) => l % (c.cache as { pageSize: number }).pageSize === 0)), { seed: SEED });
-    expect(paged.counterexample![0]).toMatchObject({ cache: { kind: 'paged', pageSize: 2, unusedPages: 0 }, shapes: { B: 1, Sq: 1 }, cacheSeqlens: [1], precision: 'float32' });
+    const paged = fc.check(
+      fc.property(
+        decodeCase(),
+        (c) =>
+          c.cache.kind !== 'paged' || c.cacheSeqlens.every((l) => l % (c.cache as { pageSize: number }).pageSize === 0),
+      ),
+      { seed: SEED },
+    );
+    expect(paged.counterexample![0]).toMatchObject({
+      cache: { kind: 'paged', pageSize: 2, unusedPages: 0 },
+      shapes: { B: 1, Sq: 1 },
+      cacheSeqlens: [1],
+      precision: 'float32',
+    });
   });
 });

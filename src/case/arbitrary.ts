@@ -1,6 +1,7 @@
 /**
  * Public builders of fast-check arbitraries for cases: `attentionCase(constraints)`,
- * `loraCase(constraints)` and `decodeCase(constraints)` (KV-cache decode). The constraints are checked here, once; the engines live in
+ * `loraCase(constraints)` and `decodeCase(constraints)` (KV-cache decode). The constraints are checked here, once; the
+ * engines live in
  * `_internals/`.
  *
  *   fc.assert(fc.property(attentionCase({ maxSeq: 8, fixed: { causal: 'top-left' } }), (c) => ...))
@@ -13,15 +14,29 @@
  * and shrink toward the simplest case: sizes 1, no mask, window, padding or dropout, default scale,
  * BHSD, float32, small-integer values, no junk.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import type { Causal, Precision, Tiles } from '../contract/index.js';
+import {
+  type AttentionCaseFixed,
+  buildAttentionCaseArbitrary,
+  type ResolvedAttentionConstraints,
+} from './_internals/attentionCaseArbitrary.js';
+import { buildDecodeCaseArbitrary, type ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
+import {
+  buildLoraCaseArbitrary,
+  type LoraCaseFixed,
+  type ResolvedLoraConstraints,
+} from './_internals/loraCaseArbitrary.js';
 import { parseAttentionConstraints, parseDecodeConstraints, parseLoraConstraints } from './constraints.js';
 import type { AttentionCase, DecodeCacheKind, DecodeCase, Junk, Layout, LoraCase, ValueDistribution } from './types.js';
-import { buildAttentionCaseArbitrary, type AttentionCaseFixed, type ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
-import { buildLoraCaseArbitrary, type LoraCaseFixed, type ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
-import { buildDecodeCaseArbitrary, type ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
 
-export type { AttentionCaseFixed, LoraCaseFixed, ResolvedAttentionConstraints, ResolvedLoraConstraints, ResolvedDecodeConstraints };
+export type {
+  AttentionCaseFixed,
+  LoraCaseFixed,
+  ResolvedAttentionConstraints,
+  ResolvedDecodeConstraints,
+  ResolvedLoraConstraints,
+};
 
 export interface AttentionCaseConstraints {
   /** Largest batch B. Default 3. */
@@ -141,7 +156,9 @@ export function admitsAttentionCase(k: ResolvedAttentionConstraints, c: Attentio
   const s = c.shapes;
   const fs = k.fixed.shapes ?? {};
   const { shapes: _s, ...fixedRest } = k.fixed;
-  const pinned = Object.entries(fixedRest).every(([key, v]) => JSON.stringify((c as unknown as Record<string, unknown>)[key]) === JSON.stringify(v));
+  const pinned = Object.entries(fixedRest).every(
+    ([key, v]) => JSON.stringify((c as unknown as Record<string, unknown>)[key]) === JSON.stringify(v),
+  );
   const pinnedShapes = Object.entries(fs).every(([key, v]) => s[key as keyof typeof s] === v);
   return (
     pinned &&
@@ -179,7 +196,9 @@ export function resolveLoraConstraints(constraints: LoraCaseConstraints = {}): R
 
 /** True iff `c` is a LoRA case the constraints could have produced. */
 export function admitsLoraCase(k: ResolvedLoraConstraints, c: LoraCase): boolean {
-  const pinned = Object.entries(k.fixed).every(([key, v]) => JSON.stringify((c as unknown as Record<string, unknown>)[key]) === JSON.stringify(v));
+  const pinned = Object.entries(k.fixed).every(
+    ([key, v]) => JSON.stringify((c as unknown as Record<string, unknown>)[key]) === JSON.stringify(v),
+  );
   return (
     pinned &&
     c.N <= k.maxN &&
@@ -211,7 +230,9 @@ export function admitsDecodeCase(k: ResolvedDecodeConstraints, c: DecodeCase): b
     Math.max(s.D, s.Dv) <= k.maxHeadDim &&
     c.cacheSeqlens.every((len) => len <= k.maxSeqlen) &&
     k.caches.includes(cache.kind) &&
-    (cache.kind === 'paged' ? cache.pageSize <= k.maxPageSize && cache.unusedPages <= k.maxUnused : cache.extraSlots <= k.maxUnused) &&
+    (cache.kind === 'paged'
+      ? cache.pageSize <= k.maxPageSize && cache.unusedPages <= k.maxUnused
+      : cache.extraSlots <= k.maxUnused) &&
     k.precisions.includes(c.precision) &&
     (k.allowCausal || !c.causal) &&
     (k.allowScale || c.scale === null)

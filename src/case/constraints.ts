@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { CAUSALS, PRECISIONS } from '../contract/index.js';
+import type { AttentionCaseFixed, ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
+import type { ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
+import type { ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
 import { parseWith, show } from './schema.js';
 import { DECODE_CACHES, FINITE_JUNK, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS } from './types.js';
-import type { AttentionCaseFixed, ResolvedAttentionConstraints } from './_internals/attentionCaseArbitrary.js';
-import type { ResolvedLoraConstraints } from './_internals/loraCaseArbitrary.js';
-import type { ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
 
 const int = (min: number) => {
   const error = (iss: { input?: unknown }) => `must be an integer >= ${min}, got ${show(iss.input)}`;
@@ -22,16 +22,27 @@ function subsetOf<T extends string>(all: readonly T[], fallback: readonly T[] = 
     .array(z.string())
     .superRefine((v, ctx) => {
       const unknown = v.filter((x) => !(all as readonly string[]).includes(x));
-      if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `has unknown ${JSON.stringify(unknown)}, expected some of ${JSON.stringify(all)}` });
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `has unknown ${JSON.stringify(unknown)}, expected some of ${JSON.stringify(all)}`,
+        });
       else if (v.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
     })
     .transform((v) => all.filter((x) => v.includes(x)))
     .default([...fallback]);
 }
 
-const fixedAttention = z.custom<AttentionCaseFixed>((v) => typeof v === 'object' && v !== null, { error: 'must be an object of pinned case fields' }).default({});
+const fixedAttention = z
+  .custom<AttentionCaseFixed>((v) => typeof v === 'object' && v !== null, {
+    error: 'must be an object of pinned case fields',
+  })
+  .default({});
 
-const share = z.number({ error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` }).min(0, { error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` }).max(1, { error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` });
+const share = z
+  .number({ error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` })
+  .min(0, { error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` })
+  .max(1, { error: (iss) => `must be a number in [0, 1], got ${show(iss.input)}` });
 
 const tiles = z
   .strictObject({ Br: int(1), Bc: int(1) })
@@ -69,12 +80,17 @@ const attentionConstraints = z
   .superRefine((k, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const fs = k.fixed.shapes ?? {};
-    for (const [name, v] of Object.entries(fs)) if (!Number.isInteger(v) || (v as number) < 1) fail(['fixed', 'shapes', name], `must be an integer >= 1, got ${show(v)}`);
-    if (fs.Hq !== undefined && fs.Hkv !== undefined && fs.Hq % fs.Hkv !== 0) fail(['fixed', 'shapes'], `Hq=${fs.Hq} is not a multiple of Hkv=${fs.Hkv}`);
+    for (const [name, v] of Object.entries(fs))
+      if (!Number.isInteger(v) || (v as number) < 1)
+        fail(['fixed', 'shapes', name], `must be an integer >= 1, got ${show(v)}`);
+    if (fs.Hq !== undefined && fs.Hkv !== undefined && fs.Hq % fs.Hkv !== 0)
+      fail(['fixed', 'shapes'], `Hq=${fs.Hq} is not a multiple of Hkv=${fs.Hkv}`);
     const lens = k.fixed.keyLengths;
     if (lens != null) {
-      if (fs.B === undefined || fs.Sk === undefined) fail(['fixed', 'keyLengths'], 'needs fixed shapes.B and shapes.Sk');
-      else if (lens.length !== fs.B || lens.some((l) => !Number.isInteger(l) || l < 0 || l > fs.Sk!)) fail(['fixed', 'keyLengths'], `must be ${fs.B} integers in [0, ${fs.Sk}], got ${JSON.stringify(lens)}`);
+      if (fs.B === undefined || fs.Sk === undefined)
+        fail(['fixed', 'keyLengths'], 'needs fixed shapes.B and shapes.Sk');
+      else if (lens.length !== fs.B || lens.some((l) => !Number.isInteger(l) || l < 0 || l > fs.Sk!))
+        fail(['fixed', 'keyLengths'], `must be ${fs.B} integers in [0, ${fs.Sk}], got ${JSON.stringify(lens)}`);
     }
   })
   .transform((k): ResolvedAttentionConstraints => {
@@ -96,7 +112,11 @@ const loraConstraints = z.strictObject({
   precisions: subsetOf(PRECISIONS),
   allowDropout: z.boolean().default(true),
   allowBZero: z.boolean().default(true),
-  fixed: z.custom<ResolvedLoraConstraints['fixed']>((v) => typeof v === 'object' && v !== null, { error: 'must be an object of pinned case fields' }).default({}),
+  fixed: z
+    .custom<ResolvedLoraConstraints['fixed']>((v) => typeof v === 'object' && v !== null, {
+      error: 'must be an object of pinned case fields',
+    })
+    .default({}),
 });
 
 const decodeConstraints = z.strictObject({

@@ -1,5 +1,14 @@
-export * from './types.js';
-export * from './schema.js';
+export {
+  COST_BUDGET,
+  caseCost,
+  DECODE_SIZE_PROFILES,
+  GRID,
+  HEAD_DIMS,
+  SCORE_BUDGET,
+  SIZE_PROFILES,
+  type SizeProfile,
+} from './_internals/schedule.js';
 export * from './arbitrary.js';
+export * from './schema.js';
+export * from './types.js';
 export * from './upstream.js';
-export { SIZE_PROFILES, DECODE_SIZE_PROFILES, HEAD_DIMS, GRID, COST_BUDGET, SCORE_BUDGET, caseCost, type SizeProfile } from './_internals/schedule.js';

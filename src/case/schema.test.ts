@@ -22,7 +22,20 @@ const good: AttentionCase = {
   view: { offset: 1, gap: 2 },
 };
 
-const lora: LoraCase = { version: 1, kind: 'lora', rank: 2, alpha: 8, rslora: true, dropout: null, N: 3, in: 4, out: 5, precision: 'bfloat16', seed: 1, bZero: true };
+const lora: LoraCase = {
+  version: 1,
+  kind: 'lora',
+  rank: 2,
+  alpha: 8,
+  rslora: true,
+  dropout: null,
+  N: 3,
+  in: 4,
+  out: 5,
+  precision: 'bfloat16',
+  seed: 1,
+  bZero: true,
+};
 
 /** The error message parseCase gives for `good` with `patch` applied. */
 function errorOf(patch: Record<string, unknown>): string {
@@ -45,7 +58,10 @@ describe('parseCase', () => {
     [{ shapes: { ...good.shapes, Hkv: 3 } }, 'x.json: case.shapes.Hkv: Hq=4 is not a multiple of Hkv=3'],
     [{ shapes: { ...good.shapes, D: 1.5 } }, 'x.json: case.shapes.D: must be an integer in [1, inf], got 1.5'],
     [{ shapes: { ...good.shapes, Sq: 0 } }, 'x.json: case.shapes.Sq: must be an integer in [1, inf], got 0'],
-    [{ window: [1] }, 'x.json: case.window: expected [left, right] of two integers >= -1 (-1 = unbounded) or null, got [1]'],
+    [
+      { window: [1] },
+      'x.json: case.window: expected [left, right] of two integers >= -1 (-1 = unbounded) or null, got [1]',
+    ],
     [{ window: [-2, 0] }, 'x.json: case.window: expected [left, right]'],
     [{ keyLengths: [1] }, 'x.json: case.keyLengths: has 1 entries, expected B=2'],
     [{ keyLengths: [1, 6] }, 'x.json: case.keyLengths[1]: must be in [0, Sk=5], got 6'],
@@ -75,21 +91,46 @@ describe('parseLoraCase', () => {
   it('accepts a valid case and names the field of a bad one', () => {
     expect(parseLoraCase(lora)).toEqual(lora);
     expect(() => parseLoraCase({ ...lora, rank: 0 }, 'l')).toThrow('l.rank: must be an integer in [1, inf], got 0');
-    expect(() => parseLoraCase({ ...lora, rnak: 2 }, 'l')).toThrow('l.rnak: unknown field (a typo? it would be ignored)');
+    expect(() => parseLoraCase({ ...lora, rnak: 2 }, 'l')).toThrow(
+      'l.rnak: unknown field (a typo? it would be ignored)',
+    );
   });
 });
 
 describe('parseDecodeCase', () => {
-  const decode = { version: 1, kind: 'decode', shapes: { B: 2, Hq: 4, Hkv: 2, Sq: 1, D: 3, Dv: 2 }, cacheSeqlens: [5, 0], cache: { kind: 'paged', pageSize: 3, unusedPages: 1, permutation: 9 }, causal: true, scale: null, precision: 'bfloat16', seed: 4 };
+  const decode = {
+    version: 1,
+    kind: 'decode',
+    shapes: { B: 2, Hq: 4, Hkv: 2, Sq: 1, D: 3, Dv: 2 },
+    cacheSeqlens: [5, 0],
+    cache: { kind: 'paged', pageSize: 3, unusedPages: 1, permutation: 9 },
+    causal: true,
+    scale: null,
+    precision: 'bfloat16',
+    seed: 4,
+  };
   it('accepts a valid case and names the field of a bad one', () => {
     expect(parseDecodeCase(decode)).toEqual(decode);
-    expect(parseDecodeCase({ ...decode, cache: { kind: 'contiguous', extraSlots: 2 } })).toMatchObject({ cache: { kind: 'contiguous', extraSlots: 2 } });
+    expect(parseDecodeCase({ ...decode, cache: { kind: 'contiguous', extraSlots: 2 } })).toMatchObject({
+      cache: { kind: 'contiguous', extraSlots: 2 },
+    });
     const bad = (patch: Record<string, unknown>) => () => parseDecodeCase({ ...decode, ...patch }, 'x.json: case');
     expect(bad({ cacheSeqlens: [5] })).toThrow('x.json: case.cacheSeqlens: has 1 entries, expected B=2');
-    expect(bad({ cacheSeqlens: [5, -1] })).toThrow('x.json: case.cacheSeqlens[1]: must be an integer in [0, inf], got -1');
-    expect(bad({ shapes: { ...decode.shapes, Hkv: 3 } })).toThrow('x.json: case.shapes.Hkv: Hq=4 is not a multiple of Hkv=3');
-    expect(bad({ cache: { ...decode.cache, pageSize: 0 } })).toThrow('x.json: case.cache.pageSize: must be an integer in [1, inf], got 0');
-    expect(bad({ cache: { kind: 'ring' } })).toThrow('x.json: case.cache.kind: must be "contiguous" (with extraSlots) or "paged" (with pageSize, unusedPages, permutation), got "ring"');
-    expect(bad({ cacheSeqlen: [1, 1] })).toThrow('x.json: case.cacheSeqlen: unknown field (a typo? it would be ignored)');
+    expect(bad({ cacheSeqlens: [5, -1] })).toThrow(
+      'x.json: case.cacheSeqlens[1]: must be an integer in [0, inf], got -1',
+    );
+    expect(bad({ shapes: { ...decode.shapes, Hkv: 3 } })).toThrow(
+      'x.json: case.shapes.Hkv: Hq=4 is not a multiple of Hkv=3',
+    );
+    expect(bad({ cache: { ...decode.cache, pageSize: 0 } })).toThrow(
+      'x.json: case.cache.pageSize: must be an integer in [1, inf], got 0',
+    );
+    expect(bad({ cache: { kind: 'ring' } })).toThrow(
+      'x.json: case.cache.kind: must be "contiguous" (with extraSlots) or "paged" (with pageSize, ' +
+        'unusedPages, permutation), got "ring"',
+    );
+    expect(bad({ cacheSeqlen: [1, 1] })).toThrow(
+      'x.json: case.cacheSeqlen: unknown field (a typo? it would be ignored)',
+    );
   });
 });

@@ -10,7 +10,15 @@
  */
 import { z } from 'zod';
 import { CAUSALS, PRECISIONS } from '../contract/index.js';
-import { CASE_VERSION, JUNKS, LAYOUTS, VALUE_DISTRIBUTIONS, type AttentionCase, type DecodeCase, type LoraCase } from './types.js';
+import {
+  type AttentionCase,
+  CASE_VERSION,
+  type DecodeCase,
+  JUNKS,
+  LAYOUTS,
+  type LoraCase,
+  VALUE_DISTRIBUTIONS,
+} from './types.js';
 
 export const show = (v: unknown): string => {
   try {
@@ -27,12 +35,17 @@ export const intAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER) => {
 };
 const uint32 = intAtLeast(0, 0xffffffff);
 const positive = intAtLeast(1);
-const version = z.literal(CASE_VERSION, { error: (iss) => `unsupported case version ${show(iss.input)}, expected ${CASE_VERSION}` });
+const version = z.literal(CASE_VERSION, {
+  error: (iss) => `unsupported case version ${show(iss.input)}, expected ${CASE_VERSION}`,
+});
 const precision = z.enum(PRECISIONS as [string, ...string[]]).transform((p) => p as (typeof PRECISIONS)[number]);
 
 const dropout = z
   .strictObject({
-    p: z.number().min(0).lt(1, { error: (iss) => `dropout p must be in [0, 1), got ${show(iss.input)}` }),
+    p: z
+      .number()
+      .min(0)
+      .lt(1, { error: (iss) => `dropout p must be in [0, 1), got ${show(iss.input)}` }),
     seed: uint32,
   })
   .nullable();
@@ -73,14 +86,26 @@ export const attentionCaseSchema = z
     dropout,
     precision,
     layout: z.enum(LAYOUTS as [string, ...string[]]).transform((l) => l as (typeof LAYOUTS)[number]),
-    values: z.enum(VALUE_DISTRIBUTIONS as [string, ...string[]]).transform((v) => v as (typeof VALUE_DISTRIBUTIONS)[number]),
+    values: z
+      .enum(VALUE_DISTRIBUTIONS as [string, ...string[]])
+      .transform((v) => v as (typeof VALUE_DISTRIBUTIONS)[number]),
     junk: z.enum(JUNKS as [string, ...string[]]).transform((j) => j as (typeof JUNKS)[number]),
     blocks: z.strictObject({ Br: positive, Bc: positive }),
     seed: uint32,
     view: z.strictObject({ offset: intAtLeast(0), gap: intAtLeast(0) }).optional(),
-    softcap: z.number().positive({ error: (iss) => `softcap must be a number > 0 or null, got ${show(iss.input)}` }).nullable().optional(),
-    alibi: z.strictObject({ perBatch: z.boolean(), maxSlope: z.number().min(0), seed: uint32 }).nullable().optional(),
-    bias: z.strictObject({ broadcastBatch: z.boolean(), broadcastHeads: z.boolean(), std: z.number().min(0), seed: uint32 }).nullable().optional(),
+    softcap: z
+      .number()
+      .positive({ error: (iss) => `softcap must be a number > 0 or null, got ${show(iss.input)}` })
+      .nullable()
+      .optional(),
+    alibi: z
+      .strictObject({ perBatch: z.boolean(), maxSlope: z.number().min(0), seed: uint32 })
+      .nullable()
+      .optional(),
+    bias: z
+      .strictObject({ broadcastBatch: z.boolean(), broadcastHeads: z.boolean(), std: z.number().min(0), seed: uint32 })
+      .nullable()
+      .optional(),
     sinks: z.strictObject({ mean: z.number(), seed: uint32 }).nullable().optional(),
   })
   .superRefine((c, ctx) => {
@@ -119,7 +144,10 @@ const decodeCache = z.discriminatedUnion(
   {
     error: (iss) => {
       const v = iss.input;
-      return `must be "contiguous" (with extraSlots) or "paged" (with pageSize, unusedPages, permutation), got ${show(typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : v)}`;
+      return (
+        `must be "contiguous" (with extraSlots) or "paged" (with pageSize, unusedPages, permutation), ` +
+        `got ${show(typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : v)}`
+      );
     },
   },
 );
@@ -138,8 +166,14 @@ export const decodeCaseSchema = z
   })
   .superRefine((c, ctx) => {
     const { B, Hq, Hkv } = c.shapes;
-    if (Hq % Hkv !== 0) ctx.addIssue({ code: 'custom', path: ['shapes', 'Hkv'], message: `Hq=${Hq} is not a multiple of Hkv=${Hkv}` });
-    if (c.cacheSeqlens.length !== B) ctx.addIssue({ code: 'custom', path: ['cacheSeqlens'], message: `has ${c.cacheSeqlens.length} entries, expected B=${B}` });
+    if (Hq % Hkv !== 0)
+      ctx.addIssue({ code: 'custom', path: ['shapes', 'Hkv'], message: `Hq=${Hq} is not a multiple of Hkv=${Hkv}` });
+    if (c.cacheSeqlens.length !== B)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cacheSeqlens'],
+        message: `has ${c.cacheSeqlens.length} entries, expected B=${B}`,
+      });
   });
 
 /**
@@ -151,7 +185,11 @@ export function formatSchemaError(where: string, error: z.ZodError): string {
     const keys = iss.code === 'unrecognized_keys' ? iss.keys : [];
     const parts = [...iss.path, ...keys.slice(0, 1)];
     const path = parts.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    const at = where.endsWith(':') ? (path ? `${where} ${path.replace(/^\./, '')}` : where.slice(0, -1)) : `${where}${path}`;
+    const at = where.endsWith(':')
+      ? path
+        ? `${where} ${path.replace(/^\./, '')}`
+        : where.slice(0, -1)
+      : `${where}${path}`;
     const message = keys.length > 0 ? `unknown field (a typo? it would be ignored)` : iss.message;
     return `${at}: ${message}`;
   });

@@ -109,7 +109,14 @@ export const DEFAULT_VIEW: StridedView = { offset: 1, gap: 1 };
 
 export const LAYOUTS: readonly Layout[] = ['BHSD', 'BSHD', 'packed-qkv', 'strided'];
 /** Simplest first: arbitraries shrink toward the first entry. */
-export const VALUE_DISTRIBUTIONS: readonly ValueDistribution[] = ['small-int', 'normal', 'near-ties', 'large', 'rising', 'offset'];
+export const VALUE_DISTRIBUTIONS: readonly ValueDistribution[] = [
+  'small-int',
+  'normal',
+  'near-ties',
+  'large',
+  'rising',
+  'offset',
+];
 export const JUNKS: readonly Junk[] = ['none', 'huge', 'nan'];
 /** The junk drawn unless a kernel promises not to read unseen keys (or the user asks for NaN). */
 export const FINITE_JUNK: readonly Junk[] = ['none', 'huge'];

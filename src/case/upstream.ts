@@ -35,7 +35,9 @@ export interface UpstreamCase {
 
 const opTensor = z
   .strictObject({ shape: z.array(z.int().min(0)), data: z.array(z.number()) })
-  .refine((t) => t.data.length === t.shape.reduce((a, d) => a * d, 1), { error: 'data length does not fill the shape' });
+  .refine((t) => t.data.length === t.shape.reduce((a, d) => a * d, 1), {
+    error: 'data length does not fill the shape',
+  });
 
 const INPUTS: Record<UpstreamOp, readonly string[]> = { matMul: ['a', 'b'], gather: ['x'] };
 
@@ -51,11 +53,19 @@ export const upstreamCaseSchema = z
   .superRefine((c, ctx) => {
     const want = INPUTS[c.op];
     const got = Object.keys(c.inputs).sort();
-    if (got.join() !== [...want].sort().join()) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `${c.op} takes inputs ${want.join(', ')}, got ${got.join(', ') || 'none'}` });
+    if (got.join() !== [...want].sort().join())
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputs'],
+        message: `${c.op} takes inputs ${want.join(', ')}, got ${got.join(', ') || 'none'}`,
+      });
     if (c.op === 'matMul' && (typeof c.attrs.transposeA !== 'boolean' || typeof c.attrs.transposeB !== 'boolean')) {
       ctx.addIssue({ code: 'custom', path: ['attrs'], message: 'matMul needs boolean transposeA and transposeB' });
     }
-    if (c.op === 'gather' && (!Array.isArray(c.attrs.indices) || !c.attrs.indices.every(Number.isInteger) || !Number.isInteger(c.attrs.axis))) {
+    if (
+      c.op === 'gather' &&
+      (!Array.isArray(c.attrs.indices) || !c.attrs.indices.every(Number.isInteger) || !Number.isInteger(c.attrs.axis))
+    ) {
       ctx.addIssue({ code: 'custom', path: ['attrs'], message: 'gather needs integer indices and an integer axis' });
     }
   });

@@ -16,5 +16,7 @@ export function durationSeconds(v: string): number {
     const total = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((a, m) => a + Number(m[1]) * UNIT[m[2]!]!, 0);
     if (total > 0) return total;
   }
-  throw new InvalidArgumentError(`must be a positive duration: seconds (90) or with units (90s, 10m, 1h, 1h30m), got '${v}'`);
+  throw new InvalidArgumentError(
+    `must be a positive duration: seconds (90) or with units (90s, 10m, 1h, 1h30m), got '${v}'`,
+  );
 }

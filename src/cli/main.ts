@@ -13,18 +13,22 @@ import * as exportCommand from './commands/export.js';
 import * as fuzz from './commands/fuzz.js';
 import * as golden from './commands/golden.js';
 import * as replay from './commands/replay.js';
-import { processIo, type Io } from './io.js';
+import { type Io, processIo } from './io.js';
 
 /** The commander program of every command; actions report their exit code through `setCode`. */
 export function cliProgram(io: Io, setCode: (c: number) => void): Command {
   const program = new Command('attnfuzz')
-    .description('Differential fuzzing of attention and LoRA kernels: finds where two implementations disagree and shrinks it')
+    .description(
+      'Differential fuzzing of attention and LoRA kernels: finds where two implementations disagree and shrinks it',
+    )
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage)');
-  for (const command of [check, fuzz, replay, golden, corpus, exportCommand, bench]) command.register(program, io, setCode);
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const command of [check, fuzz, replay, golden, corpus, exportCommand, bench])
+    command.register(program, io, setCode);
+  for (const c of program.commands)
+    c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }
 

@@ -3,8 +3,8 @@
  * conflicts), so every command checks them the same way and the help lists them the same way.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { backendFromEnv, BACKENDS, type BackendName } from '../backend/index.js';
-import { DECODE_SIZE_PROFILES, FINITE_JUNK, JUNKS, SIZE_PROFILES, type Junk, type SizeProfile } from '../case/index.js';
+import { BACKENDS, type BackendName, backendFromEnv } from '../backend/index.js';
+import { DECODE_SIZE_PROFILES, FINITE_JUNK, JUNKS, type Junk, SIZE_PROFILES, type SizeProfile } from '../case/index.js';
 import { PRECISIONS, type Precision } from '../contract/index.js';
 
 function positiveNumber(v: string): number {
@@ -27,25 +27,41 @@ function integer(v: string): number {
 
 /** `cpu,wasm` -> ['cpu', 'wasm']: known names, at least two, no repeats. */
 export function backendList(v: string): BackendName[] {
-  const names = v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const unknown = names.filter((n) => !(BACKENDS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown backend '${unknown[0]}'; expected some of ${BACKENDS.join(', ')}`);
-  if (names.length < 2 || new Set(names).size !== names.length) throw new InvalidArgumentError(`needs at least two different backends (e.g. cpu,wasm), got '${v}'`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`unknown backend '${unknown[0]}'; expected some of ${BACKENDS.join(', ')}`);
+  if (names.length < 2 || new Set(names).size !== names.length)
+    throw new InvalidArgumentError(`needs at least two different backends (e.g. cpu,wasm), got '${v}'`);
   return names as BackendName[];
 }
 
-export const timeOption = () => new Option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)').argParser(positiveNumber);
+export const timeOption = () =>
+  new Option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)').argParser(
+    positiveNumber,
+  );
 export const runsOption = () => new Option('--runs <n>', 'case budget of the search').argParser(positiveInteger);
-export const seedOption = () => new Option('--seed <n>', 'fast-check seed (default: from the clock, printed)').argParser(integer);
-/** No commander default: ATTNFUZZ_BACKEND is read when the command runs (`backendOf`), so it never counts as a conflicting --backend. */
-export const backendOption = () => new Option('--backend <name>', 'tfjs backend (default: ATTNFUZZ_BACKEND, else cpu)').choices(BACKENDS);
+export const seedOption = () =>
+  new Option('--seed <n>', 'fast-check seed (default: from the clock, printed)').argParser(integer);
+/**
+ * No commander default: ATTNFUZZ_BACKEND is read when the command runs (`backendOf`), so it never counts as a
+ * conflicting --backend.
+ */
+export const backendOption = () =>
+  new Option('--backend <name>', 'tfjs backend (default: ATTNFUZZ_BACKEND, else cpu)').choices(BACKENDS);
 
 /** --backend, else ATTNFUZZ_BACKEND, else cpu; throws a one-line error for a bad ATTNFUZZ_BACKEND. */
 export function backendOf(flag: BackendName | undefined): BackendName {
   return flag ?? backendFromEnv();
 }
 export const backendsOption = () =>
-  new Option('--backends <list>', 'run every case on each listed backend (e.g. cpu,wasm), judge each and compare them with each other')
+  new Option(
+    '--backends <list>',
+    'run every case on each listed backend (e.g. cpu,wasm), judge each and compare them with each other',
+  )
     .argParser(backendList)
     .conflicts('backend');
 export const jsonOption = () => new Option('--json', 'print one JSON value instead of text');
@@ -57,27 +73,47 @@ export function timeBudgetMs(o: { time?: number; runs?: number }): number | unde
 
 /** `--profile`: the size profile of attention and decode cases (src/case SIZE_PROFILES, DECODE_SIZE_PROFILES). */
 export const profileOption = () =>
-  new Option('--profile <name>', "case sizes: 'default', 'deep' (attention: decode-shaped cases against caches up to 4096 keys; --suite decode: caches up to 1024 keys a row, pages up to 64), 'nightly' (= deep)").choices(Object.keys(SIZE_PROFILES)).default('default');
+  new Option(
+    '--profile <name>',
+    "case sizes: 'default', 'deep' (attention: decode-shaped cases against caches up to 4096 keys; --suite " +
+      "decode: caches up to 1024 keys a row, pages up to 64), 'nightly' (= deep)",
+  )
+    .choices(Object.keys(SIZE_PROFILES))
+    .default('default');
 
 /** `--precision`: pins the dtype of every generated case (any suite); absent: all of PRECISIONS are drawn. */
 export const precisionOption = () =>
-  new Option('--precision <dtype>', 'pin the precision of generated cases (inputs rounded to it, the oracle judging in it); default: all are drawn').choices(PRECISIONS);
+  new Option(
+    '--precision <dtype>',
+    'pin the precision of generated cases (inputs rounded to it, the oracle judging in it); default: all are drawn',
+  ).choices(PRECISIONS);
 
 /** A suite's constraints with `--precision` added (undefined in, no precision: undefined out, the suite's defaults). */
-export function withPrecision(constraints: Record<string, unknown> | undefined, precision: Precision | undefined): Record<string, unknown> | undefined {
+export function withPrecision(
+  constraints: Record<string, unknown> | undefined,
+  precision: Precision | undefined,
+): Record<string, unknown> | undefined {
   return precision === undefined ? constraints : { ...constraints, precisions: [precision] };
 }
 
 /** `--junk`: what is written at keys no query may see. */
-export const JUNK_LEVELS = { none: ['none'], finite: FINITE_JUNK, nan: JUNKS } as const satisfies Record<string, readonly Junk[]>;
+export const JUNK_LEVELS = { none: ['none'], finite: FINITE_JUNK, nan: JUNKS } as const satisfies Record<
+  string,
+  readonly Junk[]
+>;
 export type JunkLevel = keyof typeof JUNK_LEVELS;
 export const junkOption = () =>
   new Option(
     '--junk <level>',
-    "junk at keys no query may see: 'finite' (none or huge values; the default, for any kernel), 'nan' (also NaN: for a kernel that never reads such keys; the default when it declares guarantees.unseenKeysUnread), 'none'",
+    "junk at keys no query may see: 'finite' (none or huge values; the default, for any kernel), 'nan' (also " +
+      "NaN: for a kernel that never reads such keys; the default when it declares guarantees.unseenKeysUnread), 'none'",
   ).choices(Object.keys(JUNK_LEVELS));
 export const forwardOnlyOption = () =>
-  new Option('--forward-only', 'check the forward pass only (a kernel without a backward: an inference kernel, an op with no tfjs gradient); as declaring backward: false');
+  new Option(
+    '--forward-only',
+    'check the forward pass only (a kernel without a backward: an inference kernel, an op with no tfjs ' +
+      'gradient); as declaring backward: false',
+  );
 
 /** The attention constraints of --profile and --junk (undefined fields: the suite's and the kernel's defaults). */
 export function attentionConstraintsOf(o: { profile?: SizeProfile; junk?: JunkLevel }): Record<string, unknown> {
@@ -85,7 +121,10 @@ export function attentionConstraintsOf(o: { profile?: SizeProfile; junk?: JunkLe
 }
 
 /** The constraints a suite's cases get from --profile (and --junk, attention only); undefined: the suite's defaults. */
-export function suiteConstraintsOf(suite: string, o: { profile?: SizeProfile; junk?: JunkLevel }): Record<string, unknown> | undefined {
+export function suiteConstraintsOf(
+  suite: string,
+  o: { profile?: SizeProfile; junk?: JunkLevel },
+): Record<string, unknown> | undefined {
   if (suite === 'attention') return attentionConstraintsOf(o);
   if (suite === 'decode') return { ...DECODE_SIZE_PROFILES[o.profile ?? 'default'] };
   return undefined;

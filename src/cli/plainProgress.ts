@@ -12,7 +12,10 @@ export interface PlainProgress<P> {
   stop(): void;
 }
 
-export function plainProgress<P extends { readonly elapsedMs: number }>(io: Io, line: (p: P) => string): PlainProgress<P> {
+export function plainProgress<P extends { readonly elapsedMs: number }>(
+  io: Io,
+  line: (p: P) => string,
+): PlainProgress<P> {
   let last = 0;
   return {
     onProgress: (p) => {

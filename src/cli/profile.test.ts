@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../../properties/support/profile.js';
-import { decodeCase, type DecodeCase } from '../case/index.js';
+import { type DecodeCase, decodeCase } from '../case/index.js';
 import { main } from './main.js';
 import { suiteConstraintsOf } from './options.js';
 import { profileConstraints } from './profile.js';
 
-const sample = (profile: 'default' | 'deep'): DecodeCase[] => fc.sample(decodeCase(suiteConstraintsOf('decode', { profile })), { seed: SEED, numRuns: 400 });
+const sample = (profile: 'default' | 'deep'): DecodeCase[] =>
+  fc.sample(decodeCase(suiteConstraintsOf('decode', { profile })), { seed: SEED, numRuns: 400 });
 const longest = (cs: DecodeCase[]) => Math.max(...cs.flatMap((c) => c.cacheSeqlens));
 const pages = (cs: DecodeCase[]) => cs.flatMap((c) => (c.cache.kind === 'paged' ? [c.cache.pageSize] : []));
 
@@ -31,13 +32,32 @@ describe('--profile for decode cases', () => {
   });
 
   it('a campaign target of the decode suite gets the same constraints as check', () => {
-    expect(profileConstraints('deep', { kernel: 'flash', suite: 'decode' })).toEqual(suiteConstraintsOf('decode', { profile: 'deep' }));
+    expect(profileConstraints('deep', { kernel: 'flash', suite: 'decode' })).toEqual(
+      suiteConstraintsOf('decode', { profile: 'deep' }),
+    );
     expect(profileConstraints('deep', { kernel: 'lora', suite: 'lora' })).toBeUndefined();
   });
 
   it('check --suite decode --profile deep runs flash clean', async () => {
     let [out, err] = ['', ''];
-    const code = await main(['check', '--suite', 'decode', '--kernel', 'flash', '--profile', 'deep', '--runs', '25', '--seed', String(SEED), '--corpus', mkdtempSync(join(tmpdir(), 'attnfuzz-profile-'))], { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+    const code = await main(
+      [
+        'check',
+        '--suite',
+        'decode',
+        '--kernel',
+        'flash',
+        '--profile',
+        'deep',
+        '--runs',
+        '25',
+        '--seed',
+        String(SEED),
+        '--corpus',
+        mkdtempSync(join(tmpdir(), 'attnfuzz-profile-')),
+      ],
+      { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false },
+    );
     expect(code, err + out).toBe(0);
     expect(out).toMatch(/^flash \(decode, forward only\) on \w+: no failure in 25 cases/);
   }, 120_000);

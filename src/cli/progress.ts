@@ -18,14 +18,17 @@ export interface ProgressDisplay {
 
 export function progressDisplay(label: string, budget: { timeMs?: number; numRuns?: number }, io: Io): ProgressDisplay {
   const line = (p: SearchProgress) =>
-    `${label}: ${p.phase === 'shrink' ? 'shrinking, ' : ''}${p.cases} cases, ${p.casesPerSecond.toFixed(1)} cases/s, ${p.unsupported} unsupported, ${(p.elapsedMs / 1000).toFixed(0)} s`;
+    `${label}: ${p.phase === 'shrink' ? 'shrinking, ' : ''}${p.cases} cases, ${p.casesPerSecond.toFixed(1)} ` +
+    `cases/s, ${p.unsupported} unsupported, ${(p.elapsedMs / 1000).toFixed(0)} s`;
   if (!io.errIsTTY || !io.errStream) return plainProgress(io, line);
   const byTime = budget.timeMs !== undefined;
   const total = byTime ? Math.round(budget.timeMs! / 1000) : (budget.numRuns ?? 100);
   const bar = new cliProgress.SingleBar(
     {
       stream: io.errStream,
-      format: `${label} [{bar}] {value}/{total} ${byTime ? 's' : 'cases'} | {cases} cases | {rate} cases/s | {unsupported} unsupported {phase}`,
+      format:
+        `${label} [{bar}] {value}/{total} ${byTime ? 's' : 'cases'} | {cases} cases | {rate} cases/s | ` +
+        `{unsupported} unsupported {phase}`,
       hideCursor: true,
       clearOnComplete: true,
       synchronousUpdate: true,

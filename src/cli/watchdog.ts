@@ -24,7 +24,11 @@ parentPort.on('message', (m) => {
   last = m;
   clearTimeout(timer);
   timer = setTimeout(() => {
-    writeSync(2, workerData.prefix + ': case ' + cases + ' did not finish in ' + workerData.timeoutMs / 1000 + ' s: the kernel hangs (or is slower than --timeout allows); ' + workerData.replay + '; the case:\\n' + last + '\\n' + workerData.prefix + ': ending the process\\n');
+    const p = workerData.prefix;
+    const took = ' did not finish in ' + workerData.timeoutMs / 1000 + ' s';
+    const why = ': the kernel hangs (or is slower than --timeout allows); ';
+    writeSync(2, p + ': case ' + cases + took + why + workerData.replay + '; the case:\\n' + last + '\\n');
+    writeSync(2, p + ': ending the process\\n');
     process.kill(process.pid, 'SIGKILL');
   }, workerData.timeoutMs);
 });

@@ -27,7 +27,12 @@ import type { AttentionShapes, HostTensor, Precision } from './types.js';
 /** A KV cache, generic in how tensors are carried (HostTensor on the host, tfjs tensors in kernels). */
 export type KvCacheOf<T> =
   | { readonly kind: 'contiguous'; readonly k: T; readonly v: T }
-  | { readonly kind: 'paged'; readonly kPages: T; readonly vPages: T; readonly blockTable: readonly (readonly number[])[] };
+  | {
+      readonly kind: 'paged';
+      readonly kPages: T;
+      readonly vPages: T;
+      readonly blockTable: readonly (readonly number[])[];
+    };
 
 export type KvCache = KvCacheOf<HostTensor>;
 
@@ -51,7 +56,11 @@ export function defineDecodeKernel<K extends DecodeKernel>(kernel: K): K {
 }
 
 /** The physical slot (row of the cache's [.., slots, ..] axis) of logical slot j of batch row b. */
-export function cacheSlot(cache: KvCacheOf<{ readonly shape: readonly number[] }>, b: number, j: number): { readonly page: number; readonly lane: number } {
+export function cacheSlot(
+  cache: KvCacheOf<{ readonly shape: readonly number[] }>,
+  b: number,
+  j: number,
+): { readonly page: number; readonly lane: number } {
   if (cache.kind === 'contiguous') return { page: b, lane: j };
   const pageSize = cache.kPages.shape[1]!;
   return { page: cache.blockTable[b]![Math.floor(j / pageSize)]!, lane: j % pageSize };
@@ -69,7 +78,10 @@ export function logicalKv(cache: KvCache, b: number, len: number): { k: HostTens
     for (let h = 0; h < Hkv; h++)
       for (let j = 0; j < len; j++) {
         const { page, lane } = cacheSlot(cache, b, j);
-        const at = cache.kind === 'contiguous' ? ((page * Hkv + h) * t.shape[2]! + lane) * F : ((page * t.shape[1]! + lane) * Hkv + h) * F;
+        const at =
+          cache.kind === 'contiguous'
+            ? ((page * Hkv + h) * t.shape[2]! + lane) * F
+            : ((page * t.shape[1]! + lane) * Hkv + h) * F;
         data.set(t.data.subarray(at, at + F), (h * len + j) * F);
       }
     return { shape: [1, Hkv, len, F], data };
@@ -77,7 +89,10 @@ export function logicalKv(cache: KvCache, b: number, len: number): { k: HostTens
   return { k: read(kT), v: read(vT) };
 }
 
-/** The sizes of a decode call: an attention call's but Sk (each row has its own), and the slots a row can hold (Smax, or maxPages·pageSize). */
+/**
+ * The sizes of a decode call: an attention call's but Sk (each row has its own), and the slots a row can hold (Smax, or
+ * maxPages·pageSize).
+ */
 export interface DecodeShapes extends Omit<AttentionShapes, 'Sk'> {
   readonly capacity: number;
 }
@@ -87,13 +102,19 @@ export interface DecodeShapes extends Omit<AttentionShapes, 'Sk'> {
  * the header's shapes; `where` prefixes every message. Of the block table, only the entries a row
  * reads (its first ceil(len_b / pageSize)) must name a page: the rest are never read.
  */
-export function decodeShapes(q: readonly number[], cache: KvCacheOf<{ readonly shape: readonly number[] }>, cacheSeqlens: readonly number[], where = 'decode'): DecodeShapes {
+export function decodeShapes(
+  q: readonly number[],
+  cache: KvCacheOf<{ readonly shape: readonly number[] }>,
+  cacheSeqlens: readonly number[],
+  where = 'decode',
+): DecodeShapes {
   const fail = (field: string, msg: string): never => {
     throw new ContractError(`${where}: ${field}`, msg);
   };
   const dims = (name: string, s: readonly number[]) => {
     if (s.length !== 4) fail(`${name}.shape`, `must have rank 4, got ${formatShape(s)}`);
-    if (!s.every((d) => Number.isInteger(d) && d >= 1)) fail(`${name}.shape`, `every dim must be a positive integer, got ${formatShape(s)}`);
+    if (!s.every((d) => Number.isInteger(d) && d >= 1))
+      fail(`${name}.shape`, `every dim must be a positive integer, got ${formatShape(s)}`);
     return s as [number, number, number, number];
   };
   const [B, Hq, Sq, D] = dims('q', q);
@@ -101,7 +122,11 @@ export function decodeShapes(q: readonly number[], cache: KvCacheOf<{ readonly s
   const k = dims(kName, cache.kind === 'contiguous' ? cache.k.shape : cache.kPages.shape);
   const v = dims(vName, cache.kind === 'contiguous' ? cache.v.shape : cache.vPages.shape);
   if (k[3] !== D) fail(`${kName}.shape`, `head dim ${k[3]} does not match q's D=${D}`);
-  if (k[0] !== v[0] || k[1] !== v[1] || k[2] !== v[2]) fail(`${vName}.shape`, `${formatShape(v)} must match ${kName.slice(6)} ${formatShape(k)} in every dim but the last`);
+  if (k[0] !== v[0] || k[1] !== v[1] || k[2] !== v[2])
+    fail(
+      `${vName}.shape`,
+      `${formatShape(v)} must match ${kName.slice(6)} ${formatShape(k)} in every dim but the last`,
+    );
   // contiguous [B, Hkv, Smax, F]; paged [numPages, pageSize, Hkv, F]
   const Hkv = cache.kind === 'contiguous' ? k[1] : k[2];
   if (Hq % Hkv !== 0) fail(`${kName}.shape`, `Hq=${Hq} is not a multiple of Hkv=${Hkv}`);
@@ -112,17 +137,23 @@ export function decodeShapes(q: readonly number[], cache: KvCacheOf<{ readonly s
     const table = cache.blockTable;
     if (table.length !== B) fail('cache.blockTable', `has ${table.length} rows, B=${B}`);
     table.forEach((row, b) => {
-      if (row.length !== table[0]!.length) fail(`cache.blockTable[${b}]`, `has ${row.length} entries, row 0 has ${table[0]!.length}`);
+      if (row.length !== table[0]!.length)
+        fail(`cache.blockTable[${b}]`, `has ${row.length} entries, row 0 has ${table[0]!.length}`);
     });
     capacity = table[0]!.length * k[1];
   }
   if (cacheSeqlens.length !== B) fail('cacheSeqlens', `has ${cacheSeqlens.length} entries, B=${B}`);
   cacheSeqlens.forEach((len, b) => {
-    if (!Number.isInteger(len) || len < 0 || len > capacity) fail(`cacheSeqlens[${b}]`, `must be an integer in [0, ${capacity}], got ${len}`);
+    if (!Number.isInteger(len) || len < 0 || len > capacity)
+      fail(`cacheSeqlens[${b}]`, `must be an integer in [0, ${capacity}], got ${len}`);
     if (cache.kind !== 'paged') return;
     for (let p = 0; p < Math.ceil(len / k[1]); p++) {
       const page = cache.blockTable[b]![p]!;
-      if (!Number.isInteger(page) || page < 0 || page >= k[0]) fail(`cache.blockTable[${b}][${p}]`, `must name a page in [0, ${k[0] - 1}] (row ${b} reads it: cacheSeqlens ${len}), got ${page}`);
+      if (!Number.isInteger(page) || page < 0 || page >= k[0])
+        fail(
+          `cache.blockTable[${b}][${p}]`,
+          `must name a page in [0, ${k[0] - 1}] (row ${b} reads it: cacheSeqlens ${len}), got ${page}`,
+        );
     }
   });
   return { B, Hq, Hkv, Sq, D, Dv: v[3], capacity };

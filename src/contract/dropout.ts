@@ -52,12 +52,13 @@ export function dropoutScaleBlock(
   for (let b = 0; b < B; b++)
     for (let h = 0; h < H; h++)
       for (let i = 0; i < R; i++)
-        for (let j = 0; j < C; j++)
-          out[n++] = dropoutKeep(seed, b0 + b, h0 + h, i0 + i, j0 + j, p) ? kept : 0;
+        for (let j = 0; j < C; j++) out[n++] = dropoutKeep(seed, b0 + b, h0 + h, i0 + i, j0 + j, p) ? kept : 0;
   return out;
 }
 
-/** A dropout as host options carry it: the spec, and a replayed keep mask [B|1, H|1, Sq, Sk] (nonzero = kept) or none. */
+/**
+ * A dropout as host options carry it: the spec, and a replayed keep mask [B|1, H|1, Sq, Sk] (nonzero = kept) or none.
+ */
 export interface HostDropout {
   readonly p: number;
   readonly seed: number;
@@ -83,6 +84,8 @@ export function dropoutKeepPattern(dropout: HostDropout, shape: readonly [number
   const [B, H, R, C] = shape;
   const out = new Uint8Array(B * H * R * C);
   let n = 0;
-  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[n++] = keeps(dropout, b, h, i, j) ? 1 : 0;
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[n++] = keeps(dropout, b, h, i, j) ? 1 : 0;
   return out;
 }

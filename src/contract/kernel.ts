@@ -31,8 +31,8 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
-import type { AttentionOptionsOf, AttentionShapes } from './types.js';
 import type { LoraSpec } from './lora.js';
+import type { AttentionOptionsOf, AttentionShapes } from './types.js';
 
 /** The tfjs namespace a kernel receives (tfjs-core's API, with every gradient registered). */
 export type TF = typeof tfc;
@@ -51,9 +51,16 @@ export type AttentionOutput = {
   readonly lse?: Tensor;
 };
 
-/** What a value is, for an error about a kernel (its module's export, what it returned): 'an array', 'an object with keys [out]'. */
+/** What a value is, for an error about a kernel (its module's export, what it ' +
+    'returned): 'an array', 'an object with keys [out]'. */
 export function describeValue(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object with keys [${Object.keys(v as object).join(', ')}]` : typeof v;
+  return v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'object'
+        ? `an object with keys [${Object.keys(v as object).join(', ')}]`
+        : typeof v;
 }
 
 /** The output and, when the kernel returned one, the lse of a `forward` result. */
@@ -81,8 +88,16 @@ export const KERNEL_FEATURES = ['softcap', 'alibi', 'bias', 'sinks'] as const;
 export type KernelFeature = (typeof KERNEL_FEATURES)[number];
 
 /** The score options used by `opts` that `features` does not declare (empty: the kernel can run them). */
-export function missingFeatures(opts: Pick<AttentionOptionsOf<unknown>, 'softcap' | 'alibiSlopes' | 'bias' | 'sinks'>, features: KernelFeatures | undefined): KernelFeature[] {
-  const used: Record<KernelFeature, boolean> = { softcap: opts.softcap != null, alibi: opts.alibiSlopes != null, bias: opts.bias != null, sinks: opts.sinks != null };
+export function missingFeatures(
+  opts: Pick<AttentionOptionsOf<unknown>, 'softcap' | 'alibiSlopes' | 'bias' | 'sinks'>,
+  features: KernelFeatures | undefined,
+): KernelFeature[] {
+  const used: Record<KernelFeature, boolean> = {
+    softcap: opts.softcap != null,
+    alibi: opts.alibiSlopes != null,
+    bias: opts.bias != null,
+    sinks: opts.sinks != null,
+  };
   return KERNEL_FEATURES.filter((f) => used[f] && features?.[f] !== true);
 }
 
@@ -119,7 +134,13 @@ export interface AttentionKernel {
    * shape that holds [B, Hq, Sq, Sk] values (nonzero = kept). Called instead of `forward` when the
    * case has dropout (p > 0); the gradients are those of `out`.
    */
-  forwardWithKeep?(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF): { readonly out: Tensor; readonly keep: Tensor };
+  forwardWithKeep?(
+    q: Tensor4D,
+    k: Tensor4D,
+    v: Tensor4D,
+    opts: KernelOptions,
+    tf: TF,
+  ): { readonly out: Tensor; readonly keep: Tensor };
   /** true, or the reason the kernel declines these options and shapes (the case is then skipped). */
   supports?(opts: SupportQuery, shapes: AttentionShapes): true | string;
   /** The fixed tiles the kernel runs: generated lengths are then aimed at k·Br ± 1 and k·Bc ± 1. */

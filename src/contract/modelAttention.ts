@@ -30,7 +30,6 @@ export interface MaskInputs {
   readonly packed: Int32Array | null;
 }
 
-
 /** What the model passes to every attention function. */
 export interface AttentionCall {
   readonly scaling: number;

@@ -20,7 +20,15 @@ export function softcapped(s: number, c: number | null | undefined): number {
 }
 
 /** ALiBi's term for query i, key j of head h in batch row b: -slope·|i + Sk - Sq - j|. Slopes [Hq] or [B, Hq]. */
-export function alibiTerm(slopes: HostTensor | null | undefined, b: number, h: number, i: number, j: number, Sq: number, Sk: number): number {
+export function alibiTerm(
+  slopes: HostTensor | null | undefined,
+  b: number,
+  h: number,
+  i: number,
+  j: number,
+  Sq: number,
+  Sk: number,
+): number {
   if (slopes == null) return 0;
   const Hq = slopes.shape[slopes.shape.length - 1]!;
   const slope = slopes.shape.length === 1 ? slopes.data[h]! : slopes.data[b * Hq + h]!;
@@ -44,6 +52,11 @@ export function sinkOf(sinks: HostTensor | null | undefined, h: number): number 
 }
 
 /** True iff the options use any score option (softcap, ALiBi, bias, sinks). */
-export function hasScoreOptions(o: { readonly softcap?: unknown; readonly alibiSlopes?: unknown; readonly bias?: unknown; readonly sinks?: unknown }): boolean {
+export function hasScoreOptions(o: {
+  readonly softcap?: unknown;
+  readonly alibiSlopes?: unknown;
+  readonly bias?: unknown;
+  readonly sinks?: unknown;
+}): boolean {
   return o.softcap != null || o.alibiSlopes != null || o.bias != null || o.sinks != null;
 }

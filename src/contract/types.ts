@@ -159,7 +159,9 @@ export interface AttentionResult {
 
 export const ATTENTION_TENSORS = ['out', 'dq', 'dk', 'dv'] as const;
 export type AttentionTensorName = (typeof ATTENTION_TENSORS)[number];
-/** The tensors judged only where they apply: lse when a kernel returns it, dbias and dsinks when the options have them. */
+/**
+ * The tensors judged only where they apply: lse when a kernel returns it, dbias and dsinks when the options have them.
+ */
 export const OPTIONAL_ATTENTION_TENSORS = ['lse', 'dbias', 'dsinks'] as const;
 export type OptionalAttentionTensorName = (typeof OPTIONAL_ATTENTION_TENSORS)[number];
 

@@ -51,7 +51,9 @@ export function maskAllows(
 
 /** The full visibility predicate of the contract, on the host. */
 export function visible(
-  opts: Restrictions & { readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null },
+  opts: Restrictions & {
+    readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null;
+  },
   shapes: Pick<AttentionShapes, 'Sq' | 'Sk'>,
   b: number,
   h: number,
@@ -66,7 +68,9 @@ export function visible(
  * materialise the mask.
  */
 export function visibilityPattern(
-  opts: Restrictions & { readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null },
+  opts: Restrictions & {
+    readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null;
+  },
   shapes: AttentionShapes,
 ): Uint8Array {
   const { B, Hq, Sq, Sk } = shapes;
@@ -74,14 +78,15 @@ export function visibilityPattern(
   let n = 0;
   for (let b = 0; b < B; b++)
     for (let h = 0; h < Hq; h++)
-      for (let i = 0; i < Sq; i++)
-        for (let j = 0; j < Sk; j++) out[n++] = visible(opts, shapes, b, h, i, j) ? 1 : 0;
+      for (let i = 0; i < Sq; i++) for (let j = 0; j < Sk; j++) out[n++] = visible(opts, shapes, b, h, i, j) ? 1 : 0;
   return out;
 }
 
 /** True iff some query row (b, h, i) sees no key at all (the contract: its output is 0, its gradients 0). */
 export function hasEmptyRow(
-  opts: Restrictions & { readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null },
+  opts: Restrictions & {
+    readonly mask: { readonly shape: readonly number[]; readonly data: ArrayLike<number> } | null;
+  },
   shapes: Pick<AttentionShapes, 'B' | 'Hq' | 'Sq' | 'Sk'>,
 ): boolean {
   for (let b = 0; b < shapes.B; b++)

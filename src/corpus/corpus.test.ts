@@ -7,18 +7,40 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCase, type AttentionCase } from '../case/index.js';
+import { type AttentionCase, parseCase } from '../case/index.js';
 import { builtinKernel, checkCase } from '../runner/index.js';
-import { canonicalJson, CASE_FORMAT, type SavedCase } from './format.js';
+import { CASE_FORMAT, canonicalJson, type SavedCase } from './format.js';
 import { parseSavedCase, readSavedCase } from './load.js';
 import { formatReplay, replayFile } from './replay.js';
 import { caseHash, ensureCorpusFolder, saveCase, savedCaseOf, writeAtomic } from './save.js';
 
 const c: AttentionCase = parseCase({
-  version: 1, kind: 'attention', shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 2, D: 1, Dv: 1 }, scale: null, causal: 'bottom-right', window: null,
-  keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32', layout: 'BHSD', values: 'small-int', junk: 'none', blocks: { Br: 1, Bc: 1 }, seed: 3,
+  version: 1,
+  kind: 'attention',
+  shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 2, D: 1, Dv: 1 },
+  scale: null,
+  causal: 'bottom-right',
+  window: null,
+  keyLengths: null,
+  paddingSide: 'right',
+  mask: null,
+  dropout: null,
+  precision: 'float32',
+  layout: 'BHSD',
+  values: 'small-int',
+  junk: 'none',
+  blocks: { Br: 1, Bc: 1 },
+  seed: 3,
 });
-const saved = (over: Partial<SavedCase> = {}): SavedCase => ({ format: CASE_FORMAT, version: 2, kind: 'attention', case: c, kernel: { builtin: 'flash' }, expect: { kind: 'pass' }, ...over });
+const saved = (over: Partial<SavedCase> = {}): SavedCase => ({
+  format: CASE_FORMAT,
+  version: 2,
+  kind: 'attention',
+  case: c,
+  kernel: { builtin: 'flash' },
+  expect: { kind: 'pass' },
+  ...over,
+});
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-${name}-`));
 const DETACHED = 'test/fixtures/broken-kernels/value-grad-detached.ts';
 
@@ -36,13 +58,23 @@ describe('saving', () => {
     const p = saveCase(savedCaseOf(check, { builtin: 'flash' }, { seed: 1, path: '0' }), dir, '<svg/>');
     expect(readdirSync(dir).sort()).toEqual([`${p.hash}.json`, `${p.hash}.svg`]);
     const back = readSavedCase(p.json);
-    expect(back).toMatchObject({ kind: 'attention', case: c, kernel: { builtin: 'flash' }, expect: { kind: 'pass' }, found: { verdict: 'pass', seed: 1, path: '0' } });
+    expect(back).toMatchObject({
+      kind: 'attention',
+      case: c,
+      kernel: { builtin: 'flash' },
+      expect: { kind: 'pass' },
+      found: { verdict: 'pass', seed: 1, path: '0' },
+    });
     expect(back.found?.tfjs).toMatch(/^4\./);
   });
   it('never rewrites an existing file: an expectation written by hand survives the same case found again', () => {
     const dir = tmp('keep');
     const first = saveCase(saved(), dir);
-    const marked = { ...JSON.parse(readFileSync(first.json, 'utf8')), expect: { kind: 'mismatch', tensor: 'dv' }, reason: 'known' };
+    const marked = {
+      ...JSON.parse(readFileSync(first.json, 'utf8')),
+      expect: { kind: 'mismatch', tensor: 'dv' },
+      reason: 'known',
+    };
     writeFileSync(first.json, JSON.stringify(marked));
     const again = saveCase(saved(), dir);
     expect(again).toMatchObject({ json: first.json, existed: true });
@@ -55,33 +87,45 @@ describe('saving', () => {
     expect(() => writeAtomic(target, 'x')).toThrow(); // renaming a file onto a folder fails
     expect(readdirSync(dir)).toEqual(['sub']);
   });
-  it('checks the corpus folder before anything is searched: a file, an unwritable place, /proc all fail fast with the reason', () => {
-    const dir = tmp('folder');
-    const file = join(dir, 'plain');
-    writeFileSync(file, '');
-    expect(() => ensureCorpusFolder(file)).toThrow(/is not a folder/);
-    expect(() => ensureCorpusFolder(join(file, 'below'))).toThrow(/is not a folder/);
-    const t0 = performance.now();
-    expect(() => ensureCorpusFolder('/proc/attnfuzz-x')).toThrow();
-    expect(performance.now() - t0).toBeLessThan(5000);
-    const locked = join(dir, 'locked');
-    ensureCorpusFolder(locked);
-    chmodSync(locked, 0o500);
-    // root may write anywhere: the probe write is what decides
-    if (process.getuid?.() !== 0) expect(() => ensureCorpusFolder(locked)).toThrow();
-    chmodSync(locked, 0o700);
-    ensureCorpusFolder(join(dir, 'a', 'b', 'c'));
-    expect(existsSync(join(dir, 'a', 'b', 'c'))).toBe(true);
-  });
+  it(
+    'checks the corpus folder before anything is searched: a file, an unwritable place, /proc all fail fast ' +
+      'with the reason',
+    () => {
+      const dir = tmp('folder');
+      const file = join(dir, 'plain');
+      writeFileSync(file, '');
+      expect(() => ensureCorpusFolder(file)).toThrow(/is not a folder/);
+      expect(() => ensureCorpusFolder(join(file, 'below'))).toThrow(/is not a folder/);
+      const t0 = performance.now();
+      expect(() => ensureCorpusFolder('/proc/attnfuzz-x')).toThrow();
+      expect(performance.now() - t0).toBeLessThan(5000);
+      const locked = join(dir, 'locked');
+      ensureCorpusFolder(locked);
+      chmodSync(locked, 0o500);
+      // root may write anywhere: the probe write is what decides
+      if (process.getuid?.() !== 0) expect(() => ensureCorpusFolder(locked)).toThrow();
+      chmodSync(locked, 0o700);
+      ensureCorpusFolder(join(dir, 'a', 'b', 'c'));
+      expect(existsSync(join(dir, 'a', 'b', 'c'))).toBe(true);
+    },
+  );
 });
 
 describe('reading', () => {
   it('rejects bad files with one line naming the file and the field', () => {
     const ok = saved() as unknown as Record<string, unknown>;
-    expect(() => parseSavedCase({ ...ok, kernel: { builtin: 'nope' } }, 'x.json')).toThrow(/^x\.json: kernel: expected \{"builtin": "eager"/);
-    expect(() => parseSavedCase({ ...ok, expect: { kind: 'mismatch' } }, 'x.json')).toThrow(/^x\.json: reason: a known failure must say why/);
-    expect(() => parseSavedCase({ ...ok, case: { ...c, shapes: { ...c.shapes, Hkv: 0 } } }, 'x.json')).toThrow(/^x\.json: case\.shapes\.Hkv/);
-    expect(() => parseSavedCase({ ...ok, format: 'other' }, 'x.json')).toThrow(/^x\.json: format: expected "attnfuzz-case"/);
+    expect(() => parseSavedCase({ ...ok, kernel: { builtin: 'nope' } }, 'x.json')).toThrow(
+      /^x\.json: kernel: expected \{"builtin": "eager"/,
+    );
+    expect(() => parseSavedCase({ ...ok, expect: { kind: 'mismatch' } }, 'x.json')).toThrow(
+      /^x\.json: reason: a known failure must say why/,
+    );
+    expect(() => parseSavedCase({ ...ok, case: { ...c, shapes: { ...c.shapes, Hkv: 0 } } }, 'x.json')).toThrow(
+      /^x\.json: case\.shapes\.Hkv/,
+    );
+    expect(() => parseSavedCase({ ...ok, format: 'other' }, 'x.json')).toThrow(
+      /^x\.json: format: expected "attnfuzz-case"/,
+    );
     expect(() => parseSavedCase({ ...ok, version: 7 }, 'x.json')).toThrow(/^x\.json: version: unknown version 7/);
     expect(() => parseSavedCase({ ...ok, kind: 'conv' }, 'x.json')).toThrow(/^x\.json: kind: unknown kind "conv"/);
     expect(() => parseSavedCase({ ...ok, expct: {} }, 'x.json')).toThrow(/^x\.json: expct: unknown field/);
@@ -89,14 +133,70 @@ describe('reading', () => {
   });
   it('reads version-1 files as version 2: a known attention failure keeps its verdict kind and tensor', () => {
     const v1 = {
-      format: 'attnfuzz-failure', version: 1, case: c, kernel: { module: DETACHED }, expect: 'fail', reason: 'on purpose',
-      verdict: { status: 'mismatch', summary: 'cpu: dv MISMATCH maxAbs=1.49e+0 allowed=5.34e-7 @ b=0 h=0 key=0 dim=0' }, seed: 1, path: '0', backend: 'cpu', versions: { attnfuzz: '0.1.0', tfjs: '4.22.0' },
+      format: 'attnfuzz-failure',
+      version: 1,
+      case: c,
+      kernel: { module: DETACHED },
+      expect: 'fail',
+      reason: 'on purpose',
+      verdict: { status: 'mismatch', summary: 'cpu: dv MISMATCH maxAbs=1.49e+0 allowed=5.34e-7 @ b=0 h=0 key=0 dim=0' },
+      seed: 1,
+      path: '0',
+      backend: 'cpu',
+      versions: { attnfuzz: '0.1.0', tfjs: '4.22.0' },
     };
-    expect(parseSavedCase(v1, 'old.json')).toMatchObject({ version: 2, kind: 'attention', expect: { kind: 'mismatch', tensor: 'dv' }, reason: 'on purpose', found: { seed: 1, backend: 'cpu', tfjs: '4.22.0' } });
-    const training = { format: 'attnfuzz-failure', version: 1, kind: 'training', case: { version: 1, kind: 'training', model: { vocab: 11, dModel: 8, heads: 1, kvHeads: 1, layers: 1, ffn: 8 }, batch: { layout: 'unpadded', lengths: [2] }, lora: { targets: ['q'], rank: 1, alpha: 1, rslora: false, dropout: 0, initB: 'zero' }, adamw: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 0.0001, weightDecay: 0 }, steps: 1, seed: 0 }, kernel: { builtin: 'sdpa' }, expect: 'fail', reason: 'r', summary: ['dB layers.0.q FAIL maxAbs=1.1e-1 allowed=3.5e-6 @[1,0]'], seed: 1, backend: 'cpu' };
-    expect(parseSavedCase(training, 't.json')).toMatchObject({ kind: 'training', expect: { kind: 'mismatch', tensor: 'dB layers.0.q' } });
-    const upstream = { format: 'attnfuzz-upstream', version: 1, name: 'n', issue: 'tensorflow/tfjs#1', reason: 'r', op: 'gather', check: 'throws', backends: ['wasm'], inputs: { x: { shape: [2, 1], data: [1, 2] } }, attrs: { indices: [1], axis: 0 }, expectedError: 'boom' };
-    expect(parseSavedCase(upstream, 'u.json')).toMatchObject({ kind: 'upstream', case: { op: 'gather', backward: true }, expect: { kind: 'threw', message: 'boom' }, link: 'tensorflow/tfjs#1', backends: ['wasm'] });
+    expect(parseSavedCase(v1, 'old.json')).toMatchObject({
+      version: 2,
+      kind: 'attention',
+      expect: { kind: 'mismatch', tensor: 'dv' },
+      reason: 'on purpose',
+      found: { seed: 1, backend: 'cpu', tfjs: '4.22.0' },
+    });
+    const training = {
+      format: 'attnfuzz-failure',
+      version: 1,
+      kind: 'training',
+      case: {
+        version: 1,
+        kind: 'training',
+        model: { vocab: 11, dModel: 8, heads: 1, kvHeads: 1, layers: 1, ffn: 8 },
+        batch: { layout: 'unpadded', lengths: [2] },
+        lora: { targets: ['q'], rank: 1, alpha: 1, rslora: false, dropout: 0, initB: 'zero' },
+        adamw: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 0.0001, weightDecay: 0 },
+        steps: 1,
+        seed: 0,
+      },
+      kernel: { builtin: 'sdpa' },
+      expect: 'fail',
+      reason: 'r',
+      summary: ['dB layers.0.q FAIL maxAbs=1.1e-1 allowed=3.5e-6 @[1,0]'],
+      seed: 1,
+      backend: 'cpu',
+    };
+    expect(parseSavedCase(training, 't.json')).toMatchObject({
+      kind: 'training',
+      expect: { kind: 'mismatch', tensor: 'dB layers.0.q' },
+    });
+    const upstream = {
+      format: 'attnfuzz-upstream',
+      version: 1,
+      name: 'n',
+      issue: 'tensorflow/tfjs#1',
+      reason: 'r',
+      op: 'gather',
+      check: 'throws',
+      backends: ['wasm'],
+      inputs: { x: { shape: [2, 1], data: [1, 2] } },
+      attrs: { indices: [1], axis: 0 },
+      expectedError: 'boom',
+    };
+    expect(parseSavedCase(upstream, 'u.json')).toMatchObject({
+      kind: 'upstream',
+      case: { op: 'gather', backward: true },
+      expect: { kind: 'threw', message: 'boom' },
+      link: 'tensorflow/tfjs#1',
+      backends: ['wasm'],
+    });
   });
 });
 
@@ -106,23 +206,35 @@ describe('replaying', () => {
     expect((await replayFile(saveCase(saved(), dir).json)).status).toBe('ok');
     const broken = await replayFile(saveCase(saved({ kernel: { module: DETACHED } }), dir).json);
     expect(broken.status).toBe('failing');
-    expect(formatReplay(broken)).toMatch(/^FAIL .*: attention: test\/fixtures\/broken-kernels\/value-grad-detached\.ts fails: dv MISMATCH/);
+    expect(formatReplay(broken)).toMatch(
+      /^FAIL .*: attention: test\/fixtures\/broken-kernels\/value-grad-detached\.ts fails: dv MISMATCH/,
+    );
   });
-  it('a known failure is ok only when it fails as recorded; another verdict or tensor is reported, a pass is "now passes"', async () => {
-    const dir = tmp('known');
-    const file = (name: string, over: Partial<SavedCase>) => {
-      const f = join(dir, `${name}.json`);
-      writeFileSync(f, JSON.stringify(saved({ reason: 'test', ...over })));
-      return f;
-    };
-    const as = await replayFile(file('as', { kernel: { module: DETACHED }, expect: { kind: 'mismatch', tensor: 'dv' } }));
-    expect(as.status, formatReplay(as)).toBe('ok');
-    const other = await replayFile(file('other', { kernel: { module: DETACHED }, expect: { kind: 'mismatch', tensor: 'dq' } }));
-    expect(other.status).toBe('fails-differently');
-    expect(formatReplay(other)).toMatch(/^FAILS DIFFERENTLY .* was expected to fail with mismatch in dq \(test\) but: dv MISMATCH/);
-    const gone = await replayFile(file('gone', { expect: { kind: 'mismatch', tensor: 'dv' } }));
-    expect(gone.status).toBe('now-passes');
-  });
+  it(
+    'a known failure is ok only when it fails as recorded; another verdict or tensor is reported, a pass is ' +
+      '"now passes"',
+    async () => {
+      const dir = tmp('known');
+      const file = (name: string, over: Partial<SavedCase>) => {
+        const f = join(dir, `${name}.json`);
+        writeFileSync(f, JSON.stringify(saved({ reason: 'test', ...over })));
+        return f;
+      };
+      const as = await replayFile(
+        file('as', { kernel: { module: DETACHED }, expect: { kind: 'mismatch', tensor: 'dv' } }),
+      );
+      expect(as.status, formatReplay(as)).toBe('ok');
+      const other = await replayFile(
+        file('other', { kernel: { module: DETACHED }, expect: { kind: 'mismatch', tensor: 'dq' } }),
+      );
+      expect(other.status).toBe('fails-differently');
+      expect(formatReplay(other)).toMatch(
+        /^FAILS DIFFERENTLY .* was expected to fail with mismatch in dq \(test\) but: dv MISMATCH/,
+      );
+      const gone = await replayFile(file('gone', { expect: { kind: 'mismatch', tensor: 'dv' } }));
+      expect(gone.status).toBe('now-passes');
+    },
+  );
   it('a missing kernel module or a corrupt file is invalid, named, and never deleted', async () => {
     const dir = tmp('invalid');
     const p = saveCase(saved({ kernel: { module: 'no/such/kernel.ts' } }), dir);

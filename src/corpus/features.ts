@@ -22,7 +22,13 @@
  * Semantics over syntax: two cases that mean the same computation have the same features
  * (padding keyLengths that pad nothing is no padding).
  */
-import { hasPartialPage, type AttentionCase, type DecodeCase, type LoraCase, type UpstreamCase } from '../case/index.js';
+import {
+  type AttentionCase,
+  type DecodeCase,
+  hasPartialPage,
+  type LoraCase,
+  type UpstreamCase,
+} from '../case/index.js';
 import { hasEmptyRow, type Tiles } from '../contract/index.js';
 import { materializeAttention } from '../data/index.js';
 import type { AnyCase } from '../runner/index.js';
@@ -31,7 +37,10 @@ import type { TrainingCase } from '../training/index.js';
 /** Feature name -> value ('yes' for a flag); absent = the simplest value. */
 export type Features = Readonly<Record<string, string>>;
 
-/** The tiles a kernel runs an attention case in: fixed ones it declares, or 'case' (the case's own blocks, as built-in flash); undefined when it does not say. */
+/**
+ * The tiles a kernel runs an attention case in: fixed ones it declares, or 'case' (the case's own blocks, as built-in
+ * flash); undefined when it does not say.
+ */
 export type TileRule = Tiles | 'case' | undefined;
 
 function attentionFeatures(c: AttentionCase, tiles: TileRule): Features {
@@ -87,7 +96,9 @@ function decodeFeatures(c: DecodeCase): Features {
   return f;
 }
 
-const FEATURES_OF: { readonly [K in AnyCase['kind']]: (c: Extract<AnyCase, { kind: K }>, tiles: TileRule) => Features } = {
+const FEATURES_OF: {
+  readonly [K in AnyCase['kind']]: (c: Extract<AnyCase, { kind: K }>, tiles: TileRule) => Features;
+} = {
   attention: attentionFeatures,
   lora: loraFeatures,
   training: trainingFeatures,

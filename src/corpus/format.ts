@@ -33,8 +33,8 @@
 import { z } from 'zod';
 import { BACKENDS, type BackendName } from '../backend/index.js';
 import type { Expectation } from '../oracle/index.js';
-import { BUILTIN_KERNELS, CASE_KINDS, SUITE_OF, type AnyCase, type CaseKind, type KernelRef } from '../runner/index.js';
-import { signatureSchema, type Signature } from './signature.js';
+import { type AnyCase, BUILTIN_KERNELS, CASE_KINDS, type CaseKind, type KernelRef, SUITE_OF } from '../runner/index.js';
+import { type Signature, signatureSchema } from './signature.js';
 
 export const CASE_FORMAT = 'attnfuzz-case';
 export const CASE_FILE_VERSION = 2;
@@ -77,9 +77,17 @@ const VERDICT_KINDS = ['pass', 'mismatch', 'nonfinite', 'shape', 'threw', 'disag
 
 // forwardOnly: checked forward only (`check --forward-only`); replay checks it so too.
 const forwardOnlyField = { forwardOnly: z.literal(true).optional() };
-const kernelRef = z.union([z.strictObject({ builtin: z.enum(BUILTIN_KERNELS), ...forwardOnlyField }), z.strictObject({ module: z.string().min(1), ...forwardOnlyField })], {
-  error: (iss) => `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
-});
+const kernelRef = z.union(
+  [
+    z.strictObject({ builtin: z.enum(BUILTIN_KERNELS), ...forwardOnlyField }),
+    z.strictObject({ module: z.string().min(1), ...forwardOnlyField }),
+  ],
+  {
+    error: (iss) =>
+      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, ` +
+      `optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
+  },
+);
 
 const expectation = z.strictObject({
   kind: z.enum(VERDICT_KINDS),
@@ -99,7 +107,10 @@ const found = z.strictObject({
 
 const common = {
   format: z.literal(CASE_FORMAT, { error: (iss) => `expected "${CASE_FORMAT}", got ${JSON.stringify(iss.input)}` }),
-  version: z.literal(CASE_FILE_VERSION, { error: (iss) => `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads versions 1 and ${CASE_FILE_VERSION}` }),
+  version: z.literal(CASE_FILE_VERSION, {
+    error: (iss) =>
+      `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads versions 1 and ${CASE_FILE_VERSION}`,
+  }),
   kernel: kernelRef.optional(),
   backends: z.array(z.enum(BACKENDS)).min(1).optional(),
   expect: expectation,
@@ -110,22 +121,31 @@ const common = {
 };
 
 // One variant per kind of the suite table, its case checked by that suite's schema.
-const variants = CASE_KINDS.map((kind) => z.strictObject({ ...common, kind: z.literal(kind), case: SUITE_OF[kind].schema }));
+const variants = CASE_KINDS.map((kind) =>
+  z.strictObject({ ...common, kind: z.literal(kind), case: SUITE_OF[kind].schema }),
+);
 
 export const savedCaseSchema = z
   .discriminatedUnion('kind', variants as unknown as [(typeof variants)[number], ...(typeof variants)[number][]], {
-    error: (iss) => `unknown kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}, this attnfuzz reads ${CASE_KINDS.map((k) => `"${k}"`).join(', ')}`,
+    error: (iss) =>
+      `unknown kind ${JSON.stringify((iss.input as { kind?: unknown } | undefined)?.kind)}, this attnfuzz ` +
+      `reads ${CASE_KINDS.map((k) => `"${k}"`).join(', ')}`,
   })
   .superRefine((f, ctx) => {
     const fail = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (f.case.kind !== f.kind) fail(['case', 'kind'], `must be "${f.kind}" like the file's kind, got "${f.case.kind}"`);
-    if (f.kind === 'upstream' && f.kernel !== undefined) fail(['kernel'], 'an upstream case has no kernel (the tfjs op is the subject)');
-    if (f.kind !== 'upstream' && f.kernel === undefined) fail(['kernel'], 'missing: {"builtin": ...} or {"module": ...}');
+    if (f.case.kind !== f.kind)
+      fail(['case', 'kind'], `must be "${f.kind}" like the file's kind, got "${f.case.kind}"`);
+    if (f.kind === 'upstream' && f.kernel !== undefined)
+      fail(['kernel'], 'an upstream case has no kernel (the tfjs op is the subject)');
+    if (f.kind !== 'upstream' && f.kernel === undefined)
+      fail(['kernel'], 'missing: {"builtin": ...} or {"module": ...}');
     if (f.expect.kind !== 'pass' && (f.reason === undefined || f.reason.trim() === '')) {
       fail(['reason'], 'a known failure must say why it is kept (an upstream bug, an issue link)');
     }
-    if (f.expect.message !== undefined && f.expect.kind !== 'threw') fail(['expect', 'message'], 'only a "threw" expectation names a message');
-    if (f.backends && new Set(f.backends).size !== f.backends.length) fail(['backends'], `lists a backend twice: ${JSON.stringify(f.backends)}`);
+    if (f.expect.message !== undefined && f.expect.kind !== 'threw')
+      fail(['expect', 'message'], 'only a "threw" expectation names a message');
+    if (f.backends && new Set(f.backends).size !== f.backends.length)
+      fail(['backends'], `lists a backend twice: ${JSON.stringify(f.backends)}`);
   });
 
 /** JSON with object keys sorted, so equal content hashes equally whatever the key order. */

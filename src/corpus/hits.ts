@@ -10,8 +10,8 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { recoverTemps } from './scan.js';
 import { writeAtomic } from './save.js';
+import { recoverTemps } from './scan.js';
 
 export const HITS_FOLDER = 'hits';
 
@@ -26,7 +26,10 @@ const hitsFile = z.strictObject({
   format: z.literal('attnfuzz-hits'),
   version: z.literal(1),
   run: z.string(),
-  signatures: z.record(z.string(), z.strictObject({ signature: z.string(), hits: z.int().min(0), first: z.string(), last: z.string() })),
+  signatures: z.record(
+    z.string(),
+    z.strictObject({ signature: z.string(), hits: z.int().min(0), first: z.string(), last: z.string() }),
+  ),
 });
 
 /** Writes this run's counts (atomically: a kill leaves the previous version, never half a file). */
@@ -34,7 +37,11 @@ export function writeHits(corpus: string, run: string, signatures: ReadonlyMap<s
   const dir = join(corpus, HITS_FOLDER);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${run}.json`);
-  writeAtomic(file, JSON.stringify({ format: 'attnfuzz-hits', version: 1, run, signatures: Object.fromEntries(signatures) }, null, 2) + '\n');
+  writeAtomic(
+    file,
+    JSON.stringify({ format: 'attnfuzz-hits', version: 1, run, signatures: Object.fromEntries(signatures) }, null, 2) +
+      '\n',
+  );
   return file;
 }
 
@@ -46,7 +53,9 @@ export function readHits(corpus: string): { byHash: Map<string, SignatureHits>; 
   recoverTemps(dir, false);
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return { byHash, problems };
   }
@@ -63,7 +72,14 @@ export function readHits(corpus: string): { byHash: Map<string, SignatureHits>; 
       const old = byHash.get(hash);
       byHash.set(
         hash,
-        old ? { signature: h.signature, hits: old.hits + h.hits, first: old.first < h.first ? old.first : h.first, last: old.last > h.last ? old.last : h.last } : h,
+        old
+          ? {
+              signature: h.signature,
+              hits: old.hits + h.hits,
+              first: old.first < h.first ? old.first : h.first,
+              last: old.last > h.last ? old.last : h.last,
+            }
+          : h,
       );
     }
   }

@@ -8,8 +8,8 @@ import { suiteOf } from '../runner/index.js';
 import type { SavedCase } from './format.js';
 import { readHits } from './hits.js';
 import { kernelLabelOf, signatureOfSaved } from './savedSignature.js';
-import { formatTemp, scanCorpus, type CorpusEntry } from './scan.js';
-import { signatureHash, signatureText, type Signature } from './signature.js';
+import { type CorpusEntry, formatTemp, scanCorpus } from './scan.js';
+import { type Signature, signatureHash, signatureText } from './signature.js';
 
 export interface CorpusRow {
   readonly file: string;
@@ -68,14 +68,30 @@ export const whatFailed = (s: Signature): string => signatureText(s).slice(s.ker
 /** A table with a header and aligned columns. */
 export function formatTable(rows: ReadonlyArray<readonly string[]>): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function formatListing(l: CorpusListing): string[] {
   const head = ['signature', 'kernel', 'first seen', 'hits', 'size', 'mark', 'file'];
-  const body = l.rows.map((r) => [whatFailed(r.signature), r.kernel, r.firstSeen?.slice(0, 19).replace('T', ' ') ?? '-', String(r.hits), String(r.size), r.mark ?? '-', r.file]);
+  const body = l.rows.map((r) => [
+    whatFailed(r.signature),
+    r.kernel,
+    r.firstSeen?.slice(0, 19).replace('T', ' ') ?? '-',
+    String(r.hits),
+    String(r.size),
+    r.mark ?? '-',
+    r.file,
+  ]);
   const n = new Set(l.rows.map((r) => r.hash)).size;
-  return [...formatTable([head, ...body]), `${l.rows.length} saved case${l.rows.length === 1 ? '' : 's'}, ${n} signature${n === 1 ? '' : 's'}`];
+  return [
+    ...formatTable([head, ...body]),
+    `${l.rows.length} saved case${l.rows.length === 1 ? '' : 's'}, ${n} signature${n === 1 ? '' : 's'}`,
+  ];
 }
 
 /** `corpus show`: everything the file says, and the lines to replay and export it. */
@@ -86,12 +102,21 @@ export function formatShow(row: CorpusRow): string[] {
     `file:       ${row.file}`,
     `signature:  ${signatureText(row.signature)}${s.signature ? '' : ' (read from the file; it carries none)'}`,
     `kind:       ${s.kind}; kernel ${row.kernel}${s.backends ? `; backends ${s.backends.join(', ')}` : ''}`,
-    `expect:     ${row.mark ?? 'pass (a regression test)'}${s.reason ? `; ${s.reason}` : ''}${s.link ? ` (${s.link})` : ''}`,
+    `expect:     ${row.mark ?? 'pass (a regression test)'}` +
+      `${s.reason ? `; ${s.reason}` : ''}${s.link ? ` (${s.link})` : ''}`,
   ];
   const f = s.found;
   if (f) {
     lines.push(`found:      ${f.verdict ?? '?'}`);
-    lines.push(`            ${[f.at ? `at ${f.at}` : '', f.seed != null ? `seed ${f.seed}` : '', f.path ? `path ${f.path}` : '', f.backend ? `on ${f.backend}` : '', f.attnfuzz ? `attnfuzz ${f.attnfuzz}` : '', f.tfjs ? `tfjs ${f.tfjs}` : ''].filter(Boolean).join(', ')}`);
+    const where = [
+      f.at ? `at ${f.at}` : '',
+      f.seed != null ? `seed ${f.seed}` : '',
+      f.path ? `path ${f.path}` : '',
+      f.backend ? `on ${f.backend}` : '',
+      f.attnfuzz ? `attnfuzz ${f.attnfuzz}` : '',
+      f.tfjs ? `tfjs ${f.tfjs}` : '',
+    ];
+    lines.push(`            ${where.filter(Boolean).join(', ')}`);
   }
   lines.push(`hits:       ${row.hits}; size ${row.size}`, 'case:', JSON.stringify(s.case, null, 2));
   if (existsSync(svg)) lines.push(`heatmap:    ${svg}`);

@@ -7,18 +7,50 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLoraCase, type LoraCase } from '../case/index.js';
+import { type LoraCase, parseLoraCase } from '../case/index.js';
 import { CASE_FORMAT, type SavedCase } from './format.js';
 import { readHits, writeHits } from './hits.js';
 import { formatListing, listCorpus } from './list.js';
 import { mergeCorpora, minimizeCorpus } from './merge.js';
 import { caseHash, saveCase } from './save.js';
-import { signatureHash, type Signature } from './signature.js';
+import { type Signature, signatureHash } from './signature.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'attnfuzz-merge-'));
-const lora = (N: number, seed = 1): LoraCase => parseLoraCase({ version: 1, kind: 'lora', rank: 2, alpha: 1, rslora: false, dropout: null, N, in: 2, out: 2, precision: 'float32', seed }, 'test');
-const sig = (tensor: string): Signature => ({ kernel: 'lora', suite: 'lora', kind: 'mismatch', tensor, pass: 'backward', features: { 'rank>1': 'yes' } });
-const saved = (c: LoraCase, over: Partial<SavedCase> = {}): SavedCase => ({ format: CASE_FORMAT, version: 2, kind: 'lora', case: c, kernel: { builtin: 'lora' }, expect: { kind: 'pass' }, found: { verdict: 'dA MISMATCH', at: '2026-01-01T00:00:00Z' }, ...over });
+const lora = (N: number, seed = 1): LoraCase =>
+  parseLoraCase(
+    {
+      version: 1,
+      kind: 'lora',
+      rank: 2,
+      alpha: 1,
+      rslora: false,
+      dropout: null,
+      N,
+      in: 2,
+      out: 2,
+      precision: 'float32',
+      seed,
+    },
+    'test',
+  );
+const sig = (tensor: string): Signature => ({
+  kernel: 'lora',
+  suite: 'lora',
+  kind: 'mismatch',
+  tensor,
+  pass: 'backward',
+  features: { 'rank>1': 'yes' },
+});
+const saved = (c: LoraCase, over: Partial<SavedCase> = {}): SavedCase => ({
+  format: CASE_FORMAT,
+  version: 2,
+  kind: 'lora',
+  case: c,
+  kernel: { builtin: 'lora' },
+  expect: { kind: 'pass' },
+  found: { verdict: 'dA MISMATCH', at: '2026-01-01T00:00:00Z' },
+  ...over,
+});
 /** A case saved under its case hash, as `check` saves (or a hand-written file) would be. */
 const plain = (dir: string, s: SavedCase, svg = false) => {
   const file = join(dir, `${caseHash(s)}.json`);
@@ -33,12 +65,23 @@ describe('corpus merge and minimize', () => {
     saveCase(saved(lora(4), { signature: sig('dA') }), a);
     saveCase(saved(lora(2), { signature: sig('dA') }), b, '<svg/>\n');
     saveCase(saved(lora(3), { signature: sig('dB') }), b);
-    writeHits(a, 'run-a', new Map([[signatureHash(sig('dA')), { signature: 'x', hits: 5, first: '2026-01-02', last: '2026-01-03' }]]));
-    writeHits(b, 'run-b', new Map([[signatureHash(sig('dA')), { signature: 'x', hits: 2, first: '2026-01-01', last: '2026-01-02' }]]));
+    writeHits(
+      a,
+      'run-a',
+      new Map([[signatureHash(sig('dA')), { signature: 'x', hits: 5, first: '2026-01-02', last: '2026-01-03' }]]),
+    );
+    writeHits(
+      b,
+      'run-b',
+      new Map([[signatureHash(sig('dA')), { signature: 'x', hits: 2, first: '2026-01-01', last: '2026-01-02' }]]),
+    );
     const o = mergeCorpora([a, b], into);
     expect(o.problems).toEqual([]);
     const listing = listCorpus(into);
-    expect(listing.rows.map((r) => [r.signature.tensor, (r.saved.case as LoraCase).N]).sort()).toEqual([['dA', 2], ['dB', 3]]);
+    expect(listing.rows.map((r) => [r.signature.tensor, (r.saved.case as LoraCase).N]).sort()).toEqual([
+      ['dA', 2],
+      ['dB', 3],
+    ]);
     expect(listing.rows.find((r) => r.signature.tensor === 'dA')).toMatchObject({ hits: 7, firstSeen: '2026-01-01' });
     expect(existsSync(join(into, `${signatureHash(sig('dA'))}.svg`))).toBe(true);
     expect(formatListing(listing).at(-1)).toBe('2 saved cases, 2 signatures');
@@ -49,14 +92,31 @@ describe('corpus merge and minimize', () => {
 
   it('minimize removes the bigger cases of a signature; a known failure stays marked on the smaller one', () => {
     const dir = tmp();
-    const big = plain(dir, saved(lora(4), { expect: { kind: 'mismatch', tensor: 'dA' }, reason: 'upstream bug', link: 'x/y#1', found: { verdict: 'dA MISMATCH maxAbs=1' } }), true);
+    const big = plain(
+      dir,
+      saved(lora(4), {
+        expect: { kind: 'mismatch', tensor: 'dA' },
+        reason: 'upstream bug',
+        link: 'x/y#1',
+        found: { verdict: 'dA MISMATCH maxAbs=1' },
+      }),
+      true,
+    );
     const small = plain(dir, saved(lora(1), { found: { verdict: 'dA MISMATCH maxAbs=2' } }));
     plain(dir, saved(lora(2), { found: { verdict: 'dB MISMATCH maxAbs=2' } }));
     const o = minimizeCorpus(dir);
     expect(o.removed).toEqual([big]);
     expect(o.marksMoved).toEqual([`mismatch in dA (${big}) -> ${small}`]);
-    expect(readdirSync(dir).sort()).toEqual([small, plain(dir, saved(lora(2), { found: { verdict: 'dB MISMATCH maxAbs=2' } }))].map((f) => f.split('/').pop()).sort());
-    expect(JSON.parse(readFileSync(small, 'utf8'))).toMatchObject({ expect: { kind: 'mismatch', tensor: 'dA' }, reason: 'upstream bug', link: 'x/y#1' });
+    expect(readdirSync(dir).sort()).toEqual(
+      [small, plain(dir, saved(lora(2), { found: { verdict: 'dB MISMATCH maxAbs=2' } }))]
+        .map((f) => f.split('/').pop())
+        .sort(),
+    );
+    expect(JSON.parse(readFileSync(small, 'utf8'))).toMatchObject({
+      expect: { kind: 'mismatch', tensor: 'dA' },
+      reason: 'upstream bug',
+      link: 'x/y#1',
+    });
   });
 
   it('names a file that does not load and leaves it alone', () => {

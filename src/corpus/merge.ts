@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { suiteOf } from '../runner/index.js';
 import type { SavedCase } from './format.js';
 import { HITS_FOLDER, readHits } from './hits.js';
-import { rowOf, type CorpusRow } from './list.js';
+import { type CorpusRow, rowOf } from './list.js';
 import { readSavedCase } from './load.js';
 import { ensureCorpusFolder, saveCase, writeAtomic } from './save.js';
 import { formatTemp, scanCorpus } from './scan.js';
@@ -37,7 +37,8 @@ export interface MergeOutcome {
 }
 
 const svgOf = (json: string) => json.replace(/\.json$/, '.svg');
-const order = (a: CorpusRow, b: CorpusRow) => a.size - b.size || (a.saved.found?.at ?? '~').localeCompare(b.saved.found?.at ?? '~') || a.file.localeCompare(b.file);
+const order = (a: CorpusRow, b: CorpusRow) =>
+  a.size - b.size || (a.saved.found?.at ?? '~').localeCompare(b.saved.found?.at ?? '~') || a.file.localeCompare(b.file);
 
 function groups(rows: readonly CorpusRow[]): CorpusRow[][] {
   const by = new Map<string, CorpusRow[]>();
@@ -51,13 +52,22 @@ function keptOf(group: readonly CorpusRow[]): { saved: SavedCase; movedFrom: Cor
   const marked = group.find((r) => r.mark !== null);
   if (best.mark !== null || !marked) return { saved: best.saved, movedFrom: null };
   const { expect, reason, link } = marked.saved;
-  return { saved: { ...best.saved, expect, ...(reason ? { reason } : {}), ...(link ? { link } : {}) }, movedFrom: marked };
+  return {
+    saved: { ...best.saved, expect, ...(reason ? { reason } : {}), ...(link ? { link } : {}) },
+    movedFrom: marked,
+  };
 }
 
 export function minimizeCorpus(dir: string): MergeOutcome {
   const scan = scanCorpus(dir);
   const hits = readHits(dir).byHash;
-  const out: MergeOutcome = { written: [], removed: [], marksMoved: [], problems: [...scan.problems], notes: scan.temps.filter((t) => t.action !== 'in-progress').map(formatTemp) };
+  const out: MergeOutcome = {
+    written: [],
+    removed: [],
+    marksMoved: [],
+    problems: [...scan.problems],
+    notes: scan.temps.filter((t) => t.action !== 'in-progress').map(formatTemp),
+  };
   for (const g of groups(scan.entries.map((e) => rowOf(e, hits)))) {
     const { saved, movedFrom } = keptOf(g);
     if (movedFrom) {
@@ -114,5 +124,11 @@ export function mergeCorpora(sources: readonly string[], into: string): MergeOut
     written.push(p.json);
   }
   const m = minimizeCorpus(into);
-  return { written: [...written, ...m.written], removed: m.removed, marksMoved: m.marksMoved, problems: [...problems, ...m.problems], notes: m.notes };
+  return {
+    written: [...written, ...m.written],
+    removed: m.removed,
+    marksMoved: m.marksMoved,
+    problems: [...problems, ...m.problems],
+    notes: m.notes,
+  };
 }

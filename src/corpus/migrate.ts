@@ -53,9 +53,27 @@ export function isVersion1(o: unknown): o is Json {
 export function migrateVersion1(o: Json): Json {
   const head = { format: CASE_FORMAT, version: CASE_FILE_VERSION };
   if (o.format === 'attnfuzz-upstream') {
-    const c = { version: 1, kind: 'upstream', op: o.op, inputs: o.inputs, attrs: o.attrs, backward: o.check === 'throws' };
-    const expect = o.check === 'throws' ? { kind: 'threw', ...(typeof o.expectedError === 'string' ? { message: o.expectedError } : {}) } : { kind: 'mismatch', tensor: 'out' };
-    return { ...head, kind: 'upstream', case: c, ...(o.backends !== undefined ? { backends: o.backends } : {}), expect, reason: o.reason, ...(typeof o.issue === 'string' ? { link: o.issue } : {}) };
+    const c = {
+      version: 1,
+      kind: 'upstream',
+      op: o.op,
+      inputs: o.inputs,
+      attrs: o.attrs,
+      backward: o.check === 'throws',
+    };
+    const expect =
+      o.check === 'throws'
+        ? { kind: 'threw', ...(typeof o.expectedError === 'string' ? { message: o.expectedError } : {}) }
+        : { kind: 'mismatch', tensor: 'out' };
+    return {
+      ...head,
+      kind: 'upstream',
+      case: c,
+      ...(o.backends !== undefined ? { backends: o.backends } : {}),
+      expect,
+      reason: o.reason,
+      ...(typeof o.issue === 'string' ? { link: o.issue } : {}),
+    };
   }
   const kind = o.kind ?? 'attention';
   const fail = o.expect === 'fail';

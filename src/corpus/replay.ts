@@ -13,7 +13,15 @@
  */
 import { prepareBackends } from '../backend/index.js';
 import { formatExpectation, formatVerdict, isFailure, meets, summarizeVerdict } from '../oracle/index.js';
-import { builtinKernel, checkCase, fixedKernel, forwardOnly, loadKernelModule, type CaseCheck, type KernelUnderTest } from '../runner/index.js';
+import {
+  builtinKernel,
+  type CaseCheck,
+  checkCase,
+  fixedKernel,
+  forwardOnly,
+  type KernelUnderTest,
+  loadKernelModule,
+} from '../runner/index.js';
 import type { SavedCase } from './format.js';
 import { corpusFiles, readSavedCase } from './load.js';
 
@@ -36,12 +44,24 @@ export interface ReplayOptions {
 }
 
 /** The kernel a saved case names (upstream cases: the tfjs op itself), forward only when its ref or `o` says so. */
-export async function kernelOfSaved(saved: SavedCase, file: string, cwd = process.cwd(), o: ReplayOptions = {}): Promise<KernelUnderTest> {
-  if (saved.kind === 'upstream' || saved.case.kind === 'upstream') return { label: `tfjs ${saved.case.kind === 'upstream' ? saved.case.op : ''}`.trim(), ref: { module: '@tensorflow/tfjs-core' } };
+export async function kernelOfSaved(
+  saved: SavedCase,
+  file: string,
+  cwd = process.cwd(),
+  o: ReplayOptions = {},
+): Promise<KernelUnderTest> {
+  if (saved.kind === 'upstream' || saved.case.kind === 'upstream')
+    return {
+      label: `tfjs ${saved.case.kind === 'upstream' ? saved.case.op : ''}`.trim(),
+      ref: { module: '@tensorflow/tfjs-core' },
+    };
   const ref = saved.kernel!;
   // The role the case needs (a training case's kernel loads as an attention kernel).
   const suite = saved.kind === 'lora' || saved.kind === 'decode' ? saved.kind : 'attention';
-  const k = 'builtin' in ref ? builtinKernel(ref.builtin) : fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
+  const k =
+    'builtin' in ref
+      ? builtinKernel(ref.builtin)
+      : fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
   return ref.forwardOnly === true || o.forwardOnly === true ? forwardOnly(k) : k;
 }
 
@@ -65,7 +85,15 @@ export async function replayFile(file: string, cwd = process.cwd(), o: ReplayOpt
   }
   const v = check.verdict;
   const expectsPass = saved.expect.kind === 'pass';
-  const status = expectsPass ? (isFailure(v) ? 'failing' : 'ok') : !isFailure(v) ? 'now-passes' : meets(v, saved.expect) ? 'ok' : 'fails-differently';
+  const status = expectsPass
+    ? isFailure(v)
+      ? 'failing'
+      : 'ok'
+    : !isFailure(v)
+      ? 'now-passes'
+      : meets(v, saved.expect)
+        ? 'ok'
+        : 'fails-differently';
   return { status, file, saved, check, summary: summarizeVerdict(v) };
 }
 
@@ -77,7 +105,11 @@ export interface ReplayHooks {
 }
 
 /** Replays every file of each argument, in order. */
-export async function replayAll(paths: readonly string[], cwd = process.cwd(), hooks: ReplayHooks & ReplayOptions = {}): Promise<ReplayOutcome[]> {
+export async function replayAll(
+  paths: readonly string[],
+  cwd = process.cwd(),
+  hooks: ReplayHooks & ReplayOptions = {},
+): Promise<ReplayOutcome[]> {
   const out: ReplayOutcome[] = [];
   for (const p of paths) {
     let files: string[];
@@ -108,11 +140,16 @@ export function formatReplay(o: ReplayOutcome): string {
   const why = s.link ?? (s.reason && s.reason.length > 80 ? `${s.reason.slice(0, 77)}...` : s.reason);
   switch (o.status) {
     case 'ok':
-      return s.expect.kind === 'pass' ? `ok   ${o.file}: ${who} passes (regression test)` : `ok   ${o.file}: ${who} still fails as expected (${expected}; ${why}): ${o.summary}`;
+      return s.expect.kind === 'pass'
+        ? `ok   ${o.file}: ${who} passes (regression test)`
+        : `ok   ${o.file}: ${who} still fails as expected (${expected}; ${why}): ${o.summary}`;
     case 'failing':
       return `FAIL ${o.file}: ${who} fails: ${o.summary}${s.found?.verdict ? `; when found: ${s.found.verdict}` : ''}`;
     case 'now-passes':
-      return `NOW PASSES ${o.file}: ${who} passes a case kept as a known failure (${expected}; ${why}): the failure is gone; remove the mark or the file`;
+      return (
+        `NOW PASSES ${o.file}: ${who} passes a case kept as a known failure (${expected}; ${why}): the ` +
+        `failure is gone; remove the mark or the file`
+      );
     case 'fails-differently':
       return `FAILS DIFFERENTLY ${o.file}: ${who} was expected to fail with ${expected} (${why}) but: ${o.summary}`;
   }

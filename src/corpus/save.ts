@@ -7,15 +7,26 @@
  * exists, where rename(2) would replace it. A temp file left by a kill is found by scan.ts.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { tf } from '../backend/index.js';
 import { summarizeVerdict, type Verdict } from '../oracle/index.js';
 import type { CaseCheck, KernelRef } from '../runner/index.js';
-import { canonicalJson, CASE_FILE_VERSION, CASE_FORMAT, type Provenance, type SavedCase } from './format.js';
+import { CASE_FILE_VERSION, CASE_FORMAT, canonicalJson, type Provenance, type SavedCase } from './format.js';
 import { signatureHash } from './signature.js';
 
 /** The default folder of saved cases, relative to the working directory. */
@@ -111,7 +122,10 @@ export function ensureCorpusFolder(dir: string): void {
 
 /** The file name stem: 16 hex digits of sha256 over kind, case, kernel and backends. */
 export function caseHash(f: Pick<SavedCase, 'kind' | 'case' | 'kernel' | 'backends'>): string {
-  return createHash('sha256').update(canonicalJson({ kind: f.kind, case: f.case, kernel: f.kernel, backends: f.backends })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson({ kind: f.kind, case: f.case, kernel: f.kernel, backends: f.backends }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface SavedPaths {
@@ -124,7 +138,11 @@ export interface SavedPaths {
 }
 
 /** The saved form of a failure a check found: expect "pass" (a regression test) with where it came from. */
-export function savedCaseOf(check: CaseCheck, kernel: KernelRef, o: { seed?: number | null; path?: string | null; backends?: readonly string[] } = {}): SavedCase {
+export function savedCaseOf(
+  check: CaseCheck,
+  kernel: KernelRef,
+  o: { seed?: number | null; path?: string | null; backends?: readonly string[] } = {},
+): SavedCase {
   const v: Verdict = check.verdict;
   const found: Provenance = {
     verdict: summarizeVerdict(v),

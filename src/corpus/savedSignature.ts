@@ -8,16 +8,28 @@
 import { featuresOf } from './features.js';
 import type { SavedCase } from './format.js';
 import type { CorpusEntry } from './scan.js';
-import { FINDING_KINDS, messageShape, type FindingKind, type Signature } from './signature.js';
+import { FINDING_KINDS, type FindingKind, messageShape, type Signature } from './signature.js';
 
 /** The pass a tensor comes from, by name: gradients are named d<Tensor>. */
 const passOf = (tensor: string): 'forward' | 'backward' => (/^d[A-Za-z]/.test(tensor) ? 'backward' : 'forward');
 
 function fromLine(line: string): Pick<Signature, 'kind' | 'tensor' | 'pass' | 'detail' | 'backend'> | null {
   let m = /^(?:(cpu|wasm|tensorflow): )?(.+?) (MISMATCH|NONFINITE|SHAPE)\b/.exec(line);
-  if (m) return { kind: m[3]!.toLowerCase() as FindingKind, tensor: m[2]!, pass: passOf(m[2]!), ...(m[1] ? { backend: m[1] } : {}) };
+  if (m)
+    return {
+      kind: m[3]!.toLowerCase() as FindingKind,
+      tensor: m[2]!,
+      pass: passOf(m[2]!),
+      ...(m[1] ? { backend: m[1] } : {}),
+    };
   m = /^(?:(cpu|wasm|tensorflow): )?THREW in (forward|backward): (.*)$/.exec(line);
-  if (m) return { kind: 'threw', pass: m[2] as 'forward' | 'backward', detail: messageShape(m[3]!), ...(m[1] ? { backend: m[1] } : {}) };
+  if (m)
+    return {
+      kind: 'threw',
+      pass: m[2] as 'forward' | 'backward',
+      detail: messageShape(m[3]!),
+      ...(m[1] ? { backend: m[1] } : {}),
+    };
   m = /^\S+ vs \S+: (.+?) DISAGREE\b/.exec(line);
   if (m) return { kind: 'disagree', tensor: m[1]! };
   m = /^(LEAK|TIMEOUT|CRASH|NONDETERMINISTIC)\b/.exec(line);
@@ -39,11 +51,18 @@ export function signatureOfSaved(saved: SavedCase): Signature {
       ? { kind: e.kind as FindingKind, ...(e.tensor ? { tensor: e.tensor, pass: passOf(e.tensor) } : {}) }
       : (fromLine(saved.found?.verdict ?? '') ?? { kind: 'mismatch' as const });
   // Built-in flash runs the case's blocks; a module's declared tiles are not known without loading it.
-  const tiles = saved.kernel !== undefined && 'builtin' in saved.kernel && saved.kernel.builtin === 'flash' ? 'case' : undefined;
+  const tiles =
+    saved.kernel !== undefined && 'builtin' in saved.kernel && saved.kernel.builtin === 'flash' ? 'case' : undefined;
   return { kernel: kernelLabelOf(saved), suite: saved.kind, ...read, features: featuresOf(saved.case, tiles) };
 }
 
 /** The signatures of a scanned folder's cases, with their files and verdict lines. */
-export function signaturesOfCorpus(entries: readonly CorpusEntry[]): Array<{ signature: Signature; file: string; summary: string }> {
-  return entries.map((e) => ({ signature: signatureOfSaved(e.saved), file: e.file, summary: e.saved.found?.verdict ?? '' }));
+export function signaturesOfCorpus(
+  entries: readonly CorpusEntry[],
+): Array<{ signature: Signature; file: string; summary: string }> {
+  return entries.map((e) => ({
+    signature: signatureOfSaved(e.saved),
+    file: e.file,
+    summary: e.saved.found?.verdict ?? '',
+  }));
 }

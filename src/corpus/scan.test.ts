@@ -15,10 +15,32 @@ import { saveCase, tempNameFor, writeNew } from './save.js';
 import { formatTemp, scanCorpus } from './scan.js';
 
 const c = parseCase({
-  version: 1, kind: 'attention', shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 2, D: 1, Dv: 1 }, scale: null, causal: 'bottom-right', window: null,
-  keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32', layout: 'BHSD', values: 'small-int', junk: 'none', blocks: { Br: 1, Bc: 1 }, seed: 3,
+  version: 1,
+  kind: 'attention',
+  shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 1, Sk: 2, D: 1, Dv: 1 },
+  scale: null,
+  causal: 'bottom-right',
+  window: null,
+  keyLengths: null,
+  paddingSide: 'right',
+  mask: null,
+  dropout: null,
+  precision: 'float32',
+  layout: 'BHSD',
+  values: 'small-int',
+  junk: 'none',
+  blocks: { Br: 1, Bc: 1 },
+  seed: 3,
 });
-const saved: SavedCase = { format: CASE_FORMAT, version: 2, kind: 'attention', case: c, kernel: { builtin: 'flash' }, expect: { kind: 'pass' }, signature: { kernel: 'flash', suite: 'attention', kind: 'leak', features: {} } };
+const saved: SavedCase = {
+  format: CASE_FORMAT,
+  version: 2,
+  kind: 'attention',
+  case: c,
+  kernel: { builtin: 'flash' },
+  expect: { kind: 'pass' },
+  signature: { kernel: 'flash', suite: 'attention', kind: 'leak', features: {} },
+};
 const text = JSON.stringify(saved, null, 2) + '\n';
 const tmp = () => mkdtempSync(join(tmpdir(), 'attnfuzz-scan-'));
 /** The name of a temp file a process that has ended left for `file`. */
@@ -73,7 +95,10 @@ describe('scanCorpus', () => {
     writeFileSync(join(dir, 'invalid.json'), JSON.stringify({ ...saved, kind: 'nope' }));
     const s = scanCorpus(dir);
     expect(s.entries).toHaveLength(1);
-    expect(s.problems).toEqual([expect.stringMatching(/corrupt\.json: corrupt JSON/), expect.stringMatching(/invalid\.json: .*unknown kind "nope"/)]);
+    expect(s.problems).toEqual([
+      expect.stringMatching(/corrupt\.json: corrupt JSON/),
+      expect.stringMatching(/invalid\.json: .*unknown kind "nope"/),
+    ]);
     expect(readdirSync(dir).sort()).toEqual(['corrupt.json', 'good.json', 'invalid.json']);
   });
 });
@@ -82,7 +107,14 @@ describe('hit counts', () => {
   it('are summed over runs by signature hash; a bad hits file is named', () => {
     const dir = tmp();
     writeHits(dir, 'r1', new Map([['h1', { signature: 's1', hits: 2, first: '2026-01-02', last: '2026-01-03' }]]));
-    writeHits(dir, 'r2', new Map([['h1', { signature: 's1', hits: 5, first: '2026-01-01', last: '2026-01-02' }], ['h2', { signature: 's2', hits: 1, first: 'x', last: 'x' }]]));
+    writeHits(
+      dir,
+      'r2',
+      new Map([
+        ['h1', { signature: 's1', hits: 5, first: '2026-01-01', last: '2026-01-02' }],
+        ['h2', { signature: 's2', hits: 1, first: 'x', last: 'x' }],
+      ]),
+    );
     writeFileSync(join(dir, 'hits', 'bad.json'), '[]');
     const r = readHits(dir);
     expect(r.byHash.get('h1')).toEqual({ signature: 's1', hits: 7, first: '2026-01-01', last: '2026-01-03' });

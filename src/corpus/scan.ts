@@ -119,7 +119,9 @@ export function scanCorpus(dir: string): CorpusScan {
   const problems: string[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return { entries, problems, temps };
   }
@@ -141,7 +143,10 @@ export function formatTemp(t: TempFile): string {
     case 'removed-duplicate':
       return `${t.file}: a copy of a file already in place (an interrupted write): removed`;
     case 'incomplete':
-      return `${t.file}: an incomplete write (the process was killed while writing it): nothing was saved from it; safe to delete`;
+      return (
+        `${t.file}: an incomplete write (the process was killed while writing it): nothing was saved ` +
+        `from it; safe to delete`
+      );
     case 'in-progress':
       return `${t.file}: being written by a process that is still running: left alone`;
   }

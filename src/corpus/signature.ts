@@ -21,12 +21,22 @@
  * This decides whether a failure is worth shrinking: shrinking is what costs.
  */
 import { createHash } from 'node:crypto';
-import type { Pass, Verdict } from '../oracle/index.js';
-import { CASE_KINDS, type AnyCase, type CaseKind } from '../runner/index.js';
 import { z } from 'zod';
-import { featuresOf, type Features, type TileRule } from './features.js';
+import type { Pass, Verdict } from '../oracle/index.js';
+import { type AnyCase, CASE_KINDS, type CaseKind } from '../runner/index.js';
+import { type Features, featuresOf, type TileRule } from './features.js';
 
-export const FINDING_KINDS = ['mismatch', 'nonfinite', 'shape', 'threw', 'disagree', 'leak', 'timeout', 'crash', 'nondeterministic'] as const;
+export const FINDING_KINDS = [
+  'mismatch',
+  'nonfinite',
+  'shape',
+  'threw',
+  'disagree',
+  'leak',
+  'timeout',
+  'crash',
+  'nondeterministic',
+] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export interface Signature {
@@ -73,7 +83,8 @@ function verdictParts(v: Verdict): Pick<Signature, 'tensor' | 'pass' | 'detail'>
 }
 
 /**
- * The signature of a failure of `kernel` (its label; `tiles`: the tiles it runs, features.ts) on `c`. Timeouts and crashes are not shrunk (a hung or
+ * The signature of a failure of `kernel` (its label; `tiles`: the tiles it runs, features.ts) on `c`. Timeouts and
+ * crashes are not shrunk (a hung or
  * dead worker cannot be asked about simpler cases), so their raw features would split one bug
  * into as many signatures as cases: they are signed without features.
  */
@@ -82,7 +93,12 @@ export function signatureOf(c: AnyCase, kernel: string, f: Finding, tiles?: Tile
   switch (f.kind) {
     case 'verdict': {
       const parts = verdictParts(f.verdict);
-      return { ...base, ...parts, ...(f.verdict.backend !== undefined ? { backend: f.verdict.backend } : {}), features: featuresOf(c, tiles) };
+      return {
+        ...base,
+        ...parts,
+        ...(f.verdict.backend !== undefined ? { backend: f.verdict.backend } : {}),
+        features: featuresOf(c, tiles),
+      };
     }
     case 'leak':
     case 'nondeterministic':
@@ -95,7 +111,15 @@ export function signatureOf(c: AnyCase, kernel: string, f: Finding, tiles?: Tile
 
 /** One line: `flash attention mismatch dq backward [causal=bottom-right tile=partial]`. */
 export function signatureText(s: Signature): string {
-  const head = [s.kernel, s.suite, s.kind, s.tensor, s.pass, s.backend ? `on ${s.backend}` : undefined, s.detail ? `"${s.detail}"` : undefined].filter((x) => x !== undefined);
+  const head = [
+    s.kernel,
+    s.suite,
+    s.kind,
+    s.tensor,
+    s.pass,
+    s.backend ? `on ${s.backend}` : undefined,
+    s.detail ? `"${s.detail}"` : undefined,
+  ].filter((x) => x !== undefined);
   const features = Object.keys(s.features)
     .sort()
     .map((k) => (s.features[k] === 'yes' ? k : `${k}=${s.features[k]}`));
@@ -104,7 +128,11 @@ export function signatureText(s: Signature): string {
 
 /** The signature with its fields in one order and its features sorted: equal signatures, equal text. */
 function canonical(s: Signature): string {
-  const features = Object.fromEntries(Object.keys(s.features).sort().map((k) => [k, s.features[k]]));
+  const features = Object.fromEntries(
+    Object.keys(s.features)
+      .sort()
+      .map((k) => [k, s.features[k]]),
+  );
   const { kernel, suite, kind, tensor, pass, backend, detail } = s;
   return JSON.stringify({ kernel, suite, kind, tensor, pass, backend, detail, features });
 }
@@ -128,6 +156,8 @@ export const signatureSchema = z.strictObject({
 
 /** True iff a raw (unshrunk) failure `raw` is taken for the known signature `known` (see the header). */
 export function covers(known: Signature, raw: Signature): boolean {
-  const same = (['kernel', 'suite', 'kind', 'tensor', 'pass', 'backend', 'detail'] as const).every((k) => known[k] === raw[k]);
+  const same = (['kernel', 'suite', 'kind', 'tensor', 'pass', 'backend', 'detail'] as const).every(
+    (k) => known[k] === raw[k],
+  );
   return same && Object.entries(known.features).every(([k, v]) => raw.features[k] === v);
 }

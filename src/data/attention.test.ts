@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attentionCase, type AttentionCase } from '../case/index.js';
+import { type AttentionCase, attentionCase } from '../case/index.js';
 import { roundTo, visible } from '../contract/index.js';
 import { hugeJunk, invisibleKeys, materializeAttention } from './attention.js';
 
@@ -41,13 +41,17 @@ describe('materializeAttention', () => {
     expect(arr(moreDv.inputs.q.data)).toEqual(arr(a.inputs.q.data));
     expect(arr(moreDv.inputs.k.data)).toEqual(arr(a.inputs.k.data));
     expect(arr(moreDv.inputs.v.data)).not.toEqual(arr(a.inputs.v.data));
-    const masked = materializeAttention({ ...base, mask: { broadcastBatch: false, broadcastHeads: true, density: 0.5, seed: 1 } });
+    const masked = materializeAttention({
+      ...base,
+      mask: { broadcastBatch: false, broadcastHeads: true, density: 0.5, seed: 1 },
+    });
     for (const t of ['q', 'k', 'v', 'dOut'] as const) expect(arr(masked.inputs[t].data)).toEqual(arr(a.inputs[t].data));
   });
 
   it('draws the mask from its own seed with its density and broadcast shape', () => {
     const m = (density: number, seed = 1) =>
-      materializeAttention({ ...base, mask: { broadcastBatch: true, broadcastHeads: false, density, seed } }).options.mask!;
+      materializeAttention({ ...base, mask: { broadcastBatch: true, broadcastHeads: false, density, seed } }).options
+        .mask!;
     expect(m(0.5).shape).toEqual([1, 4, 3, 5]);
     expect(Array.from(m(1).data).every((x) => x === 1)).toBe(true);
     expect(Array.from(m(0).data).every((x) => x === 0)).toBe(true);
@@ -59,7 +63,8 @@ describe('materializeAttention', () => {
   it('rounds every input to the case precision', () => {
     for (const precision of ['bfloat16', 'float16'] as const) {
       const { inputs } = materializeAttention({ ...base, precision });
-      for (const t of [inputs.q, inputs.k, inputs.v, inputs.dOut]) for (const x of t.data) expect(roundTo(precision, x)).toBe(x);
+      for (const t of [inputs.q, inputs.k, inputs.v, inputs.dOut])
+        for (const x of t.data) expect(roundTo(precision, x)).toBe(x);
     }
   });
 
@@ -67,7 +72,12 @@ describe('materializeAttention', () => {
     const small = materializeAttention({ ...base, values: 'small-int' }).inputs;
     for (const x of [...small.q.data, ...small.k.data, ...small.v.data]) expect([-2, -1, 0, 1, 2]).toContain(x);
 
-    const large = materializeAttention({ ...base, values: 'large', shapes: { ...base.shapes, Sk: 12 }, keyLengths: null });
+    const large = materializeAttention({
+      ...base,
+      values: 'large',
+      shapes: { ...base.shapes, Sk: 12 },
+      keyLengths: null,
+    });
     const { q, k } = large.inputs;
     const { D, Sk } = large.shapes;
     let maxLogit = 0;
@@ -82,7 +92,8 @@ describe('materializeAttention', () => {
 
     const ties = materializeAttention({ ...base, values: 'near-ties' }).inputs.k;
     // Keys of one (b, kv head) differ from the first key by the noise only.
-    for (let j = 1; j < 5; j++) for (let d = 0; d < 3; d++) expect(Math.abs(ties.data[j * 3 + d]! - ties.data[d]!)).toBeLessThan(1e-2);
+    for (let j = 1; j < 5; j++)
+      for (let d = 0; d < 3; d++) expect(Math.abs(ties.data[j * 3 + d]! - ties.data[d]!)).toBeLessThan(1e-2);
   });
 
   it('writes junk only at keys no query can see, and at every such key', () => {
@@ -98,11 +109,14 @@ describe('materializeAttention', () => {
             for (let j = 0; j < Sk; j++) {
               const row = (b * Hkv + g) * Sk + j;
               let seen = false;
-              for (let h = g * group; h < (g + 1) * group; h++) for (let i = 0; i < Sq; i++) seen ||= visible(options, shapes, b, h, i, j);
+              for (let h = g * group; h < (g + 1) * group; h++)
+                for (let i = 0; i < Sq; i++) seen ||= visible(options, shapes, b, h, i, j);
               expect(hidden[row]).toBe(seen ? 0 : 1);
               const kRow = arr(inputs.k.data.subarray(row * D, (row + 1) * D));
               if (seen) expect(kRow).toEqual(arr(clean.k.data.subarray(row * D, (row + 1) * D)));
-              else for (const x of kRow) expect(c.junk === 'nan' ? Number.isNaN(x) : Math.abs(x) === hugeJunk(c.precision)).toBe(true);
+              else
+                for (const x of kRow)
+                  expect(c.junk === 'nan' ? Number.isNaN(x) : Math.abs(x) === hugeJunk(c.precision)).toBe(true);
             }
         expect(arr(inputs.q.data)).toEqual(arr(clean.q.data));
       }),
@@ -110,9 +124,16 @@ describe('materializeAttention', () => {
     );
   });
 
-  it("'offset' values give every visible logit of a query row one shared offset of ±1e5 (exact in every precision)", () => {
+  it("'offset' values give every visible logit of a query row one offset of ±1e5 (exact in every precision)", () => {
     for (const precision of ['float32', 'bfloat16', 'float16'] as const) {
-      const c: AttentionCase = { ...base, values: 'offset', precision, keyLengths: null, causal: 'none', shapes: { ...base.shapes, D: 6 } };
+      const c: AttentionCase = {
+        ...base,
+        values: 'offset',
+        precision,
+        keyLengths: null,
+        causal: 'none',
+        shapes: { ...base.shapes, D: 6 },
+      };
       const { inputs, options, shapes } = materializeAttention(c);
       const { B, Hq, Hkv, Sq, Sk, D } = shapes;
       const signs = new Set<number>();
@@ -122,7 +143,9 @@ describe('materializeAttention', () => {
             const qRow = ((b * Hq + h) * Sq + i) * D;
             const kRow = (j: number) => ((b * Hkv + Math.floor(h / (Hq / Hkv))) * Sk + j) * D;
             // The offset: the last dim's product, the same for every key of the row.
-            const offsets = [...Array(Sk).keys()].map((j) => options.scale * inputs.q.data[qRow + D - 1]! * inputs.k.data[kRow(j) + D - 1]!);
+            const offsets = [...Array(Sk).keys()].map(
+              (j) => options.scale * inputs.q.data[qRow + D - 1]! * inputs.k.data[kRow(j) + D - 1]!,
+            );
             expect(new Set(offsets).size).toBe(1);
             expect(Math.abs(offsets[0]!)).toBeGreaterThan(0.9e5);
             expect(Math.abs(offsets[0]!)).toBeLessThan(1.1e5);
@@ -134,11 +157,17 @@ describe('materializeAttention', () => {
   });
 
   it("'rising' values make the logits of a query with q_0 > 0 rise along the keys by ~0.25·q_0 per key", () => {
-    const c: AttentionCase = { ...base, values: 'rising', keyLengths: null, shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 4, Sk: 64, D: 4, Dv: 2 } };
+    const c: AttentionCase = {
+      ...base,
+      values: 'rising',
+      keyLengths: null,
+      shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 4, Sk: 64, D: 4, Dv: 2 },
+    };
     const { inputs, options } = materializeAttention(c);
     const { q, k } = inputs;
     for (let i = 0; i < 4; i++) {
-      const logit = (j: number) => options.scale * [0, 1, 2, 3].reduce((acc, d) => acc + q.data[i * 4 + d]! * k.data[j * 4 + d]!, 0);
+      const logit = (j: number) =>
+        options.scale * [0, 1, 2, 3].reduce((acc, d) => acc + q.data[i * 4 + d]! * k.data[j * 4 + d]!, 0);
       // Over 60 keys the drift (15·q_0 per key block of 60) dominates the N(0, 1) noise.
       const q0 = q.data[i * 4]!;
       if (Math.abs(q0) > 0.5) expect(Math.sign(logit(63) - logit(3))).toBe(Math.sign(q0));

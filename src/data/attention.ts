@@ -50,15 +50,15 @@
  */
 import type { AttentionCase } from '../case/index.js';
 import {
-  roundArray,
-  roundTo,
-  visible,
   type AttentionInputs,
   type AttentionOptions,
   type AttentionShapes,
   type HostMask,
   type HostTensor,
   type Precision,
+  roundArray,
+  roundTo,
+  visible,
 } from '../contract/index.js';
 import { integers, normal, normals, stream, type Uniform } from './streams.js';
 
@@ -103,11 +103,17 @@ function scoreOptions(c: AttentionCase): Pick<AttentionOptions, 'softcap' | 'ali
   if (c.alibi != null) {
     const shape = c.alibi.perBatch ? [B, Hq] : [Hq];
     const u = stream(c.alibi.seed, 'alibi');
-    out.alibiSlopes = r(shape, Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.alibi!.maxSlope * u()));
+    out.alibiSlopes = r(
+      shape,
+      Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => c.alibi!.maxSlope * u()),
+    );
   }
   if (c.bias != null) {
     const shape = [c.bias.broadcastBatch ? 1 : B, c.bias.broadcastHeads ? 1 : Hq, Sq, Sk];
-    const x = normals(stream(c.bias.seed, 'bias'), shape.reduce((a, b) => a * b, 1));
+    const x = normals(
+      stream(c.bias.seed, 'bias'),
+      shape.reduce((a, b) => a * b, 1),
+    );
     for (let n = 0; n < x.length; n++) x[n]! *= c.bias.std;
     out.bias = r(shape, x);
   }
@@ -189,7 +195,10 @@ export function materializeAttention(c: AttentionCase, placement: JunkPlacement 
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = shapes;
   const options = attentionOptions(c);
 
-  const sigma = c.values === 'large' ? Math.min(LARGE_SIGMA_MAX, Math.sqrt(LARGE_LOGIT_STD / (Math.abs(options.scale) * Math.sqrt(D)))) : 1;
+  const sigma =
+    c.values === 'large'
+      ? Math.min(LARGE_SIGMA_MAX, Math.sqrt(LARGE_LOGIT_STD / (Math.abs(options.scale) * Math.sqrt(D))))
+      : 1;
   const q = draw(stream(c.seed, 'q'), B * Hq * Sq * D, c.values, sigma);
   let k: Float64Array;
   if (c.values === 'near-ties') {

@@ -16,7 +16,7 @@
  * its output where the reference is finite is a read of one of them.
  */
 import type { DecodeCase } from '../case/index.js';
-import { roundArray, type DecodeOptions, type HostTensor, type KvCache } from '../contract/index.js';
+import { type DecodeOptions, type HostTensor, type KvCache, roundArray } from '../contract/index.js';
 import { normals, stream } from './streams.js';
 
 export interface MaterializedDecode {
@@ -44,13 +44,16 @@ export function materializeDecode(c: DecodeCase): MaterializedDecode {
   const q = { shape: [B, Hq, Sq, D], data: roundArray(p, normals(stream(c.seed, 'q'), B * Hq * Sq * D)) };
   const options: DecodeOptions = { scale: c.scale ?? 1 / Math.sqrt(D), causal: c.causal, precision: p };
   // Logical keys and values of each row: [Hkv, len, F].
-  const logical = (name: string, F: number) => lens.map((len, b) => roundArray(p, normals(stream(c.seed, `${name}${b}`), Hkv * len * F)));
+  const logical = (name: string, F: number) =>
+    lens.map((len, b) => roundArray(p, normals(stream(c.seed, `${name}${b}`), Hkv * len * F)));
   const [lk, lv] = [logical('k', D), logical('v', Dv)];
   if (c.cache.kind === 'contiguous') {
     const Smax = Math.max(1, ...lens) + c.cache.extraSlots;
     const fill = (L: Float64Array[], F: number): HostTensor => {
       const data = new Float64Array(B * Hkv * Smax * F).fill(NaN);
-      for (let b = 0; b < B; b++) for (let h = 0; h < Hkv; h++) data.set(L[b]!.subarray(h * lens[b]! * F, (h + 1) * lens[b]! * F), (b * Hkv + h) * Smax * F);
+      for (let b = 0; b < B; b++)
+        for (let h = 0; h < Hkv; h++)
+          data.set(L[b]!.subarray(h * lens[b]! * F, (h + 1) * lens[b]! * F), (b * Hkv + h) * Smax * F);
       return { shape: [B, Hkv, Smax, F], data };
     };
     return { q, cache: { kind: 'contiguous', k: fill(lk, D), v: fill(lv, Dv) }, cacheSeqlens: lens, options };
@@ -71,16 +74,34 @@ export function materializeDecode(c: DecodeCase): MaterializedDecode {
     for (let b = 0; b < B; b++)
       for (let j = 0; j < lens[b]!; j++) {
         const page = blockTable[b]![Math.floor(j / P)]!;
-        for (let h = 0; h < Hkv; h++) data.set(L[b]!.subarray((h * lens[b]! + j) * F, (h * lens[b]! + j + 1) * F), ((page * P + (j % P)) * Hkv + h) * F);
+        for (let h = 0; h < Hkv; h++)
+          data.set(
+            L[b]!.subarray((h * lens[b]! + j) * F, (h * lens[b]! + j + 1) * F),
+            ((page * P + (j % P)) * Hkv + h) * F,
+          );
       }
     return { shape: [numPages, P, Hkv, F], data };
   };
-  return { q, cache: { kind: 'paged', kPages: fill(lk, D), vPages: fill(lv, Dv), blockTable }, cacheSeqlens: lens, options };
+  return {
+    q,
+    cache: { kind: 'paged', kPages: fill(lk, D), vPages: fill(lv, Dv), blockTable },
+    cacheSeqlens: lens,
+    options,
+  };
 }
 
-/** The same material with every slot no query may read (all NaN) set to `value`: what a kernel that reads them would see with finite junk. */
+/**
+ * The same material with every slot no query may read (all NaN) set to `value`: what a kernel that reads them would see
+ * with finite junk.
+ */
 export function withUnreadSlots(m: MaterializedDecode, value: number): MaterializedDecode {
-  const fill = (t: HostTensor): HostTensor => ({ shape: t.shape, data: t.data.map((x) => (Number.isNaN(x) ? value : x)) });
-  const cache: KvCache = m.cache.kind === 'contiguous' ? { ...m.cache, k: fill(m.cache.k), v: fill(m.cache.v) } : { ...m.cache, kPages: fill(m.cache.kPages), vPages: fill(m.cache.vPages) };
+  const fill = (t: HostTensor): HostTensor => ({
+    shape: t.shape,
+    data: t.data.map((x) => (Number.isNaN(x) ? value : x)),
+  });
+  const cache: KvCache =
+    m.cache.kind === 'contiguous'
+      ? { ...m.cache, k: fill(m.cache.k), v: fill(m.cache.v) }
+      : { ...m.cache, kPages: fill(m.cache.kPages), vPages: fill(m.cache.vPages) };
   return { ...m, cache };
 }

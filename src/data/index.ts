@@ -1,4 +1,4 @@
-export * from './streams.js';
 export * from './attention.js';
-export * from './lora.js';
 export * from './decode.js';
+export * from './lora.js';
+export * from './streams.js';

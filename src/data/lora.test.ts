@@ -3,7 +3,19 @@ import type { LoraCase } from '../case/index.js';
 import { roundTo } from '../contract/index.js';
 import { materializeLora } from './lora.js';
 
-const c: LoraCase = { version: 1, kind: 'lora', rank: 2, alpha: 4, rslora: false, dropout: null, N: 3, in: 4, out: 5, precision: 'float32', seed: 1 };
+const c: LoraCase = {
+  version: 1,
+  kind: 'lora',
+  rank: 2,
+  alpha: 4,
+  rslora: false,
+  dropout: null,
+  N: 3,
+  in: 4,
+  out: 5,
+  precision: 'float32',
+  seed: 1,
+};
 
 describe('materializeLora', () => {
   it('makes x, W0, A, B, dY with the contract shapes, deterministically', () => {

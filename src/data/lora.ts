@@ -5,7 +5,7 @@
  *   x [N, in]   W0 [out, in]   A [rank, in]   B [out, rank]   dY [N, out]
  */
 import type { LoraCase } from '../case/index.js';
-import { roundArray, type HostTensor, type LoraInputs, type LoraSpec, type Precision } from '../contract/index.js';
+import { type HostTensor, type LoraInputs, type LoraSpec, type Precision, roundArray } from '../contract/index.js';
 import { normals, stream } from './streams.js';
 
 export interface MaterializedLora {
@@ -19,7 +19,10 @@ export function materializeLora(c: LoraCase): MaterializedLora {
     const n = shape.reduce((a, d) => a * d, 1);
     return { shape, data: roundArray(c.precision, normals(stream(c.seed, name), n)) };
   };
-  const B: HostTensor = c.bZero === true ? { shape: [c.out, c.rank], data: new Float64Array(c.out * c.rank) } : tensor('B', [c.out, c.rank]);
+  const B: HostTensor =
+    c.bZero === true
+      ? { shape: [c.out, c.rank], data: new Float64Array(c.out * c.rank) }
+      : tensor('B', [c.out, c.rank]);
   return {
     spec: { rank: c.rank, alpha: c.alpha, rslora: c.rslora, dropout: c.dropout, precision: c.precision },
     precision: c.precision,

@@ -6,13 +6,13 @@
  */
 import {
   ATTENTION_TENSORS,
-  OPTIONAL_ATTENTION_TENSORS,
   formatShape,
+  type HostTensor,
   LORA_TENSORS,
   maxAbsDiff,
   maxRelError,
+  OPTIONAL_ATTENTION_TENSORS,
   sameShape,
-  type HostTensor,
 } from '../contract/index.js';
 import type { Golden } from './format.js';
 import type { GoldenRunner } from './kernels.js';
@@ -38,7 +38,14 @@ export type GoldenOutcome =
   | { readonly state: 'skipped'; readonly file: string; readonly kernel: string; readonly reason: string }
   | { readonly state: 'errored'; readonly file: string; readonly kernel: string; readonly error: string };
 
-function compareTensor(file: string, kernel: string, tensor: string, got: HostTensor, want: HostTensor, bound: number): GoldenRow {
+function compareTensor(
+  file: string,
+  kernel: string,
+  tensor: string,
+  got: HostTensor,
+  want: HostTensor,
+  bound: number,
+): GoldenRow {
   if (!sameShape(got.shape, want.shape)) {
     const note = `shape ${formatShape(got.shape)}, expected ${formatShape(want.shape)}`;
     return { file, kernel, tensor, maxAbs: Infinity, maxRel: Infinity, bound, pass: false, note };
@@ -61,7 +68,10 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
       got = { ...runner.run(golden.inputs, golden.options) };
       want = { ...golden.expected };
       // Version 2: dbias and dsinks where the file has them, lse where the kernel also returns one.
-      names = [...ATTENTION_TENSORS, ...OPTIONAL_ATTENTION_TENSORS.filter((t) => want[t] !== undefined && (t !== 'lse' || got[t] !== undefined))];
+      names = [
+        ...ATTENTION_TENSORS,
+        ...OPTIONAL_ATTENTION_TENSORS.filter((t) => want[t] !== undefined && (t !== 'lse' || got[t] !== undefined)),
+      ];
     } else if (golden.kind === 'lora-linear' && runner.kind === 'lora-linear') {
       got = { ...runner.run(golden.inputs, golden.spec) };
       want = { ...golden.expected };
@@ -76,7 +86,20 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
   } catch (e) {
     return { state: 'errored', file, kernel, error: (e instanceof Error ? e.message : String(e)).split('\n')[0]! };
   }
-  const rows = names.map((t) => (got[t] === undefined ? { file, kernel, tensor: t, maxAbs: Infinity, maxRel: Infinity, bound: runner.bound, pass: false, note: 'not returned' } : compareTensor(file, kernel, t, got[t], want[t]!, runner.bound)));
+  const rows = names.map((t) =>
+    got[t] === undefined
+      ? {
+          file,
+          kernel,
+          tensor: t,
+          maxAbs: Infinity,
+          maxRel: Infinity,
+          bound: runner.bound,
+          pass: false,
+          note: 'not returned',
+        }
+      : compareTensor(file, kernel, t, got[t], want[t]!, runner.bound),
+  );
   return { state: 'checked', file, kernel, rows };
 }
 

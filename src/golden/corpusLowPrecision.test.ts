@@ -9,20 +9,28 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../backend/index.js';
-import { missingFeatures, UNIT_ROUNDOFF, type AttentionKernel, type Precision } from '../contract/index.js';
-import { BUILTIN_KERNELS, BUILTINS } from '../runner/index.js';
 import lowprecHalvedDk from '../../test/fixtures/broken-kernels/lowprec-halved-dk.js';
-import { attentionRunner, checkGolden, loadGoldens, type Golden } from './index.js';
+import { useBackend } from '../backend/index.js';
+import { type AttentionKernel, missingFeatures, type Precision, UNIT_ROUNDOFF } from '../contract/index.js';
+import { BUILTIN_KERNELS, BUILTINS } from '../runner/index.js';
+import { attentionRunner, checkGolden, type Golden, loadGoldens } from './index.js';
 
 const CORPUS = fileURLToPath(new URL('../../corpus/golden', import.meta.url));
-const attention = loadGoldens([CORPUS]).goldens.filter((g): g is Extract<Golden, { kind: 'attention' }> => g.kind === 'attention');
+const attention = loadGoldens([CORPUS]).goldens.filter(
+  (g): g is Extract<Golden, { kind: 'attention' }> => g.kind === 'attention',
+);
 const UNITS: Readonly<Record<string, number>> = { out: 4, lse: 4, dq: 16, dk: 16, dv: 16, dbias: 16, dsinks: 16 };
 
 beforeAll(() => useBackend('cpu'));
 
-/** Every file the kernel declares the options of, in `precision`: the problems, and the largest error per tensor in units of u. */
-function lowPrecision(kernel: AttentionKernel, precision: Precision): { problems: string[]; checked: number; worst: Map<string, number> } {
+/**
+ * Every file the kernel declares the options of, in `precision`: the problems, and the largest error per tensor in
+ * units of u.
+ */
+function lowPrecision(
+  kernel: AttentionKernel,
+  precision: Precision,
+): { problems: string[]; checked: number; worst: Map<string, number> } {
   const u = UNIT_ROUNDOFF[precision];
   const runner = attentionRunner(`${kernel.name} ${precision}`, kernel);
   const problems: string[] = [];
@@ -38,21 +46,25 @@ function lowPrecision(kernel: AttentionKernel, precision: Precision): { problems
     checked++;
     for (const r of o.rows) {
       worst.set(r.tensor, Math.max(worst.get(r.tensor) ?? 0, r.maxRel / u));
-      if (!(r.maxRel <= UNITS[r.tensor]! * u)) problems.push(`${g.file} ${r.tensor}: ${(r.maxRel / u).toFixed(2)} u > ${UNITS[r.tensor]} u`);
+      if (!(r.maxRel <= UNITS[r.tensor]! * u))
+        problems.push(`${g.file} ${r.tensor}: ${(r.maxRel / u).toFixed(2)} u > ${UNITS[r.tensor]} u`);
     }
   }
   return { problems, checked, worst };
 }
 
 describe.each(['bfloat16', 'float16'] as const)('every attention golden file in emulated %s', (precision) => {
-  it.each(BUILTIN_KERNELS.filter((n) => BUILTINS[n].attention))('%s matches within 4 u (out, lse) and 16 u (gradients)', (name) => {
-    const kernel = BUILTINS[name].attention!();
-    const r = lowPrecision(kernel, precision);
-    expect(r.problems).toEqual([]);
-    expect(r.checked).toBe(attention.filter((g) => missingFeatures(g.options, kernel.features).length === 0).length);
-    // The precision reaches the kernel: float32 would be far below a unit of u_p.
-    expect(r.worst.get('out')!).toBeGreaterThan(0.25);
-  });
+  it.each(BUILTIN_KERNELS.filter((n) => BUILTINS[n].attention))(
+    '%s matches within 4 u (out, lse) and 16 u (gradients)',
+    (name) => {
+      const kernel = BUILTINS[name].attention!();
+      const r = lowPrecision(kernel, precision);
+      expect(r.problems).toEqual([]);
+      expect(r.checked).toBe(attention.filter((g) => missingFeatures(g.options, kernel.features).length === 0).length);
+      // The precision reaches the kernel: float32 would be far below a unit of u_p.
+      expect(r.worst.get('out')!).toBeGreaterThan(0.25);
+    },
+  );
 });
 
 describe('can fail', () => {

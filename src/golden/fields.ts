@@ -5,7 +5,7 @@
  * moved to where it sits in the file.
  */
 import type { z } from 'zod';
-import { ContractError, formatShape, numel, sameShape, type HostTensor } from '../contract/index.js';
+import { ContractError, formatShape, type HostTensor, numel, sameShape } from '../contract/index.js';
 
 /** Throws the GoldenError of one field (null: the whole file) of the file being loaded. */
 export type Fail = (field: string | null, detail: string) => never;
@@ -41,7 +41,10 @@ export function checkLengths(group: string, tensors: Record<string, FileTensor |
     if (t === null) continue;
     const need = numel(t.shape);
     if (t.data.length !== need) {
-      fail(`${group}.${name}.data`, `${group}.${name}.data has ${t.data.length} values, shape ${formatShape(t.shape)} needs ${need}`);
+      fail(
+        `${group}.${name}.data`,
+        `${group}.${name}.data has ${t.data.length} values, shape ${formatShape(t.shape)} needs ${need}`,
+      );
     }
   }
 }
@@ -66,7 +69,10 @@ export function contractCheck<T>(check: () => T, field: (contractField: string) 
 }
 
 /** What every loaded golden carries from its header: the path it was loaded from, name, hint (if any), producer. */
-export function headerOf(file: string, g: { readonly name: string; readonly hint?: string | undefined; readonly producer: string }) {
+export function headerOf(
+  file: string,
+  g: { readonly name: string; readonly hint?: string | undefined; readonly producer: string },
+) {
   return { file, name: g.name, ...(g.hint !== undefined ? { hint: g.hint } : {}), producer: g.producer };
 }
 

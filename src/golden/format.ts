@@ -109,7 +109,15 @@ export const attentionGolden2Schema = z.strictObject({
     sinks: tensor2.nullable(),
   }),
   inputs: z.strictObject({ q: tensor2, k: tensor2, v: tensor2, dOut: tensor2 }),
-  expected: z.strictObject({ out: tensor2, dq: tensor2, dk: tensor2, dv: tensor2, lse: tensor2.optional(), dbias: tensor2.optional(), dsinks: tensor2.optional() }),
+  expected: z.strictObject({
+    out: tensor2,
+    dq: tensor2,
+    dk: tensor2,
+    dv: tensor2,
+    lse: tensor2.optional(),
+    dbias: tensor2.optional(),
+    dsinks: tensor2.optional(),
+  }),
 });
 
 export const loraGoldenSchema = z.strictObject({
@@ -134,7 +142,12 @@ export const decodeGoldenSchema = z.strictObject({
     cacheSeqlens: z.array(z.number().int()),
     cache: z.discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('contiguous'), k: tensor2, v: tensor2 }),
-      z.strictObject({ kind: z.literal('paged'), kPages: tensor2, vPages: tensor2, blockTable: z.array(z.array(z.number().int())) }),
+      z.strictObject({
+        kind: z.literal('paged'),
+        kPages: tensor2,
+        vPages: tensor2,
+        blockTable: z.array(z.array(z.number().int())),
+      }),
     ]),
   }),
   expected: z.strictObject({ out: tensor2 }),

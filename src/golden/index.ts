@@ -1,6 +1,22 @@
+export { allPassed, checkGolden, checkGoldens, type GoldenOutcome, type GoldenRow } from './check.js';
 export * from './format.js';
-export { loadGolden, parseGolden, findGoldenFiles } from './load.js';
-export { REFERENCE_REL_BOUND, GOLDEN_KERNEL_NAMES, goldenRunners, runnersOf, attentionRunner, loraRunner, decodeRunner, type GoldenRunner } from './kernels.js';
-export { checkGolden, checkGoldens, allPassed, type GoldenRow, type GoldenOutcome } from './check.js';
-export { goldenJson, goldenText, type GoldenJsonRow } from './report.js';
-export { runGoldenCommand, loadGoldens, selectRunners, GoldenUsageError, type GoldenCommandOptions, type GoldenIO } from './run.js';
+export {
+  attentionRunner,
+  decodeRunner,
+  GOLDEN_KERNEL_NAMES,
+  type GoldenRunner,
+  goldenRunners,
+  loraRunner,
+  REFERENCE_REL_BOUND,
+  runnersOf,
+} from './kernels.js';
+export { findGoldenFiles, loadGolden, parseGolden } from './load.js';
+export { type GoldenJsonRow, goldenJson, goldenText } from './report.js';
+export {
+  type GoldenCommandOptions,
+  type GoldenIO,
+  GoldenUsageError,
+  loadGoldens,
+  runGoldenCommand,
+  selectRunners,
+} from './run.js';

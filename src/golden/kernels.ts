@@ -18,20 +18,20 @@
  * Every built-in of the registry is a runner: a kernel cannot silently drop out of the goldens.
  */
 import {
-  FLOAT32_REL_BOUND,
-  hasEmptyRow,
-  missingFeatures,
   type AttentionInputs,
   type AttentionKernel,
   type AttentionOptions,
   type AttentionResult,
   type DecodeKernel,
   type DecodeOptions,
+  FLOAT32_REL_BOUND,
   type HostTensor,
+  hasEmptyRow,
   type LoraInputs,
   type LoraKernel,
   type LoraResult,
   type LoraSpec,
+  missingFeatures,
   type SupportQuery,
 } from '../contract/index.js';
 import { runAttentionKernel, runDecodeKernel, runLoraKernel } from '../kernel/index.js';
@@ -80,7 +80,11 @@ export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRu
       if (!kernel.supports) return true;
       const [B, Hq, Sq, D] = inputs.q.shape as [number, number, number, number];
       const [, Hkv, Sk, Dv] = inputs.v.shape as [number, number, number, number];
-      const query: SupportQuery = { ...opts, mask: opts.mask && { shape: opts.mask.shape }, emptyRows: hasEmptyRow(opts, { B, Hq, Sq, Sk }) };
+      const query: SupportQuery = {
+        ...opts,
+        mask: opts.mask && { shape: opts.mask.shape },
+        emptyRows: hasEmptyRow(opts, { B, Hq, Sq, Sk }),
+      };
       return kernel.supports(query, { B, Hq, Hkv, Sq, Sk, D, Dv });
     },
     run: (inputs, opts) => runAttentionKernel(kernel, inputs, opts),
@@ -88,7 +92,12 @@ export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRu
 }
 
 export function loraRunner(name: string, kernel: LoraKernel): GoldenRunner {
-  return { name, kind: 'lora-linear', bound: FLOAT32_REL_BOUND, run: (inputs, spec) => runLoraKernel(kernel, inputs, spec) };
+  return {
+    name,
+    kind: 'lora-linear',
+    bound: FLOAT32_REL_BOUND,
+    run: (inputs, spec) => runLoraKernel(kernel, inputs, spec),
+  };
 }
 
 /** A decode kernel on a decode golden's inputs, in the precision the options say (the file's: float32). */
@@ -111,7 +120,12 @@ export function goldenRunners(): GoldenRunner[] {
   return [
     { name: 'reference', kind: 'attention', bound: REFERENCE_REL_BOUND, supports: () => true, run: referenceAttention },
     { name: 'reference', kind: 'lora-linear', bound: REFERENCE_REL_BOUND, run: referenceLora },
-    { name: 'reference', kind: 'decode', bound: REFERENCE_REL_BOUND, run: (i, opts) => referenceDecode(i.q, i.cache, i.cacheSeqlens, opts) },
+    {
+      name: 'reference',
+      kind: 'decode',
+      bound: REFERENCE_REL_BOUND,
+      run: (i, opts) => referenceDecode(i.q, i.cache, i.cacheSeqlens, opts),
+    },
     ...BUILTIN_KERNELS.flatMap((name) => runnersOf(builtinKernel(name))),
   ];
 }

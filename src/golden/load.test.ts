@@ -7,7 +7,10 @@ import { findGoldenFiles, GoldenError, loadGolden } from './index.js';
 const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-golden-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const t = (shape: number[]) => ({ shape, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, n) => n / 10) });
+const t = (shape: number[]) => ({
+  shape,
+  data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, n) => n / 10),
+});
 
 /** A valid attention golden: q [1,2,1,1], k/v [1,1,2,1]. */
 function attention(): any {
@@ -83,30 +86,105 @@ describe('golden files that cannot be used give one line naming the file and the
   it.each<[string, unknown, string | RegExp]>([
     ['unparsable text', '{"format": ', /^golden: FILE: not JSON \(.+\)$/],
     ['not an object', '[1, 2]', 'golden: FILE: not a golden file: expected a JSON object, got an array'],
-    ['another format', edit(attention, (g) => (g.format = 'npz')), 'golden: FILE: format "npz" is not "attnfuzz-golden"'],
-    ['a newer version', edit(attention, (g) => (g.version = 3)), 'golden: FILE: unsupported version 3 (this attnfuzz reads versions 1 and 2)'],
-    ['an unknown kind', edit(attention, (g) => (g.kind = 'conv')), 'golden: FILE: kind "conv" is not one of attention, lora-linear, decode'],
+    [
+      'another format',
+      edit(attention, (g) => (g.format = 'npz')),
+      'golden: FILE: format "npz" is not "attnfuzz-golden"',
+    ],
+    [
+      'a newer version',
+      edit(attention, (g) => (g.version = 3)),
+      'golden: FILE: unsupported version 3 (this attnfuzz reads versions 1 and 2)',
+    ],
+    [
+      'an unknown kind',
+      edit(attention, (g) => (g.kind = 'conv')),
+      'golden: FILE: kind "conv" is not one of attention, lora-linear, decode',
+    ],
     ['a missing field', edit(attention, (g) => delete g.name), 'golden: FILE: name: missing (expected string)'],
-    ['an unknown causal', edit(attention, (g) => (g.options.causal = 'diagonal')), 'golden: FILE: options.causal: expected one of "none"|"top-left"|"bottom-right"'],
-    ['an unknown option', edit(attention, (g) => (g.options.dropout = { p: 0.1, seed: 1 })), 'golden: FILE: options.dropout: unknown field (not in version 1)'],
-    ['a mask value of 2', edit(attention, (g) => (g.options.mask = { shape: [1, 1, 1, 2], data: [1, 2] })), /^golden: FILE: options\.mask\.data\[1\]: .*1/],
-    ['a string in a shape', edit(attention, (g) => (g.inputs.k.shape = [1, 1, '2', 1])), 'golden: FILE: inputs.k.shape[2]: expected number, received string'],
-    ['data too long', edit(attention, (g) => g.inputs.q.data.push(7)), 'golden: FILE: inputs.q.data has 3 values, shape [1,2,1,1] needs 2'],
-    ['expected data too short', edit(attention, (g) => g.expected.dv.data.pop()), 'golden: FILE: expected.dv.data has 1 values, shape [1,1,2,1] needs 2'],
-    ['Hq not a multiple of Hkv', edit(attention, (g) => {
-      g.inputs.k = t([1, 3, 2, 1]);
-      g.inputs.v = t([1, 3, 2, 1]);
-    }), 'golden: FILE: inputs.k.shape: Hq=2 is not a multiple of Hkv=3'],
-    ['q of rank 3', edit(attention, (g) => (g.inputs.q = t([2, 1, 1]))), 'golden: FILE: inputs.q.shape: must have rank 4, got [2,1,1]'],
-    ['keyLengths of the wrong length', edit(attention, (g) => (g.options.keyLengths = [1, 2])), 'golden: FILE: options.keyLengths: has 2 entries, B=1'],
-    ['a key length over Sk', edit(attention, (g) => (g.options.keyLengths = [3])), 'golden: FILE: options.keyLengths[0]: must be an integer in [0, 2], got 3'],
-    ['a mask that does not broadcast', edit(attention, (g) => (g.options.mask = { shape: [1, 1, 2, 2], data: [1, 1, 1, 1] })),
-      'golden: FILE: options.mask.shape: [1,1,2,2] does not broadcast to [B|1,Hq|1,Sq,Sk] = [1|1,2|1,1,2]'],
-    ['dOut of the wrong shape', edit(attention, (g) => (g.inputs.dOut = t([1, 2, 1, 2]))), 'golden: FILE: inputs.dOut.shape [1,2,1,2] does not match out [B,Hq,Sq,Dv] = [1,2,1,1]'],
-    ['a gradient of the wrong shape', edit(attention, (g) => (g.expected.dk = t([1, 2, 2, 1]))), 'golden: FILE: expected.dk.shape [1,2,2,1] does not match inputs.k.shape [1,1,2,1]'],
-    ['lora A against the rank', edit(lora, (g) => (g.inputs.A = t([3, 2]))), 'golden: FILE: inputs.A.shape [3,2] does not match options (rank=2, in=2): expected [r,in] = [2,2]'],
-    ['lora W0 against x', edit(lora, (g) => (g.inputs.W0 = t([3, 4]))), 'golden: FILE: inputs.W0.shape [3,4] does not match x (in=2): expected [out,in] = [3,2]'],
-    ['lora x of rank 1', edit(lora, (g) => (g.inputs.x = t([2]))), 'golden: FILE: inputs.x.shape [2] must be 2 positive dims'],
+    [
+      'an unknown causal',
+      edit(attention, (g) => (g.options.causal = 'diagonal')),
+      'golden: FILE: options.causal: expected one of "none"|"top-left"|"bottom-right"',
+    ],
+    [
+      'an unknown option',
+      edit(attention, (g) => (g.options.dropout = { p: 0.1, seed: 1 })),
+      'golden: FILE: options.dropout: unknown field (not in version 1)',
+    ],
+    [
+      'a mask value of 2',
+      edit(attention, (g) => (g.options.mask = { shape: [1, 1, 1, 2], data: [1, 2] })),
+      /^golden: FILE: options\.mask\.data\[1\]: .*1/,
+    ],
+    [
+      'a string in a shape',
+      edit(attention, (g) => (g.inputs.k.shape = [1, 1, '2', 1])),
+      'golden: FILE: inputs.k.shape[2]: expected number, received string',
+    ],
+    [
+      'data too long',
+      edit(attention, (g) => g.inputs.q.data.push(7)),
+      'golden: FILE: inputs.q.data has 3 values, shape [1,2,1,1] needs 2',
+    ],
+    [
+      'expected data too short',
+      edit(attention, (g) => g.expected.dv.data.pop()),
+      'golden: FILE: expected.dv.data has 1 values, shape [1,1,2,1] needs 2',
+    ],
+    [
+      'Hq not a multiple of Hkv',
+      edit(attention, (g) => {
+        g.inputs.k = t([1, 3, 2, 1]);
+        g.inputs.v = t([1, 3, 2, 1]);
+      }),
+      'golden: FILE: inputs.k.shape: Hq=2 is not a multiple of Hkv=3',
+    ],
+    [
+      'q of rank 3',
+      edit(attention, (g) => (g.inputs.q = t([2, 1, 1]))),
+      'golden: FILE: inputs.q.shape: must have rank 4, got [2,1,1]',
+    ],
+    [
+      'keyLengths of the wrong length',
+      edit(attention, (g) => (g.options.keyLengths = [1, 2])),
+      'golden: FILE: options.keyLengths: has 2 entries, B=1',
+    ],
+    [
+      'a key length over Sk',
+      edit(attention, (g) => (g.options.keyLengths = [3])),
+      'golden: FILE: options.keyLengths[0]: must be an integer in [0, 2], got 3',
+    ],
+    [
+      'a mask that does not broadcast',
+      edit(attention, (g) => (g.options.mask = { shape: [1, 1, 2, 2], data: [1, 1, 1, 1] })),
+      'golden: FILE: options.mask.shape: [1,1,2,2] does not broadcast to [B|1,Hq|1,Sq,Sk] = [1|1,2|1,1,2]',
+    ],
+    [
+      'dOut of the wrong shape',
+      edit(attention, (g) => (g.inputs.dOut = t([1, 2, 1, 2]))),
+      'golden: FILE: inputs.dOut.shape [1,2,1,2] does not match out [B,Hq,Sq,Dv] = [1,2,1,1]',
+    ],
+    [
+      'a gradient of the wrong shape',
+      edit(attention, (g) => (g.expected.dk = t([1, 2, 2, 1]))),
+      'golden: FILE: expected.dk.shape [1,2,2,1] does not match inputs.k.shape [1,1,2,1]',
+    ],
+    [
+      'lora A against the rank',
+      edit(lora, (g) => (g.inputs.A = t([3, 2]))),
+      'golden: FILE: inputs.A.shape [3,2] does not match options (rank=2, in=2): expected [r,in] = [2,2]',
+    ],
+    [
+      'lora W0 against x',
+      edit(lora, (g) => (g.inputs.W0 = t([3, 4]))),
+      'golden: FILE: inputs.W0.shape [3,4] does not match x (in=2): expected [out,in] = [3,2]',
+    ],
+    [
+      'lora x of rank 1',
+      edit(lora, (g) => (g.inputs.x = t([2]))),
+      'golden: FILE: inputs.x.shape [2] must be 2 positive dims',
+    ],
     ['lora rank 0', edit(lora, (g) => (g.options.rank = 0)), /^golden: FILE: options\.rank: .*0/],
   ])('%s', (_, content, want) => {
     const got = errorOf(content);

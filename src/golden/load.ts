@@ -7,20 +7,20 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { attentionShapes, formatShape } from '../contract/index.js';
+import { checkLengths, contractCheck, type Fail, firstLine, headerOf, host, parse, sameAs } from './fields.js';
 import {
+  type AttentionGoldenFile,
   attentionGolden2Schema,
   attentionGoldenSchema,
   decodeGoldenSchema,
   GOLDEN_FORMAT,
   GOLDEN_KINDS,
   GOLDEN_VERSIONS,
-  GoldenError,
-  loraGoldenSchema,
-  type AttentionGoldenFile,
   type Golden,
+  GoldenError,
   type LoraGoldenFile,
+  loraGoldenSchema,
 } from './format.js';
-import { checkLengths, contractCheck, firstLine, headerOf, host, parse, sameAs, type Fail } from './fields.js';
 import { decodeGolden } from './loadDecode.js';
 
 /** Reads and checks one golden file. */
@@ -46,21 +46,31 @@ export function parseGolden(file: string, text: string): Golden {
     return fail(null, `not JSON (${firstLine(e)})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return fail(null, `not a golden file: expected a JSON object, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+    return fail(
+      null,
+      `not a golden file: expected a JSON object, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`,
+    );
   }
   const head = raw as Record<string, unknown>;
   if (head.format !== GOLDEN_FORMAT) {
     fail('format', `format ${JSON.stringify(head.format) ?? 'missing'} is not "${GOLDEN_FORMAT}"`);
   }
   if (!(GOLDEN_VERSIONS as readonly unknown[]).includes(head.version)) {
-    fail('version', `unsupported version ${JSON.stringify(head.version) ?? '(missing)'} (this attnfuzz reads versions ${GOLDEN_VERSIONS.join(' and ')})`);
+    fail(
+      'version',
+      `unsupported version ${JSON.stringify(head.version) ?? '(missing)'} (this attnfuzz reads versions ` +
+        `${GOLDEN_VERSIONS.join(' and ')})`,
+    );
   }
-  if (head.kind === 'attention' && head.version === 2) return attentionGolden(file, parse(attentionGolden2Schema, raw, fail, 2), fail);
+  if (head.kind === 'attention' && head.version === 2)
+    return attentionGolden(file, parse(attentionGolden2Schema, raw, fail, 2), fail);
   if (head.kind === 'decode') {
-    if (head.version !== 2) fail('version', `version ${JSON.stringify(head.version)} is not for kind "decode" (decode files are version 2)`);
+    if (head.version !== 2)
+      fail('version', `version ${JSON.stringify(head.version)} is not for kind "decode" (decode files are version 2)`);
     return decodeGolden(file, parse(decodeGoldenSchema, raw, fail, 2), fail);
   }
-  if (head.version === 2 && head.kind === 'lora-linear') fail('version', 'version 2 is for attention and decode files; kind "lora-linear" is version 1');
+  if (head.version === 2 && head.kind === 'lora-linear')
+    fail('version', 'version 2 is for attention and decode files; kind "lora-linear" is version 1');
   if (head.kind === 'attention') return attentionGolden(file, parse(attentionGoldenSchema, raw, fail), fail);
   if (head.kind === 'lora-linear') return loraGolden(file, parse(loraGoldenSchema, raw, fail), fail);
   return fail('kind', `kind ${JSON.stringify(head.kind) ?? '(missing)'} is not one of ${GOLDEN_KINDS.join(', ')}`);
@@ -70,11 +80,20 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
   const { options: o, inputs: i, expected: e } = g;
   // Version 2's score options, null in a version-1 file.
   const v2 = g.version === 2 ? { o: g.options, e: g.expected } : null;
-  const scores = { softcap: v2?.o.softcap ?? null, alibiSlopes: v2?.o.alibiSlopes ?? null, bias: v2?.o.bias ?? null, sinks: v2?.o.sinks ?? null };
+  const scores = {
+    softcap: v2?.o.softcap ?? null,
+    alibiSlopes: v2?.o.alibiSlopes ?? null,
+    bias: v2?.o.bias ?? null,
+    sinks: v2?.o.sinks ?? null,
+  };
   const extra = { lse: v2?.e.lse ?? null, dbias: v2?.e.dbias ?? null, dsinks: v2?.e.dsinks ?? null };
   checkLengths('inputs', i, fail);
   checkLengths('expected', { ...e, ...extra }, fail);
-  checkLengths('options', { mask: o.mask, alibiSlopes: scores.alibiSlopes, bias: scores.bias, sinks: scores.sinks }, fail);
+  checkLengths(
+    'options',
+    { mask: o.mask, alibiSlopes: scores.alibiSlopes, bias: scores.bias, sinks: scores.sinks },
+    fail,
+  );
   const opts = {
     scale: o.scale,
     causal: o.causal,
@@ -89,7 +108,11 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
     sinks: scores.sinks && host(scores.sinks),
   };
   // q/k/v fields live under inputs in the file.
-  const s = contractCheck(() => attentionShapes(i.q.shape, i.k.shape, i.v.shape, opts, ''), (f) => f.replace(/^([qkv])\./, 'inputs.$1.'), fail);
+  const s = contractCheck(
+    () => attentionShapes(i.q.shape, i.k.shape, i.v.shape, opts, ''),
+    (f) => f.replace(/^([qkv])\./, 'inputs.$1.'),
+    fail,
+  );
   const outShape = [s.B, s.Hq, s.Sq, s.Dv];
   sameAs('inputs.dOut.shape', i.dOut.shape, 'out [B,Hq,Sq,Dv] =', outShape, fail);
   sameAs('expected.out.shape', e.out.shape, 'out [B,Hq,Sq,Dv] =', outShape, fail);
@@ -105,7 +128,10 @@ function attentionGolden(file: string, g: AttentionGoldenFile, fail: Fail): Gold
     if (!opts.sinks) fail('expected.dsinks', 'expected.dsinks: given without options.sinks');
     sameAs('expected.dsinks.shape', extra.dsinks.shape, 'sinks [Hq] =', [s.Hq], fail);
   } else if (opts.sinks) fail('expected.dsinks', 'expected.dsinks: missing (options.sinks is set)');
-  const mask = o.mask === null ? null : { shape: o.mask.shape as [number, number, number, number], data: Uint8Array.from(o.mask.data) };
+  const mask =
+    o.mask === null
+      ? null
+      : { shape: o.mask.shape as [number, number, number, number], data: Uint8Array.from(o.mask.data) };
   return {
     kind: 'attention',
     ...headerOf(file, g),

@@ -2,8 +2,9 @@
  * Golden results for people (an aligned table, the failures with their file's hint, one summary
  * line) and for programs (`--json`: an array of {file, kernel, tensor, maxAbs, maxRel, pass}).
  */
-import { GOLDEN_KINDS, type Golden } from './format.js';
+
 import type { GoldenOutcome } from './check.js';
+import { GOLDEN_KINDS, type Golden } from './format.js';
 
 /** One `--json` entry; an implementation that threw gives one entry with tensor null and its error. */
 export interface GoldenJsonRow {
@@ -25,10 +26,25 @@ export function goldenJson(outcomes: readonly GoldenOutcome[]): GoldenJsonRow[] 
   for (const o of outcomes) {
     if (o.state === 'checked') {
       for (const r of o.rows) {
-        rows.push({ file: r.file, kernel: r.kernel, tensor: r.tensor, maxAbs: finiteOrNull(r.maxAbs), maxRel: finiteOrNull(r.maxRel), pass: r.pass });
+        rows.push({
+          file: r.file,
+          kernel: r.kernel,
+          tensor: r.tensor,
+          maxAbs: finiteOrNull(r.maxAbs),
+          maxRel: finiteOrNull(r.maxRel),
+          pass: r.pass,
+        });
       }
     } else if (o.state === 'errored') {
-      rows.push({ file: o.file, kernel: o.kernel, tensor: null, maxAbs: null, maxRel: null, pass: false, error: o.error });
+      rows.push({
+        file: o.file,
+        kernel: o.kernel,
+        tensor: null,
+        maxAbs: null,
+        maxRel: null,
+        pass: false,
+        error: o.error,
+      });
     }
   }
   return rows;
@@ -54,7 +70,15 @@ export function goldenText(goldens: readonly Golden[], outcomes: readonly Golden
         tensors++;
         if (r.pass) passed++;
         else failed.set(`${o.file} ${o.kernel}`, [...(failed.get(`${o.file} ${o.kernel}`) ?? []), r.tensor]);
-        lines.push([r.file, r.kernel, r.tensor, num(r.maxAbs), num(r.maxRel), num(r.bound), (r.pass ? 'PASS' : 'FAIL') + (r.note ? ` (${r.note})` : '')]);
+        lines.push([
+          r.file,
+          r.kernel,
+          r.tensor,
+          num(r.maxAbs),
+          num(r.maxRel),
+          num(r.bound),
+          (r.pass ? 'PASS' : 'FAIL') + (r.note ? ` (${r.note})` : ''),
+        ]);
       }
     } else if (o.state === 'skipped') {
       skipped++;
@@ -72,7 +96,8 @@ export function goldenText(goldens: readonly Golden[], outcomes: readonly Golden
     out.push(`FAIL ${key}: ${what.join(', ')}${hint !== undefined ? ` (${hint})` : ''}`);
   }
   const ran = new Map<string, Set<string>>();
-  for (const o of outcomes) if (o.state !== 'skipped') ran.set(o.kernel, new Set([...(ran.get(o.kernel) ?? []), kindOf(goldens, o.file)]));
+  for (const o of outcomes)
+    if (o.state !== 'skipped') ran.set(o.kernel, new Set([...(ran.get(o.kernel) ?? []), kindOf(goldens, o.file)]));
   const ranText = [...ran].map(([k, kinds]) => `${k} (${[...kinds].join(', ')})`).join(', ') || 'none';
   const kinds = GOLDEN_KINDS.map((k) => `${goldens.filter((g) => g.kind === k).length} ${k}`).join(', ');
   const verdict = failed.size === 0 ? 'PASS' : 'FAIL';

@@ -11,7 +11,11 @@ describe('selectRunners (--kernels)', () => {
   it('defaults to the float64 references and every built-in of the registry', async () => {
     const all = await names();
     expect(all.slice(0, 3)).toEqual(['reference/attention', 'reference/lora-linear', 'reference/decode']);
-    for (const k of BUILTIN_KERNELS) expect(all.some((n) => n.startsWith(`${k}/`)), k).toBe(true);
+    for (const k of BUILTIN_KERNELS)
+      expect(
+        all.some((n) => n.startsWith(`${k}/`)),
+        k,
+      ).toBe(true);
   });
   it('picks by name across kinds', async () => {
     expect(await names(' reference ,')).toEqual(['reference/attention', 'reference/lora-linear', 'reference/decode']);
@@ -26,7 +30,12 @@ describe('selectRunners (--kernels)', () => {
     expect(await names(`${att},${lora}`)).toEqual([`${att}/attention`, `${lora}/lora-linear`]);
   });
   it('an unknown name, a missing module and an empty list are usage errors naming the flag', async () => {
-    await expect(selectRunners('reference,fast')).rejects.toThrow(new GoldenUsageError(`golden: --kernels: unknown kernel 'fast'; expected some of reference, ${BUILTIN_KERNELS.join(', ')} or a module path`));
+    await expect(selectRunners('reference,fast')).rejects.toThrow(
+      new GoldenUsageError(
+        `golden: --kernels: unknown kernel 'fast'; expected some of reference, ${BUILTIN_KERNELS.join(', ')} ` +
+          `or a module path`,
+      ),
+    );
     await expect(selectRunners('./no/such.ts')).rejects.toThrow(/^golden: --kernels \.\/no\/such\.ts: no such file/);
     await expect(selectRunners(',')).rejects.toThrow(/^golden: --kernels: empty list/);
   });

@@ -5,12 +5,12 @@
  * check, report. Exit codes: 0 every tensor passed, 1 something failed or threw, 2 bad input (a
  * file, a flag, a backend, a module), with one line on stderr per problem naming the file or flag.
  */
-import { backendFromEnv, BackendUnavailableError, parseBackend, useBackend } from '../backend/index.js';
+import { BackendUnavailableError, backendFromEnv, parseBackend, useBackend } from '../backend/index.js';
 import type { LoraKernel } from '../contract/index.js';
 import { builtinKernel, fixedKernel, isBuiltinKernel, KernelLoadError, loadKernelModule } from '../runner/index.js';
 import { allPassed, checkGoldens } from './check.js';
-import { GoldenError, type Golden } from './format.js';
-import { GOLDEN_KERNEL_NAMES, goldenRunners, runnersOf, type GoldenRunner } from './kernels.js';
+import { type Golden, GoldenError } from './format.js';
+import { GOLDEN_KERNEL_NAMES, type GoldenRunner, goldenRunners, runnersOf } from './kernels.js';
 import { findGoldenFiles, loadGolden } from './load.js';
 import { goldenJson, goldenText } from './report.js';
 
@@ -41,18 +41,29 @@ export class GoldenUsageError extends Error {
  */
 export async function selectRunners(kernels: string | undefined, cwd = process.cwd()): Promise<GoldenRunner[]> {
   if (kernels === undefined) return goldenRunners();
-  const names = kernels.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new GoldenUsageError(`golden: --kernels: empty list; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or kernel module paths`);
+  const names = kernels
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw new GoldenUsageError(
+      `golden: --kernels: empty list; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or kernel module paths`,
+    );
   const out: GoldenRunner[] = [];
   for (const n of names) {
     if (n === 'reference') out.push(...goldenRunners().filter((r) => r.name === 'reference'));
     else if (isBuiltinKernel(n)) out.push(...runnersOf(builtinKernel(n)));
-    else if (!/[./\\]/.test(n)) throw new GoldenUsageError(`golden: --kernels: unknown kernel '${n}'; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or a module path`);
+    else if (!/[./\\]/.test(n))
+      throw new GoldenUsageError(
+        `golden: --kernels: unknown kernel '${n}'; expected some of ${GOLDEN_KERNEL_NAMES.join(', ')} or a module path`,
+      );
     else {
       try {
         // Any kind: an attention kernel (with a decode field, or not), a LoRA kernel, a decode kernel.
         const k = await loadKernelModule(n, cwd, 'golden: --kernels', 'any');
-        out.push(...runnersOf(fixedKernel(k, (k as LoraKernel).kind === 'lora' ? 'lora' : 'attention', { module: n }, n)));
+        out.push(
+          ...runnersOf(fixedKernel(k, (k as LoraKernel).kind === 'lora' ? 'lora' : 'attention', { module: n }, n)),
+        );
       } catch (e) {
         throw e instanceof KernelLoadError ? new GoldenUsageError(e.message) : e;
       }
@@ -78,7 +89,11 @@ export function loadGoldens(paths: readonly string[]): { goldens: Golden[]; erro
   return { goldens, errors };
 }
 
-export async function runGoldenCommand(paths: readonly string[], opts: GoldenCommandOptions, io: GoldenIO): Promise<number> {
+export async function runGoldenCommand(
+  paths: readonly string[],
+  opts: GoldenCommandOptions,
+  io: GoldenIO,
+): Promise<number> {
   let loaded: ReturnType<typeof loadGoldens>;
   let runners: GoldenRunner[];
   try {
@@ -96,9 +111,14 @@ export async function runGoldenCommand(paths: readonly string[], opts: GoldenCom
   }
   for (const e of loaded.errors) io.err(`${e.message.split('\n')[0]}\n`);
   const outcomes = checkGoldens(loaded.goldens, runners);
-  if (loaded.goldens.length > 0 || opts.json) io.out(opts.json ? `${JSON.stringify(goldenJson(outcomes), null, 2)}\n` : goldenText(loaded.goldens, outcomes));
+  if (loaded.goldens.length > 0 || opts.json)
+    io.out(opts.json ? `${JSON.stringify(goldenJson(outcomes), null, 2)}\n` : goldenText(loaded.goldens, outcomes));
   if (loaded.errors.length > 0) {
-    if (loaded.goldens.length > 0) io.err(`golden: ${loaded.errors.length} of ${loaded.errors.length + loaded.goldens.length} files could not be read (named above); the others ran\n`);
+    if (loaded.goldens.length > 0)
+      io.err(
+        `golden: ${loaded.errors.length} of ${loaded.errors.length + loaded.goldens.length} files could not ` +
+          `be read (named above); the others ran\n`,
+      );
     return 2;
   }
   return allPassed(outcomes) ? 0 : 1;

@@ -16,23 +16,23 @@
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
 import {
-  describeValue,
-  dropoutKeepPattern,
-  splitOutput,
   type AttentionInputs,
   type AttentionKernel,
   type AttentionOptions,
   type AttentionResult,
   type DecodeKernel,
   type DecodeOptions,
+  describeValue,
+  dropoutKeepPattern,
   type HostTensor,
+  type KernelOptions,
   type KvCache,
   type KvCacheOf,
-  type KernelOptions,
   type LoraInputs,
   type LoraKernel,
   type LoraResult,
   type LoraSpec,
+  splitOutput,
 } from '../contract/index.js';
 
 function upload(t: HostTensor): Tensor {
@@ -69,7 +69,13 @@ export interface KernelRun {
   /** The log-sum-exp [B, Hq, Sq] the kernel returned with out, else null. */
   readonly lse: HostTensor | null;
   /** dq, dk, dv in the contract layout, and dbias, dsinks when the options have them; null for a forward-only run. */
-  readonly grads: { readonly dq: HostTensor; readonly dk: HostTensor; readonly dv: HostTensor; readonly dbias?: HostTensor; readonly dsinks?: HostTensor } | null;
+  readonly grads: {
+    readonly dq: HostTensor;
+    readonly dk: HostTensor;
+    readonly dv: HostTensor;
+    readonly dbias?: HostTensor;
+    readonly dsinks?: HostTensor;
+  } | null;
   /** The keep mask a kernel that draws its own dropout returned (`forwardWithKeep`), else null. */
   readonly keep: HostTensor | null;
 }
@@ -95,7 +101,12 @@ export function kernelOptions(
   const d = opts.dropout;
   if (d === null) return { ...rest, ...scores, mask, dropout: null };
   const pattern = d.p > 0 ? dropoutKeepPattern(d, [B, Hq, Sq, Sk]) : new Uint8Array(B * Hq * Sq * Sk).fill(1);
-  return { ...rest, ...scores, mask, dropout: { p: d.p, seed: d.seed, keep: tf.tensor(pattern, [B, Hq, Sq, Sk], 'bool') as Tensor4D } };
+  return {
+    ...rest,
+    ...scores,
+    mask,
+    dropout: { p: d.p, seed: d.seed, keep: tf.tensor(pattern, [B, Hq, Sq, Sk], 'bool') as Tensor4D },
+  };
 }
 
 /** The float score options as float32 tensors (absent when the options have none). */
@@ -119,7 +130,13 @@ export function scoreTensors(opts: AttentionOptions): ScoreTensors {
  * through `views`, takes the gradients of sum(out ∘ dOut) with respect to the buffers, maps them
  * back through `views`, downloads everything as float64, and disposes every tensor it made.
  */
-export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, dOutHost: HostTensor, opts: AttentionOptions, o: ForwardBackwardOptions = {}): KernelRun {
+export function forwardBackward(
+  kernel: AttentionKernel,
+  inputs: KernelInputs,
+  dOutHost: HostTensor,
+  opts: AttentionOptions,
+  o: ForwardBackwardOptions = {},
+): KernelRun {
   const buffers = inputs.buffers.map((b) => tf.tensor(Float32Array.from(b.data), [...b.shape], 'float32'));
   const dOut = upload(dOutHost);
   const floats = scoreTensors(opts);
@@ -156,11 +173,17 @@ export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, d
         return;
       }
       const sources = [...buffers, ...extras];
-      const g = tf.engine().gradients(f, sources, undefined, o.allowNoGradients ?? false).grads.map((t, n) => t ?? tf.zerosLike(sources[n]!));
+      const g = tf
+        .engine()
+        .gradients(f, sources, undefined, o.allowNoGradients ?? false)
+        .grads.map((t, n) => t ?? tf.zerosLike(sources[n]!));
       grads = [...inputs.views(g.slice(0, buffers.length)), ...g.slice(buffers.length)].map(download);
     });
     const [dq, dk, dv, ...rest] = (grads ?? []) as HostTensor[];
-    const scoreGrads = { ...(floats.bias ? { dbias: rest.shift()! } : {}), ...(floats.sinks ? { dsinks: rest.shift()! } : {}) };
+    const scoreGrads = {
+      ...(floats.bias ? { dbias: rest.shift()! } : {}),
+      ...(floats.sinks ? { dsinks: rest.shift()! } : {}),
+    };
     return { out: out!, lse, grads: grads === null ? null : { dq: dq!, dk: dk!, dv: dv!, ...scoreGrads }, keep };
   } finally {
     tf.dispose([...buffers, dOut, ...Object.values(floats)]);
@@ -170,13 +193,27 @@ export function forwardBackward(kernel: AttentionKernel, inputs: KernelInputs, d
 const CONTRACT_LAYOUT = (t: readonly Tensor[]) => t.slice(0, 3) as [Tensor4D, Tensor4D, Tensor4D];
 
 /** Forward and backward of an attention kernel on host inputs (already rounded to the precision). */
-export function runAttentionKernel(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions): AttentionResult {
-  const r = forwardBackward(kernel, { buffers: [inputs.q, inputs.k, inputs.v].map((t) => ({ shape: t.shape, data: t.data })), views: CONTRACT_LAYOUT }, inputs.dOut, opts);
+export function runAttentionKernel(
+  kernel: AttentionKernel,
+  inputs: AttentionInputs,
+  opts: AttentionOptions,
+): AttentionResult {
+  const r = forwardBackward(
+    kernel,
+    { buffers: [inputs.q, inputs.k, inputs.v].map((t) => ({ shape: t.shape, data: t.data })), views: CONTRACT_LAYOUT },
+    inputs.dOut,
+    opts,
+  );
   return { out: r.out, ...(r.lse !== null ? { lse: r.lse } : {}), ...r.grads! };
 }
 
 /** Forward and backward of a LoRA kernel on host inputs; W0 is frozen (no gradient reported). */
-export function runLoraKernel(kernel: LoraKernel, inputs: LoraInputs, spec: LoraSpec, o: Pick<ForwardBackwardOptions, 'onBackward'> = {}): LoraResult {
+export function runLoraKernel(
+  kernel: LoraKernel,
+  inputs: LoraInputs,
+  spec: LoraSpec,
+  o: Pick<ForwardBackwardOptions, 'onBackward'> = {},
+): LoraResult {
   const x = upload(inputs.x) as Tensor2D;
   const W0 = upload(inputs.W0) as Tensor2D;
   const A = upload(inputs.A) as Tensor2D;
@@ -203,7 +240,13 @@ export function runLoraKernel(kernel: LoraKernel, inputs: LoraInputs, spec: Lora
 }
 
 /** out [B, Hq, Sq, Dv] of a decode kernel on q [B, Hq, Sq, D] and the cache (src/contract/decode.ts). */
-export function runDecodeKernel(kernel: DecodeKernel, q: HostTensor, cache: KvCache, cacheSeqlens: readonly number[], opts: DecodeOptions): HostTensor {
+export function runDecodeKernel(
+  kernel: DecodeKernel,
+  q: HostTensor,
+  cache: KvCache,
+  cacheSeqlens: readonly number[],
+  opts: DecodeOptions,
+): HostTensor {
   const out = tf.tidy(() => {
     const c: KvCacheOf<Tensor> =
       cache.kind === 'contiguous'

@@ -5,17 +5,17 @@
  */
 import {
   ATTENTION_TENSORS,
-  OPTIONAL_ATTENTION_TENSORS,
-  maxAbs,
   type AttentionResult,
   type AttentionShapes,
   type AttentionTensorName,
   type HostTensor,
+  maxAbs,
+  OPTIONAL_ATTENTION_TENSORS,
   type Precision,
 } from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
-import { allowanceOf, ATTENTION_MODEL, type ErrorScales } from './tolerance.js';
-import { scoreOptionSpecs, type ScoreErrorScales } from './scoreOptions.js';
+import { type ScoreErrorScales, scoreOptionSpecs } from './scoreOptions.js';
+import { ATTENTION_MODEL, allowanceOf, type ErrorScales } from './tolerance.js';
 
 /** The error scales of a case (src/reference termScales.ts): per tensor N_t and M_t, and L. */
 export interface AttentionErrorScales {
@@ -31,7 +31,10 @@ export const ATTENTION_AXES: Record<AttentionTensorName, readonly string[]> = {
   dv: ['b', 'h', 'key', 'dim'],
 };
 
-/** The attention result as named tensors (lse, dbias, dsinks too when it has them), for the judge and cross-backend comparisons. */
+/**
+ * The attention result as named tensors (lse, dbias, dsinks too when it has them), for the judge and cross-backend
+ * comparisons.
+ */
 export function attentionTensors(r: AttentionResult): Map<string, HostTensor> {
   const m = new Map<string, HostTensor>(ATTENTION_TENSORS.map((t) => [t, r[t]]));
   for (const t of OPTIONAL_ATTENTION_TENSORS) if (r[t] !== undefined) m.set(t, r[t]);
@@ -46,7 +49,12 @@ export function attentionSpecs(
   scales: AttentionErrorScales,
 ): TensorSpec[] {
   const core = ATTENTION_TENSORS.map((t) =>
-    attentionTensorSpec(t, m.options.precision, reference[t], baseline ? baseline[t] : null, { terms: scales.terms[t], mass: scales.mass[t], logit: scales.logit, keys: m.shapes.Sk }),
+    attentionTensorSpec(t, m.options.precision, reference[t], baseline ? baseline[t] : null, {
+      terms: scales.terms[t],
+      mass: scales.mass[t],
+      logit: scales.logit,
+      keys: m.shapes.Sk,
+    }),
   );
   return [...core, ...scoreOptionSpecs(m, reference, baseline, scales)];
 }
@@ -56,7 +64,13 @@ export function attentionSpecs(
  * allowance (tolerance.ts) given the baseline's error and the scales `e`. KV-cache decode judges
  * its out with it too (src/runner/suites/decode.ts): the same contract, the same rounding points.
  */
-export function attentionTensorSpec(t: AttentionTensorName, precision: Precision, expected: HostTensor, baseline: HostTensor | null, e: ErrorScales): TensorSpec {
+export function attentionTensorSpec(
+  t: AttentionTensorName,
+  precision: Precision,
+  expected: HostTensor,
+  baseline: HostTensor | null,
+  e: ErrorScales,
+): TensorSpec {
   const a = allowanceOf(ATTENTION_MODEL[t], precision, maxAbs(expected), e);
   return {
     name: t,

@@ -1,5 +1,5 @@
 /** Verdicts as text: one line per tensor (`dk MISMATCH maxAbs=3.1e-2 allowed=2.0e-6 @ b=0 h=1 key=3 dim=0`). */
-import { formatExpectation, type Disagreement, type Location, type TensorVerdict, type Verdict } from './verdict.js';
+import { type Disagreement, formatExpectation, type Location, type TensorVerdict, type Verdict } from './verdict.js';
 
 const e = (x: number) => (Number.isFinite(x) ? x.toExponential(2) : String(x));
 const g = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(6))) : String(x));
@@ -22,14 +22,20 @@ export function formatTensorVerdict(t: TensorVerdict): string {
     case 'mismatch': {
       const base = t.baselineError === null ? 'no baseline' : `baseline ${e(t.baselineError)}`;
       const at = t.worst ? ` @ ${formatLocation(t.worst)} ref=${g(t.ref)} got=${g(t.got)}` : '';
-      return `${t.tensor} ${t.status === 'pass' ? 'OK' : 'MISMATCH'} maxAbs=${e(t.error)} allowed=${e(t.allowed)} (${base}, floor ${e(t.floor)})${at}`;
+      return (
+        `${t.tensor} ${t.status === 'pass' ? 'OK' : 'MISMATCH'} maxAbs=${e(t.error)} ` +
+        `allowed=${e(t.allowed)} (${base}, floor ${e(t.floor)})${at}`
+      );
     }
   }
 }
 
 export function formatDisagreement(d: Disagreement): string {
   const word = d.maxDiff > d.allowed ? 'DISAGREE' : 'agree';
-  return `${d.a} vs ${d.b}: ${d.tensor} ${word} max|a-b|=${e(d.maxDiff)} allowed=${e(d.allowed)} @ ${formatLocation(d.worst)} ${d.a}=${g(d.valueA)} ${d.b}=${g(d.valueB)} ref=${g(d.ref)}`;
+  return (
+    `${d.a} vs ${d.b}: ${d.tensor} ${word} max|a-b|=${e(d.maxDiff)} allowed=${e(d.allowed)} @ ` +
+    `${formatLocation(d.worst)} ${d.a}=${g(d.valueA)} ${d.b}=${g(d.valueB)} ref=${g(d.ref)}`
+  );
 }
 
 const on = (v: Verdict) => (v.backend !== undefined ? `${v.backend}: ` : '');

@@ -8,7 +8,7 @@
  * A forward tensor that fails by shape or a non-finite value makes the backward tensors
  * 'skipped': their gradients were taken through a broken output and their verdicts would mislead.
  */
-import { maxAbs, sameShape, unravel, type HostTensor } from '../contract/index.js';
+import { type HostTensor, maxAbs, sameShape, unravel } from '../contract/index.js';
 import { foldTensorVerdicts, type Pass, type TensorVerdict, type Verdict } from './verdict.js';
 
 /** How one tensor is judged. */
@@ -30,7 +30,11 @@ export interface TensorSpec {
 }
 
 /** max |a - ref| over judged elements where the reference is finite, with its position (-1: nothing judged). */
-export function worstDiff(a: HostTensor, ref: HostTensor, weight?: ArrayLike<number>): { error: number; at: number; nonfiniteAt: number } {
+export function worstDiff(
+  a: HostTensor,
+  ref: HostTensor,
+  weight?: ArrayLike<number>,
+): { error: number; at: number; nonfiniteAt: number } {
   let error = 0;
   let at = -1;
   for (let n = 0; n < ref.data.length; n++) {
@@ -48,25 +52,34 @@ export function worstDiff(a: HostTensor, ref: HostTensor, weight?: ArrayLike<num
   return { error, at, nonfiniteAt: -1 };
 }
 
-const locate = (spec: TensorSpec, flat: number) => ({ index: unravel(spec.expected.shape, flat), ...(spec.axes ? { axes: spec.axes } : {}) });
+const locate = (spec: TensorSpec, flat: number) => ({
+  index: unravel(spec.expected.shape, flat),
+  ...(spec.axes ? { axes: spec.axes } : {}),
+});
 
 /** The verdict of one tensor; `got` undefined means the kernel did not produce it. */
 export function judgeTensor(got: HostTensor | undefined, spec: TensorSpec): TensorVerdict {
   const named = { tensor: spec.name, pass: spec.pass, ...(spec.group !== undefined ? { group: spec.group } : {}) };
   const ref = spec.expected;
-  if (got === undefined || !sameShape(got.shape, ref.shape)) return { ...named, status: 'shape', expected: ref.shape, received: got?.shape ?? [] };
+  if (got === undefined || !sameShape(got.shape, ref.shape))
+    return { ...named, status: 'shape', expected: ref.shape, received: got?.shape ?? [] };
   const w = worstDiff(got, ref, spec.weight);
   if (w.nonfiniteAt >= 0) {
     const n = w.nonfiniteAt;
     return { ...named, status: 'nonfinite', worst: locate(spec, n), ref: ref.data[n]!, got: got.data[n]! };
   }
-  const base = spec.baseline !== null && sameShape(spec.baseline.shape, ref.shape) ? worstDiff(spec.baseline, ref, spec.weight).error : null;
+  const base =
+    spec.baseline !== null && sameShape(spec.baseline.shape, ref.shape)
+      ? worstDiff(spec.baseline, ref, spec.weight).error
+      : null;
   const baselineError = base !== null && Number.isFinite(base) ? base : null;
   const { allowed, floor } = spec.allowance(baselineError);
   const tol = { error: w.error, allowed, baselineError, floor };
   if (w.at < 0) return { ...named, status: 'pass', worst: null, ref: 0, got: 0, ...tol };
   const where = { worst: locate(spec, w.at), ref: ref.data[w.at]!, got: got.data[w.at]! };
-  return w.error <= allowed ? { ...named, status: 'pass', ...where, ...tol } : { ...named, status: 'mismatch', ...where, ...tol };
+  return w.error <= allowed
+    ? { ...named, status: 'pass', ...where, ...tol }
+    : { ...named, status: 'mismatch', ...where, ...tol };
 }
 
 /** Every tensor of `specs` judged against `got` (by name) and folded into one verdict. */
@@ -75,7 +88,13 @@ export function judge(got: ReadonlyMap<string, HostTensor>, specs: readonly Tens
   let brokenForward: string | null = null;
   for (const spec of specs) {
     if (spec.pass === 'backward' && brokenForward !== null) {
-      tensors.push({ tensor: spec.name, pass: spec.pass, ...(spec.group !== undefined ? { group: spec.group } : {}), status: 'skipped', reason: `${brokenForward} failed` });
+      tensors.push({
+        tensor: spec.name,
+        pass: spec.pass,
+        ...(spec.group !== undefined ? { group: spec.group } : {}),
+        status: 'skipped',
+        reason: `${brokenForward} failed`,
+      });
       continue;
     }
     if (spec.optional === true && !got.has(spec.name)) continue;

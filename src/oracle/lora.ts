@@ -6,9 +6,18 @@
  * dA = s·(dY·B)ᵀ·x; dB = s·dYᵀ·(x·Aᵀ). These sums cancel (y of a layer whose base and adapter nearly
  * cancel is ~0 while its terms are not), so rounding noise is relative to the terms.
  */
-import { LORA_TENSORS, loraScaling, maxAbs, type HostTensor, type LoraInputs, type LoraResult, type LoraSpec, type LoraTensorName } from '../contract/index.js';
-import { allowanceOf, LORA_MODEL } from './tolerance.js';
+import {
+  type HostTensor,
+  LORA_TENSORS,
+  type LoraInputs,
+  type LoraResult,
+  type LoraSpec,
+  type LoraTensorName,
+  loraScaling,
+  maxAbs,
+} from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
+import { allowanceOf, LORA_MODEL } from './tolerance.js';
 
 /** |a|·|b| for a [n, k], b [k, m] (row-major): the size of the terms each element of a·b sums. */
 function absMatMul(a: HostTensor, b: HostTensor): HostTensor {
@@ -26,11 +35,17 @@ function absMatMul(a: HostTensor, b: HostTensor): HostTensor {
 
 const transpose = (t: HostTensor): HostTensor => {
   const [r, c] = t.shape as [number, number];
-  return { shape: [c, r], data: Float64Array.from({ length: r * c }, (_, n) => t.data[(n % r) * c + Math.floor(n / r)]!) };
+  return {
+    shape: [c, r],
+    data: Float64Array.from({ length: r * c }, (_, n) => t.data[(n % r) * c + Math.floor(n / r)]!),
+  };
 };
 
 /** The natural scale of each LoRA tensor (see the header). */
-export function loraScales(inputs: LoraInputs, spec: Pick<LoraSpec, 'rank' | 'alpha' | 'rslora' | 'dropout'>): Record<LoraTensorName, number> {
+export function loraScales(
+  inputs: LoraInputs,
+  spec: Pick<LoraSpec, 'rank' | 'alpha' | 'rslora' | 'dropout'>,
+): Record<LoraTensorName, number> {
   const s = Math.abs(loraScaling(spec)) / (1 - (spec.dropout?.p ?? 0));
   const { x, dY, A, B } = inputs;
   const W = absMatMul(B, A);
@@ -63,11 +78,20 @@ function sumLengths(inputs: LoraInputs): Record<LoraTensorName, number> {
 }
 
 /** The judge's specs for one LoRA case: reference, same-precision baseline, error model. */
-export function loraSpecs(m: { readonly inputs: LoraInputs; readonly spec: LoraSpec }, reference: LoraResult, baseline: LoraResult | null): TensorSpec[] {
+export function loraSpecs(
+  m: { readonly inputs: LoraInputs; readonly spec: LoraSpec },
+  reference: LoraResult,
+  baseline: LoraResult | null,
+): TensorSpec[] {
   const natural = loraScales(m.inputs, m.spec);
   const n = sumLengths(m.inputs);
   return LORA_TENSORS.map((t) => {
-    const a = allowanceOf(LORA_MODEL[t], m.spec.precision ?? 'float32', maxAbs(reference[t]), { terms: natural[t], mass: natural[t], logit: 0, keys: n[t] });
+    const a = allowanceOf(LORA_MODEL[t], m.spec.precision ?? 'float32', maxAbs(reference[t]), {
+      terms: natural[t],
+      mass: natural[t],
+      logit: 0,
+      keys: n[t],
+    });
     return {
       name: t,
       pass: t === 'y' ? 'forward' : 'backward',

@@ -9,9 +9,16 @@
  *   dbias   backward, the error model of dq (tolerance.ts) with its own terms N and mass M
  *   dsinks  backward, likewise; its longest sum runs over B·Sq rows           (src/reference termScales.ts)
  */
-import { maxAbs, UNIT_ROUNDOFF, type AttentionResult, type AttentionShapes, type HostTensor, type Precision } from '../contract/index.js';
+import {
+  type AttentionResult,
+  type AttentionShapes,
+  type HostTensor,
+  maxAbs,
+  type Precision,
+  UNIT_ROUNDOFF,
+} from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
-import { allowanceOf, ATTENTION_MODEL } from './tolerance.js';
+import { ATTENTION_MODEL, allowanceOf } from './tolerance.js';
 
 /** Units of float32 roundoff of (1 + L + √n + max|lse|) an lse may be off by. */
 export const LSE_F = 3;
@@ -34,7 +41,15 @@ export function scoreOptionSpecs(
   if (reference.lse !== undefined) {
     const lse = reference.lse;
     const allowed = LSE_F * UNIT_ROUNDOFF.float32 * (1 + scales.logit + Math.sqrt(Sk) + maxAbs(lse));
-    specs.push({ name: 'lse', pass: 'forward', optional: true, expected: lse, baseline: null, allowance: () => ({ allowed, floor: allowed }), axes: ['b', 'h', 'query'] });
+    specs.push({
+      name: 'lse',
+      pass: 'forward',
+      optional: true,
+      expected: lse,
+      baseline: null,
+      allowance: () => ({ allowed, floor: allowed }),
+      axes: ['b', 'h', 'query'],
+    });
   }
   const grad = (name: 'dbias' | 'dsinks', expected: HostTensor | undefined, keys: number, axes: readonly string[]) => {
     if (expected === undefined) return;

@@ -5,10 +5,13 @@
  * Pdrop·V, and the outputs out, dq, dk, dv; everything else (logits, softmax, both products of the
  * forward and of the backward) is float32 arithmetic. So:
  *
- *   allowed_t = K_t · min(e_base, C_t · u_p · N_t)  +  R · u_p · max|ref_t|  +  G_t · u_p · N_t  +  F · u_32 · (1 + √n) · N_t  +  E · u_32 · L · N_t  +  Z · z_p · M_t
- *               \__ the case's own rounding, ___/     \__ the output's __/     \_ where ___/     \__ float32 sums ____/     \_ float32 logits _/
- *                   capped                               last bit                rounding may                              through exp
+ *   allowed_t = K_t · min(e_base, C_t · u_p · N_t)  +  R · u_p · max|ref_t|  +  G_t · u_p · N_t
+ *               \__ the case's own rounding, ___/     \__ the output's __/     \_ where ___/
+ *                   capped                               last bit                rounding may
  *                                                                                 differ
+ *             +  F · u_32 · (1 + √n) · N_t  +  E · u_32 · L · N_t  +  Z · z_p · M_t
+ *                \__ float32 sums ____/     \_ float32 logits _/
+ *                                              through exp
  *
  *   e_base  max|baseline_t - ref_t|, the baseline being the reference's own algorithm rounded at the
  *           contract's points (src/reference `referenceAttention(..., round)`): plain TypeScript, so it
@@ -61,7 +64,13 @@
  * (power: the share of informative cases in which a deliberately perturbed kernel is flagged); the
  * README prints both tables.
  */
-import { UNDERFLOW, UNIT_ROUNDOFF, type AttentionTensorName, type LoraTensorName, type Precision } from '../contract/index.js';
+import {
+  type AttentionTensorName,
+  type LoraTensorName,
+  type Precision,
+  UNDERFLOW,
+  UNIT_ROUNDOFF,
+} from '../contract/index.js';
 
 /** The constants of the error model for one tensor (see the header). */
 export interface ErrorModel {

@@ -56,8 +56,18 @@ interface Named {
 }
 
 export type TensorVerdict =
-  | (Named & { readonly status: 'pass'; readonly worst: Location | null; readonly ref: number; readonly got: number } & Tolerance)
-  | (Named & { readonly status: 'mismatch'; readonly worst: Location; readonly ref: number; readonly got: number } & Tolerance)
+  | (Named & {
+      readonly status: 'pass';
+      readonly worst: Location | null;
+      readonly ref: number;
+      readonly got: number;
+    } & Tolerance)
+  | (Named & {
+      readonly status: 'mismatch';
+      readonly worst: Location;
+      readonly ref: number;
+      readonly got: number;
+    } & Tolerance)
   | (Named & { readonly status: 'nonfinite'; readonly worst: Location; readonly ref: number; readonly got: number })
   | (Named & { readonly status: 'shape'; readonly expected: readonly number[]; readonly received: readonly number[] })
   | (Named & { readonly status: 'skipped'; readonly reason: string });
@@ -81,8 +91,14 @@ export interface Disagreement {
 
 export type Verdict = (
   | { readonly status: 'pass'; readonly tensors: readonly TensorVerdict[] }
-  /** `failing` is the tensor reported first: the most severe (shape > nonfinite > mismatch), earliest in report order. */
-  | { readonly status: 'mismatch' | 'nonfinite' | 'shape'; readonly tensors: readonly TensorVerdict[]; readonly failing: FailingTensorVerdict }
+  /**
+   * `failing` is the tensor reported first: the most severe (shape > nonfinite > mismatch), earliest in report order.
+   */
+  | {
+      readonly status: 'mismatch' | 'nonfinite' | 'shape';
+      readonly tensors: readonly TensorVerdict[];
+      readonly failing: FailingTensorVerdict;
+    }
   | { readonly status: 'threw'; readonly phase: Pass; readonly message: string }
   | { readonly status: 'unsupported'; readonly reason: string }
   | { readonly status: 'disagree'; readonly disagreement: Disagreement }
@@ -121,7 +137,8 @@ export interface Expectation {
 
 /** The expectation a verdict meets: its status and, when it names one, its failing tensor. */
 export function expectationOf(v: Verdict): { readonly kind: VerdictStatus; readonly tensor?: string } {
-  if (v.status === 'mismatch' || v.status === 'nonfinite' || v.status === 'shape') return { kind: v.status, tensor: v.failing.tensor };
+  if (v.status === 'mismatch' || v.status === 'nonfinite' || v.status === 'shape')
+    return { kind: v.status, tensor: v.failing.tensor };
   if (v.status === 'disagree') return { kind: v.status, tensor: v.disagreement.tensor };
   return { kind: v.status };
 }
@@ -135,5 +152,11 @@ export function meets(v: Verdict, e: Expectation): boolean {
 
 export function formatExpectation(e: Expectation): string {
   if (e.kind === 'pass') return 'pass';
-  return [e.kind, e.tensor !== undefined ? `in ${e.tensor}` : '', e.message !== undefined ? `(${JSON.stringify(e.message)})` : ''].filter(Boolean).join(' ');
+  return [
+    e.kind,
+    e.tensor !== undefined ? `in ${e.tensor}` : '',
+    e.message !== undefined ? `(${JSON.stringify(e.message)})` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  defaultOptions,
-  dropoutKeep,
-  maxRelError,
-  maxAbs,
   type AttentionInputs,
   type AttentionOptions,
+  defaultOptions,
+  dropoutKeep,
   type HostMask,
+  maxAbs,
+  maxRelError,
 } from '../contract/index.js';
+import { dot, makeInputs, numericalGradient, type Sizes, seededRng } from './gradcheck.js';
 import { referenceAttention, referenceAttentionForward } from './index.js';
-import { dot, makeInputs, numericalGradient, seededRng, type Sizes } from './gradcheck.js';
-
 
 function randomMask(shape: [number, number, number, number], seed: string): HostMask {
   const rng = seededRng(seed);
@@ -36,7 +35,11 @@ const cases: Array<[string, Sizes, Partial<AttentionOptions>]> = [
   ['window [2,-1] Sq>Sk', { ...base, Sq: 5, Sk: 3 }, { window: [2, -1] }],
   ['keyLengths right incl. empty batch row', base, { keyLengths: [3, 0], paddingSide: 'right' }],
   ['keyLengths left', base, { keyLengths: [1, 4], paddingSide: 'left' }],
-  ['keyLengths left + top-left causal (empty rows)', { ...base, Sq: 4, Sk: 4 }, { keyLengths: [2, 3], paddingSide: 'left', causal: 'top-left' }],
+  [
+    'keyLengths left + top-left causal (empty rows)',
+    { ...base, Sq: 4, Sk: 4 },
+    { keyLengths: [2, 3], paddingSide: 'left', causal: 'top-left' },
+  ],
   ['mask [1,1,Sq,Sk]', base, { mask: randomMask([1, 1, 3, 4], 'm1') }],
   ['mask [B,1,Sq,Sk]', base, { mask: randomMask([2, 1, 3, 4], 'm2') }],
   ['mask [1,Hq,Sq,Sk]', base, { mask: randomMask([1, 2, 3, 4], 'm3') }],
@@ -47,11 +50,23 @@ const cases: Array<[string, Sizes, Partial<AttentionOptions>]> = [
   ['Dv != D', { ...base, D: 2, Dv: 5 }, {}],
   ['D = 1', { ...base, D: 1, Dv: 2 }, { causal: 'top-left' }],
   ['dropout p=0.3', base, { dropout: { p: 0.3, seed: 7 } }],
-  ['dropout p=0.5 + GQA + causal', { ...base, Hq: 4, Hkv: 2, Sq: 4, Sk: 4 }, { dropout: { p: 0.5, seed: 123 }, causal: 'top-left' }],
+  [
+    'dropout p=0.5 + GQA + causal',
+    { ...base, Hq: 4, Hkv: 2, Sq: 4, Sk: 4 },
+    { dropout: { p: 0.5, seed: 123 }, causal: 'top-left' },
+  ],
   [
     'everything at once',
     { B: 2, Hq: 4, Hkv: 2, Sq: 5, Sk: 4, D: 3, Dv: 2 },
-    { scale: 0.9, causal: 'bottom-right', window: [2, 1], keyLengths: [4, 3], paddingSide: 'left', mask: randomMask([2, 1, 5, 4], 'm6'), dropout: { p: 0.2, seed: 5 } },
+    {
+      scale: 0.9,
+      causal: 'bottom-right',
+      window: [2, 1],
+      keyLengths: [4, 3],
+      paddingSide: 'left',
+      mask: randomMask([2, 1, 5, 4], 'm6'),
+      dropout: { p: 0.2, seed: 5 },
+    },
   ],
 ];
 
@@ -61,7 +76,11 @@ describe('referenceAttention gradients match central finite differences in float
     const inputs = makeInputs(sizes, name);
     const res = referenceAttention(inputs, opts);
     const loss = () => dot(referenceAttentionForward(inputs, opts).out, inputs.dOut);
-    for (const [name, t, g] of [['dq', inputs.q, res.dq], ['dk', inputs.k, res.dk], ['dv', inputs.v, res.dv]] as const) {
+    for (const [name, t, g] of [
+      ['dq', inputs.q, res.dq],
+      ['dk', inputs.k, res.dk],
+      ['dv', inputs.v, res.dv],
+    ] as const) {
       const fd = numericalGradient(loss, t);
       expect(g.shape, name).toEqual(t.shape);
       // A top-left decode step (Sq = 1) sees only key 0: P = 1 whatever Q and K are, so dQ = dK = 0.
@@ -108,7 +127,10 @@ describe('referenceAttention on a hand-computed example (Sq = Sk = 2, D = Dv = 1
     const p = 0.5;
     const keep = [0, 1].map((i) => [0, 1].map((j) => (dropoutKeep(seed, 0, 0, i, j, p) ? 2 : 0)));
     const r = referenceAttention(inputs, { ...opts, dropout: { p, seed } });
-    close(r.out.data, [0.25 * keep[0]![0]! * 4 + 0.75 * keep[0]![1]! * 8, 0.5 * keep[1]![0]! * 4 + 0.5 * keep[1]![1]! * 8]);
+    close(r.out.data, [
+      0.25 * keep[0]![0]! * 4 + 0.75 * keep[0]![1]! * 8,
+      0.5 * keep[1]![0]! * 4 + 0.5 * keep[1]![1]! * 8,
+    ]);
   });
 });
 
@@ -117,7 +139,12 @@ describe('referenceAttention semantics', () => {
     const sizes = { ...base, Sq: 4, Sk: 4 };
     const inputs = makeInputs(sizes, 'empty');
     // Left padding with top-left causal: batch row 0 (2 valid keys: k2, k3) leaves q0, q1 empty.
-    const opts: AttentionOptions = { ...defaultOptions(sizes), causal: 'top-left', keyLengths: [2, 4], paddingSide: 'left' };
+    const opts: AttentionOptions = {
+      ...defaultOptions(sizes),
+      causal: 'top-left',
+      keyLengths: [2, 4],
+      paddingSide: 'left',
+    };
     // Junk at the padded keys of batch row 0 must never be read.
     for (let h = 0; h < 2; h++)
       for (let j = 0; j < 2; j++)
@@ -148,7 +175,8 @@ describe('referenceAttention semantics', () => {
     const repeat = (t: { data: Float64Array }, F: number) => {
       const rows = sizes.Sk * F;
       const data = new Float64Array(sizes.Hq * rows);
-      for (let h = 0; h < sizes.Hq; h++) data.set(t.data.subarray(Math.floor(h / 3) * rows, (Math.floor(h / 3) + 1) * rows), h * rows);
+      for (let h = 0; h < sizes.Hq; h++)
+        data.set(t.data.subarray(Math.floor(h / 3) * rows, (Math.floor(h / 3) + 1) * rows), h * rows);
       return { shape: [1, sizes.Hq, sizes.Sk, F], data };
     };
     const gqa = referenceAttention(inputs, opts);
@@ -158,7 +186,9 @@ describe('referenceAttention semantics', () => {
     const sumGroups = (t: { data: Float64Array }, F: number) => {
       const rows = sizes.Sk * F;
       const data = new Float64Array(sizes.Hkv * rows);
-      for (let h = 0; h < sizes.Hq; h++) for (let n = 0; n < rows; n++) data[Math.floor(h / 3) * rows + n] = data[Math.floor(h / 3) * rows + n]! + t.data[h * rows + n]!;
+      for (let h = 0; h < sizes.Hq; h++)
+        for (let n = 0; n < rows; n++)
+          data[Math.floor(h / 3) * rows + n] = data[Math.floor(h / 3) * rows + n]! + t.data[h * rows + n]!;
       return { shape: [1, sizes.Hkv, sizes.Sk, F], data };
     };
     expect(maxRelError(gqa.dk, sumGroups(mha.dk, 2))).toBeLessThan(1e-14);
@@ -171,7 +201,10 @@ describe('referenceAttention semantics', () => {
     const opts = defaultOptions(sizes);
     const whole = referenceAttentionForward(inputs, opts);
     const chunk = (j0: number, j1: number) => {
-      const slice = (t: { data: Float64Array }, F: number) => ({ shape: [1, 1, j1 - j0, F], data: t.data.slice(j0 * F, j1 * F) });
+      const slice = (t: { data: Float64Array }, F: number) => ({
+        shape: [1, 1, j1 - j0, F],
+        data: t.data.slice(j0 * F, j1 * F),
+      });
       return referenceAttentionForward({ q: inputs.q, k: slice(inputs.k, 2), v: slice(inputs.v, 2) }, opts);
     };
     const [a, b] = [chunk(0, 2), chunk(2, 6)];
@@ -179,7 +212,9 @@ describe('referenceAttention semantics', () => {
       const lse = Math.log(Math.exp(a.lse.data[i]!) + Math.exp(b.lse.data[i]!));
       expect(whole.lse.data[i]).toBeCloseTo(lse, 14);
       for (let e = 0; e < 2; e++) {
-        const o = Math.exp(a.lse.data[i]! - lse) * a.out.data[i * 2 + e]! + Math.exp(b.lse.data[i]! - lse) * b.out.data[i * 2 + e]!;
+        const o =
+          Math.exp(a.lse.data[i]! - lse) * a.out.data[i * 2 + e]! +
+          Math.exp(b.lse.data[i]! - lse) * b.out.data[i * 2 + e]!;
         expect(whole.out.data[i * 2 + e]).toBeCloseTo(o, 14);
       }
     }

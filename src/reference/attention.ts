@@ -37,22 +37,22 @@
  * are (the harness rounds them beforehand): `opts.precision` is ignored.
  */
 import {
-  alibiTerm,
-  attentionShapes,
-  biasIndex,
-  biasTerm,
-  keeps,
-  sinkOf,
-  softcapped,
-  formatShape,
-  sameShape,
-  visible,
-  zeros,
   type AttentionInputs,
   type AttentionOptions,
   type AttentionResult,
   type AttentionShapes,
+  alibiTerm,
+  attentionShapes,
+  biasIndex,
+  biasTerm,
+  formatShape,
   type HostTensor,
+  keeps,
+  sameShape,
+  sinkOf,
+  softcapped,
+  visible,
+  zeros,
 } from '../contract/index.js';
 
 /** The forward pass with the log-sum-exp each row's softmax used (for merging chunks by lse). */
@@ -76,7 +76,14 @@ export interface Row {
 }
 
 /** Forward of query row (b, h, i): S, lse, P and the dropout multiplier. */
-export function softmaxRow(inputs: Pick<AttentionInputs, 'q' | 'k'>, opts: AttentionOptions, s: AttentionShapes, b: number, h: number, i: number): Row {
+export function softmaxRow(
+  inputs: Pick<AttentionInputs, 'q' | 'k'>,
+  opts: AttentionOptions,
+  s: AttentionShapes,
+  b: number,
+  h: number,
+  i: number,
+): Row {
   const { Hq, Hkv, Sq, Sk, D } = s;
   const q = inputs.q.data;
   const k = inputs.k.data;
@@ -121,7 +128,11 @@ function shapesOf(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, opts: Attentio
 const exact = (x: number) => x;
 
 /** O and lse only; `round` as `referenceAttention`'s (the weights before ·V and O). */
-export function referenceAttentionForward(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, opts: AttentionOptions, round: (x: number) => number = exact): AttentionForward {
+export function referenceAttentionForward(
+  inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>,
+  opts: AttentionOptions,
+  round: (x: number) => number = exact,
+): AttentionForward {
   const s = shapesOf(inputs, opts);
   const { B, Hq, Hkv, Sq, Sk, Dv } = s;
   const v = inputs.v.data;
@@ -155,11 +166,17 @@ export function referenceAttentionForward(inputs: Pick<AttentionInputs, 'q' | 'k
  * difficulty with (src/oracle/tolerance.ts): the reference's own algorithm, rounded where every
  * compliant kernel must round, everything else exact.
  */
-export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptions, round: (x: number) => number = exact): AttentionResult {
+export function referenceAttention(
+  inputs: AttentionInputs,
+  opts: AttentionOptions,
+  round: (x: number) => number = exact,
+): AttentionResult {
   const s = shapesOf(inputs, opts);
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
   if (!sameShape(inputs.dOut.shape, [B, Hq, Sq, Dv])) {
-    throw new Error(`reference: dOut.shape ${formatShape(inputs.dOut.shape)} does not match out [${B},${Hq},${Sq},${Dv}]`);
+    throw new Error(
+      `reference: dOut.shape ${formatShape(inputs.dOut.shape)} does not match out [${B},${Hq},${Sq},${Dv}]`,
+    );
   }
   const [q, k, v, dO] = [inputs.q.data, inputs.k.data, inputs.v.data, inputs.dOut.data];
   const out = zeros([B, Hq, Sq, Dv]);
@@ -199,7 +216,8 @@ export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptio
         }
         // The sink: one more column of the softmax, with dP = 0.
         if (dsinks !== null) dsinks.data[h] = dsinks.data[h]! - Psink * rowsum;
-        // dS_ij = P_ij (dP_ij - rowsum);  dbias_ij += dS_ij;  dT_ij = dS_ij·tanh';  dQ_i += scale dT_ij K_j;  dK_j += scale dT_ij Q_i.
+        // dS_ij = P_ij (dP_ij - rowsum);  dbias_ij += dS_ij;  dT_ij = dS_ij·tanh';
+        // dQ_i += scale dT_ij K_j;  dK_j += scale dT_ij Q_i.
         for (let j = 0; j < Sk; j++) {
           if (P[j] === 0) continue;
           const dS = P[j]! * (dP[j]! - rowsum);
@@ -216,6 +234,7 @@ export function referenceAttention(inputs: AttentionInputs, opts: AttentionOptio
         }
       }
   const scoreGrads = [dbias, dsinks].filter((t) => t !== null).map((t) => t.data);
-  if (round !== exact) for (const t of [O, dQ, dK, dV, ...scoreGrads]) for (let n = 0; n < t.length; n++) t[n] = round(t[n]!);
+  if (round !== exact)
+    for (const t of [O, dQ, dK, dV, ...scoreGrads]) for (let n = 0; n < t.length; n++) t[n] = round(t[n]!);
   return { out, dq, dk, dv, lse, ...(dbias !== null ? { dbias } : {}), ...(dsinks !== null ? { dsinks } : {}) };
 }

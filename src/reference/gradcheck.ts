@@ -3,7 +3,7 @@
  * the independent check of every hand-derived gradient.
  */
 import seedrandom from 'seedrandom';
-import { numel, type AttentionInputs, type HostTensor } from '../contract/index.js';
+import { type AttentionInputs, type HostTensor, numel } from '../contract/index.js';
 
 /** Uniform values in [-1, 1) from a seeded generator. */
 export function randomTensor(rng: () => number, shape: readonly number[]): HostTensor {

@@ -1,7 +1,7 @@
 /** The float64 reference: plain-loop forward and hand-derived backward, the ground truth. */
-export { referenceAttention, referenceAttentionForward, type AttentionForward } from './attention.js';
-export { referenceDecode, decodeTermScales } from './decode.js';
-export { attentionTermScales, type TermScales } from './termScales.js';
+export { type AttentionForward, referenceAttention, referenceAttentionForward } from './attention.js';
+export { decodeTermScales, referenceDecode } from './decode.js';
+export { dot, numericalGradient, randomTensor, seededRng } from './gradcheck.js';
 export { referenceLora, referenceLoraMergedWeight } from './lora.js';
-export { matMul64, softmax64, logSumExp64, where64, gather64, fdGrad } from './ops.js';
-export { numericalGradient, dot, randomTensor, seededRng } from './gradcheck.js';
+export { fdGrad, gather64, logSumExp64, matMul64, softmax64, where64 } from './ops.js';
+export { attentionTermScales, type TermScales } from './termScales.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dropoutKeep, maxAbs, maxRelError, type LoraInputs, type LoraSpec } from '../contract/index.js';
-import { referenceLora, referenceLoraMergedWeight } from './index.js';
+import { dropoutKeep, type LoraInputs, type LoraSpec, maxAbs, maxRelError } from '../contract/index.js';
 import { dot, numericalGradient, randomTensor, seededRng } from './gradcheck.js';
+import { referenceLora, referenceLoraMergedWeight } from './index.js';
 
 function makeInputs(N: number, In: number, Out: number, r: number, seed: string): LoraInputs {
   const rng = seededRng(seed);
@@ -14,7 +14,13 @@ function makeInputs(N: number, In: number, Out: number, r: number, seed: string)
   };
 }
 
-const spec = (rank: number, extra: Partial<LoraSpec> = {}): LoraSpec => ({ rank, alpha: 2 * rank, rslora: false, dropout: null, ...extra });
+const spec = (rank: number, extra: Partial<LoraSpec> = {}): LoraSpec => ({
+  rank,
+  alpha: 2 * rank,
+  rslora: false,
+  dropout: null,
+  ...extra,
+});
 
 const cases: Array<[string, [number, number, number, number], LoraSpec]> = [
   ['rank 1', [3, 4, 5, 1], spec(1)],
@@ -29,7 +35,11 @@ describe('referenceLora gradients match central finite differences in float64', 
     const inputs = makeInputs(N, In, Out, r, name);
     const res = referenceLora(inputs, sp);
     const loss = () => dot(referenceLora(inputs, sp).y, inputs.dY);
-    for (const [t, g, label] of [[inputs.x, res.dx, 'dx'], [inputs.A, res.dA, 'dA'], [inputs.B, res.dB, 'dB']] as const) {
+    for (const [t, g, label] of [
+      [inputs.x, res.dx, 'dx'],
+      [inputs.A, res.dA, 'dA'],
+      [inputs.B, res.dB, 'dB'],
+    ] as const) {
       const fd = numericalGradient(loss, t);
       expect(g.shape, label).toEqual(t.shape);
       expect(maxAbs(fd), `${label} is not identically 0`).toBeGreaterThan(1e-3);
@@ -80,7 +90,16 @@ describe('referenceLora semantics', () => {
     const x = { shape: [N, 1], data: Float64Array.from({ length: N }, (_, n) => n + 1) };
     const one = { shape: [1, 1], data: Float64Array.of(1) };
     const sp = spec(1, { alpha: 1, dropout: { p: 0.5, seed: 42 } });
-    const y = referenceLora({ x, W0: { shape: [1, 1], data: Float64Array.of(0) }, A: one, B: one, dY: { shape: [N, 1], data: new Float64Array(N) } }, sp).y;
+    const y = referenceLora(
+      {
+        x,
+        W0: { shape: [1, 1], data: Float64Array.of(0) },
+        A: one,
+        B: one,
+        dY: { shape: [N, 1], data: new Float64Array(N) },
+      },
+      sp,
+    ).y;
     const want = Array.from({ length: N }, (_, n) => (dropoutKeep(42, 0, 0, n, 0, 0.5) ? 2 * (n + 1) : 0));
     expect(Array.from(y.data)).toEqual(want);
     expect(want.some((v) => v === 0) && want.some((v) => v !== 0)).toBe(true);

@@ -18,13 +18,13 @@
 import {
   dropoutKeep,
   formatShape,
-  loraScaling,
-  sameShape,
-  zeros,
   type HostTensor,
   type LoraInputs,
   type LoraResult,
   type LoraSpec,
+  loraScaling,
+  sameShape,
+  zeros,
 } from '../contract/index.js';
 
 /** Reads N, in, out, r and checks every shape against them. */
@@ -41,7 +41,10 @@ function loraShapes(inputs: LoraInputs, spec: LoraSpec): { N: number; In: number
   ];
   for (const [name, shape] of expected) {
     if (!sameShape(inputs[name].shape, shape)) {
-      throw new Error(`reference lora: ${name}.shape ${formatShape(inputs[name].shape)} does not match ${formatShape(shape)} (rank=${r})`);
+      throw new Error(
+        `reference lora: ${name}.shape ${formatShape(inputs[name].shape)} does not match ` +
+          `${formatShape(shape)} (rank=${r})`,
+      );
     }
   }
   return { N, In, Out, r };
@@ -112,7 +115,10 @@ export function referenceLoraMergedWeight(W0: HostTensor, A: HostTensor, B: Host
   const [Out, In] = W0.shape as [number, number];
   const r = spec.rank;
   if (!sameShape(A.shape, [r, In]) || !sameShape(B.shape, [Out, r])) {
-    throw new Error(`reference lora: A.shape ${formatShape(A.shape)} / B.shape ${formatShape(B.shape)} do not match [${r},${In}] / [${Out},${r}]`);
+    throw new Error(
+      `reference lora: A.shape ${formatShape(A.shape)} / B.shape ${formatShape(B.shape)} do not match ` +
+        `[${r},${In}] / [${Out},${r}]`,
+    );
   }
   const s = loraScaling(spec);
   const W = zeros([Out, In]);

@@ -3,7 +3,7 @@
  * and a float64 central-difference gradient for any of them. The op properties compare tfjs
  * (float32, each backend) against these.
  */
-import { numel, stridesOf, type HostTensor } from '../contract/index.js';
+import { type HostTensor, numel, stridesOf } from '../contract/index.js';
 import { numericalGradient } from './gradcheck.js';
 
 /** Broadcast batched matrix product: a [..., M, K] (or [..., K, M] if transposeA) times b. */
@@ -60,7 +60,10 @@ function rows(x: HostTensor, f: (row: Float64Array) => Float64Array, outCols?: n
   const oc = outCols ?? C;
   const out = new Float64Array(R * oc);
   for (let r = 0; r < R; r++) out.set(f(x.data.subarray(r * C, (r + 1) * C)), r * oc);
-  return { shape: outCols === undefined ? [...x.shape] : [...x.shape.slice(0, -1), ...(outCols === 1 ? [] : [outCols])], data: out };
+  return {
+    shape: outCols === undefined ? [...x.shape] : [...x.shape.slice(0, -1), ...(outCols === 1 ? [] : [outCols])],
+    data: out,
+  };
 }
 
 export function softmax64(x: HostTensor): HostTensor {
@@ -73,10 +76,14 @@ export function softmax64(x: HostTensor): HostTensor {
 }
 
 export function logSumExp64(x: HostTensor): HostTensor {
-  return rows(x, (row) => {
-    const m = Math.max(...row);
-    return Float64Array.of(m + Math.log(row.reduce((p, v) => p + Math.exp(v - m), 0)));
-  }, 1);
+  return rows(
+    x,
+    (row) => {
+      const m = Math.max(...row);
+      return Float64Array.of(m + Math.log(row.reduce((p, v) => p + Math.exp(v - m), 0)));
+    },
+    1,
+  );
 }
 
 export function where64(cond: Uint8Array, a: HostTensor, b: HostTensor): HostTensor {
@@ -96,7 +103,12 @@ export function gather64(x: HostTensor, indices: readonly number[]): HostTensor 
  * (the reference's own `numericalGradient`; its error, ~1e-10 on these smooth ops, is far below
  * float32's 6e-8 relative).
  */
-export function fdGrad(f: (xs: HostTensor[]) => HostTensor, xs: HostTensor[], which: number, cot: Float64Array): HostTensor {
+export function fdGrad(
+  f: (xs: HostTensor[]) => HostTensor,
+  xs: HostTensor[],
+  which: number,
+  cot: Float64Array,
+): HostTensor {
   const x = { shape: xs[which]!.shape, data: Float64Array.from(xs[which]!.data) };
   const at = xs.map((t, m) => (m === which ? x : t));
   return numericalGradient(() => f(at).data.reduce((s, v, n) => s + v * cot[n]!, 0), x);

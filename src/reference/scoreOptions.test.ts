@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOptions, maxAbs, maxRelError, type AttentionInputs, type AttentionOptions, type HostTensor } from '../contract/index.js';
+import {
+  type AttentionInputs,
+  type AttentionOptions,
+  defaultOptions,
+  type HostTensor,
+  maxAbs,
+  maxRelError,
+} from '../contract/index.js';
+import { dot, makeInputs, numericalGradient, randomTensor, type Sizes, seededRng } from './gradcheck.js';
 import { referenceAttention, referenceAttentionForward } from './index.js';
-import { dot, makeInputs, numericalGradient, randomTensor, seededRng, type Sizes } from './gradcheck.js';
-
 
 const t = (shape: number[], seed: string, scale = 1): HostTensor => {
   const r = randomTensor(seededRng(seed), shape);
@@ -29,7 +35,16 @@ const cases: Array<[string, Sizes, Partial<AttentionOptions>]> = [
   [
     'everything at once, with dropout',
     base,
-    { scale: 1.5, softcap: 1.2, alibiSlopes: t([2, 4], 'a3', 0.5), bias: t([2, 1, 3, 5], 'b5'), sinks: t([4], 's3'), causal: 'bottom-right', window: [3, -1], dropout: { p: 0.3, seed: 9 } },
+    {
+      scale: 1.5,
+      softcap: 1.2,
+      alibiSlopes: t([2, 4], 'a3', 0.5),
+      bias: t([2, 1, 3, 5], 'b5'),
+      sinks: t([4], 's3'),
+      causal: 'bottom-right',
+      window: [3, -1],
+      dropout: { p: 0.3, seed: 9 },
+    },
   ],
 ];
 
@@ -39,7 +54,11 @@ describe('referenceAttention with score options: gradients match central finite 
     const inputs = makeInputs(sizes, name);
     const res = referenceAttention(inputs, opts);
     const loss = () => dot(referenceAttentionForward(inputs, opts).out, inputs.dOut);
-    const checks: Array<[string, HostTensor, HostTensor | undefined]> = [['dq', inputs.q, res.dq], ['dk', inputs.k, res.dk], ['dv', inputs.v, res.dv]];
+    const checks: Array<[string, HostTensor, HostTensor | undefined]> = [
+      ['dq', inputs.q, res.dq],
+      ['dk', inputs.k, res.dk],
+      ['dv', inputs.v, res.dv],
+    ];
     if (opts.bias != null) checks.push(['dbias', opts.bias, res.dbias]);
     if (opts.sinks != null) checks.push(['dsinks', opts.sinks, res.dsinks]);
     for (const [label, x, g] of checks) {
@@ -72,14 +91,19 @@ describe('referenceAttention score options: semantics', () => {
   it('every option off (null) is the plain contract, bit for bit', () => {
     const off = referenceAttention(inputs, { ...plain, softcap: null, alibiSlopes: null, bias: null, sinks: null });
     const before = referenceAttention(inputs, plain);
-    for (const n of ['out', 'dq', 'dk', 'dv', 'lse'] as const) expect(Array.from(off[n]!.data)).toEqual(Array.from(before[n]!.data));
+    for (const n of ['out', 'dq', 'dk', 'dv', 'lse'] as const)
+      expect(Array.from(off[n]!.data)).toEqual(Array.from(before[n]!.data));
     expect(off.dbias).toBeUndefined();
     expect(off.dsinks).toBeUndefined();
   });
 
   it('softcap is c·tanh(s/c) of the scaled score (not s·tanh(s)), before the additive terms', () => {
     const c = 2;
-    const r = referenceAttentionForward(inputs, { ...plain, softcap: c, bias: { shape: [1, 1, 2, 3], data: Float64Array.of(0, 0, 0, 0, 0.5, 0) } });
+    const r = referenceAttentionForward(inputs, {
+      ...plain,
+      softcap: c,
+      bias: { shape: [1, 1, 2, 3], data: Float64Array.of(0, 0, 0, 0, 0.5, 0) },
+    });
     const s1 = [2, -2, 6].map((x) => c * Math.tanh(x / c) + (x === -2 ? 0.5 : 0)); // q1 = 2: bias 0.5 on key 1
     const { w, lse } = row(s1);
     expect(r.out.data[1]).toBeCloseTo(w[0]! * 1 + w[1]! * 2 + w[2]! * 4, 13);
@@ -88,7 +112,10 @@ describe('referenceAttention score options: semantics', () => {
 
   it('ALiBi adds -slope·|i + Sk - Sq - j| (distance to the bottom-right diagonal)', () => {
     const slope = 0.75;
-    const r = referenceAttentionForward(inputs, { ...plain, alibiSlopes: { shape: [1], data: Float64Array.of(slope) } });
+    const r = referenceAttentionForward(inputs, {
+      ...plain,
+      alibiSlopes: { shape: [1], data: Float64Array.of(slope) },
+    });
     // q0: diagonal key 1 (i + Sk - Sq = 1): distances [1, 0, 1]; q1: diagonal key 2: [2, 1, 0].
     const r0 = row([1 - slope, -1, 3 - slope]);
     const r1 = row([2 - 2 * slope, -2 - slope, 6]);
@@ -110,7 +137,14 @@ describe('referenceAttention score options: semantics', () => {
     const bias = { shape: [1, 1, 2, 3], data: Float64Array.of(1, 2, 3, 4, 5, 6) };
     // q0 sees nothing; q1 sees keys 0 and 1.
     const mask = { shape: [1, 1, 2, 3] as const, data: Uint8Array.of(0, 0, 0, 1, 1, 0) };
-    const r = referenceAttention(inputs, { ...plain, sinks, bias, mask, softcap: 3, alibiSlopes: { shape: [1], data: Float64Array.of(0.5) } });
+    const r = referenceAttention(inputs, {
+      ...plain,
+      sinks,
+      bias,
+      mask,
+      softcap: 3,
+      alibiSlopes: { shape: [1], data: Float64Array.of(0.5) },
+    });
     expect(r.out.data[0]).toBe(0);
     expect(r.dq.data[0]).toBe(0);
     expect(r.lse!.data[0]).toBe(-Infinity);
@@ -129,7 +163,10 @@ describe('referenceAttention score options: semantics', () => {
     const x = makeInputs(sizes2, 'sum');
     const full = t([2, 2, 2, 3], 'full-bias');
     const shared: HostTensor = { shape: [1, 1, 2, 3], data: full.data.slice(0, 6) };
-    const same: HostTensor = { shape: [2, 2, 2, 3], data: Float64Array.from({ length: 24 }, (_, n) => shared.data[n % 6]!) };
+    const same: HostTensor = {
+      shape: [2, 2, 2, 3],
+      data: Float64Array.from({ length: 24 }, (_, n) => shared.data[n % 6]!),
+    };
     const o = defaultOptions(sizes2);
     const a = referenceAttention(x, { ...o, bias: shared });
     const b = referenceAttention(x, { ...o, bias: same });

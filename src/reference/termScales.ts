@@ -26,18 +26,19 @@
  * With the score options: `logit` adds |ALiBi| + |bias| of the key (the softcap only shrinks
  * logits, so the raw product stays a bound) and counts |sink_h| as a logit of the row (it joins the
  * denominator, so lse and every P recomputed from it carry its rounding; seen: flash float32 dv
- * 1.03x over its allowance with sinks near 3 and logits near 0.05); dbias[e] sums T_ij over the (b, h, i, j) its broadcast
+ * 1.03x over its allowance with sinks near 3 and logits near 0.05); dbias[e] sums T_ij over the (b, h, i, j) its
+ * broadcast
  * element gathers, dsinks[h] sums Psink_i·Σ_j P_ij |dP|_ij over (b, i); their mass sums the factors
  * (|dP|_ij + Σ_j' P_ij' |dP|_ij', resp. Psink_i·Σ_j |dP|_ij + Σ_j P_ij |dP|_ij).
  */
 import {
+  type AttentionInputs,
+  type AttentionOptions,
+  type AttentionTensorName,
   alibiTerm,
   attentionShapes,
   biasIndex,
   biasTerm,
-  type AttentionInputs,
-  type AttentionOptions,
-  type AttentionTensorName,
 } from '../contract/index.js';
 import { softmaxRow } from './attention.js';
 
@@ -87,7 +88,8 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
           const kRow = ((b * Hkv + kvh) * Sk + j) * D;
           let absDot = 0;
           for (let d = 0; d < D; d++) absDot += Math.abs(q[qRow + d]! * k[kRow + d]!);
-          const additive = Math.abs(alibiTerm(opts.alibiSlopes, b, h, i, j, Sq, Sk)) + Math.abs(biasTerm(opts.bias, b, h, i, j));
+          const additive =
+            Math.abs(alibiTerm(opts.alibiSlopes, b, h, i, j, Sq, Sk)) + Math.abs(biasTerm(opts.bias, b, h, i, j));
           logit = Math.max(logit, Math.abs(opts.scale) * absDot + additive);
           const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
           const w = P[j]! * dropScale[j]!;
@@ -104,7 +106,8 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
         }
         if (dsinks2 !== null) {
           dsinks2[h] = dsinks2[h]! + (Psink * rowsum) ** 2;
-          // Psink·P_ij·|dP|_ij: P_ij (subnormal when a sink or ALiBi dwarfs the key) multiplies Psink·|dP|_ij, Psink multiplies rowsum.
+          // Psink·P_ij·|dP|_ij: P_ij (subnormal when a sink or ALiBi dwarfs the key) multiplies Psink·|dP|_ij, Psink
+          // multiplies rowsum.
           let dPsum = 0;
           for (let j = 0; j < Sk; j++) if (P[j] !== 0) dPsum += dP[j]!;
           dsinksM![h] = dsinksM![h]! + Psink * dPsum + rowsum;
@@ -129,7 +132,11 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
       }
   const maxNorm = (a: Float64Array) => Math.sqrt(a.reduce((m, x) => Math.max(m, x), 0));
   const maxOf = (a: Float64Array) => a.reduce((m, x) => Math.max(m, x), 0);
-  const score = (f: (a: Float64Array) => number, bias: Float64Array | null, sinks: Float64Array | null): ScoreTermScales => ({
+  const score = (
+    f: (a: Float64Array) => number,
+    bias: Float64Array | null,
+    sinks: Float64Array | null,
+  ): ScoreTermScales => ({
     ...(bias !== null ? { dbias: f(bias) } : {}),
     ...(sinks !== null ? { dsinks: f(sinks) } : {}),
   });

@@ -17,7 +17,13 @@ describe('heatmapSvg', () => {
     expect(svg).toContain('fill="magenta"><title>');
   });
   it('draws a 2D tensor whole, with generic axis names when none are given', () => {
-    const svg = heatmapSvg({ kernel: 'k', tensor: 'y', got: hostTensor([2, 2], [1, 2, 3, 5]), ref: hostTensor([2, 2], [1, 2, 3, 4]), at: [] });
+    const svg = heatmapSvg({
+      kernel: 'k',
+      tensor: 'y',
+      got: hostTensor([2, 2], [1, 2, 3, 5]),
+      ref: hostTensor([2, 2], [1, 2, 3, 4]),
+      at: [],
+    });
     expect(svg).toContain('>axis 0</text>');
     expect(svg.match(/<title>axis 0=/g)).toHaveLength(4);
     expect(svg).toContain('max 1.0e+0');

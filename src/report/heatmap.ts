@@ -81,9 +81,15 @@ export function heatmapSvg(input: HeatmapInput): string {
   const axes = input.axes && input.axes.length === rank ? input.axes : input.ref.shape.map((_, n) => `axis ${n}`);
   const rowAxis = rank >= 2 ? axes[rank - 2]! : 'row';
   const colAxis = rank >= 1 ? axes[rank - 1]! : 'value';
-  const where = axes.slice(0, Math.max(0, rank - 2)).map((a, n) => `${a}=${input.at[n] ?? 0}`).join(', ');
+  const where = axes
+    .slice(0, Math.max(0, rank - 2))
+    .map((a, n) => `${a}=${input.at[n] ?? 0}`)
+    .join(', ');
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" ` +
+      `font-size="12">`,
+  );
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
   out.push(
     `<text x="${left}" y="22" font-size="15" font-weight="bold">${esc(title)}</text>`,
@@ -93,22 +99,43 @@ export function heatmapSvg(input: HeatmapInput): string {
     for (let c = 0; c < cols; c++) {
       const x = err[r * cols + c]!;
       const fill = Number.isNaN(x) ? 'magenta' : colour(max > 0 ? x / max : 0);
-      out.push(`<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="${fill}"><title>${rowAxis}=${r} ${colAxis}=${c}: ${Number.isNaN(x) ? 'non-finite' : x.toExponential(3)}</title></rect>`);
+      out.push(
+        `<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" ` +
+          `fill="${fill}"><title>${rowAxis}=${r} ${colAxis}=${c}: ` +
+          `${Number.isNaN(x) ? 'non-finite' : x.toExponential(3)}</title></rect>`,
+      );
     }
   out.push(`<rect x="${left}" y="${top}" width="${w}" height="${h}" fill="none" stroke="#333"/>`);
   // Tick labels: every row/column when they fit, else about ten of them.
   const every = (n: number) => Math.max(1, Math.ceil((n * 14) / Math.max(1, n * cell)));
-  for (let r = 0; r < rows; r += every(rows)) out.push(`<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${r}</text>`);
-  for (let c = 0; c < cols; c += every(cols)) out.push(`<text x="${left + c * cell + cell / 2}" y="${top + h + 16}" text-anchor="middle">${c}</text>`);
-  out.push(`<text x="${left + w / 2}" y="${top + h + 36}" text-anchor="middle" font-weight="bold">${esc(colAxis)}</text>`);
-  out.push(`<text transform="translate(${left - 40},${top + h / 2}) rotate(-90)" text-anchor="middle" font-weight="bold">${esc(rowAxis)}</text>`);
+  for (let r = 0; r < rows; r += every(rows))
+    out.push(`<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${r}</text>`);
+  for (let c = 0; c < cols; c += every(cols))
+    out.push(`<text x="${left + c * cell + cell / 2}" y="${top + h + 16}" text-anchor="middle">${c}</text>`);
+  out.push(
+    `<text x="${left + w / 2}" y="${top + h + 36}" text-anchor="middle" font-weight="bold">${esc(colAxis)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(${left - 40},${top + h / 2}) rotate(-90)" text-anchor="middle" ` +
+      `font-weight="bold">${esc(rowAxis)}</text>`,
+  );
   // Colour scale: 0 at the bottom, max at the top.
   const barH = 180;
-  for (let s = 0; s < 60; s++) out.push(`<rect x="${legendX}" y="${top + barH - ((s + 1) * barH) / 60}" width="16" height="${barH / 60 + 0.5}" fill="${colour(s / 59)}"/>`);
+  for (let s = 0; s < 60; s++)
+    out.push(
+      `<rect x="${legendX}" y="${top + barH - ((s + 1) * barH) / 60}" width="16" height="${barH / 60 + 0.5}" ` +
+        `fill="${colour(s / 59)}"/>`,
+    );
   out.push(`<rect x="${legendX}" y="${top}" width="16" height="${barH}" fill="none" stroke="#333"/>`);
-  out.push(`<text x="${legendX + 22}" y="${top + 10}">${fmt(max)}</text>`, `<text x="${legendX + 22}" y="${top + barH}">0</text>`);
+  out.push(
+    `<text x="${legendX + 22}" y="${top + 10}">${fmt(max)}</text>`,
+    `<text x="${legendX + 22}" y="${top + barH}">0</text>`,
+  );
   out.push(`<text x="${legendX}" y="${top - 8}">|error|</text>`);
-  out.push(`<rect x="${legendX}" y="${top + barH + 14}" width="16" height="12" fill="magenta"/><text x="${legendX + 22}" y="${top + barH + 24}">non-finite</text>`);
+  out.push(
+    `<rect x="${legendX}" y="${top + barH + 14}" width="16" height="12" fill="magenta"/><text ` +
+      `x="${legendX + 22}" y="${top + barH + 24}">non-finite</text>`,
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

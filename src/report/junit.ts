@@ -18,17 +18,28 @@ const attr = (o: Record<string, string | number>) =>
     .map(([k, v]) => `${k}="${escapeXml(String(v))}"`)
     .join(' ');
 
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
 function testcase(r: CampaignReport, t: TargetStats): string {
-  const head = `<testcase ${attr({ classname: `attnfuzz.${t.suite}`, name: t.kernel, time: (t.ms / 1000).toFixed(3) })}`;
+  const head = `<testcase ${attr({ classname: `attnfuzz.${t.suite}`, name: t.kernel, time: seconds(t.ms) })}`;
   const mine = r.failures.filter((f) => f.kernel === t.kernel && f.suite === t.suite);
   const counts = `${t.cases} cases: ${t.pass} passed, ${t.unsupported} unsupported, ${t.failed} failed`;
   if (t.failed > 0) {
-    const lines = mine.flatMap((f) => [`${f.signature} (${f.hits} hits${f.known ? ', known' : ''})`, `  ${f.summary}`, ...(f.replay ? [`  replay: ${f.replay}`] : [])]);
+    const lines = mine.flatMap((f) => [
+      `${f.signature} (${f.hits} hits${f.known ? ', known' : ''})`,
+      `  ${f.summary}`,
+      ...(f.replay ? [`  replay: ${f.replay}`] : []),
+    ]);
     if (t.stopped) lines.push(t.stopped);
     const kinds = [...new Set(mine.map((f) => f.kind))].join(',') || 'failure';
-    return `${head}>\n      <failure ${attr({ type: kinds, message: `${mine.length} distinct failure${mine.length === 1 ? '' : 's'} in ${t.cases} cases` })}>${escapeXml([counts, ...lines].join('\n'))}</failure>\n    </testcase>`;
+    const message = `${mine.length} distinct failure${mine.length === 1 ? '' : 's'} in ${t.cases} cases`;
+    const body = escapeXml([counts, ...lines].join('\n'));
+    return `${head}>\n      <failure ${attr({ type: kinds, message })}>${body}</failure>\n    </testcase>`;
   }
-  if (t.cases === t.unsupported) return `${head}>\n      <skipped ${attr({ message: t.cases === 0 ? 'no case ran' : `all ${t.cases} cases were declined by the kernel` })}/>\n    </testcase>`;
+  if (t.cases === t.unsupported) {
+    const message = t.cases === 0 ? 'no case ran' : `all ${t.cases} cases were declined by the kernel`;
+    return `${head}>\n      <skipped ${attr({ message })}/>\n    </testcase>`;
+  }
   return `${head}>\n      <system-out>${escapeXml(counts)}</system-out>\n    </testcase>`;
 }
 
@@ -36,13 +47,24 @@ export function campaignJunit(r: CampaignReport): string {
   const suites = [...new Set(r.targets.map((t) => t.suite))];
   const isFail = (t: TargetStats) => t.failed > 0;
   const isSkip = (t: TargetStats) => !isFail(t) && t.cases === t.unsupported;
+  const counts = (ts: readonly TargetStats[]) => ({
+    tests: ts.length,
+    failures: ts.filter(isFail).length,
+    skipped: ts.filter(isSkip).length,
+  });
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites ${attr({ name: 'attnfuzz fuzz', tests: r.targets.length, failures: r.targets.filter(isFail).length, skipped: r.targets.filter(isSkip).length, time: r.elapsedSeconds.toFixed(3) })}>`);
+  out.push(`<testsuites ${attr({ name: 'attnfuzz fuzz', ...counts(r.targets), time: r.elapsedSeconds.toFixed(3) })}>`);
   for (const s of suites) {
     const ts = r.targets.filter((t) => t.suite === s);
     const time = ts.reduce((a, t) => a + t.ms, 0) / 1000;
-    out.push(`  <testsuite ${attr({ name: s, tests: ts.length, failures: ts.filter(isFail).length, skipped: ts.filter(isSkip).length, time: time.toFixed(3), timestamp: r.started.slice(0, 19) })}>`);
-    out.push(`    <properties><property ${attr({ name: 'seed', value: r.seed })}/><property ${attr({ name: 'shard', value: `${r.shard.index}/${r.shard.count}` })}/><property ${attr({ name: 'backend', value: r.backend })}/></properties>`);
+    out.push(
+      `  <testsuite ${attr({ name: s, ...counts(ts), time: time.toFixed(3), timestamp: r.started.slice(0, 19) })}>`,
+    );
+    out.push(
+      `    <properties><property ${attr({ name: 'seed', value: r.seed })}/><property ` +
+        `${attr({ name: 'shard', value: `${r.shard.index}/${r.shard.count}` })}/><property ` +
+        `${attr({ name: 'backend', value: r.backend })}/></properties>`,
+    );
     for (const t of ts) out.push(`    ${testcase(r, t)}`);
     out.push('  </testsuite>');
   }

@@ -5,7 +5,7 @@
  * (the saved file, and fast-check's `{ seed, path }` of the search).
  */
 import { formatDisagreement, formatVerdict, type Verdict } from '../oracle/index.js';
-import { suiteOf, type CaseCheck } from '../runner/index.js';
+import { type CaseCheck, suiteOf } from '../runner/index.js';
 import { heatmapSvg } from './heatmap.js';
 import { formatTensor, printable } from './tensors.js';
 
@@ -26,10 +26,16 @@ export interface ReproInfo {
 /** The failing tensor's name and the backend run it came from, when the verdict names one. */
 function failingTensor(check: CaseCheck): { tensor: string; run: CaseCheck['runs'][number] } | null {
   const v: Verdict = check.verdict;
-  const tensor = v.status === 'mismatch' || v.status === 'nonfinite' ? v.failing.tensor : v.status === 'disagree' ? v.disagreement.tensor : null;
+  const tensor =
+    v.status === 'mismatch' || v.status === 'nonfinite'
+      ? v.failing.tensor
+      : v.status === 'disagree'
+        ? v.disagreement.tensor
+        : null;
   if (tensor === null) return null;
   const backend = v.status === 'disagree' ? v.disagreement.b : v.backend;
-  const run = check.runs.find((r) => r.backend === backend && r.tensors !== null) ?? check.runs.find((r) => r.tensors !== null);
+  const run =
+    check.runs.find((r) => r.backend === backend && r.tensors !== null) ?? check.runs.find((r) => r.tensors !== null);
   return run ? { tensor, run } : null;
 }
 
@@ -41,9 +47,21 @@ export function heatmapOf(check: CaseCheck): string | undefined {
   const ref = check.expected.get(f.tensor);
   if (!got || !ref || got.data.length !== ref.data.length || ref.shape.length === 0) return undefined;
   const v = check.verdict;
-  const worst = (v.status === 'mismatch' || v.status === 'nonfinite') && 'worst' in v.failing ? v.failing.worst : v.status === 'disagree' ? v.disagreement.worst : null;
+  const worst =
+    (v.status === 'mismatch' || v.status === 'nonfinite') && 'worst' in v.failing
+      ? v.failing.worst
+      : v.status === 'disagree'
+        ? v.disagreement.worst
+        : null;
   const kernel = check.runs.length > 1 ? `${check.kernel} on ${f.run.backend}` : check.kernel;
-  return heatmapSvg({ kernel, tensor: f.tensor, got, ref, at: worst?.index.slice(0, -2) ?? [], ...(worst?.axes ? { axes: worst.axes } : {}) });
+  return heatmapSvg({
+    kernel,
+    tensor: f.tensor,
+    got,
+    ref,
+    at: worst?.index.slice(0, -2) ?? [],
+    ...(worst?.axes ? { axes: worst.axes } : {}),
+  });
 }
 
 export function formatRepro(r: ReproInfo): string[] {
@@ -51,8 +69,14 @@ export function formatRepro(r: ReproInfo): string[] {
   const v = check.verdict;
   const lines: string[] = [];
   const extra = r.simplified && r.simplified.length > 0 ? ` and simplified (${r.simplified.join('; ')})` : '';
-  const where = check.runs.length > 1 ? ` [${check.runs.map((x) => x.backend).join(' vs ')}]` : ` on ${check.runs[0]?.backend ?? '?'}`;
-  lines.push(`${check.kernel}${where}: FAILED (${v.status}${v.backend ? ` on ${v.backend}` : ''}) after ${r.cases} cases, shrunk in ${r.numShrinks} steps${extra} to:`);
+  const where =
+    check.runs.length > 1
+      ? ` [${check.runs.map((x) => x.backend).join(' vs ')}]`
+      : ` on ${check.runs[0]?.backend ?? '?'}`;
+  lines.push(
+    `${check.kernel}${where}: FAILED (${v.status}${v.backend ? ` on ${v.backend}` : ''}) after ${r.cases} ` +
+      `cases, shrunk in ${r.numShrinks} steps${extra} to:`,
+  );
   lines.push(JSON.stringify(check.case));
   const described = suiteOf(check.case).describe?.(check.case);
   if (described !== undefined) lines.push(described);
@@ -61,7 +85,8 @@ export function formatRepro(r: ReproInfo): string[] {
       lines.push(`verdict on ${run.backend}:`);
       for (const l of formatVerdict(run.verdict)) lines.push(`  ${l}`);
     }
-    if (check.disagreements.length > 0) lines.push('backends against each other (tolerance: the larger of the two allowances):');
+    if (check.disagreements.length > 0)
+      lines.push('backends against each other (tolerance: the larger of the two allowances):');
     for (const d of check.disagreements) lines.push(`  ${formatDisagreement(d)}`);
   } else {
     lines.push('verdict:');
@@ -75,9 +100,14 @@ export function formatRepro(r: ReproInfo): string[] {
   const f = failingTensor(check);
   const ref = f ? check.expected.get(f.tensor) : undefined;
   const got = f ? f.run.tensors!.get(f.tensor) : undefined;
-  if (f && ref && got && printable(ref) && printable(got)) lines.push(...formatTensor(`${f.tensor} reference`, ref), ...formatTensor(`${f.tensor} ${check.kernel}`, got));
+  if (f && ref && got && printable(ref) && printable(got))
+    lines.push(...formatTensor(`${f.tensor} reference`, ref), ...formatTensor(`${f.tensor} ${check.kernel}`, got));
   if (r.saved?.svg) lines.push(`heatmap: ${r.saved.svg}`);
-  if (r.saved) lines.push(`${r.saved.existed ? 'already saved (left as it was)' : 'saved'}: ${r.saved.json}`, `replay: npx attnfuzz replay ${r.saved.json}`);
+  if (r.saved)
+    lines.push(
+      `${r.saved.existed ? 'already saved (left as it was)' : 'saved'}: ${r.saved.json}`,
+      `replay: npx attnfuzz replay ${r.saved.json}`,
+    );
   const before = r.simplified && r.simplified.length > 0 ? ' (replays the case before simplification)' : '';
   const again = r.searchCommand ? `  (${r.searchCommand} searches the same cases)` : '';
   lines.push(`fast-check: { seed: ${r.seed}, path: "${r.path}" }${before}${again}`);

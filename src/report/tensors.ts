@@ -1,5 +1,5 @@
 /** Small tensors as text, one [rows x cols] matrix per leading index, for repros that fit on a screen. */
-import { numel, type HostTensor } from '../contract/index.js';
+import { type HostTensor, numel } from '../contract/index.js';
 
 /** Tensors up to this many elements are printed in a repro. */
 export const PRINTABLE_ELEMENTS = 64;

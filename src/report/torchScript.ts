@@ -21,8 +21,9 @@
  * judged like dq. The lse is not (SDPA returns none; attnfuzz judges a kernel's lse). Dropout
  * cannot be exported: PyTorch draws its own mask, so no kernel could drop what the reference dropped.
  */
-import { visibilityPattern, type HostTensor } from '../contract/index.js';
+
 import type { AttentionCase } from '../case/index.js';
+import { type HostTensor, visibilityPattern } from '../contract/index.js';
 import { worstDiff } from '../oracle/index.js';
 import { attentionSuite, type KernelUnderTest } from '../runner/index.js';
 import { TORCH_HARNESS } from './torchTemplate.js';
@@ -59,12 +60,20 @@ function pyList(data: ArrayLike<number>, indent = '    '): string {
   return `[\n${lines.join('\n')}\n]`;
 }
 
-const tensor = (name: string, t: HostTensor, dtype = 'torch.float64') => `${name} = torch.tensor(${pyList(t.data)}, dtype=${dtype}).reshape(${t.shape.join(', ')})`;
+const tensor = (name: string, t: HostTensor, dtype = 'torch.float64') =>
+  `${name} = torch.tensor(${pyList(t.data)}, dtype=${dtype}).reshape(${t.shape.join(', ')})`;
 
 export function torchScript(x: TorchExportInput): string {
   const c = x.case;
-  if (c.kind !== 'attention') throw new ExportError(`only attention cases can be exported to PyTorch (this is a ${(c as { kind: string }).kind} case)`);
-  if (c.dropout !== null && c.dropout.p > 0) throw new ExportError('a case with dropout cannot be exported: PyTorch draws its own dropout mask, so no kernel could drop what the reference dropped (replay it with attnfuzz)');
+  if (c.kind !== 'attention')
+    throw new ExportError(
+      `only attention cases can be exported to PyTorch (this is a ${(c as { kind: string }).kind} case)`,
+    );
+  if (c.dropout !== null && c.dropout.p > 0)
+    throw new ExportError(
+      'a case with dropout cannot be exported: PyTorch draws its own dropout mask, so no kernel could drop ' +
+        'what the reference dropped (replay it with attnfuzz)',
+    );
   const m = attentionSuite.materialise(c);
   const e = attentionSuite.reference(c, m);
   const none: KernelUnderTest = { label: 'export', ref: { builtin: 'sdpa' } };
@@ -109,7 +118,9 @@ export function torchScript(x: TorchExportInput): string {
     tensor('K', m.inputs.k),
     tensor('V', m.inputs.v),
     tensor('DOUT', m.inputs.dOut),
-    isCausal || !restricted ? 'ATTN_MASK = None' : `ATTN_MASK = torch.tensor(${pyList(vis)}, dtype=torch.bool).reshape(${[s.B, s.Hq, s.Sq, s.Sk].join(', ')})`,
+    isCausal || !restricted
+      ? 'ATTN_MASK = None'
+      : `ATTN_MASK = torch.tensor(${pyList(vis)}, dtype=torch.bool).reshape(${[s.B, s.Hq, s.Sq, s.Sk].join(', ')})`,
     '# The score options (None: off): softcap c·tanh(s/c), ALiBi slopes, a float bias, sink logits.',
     `SOFTCAP = ${o.softcap == null ? 'None' : py(o.softcap)}`,
     o.alibiSlopes == null ? 'ALIBI_SLOPES = None' : tensor('ALIBI_SLOPES', o.alibiSlopes),
@@ -119,14 +130,25 @@ export function torchScript(x: TorchExportInput): string {
     "# The float64 answer (attnfuzz's reference on exactly these inputs) and what each tensor may differ by.",
     'EXPECTED = {',
   ];
-  for (const spec of specs) out.push(`    ${str(spec.name)}: ([${spec.expected.shape.join(', ')}], ${pyList(spec.expected.data, '        ').replace(/\n\]$/, '\n    ]')}),`);
+  for (const spec of specs)
+    out.push(
+      `    ${str(spec.name)}: ([${spec.expected.shape.join(', ')}], ` +
+        `${pyList(spec.expected.data, '        ').replace(/\n\]$/, '\n    ]')}),`,
+    );
   out.push('}', 'ALLOWED = {');
   for (const spec of specs) {
     const base = spec.baseline ? worstDiff(spec.baseline, spec.expected, spec.weight).error : null;
     const baselineError = base !== null && Number.isFinite(base) ? base : null;
     const a = spec.allowance(baselineError);
-    out.push(`    ${str(spec.name)}: {"allowed": ${py(a.allowed)}, "floor": ${py(a.floor)}, "baseline": ${baselineError === null ? 'None' : py(baselineError)}},`);
+    out.push(
+      `    ${str(spec.name)}: {"allowed": ${py(a.allowed)}, "floor": ${py(a.floor)}, "baseline": ` +
+        `${baselineError === null ? 'None' : py(baselineError)}},`,
+    );
   }
-  out.push('}', `AXES = {${specs.map((sp) => `${str(sp.name)}: ${JSON.stringify(sp.axes ?? [])}`).join(', ')}}`, TORCH_HARNESS);
+  out.push(
+    '}',
+    `AXES = {${specs.map((sp) => `${str(sp.name)}: ${JSON.stringify(sp.axes ?? [])}`).join(', ')}}`,
+    TORCH_HARNESS,
+  );
   return out.join('\n');
 }

@@ -26,7 +26,8 @@ export const TORCH_HARNESS = String.raw`
 #   from flash_attn import flash_attn_func
 #   return flash_attn_func(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), causal=is_causal,
 #                          softmax_scale=scale, softcap=softcap or 0.0, alibi_slopes=alibi_slopes).transpose(1, 2)
-def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None, softcap=None, alibi_slopes=None, bias=None, sinks=None):
+def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None,
+                      softcap=None, alibi_slopes=None, bias=None, sinks=None):
     if k.shape[1] != q.shape[1]:  # GQA: SDPA before 2.5 wants as many kv heads as query heads
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
         v = v.repeat_interleave(q.shape[1] // v.shape[1], dim=1)
@@ -34,7 +35,8 @@ def kernel_under_test(q, k, v, attn_mask=None, is_causal=False, scale=None, soft
     # PyTorch 2.5 gives NaN for a row that sees no key (and NaN gradients through it): the
     # contract's formula in PyTorch ops (float32 inside) then.
     vis = visible(q, k, attn_mask, is_causal)
-    if softcap is not None or sinks is not None or not bool(vis.any(-1).all()) or ((alibi_slopes is not None or bias is not None) and q.dtype != torch.float32):
+    low_additive = (alibi_slopes is not None or bias is not None) and q.dtype != torch.float32
+    if softcap is not None or sinks is not None or not bool(vis.any(-1).all()) or low_additive:
         return score_attention(q, k, v, vis, scale, softcap, additive(q, k, alibi_slopes, bias), sinks)
     if alibi_slopes is not None or bias is not None:  # SDPA's float mask: -inf where invisible, else the additive terms
         add = additive(q, k, alibi_slopes, bias)
@@ -144,7 +146,9 @@ def judge(name, got):
     """One tensor, as attnfuzz's oracle judges it: shape, then finiteness, then max |got - ref|."""
     shape, ref = EXPECTED[name]
     if got is None or list(got.shape) != list(shape):
-        return "shape", "%s SHAPE expected [%s] received [%s]" % (name, ",".join(map(str, shape)), ",".join(map(str, [] if got is None else got.shape)))
+        received = [] if got is None else got.shape
+        return "shape", "%s SHAPE expected [%s] received [%s]" % (
+            name, ",".join(map(str, shape)), ",".join(map(str, received)))
     x = got.detach().to("cpu", torch.float64).reshape(-1).tolist()
     error, at = 0.0, -1
     for n, r in enumerate(ref):
@@ -159,7 +163,9 @@ def judge(name, got):
     base = "no baseline" if a["baseline"] is None else "baseline " + e2(a["baseline"])
     status = "pass" if error <= a["allowed"] else "mismatch"
     worst = "" if at < 0 else " @ %s ref=%s got=%s" % (where(name, at), g6(ref[at]), g6(x[at]))
-    return status, "%s %s maxAbs=%s allowed=%s (%s, floor %s)%s" % (name, "OK" if status == "pass" else "MISMATCH", e2(error), e2(a["allowed"]), base, e2(a["floor"]), worst)
+    verdict = "OK" if status == "pass" else "MISMATCH"
+    return status, "%s %s maxAbs=%s allowed=%s (%s, floor %s)%s" % (
+        name, verdict, e2(error), e2(a["allowed"]), base, e2(a["floor"]), worst)
 
 
 def main():
@@ -174,7 +180,8 @@ def main():
     print("when found, attnfuzz printed: %s" % FOUND)
     try:
         # Only the score options the case has are passed: a kernel without them keeps the short signature.
-        score = {n: x for n, x in (("softcap", SOFTCAP), ("alibi_slopes", slopes), ("bias", bias), ("sinks", sinks)) if x is not None}
+        options = (("softcap", SOFTCAP), ("alibi_slopes", slopes), ("bias", bias), ("sinks", sinks))
+        score = {n: x for n, x in options if x is not None}
         out = kernel_under_test(q, k, v, attn_mask=mask, is_causal=IS_CAUSAL, scale=SCALE, **score)
     except Exception as err:  # noqa: BLE001 - any failure of the kernel is the verdict
         print("THREW in forward: %s: %s" % (type(err).__name__, str(err).splitlines()[0] if str(err) else ""))
@@ -182,7 +189,8 @@ def main():
     got = {"out": out}
     try:
         out.backward(DOUT.to(out.device, out.dtype))
-        got.update(dq=q.grad, dk=k.grad, dv=v.grad, dbias=None if bias is None else bias.grad, dsinks=None if sinks is None else sinks.grad)
+        got.update(dq=q.grad, dk=k.grad, dv=v.grad)
+        got.update(dbias=None if bias is None else bias.grad, dsinks=None if sinks is None else sinks.grad)
     except Exception as err:  # noqa: BLE001
         print("THREW in backward: %s: %s" % (type(err).__name__, str(err).splitlines()[0] if str(err) else ""))
         return 1

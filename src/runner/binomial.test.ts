@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { binomialAcceptance } from './binomial.js';
 
 describe('binomialAcceptance', () => {
-  it("is the exact two-sided test's acceptance region (R: binom.test(5, 20) p = 0.041, binom.test(6, 20) p = 0.115)", () => {
-    expect(binomialAcceptance(20, 0.5, 0.05)).toEqual([6, 14]);
-  });
+  it(
+    "is the exact two-sided test's acceptance region (R: binom.test(5, 20) p = 0.041, binom.test(6, 20) " +
+      'p = 0.115)',
+    () => {
+      expect(binomialAcceptance(20, 0.5, 0.05)).toEqual([6, 14]);
+    },
+  );
   it('is asymmetric when p is not 1/2, and accepts the certain counts of p = 0 and p = 1', () => {
     const [lo, hi] = binomialAcceptance(100, 0.1, 1e-6);
     expect(lo).toBe(0); // P(X = 0) = 0.9^100 = 2.7e-5 >= 1e-6

@@ -7,7 +7,10 @@
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 digits). */
 function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0]!;
@@ -24,13 +27,15 @@ function pmf(n: number, p: number): Float64Array {
     return out;
   }
   const lg = logGamma(n + 1);
-  for (let x = 0; x <= n; x++) out[x] = Math.exp(lg - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p));
+  for (let x = 0; x <= n; x++)
+    out[x] = Math.exp(lg - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p));
   return out;
 }
 
 /** The exact two-sided p-value: P(X at least as unlikely as k) for X ~ Binomial(n, p). */
 export function binomialTwoSided(k: number, n: number, p: number): number {
-  const logPmf = (x: number) => logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p);
+  const logPmf = (x: number) =>
+    logGamma(n + 1) - logGamma(x + 1) - logGamma(n - x + 1) + x * Math.log(p) + (n - x) * Math.log1p(-p);
   const observed = logPmf(k) + 1e-7; // relative slack for rounding, as R's binom.test
   let total = 0;
   for (let x = 0; x <= n; x++) {
@@ -67,7 +72,8 @@ function acceptance(n: number, p: number, alpha: number): readonly [number, numb
     let group = 0;
     while (end < order.length && f[order[end]!]! <= f[order[r]!]! * (1 + 1e-7)) group += f[order[end++]!]!;
     cumulative += group;
-    if (cumulative >= alpha) for (let e = r; e < end; e++) [lo, hi] = [Math.min(lo, order[e]!), Math.max(hi, order[e]!)];
+    if (cumulative >= alpha)
+      for (let e = r; e < end; e++) [lo, hi] = [Math.min(lo, order[e]!), Math.max(hi, order[e]!)];
     r = end;
   }
   return [lo, hi];

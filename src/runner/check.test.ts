@@ -5,16 +5,30 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareBackends, switchBackendSync, tf } from '../backend/index.js';
-import { parseCase, parseLoraCase, type AttentionCase } from '../case/index.js';
+import { type AttentionCase, parseCase, parseLoraCase } from '../case/index.js';
 import { hostTensor } from '../contract/index.js';
 import { judge, type TensorSpec } from '../oracle/index.js';
-import { checkCase, disagreementOf, foldBackends, type BackendRun } from './check.js';
+import { type BackendRun, checkCase, disagreementOf, foldBackends } from './check.js';
 import { builtinKernel } from './kernel.js';
 import { suiteOf } from './suites/index.js';
 
 const CASE: AttentionCase = parseCase({
-  version: 1, kind: 'attention', shapes: { B: 1, Hq: 2, Hkv: 1, Sq: 3, Sk: 4, D: 2, Dv: 2 }, scale: null, causal: 'bottom-right', window: null,
-  keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32', layout: 'BHSD', values: 'normal', junk: 'none', blocks: { Br: 2, Bc: 2 }, seed: 5,
+  version: 1,
+  kind: 'attention',
+  shapes: { B: 1, Hq: 2, Hkv: 1, Sq: 3, Sk: 4, D: 2, Dv: 2 },
+  scale: null,
+  causal: 'bottom-right',
+  window: null,
+  keyLengths: null,
+  paddingSide: 'right',
+  mask: null,
+  dropout: null,
+  precision: 'float32',
+  layout: 'BHSD',
+  values: 'normal',
+  junk: 'none',
+  blocks: { Br: 2, Bc: 2 },
+  seed: 5,
 });
 
 beforeAll(async () => {
@@ -40,7 +54,10 @@ describe('checkCase on several backends', () => {
   it('runs the kernel on each, judges each, and restores the active backend', () => {
     const before = tf.getBackend();
     const c = checkCase({ ...CASE, layout: 'BSHD' }, builtinKernel('flash'), { backends: ['cpu', 'wasm'] });
-    expect(c.runs.map((r) => [r.backend, r.verdict.status])).toEqual([['cpu', 'pass'], ['wasm', 'pass']]);
+    expect(c.runs.map((r) => [r.backend, r.verdict.status])).toEqual([
+      ['cpu', 'pass'],
+      ['wasm', 'pass'],
+    ]);
     expect(c.verdict.status).toBe('pass');
     expect(c.disagreements).toHaveLength(1);
     expect(tf.getBackend()).toBe(before);
@@ -68,14 +85,21 @@ describe('checkCase on several backends', () => {
     return { a: moved(+1), b: moved(-1), specs };
   }
 
-  it('a disagreement fires when each backend is within its allowance but they are apart by more than the larger one', () => {
-    const { a, b, specs } = opposite(0.8, 'dq');
-    expect([a.verdict.status, b.verdict.status]).toEqual(['pass', 'pass']);
-    const d = disagreementOf(a, b, specs)!;
-    expect(d.tensor).toBe('dq');
-    expect(d.maxDiff / d.allowed).toBeCloseTo(1.6, 2);
-    expect(foldBackends([a, b], [d])).toMatchObject({ status: 'disagree', disagreement: { tensor: 'dq', a: 'cpu', b: 'wasm' } });
-  });
+  it(
+    'a disagreement fires when each backend is within its allowance but they are apart by more than the ' +
+      'larger one',
+    () => {
+      const { a, b, specs } = opposite(0.8, 'dq');
+      expect([a.verdict.status, b.verdict.status]).toEqual(['pass', 'pass']);
+      const d = disagreementOf(a, b, specs)!;
+      expect(d.tensor).toBe('dq');
+      expect(d.maxDiff / d.allowed).toBeCloseTo(1.6, 2);
+      expect(foldBackends([a, b], [d])).toMatchObject({
+        status: 'disagree',
+        disagreement: { tensor: 'dq', a: 'cpu', b: 'wasm' },
+      });
+    },
+  );
 
   it('stays quiet when they are apart by less than the larger allowance', () => {
     const { a, b, specs } = opposite(0.4, 'out');
@@ -96,13 +120,33 @@ describe('checkCase on several backends', () => {
 
 describe('one check for every kind', () => {
   it('a LoRA case through the built-in LoRA kernel passes, with y judged as the forward tensor', () => {
-    const c = parseLoraCase({ version: 1, kind: 'lora', rank: 2, alpha: 4, rslora: false, dropout: null, N: 3, in: 4, out: 5, precision: 'float32', seed: 1 });
+    const c = parseLoraCase({
+      version: 1,
+      kind: 'lora',
+      rank: 2,
+      alpha: 4,
+      rslora: false,
+      dropout: null,
+      N: 3,
+      in: 4,
+      out: 5,
+      precision: 'float32',
+      seed: 1,
+    });
     const r = checkCase(c, builtinKernel('lora'));
     expect(r.verdict.status).toBe('pass');
     if (r.verdict.status !== 'pass') return;
-    expect(r.verdict.tensors.map((t) => [t.tensor, t.pass])).toEqual([['y', 'forward'], ['dx', 'backward'], ['dA', 'backward'], ['dB', 'backward']]);
+    expect(r.verdict.tensors.map((t) => [t.tensor, t.pass])).toEqual([
+      ['y', 'forward'],
+      ['dx', 'backward'],
+      ['dA', 'backward'],
+      ['dB', 'backward'],
+    ]);
   });
   it('a kernel without the role a kind needs is unsupported, not a failure', () => {
-    expect(checkCase(CASE, builtinKernel('lora')).verdict).toMatchObject({ status: 'unsupported', reason: 'lora is not an attention kernel' });
+    expect(checkCase(CASE, builtinKernel('lora')).verdict).toMatchObject({
+      status: 'unsupported',
+      reason: 'lora is not an attention kernel',
+    });
   });
 });

@@ -20,11 +20,19 @@
  * with a margin: two backends must agree at least as well as the looser of them agrees with
  * float64. Elements where the reference is not finite are skipped, as the oracle skips them.
  */
-import { activeBackend, switchBackendSync, type BackendName } from '../backend/index.js';
-import { sameShape, unravel, type HostTensor } from '../contract/index.js';
-import { foldTensorVerdicts, isFailure, judge, type Disagreement, type TensorSpec, type TensorVerdict, type Verdict } from '../oracle/index.js';
+import { activeBackend, type BackendName, switchBackendSync } from '../backend/index.js';
+import { type HostTensor, sameShape, unravel } from '../contract/index.js';
+import {
+  type Disagreement,
+  foldTensorVerdicts,
+  isFailure,
+  judge,
+  type TensorSpec,
+  type TensorVerdict,
+  type Verdict,
+} from '../oracle/index.js';
 import type { KernelUnderTest } from './kernel.js';
-import { suiteOf, type AnyCase } from './suites/index.js';
+import { type AnyCase, suiteOf } from './suites/index.js';
 
 export interface BackendRun {
   readonly backend: string;
@@ -104,13 +112,24 @@ export function disagreementOf(a: BackendRun, b: BackendRun, specs: readonly Ten
   const ratio = (d: Disagreement) => (d.maxDiff === 0 ? 0 : d.maxDiff / d.allowed);
   for (const spec of specs) {
     const [ta, tb, ref] = [a.tensors.get(spec.name), b.tensors.get(spec.name), spec.expected];
-    if (!ta || !tb || !sameShape(ta.shape, ref.shape) || !sameShape(tb.shape, ref.shape)) continue; // the oracle reports shapes
+    // the oracle reports shapes
+    if (!ta || !tb || !sameShape(ta.shape, ref.shape) || !sameShape(tb.shape, ref.shape)) continue;
     const [xa, xb] = [allowedOf(a.verdict, spec.name), allowedOf(b.verdict, spec.name)];
     if (xa === null && xb === null) continue;
     const { diff, at } = worstPair(ta, tb, ref);
     if (at < 0) continue;
     const worstAt = { index: unravel(ref.shape, at), ...(spec.axes ? { axes: spec.axes } : {}) };
-    const d: Disagreement = { a: a.backend, b: b.backend, tensor: spec.name, maxDiff: diff, allowed: Math.max(xa ?? 0, xb ?? 0), worst: worstAt, valueA: ta.data[at]!, valueB: tb.data[at]!, ref: ref.data[at]! };
+    const d: Disagreement = {
+      a: a.backend,
+      b: b.backend,
+      tensor: spec.name,
+      maxDiff: diff,
+      allowed: Math.max(xa ?? 0, xb ?? 0),
+      worst: worstAt,
+      valueA: ta.data[at]!,
+      valueB: tb.data[at]!,
+      ref: ref.data[at]!,
+    };
     if (worst === null || ratio(d) > ratio(worst)) worst = d;
   }
   return worst;
@@ -123,17 +142,28 @@ export function foldBackends(runs: readonly BackendRun[], disagreements: readonl
   if (declined) return declined.verdict;
   const failing = runs.find((r) => isFailure(r.verdict));
   if (failing) return several ? { ...failing.verdict, backend: failing.backend } : failing.verdict;
-  const over = disagreements.filter((d) => d.maxDiff > d.allowed).sort((x, y) => y.maxDiff / y.allowed - x.maxDiff / x.allowed);
+  const over = disagreements
+    .filter((d) => d.maxDiff > d.allowed)
+    .sort((x, y) => y.maxDiff / y.allowed - x.maxDiff / x.allowed);
   return over.length > 0 ? { status: 'disagree', disagreement: over[0]! } : runs[0]!.verdict;
 }
 
 /** The verdict of a run that had no backward: the forward tensors judged, the others 'skipped: forward only'. */
 export function judgeForwardOnly(got: ReadonlyMap<string, HostTensor>, specs: readonly TensorSpec[]): Verdict {
-  const v = judge(got, specs.filter((x) => x.pass === 'forward'));
+  const v = judge(
+    got,
+    specs.filter((x) => x.pass === 'forward'),
+  );
   if (!('tensors' in v)) return v;
   const skipped: TensorVerdict[] = specs
     .filter((x) => x.pass === 'backward')
-    .map((x) => ({ tensor: x.name, pass: x.pass, ...(x.group !== undefined ? { group: x.group } : {}), status: 'skipped', reason: FORWARD_ONLY }));
+    .map((x) => ({
+      tensor: x.name,
+      pass: x.pass,
+      ...(x.group !== undefined ? { group: x.group } : {}),
+      status: 'skipped',
+      reason: FORWARD_ONLY,
+    }));
   return foldTensorVerdicts([...v.tensors, ...skipped]);
 }
 
@@ -163,10 +193,19 @@ export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckO
       // The baseline runs only for a case the kernel ran: an unsupported case costs nothing more.
       // A kernel that drew its own dropout is judged against the reference of what it drew.
       const ran = outcome.replay ?? material;
-      const s: TensorSpec[] = timed(t, 'baseline', () => [...suite.specs(k, c, ran, outcome.replay === undefined ? reference : suite.reference(c, ran)), ...(outcome.specs ?? [])]);
+      const s: TensorSpec[] = timed(t, 'baseline', () => [
+        ...suite.specs(k, c, ran, outcome.replay === undefined ? reference : suite.reference(c, ran)),
+        ...(outcome.specs ?? []),
+      ]);
       if (specs.length === 0) specs = s;
-      const verdict = timed(t, 'judge', () => (outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s)));
-      runs.push({ backend, verdict: outcome.cause !== undefined && isFailure(verdict) ? { ...verdict, cause: outcome.cause } : verdict, tensors: outcome.tensors });
+      const verdict = timed(t, 'judge', () =>
+        outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s),
+      );
+      runs.push({
+        backend,
+        verdict: outcome.cause !== undefined && isFailure(verdict) ? { ...verdict, cause: outcome.cause } : verdict,
+        tensors: outcome.tensors,
+      });
     }
   } finally {
     if (before !== undefined && activeBackend() !== before) switchBackendSync(before);

@@ -15,9 +15,15 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AttentionCase } from '../case/index.js';
-import { describeValue, type AttentionKernel, type DecodeKernel, type LoraKernel, type Tiles } from '../contract/index.js';
+import {
+  type AttentionKernel,
+  type DecodeKernel,
+  describeValue,
+  type LoraKernel,
+  type Tiles,
+} from '../contract/index.js';
 import type { AttentionImplementation } from '../training/index.js';
-import { BUILTIN_KERNELS, BUILTINS, builtinsFor, isBuiltinKernel, type BuiltinKernelName } from './registry.js';
+import { BUILTIN_KERNELS, BUILTINS, type BuiltinKernelName, builtinsFor, isBuiltinKernel } from './registry.js';
 
 /** The suites a kernel can be checked in. */
 export const SUITES = ['attention', 'lora', 'training', 'decode'] as const;
@@ -27,20 +33,28 @@ export type SuiteName = (typeof SUITES)[number];
  * How a saved case names its kernel: a built-in or the path of a module, and `forwardOnly` when it
  * was checked forward only (`check --forward-only`), so that a replay checks it the same way.
  */
-export type KernelRef = ({ readonly builtin: BuiltinKernelName } | { readonly module: string }) & { readonly forwardOnly?: true };
+export type KernelRef = ({ readonly builtin: BuiltinKernelName } | { readonly module: string }) & {
+  readonly forwardOnly?: true;
+};
 
 export interface KernelUnderTest {
   /** For reports: 'flash', or the module path as the user wrote it. */
   readonly label: string;
   readonly ref: KernelRef;
-  /** The contract kernel to run on an attention case (flash's depends on the case's tiles; without a case, its defaults). */
+  /**
+   * The contract kernel to run on an attention case (flash's depends on the case's tiles; without a case, its
+   * defaults).
+   */
   readonly attention?: (c?: AttentionCase) => AttentionKernel;
   /** The model's attention in a training case. */
   readonly training?: AttentionImplementation;
   readonly lora?: LoraKernel;
   /** KV-cache decode: a contiguous or paged cache, forward only. */
   readonly decode?: DecodeKernel;
-  /** The tiles it runs an attention case in: ones it declares, or 'case' (the case's blocks, built-in flash); absent when it does not say. */
+  /**
+   * The tiles it runs an attention case in: ones it declares, or 'case' (the case's blocks, built-in flash); absent
+   * when it does not say.
+   */
   readonly tiles?: Tiles | 'case';
 }
 
@@ -57,7 +71,9 @@ export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
   return {
     label: name,
     ref: { builtin: name },
-    ...(b.attention ? { attention: (c?: AttentionCase) => b.attention!(name === 'flash' ? c?.blocks : undefined) } : {}),
+    ...(b.attention
+      ? { attention: (c?: AttentionCase) => b.attention!(name === 'flash' ? c?.blocks : undefined) }
+      : {}),
     ...(b.training ? { training: { name, attention: b.training } } : {}),
     ...(b.lora ? { lora: b.lora } : {}),
     ...(b.decode ? { decode: b.decode } : {}),
@@ -70,14 +86,26 @@ export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
  * kernel for the lora suite; else an attention kernel, a decode kernel, or both in one object (an
  * attention kernel with a `decode` field), in every role it has.
  */
-export function fixedKernel(kernel: AttentionKernel | LoraKernel | DecodeKernel, suite: SuiteName = 'attention', ref: KernelRef = { module: kernel.name }, label = kernel.name): KernelUnderTest {
+export function fixedKernel(
+  kernel: AttentionKernel | LoraKernel | DecodeKernel,
+  suite: SuiteName = 'attention',
+  ref: KernelRef = { module: kernel.name },
+  label = kernel.name,
+): KernelUnderTest {
   if (suite === 'lora') return { label, ref, lora: kernel as LoraKernel };
-  const decode = typeof (kernel as Partial<DecodeKernel>).decode === 'function' ? { decode: kernel as DecodeKernel } : {};
+  const decode =
+    typeof (kernel as Partial<DecodeKernel>).decode === 'function' ? { decode: kernel as DecodeKernel } : {};
   if (typeof (kernel as Partial<AttentionKernel>).forward !== 'function') return { label, ref, ...decode };
   const k = kernel as AttentionKernel;
-  return { label, ref, attention: () => k, training: k, ...(k.tiles !== undefined ? { tiles: k.tiles } : {}), ...decode };
+  return {
+    label,
+    ref,
+    attention: () => k,
+    training: k,
+    ...(k.tiles !== undefined ? { tiles: k.tiles } : {}),
+    ...decode,
+  };
 }
-
 
 /**
  * The suites a kernel object runs in: a LoRA kernel lora; a decode kernel decode; an attention
@@ -95,28 +123,51 @@ export function suitesOfKernel(kernel: AttentionKernel | LoraKernel | DecodeKern
  * it looks like (a LoRA kernel by its kind, a decode kernel by a decode without a forward, else an
  * attention kernel), for tools that take every kind (a campaign's --kernels).
  */
-export function validateKernel(value: unknown, where: string, kind: SuiteName | 'any' = 'attention'): AttentionKernel | LoraKernel | DecodeKernel {
+export function validateKernel(
+  value: unknown,
+  where: string,
+  kind: SuiteName | 'any' = 'attention',
+): AttentionKernel | LoraKernel | DecodeKernel {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const suite: SuiteName = kind !== 'any' ? kind : v.kind === 'lora' ? 'lora' : typeof v.forward !== 'function' && typeof v.decode === 'function' ? 'decode' : 'attention';
+  const suite: SuiteName =
+    kind !== 'any'
+      ? kind
+      : v.kind === 'lora'
+        ? 'lora'
+        : typeof v.forward !== 'function' && typeof v.decode === 'function'
+          ? 'decode'
+          : 'attention';
   const shape = {
     lora: 'a LoraKernel { name, forward(x, W0, A, B, spec, tf) }',
     decode: 'a DecodeKernel { name, decode(q, cache, cacheSeqlens, opts, tf) } (defineDecodeKernel)',
     attention: 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }',
     training: 'an AttentionKernel { name, forward(q, k, v, opts, tf), supports? }',
   }[suite];
-  if (typeof value !== 'object' || value === null) throw new KernelLoadError(`${where}: default export must be ${shape}, got ${describeValue(value)}`);
+  if (typeof value !== 'object' || value === null)
+    throw new KernelLoadError(`${where}: default export must be ${shape}, got ${describeValue(value)}`);
   const k = value as Record<string, unknown>;
-  if (typeof k.name !== 'string' || k.name.length === 0) throw new KernelLoadError(`${where}: default export .name must be a non-empty string, got ${describeValue(k.name)}`);
+  if (typeof k.name !== 'string' || k.name.length === 0)
+    throw new KernelLoadError(
+      `${where}: default export .name must be a non-empty string, got ${describeValue(k.name)}`,
+    );
   if (suite === 'decode') return validateDecode(k, where);
   if (typeof k.forward !== 'function' && typeof k.decode === 'function' && suite !== 'lora') {
-    throw new KernelLoadError(`${where}: is a decode kernel (defineDecodeKernel: .decode, no .forward); the ${suite} suite needs an attention kernel (or run it with --suite decode)`);
+    throw new KernelLoadError(
+      `${where}: is a decode kernel (defineDecodeKernel: .decode, no .forward); the ${suite} suite needs an ` +
+        `attention kernel (or run it with --suite decode)`,
+    );
   }
   if (typeof k.forward !== 'function') {
     const sig = suite === 'lora' ? '(x, W0, A, B, spec, tf) => y' : '(q, k, v, opts, tf) => out';
-    throw new KernelLoadError(`${where}: default export .forward must be a function ${sig}, got ${describeValue(k.forward)}`);
+    throw new KernelLoadError(
+      `${where}: default export .forward must be a function ${sig}, got ${describeValue(k.forward)}`,
+    );
   }
   if (k.supports !== undefined && typeof k.supports !== 'function') {
-    throw new KernelLoadError(`${where}: default export .supports must be a function (opts, shapes) => true | reason, got ${describeValue(k.supports)}`);
+    throw new KernelLoadError(
+      `${where}: default export .supports must be a function (opts, shapes) => true | reason, got ` +
+        `${describeValue(k.supports)}`,
+    );
   }
   if (suite !== 'lora') validateDeclarations(k, where);
   return value as AttentionKernel | LoraKernel;
@@ -124,34 +175,53 @@ export function validateKernel(value: unknown, where: string, kind: SuiteName | 
 
 /** A decode kernel, or an attention kernel with a decode field (then its attention declarations are checked too). */
 function validateDecode(k: Record<string, unknown>, where: string): DecodeKernel {
-  if (k.kind === 'lora') throw new KernelLoadError(`${where}: is a LoRA kernel (defineLoraKernel); the decode suite needs a decode kernel (defineDecodeKernel({ name, decode }))`);
+  if (k.kind === 'lora')
+    throw new KernelLoadError(
+      `${where}: is a LoRA kernel (defineLoraKernel); the decode suite needs a decode kernel ` +
+        `(defineDecodeKernel({ name, decode }))`,
+    );
   if (typeof k.decode !== 'function') {
-    const what = typeof k.forward === 'function' ? `an attention kernel without one (give it a decode field, or export defineDecodeKernel({ name, decode }))` : describeValue(k.decode);
-    throw new KernelLoadError(`${where}: default export .decode must be a function (q, cache, cacheSeqlens, opts, tf) => out, got ${what}`);
+    const what =
+      typeof k.forward === 'function'
+        ? `an attention kernel without one (give it a decode field, or export defineDecodeKernel({ name, decode }))`
+        : describeValue(k.decode);
+    throw new KernelLoadError(
+      `${where}: default export .decode must be a function (q, cache, cacheSeqlens, opts, tf) => out, got ${what}`,
+    );
   }
   if (k.forward !== undefined) validateKernel(k, where, 'attention');
   return k as unknown as DecodeKernel;
 }
 
-/** The optional declarations of an attention kernel (tiles, guarantees, backward, forwardWithKeep), each checked once. */
+/**
+ * The optional declarations of an attention kernel (tiles, guarantees, backward, forwardWithKeep), each checked once.
+ */
 function validateDeclarations(k: Record<string, unknown>, where: string): void {
   const fail = (field: string, rule: string, got: unknown) => {
-    throw new KernelLoadError(`${where}: default export .${field} must be ${rule}, got ${describeValue(got)}${typeof got === 'number' ? ` ${got}` : ''}`);
+    throw new KernelLoadError(
+      `${where}: default export .${field} must be ${rule}, got ` +
+        `${describeValue(got)}${typeof got === 'number' ? ` ${got}` : ''}`,
+    );
   };
   if (k.tiles !== undefined) {
     const t = k.tiles as Record<string, unknown> | null;
     const ok = (x: unknown) => Number.isInteger(x) && (x as number) >= 1;
-    if (typeof t !== 'object' || t === null || !ok(t.Br) || !ok(t.Bc)) fail('tiles', '{ Br, Bc } of two integers >= 1', t);
+    if (typeof t !== 'object' || t === null || !ok(t.Br) || !ok(t.Bc))
+      fail('tiles', '{ Br, Bc } of two integers >= 1', t);
   }
   if (k.guarantees !== undefined) {
     const g = k.guarantees as Record<string, unknown> | null;
     if (typeof g !== 'object' || g === null) fail('guarantees', 'an object such as { unseenKeysUnread: true }', g);
     const unknown = Object.keys(g!).filter((x) => x !== 'unseenKeysUnread');
-    if (unknown.length > 0) fail('guarantees', `an object of known guarantees (unseenKeysUnread); unknown: ${unknown.join(', ')}`, g);
-    if (g!.unseenKeysUnread !== undefined && typeof g!.unseenKeysUnread !== 'boolean') fail('guarantees.unseenKeysUnread', 'a boolean', g!.unseenKeysUnread);
+    if (unknown.length > 0)
+      fail('guarantees', `an object of known guarantees (unseenKeysUnread); unknown: ${unknown.join(', ')}`, g);
+    if (g!.unseenKeysUnread !== undefined && typeof g!.unseenKeysUnread !== 'boolean')
+      fail('guarantees.unseenKeysUnread', 'a boolean', g!.unseenKeysUnread);
   }
-  if (k.backward !== undefined && typeof k.backward !== 'boolean') fail('backward', 'a boolean (false: the kernel has no backward)', k.backward);
-  if (k.forwardWithKeep !== undefined && typeof k.forwardWithKeep !== 'function') fail('forwardWithKeep', 'a function (q, k, v, opts, tf) => { out, keep }', k.forwardWithKeep);
+  if (k.backward !== undefined && typeof k.backward !== 'boolean')
+    fail('backward', 'a boolean (false: the kernel has no backward)', k.backward);
+  if (k.forwardWithKeep !== undefined && typeof k.forwardWithKeep !== 'function')
+    fail('forwardWithKeep', 'a function (q, k, v, opts, tf) => { out, keep }', k.forwardWithKeep);
 }
 
 /**
@@ -162,7 +232,11 @@ function validateDeclarations(k: Record<string, unknown>, where: string): void {
 export function forwardOnly(k: KernelUnderTest): KernelUnderTest {
   if (!k.attention) return k;
   const attention = k.attention;
-  return { ...k, ref: { ...k.ref, forwardOnly: true }, attention: (c?: AttentionCase) => ({ ...attention(c), backward: false }) };
+  return {
+    ...k,
+    ref: { ...k.ref, forwardOnly: true },
+    attention: (c?: AttentionCase) => ({ ...attention(c), backward: false }),
+  };
 }
 
 let tsxRegistered = false;
@@ -186,33 +260,59 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 }
 
 /** Loads the default-exported kernel of the module at `file` (relative to `cwd`). */
-export async function loadKernelModule(file: string, cwd = process.cwd(), where = '--kernel', suite: SuiteName | 'any' = 'attention'): Promise<AttentionKernel | LoraKernel | DecodeKernel> {
+export async function loadKernelModule(
+  file: string,
+  cwd = process.cwd(),
+  where = '--kernel',
+  suite: SuiteName | 'any' = 'attention',
+): Promise<AttentionKernel | LoraKernel | DecodeKernel> {
   const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new KernelLoadError(`${where} ${file}: no such file (looked for ${path}); built-in kernels are ${BUILTIN_KERNELS.join(', ')}`);
-  if (statSync(path).isDirectory()) throw new KernelLoadError(`${where} ${file}: is a folder, expected a module file (.ts, .mjs, .js)`);
+  if (!existsSync(path))
+    throw new KernelLoadError(
+      `${where} ${file}: no such file (looked for ${path}); built-in kernels are ${BUILTIN_KERNELS.join(', ')}`,
+    );
+  if (statSync(path).isDirectory())
+    throw new KernelLoadError(`${where} ${file}: is a folder, expected a module file (.ts, .mjs, .js)`);
   let mod: Record<string, unknown>;
   try {
     mod = await importModule(path);
   } catch (e) {
-    throw new KernelLoadError(`${where} ${file}: failed to load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
+    throw new KernelLoadError(
+      `${where} ${file}: failed to load: ${((e as Error).message ?? String(e)).split('\n')[0]}`,
+    );
   }
   return validateKernel(mod.default, `${where} ${file}`, suite);
 }
 
 /** `--kernel <name | module>` for a suite: a built-in that runs in it, or a module path. */
-export async function resolveKernel(spec: string, suite: SuiteName = 'attention', cwd = process.cwd(), where = '--kernel'): Promise<KernelUnderTest> {
+export async function resolveKernel(
+  spec: string,
+  suite: SuiteName = 'attention',
+  cwd = process.cwd(),
+  where = '--kernel',
+): Promise<KernelUnderTest> {
   if (isBuiltinKernel(spec)) {
     const k = builtinKernel(spec);
     if (k[suite] === undefined) {
-      throw new KernelLoadError(`${where} ${spec}: the built-in '${spec}' does not run in the ${suite} suite; built-ins that do: ${builtinsFor(suite).join(', ')}`);
+      throw new KernelLoadError(
+        `${where} ${spec}: the built-in '${spec}' does not run in the ${suite} suite; built-ins that do: ` +
+          `${builtinsFor(suite).join(', ')}`,
+      );
     }
     return k;
   }
   const loaded = await loadKernelModule(spec, cwd, where, suite);
   const isLora = (loaded as LoraKernel).kind === 'lora';
-  if (isLora && suite !== 'lora' && suite !== 'decode') throw new KernelLoadError(`${where} ${spec}: is a LoRA kernel (defineLoraKernel); the ${suite} suite needs an attention kernel (or run it with --suite lora)`);
+  if (isLora && suite !== 'lora' && suite !== 'decode')
+    throw new KernelLoadError(
+      `${where} ${spec}: is a LoRA kernel (defineLoraKernel); the ${suite} suite needs an attention kernel ` +
+        `(or run it with --suite lora)`,
+    );
   if (!isLora && suite === 'lora' && (loaded as AttentionKernel).supports !== undefined) {
-    throw new KernelLoadError(`${where} ${spec}: looks like an attention kernel (it has supports); the lora suite needs a LoRA kernel (defineLoraKernel)`);
+    throw new KernelLoadError(
+      `${where} ${spec}: looks like an attention kernel (it has supports); the lora suite needs a LoRA kernel ` +
+        `(defineLoraKernel)`,
+    );
   }
   return fixedKernel(loaded, suite, { module: spec }, spec);
 }

@@ -18,8 +18,8 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { tf } from '../backend/index.js';
-import type { AttentionInputs, AttentionShapes, HostTensor } from '../contract/index.js';
 import type { Layout, StridedView } from '../case/index.js';
+import type { AttentionInputs, AttentionShapes, HostTensor } from '../contract/index.js';
 
 export interface LaidOut {
   /** Host buffers to upload (as float32): the tensors gradients are taken with respect to. */
@@ -39,7 +39,8 @@ function toBSHD(t: HostTensor): Float32Array {
   return out;
 }
 
-const fromBSHD = (x: Tensor, B: number, S: number, H: number, D: number) => tf.transpose(tf.reshape(x, [B, S, H, D]), [0, 2, 1, 3]) as Tensor4D;
+const fromBSHD = (x: Tensor, B: number, S: number, H: number, D: number) =>
+  tf.transpose(tf.reshape(x, [B, S, H, D]), [0, 2, 1, 3]) as Tensor4D;
 
 /** Packs tensors given as [B, H, S, Di] into one [B, S, Σ H·Di] buffer. */
 function pack(ts: readonly HostTensor[]): { shape: number[]; data: Float32Array } {
@@ -71,7 +72,8 @@ function stridedBuffer(t: HostTensor, view: StridedView): { shape: number[]; dat
   const D = t.shape[3]!;
   const rows = t.data.length / D;
   const data = new Float32Array(view.offset + rows * (D + view.gap)).fill(NaN);
-  for (let r = 0; r < rows; r++) for (let d = 0; d < D; d++) data[view.offset + r * (D + view.gap) + d] = t.data[r * D + d]!;
+  for (let r = 0; r < rows; r++)
+    for (let d = 0; d < D; d++) data[view.offset + r * (D + view.gap) + d] = t.data[r * D + d]!;
   return { shape: [data.length], data };
 }
 
@@ -83,7 +85,12 @@ function stridedView(buffer: Tensor, shape: readonly number[], view: StridedView
 }
 
 /** How q, k, v of `inputs` are laid out for `layout`. */
-export function layOut(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, s: AttentionShapes, layout: Layout, view: StridedView): LaidOut {
+export function layOut(
+  inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>,
+  s: AttentionShapes,
+  layout: Layout,
+  view: StridedView,
+): LaidOut {
   const { q, k, v } = inputs;
   const f32 = (t: HostTensor) => ({ shape: [...t.shape], data: Float32Array.from(t.data) });
   switch (layout) {
@@ -91,24 +98,56 @@ export function layOut(inputs: Pick<AttentionInputs, 'q' | 'k' | 'v'>, s: Attent
       return { buffers: [f32(q), f32(k), f32(v)], views: ([a, b, c]) => [a as Tensor4D, b as Tensor4D, c as Tensor4D] };
     case 'BSHD':
       return {
-        buffers: [q, k, v].map((t) => ({ shape: [t.shape[0]!, t.shape[2]!, t.shape[1]!, t.shape[3]!], data: toBSHD(t) })),
-        views: ([a, b, c]) => [fromBSHD(a!, s.B, s.Sq, s.Hq, s.D), fromBSHD(b!, s.B, s.Sk, s.Hkv, s.D), fromBSHD(c!, s.B, s.Sk, s.Hkv, s.Dv)],
+        buffers: [q, k, v].map((t) => ({
+          shape: [t.shape[0]!, t.shape[2]!, t.shape[1]!, t.shape[3]!],
+          data: toBSHD(t),
+        })),
+        views: ([a, b, c]) => [
+          fromBSHD(a!, s.B, s.Sq, s.Hq, s.D),
+          fromBSHD(b!, s.B, s.Sk, s.Hkv, s.D),
+          fromBSHD(c!, s.B, s.Sk, s.Hkv, s.Dv),
+        ],
       };
     case 'packed-qkv':
       if (s.Sq === s.Sk) {
         return {
           buffers: [pack([q, k, v])],
-          views: ([buf]) => unpack(buf!, [[s.Hq, s.D], [s.Hkv, s.D], [s.Hkv, s.Dv]], s.B, s.Sq) as [Tensor4D, Tensor4D, Tensor4D],
+          views: ([buf]) =>
+            unpack(
+              buf!,
+              [
+                [s.Hq, s.D],
+                [s.Hkv, s.D],
+                [s.Hkv, s.Dv],
+              ],
+              s.B,
+              s.Sq,
+            ) as [Tensor4D, Tensor4D, Tensor4D],
         };
       }
       return {
         buffers: [pack([q]), pack([k, v])],
-        views: ([qb, kvb]) => [unpack(qb!, [[s.Hq, s.D]], s.B, s.Sq)[0]!, ...(unpack(kvb!, [[s.Hkv, s.D], [s.Hkv, s.Dv]], s.B, s.Sk) as [Tensor4D, Tensor4D])],
+        views: ([qb, kvb]) => [
+          unpack(qb!, [[s.Hq, s.D]], s.B, s.Sq)[0]!,
+          ...(unpack(
+            kvb!,
+            [
+              [s.Hkv, s.D],
+              [s.Hkv, s.Dv],
+            ],
+            s.B,
+            s.Sk,
+          ) as [Tensor4D, Tensor4D]),
+        ],
       };
     case 'strided':
       return {
         buffers: [stridedBuffer(q, view), stridedBuffer(k, view), stridedBuffer(v, view)],
-        views: ([a, b, c]) => [stridedView(a!, q.shape, view), stridedView(b!, k.shape, view), stridedView(c!, v.shape, view)],
+        views: ([a, b, c]) => [
+          stridedView(a!, q.shape, view),
+          stridedView(b!, k.shape, view),
+          stridedView(c!, v.shape, view),
+        ],
       };
   }
 }

@@ -13,7 +13,7 @@
  *               test rejects: a kernel that keeps with probability p instead of 1 - p, or drops
  *               nothing, fails; a correct one fails once in 10^6 cases at most.
  */
-import { hostTensor, visible, type HostMask, type HostTensor } from '../contract/index.js';
+import { type HostMask, type HostTensor, hostTensor, visible } from '../contract/index.js';
 import type { TensorSpec } from '../oracle/index.js';
 import { binomialAcceptance } from './binomial.js';
 import type { Material } from './run.js';
@@ -47,7 +47,10 @@ export function ownDropout(keep: HostTensor, m: Material): OwnDropout | string {
   const { B, Hq, Sq, Sk } = m.shapes;
   const d = m.options.dropout!;
   if (keep.data.length !== B * Hq * Sq * Sk) {
-    return `forwardWithKeep: keep has ${keep.data.length} values (shape [${keep.shape.join(',')}]), expected B·Hq·Sq·Sk = ${B * Hq * Sq * Sk} ([${B},${Hq},${Sq},${Sk}])`;
+    return (
+      `forwardWithKeep: keep has ${keep.data.length} values (shape [${keep.shape.join(',')}]), expected ` +
+      `B·Hq·Sq·Sk = ${B * Hq * Sq * Sk} ([${B},${Hq},${Sq},${Sk}])`
+    );
   }
   const mask: HostMask = { shape: [B, Hq, Sq, Sk], data: Uint8Array.from(keep.data, (x) => (x !== 0 ? 1 : 0)) };
   const replay: Material = { ...m, options: { ...m.options, dropout: { p: d.p, seed: d.seed, keep: mask } } };

@@ -18,9 +18,8 @@ import { sdpaAttentionFunction, sdpaKernel } from '../../kernels/sdpa/index.js';
 import type { AttentionFunction, AttentionKernel, DecodeKernel, LoraKernel } from '../contract/index.js';
 
 /** The built-in kernels as objects, for library users (`check` reaches them by name). */
-export { eagerKernel, sdpaKernel, flashKernel, flashKernelWith, loraUnmerged, loraMerged };
 /** The KV-cache decode entry point (contiguous or paged cache). */
-export { flashDecodeKernel };
+export { eagerKernel, flashDecodeKernel, flashKernel, flashKernelWith, loraMerged, loraUnmerged, sdpaKernel };
 
 export const BUILTIN_KERNELS = ['eager', 'sdpa', 'flash', 'lora', 'lora-merged'] as const;
 export type BuiltinKernelName = (typeof BUILTIN_KERNELS)[number];
@@ -40,7 +39,12 @@ export interface BuiltinKernel {
 export const BUILTINS: Readonly<Record<BuiltinKernelName, BuiltinKernel>> = {
   eager: { name: 'eager', attention: () => eagerKernel, training: eagerAttentionFunction },
   sdpa: { name: 'sdpa', attention: () => sdpaKernel, training: sdpaAttentionFunction },
-  flash: { name: 'flash', attention: (blocks) => (blocks ? flashKernelWith(blocks) : flashKernel), training: flashAttentionFunction, decode: flashDecodeKernel },
+  flash: {
+    name: 'flash',
+    attention: (blocks) => (blocks ? flashKernelWith(blocks) : flashKernel),
+    training: flashAttentionFunction,
+    decode: flashDecodeKernel,
+  },
   lora: { name: 'lora', lora: loraUnmerged },
   'lora-merged': { name: 'lora-merged', lora: loraMerged },
 };

@@ -6,8 +6,18 @@
  * The outcome says whether the kernel ran (forward and backward, or forward only for a kernel that
  * declares `backward: false`), threw (and in which phase), or declined the case.
  */
-import { hasEmptyRow, missingFeatures, type AttentionInputs, type AttentionKernel, type AttentionOptions, type AttentionResult, type AttentionShapes, type HostTensor } from '../contract/index.js';
+
 import { DEFAULT_VIEW, type Layout, type StridedView } from '../case/index.js';
+import {
+  type AttentionInputs,
+  type AttentionKernel,
+  type AttentionOptions,
+  type AttentionResult,
+  type AttentionShapes,
+  type HostTensor,
+  hasEmptyRow,
+  missingFeatures,
+} from '../contract/index.js';
 import { forwardBackward } from '../kernel/index.js';
 import { layOut } from './layout.js';
 import { messageOf } from './suite.js';
@@ -33,11 +43,16 @@ export interface Material {
  */
 export function supportsCase(kernel: AttentionKernel, m: Material): AttentionOutcome | null {
   const missing = missingFeatures(m.options, kernel.features);
-  if (missing.length > 0) return { status: 'unsupported', reason: `${kernel.name} does not declare features ${missing.join(', ')}` };
+  if (missing.length > 0)
+    return { status: 'unsupported', reason: `${kernel.name} does not declare features ${missing.join(', ')}` };
   if (!kernel.supports) return null;
   try {
     const { mask, ...rest } = m.options;
-    const query = { ...rest, mask: mask === null ? null : { shape: mask.shape }, emptyRows: hasEmptyRow(m.options, m.shapes) };
+    const query = {
+      ...rest,
+      mask: mask === null ? null : { shape: mask.shape },
+      emptyRows: hasEmptyRow(m.options, m.shapes),
+    };
     const answer = kernel.supports(query, m.shapes);
     return answer === true ? null : { status: 'unsupported', reason: String(answer) };
   } catch (e) {
@@ -45,8 +60,16 @@ export function supportsCase(kernel: AttentionKernel, m: Material): AttentionOut
   }
 }
 
-/** Forward and backward of `kernel` on `m` (forward only when it declares `backward: false`), with q/k/v made in `layout`. */
-export function runAttention(kernel: AttentionKernel, m: Material, layout: Layout = 'BHSD', view: StridedView = DEFAULT_VIEW): AttentionOutcome {
+/**
+ * Forward and backward of `kernel` on `m` (forward only when it declares `backward: false`), with q/k/v made in
+ * `layout`.
+ */
+export function runAttention(
+  kernel: AttentionKernel,
+  m: Material,
+  layout: Layout = 'BHSD',
+  view: StridedView = DEFAULT_VIEW,
+): AttentionOutcome {
   const declined = supportsCase(kernel, m);
   if (declined) return declined;
   let phase: 'forward' | 'backward' = 'forward';
@@ -58,7 +81,11 @@ export function runAttention(kernel: AttentionKernel, m: Material, layout: Layou
       onBackward: () => (phase = 'backward'),
     });
     if (r.grads === null) return { status: 'forward-only', out: r.out, keep: r.keep };
-    return { status: 'ok', result: { out: r.out, ...(r.lse !== null ? { lse: r.lse } : {}), ...r.grads }, keep: r.keep };
+    return {
+      status: 'ok',
+      result: { out: r.out, ...(r.lse !== null ? { lse: r.lse } : {}), ...r.grads },
+      keep: r.keep,
+    };
   } catch (e) {
     return { status: 'threw', phase, message: messageOf(e) };
   }

@@ -17,10 +17,10 @@
 import fc from 'fast-check';
 import type { BackendName } from '../backend/index.js';
 import { isFailure } from '../oracle/index.js';
-import { checkCase, type CaseCheck } from './check.js';
+import { type CaseCheck, checkCase } from './check.js';
 import type { KernelUnderTest } from './kernel.js';
 import { simplifyFailure } from './simplify.js';
-import { SUITE_OF, type AnyCase, type CaseKind } from './suites/index.js';
+import { type AnyCase, type CaseKind, SUITE_OF } from './suites/index.js';
 
 export interface SearchOptions {
   /** Which kind of case to generate. */
@@ -63,7 +63,14 @@ export interface SearchProgress {
 }
 
 export type SearchResult =
-  | { readonly status: 'clean'; readonly seed: number; readonly cases: number; readonly unsupported: number; readonly elapsedMs: number; readonly interrupted: boolean }
+  | {
+      readonly status: 'clean';
+      readonly seed: number;
+      readonly cases: number;
+      readonly unsupported: number;
+      readonly elapsedMs: number;
+      readonly interrupted: boolean;
+    }
   | {
       readonly status: 'failed';
       readonly seed: number;
@@ -120,17 +127,40 @@ export function search(o: SearchOptions): SearchResult {
     return !failed;
   });
   const numRuns = o.numRuns ?? (o.timeMs !== undefined ? Number.MAX_SAFE_INTEGER : 100);
-  const first = fc.check(property, { seed, numRuns, ...(o.path !== undefined ? { path: o.path } : {}), ...(o.timeMs !== undefined ? { interruptAfterTimeLimit: o.timeMs } : {}) });
+  const first = fc.check(property, {
+    seed,
+    numRuns,
+    ...(o.path !== undefined ? { path: o.path } : {}),
+    ...(o.timeMs !== undefined ? { interruptAfterTimeLimit: o.timeMs } : {}),
+  });
   if (!first.failed || first.counterexample === null) {
-    return { status: 'clean', seed, cases, unsupported, elapsedMs: performance.now() - t0, interrupted: first.interrupted };
+    return {
+      status: 'clean',
+      seed,
+      cases,
+      unsupported,
+      elapsedMs: performance.now() - t0,
+      interrupted: first.interrupted,
+    };
   }
   // Phase 2: finish shrinking from where phase 1 stopped (a no-op if it had already finished).
   phase = 'shrink';
   const shrinkMs = o.shrinkTimeMs ?? 60_000;
-  const second = fc.check(property, { seed, path: first.counterexamplePath!, numRuns: 1, interruptAfterTimeLimit: shrinkMs });
+  const second = fc.check(property, {
+    seed,
+    path: first.counterexamplePath!,
+    numRuns: 1,
+    interruptAfterTimeLimit: shrinkMs,
+  });
   const final = second.failed && second.counterexample !== null ? second : first;
   // Phase 3: structural simplifications fast-check's per-field shrinking cannot reach.
-  const simple = simplifyFailure(final.counterexample![0] as AnyCase, run, suite.neighbours, (c) => suite.admits(constraints, c), shrinkMs);
+  const simple = simplifyFailure(
+    final.counterexample![0] as AnyCase,
+    run,
+    suite.neighbours,
+    (c) => suite.admits(constraints, c),
+    shrinkMs,
+  );
   return {
     status: 'failed',
     seed,

@@ -1,17 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attentionCase, parseCase, type AttentionCase } from '../case/index.js';
+import { type AttentionCase, attentionCase, parseCase } from '../case/index.js';
 import { simplifyFailure } from './simplify.js';
-import { attentionNeighbours as neighbours, attentionSuite } from './suites/index.js';
+import { attentionSuite, attentionNeighbours as neighbours } from './suites/index.js';
 
-const sample = (seed: number) => fc.sample(attentionCase({ maxBatch: 3, maxHeads: 4, maxSeq: 6 }), { seed, numRuns: 400 });
+const sample = (seed: number) =>
+  fc.sample(attentionCase({ maxBatch: 3, maxHeads: 4, maxSeq: 6 }), { seed, numRuns: 400 });
 const admitsAll = () => true;
 
 describe('the structural pass after shrinking', () => {
   it('keeps the failing batch row when it is not row 0', () => {
     // A "bug" that needs an empty batch row: fast-check alone keeps B = 2 when row 1 is the empty one.
     const fails = (c: AttentionCase) => c.keyLengths !== null && c.keyLengths.includes(0);
-    const start = sample(1).find((c) => c.shapes.B >= 2 && c.keyLengths !== null && c.keyLengths[0] !== 0 && c.keyLengths.includes(0));
+    const start = sample(1).find(
+      (c) => c.shapes.B >= 2 && c.keyLengths !== null && c.keyLengths[0] !== 0 && c.keyLengths.includes(0),
+    );
     expect(start, 'a sample with an empty row after row 0').toBeDefined();
     const r = simplifyFailure(start!, fails, neighbours, admitsAll);
     expect(r.complete).toBe(true);
@@ -36,17 +39,29 @@ describe('the structural pass after shrinking', () => {
     expect(simplifyFailure(passing, fails, neighbours, admitsAll).case).toBe(passing);
   });
 
-  it("stays inside the search's constraints: asked for bfloat16, top-left causal and huge junk, it never simplifies them away", () => {
-    const constraints = { precisions: ['bfloat16'] as const, causals: ['top-left'] as const, junk: ['huge'] as const, maxSeq: 6 };
-    const fails = (x: AttentionCase) => x.shapes.Sq >= 2;
-    const starts = fc.sample(attentionSuite.arbitrary(constraints), { seed: 3, numRuns: 100 }).filter(fails).slice(0, 20);
-    expect(starts.length).toBe(20);
-    for (const c of starts) {
-      const r = simplifyFailure(c, fails, neighbours, (x) => attentionSuite.admits(constraints, x));
-      expect(r.case).toMatchObject({ precision: 'bfloat16', causal: 'top-left', junk: 'huge' });
-      expect(r.case.shapes.Sq).toBe(2);
-    }
-  });
+  it(
+    "stays inside the search's constraints: asked for bfloat16, top-left causal and huge junk, it never " +
+      'simplifies them away',
+    () => {
+      const constraints = {
+        precisions: ['bfloat16'] as const,
+        causals: ['top-left'] as const,
+        junk: ['huge'] as const,
+        maxSeq: 6,
+      };
+      const fails = (x: AttentionCase) => x.shapes.Sq >= 2;
+      const starts = fc
+        .sample(attentionSuite.arbitrary(constraints), { seed: 3, numRuns: 100 })
+        .filter(fails)
+        .slice(0, 20);
+      expect(starts.length).toBe(20);
+      for (const c of starts) {
+        const r = simplifyFailure(c, fails, neighbours, (x) => attentionSuite.admits(constraints, x));
+        expect(r.case).toMatchObject({ precision: 'bfloat16', causal: 'top-left', junk: 'huge' });
+        expect(r.case.shapes.Sq).toBe(2);
+      }
+    },
+  );
 
   it('offers only valid cases', () => {
     for (const c of sample(3)) for (const n of neighbours(c)) expect(() => parseCase(n.case)).not.toThrow();

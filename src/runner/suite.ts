@@ -38,7 +38,10 @@ export interface Simplification<C> {
 }
 
 /** The neighbours `parse` accepts: a step may take a case out of its schema (its rules across fields). */
-export function parsedOnly<C>(neighbours: Simplification<C>[], parse: (raw: unknown, source: string) => unknown): Simplification<C>[] {
+export function parsedOnly<C>(
+  neighbours: Simplification<C>[],
+  parse: (raw: unknown, source: string) => unknown,
+): Simplification<C>[] {
   return neighbours.filter((n) => {
     try {
       parse(n.case, 'simplify');
@@ -84,4 +87,5 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
 }
 
 /** Turns an exception into a one-line message (`TypeError: x is undefined`). */
-export const messageOf = (e: unknown): string => (e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
+export const messageOf = (e: unknown): string =>
+  e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);

@@ -11,7 +11,7 @@
  * A few extra runs (1 + log2 of the hidden keys), and only for a case that already failed.
  */
 import type { AttentionCase } from '../case/index.js';
-import { unravel, type AttentionKernel, type HostTensor } from '../contract/index.js';
+import { type AttentionKernel, type HostTensor, unravel } from '../contract/index.js';
 import { invisibleKeys, materializeAttention } from '../data/index.js';
 import { ATTENTION_AXES, attentionTensors } from '../oracle/index.js';
 import { runAttention } from './run.js';
@@ -26,8 +26,15 @@ export function firstNonFinite(tensors: ReadonlyMap<string, HostTensor>): { tens
   return null;
 }
 
-/** The tensors of `kernel` on case `c` with NaN junk only at the hidden keys in `nan` (huge junk at the others); null if it did not run. */
-function runWithNanAt(kernel: AttentionKernel, c: AttentionCase, nan: ReadonlySet<number>): Map<string, HostTensor> | null {
+/**
+ * The tensors of `kernel` on case `c` with NaN junk only at the hidden keys in `nan` (huge junk at the others); null if
+ * it did not run.
+ */
+function runWithNanAt(
+  kernel: AttentionKernel,
+  c: AttentionCase,
+  nan: ReadonlySet<number>,
+): Map<string, HostTensor> | null {
   const m = materializeAttention(c, { nanRows: (row) => nan.has(row) });
   const o = runAttention(kernel, m, c.layout, c.view);
   if (o.status === 'ok') return attentionTensors(o.result);
@@ -65,7 +72,11 @@ export function unseenKeyRead(kernel: AttentionKernel, c: AttentionCase): string
     [rows, at] = inHalf !== null ? [half, inHalf] : [rest, inRest!];
   }
   const { Hkv, Sk } = c.shapes;
-  const name = (row: number) => `key ${row % Sk} (b=${Math.floor(row / (Hkv * Sk))}, kv head ${Math.floor(row / Sk) % Hkv})`;
-  const keys = rows.length === 1 ? `NaN at ${name(rows[0]!)}` : `NaN at ${rows.length} such keys together (first ${name(rows[0]!)})`;
+  const name = (row: number) =>
+    `key ${row % Sk} (b=${Math.floor(row / (Hkv * Sk))}, kv head ${Math.floor(row / Sk) % Hkv})`;
+  const keys =
+    rows.length === 1
+      ? `NaN at ${name(rows[0]!)}`
+      : `NaN at ${rows.length} such keys together (first ${name(rows[0]!)})`;
   return `reads keys it must not see (0·NaN): ${keys}, which no query may see, reaches ${where(at.tensor, at.index)}`;
 }

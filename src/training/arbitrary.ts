@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import { PRECISIONS, type Precision } from '../contract/index.js';
-import { BATCH_LAYOUTS, LORA_TARGETS, type BatchLayout, type LoraTarget, type ModelConfig } from './model/index.js';
 import { TRAINING_CASE_VERSION, type TrainingCase } from './case.js';
+import { BATCH_LAYOUTS, type BatchLayout, LORA_TARGETS, type LoraTarget, type ModelConfig } from './model/index.js';
 
 export interface TrainingCaseConstraints {
   /** Layouts to draw from, in shrink order; default all four, 'unpadded' first. */
@@ -38,9 +38,23 @@ const attentionShape = fc.constantFrom(
 );
 
 export function trainingCase(constraints: TrainingCaseConstraints = {}): fc.Arbitrary<TrainingCase> {
-  const { layouts = BATCH_LAYOUTS, maxLength = 8, maxSequences = 3, maxSteps = 3, maxLayers = 2, dropouts = [0, 0.1], attentionDropouts = [0, 0.1], precisions = PRECISIONS } = constraints;
+  const {
+    layouts = BATCH_LAYOUTS,
+    maxLength = 8,
+    maxSequences = 3,
+    maxSteps = 3,
+    maxLayers = 2,
+    dropouts = [0, 0.1],
+    attentionDropouts = [0, 0.1],
+    precisions = PRECISIONS,
+  } = constraints;
   const model: fc.Arbitrary<ModelConfig> = fc
-    .record({ shape: attentionShape, layers: fc.integer({ min: 1, max: maxLayers }), ffn: fc.constantFrom(8, 12, 16), vocab: fc.constantFrom(11, 7, 13) })
+    .record({
+      shape: attentionShape,
+      layers: fc.integer({ min: 1, max: maxLayers }),
+      ffn: fc.constantFrom(8, 12, 16),
+      vocab: fc.constantFrom(11, 7, 13),
+    })
     .map(({ shape, layers, ffn, vocab }) => ({ vocab, ...shape, layers, ffn }));
   const lengths = fc.array(fc.integer({ min: 2, max: maxLength }), { minLength: 1, maxLength: maxSequences });
   const batch = fc.record({ layout: fc.constantFrom(...layouts), lengths }).map(({ layout, lengths }) => {
@@ -82,6 +96,12 @@ export function trainingCase(constraints: TrainingCaseConstraints = {}): fc.Arbi
     })
     .map(({ precision, attentionDropout, ...r }): TrainingCase => {
       const p = r.batch.layout === 'unpadded' || r.batch.layout === 'right-padded' ? attentionDropout : 0;
-      return { version: TRAINING_CASE_VERSION, kind: 'training', ...r, ...(precision !== 'float32' ? { precision } : {}), ...(p > 0 ? { attentionDropout: p } : {}) };
+      return {
+        version: TRAINING_CASE_VERSION,
+        kind: 'training',
+        ...r,
+        ...(precision !== 'float32' ? { precision } : {}),
+        ...(p > 0 ? { attentionDropout: p } : {}),
+      };
     });
 }

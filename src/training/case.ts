@@ -12,14 +12,14 @@ import { z } from 'zod';
 import { CASE_VERSION, intAtLeast, parseWith } from '../case/index.js';
 import { PRECISIONS, type Precision } from '../contract/index.js';
 import {
+  type AdamWConfig,
   BATCH_LAYOUTS,
+  type Batch,
+  type BatchLayout,
   buildBatch,
   headDim,
   initParams,
   LORA_TARGETS,
-  type AdamWConfig,
-  type Batch,
-  type BatchLayout,
   type LoraConfig,
   type ModelConfig,
   type ModelParams,
@@ -46,13 +46,26 @@ export interface TrainingCase {
 }
 
 const positive = intAtLeast(1);
-const nonNegative = (name: string) => z.number({ error: `${name} must be a number` }).finite().min(0);
+const nonNegative = (name: string) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .finite()
+    .min(0);
 
 export const trainingCaseSchema = z
   .strictObject({
-    version: z.literal(TRAINING_CASE_VERSION, { error: (iss) => `unsupported case version ${JSON.stringify(iss.input)}, expected ${TRAINING_CASE_VERSION}` }),
+    version: z.literal(TRAINING_CASE_VERSION, {
+      error: (iss) => `unsupported case version ${JSON.stringify(iss.input)}, expected ${TRAINING_CASE_VERSION}`,
+    }),
     kind: z.literal('training'),
-    model: z.strictObject({ vocab: positive, dModel: positive, layers: positive, heads: positive, kvHeads: positive, ffn: positive }),
+    model: z.strictObject({
+      vocab: positive,
+      dModel: positive,
+      layers: positive,
+      heads: positive,
+      kvHeads: positive,
+      ffn: positive,
+    }),
     batch: z.strictObject({ layout: z.enum(BATCH_LAYOUTS), lengths: z.array(positive).min(1) }),
     lora: z.strictObject({
       targets: z.array(z.enum(LORA_TARGETS)).min(1),
@@ -62,7 +75,13 @@ export const trainingCaseSchema = z
       dropout: z.number().min(0).lt(1),
       initB: z.enum(['zero', 'random']),
     }),
-    adamw: z.strictObject({ lr: nonNegative('lr'), beta1: nonNegative('beta1'), beta2: nonNegative('beta2'), eps: nonNegative('eps'), weightDecay: nonNegative('weightDecay') }),
+    adamw: z.strictObject({
+      lr: nonNegative('lr'),
+      beta1: nonNegative('beta1'),
+      beta2: nonNegative('beta2'),
+      eps: nonNegative('eps'),
+      weightDecay: nonNegative('weightDecay'),
+    }),
     steps: positive,
     seed: z.int(),
     precision: z.enum(PRECISIONS).optional(),
@@ -71,14 +90,21 @@ export const trainingCaseSchema = z
   .superRefine((c, ctx) => {
     const fail = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const m = c.model;
-    if (m.dModel % m.heads !== 0) fail(['model', 'dModel'], `must be a multiple of heads (${m.heads}), got ${m.dModel}`);
-    else if (headDim(m) % 2 !== 0) fail(['model', 'heads'], `head dim dModel/heads must be even for rotary pairs, got ${headDim(m)}`);
+    if (m.dModel % m.heads !== 0)
+      fail(['model', 'dModel'], `must be a multiple of heads (${m.heads}), got ${m.dModel}`);
+    else if (headDim(m) % 2 !== 0)
+      fail(['model', 'heads'], `head dim dModel/heads must be even for rotary pairs, got ${headDim(m)}`);
     if (m.heads % m.kvHeads !== 0) fail(['model', 'kvHeads'], `must divide heads (${m.heads}), got ${m.kvHeads}`);
-    if (c.batch.layout === 'unpadded' && new Set(c.batch.lengths).size > 1) fail(['batch', 'lengths'], `must be equal for layout 'unpadded', got ${JSON.stringify(c.batch.lengths)}`);
+    if (c.batch.layout === 'unpadded' && new Set(c.batch.lengths).size > 1)
+      fail(['batch', 'lengths'], `must be equal for layout 'unpadded', got ${JSON.stringify(c.batch.lengths)}`);
     // Packed documents and left padding put a token at different (row, position) coordinates in
     // the padded batch and in a varlen one, so implementations cannot agree on which weights drop.
     if ((c.attentionDropout ?? 0) > 0 && c.batch.layout !== 'unpadded' && c.batch.layout !== 'right-padded') {
-      fail(['attentionDropout'], `needs layout 'unpadded' or 'right-padded' (the dropout hash is indexed by row and position), got layout '${c.batch.layout}'`);
+      fail(
+        ['attentionDropout'],
+        `needs layout 'unpadded' or 'right-padded' (the dropout hash is indexed by row and position), got ` +
+          `layout '${c.batch.layout}'`,
+      );
     }
   });
 
@@ -102,7 +128,15 @@ export function caseSequences(c: Pick<TrainingCase, 'model' | 'batch' | 'seed'>)
 }
 
 export function materialiseTraining(c: TrainingCase, layout: BatchLayout = c.batch.layout): MaterialisedTraining {
-  const spec: TrainingSpec = { config: c.model, lora: c.lora, adamw: c.adamw, steps: c.steps, seed: c.seed, precision: c.precision ?? 'float32', attentionDropout: c.attentionDropout ?? 0 };
+  const spec: TrainingSpec = {
+    config: c.model,
+    lora: c.lora,
+    adamw: c.adamw,
+    steps: c.steps,
+    seed: c.seed,
+    precision: c.precision ?? 'float32',
+    attentionDropout: c.attentionDropout ?? 0,
+  };
   const sequences = caseSequences(c);
   return { spec, init: initParams(c.model, c.lora, c.seed), sequences, batch: buildBatch(sequences, layout) };
 }

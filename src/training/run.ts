@@ -28,18 +28,26 @@
  * Logits are judged at token positions only: what a padded query row computes is not part of the
  * model's meaning (transformers' eager gives it uniform weights, flash never computes it).
  */
-import { roundTo, UNIT_ROUNDOFF, type HostTensor, type TF } from '../contract/index.js';
-import { maxAbs, worstDiff, type TensorSpec } from '../oracle/index.js';
+import { type HostTensor, roundTo, type TF, UNIT_ROUNDOFF } from '../contract/index.js';
+import { maxAbs, type TensorSpec, worstDiff } from '../oracle/index.js';
 import type { MaterialisedTraining } from './case.js';
-import { referenceFirstStep, trainTf, type ModelKernels, type StepRecord, type TrainingRun } from './model/index.js';
-import { EXACT, forwardTolerance, gradientTolerance, parameterTolerance, TRAIN_MODEL, type Tolerance } from './tolerance.js';
+import { type ModelKernels, referenceFirstStep, type StepRecord, type TrainingRun, trainTf } from './model/index.js';
+import {
+  EXACT,
+  forwardTolerance,
+  gradientTolerance,
+  parameterTolerance,
+  type Tolerance,
+  TRAIN_MODEL,
+} from './tolerance.js';
 
 /** Runs the case's steps in tfjs with `kernels` (see model/train.ts). */
 export function runTraining(tf: TF, m: MaterialisedTraining, kernels: ModelKernels): TrainingRun {
   return trainTf(tf, m.spec, m.init, m.batch, kernels);
 }
 
-/** The float64 reference's first step, and in bfloat16 / float16 the same-precision baseline's along two rounding paths. */
+/** The float64 reference's first step, and in bfloat16 / float16 the ' +
+    'same-precision baseline's along two rounding paths. */
 export interface TrainingExpectation {
   readonly reference: StepRecord;
   readonly baseline: StepRecord | null;
@@ -75,7 +83,8 @@ export function trainingTensors(run: TrainingRun): Map<string, HostTensor> {
   for (const site of sites(s1)) for (const p of ['A', 'B']) out.set(`d${p} ${site}`, s1.grads.get(`${site}.${p}`)!);
   for (const [name, t] of run.frozenAfter) out.set(`frozen ${name}`, t);
   run.steps.forEach((s, i) => {
-    for (const site of sites(s)) for (const p of ['A', 'B']) out.set(`${p} ${site} step=${i + 1}`, s.params.get(`${site}.${p}`)!);
+    for (const site of sites(s))
+      for (const p of ['A', 'B']) out.set(`${p} ${site} step=${i + 1}`, s.params.get(`${site}.${p}`)!);
     out.set(`loss step=${i + 1}`, scalar(s.loss));
   });
   return out;
@@ -124,8 +133,14 @@ interface Rounding {
   readonly weight?: Uint8Array;
 }
 
-/** The allowance given the baseline's error e: K·min(max(e, spread/√2), scale) + R·u·scale + G·u·terms + the float32 bound. */
-function allowance(tol32: number, r: Rounding | null): (baselineError: number | null) => { allowed: number; floor: number } {
+/**
+ * The allowance given the baseline's error e:
+ *   K·min(max(e, spread/√2), scale) + R·u·scale + G·u·terms + the float32 bound.
+ */
+function allowance(
+  tol32: number,
+  r: Rounding | null,
+): (baselineError: number | null) => { allowed: number; floor: number } {
   if (r === null || r.baseline === null) return () => ({ allowed: tol32, floor: tol32 });
   const floor = tol32 + TRAIN_MODEL.R * r.u * r.scale + TRAIN_MODEL.G * r.u * (r.terms ?? 0);
   const cap = r.scale;
@@ -133,9 +148,25 @@ function allowance(tol32: number, r: Rounding | null): (baselineError: number | 
   return (e) => ({ allowed: TRAIN_MODEL.K * Math.min(Math.max(e ?? 0, spread), cap) + floor, floor });
 }
 
-function spec(name: string, pass: 'forward' | 'backward', group: string, expected: HostTensor, tol: Tolerance, weight?: Uint8Array, r: Rounding | null = null): TensorSpec {
+function spec(
+  name: string,
+  pass: 'forward' | 'backward',
+  group: string,
+  expected: HostTensor,
+  tol: Tolerance,
+  weight?: Uint8Array,
+  r: Rounding | null = null,
+): TensorSpec {
   const allowed = allowedOf(tol, expected, weight);
-  return { name, pass, group, expected, baseline: r?.baseline ?? null, allowance: allowance(allowed, r), ...(weight ? { weight } : {}) };
+  return {
+    name,
+    pass,
+    group,
+    expected,
+    baseline: r?.baseline ?? null,
+    allowance: allowance(allowed, r),
+    ...(weight ? { weight } : {}),
+  };
 }
 
 /**
@@ -145,7 +176,15 @@ function spec(name: string, pass: 'forward' | 'backward', group: string, expecte
  * can all cancel to ~0, seen: LoRA on k only, B = 0, two 2-token sequences, dB ~ 3e-7 of float32 noise
  * that AdamW turns into lr·g/eps).
  */
-function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, group: string, baseline: StepRecord | null, network: number, nudged: StepRecord | null = null): { grads: TensorSpec[]; params: TensorSpec[]; allowed: Map<string, number> } {
+function stepSpecs(
+  m: MaterialisedTraining,
+  expected: StepRecord,
+  t: number,
+  group: string,
+  baseline: StepRecord | null,
+  network: number,
+  nudged: StepRecord | null = null,
+): { grads: TensorSpec[]; params: TensorSpec[]; allowed: Map<string, number> } {
   const grads: TensorSpec[] = [];
   const params: TensorSpec[] = [];
   /** Each parameter's allowed error after the step (by `site.A`), for the loss of the next step. */
@@ -159,14 +198,30 @@ function stepSpecs(m: MaterialisedTraining, expected: StepRecord, t: number, gro
       const name = `${site}.${p}`;
       const g = expected.grads.get(name)!;
       const gb = baseline?.grads.get(name) ?? null;
-      const rg = baseline ? { u, scale: gScale, terms: expected.termNorms?.get(name) ?? 0, baseline: gb, nudged: nudged?.grads.get(name) ?? null } : null;
+      const rg = baseline
+        ? {
+            u,
+            scale: gScale,
+            terms: expected.termNorms?.get(name) ?? 0,
+            baseline: gb,
+            nudged: nudged?.grads.get(name) ?? null,
+          }
+        : null;
       grads.push(spec(`d${p} ${site}`, 'backward', group, g, gradTol, undefined, rg));
       // The parameter's allowance follows from its gradient's: what that error does through one AdamW step.
       const gradAllowed = allowance(allowedOf(gradTol, g), rg)(gb ? worstDiff(gb, g).error : null).allowed;
       const param = expected.params.get(name)!;
       const pb = baseline?.params.get(name) ?? null;
       const rp = baseline ? { u, scale: maxAbs(param), baseline: pb, nudged: nudged?.params.get(name) ?? null } : null;
-      const ps = spec(`${p} ${site} step=${t}`, 'backward', group, param, parameterTolerance(m.spec.adamw, t, gradAllowed, baseline ? 'float32' : precision), undefined, rp);
+      const ps = spec(
+        `${p} ${site} step=${t}`,
+        'backward',
+        group,
+        param,
+        parameterTolerance(m.spec.adamw, t, gradAllowed, baseline ? 'float32' : precision),
+        undefined,
+        rp,
+      );
       params.push(ps);
       allowed.set(name, ps.allowance(pb ? worstDiff(pb, param).error : null).allowed);
     }
@@ -196,15 +251,35 @@ function lossDrift(step: StepRecord, allowedBefore: ReadonlyMap<string, number>)
  * The judge's specs: step 1 against the float64 reference, the trajectory against `baseline`
  * (another implementation's run of the same case; left out when it failed).
  */
-export function trainingSpecs(m: MaterialisedTraining, subject: string, expectation: TrainingExpectation, baseline: TrainingRun | null): TensorSpec[] {
+export function trainingSpecs(
+  m: MaterialisedTraining,
+  subject: string,
+  expectation: TrainingExpectation,
+  baseline: TrainingRun | null,
+): TensorSpec[] {
   const { reference, baseline: rounded, nudged } = expectation;
   const g1 = `${subject} vs float64 reference, step 1`;
   const precision = m.spec.precision ?? 'float32';
   const u = UNIT_ROUNDOFF[precision];
   const f32 = forwardTolerance('float32');
   const weight = tokenWeight(m);
-  const rLogits = rounded ? { u, scale: maxAbsWeighted(reference.logits, weight), baseline: rounded.logits, nudged: nudged?.logits ?? null, ...(weight ? { weight } : {}) } : null;
-  const rLoss = rounded ? { u, scale: Math.abs(reference.loss), baseline: scalar(rounded.loss), nudged: nudged ? scalar(nudged.loss) : null } : null;
+  const rLogits = rounded
+    ? {
+        u,
+        scale: maxAbsWeighted(reference.logits, weight),
+        baseline: rounded.logits,
+        nudged: nudged?.logits ?? null,
+        ...(weight ? { weight } : {}),
+      }
+    : null;
+  const rLoss = rounded
+    ? {
+        u,
+        scale: Math.abs(reference.loss),
+        baseline: scalar(rounded.loss),
+        nudged: nudged ? scalar(nudged.loss) : null,
+      }
+    : null;
   const out: TensorSpec[] = [
     spec('logits', 'forward', g1, reference.logits, rounded ? f32 : forwardTolerance(precision), weight, rLogits),
     spec('loss', 'forward', g1, scalar(reference.loss), rounded ? f32 : forwardTolerance(precision), undefined, rLoss),
@@ -212,7 +287,8 @@ export function trainingSpecs(m: MaterialisedTraining, subject: string, expectat
   const network = gradientScale(reference);
   const s1 = stepSpecs(m, reference, 1, g1, rounded, network, nudged);
   out.push(...s1.grads);
-  for (const [name, t] of m.init.frozen) out.push(spec(`frozen ${name}`, 'backward', g1, { shape: t.shape, data: t.data.map(Math.fround) }, EXACT));
+  for (const [name, t] of m.init.frozen)
+    out.push(spec(`frozen ${name}`, 'backward', g1, { shape: t.shape, data: t.data.map(Math.fround) }, EXACT));
   out.push(...s1.params);
   if (baseline === null) return out;
   const fwd = forwardTolerance(precision);

@@ -12,7 +12,7 @@
  * most 1/eps, so a gradient error δg may move it by lr·δg/eps (and never more than ~2·lr, the
  * largest update Adam makes). Each step adds its own share, hence t · lr · min(2, δg/eps).
  */
-import { UNIT_ROUNDOFF, type Precision } from '../contract/index.js';
+import { type Precision, UNIT_ROUNDOFF } from '../contract/index.js';
 import type { AdamWConfig } from './model/index.js';
 
 /** allowed = rel · max|expected| + abs (norm-wise, as src/contract/compare.ts explains). */
@@ -70,7 +70,12 @@ export function gradientTolerance(stepGradientScale: number, precision: Precisio
 export const EXACT: Tolerance = { rel: 0, abs: 0 };
 
 /** Tolerance of a parameter after step t, given the allowed error of its gradient. */
-export function parameterTolerance(adamw: AdamWConfig, t: number, gradAllowed: number, precision: Precision = 'float32'): Tolerance {
+export function parameterTolerance(
+  adamw: AdamWConfig,
+  t: number,
+  gradAllowed: number,
+  precision: Precision = 'float32',
+): Tolerance {
   // The derivative bound lr/eps is reached where |g| ~ 0, as the gradient's own error is: a factor 2
   // keeps both from landing on the bound together (measured: 0.94 of it in bfloat16 without).
   const perStep = adamw.lr * Math.min(2, (2 * gradAllowed) / Math.max(adamw.eps, 1e-30));

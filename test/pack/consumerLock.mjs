@@ -35,14 +35,35 @@ export function consumerLock({ projectLock, tarballPkg, tarballSpec, tarballInte
     for (const n of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) todo.push([path, n]);
   }
   const deps = { attnfuzz: tarballSpec };
-  const { name, version, license, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines } = tarballPkg;
+  const {
+    name,
+    version,
+    license,
+    dependencies,
+    optionalDependencies,
+    peerDependencies,
+    peerDependenciesMeta,
+    bin,
+    engines,
+  } = tarballPkg;
   return {
     name: consumerName,
     lockfileVersion: 3,
     requires: true,
     packages: {
       '': { name: consumerName, dependencies: deps },
-      'node_modules/attnfuzz': { version, resolved: tarballSpec, integrity: tarballIntegrity, license, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines },
+      'node_modules/attnfuzz': {
+        version,
+        resolved: tarballSpec,
+        integrity: tarballIntegrity,
+        license,
+        dependencies,
+        optionalDependencies,
+        peerDependencies,
+        peerDependenciesMeta,
+        bin,
+        engines,
+      },
       ...Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b))),
     },
   };

@@ -20,11 +20,20 @@ export interface SourceFile {
 }
 
 const LAYERS: Record<string, number> = {
-  contract: 0, backend: 0, kernel: 0,
-  case: 1, data: 1, oracle: 1, reference: 1,
+  contract: 0,
+  backend: 0,
+  kernel: 0,
+  case: 1,
+  data: 1,
+  oracle: 1,
+  reference: 1,
   training: 2,
-  runner: 3, corpus: 3, report: 3, golden: 3,
-  campaign: 4, bench: 4,
+  runner: 3,
+  corpus: 3,
+  report: 3,
+  golden: 3,
+  campaign: 4,
+  bench: 4,
   cli: 5,
 };
 const REGISTRY = 'src/runner/registry.ts';
@@ -35,7 +44,9 @@ const srcFolder = (p: string) => /^src\/([a-z]+)\//.exec(p)?.[1] ?? null;
 
 /** The relative imports of a file, resolved to repository paths (.js -> .ts). */
 export function importsOf(f: SourceFile): string[] {
-  const specs = [...f.text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|(?:^|\n)\s*import\s+'(\.[^']+)'/g)].map((m) => m[1] ?? m[2]!);
+  const specs = [
+    ...f.text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'|(?:^|\n)\s*import\s+'(\.[^']+)'/g),
+  ].map((m) => m[1] ?? m[2]!);
   return specs.map((s) => normalize(join(dirname(f.path), s)).replace(/\.js$/, '.ts'));
 }
 
@@ -57,7 +68,8 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return out;
 }
 
-/** Every violation, one line each (`src/oracle/x.ts: imports kernels/eager/index.ts: only src/runner/registry.ts may`). */
+/** Every violation, one line each (`src/oracle/x.ts: imports kernels/eager/index.ts: only ` +
+    `src/runner/registry.ts may`). */
 export function architectureViolations(files: readonly SourceFile[]): string[] {
   const out: string[] = [];
   const fileGraph = new Map<string, string[]>();
@@ -71,16 +83,29 @@ export function architectureViolations(files: readonly SourceFile[]): string[] {
     for (const to of targets) {
       const bad = (rule: string) => out.push(`${f.path}: imports ${to}: ${rule}`);
       const toFolder = srcFolder(to);
-      if (to.startsWith('kernels/') && f.path.startsWith('src/') && f.path !== REGISTRY && !isTest(f.path)) bad(`only ${REGISTRY} may import kernels/`);
-      if (f.path.startsWith('kernels/') && !isTest(f.path) && !to.startsWith('kernels/') && to !== 'src/contract/index.ts') bad('kernels/ may import only src/contract/index.ts');
-      if (toFolder && toFolder !== from && !to.endsWith(`src/${toFolder}/index.ts`) && toFolder !== 'cli') bad(`import src/${toFolder} through its index.ts`);
+      if (to.startsWith('kernels/') && f.path.startsWith('src/') && f.path !== REGISTRY && !isTest(f.path))
+        bad(`only ${REGISTRY} may import kernels/`);
+      if (
+        f.path.startsWith('kernels/') &&
+        !isTest(f.path) &&
+        !to.startsWith('kernels/') &&
+        to !== 'src/contract/index.ts'
+      )
+        bad('kernels/ may import only src/contract/index.ts');
+      if (toFolder && toFolder !== from && !to.endsWith(`src/${toFolder}/index.ts`) && toFolder !== 'cli')
+        bad(`import src/${toFolder} through its index.ts`);
       if (from && toFolder && from !== toFolder && !isTest(f.path)) {
-        if ((LAYERS[toFolder] ?? 99) > (LAYERS[from] ?? -1)) bad(`src/${from} (layer ${LAYERS[from]}) may not import the layer above it (src/${toFolder}, layer ${LAYERS[toFolder]})`);
+        if ((LAYERS[toFolder] ?? 99) > (LAYERS[from] ?? -1))
+          bad(
+            `src/${from} (layer ${LAYERS[from]}) may not import the layer above it (src/${toFolder}, layer ` +
+              `${LAYERS[toFolder]})`,
+          );
         folderGraph.set(from, (folderGraph.get(from) ?? new Set()).add(toFolder));
       }
     }
   }
-  for (const c of cycles(new Map([...folderGraph].map(([k, v]) => [k, [...v]])))) out.push(`folder cycle: ${c.map((x) => `src/${x}`).join(' -> ')}`);
+  for (const c of cycles(new Map([...folderGraph].map(([k, v]) => [k, [...v]]))))
+    out.push(`folder cycle: ${c.map((x) => `src/${x}`).join(' -> ')}`);
   for (const c of cycles(fileGraph)) out.push(`file cycle: ${c.join(' -> ')}`);
   return out;
 }

@@ -3,9 +3,10 @@
  * many times: plain Node starts it in about 0.4 s where tsx takes 1.2 s (the kill test starts 50).
  * The bundle goes to node_modules/.cache so its packages (tfjs, seedrandom) resolve as usual.
  */
-import { build } from 'esbuild';
+
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { build } from 'esbuild';
 
 export async function bundle(entry: string): Promise<string> {
   const dir = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'attnfuzz-tests');

@@ -5,13 +5,21 @@
  * helper_test_op idea: each test is one line).
  */
 import { tf } from '../../src/backend/index.js';
-import { defaultOptions, visible, type AttentionInputs, type AttentionOptions, type AttentionShapes, type Precision, type AttentionKernel } from '../../src/contract/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
-import { errorsOf, makeInputs, randomMask, type Errors } from './kernelTesting.js';
-import { referenceAttention } from '../../src/reference/index.js';
+import {
+  type AttentionInputs,
+  type AttentionKernel,
+  type AttentionOptions,
+  type AttentionShapes,
+  defaultOptions,
+  type Precision,
+  visible,
+} from '../../src/contract/index.js';
 import { hugeJunk } from '../../src/data/index.js';
+import { runAttentionKernel } from '../../src/kernel/index.js';
+import { referenceAttention } from '../../src/reference/index.js';
+import { type Errors, errorsOf, makeInputs, randomMask } from './kernelTesting.js';
 
-export { makeInputs, randomMask, type Errors } from './kernelTesting.js';
+export { type Errors, makeInputs, randomMask } from './kernelTesting.js';
 
 export interface ContractCase {
   readonly name: string;
@@ -30,7 +38,8 @@ function writeJunk(inputs: AttentionInputs, opts: AttentionOptions, s: Attention
     for (let g = 0; g < Hkv; g++)
       for (let j = 0; j < Sk; j++) {
         let seen = false;
-        for (let h = g * group; h < (g + 1) * group; h++) for (let i = 0; i < Sq; i++) seen ||= visible(opts, s, b, h, i, j);
+        for (let h = g * group; h < (g + 1) * group; h++)
+          for (let i = 0; i < Sq; i++) seen ||= visible(opts, s, b, h, i, j);
         if (seen) continue;
         const row = (b * Hkv + g) * Sk + j;
         (inputs.k.data as Float64Array).fill(value, row * D, (row + 1) * D);
@@ -77,41 +86,100 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
   { name: 'D = 1, Dv = 3', shapes: shapes({ D: 1, Dv: 3 }), options: {} },
   { name: 'odd D = 5', shapes: shapes({ D: 5, Dv: 5 }), options: {} },
   { name: 'odd D = 7, Dv = 3', shapes: shapes({ D: 7, Dv: 3 }), options: {} },
-  ...GQA.map(([Hq, Hkv]) => ({ name: `GQA Hq=${Hq} Hkv=${Hkv}`, shapes: shapes({ B: 1, Hq, Hkv, Sq: 2, Sk: 3, D: 3, Dv: 2 }), options: {} })),
-  { name: 'GQA 6/2 + causal + mask [1,Hq]', shapes: shapes({ Hq: 6, Hkv: 2 }), options: { causal: 'bottom-right', mask: randomMask([1, 6, 3, 4], 'g') } },
+  ...GQA.map(([Hq, Hkv]) => ({
+    name: `GQA Hq=${Hq} Hkv=${Hkv}`,
+    shapes: shapes({ B: 1, Hq, Hkv, Sq: 2, Sk: 3, D: 3, Dv: 2 }),
+    options: {},
+  })),
+  {
+    name: 'GQA 6/2 + causal + mask [1,Hq]',
+    shapes: shapes({ Hq: 6, Hkv: 2 }),
+    options: { causal: 'bottom-right', mask: randomMask([1, 6, 3, 4], 'g') },
+  },
   { name: 'causal top-left Sq < Sk', shapes: shapes({ Sq: 2, Sk: 5 }), options: { causal: 'top-left' } },
   { name: 'causal top-left Sq > Sk', shapes: shapes({ Sq: 5, Sk: 2 }), options: { causal: 'top-left' } },
   { name: 'causal top-left Sq = 1 (sees key 0)', shapes: shapes({ Sq: 1, Sk: 4 }), options: { causal: 'top-left' } },
   { name: 'causal bottom-right Sq < Sk', shapes: shapes({ Sq: 2, Sk: 5 }), options: { causal: 'bottom-right' } },
-  { name: 'causal bottom-right Sq > Sk (empty rows)', shapes: shapes({ Sq: 5, Sk: 2 }), options: { causal: 'bottom-right' } },
+  {
+    name: 'causal bottom-right Sq > Sk (empty rows)',
+    shapes: shapes({ Sq: 5, Sk: 2 }),
+    options: { causal: 'bottom-right' },
+  },
   { name: 'causal bottom-right Sq = 1', shapes: shapes({ Sq: 1, Sk: 4 }), options: { causal: 'bottom-right' } },
   { name: 'window [1,0]', shapes: shapes({ Sq: 4, Sk: 4 }), options: { window: [1, 0] } },
   { name: 'window [0,2] Sq < Sk', shapes: shapes({ Sq: 3, Sk: 6 }), options: { window: [0, 2] } },
   { name: 'window [2,-1] Sq > Sk', shapes: shapes({ Sq: 5, Sk: 3 }), options: { window: [2, -1] } },
-  { name: 'window [-1,1] + bottom-right', shapes: shapes({ Sq: 4, Sk: 5 }), options: { window: [-1, 1], causal: 'bottom-right' } },
+  {
+    name: 'window [-1,1] + bottom-right',
+    shapes: shapes({ Sq: 4, Sk: 5 }),
+    options: { window: [-1, 1], causal: 'bottom-right' },
+  },
   { name: 'window [-1,-1]', shapes: base, options: { window: [-1, -1] } },
   { name: 'window [0,0] Sq > Sk (empty rows)', shapes: shapes({ Sq: 5, Sk: 2 }), options: { window: [0, 0] } },
-  { name: 'window [1,0] + top-left', shapes: shapes({ Sq: 3, Sk: 5 }), options: { window: [1, 0], causal: 'top-left' } },
+  {
+    name: 'window [1,0] + top-left',
+    shapes: shapes({ Sq: 3, Sk: 5 }),
+    options: { window: [1, 0], causal: 'top-left' },
+  },
   { name: 'keyLengths right, one row empty', shapes: base, options: { keyLengths: [3, 0], paddingSide: 'right' } },
   { name: 'keyLengths left', shapes: base, options: { keyLengths: [1, 4], paddingSide: 'left' } },
   { name: 'keyLengths full (unpadded)', shapes: base, options: { keyLengths: [4, 4], causal: 'top-left' } },
-  { name: 'keyLengths left + top-left (empty rows)', shapes: shapes({ Sq: 4, Sk: 4 }), options: { keyLengths: [2, 3], paddingSide: 'left', causal: 'top-left' } },
-  { name: 'keyLengths right + bottom-right', shapes: shapes({ Sq: 2, Sk: 5 }), options: { keyLengths: [5, 2], causal: 'bottom-right' } },
+  {
+    name: 'keyLengths left + top-left (empty rows)',
+    shapes: shapes({ Sq: 4, Sk: 4 }),
+    options: { keyLengths: [2, 3], paddingSide: 'left', causal: 'top-left' },
+  },
+  {
+    name: 'keyLengths right + bottom-right',
+    shapes: shapes({ Sq: 2, Sk: 5 }),
+    options: { keyLengths: [5, 2], causal: 'bottom-right' },
+  },
   { name: 'mask [1,1,Sq,Sk]', shapes: base, options: { mask: randomMask([1, 1, 3, 4], 'm1') } },
   { name: 'mask [B,1,Sq,Sk]', shapes: base, options: { mask: randomMask([2, 1, 3, 4], 'm2') } },
   { name: 'mask [1,Hq,Sq,Sk]', shapes: base, options: { mask: randomMask([1, 2, 3, 4], 'm3') } },
-  { name: 'mask [B,Hq,Sq,Sk] sparse (empty rows)', shapes: base, options: { mask: randomMask([2, 2, 3, 4], 'm4', 0.3) } },
-  { name: 'mask + keyLengths + window', shapes: shapes({ Sq: 4, Sk: 5 }), options: { mask: randomMask([2, 1, 4, 5], 'm5'), keyLengths: [4, 2], paddingSide: 'left', window: [2, 1] } },
+  {
+    name: 'mask [B,Hq,Sq,Sk] sparse (empty rows)',
+    shapes: base,
+    options: { mask: randomMask([2, 2, 3, 4], 'm4', 0.3) },
+  },
+  {
+    name: 'mask + keyLengths + window',
+    shapes: shapes({ Sq: 4, Sk: 5 }),
+    options: { mask: randomMask([2, 1, 4, 5], 'm5'), keyLengths: [4, 2], paddingSide: 'left', window: [2, 1] },
+  },
   { name: 'dropout p=0.3', shapes: base, options: { dropout: { p: 0.3, seed: 7 } } },
-  { name: 'dropout p=0.5 + top-left + GQA', shapes: shapes({ Hq: 4, Hkv: 2, Sq: 4, Sk: 3 }), options: { dropout: { p: 0.5, seed: 123 }, causal: 'top-left' } },
-  { name: 'dropout + mask + empty rows', shapes: base, options: { dropout: { p: 0.2, seed: 99 }, mask: randomMask([2, 2, 3, 4], 'm6', 0.3) } },
+  {
+    name: 'dropout p=0.5 + top-left + GQA',
+    shapes: shapes({ Hq: 4, Hkv: 2, Sq: 4, Sk: 3 }),
+    options: { dropout: { p: 0.5, seed: 123 }, causal: 'top-left' },
+  },
+  {
+    name: 'dropout + mask + empty rows',
+    shapes: base,
+    options: { dropout: { p: 0.2, seed: 99 }, mask: randomMask([2, 2, 3, 4], 'm6', 0.3) },
+  },
   { name: 'scale 0.37', shapes: base, options: { scale: 0.37 } },
   { name: 'scale 3 + causal', shapes: shapes({ Sq: 4, Sk: 4 }), options: { scale: 3, causal: 'top-left' } },
   { name: 'scale -0.5', shapes: base, options: { scale: -0.5 } },
   { name: 'NaN junk in right padding', shapes: base, options: { keyLengths: [2, 4] }, junk: 'nan' },
-  { name: 'NaN junk in left padding + top-left (empty rows)', shapes: base, options: { keyLengths: [1, 3], paddingSide: 'left', causal: 'top-left' }, junk: 'nan' },
-  { name: 'NaN junk after the queries, top-left Sq < Sk', shapes: shapes({ Sq: 2, Sk: 5 }), options: { causal: 'top-left' }, junk: 'nan' },
-  { name: 'NaN junk under a sparse mask, GQA 4/2', shapes: shapes({ Hq: 4, Hkv: 2, Sq: 2 }), options: { mask: randomMask([2, 4, 2, 4], 'm7', 0.25) }, junk: 'nan' },
+  {
+    name: 'NaN junk in left padding + top-left (empty rows)',
+    shapes: base,
+    options: { keyLengths: [1, 3], paddingSide: 'left', causal: 'top-left' },
+    junk: 'nan',
+  },
+  {
+    name: 'NaN junk after the queries, top-left Sq < Sk',
+    shapes: shapes({ Sq: 2, Sk: 5 }),
+    options: { causal: 'top-left' },
+    junk: 'nan',
+  },
+  {
+    name: 'NaN junk under a sparse mask, GQA 4/2',
+    shapes: shapes({ Hq: 4, Hkv: 2, Sq: 2 }),
+    options: { mask: randomMask([2, 4, 2, 4], 'm7', 0.25) },
+    junk: 'nan',
+  },
   { name: 'huge junk outside a window', shapes: shapes({ Sq: 2, Sk: 6 }), options: { window: [1, 0] }, junk: 'huge' },
 ];
 

@@ -3,13 +3,28 @@
  * helper_test_op idea) that runs a kernel through `runAttentionKernel`, checks shapes, and returns
  * the error of each tensor (out, dq, dk, dv) against the float64 reference in `maxRelError`.
  */
-import { ATTENTION_TENSORS, defaultOptions, type AttentionOptions, type AttentionShapes, type AttentionTensorName, type AttentionKernel } from '../../src/contract/index.js';
-import { kernelErrors, makeInputs, type Errors } from './kernelTesting.js';
+import {
+  ATTENTION_TENSORS,
+  type AttentionKernel,
+  type AttentionOptions,
+  type AttentionShapes,
+  type AttentionTensorName,
+  defaultOptions,
+} from '../../src/contract/index.js';
 import { referenceAttention } from '../../src/reference/index.js';
+import { type Errors, kernelErrors, makeInputs } from './kernelTesting.js';
 
-export { makeInputs, randomMask, type Errors } from './kernelTesting.js';
+export { type Errors, makeInputs, randomMask } from './kernelTesting.js';
 
-export function shapesOf(B: number, Hq: number, Hkv: number, Sq: number, Sk: number, D: number, Dv = D): AttentionShapes {
+export function shapesOf(
+  B: number,
+  Hq: number,
+  Hkv: number,
+  Sq: number,
+  Sk: number,
+  D: number,
+  Dv = D,
+): AttentionShapes {
   return { B, Hq, Hkv, Sq, Sk, D, Dv };
 }
 
@@ -18,7 +33,12 @@ export function optionsFor(s: AttentionShapes, extra: Partial<AttentionOptions> 
 }
 
 /** Runs `kernel` and the reference on the same case; throws on a shape mismatch, returns errors. */
-export function errorsVsReference(kernel: AttentionKernel, s: AttentionShapes, opts: AttentionOptions, seed = 'flash'): Errors {
+export function errorsVsReference(
+  kernel: AttentionKernel,
+  s: AttentionShapes,
+  opts: AttentionOptions,
+  seed = 'flash',
+): Errors {
   const inputs = makeInputs(s, seed, opts.precision);
   return kernelErrors(kernel, inputs, opts, referenceAttention(inputs, opts));
 }
@@ -36,6 +56,9 @@ export class WorstErrors {
     }
   }
   report(title: string): string {
-    return `${title}: ` + ATTENTION_TENSORS.map((n) => `${n} ${this.worst[n].toExponential(2)} (${this.where[n]})`).join(', ');
+    return (
+      `${title}: ` +
+      ATTENTION_TENSORS.map((n) => `${n} ${this.worst[n].toExponential(2)} (${this.where[n]})`).join(', ')
+    );
   }
 }

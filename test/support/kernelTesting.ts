@@ -5,11 +5,29 @@
  * against the float64 reference.
  */
 import seedrandom from 'seedrandom';
-import { ATTENTION_TENSORS, formatShape, maxAbs, maxAbsDiff, maxRelError, numel, roundArray, sameShape, type AttentionInputs, type AttentionOptions, type AttentionResult, type AttentionShapes, type AttentionTensorName, type HostMask, type HostTensor, type Precision, type AttentionKernel } from '../../src/contract/index.js';
+import {
+  ATTENTION_TENSORS,
+  type AttentionInputs,
+  type AttentionKernel,
+  type AttentionOptions,
+  type AttentionResult,
+  type AttentionShapes,
+  type AttentionTensorName,
+  formatShape,
+  type HostMask,
+  type HostTensor,
+  maxAbs,
+  maxAbsDiff,
+  maxRelError,
+  numel,
+  type Precision,
+  roundArray,
+  sameShape,
+} from '../../src/contract/index.js';
 import { normals } from '../../src/data/index.js';
+import { runAttentionKernel } from '../../src/kernel/index.js';
 import { roundingScale } from '../../src/oracle/index.js';
 import { attentionTermScales } from '../../src/reference/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
 
 function tensorOf(rng: () => number, shape: number[], precision: Precision): HostTensor {
   return { shape, data: roundArray(precision, normals(rng, numel(shape))) };
@@ -40,7 +58,9 @@ export function errorsOf(label: string, actual: AttentionResult, expected: Atten
   const errors = {} as Errors;
   for (const t of ATTENTION_TENSORS) {
     if (!sameShape(actual[t].shape, expected[t].shape)) {
-      throw new Error(`${label}: ${t}.shape ${formatShape(actual[t].shape)}, expected ${formatShape(expected[t].shape)}`);
+      throw new Error(
+        `${label}: ${t}.shape ${formatShape(actual[t].shape)}, expected ${formatShape(expected[t].shape)}`,
+      );
     }
     errors[t] = maxRelError(actual[t], expected[t]);
   }
@@ -48,7 +68,13 @@ export function errorsOf(label: string, actual: AttentionResult, expected: Atten
 }
 
 /** Runs `kernel` on the inputs and returns each tensor's error against `expected` (the reference). */
-export function kernelErrors(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions, expected: AttentionResult, label = kernel.name): Errors {
+export function kernelErrors(
+  kernel: AttentionKernel,
+  inputs: AttentionInputs,
+  opts: AttentionOptions,
+  expected: AttentionResult,
+  label = kernel.name,
+): Errors {
   return errorsOf(label, runAttentionKernel(kernel, inputs, opts), expected);
 }
 
@@ -58,7 +84,13 @@ export function kernelErrors(kernel: AttentionKernel, inputs: AttentionInputs, o
  * one or two visible keys) carries rounding noise of its terms, which max|ref| alone would turn
  * into a huge relative error on some seeds and not others.
  */
-export function naturalErrors(kernel: AttentionKernel, inputs: AttentionInputs, opts: AttentionOptions, s: AttentionShapes, expected: AttentionResult): Errors {
+export function naturalErrors(
+  kernel: AttentionKernel,
+  inputs: AttentionInputs,
+  opts: AttentionOptions,
+  s: AttentionShapes,
+  expected: AttentionResult,
+): Errors {
   const actual = runAttentionKernel(kernel, inputs, opts);
   errorsOf(kernel.name, actual, expected); // shapes first
   const terms = attentionTermScales(inputs, opts);

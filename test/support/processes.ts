@@ -21,7 +21,14 @@ export function processes(): ProcessInfo[] {
       try {
         const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return [{ pid: Number(n), ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), cmd: readFileSync(`/proc/${n}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
+        return [
+          {
+            pid: Number(n),
+            ppid: Number(f[1]),
+            cpu: Number(f[11]) + Number(f[12]),
+            cmd: readFileSync(`/proc/${n}/cmdline`, 'utf8').replace(/\0/g, ' '),
+          },
+        ];
       } catch {
         return []; // gone meanwhile
       }

@@ -11,11 +11,22 @@
  *
  * Either way the jobs are taken in the order posted, one at a time, as a worker thread takes them.
  */
-import { CaseRunner, type Job, type SpawnWorker, type WorkerMessage, type WorkerSetup } from '../../src/campaign/index.js';
+import {
+  CaseRunner,
+  type Job,
+  type SpawnWorker,
+  type WorkerMessage,
+  type WorkerSetup,
+} from '../../src/campaign/index.js';
 
 export type Answer = WorkerMessage | 'hang' | { readonly exit: string };
 
-function answering(setup: WorkerSetup, answer: (job: Job) => Answer, ready: Promise<void>, events: Parameters<SpawnWorker>[1]) {
+function answering(
+  setup: WorkerSetup,
+  answer: (job: Job) => Answer,
+  ready: Promise<void>,
+  events: Parameters<SpawnWorker>[1],
+) {
   let alive = true;
   let queue = Promise.resolve();
   void ready.then(
@@ -53,7 +64,15 @@ export function inProcessWorkers(): SpawnWorker {
   return (setup, events) => {
     let runner: CaseRunner | null = null;
     const ready = CaseRunner.create(setup).then((r) => void (runner = r));
-    return answering(setup, (job) => (job.type === 'run' ? { type: 'ran', report: runner!.run(job.i) } : { type: 'shrunk', report: runner!.shrink(job) }), ready, events);
+    return answering(
+      setup,
+      (job) =>
+        job.type === 'run'
+          ? { type: 'ran', report: runner!.run(job.i) }
+          : { type: 'shrunk', report: runner!.shrink(job) },
+      ready,
+      events,
+    );
   };
 }
 

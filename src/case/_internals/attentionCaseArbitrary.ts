@@ -15,9 +15,19 @@
  */
 import fc from 'fast-check';
 import type { AttentionShapes, Causal, DropoutSpec, Precision, Tiles } from '../../contract/index.js';
-import { CASE_VERSION, type AlibiSpec, type AttentionCase, type BiasSpec, type SinksSpec, type Junk, type Layout, type MaskSpec, type ValueDistribution } from '../types.js';
+import {
+  type AlibiSpec,
+  type AttentionCase,
+  type BiasSpec,
+  CASE_VERSION,
+  type Junk,
+  type Layout,
+  type MaskSpec,
+  type SinksSpec,
+  type ValueDistribution,
+} from '../types.js';
 import { BLOCK_RELATIONS, blockFor, divisorsDescending, length, rarely, seed, weighted } from './biased.js';
-import { capHeadDim, COST_BUDGET, GRID, headDim, largeLength, SCORE_BUDGET, tileEdgeLength } from './schedule.js';
+import { COST_BUDGET, capHeadDim, GRID, headDim, largeLength, SCORE_BUDGET, tileEdgeLength } from './schedule.js';
 
 /** Constraints with every default filled in and checked (see `AttentionCaseConstraints`). */
 export interface ResolvedAttentionConstraints {
@@ -60,20 +70,39 @@ export const SCALES = [1, 0.5, 2, 0.125, 0.1, 0.3];
  * A drawn non-default scale as a factor of what the head dim calls for (divided by the power of two
  * nearest sqrt(D), so the scale stays exact): scale 2 with D = 128 would saturate every softmax.
  */
-export const scaleForHeadDim = (drawn: number | null, D: number): number | null => (drawn === null ? null : drawn / 2 ** Math.round(Math.log2(Math.sqrt(D))));
+export const scaleForHeadDim = (drawn: number | null, D: number): number | null =>
+  drawn === null ? null : drawn / 2 ** Math.round(Math.log2(Math.sqrt(D)));
 /** Dropout rates, the common one first; 0.9 (most weights dropped) and 0 less often. */
 const DROPOUT_P = [0.5, 0.1, 0.9, 0];
-const DROPOUT_WEIGHTS = new Map([[0.5, 3], [0.1, 3], [0.9, 1], [0, 1]]);
+const DROPOUT_WEIGHTS = new Map([
+  [0.5, 3],
+  [0.1, 3],
+  [0.9, 1],
+  [0, 1],
+]);
 /** Mask densities: all-true first (the simplest mask), down to all-false. */
 const DENSITIES = [1, 0.8, 0.5, 0.2, 0];
 /** How often each density is drawn: a mask that hides (almost) everything leaves nothing to check. */
-const DENSITY_WEIGHTS = new Map([[1, 6], [0.8, 10], [0.5, 8], [0.2, 2], [0, 1]]);
+const DENSITY_WEIGHTS = new Map([
+  [1, 6],
+  [0.8, 10],
+  [0.5, 8],
+  [0.2, 2],
+  [0, 1],
+]);
 /**
  * How often each value distribution is drawn: mostly values whose every output and gradient is
  * clearly non-zero (bench/signal.ts); 'large' saturates the softmax and 'near-ties' and 'offset'
  * make dQ cancel, so they are kept for what they test, not for signal.
  */
-const VALUE_WEIGHTS = new Map<ValueDistribution, number>([['small-int', 10], ['normal', 64], ['near-ties', 1], ['large', 1], ['rising', 8], ['offset', 1]]);
+const VALUE_WEIGHTS = new Map<ValueDistribution, number>([
+  ['small-int', 10],
+  ['normal', 64],
+  ['near-ties', 1],
+  ['large', 1],
+  ['rising', 8],
+  ['offset', 1],
+]);
 /** Weights of a small Sq of 1 (decode) and of a small Sk of 1 (one key: no gradient through softmax), see `length`. */
 const SQ_ONE_WEIGHT = 4;
 const SK_ONE_WEIGHT = 1;
@@ -93,7 +122,8 @@ const BIAS_STDS = [1, 0.1, 4];
 /** Sink means: 0 (a sink like one more key), 3 (it takes most of the weight), -3. */
 const SINK_MEANS = [0, 3, -3];
 
-const pinned = <T>(value: T | undefined, arb: fc.Arbitrary<T>): fc.Arbitrary<T> => (value === undefined ? arb : fc.constant(value));
+const pinned = <T>(value: T | undefined, arb: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  value === undefined ? arb : fc.constant(value);
 
 /**
  * A block for a length S, at least S / 2 once S is past the grid: a long case is at most two tiles a
@@ -111,28 +141,63 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
   const fs = k.fixed.shapes ?? {};
   const { shapes: _shapes, ...fixedRest } = k.fixed;
   const large = allowsLarge(k);
-  const windowSide = k.maxSeq > k.smallSeq
-    ? fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: -1, max: k.smallSeq }), weight: 3 }, { arbitrary: tileEdgeLength(GRID, k.maxSeq), weight: 1 })
-    : fc.integer({ min: -1, max: k.maxSeq });
+  const windowSide =
+    k.maxSeq > k.smallSeq
+      ? fc.oneof(
+          { withCrossShrink: true },
+          { arbitrary: fc.integer({ min: -1, max: k.smallSeq }), weight: 3 },
+          { arbitrary: tileEdgeLength(GRID, k.maxSeq), weight: 1 },
+        )
+      : fc.integer({ min: -1, max: k.maxSeq });
 
   const primitives = fc.record({
     // Off unless allowed (fc.constant draws nothing: the streams of older constraints are unchanged).
     softcap: k.allowSoftcap ? rarely(fc.constantFrom(...SOFTCAPS), 2) : fc.constant(null),
-    alibi: k.allowAlibi ? rarely(fc.record({ perBatch: fc.boolean(), maxSlope: fc.constantFrom(...ALIBI_MAX_SLOPES), seed: seed() }), 2) : fc.constant(null),
+    alibi: k.allowAlibi
+      ? rarely(fc.record({ perBatch: fc.boolean(), maxSlope: fc.constantFrom(...ALIBI_MAX_SLOPES), seed: seed() }), 2)
+      : fc.constant(null),
     bias: k.allowBias
-      ? rarely(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), std: fc.constantFrom(...BIAS_STDS), seed: seed() }), 2)
+      ? rarely(
+          fc.record({
+            perBatch: fc.boolean(),
+            perHead: fc.boolean(),
+            std: fc.constantFrom(...BIAS_STDS),
+            seed: seed(),
+          }),
+          2,
+        )
       : fc.constant(null),
-    sinks: k.allowSinks ? rarely(fc.record({ mean: fc.constantFrom(...SINK_MEANS), seed: seed() }), 2) : fc.constant(null),
+    sinks: k.allowSinks
+      ? rarely(fc.record({ mean: fc.constantFrom(...SINK_MEANS), seed: seed() }), 2)
+      : fc.constant(null),
     mask: k.allowMask
-      ? rarely(fc.record({ perBatch: fc.boolean(), perHead: fc.boolean(), density: weighted(DENSITIES, DENSITY_WEIGHTS), seed: seed() }), 3)
+      ? rarely(
+          fc.record({
+            perBatch: fc.boolean(),
+            perHead: fc.boolean(),
+            density: weighted(DENSITIES, DENSITY_WEIGHTS),
+            seed: seed(),
+          }),
+          3,
+        )
       : fc.constant(null),
-    dropout: k.allowDropout ? rarely(fc.record({ p: weighted(DROPOUT_P, DROPOUT_WEIGHTS), seed: seed() }), 3) : fc.constant(null),
+    dropout: k.allowDropout
+      ? rarely(fc.record({ p: weighted(DROPOUT_P, DROPOUT_WEIGHTS), seed: seed() }), 3)
+      : fc.constant(null),
     window: k.allowWindow ? rarely(fc.tuple(windowSide, windowSide), 4) : fc.constant(null),
     // Unpadded as often as padded: the founding bug (adapters#721) only showed without padding.
     // Mostly a little padding (a row keeps most of its keys), sometimes any amount.
     pads: k.allowPadding
       ? fc.option(
-          fc.tuple(...Array.from({ length: fs.B ?? k.maxBatch }, () => fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: 0, max: 1 }), weight: 7 }, { arbitrary: fc.integer({ min: 0, max: k.maxSeq }), weight: 1 }))),
+          fc.tuple(
+            ...Array.from({ length: fs.B ?? k.maxBatch }, () =>
+              fc.oneof(
+                { withCrossShrink: true },
+                { arbitrary: fc.integer({ min: 0, max: 1 }), weight: 7 },
+                { arbitrary: fc.integer({ min: 0, max: k.maxSeq }), weight: 1 },
+              ),
+            ),
+          ),
           { nil: null, freq: 2 },
         )
       : fc.constant(null),
@@ -144,7 +209,15 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
     values: weighted(k.values, VALUE_WEIGHTS),
     junk: fc.constantFrom(...k.junk),
     causal: fc.constantFrom(...k.causals),
-    size: large ? weighted(['small', 'large'] as const, new Map([['small', Math.round(100 * (1 - k.largeShare))], ['large', Math.round(100 * k.largeShare)]])) : fc.constant('small' as const),
+    size: large
+      ? weighted(
+          ['small', 'large'] as const,
+          new Map([
+            ['small', Math.round(100 * (1 - k.largeShare))],
+            ['large', Math.round(100 * k.largeShare)],
+          ]),
+        )
+      : fc.constant('small' as const),
     B: pinned(fs.B, fc.integer({ min: 1, max: k.maxBatch })),
     Hq: pinned(fs.Hq, fc.integer({ min: 1, max: k.maxHeads })),
     hkvIndex: fc.integer({ min: 0, max: k.maxHeads - 1 }),
@@ -156,8 +229,22 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
     Dv: fc.option(fc.integer({ min: 1, max: k.smallHeadDim }), { nil: null, freq: 2 }),
     long: large
       ? fc.record({
-          qPick: weighted(Q_PICKS, new Map([['decode', 2], ['small', 1], ['long', 2]])),
-          kPick: weighted(K_PICKS, new Map([['long', 3], ['small', 1], ['same', 1]])),
+          qPick: weighted(
+            Q_PICKS,
+            new Map([
+              ['decode', 2],
+              ['small', 1],
+              ['long', 2],
+            ]),
+          ),
+          kPick: weighted(
+            K_PICKS,
+            new Map([
+              ['long', 3],
+              ['small', 1],
+              ['same', 1],
+            ]),
+          ),
           Sq: largeLength(k.maxSeq, k.tiles?.Br),
           Sk: largeLength(k.maxSeq, k.tiles?.Bc),
           cache: largeLength(k.maxCache, k.tiles?.Bc),
@@ -214,7 +301,14 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
     const { B, Sq, Sk } = shapes;
     const scale = scaleForHeadDim(p.scale, shapes.D);
     const mask: MaskSpec | null =
-      p.mask === null ? null : { broadcastBatch: !p.mask.perBatch, broadcastHeads: !p.mask.perHead, density: p.mask.density, seed: p.mask.seed };
+      p.mask === null
+        ? null
+        : {
+            broadcastBatch: !p.mask.perBatch,
+            broadcastHeads: !p.mask.perHead,
+            density: p.mask.density,
+            seed: p.mask.seed,
+          };
     const dropout: DropoutSpec | null = p.dropout;
     // Padding amount in [0, Sk] (shrinking to 0 = full length): an empty batch row (length 0) is
     // likely only for short keys, where it is cheap to look at.
@@ -234,7 +328,10 @@ export function buildAttentionCaseArbitrary(k: ResolvedAttentionConstraints): fc
       layout,
       values: p.values,
       junk: p.junk,
-      blocks: { Br: tilesAtMost(blockFor(Sq, p.brRelation, p.brFree), Sq), Bc: tilesAtMost(blockFor(Sk, p.bcRelation, p.bcFree), Sk) },
+      blocks: {
+        Br: tilesAtMost(blockFor(Sq, p.brRelation, p.brFree), Sq),
+        Bc: tilesAtMost(blockFor(Sk, p.bcRelation, p.bcFree), Sk),
+      },
       seed: p.seed,
       ...(layout === 'strided' ? { view: p.view } : {}),
       ...scoreOptions(p),
@@ -250,7 +347,10 @@ function scoreOptions(p: {
   bias: { perBatch: boolean; perHead: boolean; std: number; seed: number } | null;
   sinks: SinksSpec | null;
 }): Pick<AttentionCase, 'softcap' | 'alibi' | 'bias' | 'sinks'> {
-  const bias: BiasSpec | null = p.bias === null ? null : { broadcastBatch: !p.bias.perBatch, broadcastHeads: !p.bias.perHead, std: p.bias.std, seed: p.bias.seed };
+  const bias: BiasSpec | null =
+    p.bias === null
+      ? null
+      : { broadcastBatch: !p.bias.perBatch, broadcastHeads: !p.bias.perHead, std: p.bias.std, seed: p.bias.seed };
   return {
     ...(p.softcap !== null ? { softcap: p.softcap } : {}),
     ...(p.alibi !== null ? { alibi: p.alibi } : {}),

@@ -22,7 +22,8 @@ export function length(max: number, oneWeight = 16): fc.Arbitrary<number> {
     { arbitrary: fc.constant(1), weight: oneWeight },
     { arbitrary: fc.integer({ min: Math.min(2, max), max }), weight: 48 },
   ];
-  if (primes.length > 0) arbs.push({ arbitrary: fc.integer({ min: 0, max: primes.length - 1 }).map((n) => primes[n]!), weight: 16 });
+  if (primes.length > 0)
+    arbs.push({ arbitrary: fc.integer({ min: 0, max: primes.length - 1 }).map((n) => primes[n]!), weight: 16 });
   return fc.oneof({ withCrossShrink: true }, ...arbs);
 }
 
@@ -31,7 +32,11 @@ export function length(max: number, oneWeight = 16): fc.Arbitrary<number> {
  * first (cross shrink), then within `arb`. fc.option cannot make null the likelier side.
  */
 export function rarely<T>(arb: fc.Arbitrary<T>, nullWeight: number): fc.Arbitrary<T | null> {
-  return fc.oneof({ withCrossShrink: true }, { arbitrary: fc.constant(null), weight: nullWeight }, { arbitrary: arb, weight: 1 });
+  return fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.constant(null), weight: nullWeight },
+    { arbitrary: arb, weight: 1 },
+  );
 }
 
 /**
@@ -39,7 +44,10 @@ export function rarely<T>(arb: fc.Arbitrary<T>, nullWeight: number): fc.Arbitrar
  * first: how often a choice is drawn is independent of what it shrinks to.
  */
 export function weighted<T>(values: readonly T[], weights: ReadonlyMap<T, number>): fc.Arbitrary<T> {
-  return fc.oneof({ withCrossShrink: true }, ...values.map((v) => ({ arbitrary: fc.constant(v), weight: weights.get(v) ?? 1 })));
+  return fc.oneof(
+    { withCrossShrink: true },
+    ...values.map((v) => ({ arbitrary: fc.constant(v), weight: weights.get(v) ?? 1 })),
+  );
 }
 
 /** Divisors of n in descending order: index 0 is n itself (plain multi-head, the simplest). */

@@ -10,8 +10,8 @@
 import fc from 'fast-check';
 import type { Precision } from '../../contract/index.js';
 import { CASE_VERSION, type DecodeCacheKind, type DecodeCacheSpec, type DecodeCase } from '../types.js';
-import { divisorsDescending, seed } from './biased.js';
 import { SCALES, scaleForHeadDim } from './attentionCaseArbitrary.js';
+import { divisorsDescending, seed } from './biased.js';
 
 export interface ResolvedDecodeConstraints {
   readonly maxBatch: number;
@@ -28,20 +28,30 @@ export interface ResolvedDecodeConstraints {
 }
 
 function cacheOf(k: ResolvedDecodeConstraints): fc.Arbitrary<DecodeCacheSpec> {
-  const contiguous = fc.record({ kind: fc.constant('contiguous' as const), extraSlots: fc.integer({ min: 0, max: k.maxUnused }) });
+  const contiguous = fc.record({
+    kind: fc.constant('contiguous' as const),
+    extraSlots: fc.integer({ min: 0, max: k.maxUnused }),
+  });
   const paged = fc.record({
     kind: fc.constant('paged' as const),
     pageSize: fc.integer({ min: 1, max: k.maxPageSize }),
     unusedPages: fc.integer({ min: 0, max: k.maxUnused }),
     permutation: seed(),
   });
-  const arbs = { contiguous: { arbitrary: contiguous as fc.Arbitrary<DecodeCacheSpec>, weight: 1 }, paged: { arbitrary: paged as fc.Arbitrary<DecodeCacheSpec>, weight: 2 } };
+  const arbs = {
+    contiguous: { arbitrary: contiguous as fc.Arbitrary<DecodeCacheSpec>, weight: 1 },
+    paged: { arbitrary: paged as fc.Arbitrary<DecodeCacheSpec>, weight: 2 },
+  };
   // Contiguous first: a paged cache shrinks to a contiguous one when the failure does not need pages.
   return fc.oneof({ withCrossShrink: true }, ...k.caches.map((c) => arbs[c]));
 }
 
 export function buildDecodeCaseArbitrary(k: ResolvedDecodeConstraints): fc.Arbitrary<DecodeCase> {
-  const seqlen = fc.oneof({ withCrossShrink: true }, { arbitrary: fc.integer({ min: Math.min(1, k.maxSeqlen), max: k.maxSeqlen }), weight: 7 }, { arbitrary: fc.constant(0), weight: 1 });
+  const seqlen = fc.oneof(
+    { withCrossShrink: true },
+    { arbitrary: fc.integer({ min: Math.min(1, k.maxSeqlen), max: k.maxSeqlen }), weight: 7 },
+    { arbitrary: fc.constant(0), weight: 1 },
+  );
   return fc
     .record({
       cache: cacheOf(k),

@@ -22,7 +22,9 @@ const ALPHAS = [1, 2, 8, 16, 0.5, 3];
 export function buildLoraCaseArbitrary(k: ResolvedLoraConstraints): fc.Arbitrary<LoraCase> {
   return fc
     .record({
-      dropout: k.allowDropout ? rarely(fc.record({ p: fc.constantFrom(0.5, 0.1, 0.9, 0), seed: seed() }), 3) : fc.constant(null),
+      dropout: k.allowDropout
+        ? rarely(fc.record({ p: fc.constantFrom(0.5, 0.1, 0.9, 0), seed: seed() }), 3)
+        : fc.constant(null),
       bZero: k.allowBZero ? fc.boolean() : fc.constant(false),
       rslora: fc.boolean(),
       precision: fc.constantFrom(...k.precisions),

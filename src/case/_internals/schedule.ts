@@ -19,12 +19,17 @@
 import fc from 'fast-check';
 
 /** Head dims kernels specialise for, and odd ones between them, ascending. */
-export const HEAD_DIMS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 32, 40, 59, 64, 80, 96, 111, 128, 160, 192, 224, 256];
+export const HEAD_DIMS: readonly number[] = [
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 32, 40, 59, 64, 80, 96, 111, 128, 160, 192, 224, 256,
+];
 
 /** The grid lengths are aimed at when no kernel declares its tiles: multiples of 16. */
 export const GRID = 16;
 
-/** Largest score matrix B·Hq·Sq·Sk of a large case: 65 x 65 (the tile edge of 64-wide tiles), 1 x 256 with 16 heads. */
+/**
+ * Largest score matrix B·Hq·Sq·Sk of a large case: 65 x 65 (the tile edge of 64-wide tiles), 1 x 256 with
+ * 16 heads.
+ */
 export const SCORE_BUDGET = 65 * 65;
 /** Largest B·Hq·Sq·Sk·(D + Dv) of a large case. */
 export const COST_BUDGET = 2 ** 14;
@@ -44,7 +49,9 @@ export type SizeProfile = keyof typeof SIZE_PROFILES;
  * keys per row and page sizes up to 64 (vLLM's 16, the powers of two FlashInfer and flash-attn
  * page by, and every size between, most of which divide no length).
  */
-export const DECODE_SIZE_PROFILES: Readonly<Record<SizeProfile, { readonly maxSeqlen?: number; readonly maxPageSize?: number }>> = {
+export const DECODE_SIZE_PROFILES: Readonly<
+  Record<SizeProfile, { readonly maxSeqlen?: number; readonly maxPageSize?: number }>
+> = {
   default: {},
   deep: { maxSeqlen: 1024, maxPageSize: 64 },
   nightly: { maxSeqlen: 1024, maxPageSize: 64 },
@@ -93,6 +100,13 @@ export function capHeadDim(d: number, cap: number): number {
 }
 
 /** B·Hq·Sq·Sk·(D + Dv): roughly what one case costs. */
-export function caseCost(s: { readonly B: number; readonly Hq: number; readonly Sq: number; readonly Sk: number; readonly D: number; readonly Dv: number }): number {
+export function caseCost(s: {
+  readonly B: number;
+  readonly Hq: number;
+  readonly Sq: number;
+  readonly Sk: number;
+  readonly D: number;
+  readonly Dv: number;
+}): number {
   return s.B * s.Hq * s.Sq * s.Sk * (s.D + s.Dv);
 }

@@ -13,12 +13,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { BACKENDS, prepareBackends, type BackendName } from '../../backend/index.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { BACKENDS, type BackendName, prepareBackends } from '../../backend/index.js';
 import { benchMarkdown, benchPlots, runBench } from '../../bench/index.js';
-import { resolveKernel, type KernelUnderTest } from '../../runner/index.js';
+import { type KernelUnderTest, resolveKernel } from '../../runner/index.js';
 import type { Io } from '../io.js';
 import { attentionConstraintsOf, jsonOption, seedOption } from '../options.js';
+
+const BENCH_FILES = ['bench.md', 'bench.json', 'time.svg', 'gflops.svg'];
 
 export interface BenchFlags {
   readonly kernels: string;
@@ -45,9 +47,13 @@ function integers(what: string) {
 }
 
 function backendNames(v: string): BackendName[] {
-  const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.find((n) => !(BACKENDS as readonly string[]).includes(n));
-  if (unknown !== undefined) throw new InvalidArgumentError(`unknown backend '${unknown}'; expected some of ${BACKENDS.join(', ')}`);
+  if (unknown !== undefined)
+    throw new InvalidArgumentError(`unknown backend '${unknown}'; expected some of ${BACKENDS.join(', ')}`);
   return [...new Set(names)] as BackendName[];
 }
 
@@ -61,7 +67,11 @@ export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number
   const Hkv = flags.gqa ? 1 : Hq;
   const kernels: KernelUnderTest[] = [];
   try {
-    for (const name of flags.kernels.split(',').map((s) => s.trim()).filter(Boolean)) kernels.push(await resolveKernel(name, 'attention', process.cwd(), '--kernels'));
+    for (const name of flags.kernels
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      kernels.push(await resolveKernel(name, 'attention', process.cwd(), '--kernels'));
     await prepareBackends(flags.backends);
   } catch (e) {
     io.err(`bench: ${((e as Error).message ?? String(e)).split('\n')[0]}\n`);
@@ -72,7 +82,11 @@ export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number
     return 2;
   }
   const seed = flags.seed ?? 20261130;
-  io.err(`bench: ${kernels.map((k) => k.label).join(', ')} on ${flags.backends.join(', ')}; B=1 Hq=${Hq} Hkv=${Hkv}, S ${flags.sizes.join(',')}, D ${flags.headDims.join(',')}; forward + backward, about ${flags.time} ms per measurement\n`);
+  io.err(
+    `bench: ${kernels.map((k) => k.label).join(', ')} on ${flags.backends.join(', ')}; B=1 Hq=${Hq} ` +
+      `Hkv=${Hkv}, S ${flags.sizes.join(',')}, D ${flags.headDims.join(',')}; forward + backward, about ` +
+      `${flags.time} ms per measurement\n`,
+  );
   const report = await runBench({
     kernels,
     backends: flags.backends,
@@ -97,9 +111,12 @@ export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number
       writeFileSync(join(flags.out, 'bench.json'), JSON.stringify(report, null, 2) + '\n');
       writeFileSync(join(flags.out, 'time.svg'), plots.time);
       writeFileSync(join(flags.out, 'gflops.svg'), plots.gflops);
-      io.err(`bench: wrote ${['bench.md', 'bench.json', 'time.svg', 'gflops.svg'].map((f) => join(flags.out!, f)).join(', ')}\n`);
+      io.err(`bench: wrote ${BENCH_FILES.map((f) => join(flags.out!, f)).join(', ')}\n`);
     } catch (e) {
-      io.err(`bench: --out ${flags.out}: could not write (${((e as Error).message ?? String(e)).split('\n')[0]}); the results follow on stdout\n`);
+      io.err(
+        `bench: --out ${flags.out}: could not write (${((e as Error).message ?? String(e)).split('\n')[0]}); ` +
+          `the results follow on stdout\n`,
+      );
     }
   }
   io.out(flags.json ? JSON.stringify(report.rows) + '\n' : md);
@@ -109,16 +126,43 @@ export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('bench')
-    .description('time kernels forward + backward against the backend\'s own matMul, with peak memory and the harness\'s cases/s; a table, --json rows, --out plots')
-    .addOption(new Option('--kernels <list>', 'built-ins or kernel modules, comma-separated').default('eager,sdpa,flash'))
-    .addOption(new Option('--backends <list>', 'tfjs backends, comma-separated: cpu, wasm, tensorflow').argParser(backendNames).default(['wasm'], 'wasm'))
-    .addOption(new Option('--sizes <list>', 'sequence lengths S (Sq = Sk)').argParser(integers('lengths')).default([128, 256, 512, 1024], '128,256,512,1024'))
-    .addOption(new Option('--head-dims <list>', 'head dims D (= Dv)').argParser(integers('head dims')).default([64], '64'))
+    .description(
+      "time kernels forward + backward against the backend's own matMul, with peak memory and the harness's " +
+        'cases/s; a table, --json rows, --out plots',
+    )
+    .addOption(
+      new Option('--kernels <list>', 'built-ins or kernel modules, comma-separated').default('eager,sdpa,flash'),
+    )
+    .addOption(
+      new Option('--backends <list>', 'tfjs backends, comma-separated: cpu, wasm, tensorflow')
+        .argParser(backendNames)
+        .default(['wasm'], 'wasm'),
+    )
+    .addOption(
+      new Option('--sizes <list>', 'sequence lengths S (Sq = Sk)')
+        .argParser(integers('lengths'))
+        .default([128, 256, 512, 1024], '128,256,512,1024'),
+    )
+    .addOption(
+      new Option('--head-dims <list>', 'head dims D (= Dv)').argParser(integers('head dims')).default([64], '64'),
+    )
     .addOption(new Option('--heads <n>', 'query heads Hq').argParser((v) => integers('head counts')(v)[0]!).default(4))
     .addOption(new Option('--gqa', 'one key/value head for all query heads (Hkv = 1)'))
-    .addOption(new Option('--time <ms>', 'time per measurement in milliseconds (at least 3 samples each)').argParser((v) => integers('milliseconds')(v)[0]!).default(1000))
-    .addOption(new Option('--harness-cases <n>', 'default check cases per kernel for the harness profile (0: skip it)').argParser(nonNegativeInteger).default(200))
-    .addOption(new Option('--ceiling <n>', 'n of the n x n x n matMul that measures the ceiling').argParser((v) => integers('sizes')(v)[0]!).default(1024))
+    .addOption(
+      new Option('--time <ms>', 'time per measurement in milliseconds (at least 3 samples each)')
+        .argParser((v) => integers('milliseconds')(v)[0]!)
+        .default(1000),
+    )
+    .addOption(
+      new Option('--harness-cases <n>', 'default check cases per kernel for the harness profile (0: skip it)')
+        .argParser(nonNegativeInteger)
+        .default(200),
+    )
+    .addOption(
+      new Option('--ceiling <n>', 'n of the n x n x n matMul that measures the ceiling')
+        .argParser((v) => integers('sizes')(v)[0]!)
+        .default(1024),
+    )
     .addOption(seedOption())
     .addOption(jsonOption())
     .addOption(new Option('--out <dir>', 'also write bench.md, bench.json, time.svg and gflops.svg here'))

@@ -16,31 +16,39 @@
  * heatmap. Exit 0: cases were checked and none failed; 1: a failure (even if saving it failed:
  * the repro printed is complete); 2: usage or load error, or nothing was checked.
  */
-import { Option, type Command } from 'commander';
-import { prepareBackends, tf, useBackend, type BackendName } from '../../backend/index.js';
-import { ensureCorpusFolder, REGRESSIONS_DIR, saveCase, savedCaseOf, type SavedPaths } from '../../corpus/index.js';
-import { formatRepro, heatmapOf } from '../../report/index.js';
+import { type Command, Option } from 'commander';
+import { type BackendName, prepareBackends, tf, useBackend } from '../../backend/index.js';
 import type { SizeProfile } from '../../case/index.js';
 import type { Precision } from '../../contract/index.js';
-import { forwardOnly, resolveKernel, search, SUITES, type KernelUnderTest, type SearchResult, type SuiteName } from '../../runner/index.js';
+import { ensureCorpusFolder, REGRESSIONS_DIR, type SavedPaths, saveCase, savedCaseOf } from '../../corpus/index.js';
+import { formatRepro, heatmapOf } from '../../report/index.js';
+import {
+  forwardOnly,
+  type KernelUnderTest,
+  resolveKernel,
+  type SearchResult,
+  SUITES,
+  type SuiteName,
+  search,
+} from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
-  suiteConstraintsOf,
   backendOf,
   backendOption,
   backendsOption,
   forwardOnlyOption,
+  type JunkLevel,
   jsonOption,
   junkOption,
   precisionOption,
   profileOption,
   runsOption,
   seedOption,
+  suiteConstraintsOf,
   timeBudgetMs,
   timeOption,
   withPrecision,
-  type JunkLevel,
 } from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { startWatchdog } from '../watchdog.js';
@@ -67,9 +75,15 @@ export interface CheckFlags {
 class CheckError extends Error {}
 
 async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; backends: BackendName[] }> {
-  const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : ''].filter(Boolean);
-  if (flags.suite !== 'attention' && attentionOnly.length > 0) throw new CheckError(`check: ${attentionOnly[0]}: applies to the attention suite only, got --suite ${flags.suite}`);
-  if ((flags.profile ?? 'default') !== 'default' && flags.suite !== 'attention' && flags.suite !== 'decode') throw new CheckError(`check: --profile: applies to the attention and decode suites only, got --suite ${flags.suite}`);
+  const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : ''].filter(
+    Boolean,
+  );
+  if (flags.suite !== 'attention' && attentionOnly.length > 0)
+    throw new CheckError(`check: ${attentionOnly[0]}: applies to the attention suite only, got --suite ${flags.suite}`);
+  if ((flags.profile ?? 'default') !== 'default' && flags.suite !== 'attention' && flags.suite !== 'decode')
+    throw new CheckError(
+      `check: --profile: applies to the attention and decode suites only, got --suite ${flags.suite}`,
+    );
   let backends: BackendName[];
   try {
     backends = flags.backends ? [...flags.backends] : [backendOf(flags.backend)];
@@ -89,7 +103,9 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
   try {
     ensureCorpusFolder(flags.corpus);
   } catch (e) {
-    throw new CheckError(`check: --corpus ${flags.corpus}: cannot save cases there: ${(e as Error).message.split('\n')[0]}`);
+    throw new CheckError(
+      `check: --corpus ${flags.corpus}: cannot save cases there: ${(e as Error).message.split('\n')[0]}`,
+    );
   }
   try {
     const kernel = await resolveKernel(flags.kernel, flags.suite);
@@ -101,7 +117,11 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
 }
 
 function searchCommand(flags: CheckFlags, seed: number): string {
-  const parts = ['attnfuzz check', flags.suite !== 'attention' ? `--suite ${flags.suite}` : '', `--kernel ${flags.kernel}`];
+  const parts = [
+    'attnfuzz check',
+    flags.suite !== 'attention' ? `--suite ${flags.suite}` : '',
+    `--kernel ${flags.kernel}`,
+  ];
   parts.push(flags.backends ? `--backends ${flags.backends.join(',')}` : '', `--seed ${seed}`);
   if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
   if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
@@ -125,13 +145,25 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   const seed = flags.seed ?? Date.now() % 0x7fffffff;
   const timeMs = timeBudgetMs(flags);
   const where = backends.join(' vs ');
-  const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases` : ''].filter(Boolean).join(' or ');
+  const budget = [
+    timeMs !== undefined ? `${timeMs / 1000} s` : '',
+    flags.runs !== undefined ? `${flags.runs} cases` : '',
+  ]
+    .filter(Boolean)
+    .join(' or ');
   // Which passes run: the backward unless the kernel has none (declared, or --forward-only).
-  const passes = flags.suite === 'decode' || (flags.suite === 'attention' && kernel.attention?.().backward === false) ? 'forward only' : 'forward and backward';
+  const passes =
+    flags.suite === 'decode' || (flags.suite === 'attention' && kernel.attention?.().backward === false)
+      ? 'forward only'
+      : 'forward and backward';
   const dtype = flags.precision !== undefined ? `, ${flags.precision}` : '';
-  io.err(`check: ${kernel.label} (${flags.suite} suite, ${passes}${dtype}) on ${where}, seed ${seed}, budget ${budget}\n`);
+  io.err(
+    `check: ${kernel.label} (${flags.suite} suite, ${passes}${dtype}) on ${where}, seed ${seed}, budget ${budget}\n`,
+  );
   const progress = progressDisplay(`${kernel.label} on ${where}`, { timeMs, numRuns: flags.runs }, io);
-  const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'check', `the same search: ${searchCommand(flags, seed)}`) : null;
+  const watchdog = flags.timeout
+    ? startWatchdog(flags.timeout * 1000, 'check', `the same search: ${searchCommand(flags, seed)}`)
+    : null;
   let declined: string | null = null;
   // Tensors a kernel leaves alive grow with every case (fuzz signs them as LEAK findings and shrinks them).
   const tensorsBefore = tf.memory().numTensors;
@@ -153,7 +185,18 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   watchdog?.stop();
   progress.stop();
   const rate = (result.cases * 1000) / Math.max(1, result.elapsedMs);
-  const stats = { kernel: kernel.label, suite: flags.suite, passes, ...(flags.precision !== undefined ? { precision: flags.precision } : {}), backends, seed: result.seed, cases: result.cases, unsupported: result.unsupported, elapsedMs: Math.round(result.elapsedMs), casesPerSecond: rate };
+  const stats = {
+    kernel: kernel.label,
+    suite: flags.suite,
+    passes,
+    ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
+    backends,
+    seed: result.seed,
+    cases: result.cases,
+    unsupported: result.unsupported,
+    elapsedMs: Math.round(result.elapsedMs),
+    casesPerSecond: rate,
+  };
   if (result.status === 'clean') {
     if (result.cases === result.unsupported) {
       const why =
@@ -166,31 +209,73 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     }
     const leaked = tf.memory().numTensors - tensorsBefore;
     if (leaked > 0) {
-      io.err(`check: warning: ${leaked} tensors were left alive over ${result.cases} cases: the kernel keeps tensors it does not dispose (tf.keep, a tensor made in tf.customGrad and not saved); \`attnfuzz fuzz --kernels ${flags.kernel} --suites ${flags.suite}\` shrinks it to the smallest leaking case\n`);
+      io.err(
+        `check: warning: ${leaked} tensors were left alive over ${result.cases} cases: the kernel keeps ` +
+          `tensors it does not dispose (tf.keep, a tensor made in tf.customGrad and not saved); \`attnfuzz ` +
+          `fuzz --kernels ${flags.kernel} --suites ${flags.suite}\` shrinks it to the smallest leaking case\n`,
+      );
     }
-    const line = `${kernel.label} (${flags.suite}, ${passes}${dtype}) on ${where}: no failure in ${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
-    io.out(flags.json ? JSON.stringify({ ...stats, status: 'clean', leakedTensors: Math.max(0, leaked) }) + '\n' : `${line}\n`);
+    const line =
+      `${kernel.label} (${flags.suite}, ${passes}${dtype}) on ${where}: no failure in ` +
+      `${result.cases} cases (${result.unsupported} unsupported) in ${(result.elapsedMs / 1000).toFixed(1)} ` +
+      `s, ${rate.toFixed(1)} cases/s, seed ${result.seed}`;
+    io.out(
+      flags.json
+        ? JSON.stringify({ ...stats, status: 'clean', leakedTensors: Math.max(0, leaked) }) + '\n'
+        : `${line}\n`,
+    );
     return 0;
   }
-  const repro = { check: result.shrunk, seed: result.seed, path: result.path, cases: result.cases, numShrinks: result.numShrinks, simplified: result.simplified, searchCommand: searchCommand(flags, result.seed) };
+  const repro = {
+    check: result.shrunk,
+    seed: result.seed,
+    path: result.path,
+    cases: result.cases,
+    numShrinks: result.numShrinks,
+    simplified: result.simplified,
+    searchCommand: searchCommand(flags, result.seed),
+  };
   // The repro first: a failure found is never lost to a folder that cannot be written.
   if (!flags.json) {
-    // The verdict's lines end with `why: <cause>` when the run stage found out (a NaN from reading keys no query may see).
+    // The verdict's lines end with `why: <cause>` when the run stage found out (a NaN from reading keys no query may
+    // see).
     io.out(formatRepro({ ...repro, saved: null }).join('\n') + '\n');
   }
   const svg = heatmapOf(result.shrunk);
   let saved: SavedPaths | null = null;
   try {
-    saved = saveCase(savedCaseOf(result.shrunk, kernel.ref, { seed: result.seed, path: result.path, backends }), flags.corpus, svg);
+    saved = saveCase(
+      savedCaseOf(result.shrunk, kernel.ref, { seed: result.seed, path: result.path, backends }),
+      flags.corpus,
+      svg,
+    );
   } catch (e) {
-    io.err(`check: --corpus ${flags.corpus}: could not save the case (${(e as Error).message.split('\n')[0]}); the repro above is complete\n`);
+    io.err(
+      `check: --corpus ${flags.corpus}: could not save the case (${(e as Error).message.split('\n')[0]}); the ` +
+        `repro above is complete\n`,
+    );
   }
   if (flags.json) {
-    io.out(JSON.stringify({ ...stats, status: 'failed', path: result.path, numShrinks: result.numShrinks, simplified: result.simplified, case: result.shrunk.case, verdict: result.shrunk.verdict, saved: saved?.json ?? null, heatmap: saved && svg !== undefined ? saved.svg : null }) + '\n');
+    io.out(
+      JSON.stringify({
+        ...stats,
+        status: 'failed',
+        path: result.path,
+        numShrinks: result.numShrinks,
+        simplified: result.simplified,
+        case: result.shrunk.case,
+        verdict: result.shrunk.verdict,
+        saved: saved?.json ?? null,
+        heatmap: saved && svg !== undefined ? saved.svg : null,
+      }) + '\n',
+    );
   } else if (saved) {
     const lines = [];
     if (svg !== undefined && !saved.existed) lines.push(`heatmap: ${saved.svg}`);
-    lines.push(`${saved.existed ? 'already saved (left as it was)' : 'saved'}: ${saved.json}`, `replay: npx attnfuzz replay ${saved.json}`);
+    lines.push(
+      `${saved.existed ? 'already saved (left as it was)' : 'saved'}: ${saved.json}`,
+      `replay: npx attnfuzz replay ${saved.json}`,
+    );
     io.out(lines.join('\n') + '\n');
   }
   return 1;
@@ -200,16 +285,28 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
   program
     .command('check')
     .description('search for a case where a kernel disagrees with the float64 reference; shrink, print and save it')
-    .requiredOption('--kernel <name|module>', 'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode) or a module whose default export is the kernel')
+    .requiredOption(
+      '--kernel <name|module>',
+      'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode) or a ' +
+        'module whose default export is the kernel',
+    )
     .addOption(
-      new Option('--suite <name>', 'attention: the kernel alone; lora: a LoRA linear kernel; training: the kernel as the attention of a tiny LoRA-trained decoder; decode: KV-cache decode (contiguous or paged cache, cacheSeqlens)')
+      new Option(
+        '--suite <name>',
+        'attention: the kernel alone; lora: a LoRA linear kernel; training: the kernel as the attention of a ' +
+          'tiny LoRA-trained decoder; decode: KV-cache decode (contiguous or paged cache, cacheSeqlens)',
+      )
         .choices(SUITES)
         .default('attention'),
     )
     .addOption(timeOption())
     .addOption(runsOption())
     .addOption(seedOption())
-    .addOption(new Option('--timeout <seconds>', 'per case: a case still running after this ends check, printing the case').argParser(durationSeconds).default(60))
+    .addOption(
+      new Option('--timeout <seconds>', 'per case: a case still running after this ends check, printing the case')
+        .argParser(durationSeconds)
+        .default(60),
+    )
     .addOption(backendOption())
     .addOption(backendsOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))

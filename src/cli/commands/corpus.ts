@@ -12,9 +12,22 @@
  * file that cannot be read, or a flag error. Files that do not load are named and never deleted.
  */
 import { statSync } from 'node:fs';
-import { Option, type Command } from 'commander';
-import { useBackend, type BackendName } from '../../backend/index.js';
-import { formatListing, formatReplay, formatShow, listCorpus, mergeCorpora, minimizeCorpus, readHits, readSavedCase, replayFile, rowOf, signatureText, type CorpusRow } from '../../corpus/index.js';
+import { type Command, Option } from 'commander';
+import { type BackendName, useBackend } from '../../backend/index.js';
+import {
+  type CorpusRow,
+  formatListing,
+  formatReplay,
+  formatShow,
+  listCorpus,
+  mergeCorpora,
+  minimizeCorpus,
+  readHits,
+  readSavedCase,
+  replayFile,
+  rowOf,
+  signatureText,
+} from '../../corpus/index.js';
 import type { Io } from '../io.js';
 import { backendOf, backendOption, jsonOption } from '../options.js';
 import { FUZZ_CORPUS } from './fuzz.js';
@@ -31,7 +44,11 @@ function isFolder(dir: string, where: string, io: Io): boolean {
   return false;
 }
 
-export async function runList(dir: string, flags: { replay?: boolean; json?: boolean; backend?: BackendName }, io: Io): Promise<number> {
+export async function runList(
+  dir: string,
+  flags: { replay?: boolean; json?: boolean; backend?: BackendName },
+  io: Io,
+): Promise<number> {
   if (!isFolder(dir, 'list', io)) return 2;
   const listing = listCorpus(dir);
   for (const p of [...listing.notes, ...listing.problems]) io.err(`corpus list: ${p}\n`);
@@ -50,7 +67,17 @@ export async function runList(dir: string, flags: { replay?: boolean; json?: boo
       if (o.status !== 'ok') io.err(`${formatReplay(o)}\n`);
     }
   }
-  const row = (r: CorpusRow) => ({ file: r.file, signature: signatureText(r.signature), hash: r.hash, kernel: r.kernel, firstSeen: r.firstSeen, hits: r.hits, size: r.size, mark: r.mark, ...(statuses ? { replay: statuses.get(r.file) } : {}) });
+  const row = (r: CorpusRow) => ({
+    file: r.file,
+    signature: signatureText(r.signature),
+    hash: r.hash,
+    kernel: r.kernel,
+    firstSeen: r.firstSeen,
+    hits: r.hits,
+    size: r.size,
+    mark: r.mark,
+    ...(statuses ? { replay: statuses.get(r.file) } : {}),
+  });
   if (flags.json) io.out(JSON.stringify(listing.rows.map(row)) + '\n');
   else io.out(formatListing(listing).join('\n') + '\n');
   if (listing.problems.length > 0) return 2;
@@ -74,12 +101,16 @@ function reportChanges(verb: string, o: ReturnType<typeof minimizeCorpus>, io: I
   for (const f of o.written) io.out(`written: ${f}\n`);
   for (const f of o.removed) io.out(`removed (a smaller case has its signature): ${f}\n`);
   for (const m of o.marksMoved) io.out(`known failure kept marked: ${m}\n`);
-  io.out(`corpus ${verb}: ${o.written.length} written, ${o.removed.length} removed, ${o.marksMoved.length} marks moved\n`);
+  io.out(
+    `corpus ${verb}: ${o.written.length} written, ${o.removed.length} removed, ${o.marksMoved.length} marks moved\n`,
+  );
   return o.problems.length > 0 ? 2 : 0;
 }
 
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
-  const corpus = program.command('corpus').description('saved cases: list, show, merge folders, minimize (one file per failure signature)');
+  const corpus = program
+    .command('corpus')
+    .description('saved cases: list, show, merge folders, minimize (one file per failure signature)');
   corpus
     .command('list')
     .description('a table of the saved cases: signature, kernel, first seen, hits, size, mark')
@@ -87,7 +118,9 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .option('--replay', 're-run every file: which fail, which known failures now pass')
     .addOption(backendOption())
     .addOption(jsonOption())
-    .action(async (dir: string, opts: { replay?: boolean; json?: boolean; backend?: BackendName }) => setCode(await runList(dir, opts, io)));
+    .action(async (dir: string, opts: { replay?: boolean; json?: boolean; backend?: BackendName }) =>
+      setCode(await runList(dir, opts, io)),
+    );
   corpus
     .command('show')
     .description('one saved case in full: signature, verdict when found, the case, how to replay and export it')
@@ -95,7 +128,10 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .action((file: string) => setCode(runShow(file, io)));
   corpus
     .command('merge')
-    .description('merge corpus folders into one: one file per signature, the smallest case, known failures kept marked, hit counts added up')
+    .description(
+      'merge corpus folders into one: one file per signature, the smallest case, known failures kept marked, ' +
+        'hit counts added up',
+    )
     .argument('<dirs...>', 'corpus folders to merge (shards, machines)')
     .addOption(new Option('--into <dir>', 'the folder to merge into (created if missing)').makeOptionMandatory())
     .action((dirs: string[], opts: { into: string }) => {
@@ -111,5 +147,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .command('minimize')
     .description('remove the files whose signature another file already has with a smaller case')
     .argument('<dir>', 'a corpus folder')
-    .action((dir: string) => setCode(isFolder(dir, 'minimize', io) ? reportChanges('minimize', minimizeCorpus(dir), io) : 2));
+    .action((dir: string) =>
+      setCode(isFolder(dir, 'minimize', io) ? reportChanges('minimize', minimizeCorpus(dir), io) : 2),
+    );
 }

@@ -5,7 +5,7 @@
  * Exit 0: written; 2: the file cannot be read or the case cannot be exported (a flag error too).
  */
 import { writeFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { readSavedCase, signatureOfSaved, signatureText } from '../../corpus/index.js';
 import { torchScript } from '../../report/index.js';
 import type { Io } from '../io.js';
@@ -20,8 +20,14 @@ export function runExport(flags: ExportFlags, io: Io): number {
   const out = flags.out ?? file.replace(/\.json$/, '') + '.py';
   try {
     const saved = readSavedCase(file);
-    if (saved.case.kind !== 'attention') throw new Error(`${file}: only attention cases can be exported to PyTorch (this is a ${saved.kind} case)`);
-    const script = torchScript({ case: saved.case, source: file, signature: signatureText(signatureOfSaved(saved)), found: saved.found?.verdict ?? '(not recorded)' });
+    if (saved.case.kind !== 'attention')
+      throw new Error(`${file}: only attention cases can be exported to PyTorch (this is a ${saved.kind} case)`);
+    const script = torchScript({
+      case: saved.case,
+      source: file,
+      signature: signatureText(signatureOfSaved(saved)),
+      found: saved.found?.verdict ?? '(not recorded)',
+    });
     writeFileSync(out, script);
   } catch (e) {
     const line = ((e as Error).message ?? String(e)).split('\n')[0]!;
@@ -35,8 +41,13 @@ export function runExport(flags: ExportFlags, io: Io): number {
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('export')
-    .description('write a saved attention case as a standalone PyTorch script: exact tensors, kernel_under_test (SDPA by default), forward and backward, verdict')
-    .addOption(new Option('--torch <file>', 'the saved case (.json) to export as a PyTorch script').makeOptionMandatory())
+    .description(
+      'write a saved attention case as a standalone PyTorch script: exact tensors, kernel_under_test (SDPA by ' +
+        'default), forward and backward, verdict',
+    )
+    .addOption(
+      new Option('--torch <file>', 'the saved case (.json) to export as a PyTorch script').makeOptionMandatory(),
+    )
     .addOption(new Option('--out <script>', 'where to write the script (default: the case file with .py)'))
     .action((opts: ExportFlags) => setCode(runExport(opts, io)));
 }

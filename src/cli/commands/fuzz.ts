@@ -12,22 +12,22 @@
  * error, or nothing was checked.
  */
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { useBackend, type BackendName } from '../../backend/index.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type BackendName, useBackend } from '../../backend/index.js';
 import {
+  type CampaignResult,
   CampaignSetupError,
   DEFAULT_KERNELS,
   DEFAULT_SUITES,
   resolveTargets,
   runCampaign,
+  type SpawnWorker,
   shardFrom,
   spawnProcess,
   spawnThread,
+  type Target,
   targetName,
   writeReport,
-  type CampaignResult,
-  type SpawnWorker,
-  type Target,
 } from '../../campaign/index.js';
 import type { Precision } from '../../contract/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
@@ -35,8 +35,16 @@ import { SUITES, type SuiteName } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
-import { backendOf, backendOption, jsonOption, precisionOption, profileOption, runsOption, seedOption } from '../options.js';
-import { profileConstraints, type ProfileName } from '../profile.js';
+import {
+  backendOf,
+  backendOption,
+  jsonOption,
+  precisionOption,
+  profileOption,
+  runsOption,
+  seedOption,
+} from '../options.js';
+import { type ProfileName, profileConstraints } from '../profile.js';
 
 export const FUZZ_CORPUS = 'corpus/fuzz';
 export const FUZZ_REPORT = 'fuzz-report';
@@ -57,7 +65,9 @@ export interface FuzzFlags {
   readonly report: string;
   readonly timeout: number;
   readonly shrinkTime: number;
-  /** Workers as threads or processes; default processes for the tensorflow backend (tensorflow/tfjs#8388), else threads. */
+  /**
+   * Workers as threads or processes; default processes for the tensorflow backend (tensorflow/tfjs#8388), else threads.
+   */
   readonly isolation?: 'thread' | 'process';
   readonly json?: boolean;
 }
@@ -68,12 +78,17 @@ export interface FuzzRuntime {
   readonly spawn?: SpawnWorker;
 }
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function suiteList(v: string): SuiteName[] {
   const names = list(v);
   const bad = names.find((n) => !(SUITES as readonly string[]).includes(n));
-  if (bad !== undefined || names.length === 0) throw new InvalidArgumentError(`expected some of ${SUITES.join(', ')}, got '${v}'`);
+  if (bad !== undefined || names.length === 0)
+    throw new InvalidArgumentError(`expected some of ${SUITES.join(', ')}, got '${v}'`);
   return [...new Set(names)] as SuiteName[];
 }
 
@@ -87,7 +102,9 @@ function positiveInteger(v: string): number {
 class FuzzError extends Error {}
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
-async function prepare(flags: FuzzFlags): Promise<{ backend: BackendName; targets: Target[]; unused: string[]; shard: ReturnType<typeof shardFrom> }> {
+async function prepare(
+  flags: FuzzFlags,
+): Promise<{ backend: BackendName; targets: Target[]; unused: string[]; shard: ReturnType<typeof shardFrom> }> {
   let backend: BackendName;
   let shard: ReturnType<typeof shardFrom>;
   try {
@@ -105,7 +122,11 @@ async function prepare(flags: FuzzFlags): Promise<{ backend: BackendName; target
   let unused: string[];
   try {
     const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES);
-    if (r.targets.length === 0) throw new Error(`--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for (${(flags.suites ?? DEFAULT_SUITES).join(', ')})`);
+    if (r.targets.length === 0)
+      throw new Error(
+        `--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for ` +
+          `(${(flags.suites ?? DEFAULT_SUITES).join(', ')})`,
+      );
     targets = r.targets.map((t) => ({ ...t, constraints: profileConstraints(flags.profile, t, flags.precision) }));
     unused = r.unused;
   } catch (e) {
@@ -122,14 +143,25 @@ async function prepare(flags: FuzzFlags): Promise<{ backend: BackendName; target
 function summary(r: CampaignResult, files: { html: string } | null, flags: FuzzFlags): string[] {
   const t = r.report.totals;
   const lines = [
-    `fuzz: ${t.cases} cases in ${r.report.elapsedSeconds.toFixed(1)} s (${t.casesPerSecond} cases/s, ${r.report.workers} worker${r.report.workers === 1 ? '' : 's'}), seed ${r.report.seed}, shard ${r.report.shard.index}/${r.report.shard.count}, ended by ${r.report.ended}: ${t.failed} failed, ${t.distinct} distinct failures (${t.newDistinct} new)`,
+    `fuzz: ${t.cases} cases in ${r.report.elapsedSeconds.toFixed(1)} s (${t.casesPerSecond} cases/s, ` +
+      `${r.report.workers} worker${r.report.workers === 1 ? '' : 's'}), seed ${r.report.seed}, shard ` +
+      `${r.report.shard.index}/${r.report.shard.count}, ended by ${r.report.ended}: ${t.failed} failed, ` +
+      `${t.distinct} distinct failures (${t.newDistinct} new)`,
   ];
-  for (const x of r.report.targets) lines.push(`  ${x.kernel} (${x.suite}): ${x.cases} cases, ${x.unsupported} unsupported, ${x.failed} failed, ${x.distinct} distinct${x.stopped ? `; ${x.stopped}` : ''}`);
+  for (const x of r.report.targets)
+    lines.push(
+      `  ${x.kernel} (${x.suite}): ${x.cases} cases, ${x.unsupported} unsupported, ${x.failed} failed, ` +
+        `${x.distinct} distinct${x.stopped ? `; ${x.stopped}` : ''}`,
+    );
   for (const f of r.report.failures) {
     lines.push(`${f.known ? 'known' : 'new'}: ${f.signature} (${f.hits} hit${f.hits === 1 ? '' : 's'}): ${f.summary}`);
     if (f.replay) lines.push(`  replay: ${f.replay}`);
   }
-  lines.push(files ? `report: ${files.html} (and report.json, junit.xml beside it)` : `report: not written to ${flags.report} (see above)`);
+  lines.push(
+    files
+      ? `report: ${files.html} (and report.json, junit.xml beside it)`
+      : `report: not written to ${flags.report} (see above)`,
+  );
   return lines;
 }
 
@@ -159,9 +191,18 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
   }
   const seed = flags.seed ?? Date.now() % 0x7fffffff;
   const timeMs = flags.time !== undefined ? flags.time * 1000 : flags.runs === undefined ? 60_000 : undefined;
-  const budget = [timeMs !== undefined ? `${timeMs / 1000} s` : '', flags.runs !== undefined ? `${flags.runs} cases${p.shard.shard.count > 1 ? ' (all shards)' : ''}` : ''].filter(Boolean).join(' or ');
+  const budget = [
+    timeMs !== undefined ? `${timeMs / 1000} s` : '',
+    flags.runs !== undefined ? `${flags.runs} cases${p.shard.shard.count > 1 ? ' (all shards)' : ''}` : '',
+  ]
+    .filter(Boolean)
+    .join(' or ');
   const from = p.shard.source ? ` (from ${p.shard.source})` : '';
-  io.err(`fuzz: seed ${seed}, shard ${p.shard.shard.index}/${p.shard.shard.count}${from}, ${flags.workers} worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ${flags.profile}${flags.precision !== undefined ? `, ${flags.precision}` : ''}, budget ${budget}\n`);
+  io.err(
+    `fuzz: seed ${seed}, shard ${p.shard.shard.index}/${p.shard.shard.count}${from}, ${flags.workers} ` +
+      `worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ` +
+      `${flags.profile}${flags.precision !== undefined ? `, ${flags.precision}` : ''}, budget ${budget}\n`,
+  );
   io.err(`fuzz: ${p.targets.map(targetName).join(', ')}; corpus ${flags.corpus}, report ${flags.report}\n`);
   if (p.unused.length > 0) io.err(`fuzz: not run (no suite of theirs was asked for): ${p.unused.join(', ')}\n`);
   const display = flags.json ? null : campaignDisplay({ timeMs, runs: flags.runs }, io);
@@ -180,7 +221,11 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
       shrinkTimeMs: flags.shrinkTime * 1000,
       command: commandOf(flags, seed, p.shard.shard),
       signal: rt.signal,
-      spawn: rt.spawn ?? ((flags.isolation ?? (p.backend === 'tensorflow' ? 'process' : 'thread')) === 'process' ? spawnProcess : spawnThread),
+      spawn:
+        rt.spawn ??
+        ((flags.isolation ?? (p.backend === 'tensorflow' ? 'process' : 'thread')) === 'process'
+          ? spawnProcess
+          : spawnThread),
       onProgress: display?.onProgress,
       progressMs: display?.progressMs,
       log: (line) => io.err(`fuzz: ${line}\n`),
@@ -198,12 +243,29 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
   } catch (e) {
     io.err(`fuzz: --report ${flags.report}: could not write the report: ${firstLine(e)}\n`);
   }
-  if (flags.json) io.out(JSON.stringify({ ...result.report.totals, seed, shard: result.report.shard, failures: result.report.failures.map((f) => ({ signature: f.signature, hits: f.hits, known: f.known, file: f.file })), report: files?.html ?? null }) + '\n');
+  if (flags.json)
+    io.out(
+      JSON.stringify({
+        ...result.report.totals,
+        seed,
+        shard: result.report.shard,
+        failures: result.report.failures.map((f) => ({
+          signature: f.signature,
+          hits: f.hits,
+          known: f.known,
+          file: f.file,
+        })),
+        report: files?.html ?? null,
+      }) + '\n',
+    );
   else io.out(summary(result, files, flags).join('\n') + '\n');
   const t = result.report.totals;
   if (result.failed) return 1;
   if (t.cases === t.unsupported) {
-    io.err(`fuzz: nothing was checked: ${t.cases === 0 ? 'no case ran' : `all ${t.cases} cases were declined by the kernels`}\n`);
+    io.err(
+      `fuzz: nothing was checked: ` +
+        `${t.cases === 0 ? 'no case ran' : `all ${t.cases} cases were declined by the kernels`}\n`,
+    );
     return 2;
   }
   return 0;
@@ -223,7 +285,9 @@ function stopOnSignals(io: Io): { signal: AbortSignal; dispose(): void } {
       return;
     }
     first = performance.now();
-    io.err(`fuzz: ${name}: stopping: ending the workers, saving what was found, writing the report (again to quit now)\n`);
+    io.err(
+      `fuzz: ${name}: stopping: ending the workers, saving what was found, writing the report (again to quit now)\n`,
+    );
     ctl.abort();
   };
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((s) => [s, on(s)] as const);
@@ -234,22 +298,70 @@ function stopOnSignals(io: Io): { signal: AbortSignal; dispose(): void } {
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('fuzz')
-    .description('a campaign: every kernel x suite in worker threads, failures deduplicated by signature, each new one shrunk and saved; writes a report')
-    .addOption(new Option('--kernels <list>', `built-ins or kernel modules, comma-separated (default ${DEFAULT_KERNELS.join(',')})`).argParser(list))
-    .addOption(new Option('--suites <list>', `suites, comma-separated (default ${DEFAULT_SUITES.join(',')})`).argParser(suiteList))
-    .addOption(new Option('--time <duration>', 'time budget of this shard: seconds or 90s, 10m, 1h (default 60 s, unless --runs is given)').argParser(durationSeconds))
+    .description(
+      'a campaign: every kernel x suite in worker threads, failures deduplicated by signature, each new one ' +
+        'shrunk and saved; writes a report',
+    )
+    .addOption(
+      new Option(
+        '--kernels <list>',
+        `built-ins or kernel modules, comma-separated (default ${DEFAULT_KERNELS.join(',')})`,
+      ).argParser(list),
+    )
+    .addOption(
+      new Option('--suites <list>', `suites, comma-separated (default ${DEFAULT_SUITES.join(',')})`).argParser(
+        suiteList,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--time <duration>',
+        'time budget of this shard: seconds or 90s, 10m, 1h (default 60 s, unless --runs is given)',
+      ).argParser(durationSeconds),
+    )
     .addOption(runsOption().makeOptionMandatory(false))
-    .addOption(new Option('--workers <n>', 'worker threads, each with its own tfjs backend').argParser(positiveInteger).default(availableParallelism(), 'the number of CPUs'))
+    .addOption(
+      new Option('--workers <n>', 'worker threads, each with its own tfjs backend')
+        .argParser(positiveInteger)
+        .default(availableParallelism(), 'the number of CPUs'),
+    )
     .addOption(backendOption())
     .addOption(seedOption())
-    .addOption(new Option('--shard <i/n>', 'run shard i of n (0-based) of the campaign; default from JOB_COMPLETION_INDEX + ATTNFUZZ_SHARD_COUNT or SLURM_ARRAY_TASK_ID/COUNT, else 0/1'))
+    .addOption(
+      new Option(
+        '--shard <i/n>',
+        'run shard i of n (0-based) of the campaign; default from JOB_COMPLETION_INDEX + ATTNFUZZ_SHARD_COUNT ' +
+          'or SLURM_ARRAY_TASK_ID/COUNT, else 0/1',
+      ),
+    )
     .addOption(profileOption())
     .addOption(precisionOption())
-    .addOption(new Option('--corpus <dir>', 'where new failures are saved (one file per signature)').default(FUZZ_CORPUS))
-    .addOption(new Option('--report <dir>', 'where report.json, junit.xml and index.html are written').default(FUZZ_REPORT))
-    .addOption(new Option('--timeout <seconds>', 'per case: a case still running after this ends its worker (recorded as a timeout)').argParser(durationSeconds).default(60))
-    .addOption(new Option('--shrink-time <seconds>', 'budget of shrinking one new failure').argParser(durationSeconds).default(30))
-    .addOption(new Option('--isolation <kind>', "workers as 'thread's or 'process'es (default: processes for --backend tensorflow, whose addon loads in one thread only, else threads)").choices(['thread', 'process']))
+    .addOption(
+      new Option('--corpus <dir>', 'where new failures are saved (one file per signature)').default(FUZZ_CORPUS),
+    )
+    .addOption(
+      new Option('--report <dir>', 'where report.json, junit.xml and index.html are written').default(FUZZ_REPORT),
+    )
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'per case: a case still running after this ends its worker (recorded as a timeout)',
+      )
+        .argParser(durationSeconds)
+        .default(60),
+    )
+    .addOption(
+      new Option('--shrink-time <seconds>', 'budget of shrinking one new failure')
+        .argParser(durationSeconds)
+        .default(30),
+    )
+    .addOption(
+      new Option(
+        '--isolation <kind>',
+        "workers as 'thread's or 'process'es (default: processes for --backend tensorflow, whose addon loads " +
+          'in one thread only, else threads)',
+      ).choices(['thread', 'process']),
+    )
     .addOption(jsonOption())
     .action(async (opts: FuzzFlags) => {
       const stop = stopOnSignals(io);

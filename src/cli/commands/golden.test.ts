@@ -38,7 +38,8 @@ describe('attnfuzz golden', () => {
     // aligned: every row's result sits under the header's 'result'
     for (const l of lines.slice(1, -1)) expect(l.indexOf('PASS')).toBe(lines[0]!.indexOf('result'));
     expect(lines.at(-1)).toBe(
-      'golden: PASS: 2 files (1 attention, 1 lora-linear, 0 decode); ran reference (attention, lora-linear), eager (attention); 12 tensors: 12 passed, 0 failed; 0 skipped, 0 errored',
+      'golden: PASS: 2 files (1 attention, 1 lora-linear, 0 decode); ran reference (attention, lora-linear), ' +
+        'eager (attention); 12 tensors: 12 passed, 0 failed; 0 skipped, 0 errored',
     );
   });
 
@@ -62,14 +63,35 @@ describe('attnfuzz golden', () => {
     expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: FAIL: .*4 tensors: 3 passed, 1 failed/);
   });
 
-  it('a decode kernel module (defineDecodeKernel) runs the decode files: one reading page padding fails the paged one (exit 1), the contiguous one passes', async () => {
-    const r = await run('golden', 'corpus/golden/decode-paged-shuffled.json', 'corpus/golden/decode-contiguous-smax.json', '--kernels', 'test/fixtures/broken-kernels/decode-reads-page-padding.ts');
-    expect(r.err).toBe('');
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/decode-contiguous-smax\.json\s+test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts\s+out\s.*PASS/);
-    expect(r.out).toContain('FAIL corpus/golden/decode-paged-shuffled.json test/fixtures/broken-kernels/decode-reads-page-padding.ts: out (');
-    expect(r.out.trim().split('\n').at(-1)).toMatch(/^golden: FAIL: 2 files \(0 attention, 0 lora-linear, 2 decode\); ran test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts \(decode\); 2 tensors: 1 passed, 1 failed/);
-  });
+  it(
+    'a decode kernel module (defineDecodeKernel) runs the decode files: one reading page padding fails the ' +
+      'paged one (exit 1), the contiguous one passes',
+    async () => {
+      const r = await run(
+        'golden',
+        'corpus/golden/decode-paged-shuffled.json',
+        'corpus/golden/decode-contiguous-smax.json',
+        '--kernels',
+        'test/fixtures/broken-kernels/decode-reads-page-padding.ts',
+      );
+      expect(r.err).toBe('');
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(
+        /decode-contiguous-smax\.json\s+test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts\s+out\s.*PASS/,
+      );
+      expect(r.out).toContain(
+        'FAIL corpus/golden/decode-paged-shuffled.json ' +
+          'test/fixtures/broken-kernels/decode-reads-page-padding.ts: out (',
+      );
+      expect(r.out.trim().split('\n').at(-1)).toMatch(
+        new RegExp(
+          String.raw`^golden: FAIL: 2 files \(0 attention, 0 lora-linear, 2 decode\); ` +
+            String.raw`ran test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts \(decode\); ` +
+            '2 tensors: 1 passed, 1 failed',
+        ),
+      );
+    },
+  );
 
   it('folders are searched recursively for *.json', async () => {
     const tree = join(dir, 'tree');
@@ -78,17 +100,43 @@ describe('attnfuzz golden', () => {
     writeFileSync(join(tree, 'README.md'), 'not a golden');
     const r = await run('golden', tree, '--kernels', 'reference', '--json');
     expect(r.code).toBe(0);
-    expect(new Set((JSON.parse(r.out) as Array<{ file: string }>).map((x) => x.file))).toEqual(new Set([join(tree, 'deep', 'a.json')]));
+    expect(new Set((JSON.parse(r.out) as Array<{ file: string }>).map((x) => x.file))).toEqual(
+      new Set([join(tree, 'deep', 'a.json')]),
+    );
   });
 
   it.each<[string, () => string[], RegExp]>([
-    ['a wrong version', () => ['golden', variant('v3.json', LORA, (g) => (g.version = 3))], /^golden: .*v3\.json: unsupported version 3 \(this attnfuzz reads versions 1 and 2\)\n$/],
-    ['inconsistent shapes', () => ['golden', variant('shape.json', GOLDEN, (g) => (g.inputs.dOut.shape = [2, 2, 8, 2]))], /^golden: .*shape\.json: inputs\.dOut\.shape \[2,2,8,2\] does not match out \[B,Hq,Sq,Dv\] = \[2,2,4,4\]\n$/],
+    [
+      'a wrong version',
+      () => ['golden', variant('v3.json', LORA, (g) => (g.version = 3))],
+      /^golden: .*v3\.json: unsupported version 3 \(this attnfuzz reads versions 1 and 2\)\n$/,
+    ],
+    [
+      'inconsistent shapes',
+      () => ['golden', variant('shape.json', GOLDEN, (g) => (g.inputs.dOut.shape = [2, 2, 8, 2]))],
+      /^golden: .*shape\.json: inputs\.dOut\.shape \[2,2,8,2\] does not match out \[B,Hq,Sq,Dv\] = \[2,2,4,4\]\n$/,
+    ],
     ['an unreadable file', () => ['golden', join(dir, 'absent.json')], /^golden: .*absent\.json: cannot read \(ENOENT/],
-    ['not JSON', () => ['golden', (writeFileSync(join(dir, 'bad.json'), '{oops'), join(dir, 'bad.json'))], /^golden: .*bad\.json: not JSON \(/],
-    ['an unknown kernel', () => ['golden', LORA, '--kernels', 'reference,fast'], /^golden: --kernels: unknown kernel 'fast'; expected some of reference, eager/],
-    ['an unknown backend', () => ['golden', LORA, '--backend', 'gpu'], /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow\.\n/],
-    ['a missing backend package', () => ['golden', LORA, '--backend', 'tensorflow'], /^golden: --backend: backend 'tensorflow' needs @tensorflow\/tfjs-node-gpu .*npm install @tensorflow\/tfjs-node/],
+    [
+      'not JSON',
+      () => ['golden', (writeFileSync(join(dir, 'bad.json'), '{oops'), join(dir, 'bad.json'))],
+      /^golden: .*bad\.json: not JSON \(/,
+    ],
+    [
+      'an unknown kernel',
+      () => ['golden', LORA, '--kernels', 'reference,fast'],
+      /^golden: --kernels: unknown kernel 'fast'; expected some of reference, eager/,
+    ],
+    [
+      'an unknown backend',
+      () => ['golden', LORA, '--backend', 'gpu'],
+      /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow\.\n/,
+    ],
+    [
+      'a missing backend package',
+      () => ['golden', LORA, '--backend', 'tensorflow'],
+      /^golden: --backend: backend 'tensorflow' needs @tensorflow\/tfjs-node-gpu .*npm install @tensorflow\/tfjs-node/,
+    ],
   ])('exit 2 on %s, with one line on stderr', async (_, argv, want) => {
     const r = await run(...argv());
     expect(r.code).toBe(2);
@@ -108,7 +156,11 @@ describe('attnfuzz golden', () => {
 
   it('--kernels takes a user kernel module: a correct kernel passes, a broken one fails by tensor', async () => {
     const good = join(dir, 'good.ts');
-    writeFileSync(good, `import { sdpaKernel } from ${JSON.stringify(join(process.cwd(), 'src/runner/index.js'))};\nexport default { ...sdpaKernel, name: 'mine' };\n`);
+    writeFileSync(
+      good,
+      `import { sdpaKernel } from ${JSON.stringify(join(process.cwd(), 'src/runner/index.js'))};\nexport ` +
+        `default { ...sdpaKernel, name: 'mine' };\n`,
+    );
     const ok = await run('golden', GOLDEN, '--kernels', good);
     expect(ok.err).toBe('');
     expect(ok.code).toBe(0);

@@ -7,10 +7,19 @@ import { backendOption, jsonOption } from '../options.js';
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('golden')
-    .description('check kernels against golden files computed by PyTorch in float64 (attention and LoRA with autograd, KV-cache decode forward)')
+    .description(
+      'check kernels against golden files computed by PyTorch in float64 (attention and LoRA with autograd, ' +
+        'KV-cache decode forward)',
+    )
     .argument('<paths...>', 'golden files, or folders searched recursively for *.json')
-    .option('--kernels <list>', 'comma-separated: reference, eager, sdpa, flash, lora, lora-merged, or kernel module paths (default: the reference and every built-in; flash runs decode files through flashDecodeKernel)')
+    .option(
+      '--kernels <list>',
+      'comma-separated: reference, eager, sdpa, flash, lora, lora-merged, or kernel module paths (default: ' +
+        'the reference and every built-in; flash runs decode files through flashDecodeKernel)',
+    )
     .addOption(backendOption())
     .addOption(jsonOption())
-    .action(async (paths: string[], opts: { kernels?: string; backend?: string; json?: boolean }) => setCode(await runGoldenCommand(paths, opts, io)));
+    .action(async (paths: string[], opts: { kernels?: string; backend?: string; json?: boolean }) =>
+      setCode(await runGoldenCommand(paths, opts, io)),
+    );
 }

@@ -8,11 +8,11 @@
  * ref says so); --forward-only replays every attention case so (a file saved by another tool, or a
  * kernel that lost its backward).
  */
-import { Option, type Command } from 'commander';
-import { useBackend, type BackendName } from '../../backend/index.js';
-import { foldersWithCases, formatReplay, replayAll, replayDetails, type ReplayOutcome } from '../../corpus/index.js';
-import type { Io } from '../io.js';
+import { type Command, Option } from 'commander';
+import { type BackendName, useBackend } from '../../backend/index.js';
+import { foldersWithCases, formatReplay, type ReplayOutcome, replayAll, replayDetails } from '../../corpus/index.js';
 import { durationSeconds } from '../duration.js';
+import type { Io } from '../io.js';
 import { backendOf, backendOption, forwardOnlyOption, jsonOption } from '../options.js';
 import { startWatchdog } from '../watchdog.js';
 
@@ -31,7 +31,9 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
     io.err(`replay: --backend: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;
   }
-  const watchdog = flags.timeout ? startWatchdog(flags.timeout * 1000, 'replay', 'the files after it were not replayed') : null;
+  const watchdog = flags.timeout
+    ? startWatchdog(flags.timeout * 1000, 'replay', 'the files after it were not replayed')
+    : null;
   const print = (o: ReplayOutcome) => {
     (o.status === 'invalid' ? io.err : io.out)(`${formatReplay(o)}\n`);
     const details = replayDetails(o);
@@ -45,7 +47,10 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
   watchdog?.stop();
   if (outcomes.length === 0) {
     const below = paths.flatMap(foldersWithCases);
-    io.err(`replay: nothing to replay: no .json files in ${paths.join(', ')}${below.length > 0 ? ` (replay does not descend into folders; did you mean ${below.join(' ')}?)` : ''}\n`);
+    io.err(
+      `replay: nothing to replay: no .json files in ${paths.join(', ')}` +
+        `${below.length > 0 ? ` (replay does not descend into folders; did you mean ${below.join(' ')}?)` : ''}\n`,
+    );
     return 2;
   }
   const n = (s: string) => outcomes.filter((o) => o.status === s).length;
@@ -53,12 +58,20 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
     const rows = outcomes.map((o) =>
       o.status === 'invalid'
         ? { file: o.file, status: o.status, message: o.message }
-        : { file: o.file, status: o.status, kind: o.saved.kind, kernel: o.check.kernel, expect: o.saved.expect, verdict: o.summary },
+        : {
+            file: o.file,
+            status: o.status,
+            kind: o.saved.kind,
+            kernel: o.check.kernel,
+            expect: o.saved.expect,
+            verdict: o.summary,
+          },
     );
     io.out(JSON.stringify(rows) + '\n');
   } else {
     io.out(
-      `replay: ${outcomes.length} files: ${n('ok')} ok, ${n('failing')} failing, ${n('fails-differently')} failing differently, ${n('now-passes')} now passing (kept as known failures), ${n('invalid')} invalid\n`,
+      `replay: ${outcomes.length} files: ${n('ok')} ok, ${n('failing')} failing, ${n('fails-differently')} ` +
+        `failing differently, ${n('now-passes')} now passing (kept as known failures), ${n('invalid')} invalid\n`,
     );
   }
   if (n('invalid') > 0) return 2;
@@ -71,7 +84,11 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .description('re-run saved cases (corpus/regressions, corpus/upstream) and check each against its expectation')
     .argument('<paths...>', 'saved case files, or folders of them')
     .addOption(backendOption())
-    .addOption(new Option('--timeout <seconds>', 'per saved case: one still running after this ends replay, naming its file').argParser(durationSeconds).default(60))
+    .addOption(
+      new Option('--timeout <seconds>', 'per saved case: one still running after this ends replay, naming its file')
+        .argParser(durationSeconds)
+        .default(60),
+    )
     .addOption(jsonOption())
     .addOption(forwardOnlyOption())
     .action(async (paths: string[], opts: ReplayFlags) => setCode(await runReplay(paths, opts, io)));

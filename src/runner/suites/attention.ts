@@ -9,9 +9,19 @@
  *                backends (src/oracle/tolerance.ts)
  *   specs        the oracle's attention specs
  */
-import { admitsAttentionCase, attentionCase, attentionCaseSchema, GRID, HEAD_DIMS, parseCase, resolveAttentionConstraints, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
-import { roundTo, type AttentionResult, type HostTensor } from '../../contract/index.js';
-import { materializeAttention, type MaterializedAttention } from '../../data/index.js';
+import {
+  type AttentionCase,
+  type AttentionCaseConstraints,
+  admitsAttentionCase,
+  attentionCase,
+  attentionCaseSchema,
+  GRID,
+  HEAD_DIMS,
+  parseCase,
+  resolveAttentionConstraints,
+} from '../../case/index.js';
+import { type AttentionResult, type HostTensor, roundTo } from '../../contract/index.js';
+import { type MaterializedAttention, materializeAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
 import { parsedOnly, type Simplification, type Suite } from '../suite.js';
@@ -56,9 +66,14 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
       });
     }
   }
-  if (s.B > 2) add('B - 1', { ...withShapes(c, { B: s.B - 1 }), keyLengths: c.keyLengths === null ? null : c.keyLengths.slice(0, s.B - 1) });
+  if (s.B > 2)
+    add('B - 1', {
+      ...withShapes(c, { B: s.B - 1 }),
+      keyLengths: c.keyLengths === null ? null : c.keyLengths.slice(0, s.B - 1),
+    });
   if (s.Hq > s.Hkv) add('drop GQA (Hq = Hkv)', withShapes(c, { Hq: s.Hkv }));
-  if (s.Hkv > 1 && s.Hkv % 2 === 0 && s.Hq % 2 === 0) add('half the heads', withShapes(c, { Hkv: s.Hkv / 2, Hq: s.Hq / 2 }));
+  if (s.Hkv > 1 && s.Hkv % 2 === 0 && s.Hq % 2 === 0)
+    add('half the heads', withShapes(c, { Hkv: s.Hkv / 2, Hq: s.Hq / 2 }));
   if (s.Hkv > 1) add('one kv head', withShapes(c, { Hkv: 1, Hq: s.Hq / s.Hkv }));
   if (s.Hq > 1 && s.Hkv === 1) add('one query head', withShapes(c, { Hq: 1 }));
   if (c.softcap != null) add('no softcap', { ...c, softcap: null });
@@ -81,12 +96,17 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
   const pastEdgeBelow = (S: number) => GRID * Math.floor((S - 2) / GRID) + 1;
   const dimBelow = (d: number) => HEAD_DIMS.filter((x) => x < d).pop() ?? 1;
   if (s.Sq > GRID + 1) add(`Sq = ${pastEdgeBelow(s.Sq)}`, withShapes(c, { Sq: pastEdgeBelow(s.Sq) }));
-  if (s.Sk > GRID + 1) add(`Sk = ${pastEdgeBelow(s.Sk)}`, { ...withShapes(c, { Sk: pastEdgeBelow(s.Sk) }), keyLengths: lens(pastEdgeBelow(s.Sk)) });
+  if (s.Sk > GRID + 1)
+    add(`Sk = ${pastEdgeBelow(s.Sk)}`, {
+      ...withShapes(c, { Sk: pastEdgeBelow(s.Sk) }),
+      keyLengths: lens(pastEdgeBelow(s.Sk)),
+    });
   if (s.D > 12) add(`D = ${dimBelow(s.D)}`, withShapes(c, { D: dimBelow(s.D) }));
   if (s.Dv > 12) add(`Dv = ${dimBelow(s.Dv)}`, withShapes(c, { Dv: dimBelow(s.Dv) }));
   if (s.Sq > 1) add('Sq - 1', withShapes(c, { Sq: s.Sq - 1 }));
   if (s.Sk > 1) add('Sk - 1', { ...withShapes(c, { Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
-  if (s.Sq > 1 && s.Sk > 1) add('Sq - 1 and Sk - 1', { ...withShapes(c, { Sq: s.Sq - 1, Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
+  if (s.Sq > 1 && s.Sk > 1)
+    add('Sq - 1 and Sk - 1', { ...withShapes(c, { Sq: s.Sq - 1, Sk: s.Sk - 1 }), keyLengths: lens(s.Sk - 1) });
   if (s.D > 1) add('D = 1', withShapes(c, { D: 1 }));
   if (s.D > 1) add('D - 1', withShapes(c, { D: s.D - 1 }));
   if (s.Dv > 1) add('Dv = 1', withShapes(c, { Dv: 1 }));
@@ -97,12 +117,25 @@ export function attentionNeighbours(c: AttentionCase): Simplification<AttentionC
 /** A size sum: smaller is simpler. */
 export function attentionCaseSize(c: AttentionCase): number {
   const s = c.shapes;
-  const flags = [c.mask, c.window, c.dropout, c.keyLengths, c.scale].filter((x) => x !== null).length + [c.softcap, c.alibi, c.bias, c.sinks].filter((x) => x != null).length;
-  const enums = [c.causal !== 'none', c.precision !== 'float32', c.layout !== 'BHSD', c.values !== 'small-int', c.junk !== 'none'].filter(Boolean).length;
+  const flags =
+    [c.mask, c.window, c.dropout, c.keyLengths, c.scale].filter((x) => x !== null).length +
+    [c.softcap, c.alibi, c.bias, c.sinks].filter((x) => x != null).length;
+  const enums = [
+    c.causal !== 'none',
+    c.precision !== 'float32',
+    c.layout !== 'BHSD',
+    c.values !== 'small-int',
+    c.junk !== 'none',
+  ].filter(Boolean).length;
   return s.B + s.Hq + s.Hkv + s.Sq + s.Sk + s.D + s.Dv + flags + enums;
 }
 
-export const attentionSuite: Suite<AttentionCase, MaterializedAttention, AttentionExpectation, AttentionCaseConstraints> = {
+export const attentionSuite: Suite<
+  AttentionCase,
+  MaterializedAttention,
+  AttentionExpectation,
+  AttentionCaseConstraints
+> = {
   kind: 'attention',
   schema: attentionCaseSchema,
   parse: parseCase,
@@ -112,14 +145,27 @@ export const attentionSuite: Suite<AttentionCase, MaterializedAttention, Attenti
   reference: (_c, m) => attentionExpectation(m),
   aim: aimAttention,
   run: runAttentionCase,
-  specs: (_k, _c, m, e) => attentionSpecs(m, e.reference, e.baseline, { terms: e.scales, mass: e.scales.mass, logit: e.scales.logit }),
+  specs: (_k, _c, m, e) =>
+    attentionSpecs(m, e.reference, e.baseline, { terms: e.scales, mass: e.scales.mass, logit: e.scales.logit }),
   neighbours: attentionNeighbours,
   size: attentionCaseSize,
   inputs: (m) => {
     const { q, k, v, dOut } = m.inputs;
     const { mask, alibiSlopes, bias, sinks } = m.options;
     const scores: Array<readonly [string, HostTensor]> = [];
-    for (const [name, t] of [['alibiSlopes', alibiSlopes], ['bias', bias], ['sinks', sinks]] as const) if (t != null) scores.push([name, t]);
-    return [['q', q], ['k', k], ['v', v], ['dOut', dOut], ...(mask ? [['mask', { shape: mask.shape, data: Float64Array.from(mask.data) }] as const] : []), ...scores];
+    for (const [name, t] of [
+      ['alibiSlopes', alibiSlopes],
+      ['bias', bias],
+      ['sinks', sinks],
+    ] as const)
+      if (t != null) scores.push([name, t]);
+    return [
+      ['q', q],
+      ['k', k],
+      ['v', v],
+      ['dOut', dOut],
+      ...(mask ? [['mask', { shape: mask.shape, data: Float64Array.from(mask.data) }] as const] : []),
+      ...scores,
+    ];
   },
 };

@@ -4,33 +4,59 @@
  * the mask of a kernel that draws its own dropout).
  */
 import { describe, expect, it } from 'vitest';
-import { parseCase, type AttentionCase } from '../../case/index.js';
-import type { AttentionKernel } from '../../contract/index.js';
-import { materializeAttention } from '../../data/index.js';
-import { fixedKernel } from '../kernel.js';
-import { checkCase, FORWARD_ONLY } from '../check.js';
-import { ownDropout, KEEP_RATE_TENSOR } from '../ownDropout.js';
-import { hostTensor } from '../../contract/index.js';
-import textbook from '../../../test/fixtures/broken-kernels/textbook.js';
-import nanOnEmptyRows from '../../../test/fixtures/broken-kernels/nan-on-empty-rows.js';
 import einsum from '../../../test/fixtures/broken-kernels/einsum-attention.js';
+import nanOnEmptyRows from '../../../test/fixtures/broken-kernels/nan-on-empty-rows.js';
+import textbook from '../../../test/fixtures/broken-kernels/textbook.js';
+import { type AttentionCase, parseCase } from '../../case/index.js';
+import type { AttentionKernel } from '../../contract/index.js';
+import { hostTensor } from '../../contract/index.js';
+import { materializeAttention } from '../../data/index.js';
+import { checkCase, FORWARD_ONLY } from '../check.js';
+import { fixedKernel } from '../kernel.js';
+import { KEEP_RATE_TENSOR, ownDropout } from '../ownDropout.js';
 import { aimAttention } from './attentionKernel.js';
 
+const READS_UNSEEN =
+  String.raw`reads keys it must not see \(0·NaN\): ` +
+  String.raw`NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, `;
+
 const CASE: AttentionCase = parseCase({
-  version: 1, kind: 'attention', shapes: { B: 1, Hq: 2, Hkv: 1, Sq: 2, Sk: 4, D: 3, Dv: 2 }, scale: null, causal: 'top-left', window: null,
-  keyLengths: null, paddingSide: 'right', mask: null, dropout: null, precision: 'float32', layout: 'BHSD', values: 'normal', junk: 'nan', blocks: { Br: 2, Bc: 2 }, seed: 3,
+  version: 1,
+  kind: 'attention',
+  shapes: { B: 1, Hq: 2, Hkv: 1, Sq: 2, Sk: 4, D: 3, Dv: 2 },
+  scale: null,
+  causal: 'top-left',
+  window: null,
+  keyLengths: null,
+  paddingSide: 'right',
+  mask: null,
+  dropout: null,
+  precision: 'float32',
+  layout: 'BHSD',
+  values: 'normal',
+  junk: 'nan',
+  blocks: { Br: 2, Bc: 2 },
+  seed: 3,
 });
 
 describe('aimAttention', () => {
   const plain: AttentionKernel = { name: 'plain', forward: (q) => q };
   it("fills in the kernel's tiles and, when it never reads unseen keys, NaN junk", () => {
-    expect(aimAttention(undefined, fixedKernel({ ...plain, tiles: { Br: 64, Bc: 128 } }))).toEqual({ tiles: { Br: 64, Bc: 128 } });
-    expect(aimAttention(undefined, fixedKernel({ ...plain, guarantees: { unseenKeysUnread: true } }))).toEqual({ junk: ['none', 'huge', 'nan'] });
+    expect(aimAttention(undefined, fixedKernel({ ...plain, tiles: { Br: 64, Bc: 128 } }))).toEqual({
+      tiles: { Br: 64, Bc: 128 },
+    });
+    expect(aimAttention(undefined, fixedKernel({ ...plain, guarantees: { unseenKeysUnread: true } }))).toEqual({
+      junk: ['none', 'huge', 'nan'],
+    });
     expect(aimAttention(undefined, fixedKernel(plain))).toEqual({});
   });
-  it("leaves what the user asked for alone", () => {
+  it('leaves what the user asked for alone', () => {
     const k = fixedKernel({ ...plain, tiles: { Br: 64, Bc: 64 }, guarantees: { unseenKeysUnread: true } });
-    expect(aimAttention({ tiles: null, junk: ['none'], maxSeq: 8 }, k)).toEqual({ tiles: null, junk: ['none'], maxSeq: 8 });
+    expect(aimAttention({ tiles: null, junk: ['none'], maxSeq: 8 }, k)).toEqual({
+      tiles: null,
+      junk: ['none'],
+      maxSeq: 8,
+    });
   });
 });
 
@@ -39,7 +65,7 @@ describe('a NaN from keys no query may see', () => {
     const r = checkCase(CASE, fixedKernel(textbook));
     expect(r.verdict).toMatchObject({ status: 'nonfinite', failing: { tensor: 'out' } });
     const cause = r.verdict.cause!;
-    const m = /^reads keys it must not see \(0·NaN\): NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, reaches out @ b=\d+ h=\d+ query=\d+ dim=\d+$/.exec(cause);
+    const m = new RegExp(String.raw`^${READS_UNSEEN}reaches out @ b=\d+ h=\d+ query=\d+ dim=\d+$`).exec(cause);
     expect(m, cause).not.toBeNull();
     // Top-left causal, Sq = 2: keys 2 and 3 are seen by no query.
     expect(Number(m![1])).toBeGreaterThanOrEqual(2);
@@ -69,7 +95,11 @@ describe('a kernel without a backward', () => {
     ]);
   });
   it('without declaring it, throws in the backward (tfjs has no Einsum gradient): a threw verdict', () => {
-    expect(checkCase(einsumCase, fixedKernel(einsum)).verdict).toMatchObject({ status: 'threw', phase: 'backward', message: expect.stringMatching(/gradient function not found for Einsum/) });
+    expect(checkCase(einsumCase, fixedKernel(einsum)).verdict).toMatchObject({
+      status: 'threw',
+      phase: 'backward',
+      message: expect.stringMatching(/gradient function not found for Einsum/),
+    });
   });
 });
 
@@ -77,7 +107,10 @@ describe('ownDropout', () => {
   const m = materializeAttention({ ...CASE, junk: 'none', causal: 'none', dropout: { p: 0.5, seed: 1 } });
   const n = 1 * 2 * 2 * 4;
   it('replays the returned mask and measures the keep rate over visible elements', () => {
-    const keep = hostTensor([1, 2, 2, 4], Array.from({ length: n }, (_, e) => (e % 4 === 0 ? 0 : 1)));
+    const keep = hostTensor(
+      [1, 2, 2, 4],
+      Array.from({ length: n }, (_, e) => (e % 4 === 0 ? 0 : 1)),
+    );
     const own = ownDropout(keep, m);
     if (typeof own === 'string') throw new Error(own);
     expect(Array.from(own.replay.options.dropout!.keep!.data)).toEqual(Array.from(keep.data));
@@ -86,6 +119,8 @@ describe('ownDropout', () => {
     expect(own.rate!.spec.expected.data[0]).toBe(0.5);
   });
   it('says what is wrong with a mask that cannot be one', () => {
-    expect(ownDropout(hostTensor([3], [1, 1, 1]), m)).toBe('forwardWithKeep: keep has 3 values (shape [3]), expected B·Hq·Sq·Sk = 16 ([1,2,2,4])');
+    expect(ownDropout(hostTensor([3], [1, 1, 1]), m)).toBe(
+      'forwardWithKeep: keep has 3 values (shape [3]), expected B·Hq·Sq·Sk = 16 ([1,2,2,4])',
+    );
   });
 });

@@ -12,7 +12,7 @@
  *                     - a NaN in an output of a case with NaN junk: re-run to tell whether it came
  *                       from reading unseen keys, and name the key (unseenKeys.ts)
  */
-import { JUNKS, type AttentionCase, type AttentionCaseConstraints } from '../../case/index.js';
+import { type AttentionCase, type AttentionCaseConstraints, JUNKS } from '../../case/index.js';
 import type { HostTensor } from '../../contract/index.js';
 import type { MaterializedAttention } from '../../data/index.js';
 import { attentionTensors } from '../../oracle/index.js';
@@ -23,7 +23,10 @@ import type { KernelOutcome } from '../suite.js';
 import { firstNonFinite, unseenKeyRead } from '../unseenKeys.js';
 
 /** The constraints of a search for `k`: the user's, with the kernel's declarations where the user said nothing. */
-export function aimAttention(constraints: AttentionCaseConstraints | undefined, k: KernelUnderTest): AttentionCaseConstraints {
+export function aimAttention(
+  constraints: AttentionCaseConstraints | undefined,
+  k: KernelUnderTest,
+): AttentionCaseConstraints {
   const kernel = k.attention?.();
   const aimed: { -readonly [K in keyof AttentionCaseConstraints]: AttentionCaseConstraints[K] } = { ...constraints };
   if (kernel?.tiles !== undefined && constraints?.tiles === undefined) aimed.tiles = kernel.tiles;
@@ -37,7 +40,11 @@ export function aimAttention(constraints: AttentionCaseConstraints | undefined, 
 }
 
 /** The attention suite's run stage (see the header). */
-export function runAttentionCase(k: KernelUnderTest, c: AttentionCase, m: MaterializedAttention): KernelOutcome<MaterializedAttention> {
+export function runAttentionCase(
+  k: KernelUnderTest,
+  c: AttentionCase,
+  m: MaterializedAttention,
+): KernelOutcome<MaterializedAttention> {
   if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
   const kernel = k.attention(c);
   const o = runAttention(kernel, m, c.layout, c.view);

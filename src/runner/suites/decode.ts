@@ -11,13 +11,22 @@
  *                (the verdict's `why:`)
  *   specs        out, judged as attention's out (src/oracle `attentionTensorSpec`: the same error model)
  */
-import { admitsDecodeCase, decodeCase, decodeCaseSchema, hasPartialPage, parseDecodeCase, resolveDecodeConstraints, type DecodeCase, type DecodeCaseConstraints } from '../../case/index.js';
-import { roundTo, unravel, type DecodeKernel, type HostTensor } from '../../contract/index.js';
-import { materializeDecode, withUnreadSlots, type MaterializedDecode } from '../../data/index.js';
+import {
+  admitsDecodeCase,
+  type DecodeCase,
+  type DecodeCaseConstraints,
+  decodeCase,
+  decodeCaseSchema,
+  hasPartialPage,
+  parseDecodeCase,
+  resolveDecodeConstraints,
+} from '../../case/index.js';
+import { type DecodeKernel, type HostTensor, roundTo, unravel } from '../../contract/index.js';
+import { type MaterializedDecode, materializeDecode, withUnreadSlots } from '../../data/index.js';
 import { runDecodeKernel } from '../../kernel/index.js';
 import { attentionTensorSpec } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
-import { messageOf, parsedOnly, type KernelOutcome, type Simplification, type Suite } from '../suite.js';
+import { type KernelOutcome, messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
 
 export interface DecodeExpectation {
   readonly reference: HostTensor;
@@ -26,7 +35,8 @@ export interface DecodeExpectation {
 }
 
 /** out of the kernel on the material (float32 up, NaN stays NaN, float64 down); throws what the kernel throws. */
-const decodeOut = (kernel: DecodeKernel, m: MaterializedDecode): HostTensor => runDecodeKernel(kernel, m.q, m.cache, m.cacheSeqlens, m.options);
+const decodeOut = (kernel: DecodeKernel, m: MaterializedDecode): HostTensor =>
+  runDecodeKernel(kernel, m.q, m.cache, m.cacheSeqlens, m.options);
 
 const keys = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
 const span = (what: string, from: number, to: number) => (from === to ? `${what} ${from}` : `${what}s ${from}..${to}`);
@@ -36,18 +46,28 @@ function unreadSlotsOf(c: DecodeCase, m: MaterializedDecode, b: number): string 
   const len = c.cacheSeqlens[b]!;
   if (m.cache.kind === 'contiguous') {
     const S = m.cache.k.shape[2]!;
-    return `row ${b} holds ${keys(len)} in a cache of ${S} slots: ${span('slot', len, S - 1)} ${len === S - 1 ? 'is' : 'are'} past cacheSeqlens`;
+    return (
+      `row ${b} holds ${keys(len)} in a cache of ${S} slots: ${span('slot', len, S - 1)} ` +
+      `${len === S - 1 ? 'is' : 'are'} past cacheSeqlens`
+    );
   }
   const P = m.cache.kPages.shape[1]!;
   const unused = c.cache.kind === 'paged' ? c.cache.unusedPages : 0;
   const pages = unused > 0 ? `; the cache has ${unused} unused page${unused === 1 ? '' : 's'}` : '';
   if (len % P === 0) return `row ${b} holds ${keys(len)} in pages of ${P} (no padding lane)${pages}`;
   const last = m.cache.blockTable[b]![Math.floor(len / P)]!;
-  return `row ${b} holds ${keys(len)} in pages of ${P}: ${span('lane', len % P, P - 1)} of its last page (physical page ${last}) ${len % P === P - 1 ? 'is' : 'are'} padding${pages}`;
+  return (
+    `row ${b} holds ${keys(len)} in pages of ${P}: ${span('lane', len % P, P - 1)} of its last page ` +
+    `(physical page ${last}) ${len % P === P - 1 ? 'is' : 'are'} padding${pages}`
+  );
 }
 
 /** The run stage (see the header). */
-function runDecodeCase(k: { readonly label: string; readonly decode?: DecodeKernel }, c: DecodeCase, m: MaterializedDecode): KernelOutcome<MaterializedDecode> {
+function runDecodeCase(
+  k: { readonly label: string; readonly decode?: DecodeKernel },
+  c: DecodeCase,
+  m: MaterializedDecode,
+): KernelOutcome<MaterializedDecode> {
   if (!k.decode) return { status: 'unsupported', reason: `${k.label} is not a decode kernel` };
   let out: HostTensor;
   try {
@@ -63,7 +83,10 @@ function runDecodeCase(k: { readonly label: string; readonly decode?: DecodeKern
     const finite = decodeOut(k.decode, withUnreadSlots(m, 0));
     // The NaN's batch row (out is [B, Hq, Sq, Dv]) is the row whose unread slots are named.
     const b = unravel(out.shape, bad)[0]!;
-    if (finite.data.every(Number.isFinite)) cause = `reads cache slots no query may read (NaN there reaches out; finite values there give a finite out): ${unreadSlotsOf(c, m, b)}`;
+    if (finite.data.every(Number.isFinite))
+      cause =
+        `reads cache slots no query may read (NaN there reaches out; finite values there give a finite ` +
+        `out): ${unreadSlotsOf(c, m, b)}`;
   } catch {
     // The rerun is only to explain; the verdict stands without it.
   }
@@ -73,11 +96,21 @@ function runDecodeCase(k: { readonly label: string; readonly decode?: DecodeKern
 /** One line a person reads: the cache, the lengths, the call. */
 export function describeDecodeCase(c: DecodeCase): string {
   const s = c.shapes;
-  const unused = c.cache.kind === 'paged' && c.cache.unusedPages > 0 ? `, ${c.cache.unusedPages} unused page${c.cache.unusedPages === 1 ? '' : 's'}` : '';
-  const cache = c.cache.kind === 'contiguous' ? `contiguous cache, Smax ${Math.max(1, ...c.cacheSeqlens) + c.cache.extraSlots}` : `paged cache, pageSize ${c.cache.pageSize}${unused}`;
+  const unused =
+    c.cache.kind === 'paged' && c.cache.unusedPages > 0
+      ? `, ${c.cache.unusedPages} unused page${c.cache.unusedPages === 1 ? '' : 's'}`
+      : '';
+  const cache =
+    c.cache.kind === 'contiguous'
+      ? `contiguous cache, Smax ${Math.max(1, ...c.cacheSeqlens) + c.cache.extraSlots}`
+      : `paged cache, pageSize ${c.cache.pageSize}${unused}`;
   const partial = hasPartialPage(c) ? ' (a length is not a multiple of pageSize)' : '';
   const heads = s.Hq === s.Hkv ? `H ${s.Hq}` : `Hq ${s.Hq}, Hkv ${s.Hkv} (GQA)`;
-  return `decode: ${cache}; cacheSeqlens [${c.cacheSeqlens.join(', ')}]${partial}; Sq ${s.Sq}; ${heads}; D ${s.D}, Dv ${s.Dv}; ${c.causal ? 'causal' : 'not causal'}; ${c.scale === null ? '' : `scale ${c.scale}; `}${c.precision}`;
+  return (
+    `decode: ${cache}; cacheSeqlens [${c.cacheSeqlens.join(', ')}]${partial}; Sq ${s.Sq}; ${heads}; D ` +
+    `${s.D}, Dv ${s.Dv}; ${c.causal ? 'causal' : 'not causal'}; ` +
+    `${c.scale === null ? '' : `scale ${c.scale}; `}${c.precision}`
+  );
 }
 
 /** Simpler neighbours of a failing case, simplest-looking first (filtered by the schema). */
@@ -87,11 +120,14 @@ export function decodeNeighbours(c: DecodeCase): Simplification<DecodeCase>[] {
   const out: Simplification<DecodeCase>[] = [];
   const add = (step: string, n: DecodeCase) => out.push({ step, case: n });
   const shapes = (patch: Partial<DecodeCase['shapes']>): DecodeCase => ({ ...c, shapes: { ...s, ...patch } });
-  if (s.B > 1) for (let b = 0; b < s.B; b++) add(`keep batch row ${b}`, { ...shapes({ B: 1 }), cacheSeqlens: [lens[b]!] });
+  if (s.B > 1)
+    for (let b = 0; b < s.B; b++) add(`keep batch row ${b}`, { ...shapes({ B: 1 }), cacheSeqlens: [lens[b]!] });
   if (s.B > 2) add('B - 1', { ...shapes({ B: s.B - 1 }), cacheSeqlens: lens.slice(0, -1) });
   if (c.cache.kind === 'paged') add('contiguous cache', { ...c, cache: { kind: 'contiguous', extraSlots: 0 } });
-  if (c.cache.kind === 'paged' && c.cache.unusedPages > 0) add('no unused page', { ...c, cache: { ...c.cache, unusedPages: 0 } });
-  if (c.cache.kind === 'contiguous' && c.cache.extraSlots > 0) add('no extra slot', { ...c, cache: { ...c.cache, extraSlots: 0 } });
+  if (c.cache.kind === 'paged' && c.cache.unusedPages > 0)
+    add('no unused page', { ...c, cache: { ...c.cache, unusedPages: 0 } });
+  if (c.cache.kind === 'contiguous' && c.cache.extraSlots > 0)
+    add('no extra slot', { ...c, cache: { ...c.cache, extraSlots: 0 } });
   if (s.Hq > s.Hkv) add('drop GQA (Hq = Hkv)', shapes({ Hq: s.Hkv }));
   if (s.Hkv > 1) add('one kv head', shapes({ Hkv: 1, Hq: s.Hq / s.Hkv }));
   if (s.Hq > 1 && s.Hkv === 1) add('one query head', shapes({ Hq: 1 }));
@@ -102,7 +138,8 @@ export function decodeNeighbours(c: DecodeCase): Simplification<DecodeCase>[] {
   lens.forEach((len, b) => {
     if (len > 1) add(`cacheSeqlens[${b}] - 1`, { ...c, cacheSeqlens: lens.map((l, x) => (x === b ? len - 1 : l)) });
   });
-  if (c.cache.kind === 'paged' && c.cache.pageSize > 2) add('pageSize - 1', { ...c, cache: { ...c.cache, pageSize: c.cache.pageSize - 1 } });
+  if (c.cache.kind === 'paged' && c.cache.pageSize > 2)
+    add('pageSize - 1', { ...c, cache: { ...c.cache, pageSize: c.cache.pageSize - 1 } });
   if (s.D > 1) add('D = 1', shapes({ D: 1 }));
   if (s.Dv > 1) add('Dv = 1', shapes({ Dv: 1 }));
   if (s.D > 1) add('D - 1', shapes({ D: s.D - 1 }));
@@ -140,6 +177,12 @@ export const decodeSuite: Suite<DecodeCase, MaterializedDecode, DecodeExpectatio
     const c = m.cache;
     const lens: readonly [string, HostTensor] = ['cacheSeqlens', host([m.cacheSeqlens.length], m.cacheSeqlens)];
     if (c.kind === 'contiguous') return [['q', m.q], ['k', c.k], ['v', c.v], lens];
-    return [['q', m.q], ['kPages', c.kPages], ['vPages', c.vPages], ['blockTable', host([c.blockTable.length, c.blockTable[0]!.length], c.blockTable.flat())], lens];
+    return [
+      ['q', m.q],
+      ['kPages', c.kPages],
+      ['vPages', c.vPages],
+      ['blockTable', host([c.blockTable.length, c.blockTable[0]!.length], c.blockTable.flat())],
+      lens,
+    ];
   },
 };

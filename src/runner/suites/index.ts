@@ -1,5 +1,5 @@
 /** Every suite by kind: the one table the stages branch through (see ../suite.ts). */
-import type { AttentionCase, DecodeCase, UpstreamCase, LoraCase } from '../../case/index.js';
+import type { AttentionCase, DecodeCase, LoraCase, UpstreamCase } from '../../case/index.js';
 import type { TrainingCase } from '../../training/index.js';
 import type { Suite } from '../suite.js';
 import { attentionSuite } from './attention.js';
@@ -29,6 +29,11 @@ export function suiteOf(c: { readonly kind: CaseKind }): AnySuite {
   return SUITE_OF[c.kind];
 }
 
+export {
+  type AttentionExpectation,
+  attentionCaseSize,
+  attentionExpectation,
+  attentionNeighbours,
+} from './attention.js';
+export { type DecodeExpectation, decodeNeighbours, describeDecodeCase } from './decode.js';
 export { attentionSuite, decodeSuite, loraSuite, trainingSuite, upstreamSuite };
-export { describeDecodeCase, decodeNeighbours, type DecodeExpectation } from './decode.js';
-export { attentionNeighbours, attentionCaseSize, attentionExpectation, type AttentionExpectation } from './attention.js';

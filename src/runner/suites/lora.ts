@@ -3,9 +3,17 @@
  * reference (src/reference), the kernel's y and the gradients dx, dA, dB of sum(y ∘ dY) with W0
  * frozen (src/kernel), judged by the oracle's LoRA specs (src/oracle/lora.ts).
  */
-import { admitsLoraCase, loraCase, loraCaseSchema, parseLoraCase, resolveLoraConstraints, type LoraCase, type LoraCaseConstraints } from '../../case/index.js';
-import { roundTo, type LoraResult } from '../../contract/index.js';
-import { materializeLora, type MaterializedLora } from '../../data/index.js';
+import {
+  admitsLoraCase,
+  type LoraCase,
+  type LoraCaseConstraints,
+  loraCase,
+  loraCaseSchema,
+  parseLoraCase,
+  resolveLoraConstraints,
+} from '../../case/index.js';
+import { type LoraResult, roundTo } from '../../contract/index.js';
+import { type MaterializedLora, materializeLora } from '../../data/index.js';
 import { runLoraKernel } from '../../kernel/index.js';
 import { loraSpecs, loraTensors } from '../../oracle/index.js';
 import { referenceLora } from '../../reference/index.js';
@@ -27,14 +35,22 @@ export function loraNeighbours(c: LoraCase): Simplification<LoraCase>[] {
   return out;
 }
 
-export const loraSuite: Suite<LoraCase, MaterializedLora, { reference: LoraResult; baseline: LoraResult }, LoraCaseConstraints> = {
+export const loraSuite: Suite<
+  LoraCase,
+  MaterializedLora,
+  { reference: LoraResult; baseline: LoraResult },
+  LoraCaseConstraints
+> = {
   kind: 'lora',
   schema: loraCaseSchema,
   parse: parseLoraCase,
   arbitrary: (constraints) => loraCase(constraints),
   admits: (constraints, c) => admitsLoraCase(resolveLoraConstraints(constraints), c),
   materialise: materializeLora,
-  reference: (c, m) => ({ reference: referenceLora(m.inputs, m.spec), baseline: referenceLora(m.inputs, m.spec, (x) => roundTo(c.precision, x)) }),
+  reference: (c, m) => ({
+    reference: referenceLora(m.inputs, m.spec),
+    baseline: referenceLora(m.inputs, m.spec, (x) => roundTo(c.precision, x)),
+  }),
   run(k, _c, m) {
     if (!k.lora) return { status: 'unsupported', reason: `${k.label} is not a LoRA kernel` };
     try {
@@ -45,16 +61,26 @@ export const loraSuite: Suite<LoraCase, MaterializedLora, { reference: LoraResul
     }
     let phase: 'forward' | 'backward' = 'forward';
     try {
-      return { status: 'ok', tensors: loraTensors(runLoraKernel(k.lora, m.inputs, m.spec, { onBackward: () => (phase = 'backward') })) };
+      return {
+        status: 'ok',
+        tensors: loraTensors(runLoraKernel(k.lora, m.inputs, m.spec, { onBackward: () => (phase = 'backward') })),
+      };
     } catch (e) {
       return { status: 'threw', phase, message: messageOf(e) };
     }
   },
   specs: (_k, _c, m, e) => loraSpecs(m, e.reference, e.baseline),
   neighbours: loraNeighbours,
-  size: (c) => c.N + c.in + c.out + c.rank + (c.dropout ? 1 : 0) + (c.precision === 'float32' ? 0 : 1) + (c.rslora ? 1 : 0),
+  size: (c) =>
+    c.N + c.in + c.out + c.rank + (c.dropout ? 1 : 0) + (c.precision === 'float32' ? 0 : 1) + (c.rslora ? 1 : 0),
   inputs: (m) => {
     const { x, W0, A, B, dY } = m.inputs;
-    return [['x', x], ['W0', W0], ['A', A], ['B', B], ['dY', dY]];
+    return [
+      ['x', x],
+      ['W0', W0],
+      ['A', A],
+      ['B', B],
+      ['dY', dY],
+    ];
   },
 };

@@ -7,20 +7,20 @@
 import { tf } from '../../backend/index.js';
 import type { HostTensor } from '../../contract/index.js';
 import {
+  type AttentionImplementation,
+  type MaterialisedTraining,
   materialiseTraining,
   parseTrainingCase,
   runTraining,
+  type TrainingCase,
+  type TrainingCaseConstraints,
+  type TrainingExpectation,
+  type TrainingRun,
   trainingCase,
   trainingCaseSchema,
   trainingReference,
   trainingSpecs,
   trainingTensors,
-  type AttentionImplementation,
-  type MaterialisedTraining,
-  type TrainingExpectation,
-  type TrainingCase,
-  type TrainingCaseConstraints,
-  type TrainingRun,
 } from '../../training/index.js';
 import type { KernelUnderTest } from '../kernel.js';
 import { BUILTINS } from '../registry.js';
@@ -41,10 +41,15 @@ export function trainingNeighbours(c: TrainingCase): Simplification<TrainingCase
   const lengths = c.batch.lengths;
   if (c.steps > 1) add('one step', { ...c, steps: 1 });
   if (c.model.layers > 1) add('one layer', { ...c, model: { ...c.model, layers: 1 } });
-  if (lengths.length > 1) for (let n = 0; n < lengths.length; n++) add(`keep sequence ${n}`, { ...c, batch: { ...c.batch, lengths: [lengths[n]!] } });
-  if (c.batch.layout !== 'unpadded') add('unpadded', { ...c, batch: { layout: 'unpadded', lengths: lengths.map(() => Math.min(...lengths)) } });
-  if (Math.max(...lengths) > 2) add('shorter sequences', { ...c, batch: { ...c.batch, lengths: lengths.map((l) => Math.max(2, l - 1)) } });
-  if (c.lora.targets.length > 1) for (const t of c.lora.targets) add(`LoRA on ${t} only`, { ...c, lora: { ...c.lora, targets: [t] } });
+  if (lengths.length > 1)
+    for (let n = 0; n < lengths.length; n++)
+      add(`keep sequence ${n}`, { ...c, batch: { ...c.batch, lengths: [lengths[n]!] } });
+  if (c.batch.layout !== 'unpadded')
+    add('unpadded', { ...c, batch: { layout: 'unpadded', lengths: lengths.map(() => Math.min(...lengths)) } });
+  if (Math.max(...lengths) > 2)
+    add('shorter sequences', { ...c, batch: { ...c.batch, lengths: lengths.map((l) => Math.max(2, l - 1)) } });
+  if (c.lora.targets.length > 1)
+    for (const t of c.lora.targets) add(`LoRA on ${t} only`, { ...c, lora: { ...c.lora, targets: [t] } });
   if (c.lora.dropout > 0) add('no LoRA dropout', { ...c, lora: { ...c.lora, dropout: 0 } });
   if ((c.attentionDropout ?? 0) > 0) add('no attention dropout', { ...c, attentionDropout: undefined });
   if ((c.precision ?? 'float32') !== 'float32') add('float32', { ...c, precision: undefined });
@@ -54,7 +59,16 @@ export function trainingNeighbours(c: TrainingCase): Simplification<TrainingCase
 }
 
 function admits(k: TrainingCaseConstraints | undefined, c: TrainingCase): boolean {
-  const { layouts, maxLength = 8, maxSequences = 3, maxSteps = 3, maxLayers = 2, dropouts = [0, 0.1], attentionDropouts = [0, 0.1], precisions } = k ?? {};
+  const {
+    layouts,
+    maxLength = 8,
+    maxSequences = 3,
+    maxSteps = 3,
+    maxLayers = 2,
+    dropouts = [0, 0.1],
+    attentionDropouts = [0, 0.1],
+    precisions,
+  } = k ?? {};
   return (
     attentionDropouts.includes(c.attentionDropout ?? 0) &&
     (precisions === undefined || precisions.includes(c.precision ?? 'float32')) &&
@@ -93,6 +107,12 @@ export const trainingSuite: Suite<TrainingCase, MaterialisedTraining, TrainingEx
     return trainingSpecs(m, k.label, reference, base);
   },
   neighbours: trainingNeighbours,
-  size: (c) => c.steps + c.model.layers + c.batch.lengths.reduce((a, b) => a + b, 0) + c.lora.targets.length + c.lora.rank + c.model.heads,
+  size: (c) =>
+    c.steps +
+    c.model.layers +
+    c.batch.lengths.reduce((a, b) => a + b, 0) +
+    c.lora.targets.length +
+    c.lora.rank +
+    c.model.heads,
   inputs: (): ReadonlyArray<readonly [string, HostTensor]> => [],
 };

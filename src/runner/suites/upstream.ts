@@ -6,8 +6,8 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../backend/index.js';
-import { parseWith, upstreamCaseSchema, type OpTensor, type UpstreamCase } from '../../case/index.js';
-import { FLOAT32_REL_BOUND, maxAbs, type HostTensor } from '../../contract/index.js';
+import { type OpTensor, parseWith, type UpstreamCase, upstreamCaseSchema } from '../../case/index.js';
+import { FLOAT32_REL_BOUND, type HostTensor, maxAbs } from '../../contract/index.js';
 import type { TensorSpec } from '../../oracle/index.js';
 import { fdGrad, gather64, matMul64 } from '../../reference/index.js';
 import { messageOf, type Suite } from '../suite.js';
@@ -46,11 +46,19 @@ export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
     throw new Error('upstream cases are written by hand from a tfjs bug, not generated');
   },
   admits: () => true,
-  materialise: (c) => ({ names: Object.keys(c.inputs).sort(), inputs: Object.keys(c.inputs).sort().map((n) => host(c.inputs[n]!)) }),
+  materialise: (c) => ({
+    names: Object.keys(c.inputs).sort(),
+    inputs: Object.keys(c.inputs)
+      .sort()
+      .map((n) => host(c.inputs[n]!)),
+  }),
   reference(c, m) {
     const out = op64(c, m.inputs);
     const ones = new Float64Array(out.data.length).fill(1);
-    return { out, grads: c.backward ? m.inputs.map((_, i) => fdGrad((xs) => op64(c, xs), [...m.inputs], i, ones)) : null };
+    return {
+      out,
+      grads: c.backward ? m.inputs.map((_, i) => fdGrad((xs) => op64(c, xs), [...m.inputs], i, ones)) : null,
+    };
   },
   run(_k, c, m) {
     let phase: 'forward' | 'backward' = 'forward';
@@ -76,7 +84,10 @@ export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
       const allowed = FLOAT32_REL_BOUND * Math.max(1, maxAbs(expected));
       return { name, pass, expected, baseline: null, allowance: () => ({ allowed, floor: allowed }) };
     };
-    return [spec('out', reference.out, 'forward'), ...(reference.grads ?? []).map((g, i) => spec(`d${m.names[i]}`, g, 'backward'))];
+    return [
+      spec('out', reference.out, 'forward'),
+      ...(reference.grads ?? []).map((g, i) => spec(`d${m.names[i]}`, g, 'backward')),
+    ];
   },
   neighbours: () => [],
   size: (c) => Object.values(c.inputs).reduce((a, t) => a + t.data.length, 0),

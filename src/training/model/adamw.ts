@@ -26,7 +26,13 @@ export function adamwHostState(n: number): AdamWHostState {
 }
 
 /** One AdamW step t (>= 1) on a float64 parameter, in place. */
-export function adamwStepHost(param: HostTensor, grad: HostTensor, state: AdamWHostState, t: number, cfg: AdamWConfig): void {
+export function adamwStepHost(
+  param: HostTensor,
+  grad: HostTensor,
+  state: AdamWHostState,
+  t: number,
+  cfg: AdamWConfig,
+): void {
   const { lr, beta1, beta2, eps, weightDecay } = cfg;
   const stepSize = lr / (1 - beta1 ** t);
   const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
@@ -50,7 +56,14 @@ export interface AdamWTfState {
  * Scalars are folded on the host in float64 and enter as float32 constants, as PyTorch passes
  * Python floats to its float32 kernels.
  */
-export function adamwStepTf(tf: TF, param: Tensor, grad: Tensor, state: AdamWTfState, t: number, cfg: AdamWConfig): { param: Tensor; state: AdamWTfState } {
+export function adamwStepTf(
+  tf: TF,
+  param: Tensor,
+  grad: Tensor,
+  state: AdamWTfState,
+  t: number,
+  cfg: AdamWConfig,
+): { param: Tensor; state: AdamWTfState } {
   const { lr, beta1, beta2, eps, weightDecay } = cfg;
   const stepSize = lr / (1 - beta1 ** t);
   const bc2Sqrt = Math.sqrt(1 - beta2 ** t);

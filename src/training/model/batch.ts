@@ -37,7 +37,9 @@ export interface Batch {
  */
 export function buildBatch(sequences: readonly (readonly number[])[], layout: BatchLayout): Batch {
   if (sequences.length === 0 || sequences.some((s) => s.length === 0)) {
-    throw new Error(`batch: every sequence needs at least one token, received lengths [${sequences.map((s) => s.length).join(',')}]`);
+    throw new Error(
+      `batch: every sequence needs at least one token, received lengths [${sequences.map((s) => s.length).join(',')}]`,
+    );
   }
   const rows: Array<Array<{ id: number; pos: number; doc: number; label: number } | null>> = [];
   const tokens = (seq: readonly number[], doc: number) =>
@@ -47,7 +49,9 @@ export function buildBatch(sequences: readonly (readonly number[])[], layout: Ba
   } else {
     const S = Math.max(...sequences.map((s) => s.length));
     if (layout === 'unpadded' && sequences.some((s) => s.length !== S)) {
-      throw new Error(`batch: layout 'unpadded' needs equal lengths, received [${sequences.map((s) => s.length).join(',')}]`);
+      throw new Error(
+        `batch: layout 'unpadded' needs equal lengths, received [${sequences.map((s) => s.length).join(',')}]`,
+      );
     }
     sequences.forEach((seq, doc) => {
       const pads = new Array<null>(S - seq.length).fill(null);

@@ -14,14 +14,14 @@
  */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import {
-  allowedMask,
-  dropoutKeepPattern,
-  onlyCausal,
-  splitOutput,
   type AttentionFunction,
   type AttentionKernel,
+  allowedMask,
+  dropoutKeepPattern,
   type KernelOptions,
   type LoraKernel,
+  onlyCausal,
+  splitOutput,
 } from '../../contract/index.js';
 
 /** A built-in transformers-style attention path, by name. */
@@ -53,7 +53,14 @@ function userKernel(kernel: AttentionKernel): AttentionFunction {
       keyLengths: null,
       paddingSide: 'right',
       mask: plain ? null : (tf.tensor4d(allowedMask(call.masks), [B, 1, S, S], 'bool') as Tensor4D),
-      dropout: d === null ? null : { p: d.p, seed: d.seed, keep: tf.tensor(dropoutKeepPattern(d, [B, Hq, S, S]), [B, Hq, S, S], 'bool') as Tensor4D },
+      dropout:
+        d === null
+          ? null
+          : {
+              p: d.p,
+              seed: d.seed,
+              keep: tf.tensor(dropoutKeepPattern(d, [B, Hq, S, S]), [B, Hq, S, S], 'bool') as Tensor4D,
+            },
       precision: call.precision,
     };
     return tf.transpose(splitOutput(kernel.forward(q, k, v, opts, tf)).out, [0, 2, 1, 3]) as Tensor4D;

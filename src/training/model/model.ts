@@ -15,8 +15,8 @@
  */
 import type { Tensor, Tensor2D, Tensor4D } from '@tensorflow/tfjs-core';
 import type { LoraSpec, Precision, TF } from '../../contract/index.js';
-import { IGNORE_INDEX, labelCount, type Batch } from './batch.js';
-import { headDim, RMS_EPS, type LoraConfig, type LoraTarget, type ModelConfig } from './config.js';
+import { type Batch, IGNORE_INDEX, labelCount } from './batch.js';
+import { headDim, type LoraConfig, type LoraTarget, type ModelConfig, RMS_EPS } from './config.js';
 import { attentionFunction, type ModelKernels } from './dispatch.js';
 import { maskInputs } from './masks.js';
 import { attentionDropoutSeed, loraDropoutSeed, siteName } from './params.js';
@@ -108,7 +108,14 @@ export function modelForward(
       dropout: lora.dropout > 0 ? { p: lora.dropout, seed: loraDropoutSeed(spec.seed, step, layer, target) } : null,
       precision,
     };
-    return kernels.lora.forward(x as Tensor2D, W(`${site}.W`) as Tensor2D, A as Tensor2D, trainable.get(`${site}.B`)! as Tensor2D, loraSpec, tf);
+    return kernels.lora.forward(
+      x as Tensor2D,
+      W(`${site}.W`) as Tensor2D,
+      A as Tensor2D,
+      trainable.get(`${site}.B`)! as Tensor2D,
+      loraSpec,
+      tf,
+    );
   };
   const heads = (x: Tensor, H: number) => tf.transpose(tf.reshape(x, [B, S, H, Dh]), [0, 2, 1, 3]) as Tensor4D;
 
@@ -121,7 +128,10 @@ export function modelForward(
     const a = attend(tf, q, k, v, call(l)); // [B, S, Hq, Dh]
     h = tf.add(h, proj(tf.reshape(a, [N, config.heads * Dh]), l, 'o'));
     const x2 = rmsnorm(tf, h, W(`layers.${l}.mlp_norm`));
-    h = tf.add(h, proj(tf.mul(tf.mul(proj(x2, l, 'gate'), tf.sigmoid(proj(x2, l, 'gate'))), proj(x2, l, 'up')), l, 'down'));
+    h = tf.add(
+      h,
+      proj(tf.mul(tf.mul(proj(x2, l, 'gate'), tf.sigmoid(proj(x2, l, 'gate'))), proj(x2, l, 'up')), l, 'down'),
+    );
   }
   const logits2d = tf.matMul(rmsnorm(tf, h, W('norm')), W('lm_head'), false, true);
   const loss = tf.neg(tf.sum(tf.mul(lossTarget(tf, batch, config.vocab), tf.logSoftmax(logits2d, -1))));

@@ -15,9 +15,9 @@
  * A ~ N(0, 1/in) (as PEFT's Kaiming init in spirit), B = 0 or N(0, 0.1²).
  */
 import seedrandom from 'seedrandom';
-import { hostTensor, type HostTensor } from '../../contract/index.js';
-import { LORA_TARGETS, projectionShape, type LoraConfig, type ModelConfig } from './config.js';
+import { type HostTensor, hostTensor } from '../../contract/index.js';
 import { normal } from '../../data/index.js';
+import { LORA_TARGETS, type LoraConfig, type ModelConfig, projectionShape } from './config.js';
 
 /** Parameters by name, in a fixed order (the order of every report). */
 export type Params = Map<string, HostTensor>;
@@ -57,7 +57,12 @@ export function initParams(config: ModelConfig, lora: LoraConfig, seed: number):
       if (!lora.targets.includes(t)) continue;
       const [out, inp] = projectionShape(config, t);
       trainable.set(`${siteName(l, t)}.A`, draw(rng, [lora.rank, inp], 1 / Math.sqrt(inp)));
-      trainable.set(`${siteName(l, t)}.B`, lora.initB === 'zero' ? hostTensor([out, lora.rank], new Float64Array(out * lora.rank)) : draw(rng, [out, lora.rank], 0.1));
+      trainable.set(
+        `${siteName(l, t)}.B`,
+        lora.initB === 'zero'
+          ? hostTensor([out, lora.rank], new Float64Array(out * lora.rank))
+          : draw(rng, [out, lora.rank], 0.1),
+      );
     }
   }
   frozen.set('norm', draw(rng, [d], 0.1, 1));

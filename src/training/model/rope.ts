@@ -25,7 +25,7 @@ export function ropeTables(positionIds: Int32Array, Dh: number): RopeTables {
   const sin = new Float64Array(N * Dh);
   for (let n = 0; n < N; n++)
     for (let c = 0; c < Dh; c++) {
-      const angle = positionIds[n]! * Math.pow(ROPE_THETA, (-2 * (c % half)) / Dh);
+      const angle = positionIds[n]! * ROPE_THETA ** ((-2 * (c % half)) / Dh);
       cos[n * Dh + c] = Math.cos(angle);
       sin[n * Dh + c] = Math.sin(angle);
     }

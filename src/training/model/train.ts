@@ -5,11 +5,11 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { HostTensor, TF } from '../../contract/index.js';
-import { adamwHostState, adamwStepHost, adamwStepTf, type AdamWTfState } from './adamw.js';
-import { IGNORE_INDEX, type Batch } from './batch.js';
+import { type AdamWTfState, adamwHostState, adamwStepHost, adamwStepTf } from './adamw.js';
+import { type Batch, IGNORE_INDEX } from './batch.js';
 import type { AdamWConfig } from './config.js';
 import { implementationName, type ModelKernels } from './dispatch.js';
-import { modelForward, type ModelSpec } from './model.js';
+import { type ModelSpec, modelForward } from './model.js';
 import { cloneParams, type ModelParams, type Params } from './params.js';
 import { referenceStep } from './reference/model.js';
 
@@ -30,7 +30,9 @@ export interface StepRecord {
   readonly params: Params;
   /** The float64 reference only: the largest |gradient| anywhere in its backward. */
   readonly gradientTerms?: number;
-  /** The float64 reference only: per trainable parameter, the norm of the terms its gradient sums (reference/model.ts). */
+  /**
+   * The float64 reference only: per trainable parameter, the norm of the terms its gradient sums (reference/model.ts).
+   */
   readonly termNorms?: ReadonlyMap<string, number>;
 }
 
@@ -45,7 +47,13 @@ const upload = (tf: TF, t: HostTensor) => tf.tensor(Float32Array.from(t.data), [
 const download = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync()) });
 
 /** Runs `spec.steps` steps of the tfjs model with `kernels`; disposes every tensor it made. */
-export function trainTf(tf: TF, spec: TrainingSpec, init: ModelParams, batch: Batch, kernels: ModelKernels): TrainingRun {
+export function trainTf(
+  tf: TF,
+  spec: TrainingSpec,
+  init: ModelParams,
+  batch: Batch,
+  kernels: ModelKernels,
+): TrainingRun {
   const frozen = new Map<string, Tensor>();
   for (const [name, t] of init.frozen) frozen.set(name, upload(tf, t));
   const names = [...init.trainable.keys()];
@@ -76,7 +84,11 @@ export function trainTf(tf: TF, spec: TrainingSpec, init: ModelParams, batch: Ba
       params = next.map((n) => n.param);
       states = next.map((n) => n.state);
     }
-    return { implementation: implementationName(kernels.attention), steps, frozenAfter: new Map([...frozen].map(([n, t]) => [n, download(t)])) };
+    return {
+      implementation: implementationName(kernels.attention),
+      steps,
+      frozenAfter: new Map([...frozen].map(([n, t]) => [n, download(t)])),
+    };
   } finally {
     tf.dispose([...frozen.values(), ...params, ...states.flatMap((s) => [s.m, s.v])]);
   }
@@ -86,11 +98,26 @@ export function trainTf(tf: TF, spec: TrainingSpec, init: ModelParams, batch: Ba
  * The float64 reference's first step: forward, gradients and the AdamW update; with `round`, the
  * same step rounded where the kernels round (the same-precision baseline).
  */
-export function referenceFirstStep(spec: TrainingSpec, init: ModelParams, batch: Batch, round?: (x: number) => number): StepRecord {
-  const r = referenceStep(spec.config, spec.lora, init, batch, spec.seed, 1, { attentionDropout: spec.attentionDropout ?? 0, ...(round ? { round } : {}) });
+export function referenceFirstStep(
+  spec: TrainingSpec,
+  init: ModelParams,
+  batch: Batch,
+  round?: (x: number) => number,
+): StepRecord {
+  const r = referenceStep(spec.config, spec.lora, init, batch, spec.seed, 1, {
+    attentionDropout: spec.attentionDropout ?? 0,
+    ...(round ? { round } : {}),
+  });
   const params = cloneParams(init.trainable);
   for (const [name, p] of params) adamwStepHost(p, r.grads.get(name)!, adamwHostState(p.data.length), 1, spec.adamw);
-  return { logits: r.logits, loss: r.loss, grads: r.grads, params, gradientTerms: r.gradientTerms, termNorms: r.termNorms };
+  return {
+    logits: r.logits,
+    loss: r.loss,
+    grads: r.grads,
+    params,
+    gradientTerms: r.gradientTerms,
+    termNorms: r.termNorms,
+  };
 }
 
 /** Cross-entropy at each token [B, S] from logits [B, S, V] (0 where the label is ignored). */

@@ -5,13 +5,26 @@ import { cloneParams, initParams } from '../params.js';
 import { referenceStep } from './model.js';
 
 const config: ModelConfig = { vocab: 7, dModel: 8, layers: 2, heads: 2, kvHeads: 1, ffn: 6 };
-const lora: LoraConfig = { targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'], rank: 2, alpha: 3, rslora: true, dropout: 0.2, initB: 'random' };
+const lora: LoraConfig = {
+  targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+  rank: 2,
+  alpha: 3,
+  rslora: true,
+  dropout: 0.2,
+  initB: 'random',
+};
 
 describe('float64 reference of the training step', () => {
   for (const layout of ['left-padded', 'packed'] as const) {
     it(`every LoRA gradient matches central finite differences (${layout})`, () => {
       const init = initParams(config, lora, 3);
-      const batch = buildBatch([[1, 2, 3, 4], [5, 6]], layout);
+      const batch = buildBatch(
+        [
+          [1, 2, 3, 4],
+          [5, 6],
+        ],
+        layout,
+      );
       const r = referenceStep(config, lora, init, batch, 3, 1);
       const h = 1e-6;
       for (const [name, g] of r.grads) {

@@ -24,11 +24,12 @@
  * the kernels under test round (attention: q, k, v at entry, the weights, the output, the
  * gradients; LoRA: x, A, B at entry, h, y), forward and backward, and nowhere else.
  */
+
+import { type AttentionOptions, dropoutKeep, type HostTensor, loraScaling } from '../../../contract/index.js';
 import { referenceAttention, referenceAttentionForward } from '../../../reference/index.js';
-import { dropoutKeep, loraScaling, type AttentionOptions, type HostTensor } from '../../../contract/index.js';
-import { IGNORE_INDEX, type Batch } from '../batch.js';
-import { headDim, LORA_TARGETS, RMS_EPS, type LoraConfig, type ModelConfig } from '../config.js';
-import { attentionDropoutSeed, loraDropoutSeed, siteName, type ModelParams, type Params } from '../params.js';
+import { type Batch, IGNORE_INDEX } from '../batch.js';
+import { headDim, type LORA_TARGETS, type LoraConfig, type ModelConfig, RMS_EPS } from '../config.js';
+import { attentionDropoutSeed, loraDropoutSeed, type ModelParams, type Params, siteName } from '../params.js';
 import { ropeTables } from '../rope.js';
 import { Tape, Value } from './tape.js';
 
@@ -109,13 +110,26 @@ function rope(tape: Tape, x: Value, cos: Float64Array, sin: Float64Array): Value
 const exact = (x: number) => x;
 
 /** Attention through the float64 reference; its hand-derived backward gives dq, dk, dv. */
-function attention(tape: Tape, q0: Value, k0: Value, v0: Value, opts: AttentionOptions, round: (x: number) => number): Value {
-  const [q, k, v] = round === exact ? [q0, k0, v0] : [tape.round(q0, round), tape.round(k0, round), tape.round(v0, round)];
+function attention(
+  tape: Tape,
+  q0: Value,
+  k0: Value,
+  v0: Value,
+  opts: AttentionOptions,
+  round: (x: number) => number,
+): Value {
+  const [q, k, v] =
+    round === exact ? [q0, k0, v0] : [tape.round(q0, round), tape.round(k0, round), tape.round(v0, round)];
   const inputs = { q: q.toHost(), k: k.toHost(), v: v.toHost() };
   const out = new Value(q.shape, referenceAttentionForward(inputs, opts, round).out.data);
   return tape.record(out, () => {
     const r = referenceAttention({ ...inputs, dOut: out.gradHost() }, opts, round);
-    for (const [x, g] of [[q, r.dq], [k, r.dk], [v, r.dv]] as const) for (let n = 0; n < g.data.length; n++) x.grad[n] = x.grad[n]! + g.data[n]!;
+    for (const [x, g] of [
+      [q, r.dq],
+      [k, r.dk],
+      [v, r.dv],
+    ] as const)
+      for (let n = 0; n < g.data.length; n++) x.grad[n] = x.grad[n]! + g.data[n]!;
   });
 }
 
@@ -132,7 +146,10 @@ function documentMask(batch: Batch): AttentionOptions['mask'] {
   return { shape: [B, 1, S, S], data };
 }
 
-/** One forward and backward of the model in float64 at optimiser step `step` (dropout seeds), on exact values: no rounding. */
+/**
+ * One forward and backward of the model in float64 at optimiser step `step` (dropout seeds), on exact values: no
+ * rounding.
+ */
 export interface ReferenceOptions {
   /** Attention dropout probability (default 0). */
   readonly attentionDropout?: number;
@@ -140,7 +157,15 @@ export interface ReferenceOptions {
   readonly round?: (x: number) => number;
 }
 
-export function referenceStep(config: ModelConfig, lora: LoraConfig, params: ModelParams, batch: Batch, caseSeed: number, step: number, o: ReferenceOptions = {}): ReferenceStep {
+export function referenceStep(
+  config: ModelConfig,
+  lora: LoraConfig,
+  params: ModelParams,
+  batch: Batch,
+  caseSeed: number,
+  step: number,
+  o: ReferenceOptions = {},
+): ReferenceStep {
   const attentionDropout = o.attentionDropout ?? 0;
   const round = o.round ?? exact;
   const tape = new Tape();
@@ -177,7 +202,9 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
       const seed = loraDropoutSeed(caseSeed, step, layer, target);
       const inp = x.shape[1]!;
       const keep = new Float64Array(x.data.length);
-      for (let n = 0; n < N; n++) for (let f = 0; f < inp; f++) keep[n * inp + f] = dropoutKeep(seed, 0, 0, n, f, lora.dropout) ? 1 / (1 - lora.dropout) : 0;
+      for (let n = 0; n < N; n++)
+        for (let f = 0; f < inp; f++)
+          keep[n * inp + f] = dropoutKeep(seed, 0, 0, n, f, lora.dropout) ? 1 / (1 - lora.dropout) : 0;
       xd = tape.mulConst(x, keep);
     }
     const h0 = tape.linear(xd, A);
@@ -196,7 +223,10 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
     const q = rope(tape, tape.permute(proj(x, l, 'q'), [B, config.heads, S, Dh], qMaps.split), cos, sin);
     const k = rope(tape, tape.permute(proj(x, l, 'k'), [B, config.kvHeads, S, Dh], kvMaps.split), cos, sin);
     const v = tape.permute(proj(x, l, 'v'), [B, config.kvHeads, S, Dh], kvMaps.split);
-    const layerOpts = attentionDropout > 0 ? { ...opts, dropout: { p: attentionDropout, seed: attentionDropoutSeed(caseSeed, step, l) } } : opts;
+    const layerOpts =
+      attentionDropout > 0
+        ? { ...opts, dropout: { p: attentionDropout, seed: attentionDropoutSeed(caseSeed, step, l) } }
+        : opts;
     const a = tape.permute(attention(tape, q, k, v, layerOpts, round), [N, config.heads * Dh], qMaps.merge);
     h = tape.add(h, proj(a, l, 'o'));
     const x2 = tape.rmsnorm(h, frozen(`layers.${l}.mlp_norm`), RMS_EPS);
@@ -212,5 +242,11 @@ export function referenceStep(config: ModelConfig, lora: LoraConfig, params: Mod
     termNorms.set(`${a.site}.A`, termNorm(a.h0, a.xd));
     termNorms.set(`${a.site}.B`, termNorm(a.delta, a.h1));
   }
-  return { logits: { shape: [B, S, config.vocab], data: logits.data }, loss: loss.data[0]!, grads, gradientTerms: tape.largestGradient(), termNorms };
+  return {
+    logits: { shape: [B, S, config.vocab], data: logits.data },
+    loss: loss.data[0]!,
+    grads,
+    gradientTerms: tape.largestGradient(),
+    termNorms,
+  };
 }

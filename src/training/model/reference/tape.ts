@@ -66,7 +66,10 @@ export class Tape {
   }
 
   add(a: Value, b: Value): Value {
-    const out = new Value(a.shape, a.data.map((x, n) => x + b.data[n]!));
+    const out = new Value(
+      a.shape,
+      a.data.map((x, n) => x + b.data[n]!),
+    );
     return this.record(out, () => {
       for (let n = 0; n < out.grad.length; n++) {
         a.grad[n] = a.grad[n]! + out.grad[n]!;
@@ -76,7 +79,10 @@ export class Tape {
   }
 
   mul(a: Value, b: Value): Value {
-    const out = new Value(a.shape, a.data.map((x, n) => x * b.data[n]!));
+    const out = new Value(
+      a.shape,
+      a.data.map((x, n) => x * b.data[n]!),
+    );
     return this.record(out, () => {
       for (let n = 0; n < out.grad.length; n++) {
         a.grad[n] = a.grad[n]! + out.grad[n]! * b.data[n]!;
@@ -88,7 +94,10 @@ export class Tape {
   /** Elementwise product with a constant (a scale, or a dropout mask already scaled by 1/(1-p)). */
   mulConst(a: Value, c: Float64Array | number): Value {
     const at = (n: number) => (typeof c === 'number' ? c : c[n]!);
-    const out = new Value(a.shape, a.data.map((x, n) => x * at(n)));
+    const out = new Value(
+      a.shape,
+      a.data.map((x, n) => x * at(n)),
+    );
     return this.record(out, () => {
       for (let n = 0; n < out.grad.length; n++) a.grad[n] = a.grad[n]! + out.grad[n]! * at(n);
     });
@@ -166,7 +175,10 @@ export class Tape {
   /** SiLU x·σ(x);  d/dx = σ(x)·(1 + x·(1 - σ(x))). */
   silu(x: Value): Value {
     const sig = x.data.map((v) => 1 / (1 + Math.exp(-v)));
-    const out = new Value(x.shape, x.data.map((v, n) => v * sig[n]!));
+    const out = new Value(
+      x.shape,
+      x.data.map((v, n) => v * sig[n]!),
+    );
     return this.record(out, () => {
       for (let n = 0; n < out.grad.length; n++) {
         const s = sig[n]!;
@@ -177,7 +189,10 @@ export class Tape {
 
   /** Any fixed permutation of elements: out[n] = x[src[n]] (head split and merge). */
   permute(x: Value, shape: readonly number[], src: Int32Array): Value {
-    const out = new Value(shape, Float64Array.from(src, (s) => x.data[s]!));
+    const out = new Value(
+      shape,
+      Float64Array.from(src, (s) => x.data[s]!),
+    );
     return this.record(out, () => {
       src.forEach((s, n) => {
         x.grad[s] = x.grad[s]! + out.grad[n]!;
