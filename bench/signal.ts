@@ -27,7 +27,7 @@ import fc from 'fast-check';
 import {
   type AttentionCase,
   attentionCase,
-  materializeAttention,
+  materialiseAttention,
   referenceAttention,
   resolveKernel,
   search,
@@ -59,7 +59,7 @@ const NAMES: Name[] = ['out', 'dq', 'dk', 'dv'];
 
 /** Which tensors of the case's reference are clearly non-zero, and the two counts. */
 function signalOf(c: AttentionCase): { clear: Record<Name, boolean>; dqBelow1e3: boolean; outAllZero: boolean } {
-  const m = materializeAttention(c);
+  const m = materialiseAttention(c);
   const r = referenceAttention(m.inputs, m.options);
   const [q, k, v, dO] = [
     maxOf(m.inputs.q.data),

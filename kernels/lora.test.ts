@@ -2,7 +2,7 @@ import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, useBackend } from '../src/backend/index.js';
 import { FLOAT32_REL_BOUND, LORA_TENSORS, type LoraInputs, type LoraSpec, maxRelError } from '../src/contract/index.js';
-import { runLoraKernel } from '../src/kernel/index.js';
+import { runLoraKernel } from '../src/execute/index.js';
 import { randomTensor, referenceLora, seededRng } from '../src/reference/index.js';
 import { loraMerged, loraUnmerged } from './lora.js';
 

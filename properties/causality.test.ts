@@ -16,7 +16,7 @@ import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-withou
 import offByOne from './broken/causal-off-by-one.js';
 import { allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
 
 interface CausalCase {
   readonly c: AttentionCase;
@@ -41,8 +41,8 @@ const CASES: fc.Arbitrary<CausalCase> = fc.record({
 
 /** k, v after key t replaced by values drawn from another seed (same distribution and precision). */
 function changedAfter(c: AttentionCase, t: number, otherSeed: number): { k: HostTensor; v: HostTensor } {
-  const m = materialize(c);
-  const o = materialize({ ...c, seed: otherSeed === c.seed ? otherSeed + 1 : otherSeed });
+  const m = materialise(c);
+  const o = materialise({ ...c, seed: otherSeed === c.seed ? otherSeed + 1 : otherSeed });
   const { Sk, D, Dv } = c.shapes;
   const mix = (a: HostTensor, b: HostTensor, d: number): HostTensor => ({
     shape: a.shape,
@@ -56,7 +56,7 @@ function causalityHolds(kernel: KernelArg): Relation<CausalCase> {
   return ({ c, tAt, otherSeed }) => {
     const { B, Hq, Sq, Sk, D, Dv } = c.shapes;
     const t = Math.floor((tAt * Sk) / 8);
-    const m = materialize(c);
+    const m = materialise(c);
     const k = kernelFor(kernel, c);
     // early[(b·Hq + h)·Sq + i]: every key query i of head h sees is <= t.
     const early = new Uint8Array(B * Hq * Sq).map((_, r) => {

@@ -23,7 +23,7 @@ import {
 import { compareResults } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
 
 const P_VALUES = [0.1, 0.5, 0.9] as const;
 const SMALL = { maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 4, junk: ['none'], layouts: ['BHSD'] } as const;
@@ -52,7 +52,7 @@ interface Kept {
 function keptPattern(kernel: AttentionKernel, c: AttentionCase): Kept {
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = c.shapes;
   const G = Hq / Hkv;
-  const m = materialize(c);
+  const m = materialise(c);
   const t = (shape: number[], f: (n: number) => number): HostTensor => ({
     shape,
     data: Float64Array.from({ length: shape.reduce((a, b) => a * b) }, (_, n) => f(n)),
@@ -122,7 +122,7 @@ const noDropoutCases = (precisions: AttentionCase['precision'][]) =>
 function pZeroIsNoDropout(kernel: KernelArg): Relation<AttentionCase> {
   return (c) => {
     const k = kernelFor(kernel, c);
-    const m = materialize(c);
+    const m = materialise(c);
     const [zero, none] = [
       run(k, withMaterial(m, { options: { dropout: { p: 0, seed: c.seed } } })),
       run(k, withMaterial(m, { options: { dropout: null } })),

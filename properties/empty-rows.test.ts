@@ -13,7 +13,7 @@ import { attentionOptions } from '../src/data/index.js';
 import nanOnEmptyRows from '../test/fixtures/broken-kernels/nan-on-empty-rows.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
 
 /** emptyRows[(b·Hq + h)·Sq + i] = 1 iff query i of head h in batch row b sees no key. */
 function emptyRows(c: AttentionCase): Uint8Array {
@@ -59,7 +59,7 @@ function emptyRowsAreZero(kernel: KernelArg): Relation<AttentionCase> {
     const empty = emptyRows(c);
     const onEmpty = (d: number) => (n: number) => empty[Math.floor(n / d)] === 1;
     const k = kernelFor(kernel, c);
-    const m = materialize(c);
+    const m = materialise(c);
     const r = run(k, m);
     // The same call with dOut zeroed on the empty rows: dk and dv must not move.
     const quiet = run(

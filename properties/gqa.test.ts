@@ -11,7 +11,7 @@ import { type HostTensor, UNIT_ROUNDOFF } from '../src/contract/index.js';
 import gqaRepeat from '../test/fixtures/broken-kernels/gqa-repeat.js';
 import { compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, materialize, run, withMaterial } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
 
 /**
  * dK, dV in units of u(precision) · max(1, max|x|). The kernel computes each head's numbers the
@@ -57,7 +57,7 @@ function gqaEqualsRepeatedMha(kernel: KernelArg): Relation<AttentionCase> {
   return (c) => {
     const G = c.shapes.Hq / c.shapes.Hkv;
     const k = kernelFor(kernel, c);
-    const m = materialize(c);
+    const m = materialise(c);
     const gqa = run(k, m);
     const mha = run(
       k,

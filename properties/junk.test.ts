@@ -13,7 +13,7 @@ import { attentionOptions, invisibleKeys } from '../src/data/index.js';
 import junkLeaks from './broken/junk-leaks.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, materialize, run, underTest } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialise, run, underTest } from './support/run.js';
 
 /** Cases with junk and at least one key that nobody sees (else there is nowhere to put it). */
 const casesWithJunk = (precision: Precision, junk: readonly Junk[] = ['huge', 'nan']) =>
@@ -37,10 +37,10 @@ const junkFor = (kernel: KernelArg): readonly Junk[] =>
 function junkNeverLeaks(kernel: KernelArg): Relation<AttentionCase> {
   return (c) => {
     const k = kernelFor(kernel, c);
-    const m = materialize(c);
+    const m = materialise(c);
     const hidden = invisibleKeys(m.options, c.shapes); // [B, Hkv, Sk]
     const withJunk = run(k, m);
-    const clean = run(k, materialize({ ...c, junk: 'none' }));
+    const clean = run(k, materialise({ ...c, junk: 'none' }));
     const atJunk = (d: number) => (n: number) => hidden[Math.floor(n / d)] === 1;
     const notJunk = (d: number) => (n: number) => hidden[Math.floor(n / d)] === 0;
     const { D, Dv } = c.shapes;

@@ -9,14 +9,14 @@ import { tf } from '../src/backend/index.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import leaksATensor, { kept } from './broken/leaks-a-tensor.js';
 import { failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, liveTensors, materialize, run } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, liveTensors, materialise, run } from './support/run.js';
 
 const CASES = attentionCase({ maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8, layouts: ['BHSD'] });
 
 function leaksNothing(kernel: KernelArg): Relation<AttentionCase> {
   return (c) => {
     const k = kernelFor(kernel, c);
-    const m = materialize(c);
+    const m = materialise(c);
     const before = liveTensors();
     run(k, m);
     const after = liveTensors();

@@ -31,7 +31,7 @@ import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-withou
 import topLeftCausal from '../test/fixtures/broken-kernels/top-left-causal.js';
 import { compareResults } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
-import { BUILTINS, type KernelArg, kernelFor, materialize, nameOf, run, withMaterial } from './support/run.js';
+import { BUILTINS, type KernelArg, kernelFor, materialise, nameOf, run, withMaterial } from './support/run.js';
 
 const bshd = (tf: Parameters<AttentionKernel['forward']>[4], x: Tensor) => tf.transpose(x, [0, 2, 1, 3]) as Tensor4D;
 const dropoutOf = (opts: { dropout: { p: number; seed: number } | null }) => ({
@@ -121,7 +121,7 @@ interface Written {
 
 /** Every way `kernel` can be given the case's causal visibility (natives only for the built-ins). */
 function everyWay(kernel: KernelArg, c: AttentionCase): Written[] {
-  const m = materialize(c);
+  const m = materialise(c);
   const { B, Hq, Sq, Sk } = c.shapes;
   const k = kernelFor(kernel, c);
   const none = { causal: 'none' as const };

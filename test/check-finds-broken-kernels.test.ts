@@ -15,7 +15,7 @@ import { SEED } from '../properties/support/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { visible } from '../src/contract/index.js';
 import { replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
-import { materializeAttention } from '../src/data/index.js';
+import { materialiseAttention } from '../src/data/index.js';
 import { isFailure, summarizeVerdict, type Verdict } from '../src/oracle/index.js';
 import { attentionNeighbours, checkCase, type KernelUnderTest, resolveKernel, search } from '../src/runner/index.js';
 
@@ -25,7 +25,7 @@ const VALUES = ['mismatch', 'nonfinite'];
 
 /** True iff some query row of the case sees no key at all. */
 function hasEmptyRow(c: AttentionCase): boolean {
-  const { shapes: s, options } = materializeAttention(c);
+  const { shapes: s, options } = materialiseAttention(c);
   for (let b = 0; b < s.B; b++)
     for (let h = 0; h < s.Hq; h++)
       for (let i = 0; i < s.Sq; i++)

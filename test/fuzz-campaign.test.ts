@@ -25,7 +25,7 @@ import {
 } from '../src/campaign/index.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { readSavedCase } from '../src/corpus/index.js';
-import { materializeAttention } from '../src/data/index.js';
+import { materialiseAttention } from '../src/data/index.js';
 import { resolveKernel } from '../src/runner/index.js';
 import { CHROMIUM, render } from './support/chromium.js';
 import { processes } from './support/processes.js';
@@ -46,7 +46,7 @@ const RUNS = 8 * T;
 /** What the hanging fixture recognises a case by: its shapes and its q values. */
 function fingerprint(c: AttentionCase): string {
   const s = c.shapes;
-  const q = materializeAttention(c).inputs.q.data;
+  const q = materialiseAttention(c).inputs.q.data;
   return `${[s.B, s.Hq, s.Hkv, s.Sq, s.Sk, s.D, s.Dv].join(',')}|${Array.from(q).join(',')}`;
 }
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
-import { invisibleKeys, materializeAttention } from '../src/data/index.js';
+import { invisibleKeys, materialiseAttention } from '../src/data/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';
 
 const READS_UNSEEN =
@@ -44,7 +44,7 @@ describe('a textbook kernel', () => {
       const m = new RegExp(String.raw`^${READS_UNSEEN}reaches (out|dq|dk|dv) @ `).exec(cause);
       expect(m, cause).not.toBeNull();
       const [j, b, g] = [Number(m![1]), Number(m![2]), Number(m![3])];
-      const { options, shapes } = materializeAttention(c);
+      const { options, shapes } = materialiseAttention(c);
       expect(invisibleKeys(options, shapes)[(b * shapes.Hkv + g) * shapes.Sk + j]).toBe(1);
     },
   );

@@ -8,7 +8,7 @@ import {
   roundArray,
   UNIT_ROUNDOFF,
 } from '../../src/contract/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
+import { runAttentionKernel } from '../../src/execute/index.js';
 import {
   FINITE_CONTRACT_CASES,
   LOW_PRECISION_REL_BOUND,

@@ -1,5 +1,5 @@
 /**
- * The flash kernel behind the attention contract (src/kernel): contract q [B,Hq,Sq,D] (BHSD) is
+ * The flash kernel behind the attention contract (src/contract): contract q [B,Hq,Sq,D] (BHSD) is
  * transposed to flash's BSHD and the output back. Every contract option is honoured natively:
  *
  *   causal 'bottom-right'   flash's own diagonal, j <= i + Sk - Sq

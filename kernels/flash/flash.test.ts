@@ -14,7 +14,7 @@ import {
   maxRelError,
   roundArray,
 } from '../../src/contract/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
+import { runAttentionKernel } from '../../src/execute/index.js';
 import { referenceAttention, referenceAttentionForward } from '../../src/reference/index.js';
 import { makeInputs, optionsFor, shapesOf } from '../../test/support/flashTesting.js';
 import { flashKernelWith } from './adapter.js';

@@ -11,7 +11,7 @@
  */
 import type { DecodeCase } from '../../src/case/index.js';
 import { defaultOptions, type HostTensor, logicalKv, numel } from '../../src/contract/index.js';
-import { type MaterializedDecode, materializeDecode } from '../../src/data/index.js';
+import { type MaterialisedDecode, materialiseDecode } from '../../src/data/index.js';
 import { decodeSuite, describeDecodeCase, flashKernel, type KernelUnderTest } from '../../src/runner/index.js';
 import { compareTensors, type Tol } from './compare.js';
 import type { Relation } from './engine.js';
@@ -19,7 +19,7 @@ import { sliceAxis } from './metamorphic-tensors.js';
 import { run } from './run.js';
 
 /** out of the kernel's decode on material `m` of case `c`; throws, failing the relation, unless it ran. */
-export function decodeOut(k: KernelUnderTest, c: DecodeCase, m: MaterializedDecode): HostTensor {
+export function decodeOut(k: KernelUnderTest, c: DecodeCase, m: MaterialisedDecode): HostTensor {
   const o = decodeSuite.run(k, c, m);
   if (o.status !== 'ok')
     throw new Error(`${k.label} ${o.status === 'threw' ? `threw: ${o.message}` : `declined: ${o.reason}`}`);
@@ -34,8 +34,8 @@ export function pagesPermuted(k: KernelUnderTest): Relation<DecodeCase> {
     const label = `${k.label} ${describeDecodeCase(c)}, pages permuted`;
     return compareTensors(
       label,
-      decodeOut(k, moved, materializeDecode(moved)),
-      decodeOut(k, c, materializeDecode(c)),
+      decodeOut(k, moved, materialiseDecode(moved)),
+      decodeOut(k, c, materialiseDecode(c)),
       'exact',
     );
   };
@@ -50,7 +50,7 @@ export function prefillThenDecode(k: KernelUnderTest, tol: Tol): Relation<Decode
   return (c) => {
     const S = Math.max(1, c.cacheSeqlens[0]!);
     const one: DecodeCase = { ...c, shapes: { ...c.shapes, B: 1, Sq: S }, cacheSeqlens: [S], causal: true };
-    const m = materializeDecode(one);
+    const m = materialiseDecode(one);
     const P = Math.min(c.shapes.Sq, S);
     // The cache holds all S keys; step t reads its first t + 1 (cacheSeqlens), the rest are the future.
     const step = (from: number, to: number) =>

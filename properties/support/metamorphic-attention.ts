@@ -16,7 +16,7 @@ import type { AttentionKernel, AttentionResult, HostTensor, Precision } from '..
 import { compareResults, naturalOf, type Tol } from './compare.js';
 import { allOf, type Relation } from './engine.js';
 import { maskToTensor, putAxis, sliceAxis, tensorToMask, zeroAxis } from './metamorphic-tensors.js';
-import { type KernelArg, kernelFor, materialize, run, withMaterial } from './run.js';
+import { type KernelArg, kernelFor, materialise, run, withMaterial } from './run.js';
 
 /** Small cases: metamorphic relations run each case two or more times. */
 export const SMALL: AttentionCaseConstraints = { maxBatch: 2, maxHeads: 4, maxSeq: 7, maxHeadDim: 5 };
@@ -36,7 +36,7 @@ export function blockIndependence(
   tol: Record<Precision, Tol>,
 ): Relation<AttentionCase> {
   return (c) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const tiled = run(flashWith(c.blocks), m);
     const whole = run(flashWith(ONE_TILE), m);
     return compareResults(
@@ -71,7 +71,7 @@ export function decodeCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<D
  */
 export function decodeConsistency(k: KernelArg, tol: Tol): Relation<DecodeCase> {
   return ({ case: c, m }) => {
-    const full = materialize(c);
+    const full = materialise(c);
     const { Sq } = full.shapes;
     const kernel = kernelFor(k, c);
     const rows = (t: HostTensor) => sliceAxis(t, 2, Sq - m, Sq);
@@ -120,9 +120,9 @@ export function batchCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<Ba
  */
 export function batchIndependence(k: KernelArg, tol: Tol): Relation<BatchCase> {
   return ({ case: c, row, seed, maskSeed, length }) => {
-    const before = materialize(c);
+    const before = materialise(c);
     const keyLengths = c.keyLengths && c.keyLengths.map((l, b) => (b === row ? length : l));
-    const other = materialize({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
+    const other = materialise({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
     const mix = (name: 'q' | 'k' | 'v' | 'dOut') =>
       putAxis(before.inputs[name], 0, row, sliceAxis(other.inputs[name], 0, row, row + 1));
     const mask = before.options.mask;

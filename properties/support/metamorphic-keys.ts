@@ -23,7 +23,7 @@ import { allZero, compareResults, compareTensors, naturalOf, type Tol } from './
 import { allOf, type Relation } from './engine.js';
 import { SMALL } from './metamorphic-attention.js';
 import { concatAxis, maskToTensor, sliceAxis, swapHS, tensorToMask } from './metamorphic-tensors.js';
-import { type KernelArg, kernelFor, materialize, run, withMaterial } from './run.js';
+import { type KernelArg, kernelFor, materialise, run, withMaterial } from './run.js';
 
 // ---------------------------------------------------------------------------------------------
 // Chunks merged by log-sum-exp
@@ -147,7 +147,7 @@ export function keyParts(
 /** The chunks of `cuts` through `forward`, merged by lse, against `forward` over all keys. */
 export function chunkMerge(forward: ForwardWithLse, tol: Tol, lseTol: Tol = tol): Relation<ChunkCase> {
   return ({ case: c, cuts }) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const { Sk } = m.shapes;
     const options = hasRestriction(m.options) ? explicitVisibility(m) : m.options;
     const bounds = [0, ...cuts, Sk];
@@ -240,7 +240,7 @@ function appendKeys(m: Material, { n, how, side, seed }: AppendCase): Material {
 /** Same out and dq; dK, dV of the original keys unchanged, of the appended keys exactly 0. */
 export function appendedKeys(k: KernelArg, tol: Tol): Relation<AppendCase> {
   return (a) => {
-    const m = materialize(a.case);
+    const m = materialise(a.case);
     const kernel = kernelFor(k, a.case);
     const before = run(kernel, m);
     const after = run(kernel, appendKeys(m, a));

@@ -30,11 +30,11 @@ import {
   numel,
   splitOutput,
 } from '../../src/contract/index.js';
-import { kernelOptions } from '../../src/kernel/index.js';
+import { kernelOptions } from '../../src/execute/index.js';
 import { layOut, type Material } from '../../src/runner/index.js';
 import { compareResults, naturalOf, type Tol } from './compare.js';
 import type { Relation } from './engine.js';
-import { type KernelArg, kernelFor, materialize, run, withGrads } from './run.js';
+import { type KernelArg, kernelFor, materialise, run, withGrads } from './run.js';
 
 /** Where one [B, H, S, D] tensor sits in a buffer: element (b,h,s,d) is at offset + Σ index·stride. */
 export interface TensorView {
@@ -139,7 +139,7 @@ export function runStrided(kernel: StridedKernel, m: Material, layout: Layout, v
 /** The case's layout (and strided view) through the runner vs BHSD, same kernel. */
 export function layoutInvariance(k: KernelArg, tol: Tol): Relation<AttentionCase> {
   return (c) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const kernel = kernelFor(k, c);
     const view = c.view ?? DEFAULT_VIEW;
     return compareResults(
@@ -155,7 +155,7 @@ export function layoutInvariance(k: KernelArg, tol: Tol): Relation<AttentionCase
 /** A strided kernel on the case's layout vs the same kernel on BHSD buffers. */
 export function stridedLayoutInvariance(kernel: StridedKernel, tol: Tol): Relation<AttentionCase> {
   return (c) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const view = c.view ?? DEFAULT_VIEW;
     return compareResults(
       `strided read of ${c.layout} vs BHSD:`,

@@ -29,8 +29,8 @@ import {
   roundArray,
   UNIT_ROUNDOFF,
 } from '../../src/contract/index.js';
-import { materializeLora } from '../../src/data/index.js';
-import { runLoraKernel } from '../../src/kernel/index.js';
+import { materialiseLora } from '../../src/data/index.js';
+import { runLoraKernel } from '../../src/execute/index.js';
 import { loraScales } from '../../src/oracle/index.js';
 import { referenceLora } from '../../src/reference/index.js';
 import { allZero, compareTensors, type Tol } from './compare.js';
@@ -69,7 +69,7 @@ const roundingTol = (precision: Precision, units = 4): Tol => ({
 
 export function initIsBase(kernel: LoraKernel) {
   return (c: LoraCase): Outcome => {
-    const { inputs, spec } = materializeLora({ ...c, bZero: true });
+    const { inputs, spec } = materialiseLora({ ...c, bZero: true });
     const r = runLoraKernel(kernel, inputs, spec);
     const ref = referenceLora(inputs, spec);
     return firstOf(
@@ -89,7 +89,7 @@ export function initIsBase(kernel: LoraKernel) {
  */
 export function mergedEqualsUnmerged(unmerged: LoraKernel, merged: LoraKernel, tol: Record<Precision, Tol>) {
   return (c: LoraCase): Outcome => {
-    const { inputs, spec } = materializeLora(c);
+    const { inputs, spec } = materialiseLora(c);
     const [u, m] = [runLoraKernel(unmerged, inputs, spec), runLoraKernel(merged, inputs, spec)];
     const label = `${merged.name} vs ${unmerged.name}`;
     const nat = loraScales(inputs, spec);
@@ -108,7 +108,7 @@ function contribution(kernel: LoraKernel, inputs: LoraInputs, spec: LoraSpec): H
 
 export function exactScaling(kernel: LoraKernel) {
   return (c: LoraCase): Outcome => {
-    const { inputs, spec } = materializeLora({ ...c, bZero: false });
+    const { inputs, spec } = materialiseLora({ ...c, bZero: false });
     const r = spec.rank;
     const y = contribution(kernel, inputs, spec);
     const y2 = contribution(kernel, inputs, { ...spec, alpha: 2 * spec.alpha });
@@ -136,7 +136,7 @@ export function exactScaling(kernel: LoraKernel) {
 
 export function adapterChangesOutput(kernel: LoraKernel) {
   return (c: LoraCase): Outcome => {
-    const { inputs, spec } = materializeLora({ ...c, bZero: false });
+    const { inputs, spec } = materialiseLora({ ...c, bZero: false });
     const y = runLoraKernel(kernel, inputs, spec).y;
     const ref = referenceLora(inputs, spec).y;
     const refBase = referenceLora({ ...inputs, B: zeros(inputs.B) }, spec).y;

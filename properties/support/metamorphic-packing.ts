@@ -23,7 +23,7 @@ import { allZero, compareResults, compareTensors, naturalOf, type Tol } from './
 import { allOf, type Relation } from './engine.js';
 import { SMALL } from './metamorphic-attention.js';
 import { concatAxis, sliceAxis, swapHS, zeroAxis } from './metamorphic-tensors.js';
-import { type KernelArg, kernelFor, materialize, run, withGrads, withMaterial } from './run.js';
+import { type KernelArg, kernelFor, materialise, run, withGrads, withMaterial } from './run.js';
 
 // ---------------------------------------------------------------------------------------------
 // Padded batch vs one call per sequence (contract kernels)
@@ -49,7 +49,7 @@ export function paddedCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<A
 /** Each row's real tokens in the padded call equal that sequence alone, forward and backward. */
 export function paddedEqualsPerSequence(k: KernelArg, tol: Tol): Relation<AttentionCase> {
   return (c) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const S = m.shapes.Sq;
     const kernel = kernelFor(k, c);
     const span = (b: number): [number, number] => {
@@ -148,7 +148,7 @@ const tokens = (t: HostTensor): HostTensor => ({
 /** Packed varlen call vs flash_attn_func per sequence: out, dq, dk, dv token by token. */
 export function packedEqualsPerSequence(varlen: VarlenFunc, tol: Tol): Relation<PackedCase> {
   return ({ case: c, lensQ, lensK }) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const seq = (t: HostTensor, b: number, len: number) => tokens(sliceAxis(sliceAxis(t, 0, b, b + 1), 2, 0, len));
     const pack = (t: HostTensor, lens: readonly number[]) =>
       concatAxis(

@@ -23,12 +23,12 @@ import {
   type HostTensor,
   visibilityPattern,
 } from '../../src/contract/index.js';
-import { forwardBackward } from '../../src/kernel/index.js';
+import { forwardBackward } from '../../src/execute/index.js';
 import { compareTensors, naturalOf, type Tol } from './compare.js';
 import { allOf, type Relation } from './engine.js';
 import { SMALL } from './metamorphic-attention.js';
 import { type ForwardWithLse, keyParts, mergeByLse } from './metamorphic-keys.js';
-import { materialize } from './run.js';
+import { materialise } from './run.js';
 
 /** Merges partial states (out [B,Hq,Sq,Dv], lse [B,Hq,Sq]) row by row: the operation under test. */
 export type MergeStates = (parts: ReadonlyArray<{ out: HostTensor; lse: HostTensor }>) => {
@@ -126,7 +126,7 @@ export function splitKvMerge(
   merge: MergeStates = mergeByLse,
 ): Relation<SplitCase> {
   return ({ case: c, cuts, order }) => {
-    const m = materialize(c);
+    const m = materialise(c);
     const { Hq, Sq, Sk } = m.shapes;
     const options = explicitOptions(m.options, m.shapes);
     const bounds = [0, ...cuts, Sk];

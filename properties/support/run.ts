@@ -4,14 +4,14 @@
  * forward and backward through the runner's one path (src/runner `runAttention`, in any layout).
  *
  *   const k = kernelFor('flash', c);
- *   const m = materialize(c);
+ *   const m = materialise(c);
  *   const r = run(k, withMaterial(m, { inputs: { dOut } }));      // out, dq, dk, dv as float64
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tf } from '../../src/backend/index.js';
 import { type AttentionCase, DEFAULT_VIEW, type Layout, type StridedView } from '../../src/case/index.js';
 import type { AttentionKernel, AttentionResult, HostTensor } from '../../src/contract/index.js';
-import { materializeAttention } from '../../src/data/index.js';
+import { materialiseAttention } from '../../src/data/index.js';
 import {
   type BuiltinKernelName,
   builtinKernel,
@@ -29,8 +29,10 @@ export const BUILTINS = builtinsFor('attention') as readonly BuiltinName[];
 /** A kernel as the properties take it: a built-in attention kernel by name, or a kernel object. */
 export type KernelArg = BuiltinName | AttentionKernel;
 
-/** The kernel under test of the core's check: a built-in by name, an attention kernel object, or as is ' +
-    '(`fixedKernel(k, 'lora')`). */
+/**
+ * The kernel under test of the core's check: a built-in by name, an attention kernel object, or as is
+ * (`fixedKernel(k, 'lora')`).
+ */
 export function underTest(k: BuiltinKernelName | AttentionKernel | KernelUnderTest): KernelUnderTest {
   if (typeof k === 'string') return builtinKernel(k);
   return 'ref' in k ? k : fixedKernel(k);
@@ -43,7 +45,7 @@ export function kernelFor(k: KernelArg, c: AttentionCase): AttentionKernel {
 
 export const nameOf = (k: KernelArg): string => (typeof k === 'string' ? k : k.name);
 
-export { materializeAttention as materialize };
+export { materialiseAttention as materialise };
 
 /** The same material with some shapes, inputs or options replaced. */
 export function withMaterial(

@@ -21,7 +21,7 @@ import {
   splitOutput,
 } from '../contract/index.js';
 import { normals, stream } from '../data/index.js';
-import { runAttentionKernel } from '../kernel/index.js';
+import { runAttentionKernel } from '../execute/index.js';
 import { referenceAttention } from '../reference/index.js';
 
 export interface BenchShape {

@@ -19,7 +19,6 @@
  */
 import { formatTemp, scanCorpus, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
 import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
-import { arbitraryOf } from './arbitrary.js';
 import type { CampaignOptions } from './options.js';
 import type { Job, RawFailure, ShrinkReport, WorkerMessage, WorkerSetup } from './protocol.js';
 import { type CampaignResult, campaignReport } from './result.js';
@@ -27,6 +26,7 @@ import { type SpawnWorker, spawnThread, type WorkerHandle } from './spawn.js';
 import { CampaignStats } from './stats.js';
 import { CampaignStore } from './store.js';
 import { caseAddress, caseAt, shardCases, targetOf, WHOLE } from './stream.js';
+import { arbitraryOf } from './targetArbitrary.js';
 import { type Distinct, Triage } from './triage.js';
 
 const DEPTH = 2;

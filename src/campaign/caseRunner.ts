@@ -25,10 +25,10 @@ import {
   search,
   simplifyFailure,
 } from '../runner/index.js';
-import { arbitraryOf } from './arbitrary.js';
 import { coverageOf } from './coverage.js';
 import type { CaseReport, Job, RawFailure, ShrinkReport, WorkerSetup } from './protocol.js';
 import { caseAddress, caseAt, targetOf } from './stream.js';
+import { arbitraryOf } from './targetArbitrary.js';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 

@@ -1,6 +1,5 @@
 /** Fuzz campaigns: the one path in worker threads over many kernels and suites, sharded, deduplicated by signature. */
 
-export { arbitraryOf } from './arbitrary.js';
 export { CampaignSetupError, MAX_TIMEOUTS, runCampaign } from './campaign.js';
 export { CaseRunner } from './caseRunner.js';
 export { bucket, type Coverage, coverageOf } from './coverage.js';
@@ -23,5 +22,6 @@ export {
   targetOf,
   WHOLE,
 } from './stream.js';
+export { arbitraryOf } from './targetArbitrary.js';
 export { DEFAULT_KERNELS, DEFAULT_SUITES, resolveTargets, type Targets } from './targets.js';
 export { type Decision, type Distinct, MAX_FRUITLESS, Triage } from './triage.js';

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { SEED } from '../../properties/support/profile.js';
 import { loraCase } from '../case/index.js';
 import { type AnyCase, builtinKernel, search } from '../runner/index.js';
-import { arbitraryOf } from './arbitrary.js';
 import { caseAddress, caseAt, caseSeed, shardCases, shardOf, targetOf } from './stream.js';
+import { arbitraryOf } from './targetArbitrary.js';
 
 describe('the case stream', () => {
   it(

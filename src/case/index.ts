@@ -8,7 +8,7 @@ export {
   SIZE_PROFILES,
   type SizeProfile,
 } from './_internals/schedule.js';
-export * from './arbitrary.js';
+export * from './generators.js';
 export * from './schema.js';
 export * from './types.js';
 export * from './upstream.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../../properties/support/profile.js';
-import { materializeAttention } from '../data/index.js';
-import { attentionCase } from './arbitrary.js';
+import { materialiseAttention } from '../data/index.js';
+import { attentionCase } from './generators.js';
 import { parseCase } from './schema.js';
 
 const ALL = { allowSoftcap: true, allowAlibi: true, allowBias: true, allowSinks: true } as const;
@@ -26,7 +26,7 @@ describe('attentionCase: the score options (softcap, ALiBi, bias, sinks)', () =>
       }
       for (const c of cs.slice(0, 100)) {
         expect(parseCase(JSON.parse(JSON.stringify(c)))).toEqual(c);
-        const { options } = materializeAttention(c);
+        const { options } = materialiseAttention(c);
         const { B, Hq, Sq, Sk } = c.shapes;
         if (c.alibi) expect(options.alibiSlopes!.shape).toEqual(c.alibi.perBatch ? [B, Hq] : [Hq]);
         if (c.bias)

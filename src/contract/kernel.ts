@@ -40,7 +40,7 @@ export type TF = typeof tfc;
 /**
  * Options as a kernel receives them: the mask is a boolean tensor [B|1, Hq|1, Sq, Sk], and dropout
  * carries its keep mask, a boolean tensor [B, Hq, Sq, Sk] (true = kept), wherever the harness runs
- * the kernel on a case (`src/kernel`); a caller outside the harness may leave it out (then the
+ * the kernel on a case (`src/execute`); a caller outside the harness may leave it out (then the
  * hash `dropoutKeep(seed, b, h, i, j, p)` is the pattern).
  */
 export type KernelOptions = AttentionOptionsOf<Tensor4D, Tensor>;
@@ -51,8 +51,10 @@ export type AttentionOutput = {
   readonly lse?: Tensor;
 };
 
-/** What a value is, for an error about a kernel (its module's export, what it ' +
-    'returned): 'an array', 'an object with keys [out]'. */
+/**
+ * What a value is, for an error about a kernel (its module's export, what it returned): 'an array',
+ * 'an object with keys [out]'.
+ */
 export function describeValue(v: unknown): string {
   return v === null
     ? 'null'

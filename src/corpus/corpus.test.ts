@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AttentionCase, parseCase } from '../case/index.js';
 import { builtinKernel, checkCase } from '../runner/index.js';
-import { CASE_FORMAT, canonicalJson, type SavedCase } from './format.js';
 import { parseSavedCase, readSavedCase } from './load.js';
 import { formatReplay, replayFile } from './replay.js';
 import { caseHash, ensureCorpusFolder, saveCase, savedCaseOf, writeAtomic } from './save.js';
+import { CASE_FORMAT, canonicalJson, type SavedCase } from './savedCase.js';
 
 const c: AttentionCase = parseCase({
   version: 1,

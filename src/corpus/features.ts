@@ -30,7 +30,7 @@ import {
   type UpstreamCase,
 } from '../case/index.js';
 import { hasEmptyRow, type Tiles } from '../contract/index.js';
-import { materializeAttention } from '../data/index.js';
+import { materialiseAttention } from '../data/index.js';
 import type { AnyCase } from '../runner/index.js';
 import type { TrainingCase } from '../training/index.js';
 
@@ -52,7 +52,7 @@ function attentionFeatures(c: AttentionCase, tiles: TileRule): Features {
   if (s.Hq > s.Hkv) f.gqa = 'yes';
   if (c.precision !== 'float32') f.dtype = c.precision;
   if (c.layout !== 'BHSD') f.layout = c.layout;
-  const m = materializeAttention(c);
+  const m = materialiseAttention(c);
   if (hasEmptyRow(m.options, m.shapes)) f['empty-rows'] = 'yes';
   const t = tiles === 'case' ? c.blocks : tiles;
   if (t !== undefined && (s.Sq % t.Br !== 0 || s.Sk % t.Bc !== 0)) f.tile = 'partial';

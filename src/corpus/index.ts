@@ -1,5 +1,4 @@
 export * from './features.js';
-export * from './format.js';
 export * from './hits.js';
 export * from './list.js';
 export * from './load.js';
@@ -7,6 +6,7 @@ export * from './merge.js';
 export * from './migrate.js';
 export * from './replay.js';
 export * from './save.js';
+export * from './savedCase.js';
 export * from './savedSignature.js';
 export * from './scan.js';
 export * from './signature.js';

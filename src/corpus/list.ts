@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { suiteOf } from '../runner/index.js';
-import type { SavedCase } from './format.js';
 import { readHits } from './hits.js';
+import type { SavedCase } from './savedCase.js';
 import { kernelLabelOf, signatureOfSaved } from './savedSignature.js';
 import { type CorpusEntry, formatTemp, scanCorpus } from './scan.js';
 import { type Signature, signatureHash, signatureText } from './signature.js';

@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSchemaError } from '../case/index.js';
-import { CorpusFileError, type SavedCase, savedCaseSchema } from './format.js';
 import { isVersion1, migrateVersion1 } from './migrate.js';
+import { CorpusFileError, type SavedCase, savedCaseSchema } from './savedCase.js';
 
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 

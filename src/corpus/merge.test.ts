@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LoraCase, parseLoraCase } from '../case/index.js';
-import { CASE_FORMAT, type SavedCase } from './format.js';
 import { readHits, writeHits } from './hits.js';
 import { formatListing, listCorpus } from './list.js';
 import { mergeCorpora, minimizeCorpus } from './merge.js';
 import { caseHash, saveCase } from './save.js';
+import { CASE_FORMAT, type SavedCase } from './savedCase.js';
 import { type Signature, signatureHash } from './signature.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'attnfuzz-merge-'));

@@ -16,11 +16,11 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteOf } from '../runner/index.js';
-import type { SavedCase } from './format.js';
 import { HITS_FOLDER, readHits } from './hits.js';
 import { type CorpusRow, rowOf } from './list.js';
 import { readSavedCase } from './load.js';
 import { ensureCorpusFolder, saveCase, writeAtomic } from './save.js';
+import type { SavedCase } from './savedCase.js';
 import { formatTemp, scanCorpus } from './scan.js';
 
 export interface MergeOutcome {

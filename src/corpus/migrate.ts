@@ -11,7 +11,7 @@
  *
  * `attnfuzz corpus migrate` is not needed: a v1 file is converted each time it is read.
  */
-import { CASE_FILE_VERSION, CASE_FORMAT } from './format.js';
+import { CASE_FILE_VERSION, CASE_FORMAT } from './savedCase.js';
 
 type Json = Record<string, unknown>;
 

@@ -22,8 +22,8 @@ import {
   type KernelUnderTest,
   loadKernelModule,
 } from '../runner/index.js';
-import type { SavedCase } from './format.js';
 import { corpusFiles, readSavedCase } from './load.js';
+import type { SavedCase } from './savedCase.js';
 
 export type ReplayOutcome =
   | {

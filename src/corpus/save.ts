@@ -26,7 +26,7 @@ import { threadId } from 'node:worker_threads';
 import { tf } from '../backend/index.js';
 import { summarizeVerdict, type Verdict } from '../oracle/index.js';
 import type { CaseCheck, KernelRef } from '../runner/index.js';
-import { CASE_FILE_VERSION, CASE_FORMAT, canonicalJson, type Provenance, type SavedCase } from './format.js';
+import { CASE_FILE_VERSION, CASE_FORMAT, canonicalJson, type Provenance, type SavedCase } from './savedCase.js';
 import { signatureHash } from './signature.js';
 
 /** The default folder of saved cases, relative to the working directory. */

@@ -6,7 +6,7 @@
  * the features from the case. Nothing is re-run.
  */
 import { featuresOf } from './features.js';
-import type { SavedCase } from './format.js';
+import type { SavedCase } from './savedCase.js';
 import type { CorpusEntry } from './scan.js';
 import { FINDING_KINDS, type FindingKind, messageShape, type Signature } from './signature.js';
 

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCase } from '../case/index.js';
-import { CASE_FORMAT, type SavedCase } from './format.js';
 import { readHits, writeHits } from './hits.js';
 import { saveCase, tempNameFor, writeNew } from './save.js';
+import { CASE_FORMAT, type SavedCase } from './savedCase.js';
 import { formatTemp, scanCorpus } from './scan.js';
 
 const c = parseCase({

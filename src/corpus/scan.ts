@@ -18,9 +18,9 @@
  */
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SavedCase } from './format.js';
 import { parseSavedCase, readSavedCase } from './load.js';
 import { HOST, writeNew } from './save.js';
+import type { SavedCase } from './savedCase.js';
 
 const TEMP = /^(.+)\.tmp-([A-Za-z0-9._]+)-(\d+)-(\d+)-[a-z0-9]+$/;
 

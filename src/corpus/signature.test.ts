@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { type AttentionCase, parseCase } from '../case/index.js';
 import type { Verdict } from '../oracle/index.js';
 import { featuresOf } from './features.js';
-import { CASE_FORMAT, type SavedCase } from './format.js';
+import { CASE_FORMAT, type SavedCase } from './savedCase.js';
 import { signatureOfSaved } from './savedSignature.js';
 import { covers, messageShape, type Signature, signatureHash, signatureOf, signatureText } from './signature.js';
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type AttentionCase, attentionCase } from '../case/index.js';
 import { roundTo, visible } from '../contract/index.js';
-import { hugeJunk, invisibleKeys, materializeAttention } from './attention.js';
+import { hugeJunk, invisibleKeys, materialiseAttention } from './attention.js';
 
 const base: AttentionCase = {
   version: 1,
@@ -25,23 +25,23 @@ const base: AttentionCase = {
 
 const arr = (x: Float64Array): number[] => Array.from(x);
 
-describe('materializeAttention', () => {
+describe('materialiseAttention', () => {
   it('is deterministic and defaults the scale to 1/sqrt(D)', () => {
-    const a = materializeAttention(base);
-    const b = materializeAttention(structuredClone(base));
+    const a = materialiseAttention(base);
+    const b = materialiseAttention(structuredClone(base));
     expect(b).toEqual(a);
     expect(a.options.scale).toBe(1 / Math.sqrt(3));
-    expect(materializeAttention({ ...base, scale: 0.5 }).options.scale).toBe(0.5);
-    expect(arr(materializeAttention({ ...base, seed: 8 }).inputs.q.data)).not.toEqual(arr(a.inputs.q.data));
+    expect(materialiseAttention({ ...base, scale: 0.5 }).options.scale).toBe(0.5);
+    expect(arr(materialiseAttention({ ...base, seed: 8 }).inputs.q.data)).not.toEqual(arr(a.inputs.q.data));
   });
 
   it('draws each tensor from its own stream: changing one size or option leaves the others alone', () => {
-    const a = materializeAttention(base);
-    const moreDv = materializeAttention({ ...base, shapes: { ...base.shapes, Dv: 5 } });
+    const a = materialiseAttention(base);
+    const moreDv = materialiseAttention({ ...base, shapes: { ...base.shapes, Dv: 5 } });
     expect(arr(moreDv.inputs.q.data)).toEqual(arr(a.inputs.q.data));
     expect(arr(moreDv.inputs.k.data)).toEqual(arr(a.inputs.k.data));
     expect(arr(moreDv.inputs.v.data)).not.toEqual(arr(a.inputs.v.data));
-    const masked = materializeAttention({
+    const masked = materialiseAttention({
       ...base,
       mask: { broadcastBatch: false, broadcastHeads: true, density: 0.5, seed: 1 },
     });
@@ -50,7 +50,7 @@ describe('materializeAttention', () => {
 
   it('draws the mask from its own seed with its density and broadcast shape', () => {
     const m = (density: number, seed = 1) =>
-      materializeAttention({ ...base, mask: { broadcastBatch: true, broadcastHeads: false, density, seed } }).options
+      materialiseAttention({ ...base, mask: { broadcastBatch: true, broadcastHeads: false, density, seed } }).options
         .mask!;
     expect(m(0.5).shape).toEqual([1, 4, 3, 5]);
     expect(Array.from(m(1).data).every((x) => x === 1)).toBe(true);
@@ -62,17 +62,17 @@ describe('materializeAttention', () => {
 
   it('rounds every input to the case precision', () => {
     for (const precision of ['bfloat16', 'float16'] as const) {
-      const { inputs } = materializeAttention({ ...base, precision });
+      const { inputs } = materialiseAttention({ ...base, precision });
       for (const t of [inputs.q, inputs.k, inputs.v, inputs.dOut])
         for (const x of t.data) expect(roundTo(precision, x)).toBe(x);
     }
   });
 
   it('draws each value distribution as documented', () => {
-    const small = materializeAttention({ ...base, values: 'small-int' }).inputs;
+    const small = materialiseAttention({ ...base, values: 'small-int' }).inputs;
     for (const x of [...small.q.data, ...small.k.data, ...small.v.data]) expect([-2, -1, 0, 1, 2]).toContain(x);
 
-    const large = materializeAttention({
+    const large = materialiseAttention({
       ...base,
       values: 'large',
       shapes: { ...base.shapes, Sk: 12 },
@@ -90,7 +90,7 @@ describe('materializeAttention', () => {
     expect(maxLogit).toBeGreaterThan(2e3);
     expect(maxLogit).toBeLessThan(1e5);
 
-    const ties = materializeAttention({ ...base, values: 'near-ties' }).inputs.k;
+    const ties = materialiseAttention({ ...base, values: 'near-ties' }).inputs.k;
     // Keys of one (b, kv head) differ from the first key by the noise only.
     for (let j = 1; j < 5; j++)
       for (let d = 0; d < 3; d++) expect(Math.abs(ties.data[j * 3 + d]! - ties.data[d]!)).toBeLessThan(1e-2);
@@ -99,8 +99,8 @@ describe('materializeAttention', () => {
   it('writes junk only at keys no query can see, and at every such key', () => {
     fc.assert(
       fc.property(attentionCase({ junk: ['huge', 'nan'], maxSeq: 6 }), (c) => {
-        const { shapes, options, inputs } = materializeAttention(c);
-        const clean = materializeAttention({ ...c, junk: 'none' }).inputs;
+        const { shapes, options, inputs } = materialiseAttention(c);
+        const clean = materialiseAttention({ ...c, junk: 'none' }).inputs;
         const hidden = invisibleKeys(options, shapes);
         const { B, Hq, Hkv, Sq, Sk, D } = shapes;
         const group = Hq / Hkv;
@@ -134,7 +134,7 @@ describe('materializeAttention', () => {
         causal: 'none',
         shapes: { ...base.shapes, D: 6 },
       };
-      const { inputs, options, shapes } = materializeAttention(c);
+      const { inputs, options, shapes } = materialiseAttention(c);
       const { B, Hq, Hkv, Sq, Sk, D } = shapes;
       const signs = new Set<number>();
       for (let b = 0; b < B; b++)
@@ -163,7 +163,7 @@ describe('materializeAttention', () => {
       keyLengths: null,
       shapes: { B: 1, Hq: 1, Hkv: 1, Sq: 4, Sk: 64, D: 4, Dv: 2 },
     };
-    const { inputs, options } = materializeAttention(c);
+    const { inputs, options } = materialiseAttention(c);
     const { q, k } = inputs;
     for (let i = 0; i < 4; i++) {
       const logit = (j: number) =>
@@ -176,7 +176,7 @@ describe('materializeAttention', () => {
 
   it('puts NaN junk only at the hidden keys `nanRows` picks, and huge junk at the others', () => {
     const c: AttentionCase = { ...base, junk: 'nan' };
-    const { options, shapes, inputs } = materializeAttention(c, { nanRows: (row) => row % 2 === 0 });
+    const { options, shapes, inputs } = materialiseAttention(c, { nanRows: (row) => row % 2 === 0 });
     const hidden = invisibleKeys(options, shapes);
     const { D } = shapes;
     let nan = 0;

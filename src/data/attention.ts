@@ -62,7 +62,7 @@ import {
 } from '../contract/index.js';
 import { integers, normal, normals, stream, type Uniform } from './streams.js';
 
-export interface MaterializedAttention {
+export interface MaterialisedAttention {
   readonly shapes: AttentionShapes;
   readonly options: AttentionOptions;
   readonly inputs: AttentionInputs;
@@ -84,7 +84,7 @@ export function hugeJunk(precision: Precision): number {
 }
 
 /** The boolean mask of a case: [B|1, Hq|1, Sq, Sk], each element true with probability `density`. */
-function materializeMask(c: AttentionCase): HostMask | null {
+function materialiseMask(c: AttentionCase): HostMask | null {
   if (c.mask === null) return null;
   const { B, Hq, Sq, Sk } = c.shapes;
   const shape = [c.mask.broadcastBatch ? 1 : B, c.mask.broadcastHeads ? 1 : Hq, Sq, Sk] as const;
@@ -134,7 +134,7 @@ export function attentionOptions(c: AttentionCase): AttentionOptions {
     window: c.window,
     keyLengths: c.keyLengths,
     paddingSide: c.paddingSide,
-    mask: materializeMask(c),
+    mask: materialiseMask(c),
     dropout: c.dropout,
     precision: c.precision,
   };
@@ -190,7 +190,7 @@ export function invisibleKeys(options: AttentionOptions, shapes: AttentionShapes
 }
 
 /** The shapes, options (mask included) and inputs (q, k, v, dOut) of an attention case. */
-export function materializeAttention(c: AttentionCase, placement: JunkPlacement = {}): MaterializedAttention {
+export function materialiseAttention(c: AttentionCase, placement: JunkPlacement = {}): MaterialisedAttention {
   const shapes = c.shapes;
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = shapes;
   const options = attentionOptions(c);

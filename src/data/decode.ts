@@ -19,7 +19,7 @@ import type { DecodeCase } from '../case/index.js';
 import { type DecodeOptions, type HostTensor, type KvCache, roundArray } from '../contract/index.js';
 import { normals, stream } from './streams.js';
 
-export interface MaterializedDecode {
+export interface MaterialisedDecode {
   readonly q: HostTensor;
   readonly cache: KvCache;
   readonly cacheSeqlens: readonly number[];
@@ -37,7 +37,7 @@ function shuffle(n: number, seed: number): number[] {
   return a;
 }
 
-export function materializeDecode(c: DecodeCase): MaterializedDecode {
+export function materialiseDecode(c: DecodeCase): MaterialisedDecode {
   const { B, Hq, Hkv, Sq, D, Dv } = c.shapes;
   const lens = c.cacheSeqlens;
   const p = c.precision;
@@ -94,7 +94,7 @@ export function materializeDecode(c: DecodeCase): MaterializedDecode {
  * The same material with every slot no query may read (all NaN) set to `value`: what a kernel that reads them would see
  * with finite junk.
  */
-export function withUnreadSlots(m: MaterializedDecode, value: number): MaterializedDecode {
+export function withUnreadSlots(m: MaterialisedDecode, value: number): MaterialisedDecode {
   const fill = (t: HostTensor): HostTensor => ({
     shape: t.shape,
     data: t.data.map((x) => (Number.isNaN(x) ? value : x)),

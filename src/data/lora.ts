@@ -8,13 +8,13 @@ import type { LoraCase } from '../case/index.js';
 import { type HostTensor, type LoraInputs, type LoraSpec, type Precision, roundArray } from '../contract/index.js';
 import { normals, stream } from './streams.js';
 
-export interface MaterializedLora {
+export interface MaterialisedLora {
   readonly spec: LoraSpec;
   readonly precision: Precision;
   readonly inputs: LoraInputs;
 }
 
-export function materializeLora(c: LoraCase): MaterializedLora {
+export function materialiseLora(c: LoraCase): MaterialisedLora {
   const tensor = (name: string, shape: number[]): HostTensor => {
     const n = shape.reduce((a, d) => a * d, 1);
     return { shape, data: roundArray(c.precision, normals(stream(c.seed, name), n)) };

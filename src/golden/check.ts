@@ -14,7 +14,7 @@ import {
   OPTIONAL_ATTENTION_TENSORS,
   sameShape,
 } from '../contract/index.js';
-import type { Golden } from './format.js';
+import type { Golden } from './goldenFile.js';
 import type { GoldenRunner } from './kernels.js';
 
 /** One tensor of one file through one implementation. */

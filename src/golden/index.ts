@@ -1,5 +1,5 @@
 export { allPassed, checkGolden, checkGoldens, type GoldenOutcome, type GoldenRow } from './check.js';
-export * from './format.js';
+export * from './goldenFile.js';
 export {
   attentionRunner,
   decodeRunner,

@@ -34,10 +34,10 @@ import {
   missingFeatures,
   type SupportQuery,
 } from '../contract/index.js';
-import { runAttentionKernel, runDecodeKernel, runLoraKernel } from '../kernel/index.js';
+import { runAttentionKernel, runDecodeKernel, runLoraKernel } from '../execute/index.js';
 import { referenceAttention, referenceDecode, referenceLora } from '../reference/index.js';
 import { BUILTIN_KERNELS, builtinKernel, type KernelUnderTest } from '../runner/index.js';
-import type { DecodeInputs } from './format.js';
+import type { DecodeInputs } from './goldenFile.js';
 
 /** The float64 reference against float64 PyTorch: only summation order differs. */
 export const REFERENCE_REL_BOUND = 1e-10;

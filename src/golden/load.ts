@@ -20,7 +20,7 @@ import {
   GoldenError,
   type LoraGoldenFile,
   loraGoldenSchema,
-} from './format.js';
+} from './goldenFile.js';
 import { decodeGolden } from './loadDecode.js';
 
 /** Reads and checks one golden file. */

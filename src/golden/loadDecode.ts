@@ -6,7 +6,7 @@
  */
 import { decodeShapes, type KvCache } from '../contract/index.js';
 import { checkLengths, contractCheck, type Fail, headerOf, host, sameAs } from './fields.js';
-import type { DecodeGoldenFile, Golden } from './format.js';
+import type { DecodeGoldenFile, Golden } from './goldenFile.js';
 
 export function decodeGolden(file: string, g: DecodeGoldenFile, fail: Fail): Golden {
   const { options: o, inputs: i, expected: e } = g;

@@ -4,7 +4,7 @@
  */
 
 import type { GoldenOutcome } from './check.js';
-import { GOLDEN_KINDS, type Golden } from './format.js';
+import { GOLDEN_KINDS, type Golden } from './goldenFile.js';
 
 /** One `--json` entry; an implementation that threw gives one entry with tensor null and its error. */
 export interface GoldenJsonRow {

@@ -9,7 +9,7 @@ import { BackendUnavailableError, backendFromEnv, parseBackend, useBackend } fro
 import type { LoraKernel } from '../contract/index.js';
 import { builtinKernel, fixedKernel, isBuiltinKernel, KernelLoadError, loadKernelModule } from '../runner/index.js';
 import { allPassed, checkGoldens } from './check.js';
-import { type Golden, GoldenError } from './format.js';
+import { type Golden, GoldenError } from './goldenFile.js';
 import { GOLDEN_KERNEL_NAMES, type GoldenRunner, goldenRunners, runnersOf } from './kernels.js';
 import { findGoldenFiles, loadGolden } from './load.js';
 import { goldenJson, goldenText } from './report.js';

@@ -1,5 +1,5 @@
 export * from './attention.js';
-export * from './format.js';
+export * from './formatVerdict.js';
 export * from './judge.js';
 export * from './lora.js';
 export * from './scoreOptions.js';

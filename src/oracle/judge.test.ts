@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AttentionResult, hostTensor } from '../contract/index.js';
 import { attentionSpecs } from './attention.js';
-import { formatVerdict, summarizeVerdict } from './format.js';
+import { formatVerdict, summarizeVerdict } from './formatVerdict.js';
 import { judge, judgeTensor, type TensorSpec } from './judge.js';
 
 const K_OUT = 2;

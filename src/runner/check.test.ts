@@ -9,7 +9,7 @@ import { type AttentionCase, parseCase, parseLoraCase } from '../case/index.js';
 import { hostTensor } from '../contract/index.js';
 import { judge, type TensorSpec } from '../oracle/index.js';
 import { type BackendRun, checkCase, disagreementOf, foldBackends } from './check.js';
-import { builtinKernel } from './kernel.js';
+import { builtinKernel } from './kernelUnderTest.js';
 import { suiteOf } from './suites/index.js';
 
 const CASE: AttentionCase = parseCase({

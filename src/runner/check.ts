@@ -31,7 +31,7 @@ import {
   type TensorVerdict,
   type Verdict,
 } from '../oracle/index.js';
-import type { KernelUnderTest } from './kernel.js';
+import type { KernelUnderTest } from './kernelUnderTest.js';
 import { type AnyCase, suiteOf } from './suites/index.js';
 
 export interface BackendRun {

@@ -1,10 +1,11 @@
 export { binomialAcceptance, binomialTwoSided } from './binomial.js';
 export * from './check.js';
-export * from './kernel.js';
+export * from './kernelUnderTest.js';
 export * from './layout.js';
+export * from './loadKernel.js';
 export { KEEP_RATE_TENSOR, keepRateBound } from './ownDropout.js';
 export * from './registry.js';
-export * from './run.js';
+export * from './runAttention.js';
 export * from './search.js';
 export * from './simplify.js';
 export * from './suite.js';

@@ -16,7 +16,7 @@
 import { type HostMask, type HostTensor, hostTensor, visible } from '../contract/index.js';
 import type { TensorSpec } from '../oracle/index.js';
 import { binomialAcceptance } from './binomial.js';
-import type { Material } from './run.js';
+import type { Material } from './runAttention.js';
 
 /** Level of the keep-rate test. */
 export const KEEP_RATE_ALPHA = 1e-6;

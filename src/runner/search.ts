@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import type { BackendName } from '../backend/index.js';
 import { isFailure } from '../oracle/index.js';
 import { type CaseCheck, checkCase } from './check.js';
-import type { KernelUnderTest } from './kernel.js';
+import type { KernelUnderTest } from './kernelUnderTest.js';
 import { simplifyFailure } from './simplify.js';
 import { type AnyCase, type CaseKind, SUITE_OF } from './suites/index.js';
 

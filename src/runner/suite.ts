@@ -9,7 +9,7 @@ import type fc from 'fast-check';
 import type { z } from 'zod';
 import type { HostTensor } from '../contract/index.js';
 import type { Pass, TensorSpec } from '../oracle/index.js';
-import type { KernelUnderTest } from './kernel.js';
+import type { KernelUnderTest } from './kernelUnderTest.js';
 
 /** What running the kernel under test on one case gave, on the active backend. */
 export type KernelOutcome<M = unknown> =

@@ -12,9 +12,9 @@
  */
 import type { AttentionCase } from '../case/index.js';
 import { type AttentionKernel, type HostTensor, unravel } from '../contract/index.js';
-import { invisibleKeys, materializeAttention } from '../data/index.js';
+import { invisibleKeys, materialiseAttention } from '../data/index.js';
 import { ATTENTION_AXES, attentionTensors } from '../oracle/index.js';
-import { runAttention } from './run.js';
+import { runAttention } from './runAttention.js';
 
 /** The first non-finite element over `tensors` (in their order), or null. */
 export function firstNonFinite(tensors: ReadonlyMap<string, HostTensor>): { tensor: string; index: number[] } | null {
@@ -35,7 +35,7 @@ function runWithNanAt(
   c: AttentionCase,
   nan: ReadonlySet<number>,
 ): Map<string, HostTensor> | null {
-  const m = materializeAttention(c, { nanRows: (row) => nan.has(row) });
+  const m = materialiseAttention(c, { nanRows: (row) => nan.has(row) });
   const o = runAttention(kernel, m, c.layout, c.view);
   if (o.status === 'ok') return attentionTensors(o.result);
   if (o.status === 'forward-only') return new Map([['out', o.out]]);
@@ -54,7 +54,7 @@ const where = (tensor: string, index: readonly number[]) => {
  */
 export function unseenKeyRead(kernel: AttentionKernel, c: AttentionCase): string | null {
   if (c.junk !== 'nan') return null;
-  const hidden = invisibleKeys(materializeAttention({ ...c, junk: 'none' }).options, c.shapes);
+  const hidden = invisibleKeys(materialiseAttention({ ...c, junk: 'none' }).options, c.shapes);
   let rows = [...hidden.keys()].filter((r) => hidden[r] === 1);
   const leak = (nan: readonly number[]) => {
     const t = runWithNanAt(kernel, c, new Set(nan));

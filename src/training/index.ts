@@ -1,6 +1,5 @@
 /** The training-step suite: the tiny decoder, its cases and arbitraries, and its tensors for the judge. */
 
-export { type TrainingCaseConstraints, trainingCase } from './arbitrary.js';
 export {
   caseSequences,
   type MaterialisedTraining,
@@ -25,3 +24,4 @@ export {
   TRAIN_MODEL,
   TRAIN_ULPS,
 } from './tolerance.js';
+export { type TrainingCaseConstraints, trainingCase } from './trainingCaseArbitrary.js';

@@ -46,8 +46,10 @@ export function runTraining(tf: TF, m: MaterialisedTraining, kernels: ModelKerne
   return trainTf(tf, m.spec, m.init, m.batch, kernels);
 }
 
-/** The float64 reference's first step, and in bfloat16 / float16 the ' +
-    'same-precision baseline's along two rounding paths. */
+/**
+ * The float64 reference's first step, and in bfloat16 / float16 the same-precision baseline's along two
+ * rounding paths.
+ */
 export interface TrainingExpectation {
   readonly reference: StepRecord;
   readonly baseline: StepRecord | null;

@@ -5,7 +5,7 @@
  *
  *   layers      src folders import only their own layer or layers below:
  *                 cli > campaign > runner, corpus, report, golden > training > case, data, oracle, reference
- *                 > contract, backend, kernel
+ *                 > contract, backend, execute
  *   index       code outside a src folder imports it only through its index.ts
  *   registry    only src/runner/registry.ts (of src's non-test files) imports kernels/
  *   kernels     kernels/ (non-test files) imports only src/contract and kernels/ itself
@@ -22,7 +22,7 @@ export interface SourceFile {
 const LAYERS: Record<string, number> = {
   contract: 0,
   backend: 0,
-  kernel: 0,
+  execute: 0,
   case: 1,
   data: 1,
   oracle: 1,
@@ -68,8 +68,10 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return out;
 }
 
-/** Every violation, one line each (`src/oracle/x.ts: imports kernels/eager/index.ts: only ` +
-    `src/runner/registry.ts may`). */
+/**
+ * Every violation, one line each (`src/oracle/x.ts: imports kernels/eager/index.ts: only
+ * src/runner/registry.ts may`).
+ */
 export function architectureViolations(files: readonly SourceFile[]): string[] {
   const out: string[] = [];
   const fileGraph = new Map<string, string[]>();

@@ -15,7 +15,7 @@ import {
   visible,
 } from '../../src/contract/index.js';
 import { hugeJunk } from '../../src/data/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
+import { runAttentionKernel } from '../../src/execute/index.js';
 import { referenceAttention } from '../../src/reference/index.js';
 import { type Errors, errorsOf, makeInputs, randomMask } from './kernelTesting.js';
 

@@ -25,7 +25,7 @@ import {
   sameShape,
 } from '../../src/contract/index.js';
 import { normals } from '../../src/data/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
+import { runAttentionKernel } from '../../src/execute/index.js';
 import { roundingScale } from '../../src/oracle/index.js';
 import { attentionTermScales } from '../../src/reference/index.js';
 

@@ -18,7 +18,7 @@ import {
   type Precision,
   roundArray,
 } from '../../src/contract/index.js';
-import { runAttentionKernel } from '../../src/kernel/index.js';
+import { runAttentionKernel } from '../../src/execute/index.js';
 import { referenceAttention } from '../../src/reference/index.js';
 import { makeInputs, randomMask } from './kernelTesting.js';
 

@@ -21,7 +21,7 @@ import {
   resolveAttentionConstraints,
 } from '../../case/index.js';
 import { type AttentionResult, type HostTensor, roundTo } from '../../contract/index.js';
-import { type MaterializedAttention, materializeAttention } from '../../data/index.js';
+import { type MaterialisedAttention, materialiseAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
 import { parsedOnly, type Simplification, type Suite } from '../suite.js';
@@ -35,7 +35,7 @@ export interface AttentionExpectation {
 }
 
 /** The reference, and the baseline and error scales of src/oracle/tolerance.ts, for a materialised case. */
-export function attentionExpectation(m: MaterializedAttention): AttentionExpectation {
+export function attentionExpectation(m: MaterialisedAttention): AttentionExpectation {
   const p = m.options.precision;
   return {
     reference: referenceAttention(m.inputs, m.options),
@@ -132,7 +132,7 @@ export function attentionCaseSize(c: AttentionCase): number {
 
 export const attentionSuite: Suite<
   AttentionCase,
-  MaterializedAttention,
+  MaterialisedAttention,
   AttentionExpectation,
   AttentionCaseConstraints
 > = {
@@ -141,7 +141,7 @@ export const attentionSuite: Suite<
   parse: parseCase,
   arbitrary: (constraints) => attentionCase(constraints),
   admits: (constraints, c) => admitsAttentionCase(resolveAttentionConstraints(constraints), c),
-  materialise: materializeAttention,
+  materialise: materialiseAttention,
   reference: (_c, m) => attentionExpectation(m),
   aim: aimAttention,
   run: runAttentionCase,

@@ -10,9 +10,9 @@ import textbook from '../../../test/fixtures/broken-kernels/textbook.js';
 import { type AttentionCase, parseCase } from '../../case/index.js';
 import type { AttentionKernel } from '../../contract/index.js';
 import { hostTensor } from '../../contract/index.js';
-import { materializeAttention } from '../../data/index.js';
+import { materialiseAttention } from '../../data/index.js';
 import { checkCase, FORWARD_ONLY } from '../check.js';
-import { fixedKernel } from '../kernel.js';
+import { fixedKernel } from '../kernelUnderTest.js';
 import { KEEP_RATE_TENSOR, ownDropout } from '../ownDropout.js';
 import { aimAttention } from './attentionKernel.js';
 
@@ -104,7 +104,7 @@ describe('a kernel without a backward', () => {
 });
 
 describe('ownDropout', () => {
-  const m = materializeAttention({ ...CASE, junk: 'none', causal: 'none', dropout: { p: 0.5, seed: 1 } });
+  const m = materialiseAttention({ ...CASE, junk: 'none', causal: 'none', dropout: { p: 0.5, seed: 1 } });
   const n = 1 * 2 * 2 * 4;
   it('replays the returned mask and measures the keep rate over visible elements', () => {
     const keep = hostTensor(

@@ -5,7 +5,7 @@
  *                   said nothing: its `tiles` (lengths aimed at k·Br ± 1, k·Bc ± 1), the score
  *                   options of its `features` (softcap, ALiBi, bias, sinks) and, when it
  *                   promises never to read keys no query may see, NaN junk as well as finite junk
- *   run             the kernel in the case's layout (run.ts), forward and backward, or forward only
+ *   run             the kernel in the case's layout (runAttention.ts), forward and backward, or forward only
  *                   when it declares `backward: false`; then, when it applies:
  *                     - a kernel that drew its own dropout: the reference replays its mask, and its
  *                       keep rate is judged (ownDropout.ts)
@@ -14,11 +14,11 @@
  */
 import { type AttentionCase, type AttentionCaseConstraints, JUNKS } from '../../case/index.js';
 import type { HostTensor } from '../../contract/index.js';
-import type { MaterializedAttention } from '../../data/index.js';
+import type { MaterialisedAttention } from '../../data/index.js';
 import { attentionTensors } from '../../oracle/index.js';
-import type { KernelUnderTest } from '../kernel.js';
+import type { KernelUnderTest } from '../kernelUnderTest.js';
 import { ownDropout } from '../ownDropout.js';
-import { runAttention } from '../run.js';
+import { runAttention } from '../runAttention.js';
 import type { KernelOutcome } from '../suite.js';
 import { firstNonFinite, unseenKeyRead } from '../unseenKeys.js';
 
@@ -43,8 +43,8 @@ export function aimAttention(
 export function runAttentionCase(
   k: KernelUnderTest,
   c: AttentionCase,
-  m: MaterializedAttention,
-): KernelOutcome<MaterializedAttention> {
+  m: MaterialisedAttention,
+): KernelOutcome<MaterialisedAttention> {
   if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
   const kernel = k.attention(c);
   const o = runAttention(kernel, m, c.layout, c.view);

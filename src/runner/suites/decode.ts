@@ -6,7 +6,7 @@
  *                laid out in the cache (pages shuffled), NaN in every slot no query may read
  *   reference    src/reference `referenceDecode`, float64; the same-precision baseline (the same,
  *                rounded at the contract's points) and out's error scales
- *   run          the kernel's `decode` on the active backend (src/kernel `runDecodeKernel`); a NaN in
+ *   run          the kernel's `decode` on the active backend (src/execute `runDecodeKernel`); a NaN in
  *                out that finite values in the unread slots make go away is named as a read of them
  *                (the verdict's `why:`)
  *   specs        out, judged as attention's out (src/oracle `attentionTensorSpec`: the same error model)
@@ -22,8 +22,8 @@ import {
   resolveDecodeConstraints,
 } from '../../case/index.js';
 import { type DecodeKernel, type HostTensor, roundTo, unravel } from '../../contract/index.js';
-import { type MaterializedDecode, materializeDecode, withUnreadSlots } from '../../data/index.js';
-import { runDecodeKernel } from '../../kernel/index.js';
+import { type MaterialisedDecode, materialiseDecode, withUnreadSlots } from '../../data/index.js';
+import { runDecodeKernel } from '../../execute/index.js';
 import { attentionTensorSpec } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
 import { type KernelOutcome, messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
@@ -35,14 +35,14 @@ export interface DecodeExpectation {
 }
 
 /** out of the kernel on the material (float32 up, NaN stays NaN, float64 down); throws what the kernel throws. */
-const decodeOut = (kernel: DecodeKernel, m: MaterializedDecode): HostTensor =>
+const decodeOut = (kernel: DecodeKernel, m: MaterialisedDecode): HostTensor =>
   runDecodeKernel(kernel, m.q, m.cache, m.cacheSeqlens, m.options);
 
 const keys = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
 const span = (what: string, from: number, to: number) => (from === to ? `${what} ${from}` : `${what}s ${from}..${to}`);
 
 /** Which slots of row b must not be read, in words. */
-function unreadSlotsOf(c: DecodeCase, m: MaterializedDecode, b: number): string {
+function unreadSlotsOf(c: DecodeCase, m: MaterialisedDecode, b: number): string {
   const len = c.cacheSeqlens[b]!;
   if (m.cache.kind === 'contiguous') {
     const S = m.cache.k.shape[2]!;
@@ -66,8 +66,8 @@ function unreadSlotsOf(c: DecodeCase, m: MaterializedDecode, b: number): string 
 function runDecodeCase(
   k: { readonly label: string; readonly decode?: DecodeKernel },
   c: DecodeCase,
-  m: MaterializedDecode,
-): KernelOutcome<MaterializedDecode> {
+  m: MaterialisedDecode,
+): KernelOutcome<MaterialisedDecode> {
   if (!k.decode) return { status: 'unsupported', reason: `${k.label} is not a decode kernel` };
   let out: HostTensor;
   try {
@@ -156,13 +156,13 @@ export function decodeCaseSize(c: DecodeCase): number {
 
 const host = (shape: number[], data: readonly number[]): HostTensor => ({ shape, data: Float64Array.from(data) });
 
-export const decodeSuite: Suite<DecodeCase, MaterializedDecode, DecodeExpectation, DecodeCaseConstraints> = {
+export const decodeSuite: Suite<DecodeCase, MaterialisedDecode, DecodeExpectation, DecodeCaseConstraints> = {
   kind: 'decode',
   schema: decodeCaseSchema,
   parse: parseDecodeCase,
   arbitrary: (constraints) => decodeCase(constraints),
   admits: (constraints, c) => admitsDecodeCase(resolveDecodeConstraints(constraints), c),
-  materialise: materializeDecode,
+  materialise: materialiseDecode,
   reference: (c, m) => ({
     reference: referenceDecode(m.q, m.cache, m.cacheSeqlens, m.options),
     baseline: referenceDecode(m.q, m.cache, m.cacheSeqlens, m.options, (x) => roundTo(c.precision, x)),

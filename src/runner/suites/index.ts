@@ -1,20 +1,16 @@
 /** Every suite by kind: the one table the stages branch through (see ../suite.ts). */
-import type { AttentionCase, DecodeCase, LoraCase, UpstreamCase } from '../../case/index.js';
-import type { TrainingCase } from '../../training/index.js';
 import type { Suite } from '../suite.js';
 import { attentionSuite } from './attention.js';
 import { decodeSuite } from './decode.js';
+import type { CaseKind } from './kinds.js';
 import { loraSuite } from './lora.js';
 import { trainingSuite } from './training.js';
 import { upstreamSuite } from './upstream.js';
 
-/** Any case attnfuzz checks, told apart by `kind`. */
-export type AnyCase = AttentionCase | LoraCase | TrainingCase | DecodeCase | UpstreamCase;
-export type CaseKind = AnyCase['kind'];
-export const CASE_KINDS: readonly CaseKind[] = ['attention', 'lora', 'training', 'decode', 'upstream'];
+export * from './kinds.js';
 
 // The table is typed loosely on purpose: each entry is typed where it is defined.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: each suite's own types are checked where it is defined
 export type AnySuite = Suite<any, any, any, any>;
 
 export const SUITE_OF: Readonly<Record<CaseKind, AnySuite>> = {

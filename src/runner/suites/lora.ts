@@ -1,7 +1,7 @@
 /**
  * The LoRA suite's stages: materialise x, W0, A, B, dY from the seeds (src/data), the float64
  * reference (src/reference), the kernel's y and the gradients dx, dA, dB of sum(y ∘ dY) with W0
- * frozen (src/kernel), judged by the oracle's LoRA specs (src/oracle/lora.ts).
+ * frozen (src/execute), judged by the oracle's LoRA specs (src/oracle/lora.ts).
  */
 import {
   admitsLoraCase,
@@ -13,8 +13,8 @@ import {
   resolveLoraConstraints,
 } from '../../case/index.js';
 import { type LoraResult, roundTo } from '../../contract/index.js';
-import { type MaterializedLora, materializeLora } from '../../data/index.js';
-import { runLoraKernel } from '../../kernel/index.js';
+import { type MaterialisedLora, materialiseLora } from '../../data/index.js';
+import { runLoraKernel } from '../../execute/index.js';
 import { loraSpecs, loraTensors } from '../../oracle/index.js';
 import { referenceLora } from '../../reference/index.js';
 import { messageOf, type Simplification, type Suite } from '../suite.js';
@@ -37,7 +37,7 @@ export function loraNeighbours(c: LoraCase): Simplification<LoraCase>[] {
 
 export const loraSuite: Suite<
   LoraCase,
-  MaterializedLora,
+  MaterialisedLora,
   { reference: LoraResult; baseline: LoraResult },
   LoraCaseConstraints
 > = {
@@ -46,7 +46,7 @@ export const loraSuite: Suite<
   parse: parseLoraCase,
   arbitrary: (constraints) => loraCase(constraints),
   admits: (constraints, c) => admitsLoraCase(resolveLoraConstraints(constraints), c),
-  materialise: materializeLora,
+  materialise: materialiseLora,
   reference: (c, m) => ({
     reference: referenceLora(m.inputs, m.spec),
     baseline: referenceLora(m.inputs, m.spec, (x) => roundTo(c.precision, x)),

@@ -22,7 +22,7 @@ import {
   trainingSpecs,
   trainingTensors,
 } from '../../training/index.js';
-import type { KernelUnderTest } from '../kernel.js';
+import type { KernelUnderTest } from '../kernelUnderTest.js';
 import { BUILTINS } from '../registry.js';
 import { messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
 

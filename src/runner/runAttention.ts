@@ -18,7 +18,7 @@ import {
   hasEmptyRow,
   missingFeatures,
 } from '../contract/index.js';
-import { forwardBackward } from '../kernel/index.js';
+import { forwardBackward } from '../execute/index.js';
 import { layOut } from './layout.js';
 import { messageOf } from './suite.js';
 
@@ -30,7 +30,7 @@ export type AttentionOutcome =
   | { readonly status: 'threw'; readonly phase: 'forward' | 'backward'; readonly message: string }
   | { readonly status: 'unsupported'; readonly reason: string };
 
-/** What a run needs: the case's tensors, options and shapes (see src/data `materializeAttention`). */
+/** What a run needs: the case's tensors, options and shapes (see src/data `materialiseAttention`). */
 export interface Material {
   readonly shapes: AttentionShapes;
   readonly options: AttentionOptions;

@@ -2,15 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../../properties/support/profile.js';
 import { visible } from '../contract/index.js';
-import { materializeAttention, materializeDecode } from '../data/index.js';
+import { materialiseAttention, materialiseDecode } from '../data/index.js';
 import { COST_BUDGET, caseCost, SCORE_BUDGET, SIZE_PROFILES } from './_internals/schedule.js';
-import { admitsDecodeCase, attentionCase, decodeCase, loraCase, resolveDecodeConstraints } from './arbitrary.js';
+import { admitsDecodeCase, attentionCase, decodeCase, loraCase, resolveDecodeConstraints } from './generators.js';
 import { parseCase, parseDecodeCase, parseLoraCase } from './schema.js';
 import type { AttentionCase } from './types.js';
 
 /** True iff some (b, h, i) of the case sees no key at all. */
 function hasEmptyRow(c: AttentionCase): boolean {
-  const { shapes, options } = materializeAttention(c);
+  const { shapes, options } = materialiseAttention(c);
   for (let b = 0; b < shapes.B; b++)
     for (let h = 0; h < shapes.Hq; h++)
       for (let i = 0; i < shapes.Sq; i++) {
@@ -35,7 +35,7 @@ describe('attentionCase', () => {
       fc.property(attentionCase(), (c) => {
         expect(parseCase(JSON.parse(JSON.stringify(c)))).toEqual(c);
         const { B, Hq, Hkv, Sq, Sk, D, Dv } = c.shapes;
-        const { inputs, options } = materializeAttention(c);
+        const { inputs, options } = materialiseAttention(c);
         expect(inputs.q.shape).toEqual([B, Hq, Sq, D]);
         expect(inputs.k.shape).toEqual([B, Hkv, Sk, D]);
         expect(inputs.v.shape).toEqual([B, Hkv, Sk, Dv]);
@@ -267,7 +267,7 @@ describe('decodeCase', () => {
   );
   it('writes NaN in every slot no query may read and nowhere else', () => {
     for (const c of sample.slice(0, 50)) {
-      const m = materializeDecode(c);
+      const m = materialiseDecode(c);
       const kT = m.cache.kind === 'contiguous' ? m.cache.k : m.cache.kPages;
       const finite = kT.data.filter(Number.isFinite).length;
       expect(finite).toBe(c.cacheSeqlens.reduce((a, l) => a + l, 0) * c.shapes.Hkv * c.shapes.D);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AttentionCase, parseCase } from '../case/index.js';
 import { checkCase } from './check.js';
-import { builtinKernel, loadKernelModule, resolveKernel, validateKernel } from './kernel.js';
+import { builtinKernel } from './kernelUnderTest.js';
+import { loadKernelModule, resolveKernel, validateKernel } from './loadKernel.js';
 
 const c: AttentionCase = parseCase({
   version: 1,
