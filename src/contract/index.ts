@@ -1,6 +1,7 @@
 export * from './compare.js';
 export * from './decode.js';
 export * from './dropout.js';
+export * from './hostKernel.js';
 export * from './kernel.js';
 export * from './lora.js';
 export * from './modelAttention.js';
