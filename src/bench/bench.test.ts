@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { resolveKernel } from '../runner/index.js';
-import { attentionFlops, logChart, wrongness } from './index.js';
+import { attentionFlops, describeMachine, logChart, machineLine, wrongness } from './index.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let [out, err] = ['', ''];
@@ -18,8 +18,20 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('bench', () => {
-  it('counts forward + backward as 3.5 times the two forward matmuls', () => {
+  it('counts forward + backward as 3.5 times the two forward matmuls, and causal as half of that', () => {
     expect(attentionFlops(1, 4, 1024, 64)).toBe(3.5 * 4 * 4 * 1024 * 1024 * 64);
+    expect(attentionFlops(1, 4, 1024, 64, true)).toBe(attentionFlops(1, 4, 1024, 64) / 2);
+  });
+
+  it('names the machine: CPU model, core count, OS, Node and tfjs versions', () => {
+    const m = describeMachine();
+    expect(m.cpu).toMatch(/\S/);
+    expect(Number.isInteger(m.cores) && m.cores >= 1).toBe(true);
+    expect(m.node).toBe(process.version);
+    expect(m.tfjs).toMatch(/^\d+\.\d+\.\d+/);
+    expect(machineLine(m)).toBe(
+      `${m.cpu}, ${m.cores} core${m.cores === 1 ? '' : 's'} (${m.os}, Node ${m.node}, tfjs ${m.tfjs})`,
+    );
   });
 
   it('plots on log axes: a quantity that doubles moves the same distance at every step', () => {
@@ -55,8 +67,8 @@ describe('bench', () => {
   });
 
   it(
-    '--json prints one row per kernel, size and head dim; a wrong kernel is listed as not timed; --out ' +
-      'writes the table, the data and two plots',
+    '--json prints one row per kernel, size, head dim and causal, each naming its machine and ceiling; a wrong ' +
+      'kernel is listed as not timed; --out writes the table, the data and two plots',
     async () => {
       const out = mkdtempSync(join(tmpdir(), 'attnfuzz-bench-'));
       const r = await cli(
@@ -75,32 +87,52 @@ describe('bench', () => {
         '5',
         '--ceiling',
         '32',
+        '--causal',
         '--json',
         '--out',
         out,
       );
       expect(r.code, r.err).toBe(0);
       const rows = JSON.parse(r.out) as Array<Record<string, unknown>>;
-      expect(rows.map((x) => [x.kernel, x.backend, x.S, x.D])).toEqual([
-        ['sdpa', 'cpu', 8, 4],
-        ['sdpa', 'cpu', 16, 4],
+      expect(rows.map((x) => [x.kernel, x.backend, x.S, x.D, x.causal])).toEqual([
+        ['sdpa', 'cpu', 8, 4, false],
+        ['sdpa', 'cpu', 8, 4, true],
+        ['sdpa', 'cpu', 16, 4, false],
+        ['sdpa', 'cpu', 16, 4, true],
       ]);
+      const report = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
+      const machine = describeMachine();
+      expect(report.machine).toEqual(machine);
       for (const x of rows) {
         expect(Object.keys(x)).toEqual(
           expect.arrayContaining(['kernel', 'backend', 'S', 'D', 'ms', 'gflops', 'ceilingRatio', 'peakBytes']),
         );
+        // Every row names its machine and its ceiling, so it can be read on its own.
+        expect([x.cpu, x.cores, x.ceilingN]).toEqual([machine.cpu, machine.cores, 32]);
+        expect(x.ceilingGflops).toBe(report.ceilings[0].gflops);
+        expect(x.loadAverage as number).toBeGreaterThanOrEqual(0);
         expect(x.ms as number).toBeGreaterThan(0);
-        expect(x.ceilingRatio).toBeCloseTo(
-          (x.gflops as number) / JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8')).ceilings[0].gflops,
+        expect(x.ceilingRatio).toBeCloseTo((x.gflops as number) / (x.ceilingGflops as number), 9);
+        expect(x.gflops).toBeCloseTo(
+          attentionFlops(1, 4, x.S as number, 4, x.causal as boolean) / ((x.ms as number) * 1e6),
           9,
         );
         expect(x.peakBytes as number).toBeGreaterThan(0);
       }
+      expect(r.err).toContain(`bench: machine: ${machineLine(machine)}; load average `);
+      expect(r.err).toMatch(
+        /bench: cpu sdpa S=16 D=4 causal: .* of matMul 32\^3 = [\d.]+ GFLOP\/s\), .*; .+, \d+ cores, load /,
+      );
       expect(r.err).toMatch(
         /bench: cpu test\/fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/,
       );
       const md = readFileSync(join(out, 'bench.md'), 'utf8');
-      expect(md).toMatch(/^\| sdpa \| cpu \| 1 \| 4\/4 \| 16 \| 4 \|/m);
+      expect(md.split('\n')[0]).toBe(
+        `Machine: ${machineLine(machine)}; load average ${report.load.start.toFixed(2)} at the start, ` +
+          `${report.load.end.toFixed(2)} at the end (${report.date}).`,
+      );
+      expect(md).toContain(`| ${machine.cpu} | ${machine.cores} |`); // the ceiling's row
+      expect(md).toMatch(/^\| sdpa \| cpu \| 1 \| 4\/4 \| 16 \| 4 \| yes \|/m);
       expect(md).toMatch(
         /^- not timed: test\/fixtures\/broken-kernels\/value-grad-detached\.ts on cpu: max relative error/m,
       );

@@ -18,8 +18,22 @@ export async function matMulCeiling(n: number, timeMs: number): Promise<Ceiling>
     const r = bench.tasks[0]!.result;
     if (r.state !== 'completed') throw new Error(`matMul ceiling: tinybench ${r.state}`);
     const ms = r.latency.p50;
-    return { backend: activeBackend() as BackendName, n, ms, gflops: matMulFlops(n) / (ms * 1e6) };
+    const threads = backendThreads();
+    return {
+      backend: activeBackend() as BackendName,
+      n,
+      ms,
+      gflops: matMulFlops(n) / (ms * 1e6),
+      ...(threads !== null ? { threads } : {}),
+    };
   } finally {
     tf.dispose([a, b]);
   }
+}
+
+/** XNNPACK's thread count on wasm (tfjs-backend-wasm keeps it on its module), else null. */
+function backendThreads(): number | null {
+  const b = tf.backend() as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  const n = b.wasm?.tfjs?.getThreadsCount?.();
+  return typeof n === 'number' && n > 0 ? n : null;
 }

@@ -2,6 +2,7 @@ export { matMulCeiling } from './ceiling.js';
 export * from './flops.js';
 export { profileHarness } from './harness.js';
 export { type BenchShape, type Timing, timeKernel, wrongness } from './kernel.js';
+export { describeMachine, loadAverage, type Machine, machineLine } from './machine.js';
 export { benchMarkdown } from './markdown.js';
 export { type LogChart, logChart, type Series } from './plot.js';
 export { benchPlots } from './plots.js';

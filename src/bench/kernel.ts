@@ -30,6 +30,8 @@ export interface BenchShape {
   readonly Hkv: number;
   readonly S: number;
   readonly D: number;
+  /** Bottom-right causal; default false. */
+  readonly causal?: boolean;
 }
 
 const shapesOf = (s: BenchShape): AttentionShapes => ({
@@ -67,7 +69,7 @@ export function wrongness(kernel: AttentionKernel, shape: BenchShape): string | 
     v: hostInput('v', [s.B, s.Hkv, s.Sk, s.Dv]),
     dOut: hostInput('dOut', [s.B, s.Hq, s.Sq, s.Dv]),
   };
-  const opts: AttentionOptions = { ...defaultOptions(s), causal: 'none' };
+  const opts: AttentionOptions = { ...defaultOptions(s), causal: shape.causal ? 'bottom-right' : 'none' };
   try {
     const got = runAttentionKernel(kernel, inputs, opts);
     const ref = referenceAttention(inputs, opts);
@@ -119,7 +121,12 @@ export interface Timing {
 /** Times forward + backward at `shape` for about `timeMs` (at least 3 samples after 1 warm-up). */
 export async function timeKernel(kernel: AttentionKernel, shape: BenchShape, timeMs: number): Promise<Timing> {
   const x = operands(shape);
-  const opts: KernelOptions = { ...defaultOptions(shapesOf(shape)), causal: 'none', mask: null, dropout: null };
+  const opts: KernelOptions = {
+    ...defaultOptions(shapesOf(shape)),
+    causal: shape.causal ? 'bottom-right' : 'none',
+    mask: null,
+    dropout: null,
+  };
   try {
     const before = tf.memory().numBytes;
     const info = await tf.profile(() => {

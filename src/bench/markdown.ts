@@ -1,4 +1,5 @@
 /** The benchmark as markdown tables (bench.md, and what `attnfuzz bench` prints). */
+import { machineLine } from './machine.js';
 import type { BenchReport } from './types.js';
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -13,17 +14,42 @@ function table(head: readonly string[], rows: ReadonlyArray<readonly string[]>):
 }
 
 export function benchMarkdown(r: BenchReport): string {
-  const out: string[] = [];
+  const out: string[] = [
+    `Machine: ${machineLine(r.machine)}; load average ${r.load.start.toFixed(2)} at the start, ` +
+      `${r.load.end.toFixed(2)} at the end (${r.date}).`,
+    '',
+  ];
   out.push(
     ...table(
-      ['backend', 'matMul n', 'ms', 'GFLOP/s (the ceiling)'],
-      r.ceilings.map((c) => [c.backend, String(c.n), c.ms.toFixed(1), c.gflops.toFixed(2)]),
+      ['backend', 'matMul n', 'ms', 'GFLOP/s (the ceiling)', 'threads', 'cpu', 'cores'],
+      r.ceilings.map((c) => [
+        c.backend,
+        String(c.n),
+        c.ms.toFixed(1),
+        c.gflops.toFixed(2),
+        c.threads === undefined ? '' : String(c.threads),
+        r.machine.cpu,
+        String(r.machine.cores),
+      ]),
     ),
     '',
   );
   out.push(
     ...table(
-      ['kernel', 'backend', 'B', 'Hq/Hkv', 'S', 'D', 'ms (median ± mad)', 'GFLOP/s', 'of matMul', 'peak memory'],
+      [
+        'kernel',
+        'backend',
+        'B',
+        'Hq/Hkv',
+        'S',
+        'D',
+        'causal',
+        'ms (median ± mad)',
+        'GFLOP/s',
+        'of matMul',
+        'peak memory',
+        'load',
+      ],
       r.rows.map((x) => [
         x.kernel,
         x.backend,
@@ -31,41 +57,47 @@ export function benchMarkdown(r: BenchReport): string {
         `${x.Hq}/${x.Hkv}`,
         String(x.S),
         String(x.D),
+        x.causal ? 'yes' : 'no',
         `${x.ms.toFixed(1)} ± ${x.madMs.toFixed(1)}`,
         x.gflops.toFixed(2),
         pct(x.ceilingRatio),
         mib(x.peakBytes),
+        x.loadAverage.toFixed(2),
       ]),
     ),
   );
   if (r.skipped.length > 0)
     out.push('', ...r.skipped.map((s) => `- not timed: ${s.kernel} on ${s.backend}: ${s.reason}`));
-  if (r.harness.length > 0) {
-    out.push(
-      '',
-      ...table(
-        [
-          'kernel',
-          'backend',
-          'default check cases/s',
-          'kernel under test',
-          'reference',
-          'baseline',
-          'materialise',
-          'judge',
-        ],
-        r.harness.map((h) => [
-          h.kernel,
-          h.backend,
-          h.casesPerSecond.toFixed(1),
-          pct(h.shares.kernel),
-          pct(h.shares.reference),
-          pct(h.shares.baseline),
-          pct(h.shares.materialise),
-          pct(h.shares.judge),
-        ]),
-      ),
-    );
-  }
+  out.push(...harnessTable(r));
   return out.join('\n') + '\n';
+}
+
+/** Where a default check case's time goes, per kernel (empty without --harness-cases). */
+function harnessTable(r: BenchReport): string[] {
+  if (r.harness.length === 0) return [];
+  return [
+    '',
+    ...table(
+      [
+        'kernel',
+        'backend',
+        'default check cases/s',
+        'kernel under test',
+        'reference',
+        'baseline',
+        'materialise',
+        'judge',
+      ],
+      r.harness.map((h) => [
+        h.kernel,
+        h.backend,
+        h.casesPerSecond.toFixed(1),
+        pct(h.shares.kernel),
+        pct(h.shares.reference),
+        pct(h.shares.baseline),
+        pct(h.shares.materialise),
+        pct(h.shares.judge),
+      ]),
+    ),
+  ];
 }

@@ -69,7 +69,7 @@ export function logChart(c: LogChart): string {
     `<text transform="translate(16,${TOP + (H - TOP - B) / 2}) rotate(-90)" ` +
       `text-anchor="middle">${escapeXml(c.yLabel)}</text>`,
   );
-  (c.references ?? []).forEach((r, n) => {
+  (c.references ?? []).forEach((r) => {
     const y = py(r.y).toFixed(1);
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="5,4"/>`);
     out.push(

@@ -5,11 +5,13 @@
  * its reason, never timed.
  */
 import { type BackendName, useBackend } from '../backend/index.js';
+import type { AttentionKernel } from '../contract/index.js';
 import type { KernelUnderTest } from '../runner/index.js';
 import { matMulCeiling } from './ceiling.js';
 import { attentionFlops } from './flops.js';
 import { profileHarness } from './harness.js';
 import { type BenchShape, timeKernel, wrongness } from './kernel.js';
+import { describeMachine, loadAverage, type Machine, machineLine } from './machine.js';
 import type { BenchReport, Ceiling, HarnessProfile, KernelRow, SkippedKernel } from './types.js';
 
 export interface BenchOptions {
@@ -20,6 +22,8 @@ export interface BenchOptions {
   readonly B: number;
   readonly Hq: number;
   readonly Hkv: number;
+  /** Also time each size with bottom-right causal (a second row per size). */
+  readonly causal?: boolean;
   /** Time per measurement (tinybench keeps at least 3 samples whatever this is). */
   readonly timeMs: number;
   /** n of the matMul ceiling. */
@@ -34,52 +38,44 @@ export interface BenchOptions {
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const say = o.onProgress ?? (() => {});
+  const machine = describeMachine();
+  const load = { start: loadAverage(), end: 0 };
   const ceilings: Ceiling[] = [];
   const rows: KernelRow[] = [];
   const skipped: SkippedKernel[] = [];
   const harness: HarnessProfile[] = [];
+  say(`machine: ${machineLine(machine)}; load average ${load.start.toFixed(2)}`);
   for (const backend of o.backends) {
     await useBackend(backend);
     const ceiling = await matMulCeiling(o.ceilingN, o.timeMs);
     ceilings.push(ceiling);
     say(
       `${backend}: matMul ${o.ceilingN}^3 ${ceiling.ms.toFixed(1)} ms = ${ceiling.gflops.toFixed(2)} GFLOP/s ` +
-        `(the ceiling)`,
+        `(the ceiling${ceiling.threads !== undefined ? `, ${ceiling.threads} thread(s)` : ''})`,
     );
     for (const k of o.kernels) {
       const kernel = k.attention!();
-      const wrong = wrongness(kernel, { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S: Math.max(...o.sizes), D: o.headDims[0]! });
+      const base = { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S: Math.max(...o.sizes), D: o.headDims[0]! };
+      const wrong = causals(o).reduce<string | null>((w, causal) => w ?? wrongness(kernel, { ...base, causal }), null);
       if (wrong !== null) {
         skipped.push({ kernel: k.label, backend, reason: wrong });
         say(`${backend} ${k.label}: not timed: ${wrong}`);
         continue;
       }
       for (const D of o.headDims)
-        for (const S of o.sizes) {
-          const shape: BenchShape = { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S, D };
-          const t = await timeKernel(kernel, shape, o.timeMs);
-          const gflops = attentionFlops(o.B, o.Hq, S, D) / (t.ms * 1e6);
-          rows.push({
-            kernel: k.label,
-            backend,
-            B: o.B,
-            Hq: o.Hq,
-            Hkv: o.Hkv,
-            S,
-            D,
-            ms: t.ms,
-            madMs: t.madMs,
-            samples: t.samples,
-            gflops,
-            ceilingRatio: gflops / ceiling.gflops,
-            peakBytes: t.peakBytes,
-          });
-          say(
-            `${backend} ${k.label} S=${S} D=${D}: ${t.ms.toFixed(1)} ms, ${gflops.toFixed(2)} GFLOP/s ` +
-              `(${((100 * gflops) / ceiling.gflops).toFixed(1)}% of matMul), peak ` +
-              `${(t.peakBytes / 2 ** 20).toFixed(1)} MiB`,
-          );
-        }
+        for (const S of o.sizes)
+          for (const causal of causals(o)) {
+            const row = await timeRow(
+              o,
+              k.label,
+              kernel,
+              { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S, D, causal },
+              machine,
+              ceiling,
+            );
+            rows.push(row);
+            say(progressLine(row));
+          }
       if (o.harnessCases > 0) {
         const h = profileHarness(k, o.harnessCases, o.seed, o.constraints);
         harness.push(h);
@@ -90,5 +86,51 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       }
     }
   }
-  return { date: new Date().toISOString(), ceilings, rows, skipped, harness };
+  load.end = loadAverage();
+  return { date: new Date().toISOString(), machine, load, ceilings, rows, skipped, harness };
+}
+
+const causals = (o: BenchOptions): boolean[] => (o.causal ? [false, true] : [false]);
+
+async function timeRow(
+  o: BenchOptions,
+  label: string,
+  kernel: AttentionKernel,
+  shape: BenchShape & { causal: boolean },
+  machine: Machine,
+  ceiling: Ceiling,
+): Promise<KernelRow> {
+  const t = await timeKernel(kernel, shape, o.timeMs);
+  const gflops = attentionFlops(o.B, o.Hq, shape.S, shape.D, shape.causal) / (t.ms * 1e6);
+  return {
+    kernel: label,
+    backend: ceiling.backend,
+    cpu: machine.cpu,
+    cores: machine.cores,
+    ceilingGflops: ceiling.gflops,
+    ceilingN: ceiling.n,
+    loadAverage: loadAverage(),
+    causal: shape.causal,
+    B: o.B,
+    Hq: o.Hq,
+    Hkv: o.Hkv,
+    S: shape.S,
+    D: shape.D,
+    ms: t.ms,
+    madMs: t.madMs,
+    samples: t.samples,
+    gflops,
+    ceilingRatio: gflops / ceiling.gflops,
+    peakBytes: t.peakBytes,
+  };
+}
+
+/** One measurement as a progress line, with its machine: the numbers mean nothing without it. */
+function progressLine(r: KernelRow): string {
+  return (
+    `${r.backend} ${r.kernel} S=${r.S} D=${r.D}${r.causal ? ' causal' : ''}: ${r.ms.toFixed(1)} ms, ` +
+    `${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.ceilingRatio).toFixed(1)}% of matMul ${r.ceilingN}^3 = ` +
+    `${r.ceilingGflops.toFixed(2)} GFLOP/s), peak ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB; ${r.cpu}, ` +
+    `${r.cores} cores, load ${r.loadAverage.toFixed(2)}`
+  );
 }

@@ -4,11 +4,26 @@
  * of the stack), with its peak tensor memory; and the harness on default `check` cases.
  */
 import type { BackendName } from '../backend/index.js';
+import type { Machine } from './machine.js';
 
-/** One (kernel, backend, length, head dim) timing: the rows of `attnfuzz bench --json`. */
+/**
+ * One (kernel, backend, length, head dim, causal) timing: the rows of `attnfuzz bench --json`. Each
+ * row names its machine (cpu, cores, the matMul ceiling, the load average when it was measured),
+ * so a row copied out of its report can still be compared.
+ */
 export interface KernelRow {
   readonly kernel: string;
   readonly backend: BackendName;
+  /** CPU model and logical core count of the machine (machine.ts). */
+  readonly cpu: string;
+  readonly cores: number;
+  /** The same backend's matMul GFLOP/s measured in this run (the ceiling), and its n. */
+  readonly ceilingGflops: number;
+  readonly ceilingN: number;
+  /** 1-minute load average of the machine right after this row was timed. */
+  readonly loadAverage: number;
+  /** Bottom-right causal (its FLOPs count half, as FlashAttention's benchmarks count them). */
+  readonly causal: boolean;
   readonly B: number;
   readonly Hq: number;
   readonly Hkv: number;
@@ -39,6 +54,8 @@ export interface Ceiling {
   readonly n: number;
   readonly ms: number;
   readonly gflops: number;
+  /** Threads the backend computes with, where it says (wasm: XNNPACK's pool; 1 = single-threaded). */
+  readonly threads?: number;
 }
 
 /** Default `check` cases through the one check: cases/s and where a case's time goes. */
@@ -53,6 +70,9 @@ export interface HarnessProfile {
 
 export interface BenchReport {
   readonly date: string;
+  readonly machine: Machine;
+  /** 1-minute load average at the start and at the end of the run. */
+  readonly load: { readonly start: number; readonly end: number };
   readonly ceilings: readonly Ceiling[];
   readonly rows: readonly KernelRow[];
   readonly skipped: readonly SkippedKernel[];

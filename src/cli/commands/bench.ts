@@ -1,15 +1,18 @@
 /**
  * `attnfuzz bench [--kernels eager,sdpa,flash,<module>] [--backends wasm] [--sizes 128,256,512,1024]
- *   [--head-dims 64] [--heads 4] [--gqa] [--time MS] [--harness-cases N] [--json] [--out DIR]`
+ *   [--head-dims 64] [--heads 4] [--gqa] [--causal] [--time MS] [--harness-cases N] [--json] [--out DIR]`
  *
  * Speed of attention kernels as a training step runs them (forward + backward, B = 1, Hq = 4 by
  * default, Sq = Sk = S, no mask), each kernel first checked once against the float64 reference;
  * effective GFLOP/s and its share of the same backend's matMul measured in the same run; peak
  * tensor memory; and the harness on default `check` cases (cases/s, where a case's time goes).
- * Prints a markdown table (or, with --json, the rows {kernel, backend, S, D, ms, gflops,
- * ceilingRatio, peakBytes, ...}); --out DIR also gets bench.md, bench.json, time.svg and
- * gflops.svg (log axes). Progress goes to stderr, one line per measurement. Exit 0, or 2 for a
- * usage error or a kernel that cannot be loaded; a kernel that is wrong is listed as not timed.
+ * --causal adds a bottom-right causal row per size. Every result names its machine: the CPU model,
+ * the core count, the matMul ceiling and the load average (a shared machine's timings mean little
+ * without them). Prints a markdown table (or, with --json, the rows {kernel, backend, cpu, cores,
+ * ceilingGflops, loadAverage, causal, S, D, ms, gflops, ceilingRatio, peakBytes, ...}); --out DIR
+ * also gets bench.md, bench.json, time.svg and gflops.svg (log axes). Progress goes to stderr, one
+ * line per measurement. Exit 0, or 2 for a usage error or a kernel that cannot be loaded; a kernel
+ * that is wrong is listed as not timed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +32,7 @@ export interface BenchFlags {
   readonly headDims: readonly number[];
   readonly heads: number;
   readonly gqa?: boolean;
+  readonly causal?: boolean;
   readonly time: number;
   readonly harnessCases: number;
   readonly ceiling: number;
@@ -84,7 +88,8 @@ export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number
   const seed = flags.seed ?? 20261130;
   io.err(
     `bench: ${kernels.map((k) => k.label).join(', ')} on ${flags.backends.join(', ')}; B=1 Hq=${Hq} ` +
-      `Hkv=${Hkv}, S ${flags.sizes.join(',')}, D ${flags.headDims.join(',')}; forward + backward, about ` +
+      `Hkv=${Hkv}, S ${flags.sizes.join(',')}, D ${flags.headDims.join(',')}${flags.causal ? ', and causal' : ''}; ` +
+      `forward + backward, about ` +
       `${flags.time} ms per measurement\n`,
   );
   const report = await runBench({
@@ -95,6 +100,7 @@ export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number
     B: 1,
     Hq,
     Hkv,
+    causal: flags.causal === true,
     timeMs: flags.time,
     ceilingN: flags.ceiling,
     harnessCases: flags.harnessCases,
@@ -148,6 +154,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     )
     .addOption(new Option('--heads <n>', 'query heads Hq').argParser((v) => integers('head counts')(v)[0]!).default(4))
     .addOption(new Option('--gqa', 'one key/value head for all query heads (Hkv = 1)'))
+    .addOption(new Option('--causal', 'also time each size with bottom-right causal (its FLOPs count half)'))
     .addOption(
       new Option('--time <ms>', 'time per measurement in milliseconds (at least 3 samples each)')
         .argParser((v) => integers('milliseconds')(v)[0]!)
