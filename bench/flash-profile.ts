@@ -46,14 +46,32 @@ const step = () =>
     for (const g of grads) g.dataSync();
   });
 step();
-const times: number[] = [];
-for (let i = 0; i < n; i++) {
-  const t0 = performance.now();
-  step();
-  times.push(performance.now() - t0);
+/** Median wall and CPU (user + system) milliseconds of n runs of f; CPU time is what load on a shared machine moves least. */
+function time(f: () => void, runs: number): { wall: number; cpu: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    f();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+  return { wall: median(wall), cpu: median(cpu) };
 }
-times.sort((a, b) => a - b);
+const a = tf.randomNormal([1024, 1024], 0, 1, 'float32', 5);
+const b = tf.randomNormal([1024, 1024], 0, 1, 'float32', 6);
+const matMul = () => tf.tidy(() => void tf.matMul(a, b).dataSync());
+matMul();
+const ceiling = time(matMul, 5);
+const t = time(step, n);
+const flops = (causal ? 0.5 : 1) * 3.5 * 4 * H * S * S * D;
+const share = (ms: number, ref: number) =>
+  `${((100 * flops) / (ms * 1e6) / ((2 * 1024 ** 3) / (ref * 1e6))).toFixed(1)}%`;
 console.log(
-  `${kernel.name} wasm S=${S} causal=${causal}: median ${times[times.length >> 1]!.toFixed(1)} ms ` +
-    `(${times.map((t) => t.toFixed(0)).join(', ')}), tensors alive ${tf.memory().numTensors}`,
+  `${kernel.name} wasm S=${S} causal=${causal}: median ${t.wall.toFixed(1)} ms wall, ${t.cpu.toFixed(1)} ms CPU; ` +
+    `matMul 1024^3 ${ceiling.wall.toFixed(1)} ms wall, ${ceiling.cpu.toFixed(1)} ms CPU; share of matMul ` +
+    `${share(t.wall, ceiling.wall)} (wall), ${share(t.cpu, ceiling.cpu)} (CPU); tensors alive ${tf.memory().numTensors}`,
 );

@@ -17,14 +17,17 @@ interface Profile {
   readonly timeDeltas: number[];
 }
 
-// node --cpu-prof also writes a small profile of tsx's loader thread: read the largest file given.
+// node --cpu-prof also writes a profile of tsx's loader thread, idle most of the time: of the files
+// given, read the one with the most time spent outside (idle).
 const files = process.argv.slice(2).filter((a) => a.endsWith('.cpuprofile'));
 if (files.length === 0) throw new Error('profile-summary: usage: profile-summary <file.cpuprofile>... [--top N]');
 const topAt = process.argv.indexOf('--top');
 const top = topAt >= 0 ? Number(process.argv[topAt + 1]) : 25;
-const p = files
-  .map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile)
-  .sort((a, b) => b.samples.length - a.samples.length)[0]!;
+const busy = (q: Profile) => {
+  const idle = new Set(q.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  return q.samples.reduce((t, id, i) => t + (idle.has(id) ? 0 : (q.timeDeltas[i] ?? 0)), 0);
+};
+const p = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile).sort((a, b) => busy(b) - busy(a))[0]!;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -1,6 +1,7 @@
 /**
- * The flash kernel behind the attention contract (src/contract): contract q [B,Hq,Sq,D] (BHSD) is
- * transposed to flash's BSHD and the output back. Every contract option is honoured natively:
+ * The flash kernel behind the attention contract (src/contract): contract q [B,Hq,Sq,D] (BHSD) goes
+ * to the core as it is (layout 'bhsd', a reshape of the grouped layout), and out comes back in it.
+ * Every contract option is honoured natively:
  *
  *   causal 'bottom-right'   flash's own diagonal, j <= i + Sk - Sq
  *   causal 'top-left'       the diagonal shifted to j <= i (the tile predicate takes either)
@@ -29,7 +30,6 @@ import {
   type TF,
 } from '../../src/contract/index.js';
 import { DEFAULT_BC, DEFAULT_BR, flashAttentionWithLse, resolveCommon } from './flash.js';
-import { permute } from './operands.js';
 
 export interface FlashBlockSizes {
   readonly Br?: number;
@@ -50,13 +50,13 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
     guarantees: { unseenKeysUnread: true },
     features: { softcap: true, alibi: true, bias: true, sinks: true },
     forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF) {
-      const bshd = (x: Tensor4D) => permute(tf, x, [0, 2, 1, 3]) as Tensor4D;
       const p = opts.dropout?.p ?? 0;
-      const { out, lse } = flashAttentionWithLse(
+      // The contract's BHSD is the grouped layout reshaped: no transpose on either pass.
+      return flashAttentionWithLse(
         tf,
-        bshd(q),
-        bshd(k),
-        bshd(v),
+        q,
+        k,
+        v,
         {
           scale: opts.scale,
           restrictions: {
@@ -72,10 +72,10 @@ export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
           precision: opts.precision,
           softcap: opts.softcap ?? null,
           alibiSlopes: opts.alibiSlopes ?? null,
+          layout: 'bhsd',
         },
         { bias: opts.bias ?? null, sinks: opts.sinks ?? null },
       );
-      return { out: bshd(out), lse };
     },
   });
 }

@@ -2,7 +2,8 @@
  * `flashAttnFunc`: FlashAttention-2 (Dao 2023, Algorithms 1 and 2) in tfjs, with the interface of
  * flash-attn's flash_attn_func. Tiled forward with online softmax (forward.ts), its own backward
  * recomputing P from the log-sum-exp (backward.ts) behind tf.customGrad, GQA without repeating
- * K/V (operands.ts), fully masked tiles skipped (tiles.ts).
+ * K/V (operands.ts), fully masked tiles skipped (tiles.ts); the contract adapter passes its BHSD
+ * layout straight through (layout.ts). No tensor is read back to the host inside either pass.
  *
  *   q [B, Sq, Hq, D], k [B, Sk, Hkv, D], v [B, Sk, Hkv, Dv]  ->  out [B, Sq, Hq, Dv]     (BSHD)
  *   Hq % Hkv == 0; query head h reads kv head floor(h / (Hq / Hkv)).
@@ -39,8 +40,7 @@ import type { Precision, TF } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
 import { flashBackward } from './backward.js';
 import { flashForward } from './forward.js';
-import { type FlashConfig, permute } from './operands.js';
-import { TilePlan, type TileRestrictions } from './tiles.js';
+import { type FlashCall, fail, prepare } from './layout.js';
 
 /** Default block sizes: large enough that a fuzzing-sized call is one tile, small for memory. */
 export const DEFAULT_BR = 64;
@@ -67,27 +67,10 @@ export interface FlashAttnOptions {
   readonly alibiSlopes?: Tensor | null;
 }
 
-/** A fully resolved call of the core: what the native functions and the contract adapter build. */
-export interface FlashCall {
-  readonly scale: number;
-  readonly restrictions: TileRestrictions;
-  readonly Br: number;
-  readonly Bc: number;
-  readonly dropout: { readonly p: number; readonly seed: number; readonly batchOffset: number } | null;
-  readonly precision: Precision;
-  readonly softcap?: number | null;
-  /** ALiBi slopes [Hq] or [B, Hq], or null. */
-  readonly alibiSlopes?: Tensor | null;
-}
-
 /** The differentiable score inputs of a call: bias [B|1, Hq|1, Sq, Sk] and sinks [Hq]. */
 export interface FlashScoreInputs {
   readonly bias?: Tensor | null;
   readonly sinks?: Tensor | null;
-}
-
-function fail(field: string, rule: string): never {
-  throw new Error(`flashAttnFunc: ${field}: ${rule}`);
 }
 
 /** Checks block sizes, dropout and window; returns them resolved. */
@@ -152,62 +135,18 @@ export function flashAttnFuncWithLse(
   tf: TF = defaultTf,
 ): { out: Tensor4D; softmaxLse: Tensor } {
   const call = callOf(q, options);
-  const { cfg, grouped, ungrouped, kvHeadMajor } = prepare(tf, q, k, v, call);
-  const [B, Sq, Hq, D] = q.shape;
-  const Dv = v.shape[3];
+  const { cfg, dims, grouped, ungrouped, kvGrouped } = prepare(tf, q, k, v, call);
+  const { B, Sq, Hq, D, Dv } = dims;
   const p = call.precision;
   return tf.tidy(() => {
     const g = {
       Q: grouped(roundTensor(tf, q, p), Sq, D),
-      K: kvHeadMajor(roundTensor(tf, k, p)),
-      V: kvHeadMajor(roundTensor(tf, v, p)),
+      K: kvGrouped(roundTensor(tf, k, p)),
+      V: kvGrouped(roundTensor(tf, v, p)),
     };
     const { O, lse } = flashForward(tf, g, cfg);
     return { out: roundTensor(tf, ungrouped(O, Sq, Dv), p) as Tensor4D, softmaxLse: tf.reshape(lse, [B, Hq, Sq]) };
   });
-}
-
-/** Checks shapes, builds the tile plan and the layout changes BSHD <-> grouped [B, Hkv, G, S, *]. */
-function prepare(tf: TF, q: Tensor4D, k: Tensor4D, v: Tensor4D, call: FlashCall) {
-  const [B, Sq, Hq, D] = q.shape;
-  const [Bk, Sk, Hkv, Dk] = k.shape;
-  const [Bv, Skv, Hv] = v.shape;
-  if (Bk !== B || Bv !== B) fail('k.shape', `batch of k/v (${Bk}/${Bv}) must equal q's ${B}`);
-  if (Dk !== D) fail('k.shape', `head dim ${Dk} must equal q's ${D}`);
-  if (Skv !== Sk || Hv !== Hkv) fail('v.shape', `[${v.shape}] must match k [${k.shape}] in keys and heads`);
-  if (Hq % Hkv !== 0) fail('k.shape', `Hq=${Hq} must be a multiple of Hkv=${Hkv}`);
-  const G = Hq / Hkv;
-  const slopes = call.alibiSlopes ?? null;
-  if (
-    slopes !== null &&
-    !(
-      (slopes.rank === 1 && slopes.shape[0] === Hq) ||
-      (slopes.rank === 2 && slopes.shape[0] === B && slopes.shape[1] === Hq)
-    )
-  ) {
-    fail('alibiSlopes', `shape [${slopes.shape}] must be [Hq] or [B, Hq] = [${Hq}] or [${B},${Hq}]`);
-  }
-  const cfg: FlashConfig = {
-    scale: call.scale,
-    plan: new TilePlan(call.restrictions, { B, Hq, Hkv, Sq, Sk }),
-    Br: call.Br,
-    Bc: call.Bc,
-    dropout: call.dropout,
-    precision: call.precision,
-    softcap: call.softcap ?? null,
-    alibi: slopes,
-  };
-  return {
-    cfg,
-    // bias [B|1, Hq|1, Sq, Sk] -> [B|1, Hkv|1, G|1, Sq, Sk];  sinks [Hq] -> [1, Hkv, G, 1, 1]
-    groupedBias: (x: Tensor) =>
-      x.shape[1] === 1 ? tf.reshape(x, [x.shape[0]!, 1, 1, Sq, Sk]) : tf.reshape(x, [x.shape[0]!, Hkv, G, Sq, Sk]),
-    groupedSinks: (x: Tensor) => tf.reshape(x, [1, Hkv, G, 1, 1]),
-    grouped: (x: Tensor, S: number, d: number) => permute(tf, tf.reshape(x, [B, S, Hkv, G, d]), [0, 2, 3, 1, 4]),
-    ungrouped: (x: Tensor, S: number, d: number) =>
-      tf.reshape(permute(tf, x, [0, 3, 1, 2, 4]), [B, S, Hq, d]) as Tensor4D,
-    kvHeadMajor: (x: Tensor) => permute(tf, x, [0, 2, 1, 3]),
-  };
 }
 
 /** The core every entry point calls: BSHD tensors in, BSHD out, differentiable through flashBackward. */
@@ -225,9 +164,9 @@ export function flashAttention(
 }
 
 /**
- * The core with its log-sum-exp: out [B, Sq, Hq, Dv] (BSHD, differentiable in q, k, v, bias, sinks)
- * and lse [B, Hq, Sq] (not differentiable). customGrad returns one tensor, so O and lse leave it as
- * one [B, Sq, Hq, Dv + 1] tensor, split outside; the lse column's incoming gradient is ignored.
+ * The core with its log-sum-exp: out (differentiable in q, k, v, bias, sinks) in the call's layout,
+ * and lse [B, Hq, Sq] (not differentiable: it leaves the customGrad beside its value, kept past the
+ * engine's scope, so no concat or slice of the two is needed on either pass).
  */
 export function flashAttentionWithLse(
   tf: TF,
@@ -237,11 +176,11 @@ export function flashAttentionWithLse(
   call: FlashCall,
   scores: FlashScoreInputs = {},
 ): { out: Tensor4D; lse: Tensor } {
-  const { cfg, grouped, ungrouped, kvHeadMajor, groupedBias, groupedSinks } = prepare(tf, q, k, v, call);
-  const [B, Sq, Hq, D] = q.shape;
-  const Dv = v.shape[3];
+  const { cfg, dims, grouped, ungrouped, kvGrouped, groupedBias, groupedSinks } = prepare(tf, q, k, v, call);
+  const { B, Sq, Hq, D, Dv } = dims;
   const bias = scores.bias ?? null;
   const sinks = scores.sinks ?? null;
+  let lseOut: Tensor | null = null;
 
   // tfjs: customGrad's typing passes `save` among the inputs; inputs are q, k, v[, bias][, sinks].
   const attend = tf.customGrad(((...args: unknown[]) => {
@@ -251,26 +190,26 @@ export function flashAttentionWithLse(
     const ss = sinks !== null ? rest.shift()! : null;
     const operands = (qx: Tensor, kx: Tensor, vx: Tensor, bx: Tensor | null, sx: Tensor | null) => ({
       Q: grouped(qx, Sq, D),
-      K: kvHeadMajor(kx),
-      V: kvHeadMajor(vx),
+      K: kvGrouped(kx),
+      V: kvGrouped(vx),
       bias: bx === null ? null : groupedBias(bx),
       sinks: sx === null ? null : groupedSinks(sx),
     });
     const { O, lse } = flashForward(tf, operands(qq!, kk!, vv!, bb, ss), cfg);
     // Saved: the inputs (alive anyway), O and lse; the grouped views are rebuilt in the backward.
     save([qq!, kk!, vv!, O, lse, ...(bb ? [bb] : []), ...(ss ? [ss] : [])]);
+    lseOut = tf.keep(tf.reshape(lse, [B, Hq, Sq]));
     return {
-      value: tf.concat([ungrouped(O, Sq, Dv), ungrouped(lse, Sq, 1)], 3),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      value: ungrouped(O, Sq, Dv),
+      gradFunc: (dOut: Tensor, saved: Tensor[]) => {
         const [qs, ks, vs, Os, lses, ...more] = saved as Tensor[];
         const bs = bias !== null ? more.shift()! : null;
         const ssv = sinks !== null ? more.shift()! : null;
-        const dOut = tf.slice(dy, [0, 0, 0, 0], [B, Sq, Hq, Dv]);
         const r = flashBackward(tf, operands(qs!, ks!, vs!, bs, ssv), Os!, lses!, grouped(dOut, Sq, Dv), cfg);
         return [
           ungrouped(r.dQ, Sq, D),
-          kvHeadMajor(r.dK),
-          kvHeadMajor(r.dV),
+          kvGrouped(r.dK),
+          kvGrouped(r.dV),
           ...(bs !== null ? [tf.reshape(r.dBias!, bs.shape)] : []),
           ...(ssv !== null ? [tf.reshape(r.dSinks!, ssv.shape)] : []),
         ];
@@ -287,9 +226,11 @@ export function flashAttentionWithLse(
       ...(bias ? [bias] : []),
       ...(sinks ? [sinks] : []),
     ];
-    const both = attend(...inputs) as Tensor4D;
-    const out = roundTensor(tf, tf.slice(both, [0, 0, 0, 0], [B, Sq, Hq, Dv]), p) as Tensor4D;
-    const lse = tf.transpose(tf.reshape(tf.slice(both, [0, 0, 0, Dv], [B, Sq, Hq, 1]), [B, Sq, Hq]), [0, 2, 1]);
+    const out = roundTensor(tf, attend(...inputs) as Tensor4D, p);
+    // A fresh handle on the kept lse, tracked by this scope like any result (a kept one would escape
+    // every enclosing tidy, e.g. a valueAndGrads that drops the lse).
+    const lse = tf.reshape(lseOut!, [B, Hq, Sq]);
+    lseOut!.dispose();
     return { out, lse };
   });
 }

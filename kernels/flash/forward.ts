@@ -4,15 +4,15 @@
  *
  *   Q [B,Hkv,G,Sq,D], K [B,Hkv,Sk,D], V [B,Hkv,Sk,Dv]  ->  O [B,Hkv,G,Sq,Dv], lse [B,Hkv,G,Sq,1]
  *
- * For each query block Qi (Br rows) the key blocks Kj, Vj (Bc columns) stream past with an
- * online softmax. The query blocks are independent (Algorithm 1's outer loop is the parallel one
- * on a GPU), so all of them run as one batched tfjs op per key block, the loop is over key blocks
- * only, and a key block the tile plan finds fully masked for every query is never loaded. A query
- * row that sees no key of a block it is batched with gets S = -inf there, which leaves its m, l and
+ * For each head (batch row b, kv head; the group's G query heads ride in the tile's rows) and each
+ * query block Qi (Br rows: Algorithm 1's outer loop, the parallel one on a GPU), the key blocks
+ * Kj, Vj (Bc columns) stream past with an online softmax, and a tile the plan finds fully masked is
+ * never loaded: causal attention runs about half the tiles. Every product is one 2-D matmul (heads.ts
+ * says why). A query row that sees no key of a tile gets S = -inf there, which leaves its m, l and
  * acc_o bit for bit as they were (alpha = 1, P~ = 0), exactly as if that tile had been skipped; so
  * the result does not depend on Br, which the block-independence property checks:
  *
- *   S     = Qi·Kjᵀ·scale, softcapped, masked to -inf, + ALiBi + bias (operands.ts)   [.., Br, Bc]
+ *   S     = Qi·Kjᵀ·scale, softcapped, masked to -inf, + ALiBi + bias (operands.ts)   [G·Br, Bc]
  *   m_new = max(m, rowmax S)
  *   P~    = exp(S - m_new)
  *   l     = e^(m - m_new)·l + rowsum(P~)
@@ -23,9 +23,11 @@
  *   m_s = max(m, sink_h),  l_s = e^(m - m_s)·l + e^(sink_h - m_s),  O = e^(m - m_s)·acc_o / l_s,  lse = m_s + log l_s
  * (only in rows that saw a key: a row with none keeps O = 0 and lse = -inf).
  *
- * Rows with no visible key so far have m = -inf; the exponent uses m_safe = 0 then, which makes
- * every term exactly 0 instead of exp(-inf + inf) = NaN. A row that never sees a key ends with
- * l = 0: O = 0 and lse = -inf (the backward turns that into zero gradients).
+ * A query block's first tile starts from m = -inf, l = 0, acc_o = 0, where e^(m - m_new) = 0 leaves
+ * exactly the tile's own terms: it skips the rescale. Rows with no visible key so far have m = -inf;
+ * the exponent uses m_safe = 0 then, which makes every term exactly 0 instead of
+ * exp(-inf + inf) = NaN. A row that never sees a key ends with l = 0: O = 0 and lse = -inf (the
+ * backward turns that into zero gradients).
  *
  * Rounding: P~ is rounded to the emulated precision before P~·V (as the CUDA kernel converts P to
  * fp16/bf16 for its second GEMM); m, l, acc_o stay float32. Dropout is applied after rounding and
@@ -33,9 +35,9 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
-import { matMul } from '../common/matMul.js';
 import { roundTensor } from '../common/round.js';
-import { asRows, type FlashConfig, type Grouped, groupedDims, loadTile } from './operands.js';
+import { assembleBlocks, cutHeads } from './heads.js';
+import { type FlashConfig, type Grouped, groupedDims, type Head, loadTile, tidy } from './operands.js';
 import { blockRanges } from './tiles.js';
 
 export interface ForwardResult {
@@ -45,59 +47,91 @@ export interface ForwardResult {
   readonly lse: Tensor;
 }
 
+type Ranges = ReadonlyArray<readonly [number, number]>;
+
+/** The online-softmax state of one query block: m, l [G·R, 1] and acc_o [G·R, Dv]. */
+interface RowState {
+  readonly m: Tensor;
+  readonly l: Tensor;
+  readonly acc_o: Tensor;
+}
+
 export function flashForward(tf: TF, g: Grouped, cfg: FlashConfig): ForwardResult {
-  const dims = groupedDims(g);
-  const { B, Hkv, G, Dv } = dims;
+  const { B, Hkv, G, Dv } = groupedDims(g);
   const { Sq, Sk } = cfg.plan.sizes;
-  const Os: Tensor[] = [];
-  const lses: Tensor[] = [];
-  // All query blocks of a key-block step at once (see the header): one row range, [0, Sq).
-  for (const [i0, i1] of [[0, Sq] as const]) {
-    const R = i1 - i0;
-    let m = tf.fill([B, Hkv, G, R, 1], -Infinity);
-    let l = tf.zeros([B, Hkv, G, R, 1]);
-    let acc_o = tf.zeros([B, Hkv, G, R, Dv]);
-    for (const [j0, j1] of blockRanges(Sk, cfg.Bc)) {
-      const t = cfg.plan.tile(i0, i1, j0, j1);
-      if (t.kind === 'none') continue; // fully masked block: skipped, as causal flash skips past the diagonal
-      const next = tf.tidy(() => {
-        const tile = loadTile(tf, g, cfg, t.kind === 'partial' ? t.bits : null, i0, i1, j0, j1);
-        const m_new = tf.maximum(m, tf.max(tile.S, -1, true));
-        const m_safe = tf.where(tf.equal(m_new, -Infinity), tf.zerosLike(m_new), m_new);
-        const P = tf.exp(tf.sub(tile.S, m_safe));
-        const alpha = tf.exp(tf.sub(m, m_safe));
-        const l_new = tf.add(tf.mul(alpha, l), tf.sum(P, -1, true));
-        let Pv = roundTensor(tf, P, cfg.precision);
-        if (tile.Z !== null) Pv = tf.mul(Pv, tile.Z);
-        const PV = tf.reshape(matMul(tf, asRows(tf, Pv, dims, R), tile.Vj), [B, Hkv, G, R, Dv]);
-        const acc_new = tf.add(tf.mul(alpha, acc_o), PV);
-        return [m_new, l_new, acc_new];
-      });
-      tf.dispose([m, l, acc_o]);
-      [m, l, acc_o] = next as [Tensor, Tensor, Tensor];
+  const rows = blockRanges(Sq, cfg.Br);
+  const cols = blockRanges(Sk, cfg.Bc);
+  const cut = cutHeads(tf, g, cfg, rows, cols, false);
+  const states = cut.heads.map((h) => rows.map((_, i) => queryBlock(tf, h, cfg, i, rows, cols)));
+  cut.dispose();
+  const lead = [B, Hkv, G];
+  const m = assembleBlocks(
+    tf,
+    states.map((hs) => hs.map((s) => s.m)),
+    lead,
+    1,
+  );
+  const l = assembleBlocks(
+    tf,
+    states.map((hs) => hs.map((s) => s.l)),
+    lead,
+    1,
+  );
+  const acc_o = assembleBlocks(
+    tf,
+    states.map((hs) => hs.map((s) => s.acc_o)),
+    lead,
+    Dv,
+  );
+  const [O, lse] = tf.tidy(() => {
+    const seen = tf.greater(l, 0);
+    let lSafe = tf.where(seen, l, tf.onesLike(l));
+    let mSafe = tf.where(seen, m, tf.zerosLike(m));
+    let acc = acc_o;
+    if (g.sinks != null) {
+      const m_s = tf.maximum(mSafe, g.sinks);
+      const alpha = tf.exp(tf.sub(mSafe, m_s));
+      lSafe = tf.add(tf.mul(alpha, lSafe), tf.exp(tf.sub(g.sinks, m_s)));
+      acc = tf.mul(alpha, acc_o);
+      mSafe = m_s;
     }
-    const [Oi, lsei] = tf.tidy(() => {
-      const seen = tf.greater(l, 0);
-      let lSafe = tf.where(seen, l, tf.onesLike(l));
-      let mSafe = tf.where(seen, m, tf.zerosLike(m));
-      let acc = acc_o;
-      if (g.sinks != null) {
-        const m_s = tf.maximum(mSafe, g.sinks);
-        const alpha = tf.exp(tf.sub(mSafe, m_s));
-        lSafe = tf.add(tf.mul(alpha, lSafe), tf.exp(tf.sub(g.sinks, m_s)));
-        acc = tf.mul(alpha, acc_o);
-        mSafe = m_s;
-      }
-      const O = tf.div(acc, lSafe);
-      const lse = tf.where(seen, tf.add(mSafe, tf.log(lSafe)), tf.fill(l.shape, -Infinity));
-      return [O, lse];
+    return [tf.div(acc, lSafe), tf.where(seen, tf.add(mSafe, tf.log(lSafe)), tf.fill(l.shape, -Infinity))];
+  });
+  tf.dispose([m, l, acc_o]);
+  return { O: O!, lse: lse! };
+}
+
+/** Algorithm 1's inner loop for query block i of head h: the key blocks stream past, fully masked ones skipped. */
+function queryBlock(tf: TF, h: Head, cfg: FlashConfig, i: number, rows: Ranges, cols: Ranges): RowState {
+  const [i0, i1] = rows[i]!;
+  let state: RowState | null = null;
+  for (let j = 0; j < cols.length; j++) {
+    const [j0, j1] = cols[j]!;
+    const t = cfg.plan.tile(h.b, h.kvh, i0, i1, j0, j1);
+    if (t.kind === 'none') continue; // fully masked block: skipped, as causal flash skips past the diagonal
+    const prev: RowState | null = state;
+    state = tidy(tf, (): RowState => {
+      const tile = loadTile(tf, h, cfg, t, [i, i0, i1], [j, j0, j1], false);
+      const rowmax = tf.max(tile.S, -1, true);
+      // The first tile starts from m = -inf, l = 0, acc_o = 0, where alpha = 0 leaves exactly its own terms.
+      const m_new = prev === null ? rowmax : tf.maximum(prev.m, rowmax);
+      const m_safe = tf.where(tf.equal(m_new, -Infinity), tf.zerosLike(m_new), m_new);
+      const P = tf.exp(tf.sub(tile.S, m_safe));
+      let Pv = roundTensor(tf, P, cfg.precision);
+      if (tile.Z !== null) Pv = tf.mul(Pv, tile.Z);
+      const PV = tf.matMul(Pv, tile.Vj);
+      if (prev === null) return { m: m_new, l: tf.sum(P, -1, true), acc_o: PV };
+      const alpha = tf.exp(tf.sub(prev.m, m_safe));
+      return {
+        m: m_new,
+        l: tf.add(tf.mul(alpha, prev.l), tf.sum(P, -1, true)),
+        acc_o: tf.add(tf.mul(alpha, prev.acc_o), PV),
+      };
     });
-    tf.dispose([m, l, acc_o]);
-    Os.push(Oi!);
-    lses.push(lsei!);
+    if (prev !== null) tf.dispose([prev.m, prev.l, prev.acc_o]);
   }
-  const O = Os.length === 1 ? Os[0]! : tf.concat(Os, 3);
-  const lse = lses.length === 1 ? lses[0]! : tf.concat(lses, 3);
-  if (Os.length > 1) tf.dispose([...Os, ...lses]);
-  return { O, lse };
+  if (state !== null) return state;
+  // No key of any block is visible: the row keeps m = -inf and l = 0 (O = 0, lse = -inf).
+  const R = (i1 - i0) * cfg.plan.G;
+  return { m: tf.fill([R, 1], -Infinity), l: tf.zeros([R, 1]), acc_o: tf.zeros([R, h.V[0]!.shape[1]!]) };
 }

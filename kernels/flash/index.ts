@@ -5,12 +5,12 @@ export {
   DEFAULT_BC,
   DEFAULT_BR,
   type FlashAttnOptions,
-  type FlashCall,
   flashAttention,
   flashAttentionWithLse,
   flashAttnFunc,
   flashAttnFuncWithLse,
 } from './flash.js';
 export { flashDecodeKernel } from './kvcache.js';
+export type { FlashCall, Layout } from './layout.js';
 export { flashAttentionFunction } from './transformers.js';
 export { type FlashAttnVarlenOptions, flashAttnVarlenFunc } from './varlen.js';

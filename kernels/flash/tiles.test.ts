@@ -7,26 +7,25 @@ import { type AttentionShapes, visibilityPattern } from '../../src/contract/inde
 import { randomMask, shapesOf } from '../../test/support/flashTesting.js';
 import { blockRanges, TilePlan, type TileRestrictions } from './tiles.js';
 
-/** Rebuilds the full [B, Hq, Sq, Sk] pattern from the plan's tiles. */
+/** Rebuilds the full [B, Hq, Sq, Sk] pattern from the plan's tiles, head group by head group. */
 function patternFromTiles(plan: TilePlan, s: AttentionShapes, Br: number, Bc: number): Uint8Array {
   const out = new Uint8Array(s.B * s.Hq * s.Sq * s.Sk);
-  for (const [i0, i1] of blockRanges(s.Sq, Br))
-    for (const [j0, j1] of blockRanges(s.Sk, Bc)) {
-      const t = plan.tile(i0, i1, j0, j1);
-      for (let b = 0; b < s.B; b++)
-        for (let h = 0; h < s.Hq; h++)
-          for (let i = i0; i < i1; i++)
-            for (let j = j0; j < j1; j++) {
-              const hm = plan.Hm === 1 ? 0 : h;
-              const bit =
-                t.kind === 'none'
-                  ? 0
-                  : t.kind === 'all'
-                    ? 1
-                    : t.bits[((b * plan.Hm + hm) * (i1 - i0) + i - i0) * (j1 - j0) + j - j0]!;
-              out[((b * s.Hq + h) * s.Sq + i) * s.Sk + j] = bit;
-            }
-    }
+  const G = s.Hq / s.Hkv;
+  for (let b = 0; b < s.B; b++)
+    for (let kvh = 0; kvh < s.Hkv; kvh++)
+      for (const [i0, i1] of blockRanges(s.Sq, Br))
+        for (const [j0, j1] of blockRanges(s.Sk, Bc)) {
+          const t = plan.tile(b, kvh, i0, i1, j0, j1);
+          const [R, C] = [i1 - i0, j1 - j0];
+          for (let g = 0; g < G; g++)
+            for (let i = i0; i < i1; i++)
+              for (let j = j0; j < j1; j++) {
+                const bit = t.kind === 'none' ? 0 : t.kind === 'all' ? 1 : t.bits[(g * R + i - i0) * C + j - j0]!;
+                out[((b * s.Hq + kvh * G + g) * s.Sq + i) * s.Sk + j] = bit;
+                // The backward reads the same bits transposed.
+                if (t.kind === 'partial') expect(t.bitsT[(j - j0) * G * R + g * R + i - i0]).toBe(bit);
+              }
+        }
   return out;
 }
 
@@ -92,8 +91,10 @@ describe('TilePlan', () => {
       mask: null,
     };
     const plan = new TilePlan(r, { B: 1, Hq: 1, Hkv: 1, Sq: 4, Sk: 4 });
-    expect(plan.tile(0, 2, 2, 4).kind).toBe('none');
-    expect(plan.tile(2, 4, 0, 2).kind).toBe('all');
-    expect(plan.tile(0, 2, 0, 2).kind).toBe('partial');
+    expect(plan.tile(0, 0, 0, 2, 2, 4).kind).toBe('none');
+    expect(plan.tile(0, 0, 2, 4, 0, 2).kind).toBe('all');
+    expect(plan.tile(0, 0, 0, 2, 0, 2).kind).toBe('partial');
+    // The two diagonal tiles have the same pattern: one set of bits, built once.
+    expect(plan.tile(0, 0, 2, 4, 2, 4)).toBe(plan.tile(0, 0, 0, 2, 0, 2));
   });
 });

@@ -1,10 +1,9 @@
 /**
- * The tile plan of FlashAttention: which (query block, key block) pairs exist, which of them are
- * fully masked (skipped, as FlashAttention skips key blocks beyond the causal diagonal and
- * FlexAttention skips empty blocks of a block-sparse mask), fully visible (no mask op at all) or
- * partial (a boolean tile mask, built on the host from the contract's own predicate, then
- * uploaded). No [Sq, Sk] mask is ever made, on the host or as a tensor: that is flash's memory
- * point, and it also means forward and backward recompute the very same tiles.
+ * The tile plan of FlashAttention: for each kv-head group (batch row b, kv head) and each tile of
+ * query rows [i0, i1) x keys [j0, j1), whether it is fully masked (skipped, as FlashAttention skips
+ * key blocks beyond the causal diagonal and FlexAttention skips empty blocks of a block-sparse
+ * mask), fully visible (no mask op at all) or partial (a boolean tile mask). No [Sq, Sk] mask is
+ * ever made, on the host or as a tensor: that is flash's memory point.
  *
  *   Sq = 5, Sk = 5, Br = Bc = 2, causal bottom-right:
  *              j0-1   j2-3   j4
@@ -12,17 +11,17 @@
  *   i2-3     [ all  ][ part ][skip]
  *   i4       [ all  ][ all  ][part]       last blocks are partial when S % B != 0
  *
- * The tile mask has shape [B, Hm, R, C] with Hm = Hq when the boolean mask has a head dim, else 1,
- * so it reshapes to [B, Hkv|1, G|1, R, C] and broadcasts over the grouped layout of forward.ts.
+ * Causal, window and key lengths leave each query row i an interval of keys [lo(i), hi(i)] (the
+ * contract's `structurallyVisible`, solved for j), so a tile is classified from its R intervals in
+ * O(R) host work, and a partial tile's bits depend only on those intervals relative to j0: every
+ * tile with the same relative intervals (the diagonal tiles of causal attention, all of them when
+ * Sq = Sk and Br = Bc) shares one bit pattern, built once per call. Only a boolean mask costs
+ * O(R·C) host work per tile. Forward and backward share the plan, so each tile is classified once.
+ *
+ * Bits are [G, R, C] (1 = visible): the group's G query heads h = kvh·G + g, each R rows, the
+ * row-major order of a tile's G·R rows. `bitsT` is the transpose [C, G·R] the backward reads.
  */
-import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  type AttentionOptionsOf,
-  type HostMask,
-  type PaddingSide,
-  structurallyVisible,
-  type TF,
-} from '../../src/contract/index.js';
+import type { AttentionOptionsOf, HostMask, PaddingSide } from '../../src/contract/index.js';
 
 /** The restrictions a tile plan honours: the contract's, with the boolean mask on the host. */
 export interface TileRestrictions {
@@ -42,11 +41,50 @@ export interface TileSizes {
   readonly Sk: number;
 }
 
-/** One tile's verdict: skip it, run it unmasked, or run it with `bits` ([B, Hm, R, C], 1 = visible). */
-export type TileKind =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'all' }
-  | { readonly kind: 'partial'; readonly bits: Uint8Array };
+/** A tile with some visible and some masked pairs. */
+export class PartialTile {
+  readonly kind = 'partial';
+  /** 1 where the tile row (g·R + i) sees some key of the tile; null when every row does. */
+  readonly rows: Uint8Array | null;
+  /** 1 where the key is seen by some row of the tile; null when every key is. */
+  readonly cols: Uint8Array | null;
+  private bitsTransposed: Uint8Array | null = null;
+
+  /** bits [G, R, C], 1 = visible. */
+  constructor(
+    readonly bits: Uint8Array,
+    readonly rowCount: number,
+    readonly C: number,
+  ) {
+    const rows = new Uint8Array(rowCount);
+    const cols = new Uint8Array(C);
+    for (let r = 0; r < rowCount; r++)
+      for (let j = 0; j < C; j++)
+        if (bits[r * C + j]) {
+          rows[r] = 1;
+          cols[j] = 1;
+        }
+    this.rows = rows.every((x) => x === 1) ? null : rows;
+    this.cols = cols.every((x) => x === 1) ? null : cols;
+  }
+
+  /** The bits transposed, [C, G·R]. */
+  get bitsT(): Uint8Array {
+    if (this.bitsTransposed === null) {
+      const { rowCount: n, C } = this;
+      const t = new Uint8Array(n * C);
+      for (let r = 0; r < n; r++) for (let j = 0; j < C; j++) t[j * n + r] = this.bits[r * C + j]!;
+      this.bitsTransposed = t;
+    }
+    return this.bitsTransposed;
+  }
+}
+
+/** One tile's verdict: skip it, run it unmasked, or run it with a tile mask. */
+export type TileKind = { readonly kind: 'none' } | { readonly kind: 'all' } | PartialTile;
+
+const NONE: TileKind = { kind: 'none' };
+const ALL: TileKind = { kind: 'all' };
 
 /** Half-open ranges [start, end) of consecutive blocks of `size` covering `n`; the last may be short. */
 export function blockRanges(n: number, size: number): Array<readonly [number, number]> {
@@ -56,76 +94,126 @@ export function blockRanges(n: number, size: number): Array<readonly [number, nu
 }
 
 export class TilePlan {
-  /** Heads of the tile mask: Hq when the boolean mask varies over heads, else 1. */
-  readonly Hm: number;
+  /** Query heads per kv head. */
+  readonly G: number;
   private readonly unrestricted: boolean;
+  private readonly tiles = new Map<string, TileKind>();
+  private readonly patterns = new Map<string, PartialTile>();
+  private readonly distances = new Map<string, Float32Array>();
 
   constructor(
     readonly restrictions: TileRestrictions,
     readonly sizes: TileSizes,
   ) {
     const r = restrictions;
-    this.Hm = r.mask !== null && r.mask.shape[1] !== 1 ? sizes.Hq : 1;
+    this.G = sizes.Hq / sizes.Hkv;
     this.unrestricted = r.causal === 'none' && r.window === null && r.keyLengths === null && r.mask === null;
   }
 
-  /**
-   * Classifies the tile rows [i0, i1) x keys [j0, j1) over every batch row and head. The bits are
-   * the contract predicate itself (`structurallyVisible` AND the mask, as `visible` does), read
-   * with the mask's broadcasting inlined because this loop is the kernel's only host work per tile.
-   */
-  tile(i0: number, i1: number, j0: number, j1: number): TileKind {
-    if (this.unrestricted) return { kind: 'all' };
-    const { B, Sq, Sk } = this.sizes;
-    const { mask } = this.restrictions;
-    const R = i1 - i0;
-    const C = j1 - j0;
-    const Hm = this.Hm;
-    const bits = new Uint8Array(B * Hm * R * C);
-    const [mB, mH, mSq, mSk] = mask === null ? [1, 1, Sq, Sk] : mask.shape;
-    let count = 0;
-    for (let b = 0; b < B; b++) {
-      // Structural visibility does not depend on the head: compute it once per (b, i, j).
-      for (let i = 0; i < R; i++) {
-        for (let j = 0; j < C; j++) {
-          if (!structurallyVisible(this.restrictions, this.sizes, b, i0 + i, j0 + j)) continue;
-          for (let h = 0; h < Hm; h++) {
-            let ok = 1;
-            if (mask !== null) {
-              const bb = mB === 1 ? 0 : b;
-              const hh = mH === 1 ? 0 : h;
-              ok = mask.data[((bb * mH + hh) * mSq + i0 + i) * mSk + j0 + j]!;
-            }
-            if (ok !== 0) {
-              bits[((b * Hm + h) * R + i) * C + j] = 1;
-              count++;
-            }
-          }
-        }
-      }
+  /** The keys [lo, hi] query row i of batch row b sees under causal, window and key lengths (lo > hi: none). */
+  interval(b: number, i: number): readonly [number, number] {
+    const { Sq, Sk } = this.sizes;
+    const r = this.restrictions;
+    // The bottom-right diagonal: the key aligned with query i when the query block ends the keys.
+    const diag = i + Sk - Sq;
+    let lo = 0;
+    let hi = Sk - 1;
+    if (r.causal === 'top-left') hi = Math.min(hi, i);
+    if (r.causal === 'bottom-right') hi = Math.min(hi, diag);
+    if (r.window !== null) {
+      const [left, right] = r.window;
+      if (left >= 0) lo = Math.max(lo, diag - left);
+      if (right >= 0) hi = Math.min(hi, diag + right);
     }
-    if (count === 0) return { kind: 'none' };
-    if (count === bits.length) return { kind: 'all' };
-    return { kind: 'partial', bits };
+    if (r.keyLengths !== null) {
+      const len = r.keyLengths[b]!;
+      if (r.paddingSide === 'right') hi = Math.min(hi, len - 1);
+      else lo = Math.max(lo, Sk - len);
+    }
+    return [lo, hi];
   }
 
-  /**
-   * The partial tile's mask as a boolean tensor [B, Hkv|1, G|1, R, C], plus which query rows
-   * ([B, Hkv|1, G|1, R, 1]) and which key columns ([B, Hkv|1, C, 1]: seen by any head of the group)
-   * see anything in the tile, used to zero operands that must not reach a matmul (0 · NaN = NaN).
-   */
-  tileTensors(tf: TF, bits: Uint8Array, R: number, C: number): { mask: Tensor; rowAny: Tensor; colAny: Tensor } {
-    const { B, Hq, Hkv } = this.sizes;
-    const G = Hq / Hkv;
-    const Hg = this.Hm === 1 ? 1 : Hkv;
-    const mask = tf.tensor(bits, this.Hm === 1 ? [B, 1, 1, R, C] : [B, Hkv, G, R, C], 'bool');
-    const rowAny = tf.any(mask, -1, true);
-    const colAny = tf.reshape(tf.any(tf.reshape(tf.transpose(mask, [0, 1, 4, 2, 3]), [B, Hg, C, -1]), -1, true), [
-      B,
-      Hg,
-      C,
-      1,
-    ]);
-    return { mask, rowAny, colAny };
+  /** Classifies the tile rows [i0, i1) x keys [j0, j1) of kv head `kvh` in batch row `b`. */
+  tile(b: number, kvh: number, i0: number, i1: number, j0: number, j1: number): TileKind {
+    if (this.unrestricted) return ALL;
+    const { mask, keyLengths } = this.restrictions;
+    // Tiles that cannot differ share an entry: without a mask or key lengths, every head's tile is alike.
+    const bKey = keyLengths !== null || (mask !== null && mask.shape[0] !== 1) ? b : 0;
+    const hKey = mask !== null && mask.shape[1] !== 1 ? kvh : 0;
+    const key = `${bKey},${hKey},${i0},${i1},${j0},${j1}`;
+    let t = this.tiles.get(key);
+    if (t === undefined) {
+      t = this.classify(b, kvh, i0, i1, j0, j1);
+      this.tiles.set(key, t);
+    }
+    return t;
+  }
+
+  private classify(b: number, kvh: number, i0: number, i1: number, j0: number, j1: number): TileKind {
+    const R = i1 - i0;
+    const C = j1 - j0;
+    // Each row's visible keys within the tile, relative to j0: [spans[2i], spans[2i + 1]].
+    const spans = new Int32Array(2 * R);
+    let visible = 0;
+    for (let i = 0; i < R; i++) {
+      const [lo, hi] = this.interval(b, i0 + i);
+      const a = Math.max(lo, j0) - j0;
+      const z = Math.min(hi, j1 - 1) - j0;
+      [spans[2 * i], spans[2 * i + 1]] = a <= z ? [a, z] : [0, -1];
+      if (a <= z) visible += z - a + 1;
+    }
+    if (visible === 0) return NONE;
+    if (this.restrictions.mask !== null) return this.masked(b, kvh, i0, j0, R, C, spans);
+    if (visible === R * C) return ALL;
+    const key = `${R},${C}:${spans.join(',')}`;
+    let p = this.patterns.get(key);
+    if (p === undefined) {
+      const G = this.G;
+      const bits = new Uint8Array(G * R * C);
+      for (let g = 0; g < G; g++)
+        for (let i = 0; i < R; i++)
+          bits.fill(1, (g * R + i) * C + spans[2 * i]!, (g * R + i) * C + spans[2 * i + 1]! + 1);
+      p = new PartialTile(bits, G * R, C);
+      this.patterns.set(key, p);
+    }
+    return p;
+  }
+
+  /** The structural spans AND the boolean mask, read with its broadcasting inlined. */
+  private masked(b: number, kvh: number, i0: number, j0: number, R: number, C: number, spans: Int32Array): TileKind {
+    const G = this.G;
+    const mask = this.restrictions.mask!;
+    const [mB, mH, mSq, mSk] = mask.shape;
+    const bits = new Uint8Array(G * R * C);
+    let count = 0;
+    for (let g = 0; g < G; g++) {
+      const base = ((mB === 1 ? 0 : b) * mH + (mH === 1 ? 0 : kvh * G + g)) * mSq;
+      for (let i = 0; i < R; i++)
+        for (let j = spans[2 * i]!; j <= spans[2 * i + 1]!; j++) {
+          if (mask.data[(base + i0 + i) * mSk + j0 + j] === 0) continue;
+          bits[(g * R + i) * C + j] = 1;
+          count++;
+        }
+    }
+    if (count === 0) return NONE;
+    if (count === bits.length) return ALL;
+    return new PartialTile(bits, G * R, C);
+  }
+
+  /** ALiBi's |i + Sk - Sq - j| over the tile, [R, C] (transposed: [C, R]); shared by tiles on the same diagonal. */
+  distance(i0: number, i1: number, j0: number, j1: number, transposed: boolean): Float32Array {
+    const { Sq, Sk } = this.sizes;
+    const R = i1 - i0;
+    const C = j1 - j0;
+    const offset = i0 + Sk - Sq - j0;
+    const key = `${offset},${R},${C},${transposed}`;
+    let d = this.distances.get(key);
+    if (d === undefined) {
+      d = new Float32Array(R * C);
+      for (let i = 0; i < R; i++)
+        for (let j = 0; j < C; j++) d[transposed ? j * R + i : i * C + j] = Math.abs(offset + i - j);
+      this.distances.set(key, d);
+    }
+    return d;
   }
 }

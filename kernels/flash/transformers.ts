@@ -39,6 +39,8 @@ export const flashAttentionFunction: AttentionFunction = (tf, q, k, v, call) => 
   // pad_input: padded tokens read a zero row (index -1), so the scatter back is a differentiable gather.
   const [, H, Dh] = out.shape as [number, number, number];
   const source = new Int32Array(B * S).fill(-1);
-  vl.indices.forEach((n, t) => (source[n] = t));
+  vl.indices.forEach((n, t) => {
+    source[n] = t;
+  });
   return tf.reshape(selectRows(tf, out, source), [B, S, H, Dh]) as Tensor4D;
 };

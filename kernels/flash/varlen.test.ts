@@ -91,7 +91,7 @@ describe('flashAttnVarlenFunc', () => {
         v,
         dOut,
       );
-      packed.forEach((t, n) => expect(maxDiff(t, perSeq[n]!), `tensor ${n}`).toBeLessThan(1e-6));
+      for (const [n, t] of packed.entries()) expect(maxDiff(t, perSeq[n]!), `tensor ${n}`).toBeLessThan(1e-6);
       // The empty-key sequence gives zeros, never NaN.
       expect(Array.from(packed[0]!.slice(cuQ[3]! * Hq * Dv))).toEqual(new Array(lensQ[3]! * Hq * Dv).fill(0));
     }
@@ -130,7 +130,7 @@ describe('flashAttnVarlenFunc', () => {
       v,
       flat(dOut),
     );
-    packed.forEach((t, n) => expect(maxDiff(t, batched[n]!), `tensor ${n}`).toBeLessThan(1e-6));
+    for (const [n, t] of packed.entries()) expect(maxDiff(t, batched[n]!), `tensor ${n}`).toBeLessThan(1e-6);
     tf.dispose([q, k, v, dOut]);
   });
 

@@ -52,7 +52,7 @@ export function flashAttnVarlenFunc(
 ): Tensor3D {
   const r = resolveCommon(options);
   const [totalQ, Hq, D] = q.shape;
-  const [totalK, Hkv] = k.shape;
+  const [totalK] = k.shape;
   const Dv = v.shape[2];
   const batch = options.cuSeqlensQ.length - 1;
   checkCu('cuSeqlensQ', options.cuSeqlensQ, totalQ, options.maxSeqlenQ, batch);
