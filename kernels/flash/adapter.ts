@@ -41,7 +41,7 @@ function hostMask(mask: Tensor4D | null): HostMask | null {
   return { shape: mask.shape, data: mask.dataSync() as Uint8Array };
 }
 
-/** The contract adapter with query/key block sizes Br, Bc (defaults 64, 64). */
+/** The contract adapter with query/key block sizes Br, Bc (defaults DEFAULT_BR, DEFAULT_BC = 256). */
 export function flashKernelWith(blocks: FlashBlockSizes = {}): AttentionKernel {
   const { Br, Bc } = resolveCommon({ Br: blocks.Br ?? DEFAULT_BR, Bc: blocks.Bc ?? DEFAULT_BC });
   const name = blocks.Br === undefined && blocks.Bc === undefined ? 'flash' : `flash(Br=${Br},Bc=${Bc})`;
