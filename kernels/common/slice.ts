@@ -8,10 +8,11 @@
  * tensor 0.98 ms, against 0.33 ms to clone the whole tensor; cutting a [4, 2048, 64] tensor into its
  * 32 (head, block) pieces, 21 ms by halving. In a flash step that was 27% of the process's CPU.
  *
- * So on wasm `slice` runs a kernel of its own (HEAP_SLICE, registered once) that copies only the
- * slice inside the wasm heap, run by contiguous run, with the same result as tf.slice. It has no
- * gradient: it is for the insides of kernels under tf.customGrad, where nothing is taped. On every
- * other backend it is tf.slice.
+ * So on wasm `slice` and `splitBlocks` run kernels of their own (HEAP_SLICE, HEAP_SPLIT: registered
+ * once; the split is one engine op for all its pieces) that copy only the slices inside the wasm
+ * heap, run by contiguous run, with the same results as tf.slice and tf.split. They have no
+ * gradient: they are for the insides of kernels under tf.customGrad, where nothing is taped. On every
+ * other backend they are tf.slice and tf.split.
  *
  *   slice(tf, x [4, 10, 3], [1, 2, 0], [2, 5, 3])  ->  x[1:3, 2:7, 0:3]     (2 runs of 15 values)
  *   splitBlocks(tf, x [.., 10, ..], 1, [4, 4, 2])  ->  [.., 4, ..], [.., 4, ..], [.., 2, ..]
@@ -20,6 +21,7 @@ import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, Tensor, TensorInfo
 import type { TF } from '../../src/contract/index.js';
 
 const HEAP_SLICE = 'AttnfuzzHeapSlice';
+const HEAP_SPLIT = 'AttnfuzzHeapSplit';
 
 /** The two BackendWasm methods its own kernels use to read and write the heap. */
 interface HeapBackend {
@@ -27,13 +29,10 @@ interface HeapBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
-function heapSlice(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap }): TensorInfo {
-  const x = args.inputs.x!;
-  const begin = args.attrs!.begin as number[];
-  const size = args.attrs!.size as number[];
-  const backend = args.backend as HeapBackend;
+/** Copies x[begin : begin + size] into a new heap tensor, contiguous run by contiguous run. */
+function copySlice(backend: HeapBackend, x: TensorInfo, begin: readonly number[], size: readonly number[]): TensorInfo {
   // The output first: allocating it may grow the heap, which detaches older views of it.
-  const out = backend.makeOutput(size, x.dtype);
+  const out = backend.makeOutput([...size], x.dtype);
   if (size.some((n) => n === 0)) return out;
   const src = backend.typedArrayFromHeap(x);
   const dst = backend.typedArrayFromHeap(out);
@@ -53,9 +52,33 @@ function heapSlice(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs?:
   return out;
 }
 
+type KernelArgs = { inputs: NamedTensorInfoMap; backend: unknown; attrs?: NamedAttrMap };
+
+function heapSlice({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  return copySlice(backend as HeapBackend, inputs.x!, attrs!.begin as number[], attrs!.size as number[]);
+}
+
+/** tf.split's pieces in one kernel call: one engine op however many pieces. */
+function heapSplit({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
+  const x = inputs.x!;
+  const axis = attrs!.axis as number;
+  const begin = x.shape.map(() => 0);
+  const size = [...x.shape];
+  return (attrs!.sizes as number[]).map((n) => {
+    size[axis] = n;
+    const piece = copySlice(backend as HeapBackend, x, begin, size);
+    begin[axis]! += n;
+    return piece;
+  });
+}
+
 function register(tf: TF): void {
   if (tf.getKernel(HEAP_SLICE, 'wasm') !== undefined) return;
-  tf.registerKernel({ kernelName: HEAP_SLICE, backendName: 'wasm', kernelFunc: heapSlice } as KernelConfig);
+  for (const [kernelName, kernelFunc] of [
+    [HEAP_SLICE, heapSlice],
+    [HEAP_SPLIT, heapSplit],
+  ] as const)
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc } as KernelConfig);
 }
 
 /** x[begin : begin + size], as tf.slice (size given in full, no -1). */
@@ -65,18 +88,15 @@ export function slice(tf: TF, x: Tensor, begin: readonly number[], size: readonl
   return tf.engine().runKernel(HEAP_SLICE, { x }, { begin: [...begin], size: [...size] }) as Tensor;
 }
 
-/** tf.split(x, sizes, axis) through `slice`: new tensors the caller disposes; x is left alone. */
+/** tf.split(x, sizes, axis): new tensors the caller disposes; x is left alone. */
 export function splitBlocks(tf: TF, x: Tensor, axis: number, sizes: readonly number[]): Tensor[] {
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total !== x.shape[axis]) {
     throw new Error(`splitBlocks: sizes [${sizes}] sum to ${total}, not to x.shape[${axis}] = ${x.shape[axis]}`);
   }
-  const begin = x.shape.map(() => 0);
-  const size = [...x.shape];
-  return sizes.map((n) => {
-    size[axis] = n;
-    const piece = slice(tf, x, begin, size);
-    begin[axis]! += n;
-    return piece;
-  });
+  // One piece is x itself: a reshape to the same shape is a new tensor on the same data, no copy.
+  if (sizes.length === 1) return [tf.reshape(x, x.shape)];
+  if (tf.getBackend() !== 'wasm' || x.dtype === 'string') return tf.split(x, [...sizes], axis);
+  register(tf);
+  return tf.engine().runKernel(HEAP_SPLIT, { x }, { axis, sizes: [...sizes] }) as unknown as Tensor[];
 }

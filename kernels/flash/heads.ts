@@ -33,12 +33,10 @@ export function cutBlocks(
   const heads = splitBlocks(tf, all, 0, new Array<number>(B! * Hkv!).fill(1));
   all.dispose();
   return heads.map((head) => {
-    const h3 = tf.reshape(head, [G, S, d]);
+    const blocks = splitBlocks(tf, head, 2, sizesOf(ranges));
     head.dispose();
-    const blocks = splitBlocks(tf, h3, 1, sizesOf(ranges));
-    h3.dispose();
     return blocks.map((block) => {
-      const rows = G * block.shape[1]!;
+      const rows = G * block.shape[2]!;
       const two = tf.reshape(block, [rows, d]);
       block.dispose();
       if (!transposed) return two;
