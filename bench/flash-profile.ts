@@ -2,6 +2,7 @@
  * Flash forward + backward on wasm in a loop, for a CPU profile of the kernel alone:
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/flash-profile.ts [--S 1024] [--n 5] [--causal]
+ *     [--Br 256] [--Bc 256] [--eager]
  *   npx tsx bench/profile-summary.ts /tmp/prof/<file>.cpuprofile
  *
  * B = 1, Hq = Hkv = 4, D = 64 as `attnfuzz bench`; the first step warms up and is not counted.
@@ -23,7 +24,10 @@ const D = 64;
 const causal = process.argv.includes('--causal');
 const kernel = process.argv.includes('--eager')
   ? eagerKernel
-  : flashKernelWith({ Br: arg('Br', 64), Bc: arg('Bc', 64) });
+  : flashKernelWith({
+      ...(process.argv.includes('--Br') ? { Br: arg('Br', 0) } : {}),
+      ...(process.argv.includes('--Bc') ? { Bc: arg('Bc', 0) } : {}),
+    });
 
 await useBackend('wasm');
 const shapes: AttentionShapes = { B: 1, Hq: H, Hkv: H, Sq: S, Sk: S, D, Dv: D };

@@ -4,15 +4,15 @@
  *
  *   Q [B,Hkv,G,Sq,D], K [B,Hkv,Sk,D], V [B,Hkv,Sk,Dv]  ->  O [B,Hkv,G,Sq,Dv], lse [B,Hkv,G,Sq,1]
  *
- * For each head (batch row b, kv head; the group's G query heads ride in the tile's rows) and each
- * query block Qi (Br rows: Algorithm 1's outer loop, the parallel one on a GPU), the key blocks
- * Kj, Vj (Bc columns) stream past with an online softmax, and a tile the plan finds fully masked is
- * never loaded: causal attention runs about half the tiles. Every product is one 2-D matmul (heads.ts
- * says why). A query row that sees no key of a tile gets S = -inf there, which leaves its m, l and
+ * For each query block Qi (Br rows: Algorithm 1's outer loop, the parallel one on a GPU) the key
+ * blocks Kj, Vj (Bc columns) stream past with an online softmax, and a tile the plan finds fully
+ * masked for every head is never loaded: causal attention runs about half the tiles. All heads run
+ * in one batch (the group's G query heads in the tile's rows; blocks.ts has the products). A query
+ * row that sees no key of a tile gets S = -inf there, which leaves its m, l and
  * acc_o bit for bit as they were (alpha = 1, P~ = 0), exactly as if that tile had been skipped; so
  * the result does not depend on Br, which the block-independence property checks:
  *
- *   S     = Qi·Kjᵀ·scale, softcapped, masked to -inf, + ALiBi + bias (operands.ts)   [G·Br, Bc]
+ *   S     = Qi·Kjᵀ·scale, softcapped, masked to -inf, + ALiBi + bias (operands.ts)   [N, G·Br, Bc]
  *   m_new = max(m, rowmax S)
  *   P~    = exp(S - m_new)
  *   l     = e^(m - m_new)·l + rowsum(P~)
@@ -36,8 +36,8 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
 import { roundTensor } from '../common/round.js';
-import { assembleBlocks, cutHeads } from './heads.js';
-import { type FlashConfig, type Grouped, groupedDims, type Head, loadTile, tidy } from './operands.js';
+import { assembleBlocks, bmm } from './blocks.js';
+import { type Blocks, cutOperands, type FlashConfig, type Grouped, groupedDims, loadTile, tidy } from './operands.js';
 import { blockRanges } from './tiles.js';
 
 export interface ForwardResult {
@@ -49,7 +49,7 @@ export interface ForwardResult {
 
 type Ranges = ReadonlyArray<readonly [number, number]>;
 
-/** The online-softmax state of one query block: m, l [G·R, 1] and acc_o [G·R, Dv]. */
+/** The online-softmax state of one query block: m, l [N, G·R, 1] and acc_o [N, G·R, Dv]. */
 interface RowState {
   readonly m: Tensor;
   readonly l: Tensor;
@@ -61,25 +61,25 @@ export function flashForward(tf: TF, g: Grouped, cfg: FlashConfig): ForwardResul
   const { Sq, Sk } = cfg.plan.sizes;
   const rows = blockRanges(Sq, cfg.Br);
   const cols = blockRanges(Sk, cfg.Bc);
-  const cut = cutHeads(tf, g, cfg, rows, cols, false);
-  const states = cut.heads.map((h) => rows.map((_, i) => queryBlock(tf, h, cfg, i, rows, cols)));
+  const cut = cutOperands(tf, g, cfg, rows, cols, false);
+  const states = rows.map((_, i) => queryBlock(tf, cut.blocks, cfg, i, rows, cols));
   cut.dispose();
   const lead = [B, Hkv, G];
   const m = assembleBlocks(
     tf,
-    states.map((hs) => hs.map((s) => s.m)),
+    states.map((s) => s.m),
     lead,
     1,
   );
   const l = assembleBlocks(
     tf,
-    states.map((hs) => hs.map((s) => s.l)),
+    states.map((s) => s.l),
     lead,
     1,
   );
   const acc_o = assembleBlocks(
     tf,
-    states.map((hs) => hs.map((s) => s.acc_o)),
+    states.map((s) => s.acc_o),
     lead,
     Dv,
   );
@@ -101,17 +101,17 @@ export function flashForward(tf: TF, g: Grouped, cfg: FlashConfig): ForwardResul
   return { O: O!, lse: lse! };
 }
 
-/** Algorithm 1's inner loop for query block i of head h: the key blocks stream past, fully masked ones skipped. */
-function queryBlock(tf: TF, h: Head, cfg: FlashConfig, i: number, rows: Ranges, cols: Ranges): RowState {
+/** Algorithm 1's inner loop for query block i: the key blocks stream past, fully masked tiles skipped. */
+function queryBlock(tf: TF, b: Blocks, cfg: FlashConfig, i: number, rows: Ranges, cols: Ranges): RowState {
   const [i0, i1] = rows[i]!;
   let state: RowState | null = null;
   for (let j = 0; j < cols.length; j++) {
     const [j0, j1] = cols[j]!;
-    const t = cfg.plan.tile(h.b, h.kvh, i0, i1, j0, j1);
-    if (t.kind === 'none') continue; // fully masked block: skipped, as causal flash skips past the diagonal
+    const t = cfg.plan.tile(i0, i1, j0, j1);
+    if (t.kind === 'none') continue; // fully masked tile: skipped, as causal flash skips past the diagonal
     const prev: RowState | null = state;
     state = tidy(tf, (): RowState => {
-      const tile = loadTile(tf, h, cfg, t, [i, i0, i1], [j, j0, j1], false);
+      const tile = loadTile(tf, b, cfg, t, [i, i0, i1], [j, j0, j1], false);
       const rowmax = tf.max(tile.S, -1, true);
       // The first tile starts from m = -inf, l = 0, acc_o = 0, where alpha = 0 leaves exactly its own terms.
       const m_new = prev === null ? rowmax : tf.maximum(prev.m, rowmax);
@@ -119,7 +119,7 @@ function queryBlock(tf: TF, h: Head, cfg: FlashConfig, i: number, rows: Ranges, 
       const P = tf.exp(tf.sub(tile.S, m_safe));
       let Pv = roundTensor(tf, P, cfg.precision);
       if (tile.Z !== null) Pv = tf.mul(Pv, tile.Z);
-      const PV = tf.matMul(Pv, tile.Vj);
+      const PV = bmm(tf, Pv, tile.Vj);
       if (prev === null) return { m: m_new, l: tf.sum(P, -1, true), acc_o: PV };
       const alpha = tf.exp(tf.sub(prev.m, m_safe));
       return {
@@ -131,7 +131,7 @@ function queryBlock(tf: TF, h: Head, cfg: FlashConfig, i: number, rows: Ranges, 
     if (prev !== null) tf.dispose([prev.m, prev.l, prev.acc_o]);
   }
   if (state !== null) return state;
-  // No key of any block is visible: the row keeps m = -inf and l = 0 (O = 0, lse = -inf).
-  const R = (i1 - i0) * cfg.plan.G;
-  return { m: tf.fill([R, 1], -Infinity), l: tf.zeros([R, 1]), acc_o: tf.zeros([R, h.V[0]!.shape[1]!]) };
+  // No key of any block is visible: the rows keep m = -inf and l = 0 (O = 0, lse = -inf).
+  const [N, n] = b.Q[i]!.t.shape as [number, number];
+  return { m: tf.fill([N, n, 1], -Infinity), l: tf.zeros([N, n, 1]), acc_o: tf.zeros([N, n, b.V[0]!.t.shape[2]!]) };
 }

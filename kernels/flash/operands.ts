@@ -17,7 +17,8 @@
  */
 import type { Tensor, TensorContainer } from '@tensorflow/tfjs-core';
 import { dropoutScaleBlock, type Precision, type TF } from '../../src/contract/index.js';
-import type { TileKind, TilePlan } from './tiles.js';
+import { bmm, cutBlocks, cutTiles, disposeOperands, type Operand, operand } from './blocks.js';
+import type { PartialTile, TileKind, TilePlan } from './tiles.js';
 
 /** Everything a flash call needs beyond its tensors. */
 export interface FlashConfig {
@@ -61,41 +62,78 @@ export function groupedDims(g: Grouped): GroupedDims {
 }
 
 /**
- * One head's operands cut into blocks (heads.ts): what its tiles read. Q, K, V as the tile products
- * want them, so that no product transposes: S = Qi·Kjᵀ reads KT, Sᵀ = Kj·Qiᵀ reads QT.
+ * The operands of the tile loops, cut into blocks (blocks.ts) once per pass: per query block i and
+ * key block j, as the tile products want them, so that no product transposes: S = Qi·Kjᵀ reads KT,
+ * Sᵀ = Kj·Qiᵀ reads QT. Products' second operands are Operands.
  */
-export interface Head {
-  readonly b: number;
-  readonly kvh: number;
-  /** Query blocks [G·R, D]. */
-  readonly Q: readonly Tensor[];
-  /** Query blocks transposed [D, G·R] (backward), or null. */
-  readonly QT: readonly Tensor[] | null;
-  /** Key blocks [C, D] (backward), or null. */
-  readonly K: readonly Tensor[] | null;
-  /** Key blocks transposed [D, C] (forward), or null. */
-  readonly KT: readonly Tensor[] | null;
-  /** Value blocks [C, Dv]. */
-  readonly V: readonly Tensor[];
-  /** This head's bias tiles [G|1, R, C] per (query block, key block), or null. */
+export interface Blocks {
+  /** Query blocks [N, G·R, D] (an Operand: the backward's dK = dTᵀ·Qi reads it second). */
+  readonly Q: readonly Operand[];
+  /** Query blocks transposed [N, D, G·R] (backward), or null. */
+  readonly QT: readonly Operand[] | null;
+  /** Key blocks [N, C, D] (backward), or null. */
+  readonly K: readonly Operand[] | null;
+  /** Key blocks transposed [N, D, C] (forward), or null. */
+  readonly KT: readonly Operand[] | null;
+  /** Value blocks [N, C, Dv]. */
+  readonly V: readonly Operand[];
+  /** Bias tiles [B|1, Hkv|1, G|1, R, C] per (query block, key block), or null. */
   readonly bias: ReadonlyArray<readonly Tensor[]> | null;
-  /** ALiBi slopes of the group's query heads [G, 1, 1], or null. */
+  /** ALiBi slopes [B|1, Hkv, G, 1, 1], or null. */
   readonly slopes: Tensor | null;
+}
+
+/** Cuts the grouped operands for one pass; `dispose` frees all of it. */
+export function cutOperands(
+  tf: TF,
+  g: Grouped,
+  cfg: FlashConfig,
+  rows: ReadonlyArray<readonly [number, number]>,
+  cols: ReadonlyArray<readonly [number, number]>,
+  backward: boolean,
+): { blocks: Blocks; dispose: () => void } {
+  const { Hkv, G } = groupedDims(g);
+  const ops = (ts: Tensor[], second: boolean) => ts.map((t) => (second ? operand(tf, t) : { t, heads: null }));
+  const K = cutBlocks(tf, g.K, cols);
+  const alibi = cfg.alibi ?? null;
+  const blocks: Blocks = {
+    // The backward's products read Q second (dK) and Qᵀ second (Sᵀ); the forward's, Kᵀ (S) and V (P·V).
+    Q: ops(cutBlocks(tf, g.Q, rows), backward),
+    QT: backward ? ops(cutBlocks(tf, g.Q, rows, true), true) : null,
+    K: backward ? ops(K, true) : null,
+    KT: backward
+      ? null
+      : ops(
+          K.map((k) => tf.transpose(k, [0, 2, 1])),
+          true,
+        ),
+    V: ops(cutBlocks(tf, g.V, cols), !backward),
+    bias: g.bias != null ? cutTiles(tf, g.bias, rows, cols) : null,
+    slopes: alibi === null ? null : tf.reshape(alibi, [alibi.rank === 1 ? 1 : alibi.shape[0]!, Hkv, G, 1, 1]),
+  };
+  if (!backward) tf.dispose(K);
+  const dispose = () => {
+    const b = blocks;
+    disposeOperands(tf, [...b.Q, ...(b.QT ?? []), ...(b.K ?? []), ...(b.KT ?? []), ...b.V]);
+    tf.dispose([...(b.bias?.flat() ?? []), ...(b.slopes ? [b.slopes] : [])]);
+  };
+  return { blocks, dispose };
 }
 
 /**
  * One tile's operands (rows and keys that see nothing in a partial tile zeroed) and its scores S
- * [G·R, C] (masked: -inf), or transposed Sᵀ [C, G·R] for the backward, with the dropout multiplier
- * and the softcap's derivative in the same orientation.
+ * [N, G·R, C] (masked: -inf), or transposed Sᵀ [N, C, G·R] for the backward, with the dropout
+ * multiplier and the softcap's derivative in the same orientation.
  */
 export interface Tile {
-  readonly Qi: Tensor;
+  readonly Qi: Operand;
   /** Backward only. */
-  readonly QTi: Tensor | null;
-  readonly Kj: Tensor | null;
+  readonly QTi: Operand | null;
+  /** Backward only. */
+  readonly Kj: Operand | null;
   /** Forward only. */
-  readonly KTj: Tensor | null;
-  readonly Vj: Tensor;
+  readonly KTj: Operand | null;
+  readonly Vj: Operand;
   /** Dropout multiplier Z (0 or 1/(1-p)), or null without dropout. */
   readonly Z: Tensor | null;
   readonly S: Tensor;
@@ -103,30 +141,31 @@ export interface Tile {
   readonly capSlope: Tensor | null;
 }
 
-/** x with the rows (dim 0) whose keep flag is 0 replaced by zeros, by a same-shape select (no broadcast). */
-function keepRows(tf: TF, x: Tensor, keep: Uint8Array): Tensor {
-  const [n, d] = x.shape as [number, number];
-  const bits = new Uint8Array(n * d);
-  for (let r = 0; r < n; r++) if (keep[r]) bits.fill(1, r * d, (r + 1) * d);
-  return tf.where(tf.tensor(bits, [n, d], 'bool'), x, tf.zerosLike(x));
-}
-
-/** x with the columns (dim 1) whose keep flag is 0 replaced by zeros. */
-function keepCols(tf: TF, x: Tensor, keep: Uint8Array): Tensor {
-  const [d, n] = x.shape as [number, number];
-  const bits = new Uint8Array(d * n);
-  for (let r = 0; r < d; r++) bits.set(keep, r * n);
-  return tf.where(tf.tensor(bits, [d, n], 'bool'), x, tf.zerosLike(x));
+/**
+ * x [N, r, c] with zeros where keep says 0, by a same-shape select (a broadcast one costs far more on
+ * wasm): keep [N·r] flags rows (dim 1), or with `cols`, keep [N·c] flags columns (dim 2).
+ */
+function zeroed(tf: TF, op: Operand, keep: Uint8Array, cols: boolean): Operand {
+  const [N, r, c] = op.t.shape as [number, number, number];
+  const bits = new Uint8Array(N * r * c);
+  for (let h = 0; h < N; h++)
+    for (let a = 0; a < r; a++) {
+      const at = (h * r + a) * c;
+      if (cols) bits.set(keep.subarray(h * c, (h + 1) * c), at);
+      else if (keep[h * r + a]) bits.fill(1, at, at + c);
+    }
+  const t = tf.where(tf.tensor(bits, [N, r, c], 'bool'), op.t, tf.zerosLike(op.t));
+  return op.heads === null ? { t, heads: null } : operand(tf, t);
 }
 
 /**
- * Loads tile (query block i: rows [i0, i1)) x (key block j: keys [j0, j1)) of head h. In a partial
- * tile, rows and keys that see nothing are zeroed first: a NaN or huge value in a padded key must
- * not leak through 0 · x in a matmul. Call inside tf.tidy.
+ * Loads tile (query block i: rows [i0, i1)) x (key block j: keys [j0, j1)). In a partial tile, rows
+ * and keys that see nothing are zeroed first: a NaN or huge value in a padded key must not leak
+ * through 0 · x in a matmul. Call inside tf.tidy.
  */
 export function loadTile(
   tf: TF,
-  h: Head,
+  b: Blocks,
   cfg: FlashConfig,
   t: TileKind,
   [i, i0, i1]: readonly [number, number, number],
@@ -134,21 +173,51 @@ export function loadTile(
   transposed: boolean,
 ): Tile {
   const p = t.kind === 'partial' ? t : null;
-  let Qi = h.Q[i]!;
-  let QTi = h.QT?.[i] ?? null;
-  let Kj = h.K?.[j] ?? null;
-  let KTj = h.KT?.[j] ?? null;
-  let Vj = h.V[j]!;
+  const pick = <T>(xs: readonly T[] | null, n: number) => xs?.[n] ?? null;
+  let [Qi, QTi, Kj, KTj, Vj] = [b.Q[i]!, pick(b.QT, i), pick(b.K, j), pick(b.KT, j), b.V[j]!];
   if (p?.rows) {
-    Qi = keepRows(tf, Qi, p.rows);
-    if (QTi !== null) QTi = keepCols(tf, QTi, p.rows);
+    Qi = zeroed(tf, Qi, p.rows, false);
+    if (QTi !== null) QTi = zeroed(tf, QTi, p.rows, true);
   }
   if (p?.cols) {
-    if (KTj !== null) KTj = keepCols(tf, KTj, p.cols);
-    Vj = keepRows(tf, Vj, p.cols);
-    if (Kj !== null) Kj = keepRows(tf, Kj, p.cols);
+    Vj = zeroed(tf, Vj, p.cols, false);
+    if (Kj !== null) Kj = zeroed(tf, Kj, p.cols, false);
+    if (KTj !== null) KTj = zeroed(tf, KTj, p.cols, true);
   }
-  let S = tf.mul(transposed ? tf.matMul(Kj!, QTi!) : tf.matMul(Qi, KTj!), cfg.scale);
+  const { S, capSlope } = scores(tf, b, cfg, p, transposed ? bmm(tf, Kj!.t, QTi!) : bmm(tf, Qi.t, KTj!), [
+    [i, i0, i1],
+    [j, j0, j1],
+    transposed,
+  ]);
+  let Z: Tensor | null = null;
+  if (cfg.dropout !== null && cfg.dropout.p > 0) {
+    const { B, Hq } = cfg.plan.sizes;
+    const { p: pDrop, seed, batchOffset } = cfg.dropout;
+    // Contract head index h = kvh·G + g: the rows of head n = b·Hkv + kvh are its G query heads.
+    const z = dropoutScaleBlock(seed, pDrop, [B, Hq, i1 - i0, j1 - j0], [batchOffset, 0, i0, j0]);
+    Z = tf.tensor(transposed ? transposeHeads(z, S.shape[0]!, S.shape[2]!, S.shape[1]!) : z, S.shape);
+  }
+  return { Qi, QTi, Kj, KTj, Vj, Z, S, capSlope };
+}
+
+/**
+ * The tile's scores from the product (Qi·Kjᵀ, or Kj·Qiᵀ transposed), in the contract's order: scale,
+ * softcap, mask, ALiBi, bias. S is viewed as [B, Hkv, G, R, C] (Sᵀ as [B, Hkv, C, G, R]) for the
+ * two that broadcast over heads.
+ */
+function scores(
+  tf: TF,
+  b: Blocks,
+  cfg: FlashConfig,
+  p: PartialTile | null,
+  product: Tensor,
+  [[i, i0, i1], [j, j0, j1], transposed]: readonly [
+    readonly [number, number, number],
+    readonly [number, number, number],
+    boolean,
+  ],
+): { S: Tensor; capSlope: Tensor | null } {
+  let S = tf.mul(product, cfg.scale);
   let capSlope: Tensor | null = null;
   if (cfg.softcap != null) {
     const c = tf.tanh(tf.div(S, cfg.softcap));
@@ -157,27 +226,22 @@ export function loadTile(
   }
   if (p !== null)
     S = tf.where(tf.tensor(transposed ? p.bitsT : p.bits, S.shape, 'bool'), S, tf.fill(S.shape, -Infinity));
-  const G = cfg.plan.G;
-  const [R, C] = [i1 - i0, j1 - j0];
-  // ALiBi and bias broadcast over the group's heads: S viewed as [G, R, C] (Sᵀ as [C, G, R]).
-  const view = (x: Tensor) => tf.reshape(x, transposed ? [C, G, R] : [G, R, C]);
-  if (h.slopes !== null) {
-    const dist = tf.tensor(cfg.plan.distance(i0, i1, j0, j1, transposed), transposed ? [C, 1, R] : [1, R, C]);
-    const slopes = transposed ? tf.reshape(h.slopes, [1, G, 1]) : h.slopes;
+  const { B, Hkv } = cfg.plan.sizes;
+  const [G, R, C] = [cfg.plan.G, i1 - i0, j1 - j0];
+  const view = (x: Tensor) => tf.reshape(x, transposed ? [B, Hkv, C, G, R] : [B, Hkv, G, R, C]);
+  if (b.slopes !== null) {
+    const dist = tf.tensor(
+      cfg.plan.distance(i0, i1, j0, j1, transposed),
+      transposed ? [1, 1, C, 1, R] : [1, 1, 1, R, C],
+    );
+    const slopes = transposed ? tf.reshape(b.slopes, [b.slopes.shape[0]!, Hkv, 1, G, 1]) : b.slopes;
     S = tf.reshape(tf.sub(view(S), tf.mul(slopes, dist)), S.shape);
   }
-  if (h.bias !== null) {
-    const tileBias = h.bias[i]![j]!;
-    S = tf.reshape(tf.add(view(S), transposed ? tf.transpose(tileBias, [2, 0, 1]) : tileBias), S.shape);
+  if (b.bias !== null) {
+    const tile = b.bias[i]![j]!;
+    S = tf.reshape(tf.add(view(S), transposed ? tf.transpose(tile, [0, 1, 4, 2, 3]) : tile), S.shape);
   }
-  let Z: Tensor | null = null;
-  if (cfg.dropout !== null && cfg.dropout.p > 0) {
-    const { p: pDrop, seed, batchOffset } = cfg.dropout;
-    // Contract head index kvh·G + g is exactly the row-major order of [Hkv, G].
-    const z = dropoutScaleBlock(seed, pDrop, [1, G, R, C], [batchOffset + h.b, h.kvh * G, i0, j0]);
-    Z = tf.tensor(transposed ? transpose2(z, G * R, C) : z, S.shape);
-  }
-  return { Qi, QTi, Kj, KTj, Vj, Z, S, capSlope };
+  return { S, capSlope };
 }
 
 /** tf.tidy typed for the plain objects of tensors (and nulls) the tile loops return. */
@@ -185,10 +249,11 @@ export function tidy<T>(tf: TF, fn: () => T): T {
   return tf.tidy(fn as unknown as () => TensorContainer) as unknown as T;
 }
 
-/** A row-major [n, m] array transposed to [m, n]. */
-function transpose2(x: Float32Array, n: number, m: number): Float32Array {
-  const out = new Float32Array(n * m);
-  for (let r = 0; r < n; r++) for (let c = 0; c < m; c++) out[c * n + r] = x[r * m + c]!;
+/** Per head, a row-major [n, m] array transposed to [m, n]: x [N, n, m] -> [N, m, n]. */
+function transposeHeads(x: Float32Array, N: number, n: number, m: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let h = 0; h < N; h++)
+    for (let r = 0; r < n; r++) for (let c = 0; c < m; c++) out[(h * m + c) * n + r] = x[(h * n + r) * m + c]!;
   return out;
 }
 

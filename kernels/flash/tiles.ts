@@ -11,15 +11,17 @@
  *   i2-3     [ all  ][ part ][skip]
  *   i4       [ all  ][ all  ][part]       last blocks are partial when S % B != 0
  *
- * Causal, window and key lengths leave each query row i an interval of keys [lo(i), hi(i)] (the
- * contract's `structurallyVisible`, solved for j), so a tile is classified from its R intervals in
- * O(R) host work, and a partial tile's bits depend only on those intervals relative to j0: every
- * tile with the same relative intervals (the diagonal tiles of causal attention, all of them when
- * Sq = Sk and Br = Bc) shares one bit pattern, built once per call. Only a boolean mask costs
- * O(R·C) host work per tile. Forward and backward share the plan, so each tile is classified once.
+ * A tile covers every head: it is skipped only where no head sees anything in it. Causal, window and
+ * key lengths leave each query row i of batch row b an interval of keys [lo, hi] (the contract's
+ * `structurallyVisible`, solved for j), so a tile is classified from its R intervals per batch row
+ * in O(B·R) host work, and a partial tile's bits depend only on those intervals relative to j0:
+ * every tile with the same relative intervals (the diagonal tiles of causal attention, all of them
+ * when Sq = Sk and Br = Bc) shares one bit pattern, built once per call. Only a boolean mask costs
+ * O(R·C) host work per tile and head. Forward and backward share the plan: each tile is classified once.
  *
- * Bits are [G, R, C] (1 = visible): the group's G query heads h = kvh·G + g, each R rows, the
- * row-major order of a tile's G·R rows. `bitsT` is the transpose [C, G·R] the backward reads.
+ * Bits are [N, G·R, C] (1 = visible), N = B·Hkv heads n = b·Hkv + kvh, each with its group's G query
+ * heads h = kvh·G + g of R rows: the layout of a tile's scores (operands.ts). `bitsT` is the
+ * transpose [N, C, G·R] the backward reads.
  */
 import type { AttentionOptionsOf, HostMask, PaddingSide } from '../../src/contract/index.js';
 
@@ -44,36 +46,40 @@ export interface TileSizes {
 /** A tile with some visible and some masked pairs. */
 export class PartialTile {
   readonly kind = 'partial';
-  /** 1 where the tile row (g·R + i) sees some key of the tile; null when every row does. */
+  /** [N·G·R]: 1 where the tile row sees some key of the tile; null when every row does. */
   readonly rows: Uint8Array | null;
-  /** 1 where the key is seen by some row of the tile; null when every key is. */
+  /** [N·C]: 1 where the key is seen by some row of its head's group in the tile; null when every key is. */
   readonly cols: Uint8Array | null;
   private bitsTransposed: Uint8Array | null = null;
 
-  /** bits [G, R, C], 1 = visible. */
+  /** bits [N, n, C] (n = G·R rows per head), 1 = visible. */
   constructor(
     readonly bits: Uint8Array,
-    readonly rowCount: number,
+    readonly N: number,
+    readonly n: number,
     readonly C: number,
   ) {
-    const rows = new Uint8Array(rowCount);
-    const cols = new Uint8Array(C);
-    for (let r = 0; r < rowCount; r++)
-      for (let j = 0; j < C; j++)
-        if (bits[r * C + j]) {
-          rows[r] = 1;
-          cols[j] = 1;
-        }
+    const rows = new Uint8Array(N * n);
+    const cols = new Uint8Array(N * C);
+    for (let h = 0; h < N; h++)
+      for (let r = 0; r < n; r++)
+        for (let j = 0; j < C; j++)
+          if (bits[(h * n + r) * C + j]) {
+            rows[h * n + r] = 1;
+            cols[h * C + j] = 1;
+          }
     this.rows = rows.every((x) => x === 1) ? null : rows;
     this.cols = cols.every((x) => x === 1) ? null : cols;
   }
 
-  /** The bits transposed, [C, G·R]. */
+  /** The bits transposed per head, [N, C, G·R]. */
   get bitsT(): Uint8Array {
     if (this.bitsTransposed === null) {
-      const { rowCount: n, C } = this;
-      const t = new Uint8Array(n * C);
-      for (let r = 0; r < n; r++) for (let j = 0; j < C; j++) t[j * n + r] = this.bits[r * C + j]!;
+      const { N, n, C } = this;
+      const t = new Uint8Array(N * n * C);
+      for (let h = 0; h < N; h++)
+        for (let r = 0; r < n; r++)
+          for (let j = 0; j < C; j++) t[(h * C + j) * n + r] = this.bits[(h * n + r) * C + j]!;
       this.bitsTransposed = t;
     }
     return this.bitsTransposed;
@@ -133,26 +139,21 @@ export class TilePlan {
     return [lo, hi];
   }
 
-  /** Classifies the tile rows [i0, i1) x keys [j0, j1) of kv head `kvh` in batch row `b`. */
-  tile(b: number, kvh: number, i0: number, i1: number, j0: number, j1: number): TileKind {
+  /** Classifies the tile rows [i0, i1) x keys [j0, j1) over every head. */
+  tile(i0: number, i1: number, j0: number, j1: number): TileKind {
     if (this.unrestricted) return ALL;
-    const { mask, keyLengths } = this.restrictions;
-    // Tiles that cannot differ share an entry: without a mask or key lengths, every head's tile is alike.
-    const bKey = keyLengths !== null || (mask !== null && mask.shape[0] !== 1) ? b : 0;
-    const hKey = mask !== null && mask.shape[1] !== 1 ? kvh : 0;
-    const key = `${bKey},${hKey},${i0},${i1},${j0},${j1}`;
+    const key = `${i0},${i1},${j0},${j1}`;
     let t = this.tiles.get(key);
     if (t === undefined) {
-      t = this.classify(b, kvh, i0, i1, j0, j1);
+      t = this.classify(i0, i1, j0, j1);
       this.tiles.set(key, t);
     }
     return t;
   }
 
-  private classify(b: number, kvh: number, i0: number, i1: number, j0: number, j1: number): TileKind {
+  /** Each row's visible keys within the tile, relative to j0 ([spans[2i], spans[2i + 1]]), and their count. */
+  private spans(b: number, i0: number, i1: number, j0: number, j1: number): { spans: Int32Array; visible: number } {
     const R = i1 - i0;
-    const C = j1 - j0;
-    // Each row's visible keys within the tile, relative to j0: [spans[2i], spans[2i + 1]].
     const spans = new Int32Array(2 * R);
     let visible = 0;
     for (let i = 0; i < R; i++) {
@@ -162,42 +163,62 @@ export class TilePlan {
       [spans[2 * i], spans[2 * i + 1]] = a <= z ? [a, z] : [0, -1];
       if (a <= z) visible += z - a + 1;
     }
+    return { spans, visible };
+  }
+
+  private classify(i0: number, i1: number, j0: number, j1: number): TileKind {
+    const { B, Hkv } = this.sizes;
+    const [R, C] = [i1 - i0, j1 - j0];
+    // Without key lengths every batch row has the same intervals.
+    const rowsOf = Array.from({ length: this.restrictions.keyLengths === null ? 1 : B }, (_, b) =>
+      this.spans(b, i0, i1, j0, j1),
+    );
+    const spansOf = (b: number) => rowsOf[rowsOf.length === 1 ? 0 : b]!.spans;
+    const visible = rowsOf.reduce((t, r) => t + r.visible, 0);
     if (visible === 0) return NONE;
-    if (this.restrictions.mask !== null) return this.masked(b, kvh, i0, j0, R, C, spans);
-    if (visible === R * C) return ALL;
-    const key = `${R},${C}:${spans.join(',')}`;
+    if (this.restrictions.mask !== null) return this.masked(i0, j0, R, C, spansOf);
+    if (visible === rowsOf.length * R * C) return ALL;
+    const key = `${R},${C}:${rowsOf.map((r) => r.spans.join(',')).join(';')}`;
     let p = this.patterns.get(key);
     if (p === undefined) {
       const G = this.G;
-      const bits = new Uint8Array(G * R * C);
-      for (let g = 0; g < G; g++)
-        for (let i = 0; i < R; i++)
-          bits.fill(1, (g * R + i) * C + spans[2 * i]!, (g * R + i) * C + spans[2 * i + 1]! + 1);
-      p = new PartialTile(bits, G * R, C);
+      const bits = new Uint8Array(B * Hkv * G * R * C);
+      for (let b = 0; b < B; b++) {
+        const spans = spansOf(b);
+        for (let h = 0; h < Hkv * G; h++)
+          for (let i = 0; i < R; i++) {
+            const row = ((b * Hkv * G + h) * R + i) * C;
+            bits.fill(1, row + spans[2 * i]!, row + spans[2 * i + 1]! + 1);
+          }
+      }
+      p = new PartialTile(bits, B * Hkv, G * R, C);
       this.patterns.set(key, p);
     }
     return p;
   }
 
   /** The structural spans AND the boolean mask, read with its broadcasting inlined. */
-  private masked(b: number, kvh: number, i0: number, j0: number, R: number, C: number, spans: Int32Array): TileKind {
-    const G = this.G;
+  private masked(i0: number, j0: number, R: number, C: number, spansOf: (b: number) => Int32Array): TileKind {
+    const { B, Hq, Hkv } = this.sizes;
     const mask = this.restrictions.mask!;
     const [mB, mH, mSq, mSk] = mask.shape;
-    const bits = new Uint8Array(G * R * C);
+    const bits = new Uint8Array(B * Hq * R * C);
     let count = 0;
-    for (let g = 0; g < G; g++) {
-      const base = ((mB === 1 ? 0 : b) * mH + (mH === 1 ? 0 : kvh * G + g)) * mSq;
-      for (let i = 0; i < R; i++)
-        for (let j = spans[2 * i]!; j <= spans[2 * i + 1]!; j++) {
-          if (mask.data[(base + i0 + i) * mSk + j0 + j] === 0) continue;
-          bits[(g * R + i) * C + j] = 1;
-          count++;
-        }
+    for (let b = 0; b < B; b++) {
+      const spans = spansOf(b);
+      for (let h = 0; h < Hq; h++) {
+        const base = ((mB === 1 ? 0 : b) * mH + (mH === 1 ? 0 : h)) * mSq;
+        for (let i = 0; i < R; i++)
+          for (let j = spans[2 * i]!; j <= spans[2 * i + 1]!; j++) {
+            if (mask.data[(base + i0 + i) * mSk + j0 + j] === 0) continue;
+            bits[((b * Hq + h) * R + i) * C + j] = 1;
+            count++;
+          }
+      }
     }
     if (count === 0) return NONE;
     if (count === bits.length) return ALL;
-    return new PartialTile(bits, G * R, C);
+    return new PartialTile(bits, B * Hkv, this.G * R, C);
   }
 
   /** ALiBi's |i + Sk - Sq - j| over the tile, [R, C] (transposed: [C, R]); shared by tiles on the same diagonal. */
