@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
-import { resolveKernel } from '../runner/index.js';
-import { attentionFlops, describeMachine, logChart, machineLine, wrongness } from './index.js';
+import { defineAttentionKernel } from '../contract/index.js';
+import { builtinKernel, resolveKernel } from '../runner/index.js';
+import { attentionFlops, describeMachine, logChart, machineLine, runBench, wrongness } from './index.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let [out, err] = ['', ''];
@@ -142,6 +143,33 @@ describe('bench', () => {
       expect(readFileSync(join(out, 'gflops.svg'), 'utf8')).toContain('cpu matMul 32³');
     },
   );
+
+  it('a size that throws (out of wasm memory, say) is listed as not timed; the other sizes are timed', async () => {
+    const sdpa = builtinKernel('sdpa').attention!();
+    const large = defineAttentionKernel({
+      name: 'throws-at-128',
+      forward(q, k, v, opts, tf) {
+        // The check before timing runs at S = 96: only the timing at 128 throws.
+        if (q.shape[2] === 128) throw new Error('Aborted(OOM)\nstack');
+        return sdpa.forward(q, k, v, opts, tf);
+      },
+    });
+    const r = await runBench({
+      kernels: [{ label: 'throws-at-128', ref: { module: 'throws-at-128' }, attention: () => large }],
+      backends: ['cpu'],
+      sizes: [8, 128],
+      headDims: [4],
+      B: 1,
+      Hq: 2,
+      Hkv: 2,
+      timeMs: 5,
+      ceilingN: 32,
+      harnessCases: 0,
+      seed: 1,
+    });
+    expect(r.rows.map((x) => x.S)).toEqual([8]);
+    expect(r.skipped).toEqual([{ kernel: 'throws-at-128', backend: 'cpu', reason: 'S=128 D=4: threw: Aborted(OOM)' }]);
+  });
 
   it('usage errors name the flag and exit 2', async () => {
     for (const [flags, message] of [

@@ -65,16 +65,18 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       for (const D of o.headDims)
         for (const S of o.sizes)
           for (const causal of causals(o)) {
-            const row = await timeRow(
-              o,
-              k.label,
-              kernel,
-              { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S, D, causal },
-              machine,
-              ceiling,
-            );
-            rows.push(row);
-            say(progressLine(row));
+            const shape = { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S, D, causal };
+            try {
+              const row = await timeRow(o, k.label, kernel, shape, machine, ceiling);
+              rows.push(row);
+              say(progressLine(row));
+            } catch (e) {
+              // One size that throws (out of wasm memory, say) costs that row, not the run.
+              const why = String((e as Error).message ?? e).split('\n')[0];
+              const reason = `S=${S} D=${D}${causal ? ' causal' : ''}: threw: ${why}`;
+              skipped.push({ kernel: k.label, backend, reason });
+              say(`${backend} ${k.label}: not timed: ${reason}`);
+            }
           }
       if (o.harnessCases > 0) {
         const h = profileHarness(k, o.harnessCases, o.seed, o.constraints);
