@@ -19,24 +19,31 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { TF } from '../../src/contract/index.js';
-import { splitBlocks } from '../common/slice.js';
+import { slice, splitBlocks } from '../common/slice.js';
 
 type Ranges = ReadonlyArray<readonly [number, number]>;
 
 const sizesOf = (ranges: Ranges) => ranges.map(([a, b]) => b - a);
 
-/** A product's second operand [N, k, n], with its heads as 2-D tensors [k, n] on wasm (N > 1), else null. */
+/**
+ * A product's second operand [N, k, n] and, on wasm, its heads as 2-D tensors [k, n] with data of
+ * their own (else null). tfjs-wasm 4.22 caches XNNPACK's packed weights by the second operand's data
+ * id alone, not its shape: a reshape of a tensor already used as weights with another [k, n] (a
+ * [n, 1] block and its [1, n] "transpose") reuses the wrong packing and aborts the wasm module
+ * (memory access out of bounds). So the heads are always copies, each used with one shape only.
+ */
 export interface Operand {
   readonly t: Tensor;
   readonly heads: readonly Tensor[] | null;
 }
 
-/** Makes t [N, k, n] an Operand (cutting its heads where the products need them). Does not take ownership of t. */
+/** Makes t [N, k, n] an Operand, cutting (copying) its heads on wasm. Does not take ownership of t. */
 export function operand(tf: TF, t: Tensor): Operand {
-  const N = t.shape[0]!;
-  if (tf.getBackend() !== 'wasm' || N === 1) return { t, heads: null };
-  const [k, n] = t.shape.slice(1) as [number, number];
-  const heads = splitBlocks(tf, t, 0, new Array<number>(N).fill(1)).map((h) => {
+  if (tf.getBackend() !== 'wasm') return { t, heads: null };
+  const [N, k, n] = t.shape as [number, number, number];
+  // One piece is copied too: splitBlocks would hand back a view of t's own data.
+  const pieces = N === 1 ? [slice(tf, t, [0, 0, 0], [1, k, n])] : splitBlocks(tf, t, 0, new Array<number>(N).fill(1));
+  const heads = pieces.map((h) => {
     const two = tf.reshape(h, [k, n]);
     h.dispose();
     return two;
@@ -54,7 +61,7 @@ export function bmm(tf: TF, a: Tensor, b: Operand): Tensor {
   const [N, m, k] = a.shape as [number, number, number];
   const n = b.t.shape[2]!;
   return tf.tidy(() => {
-    const rows = splitBlocks(tf, a, 0, new Array<number>(N).fill(1));
+    const rows = N === 1 ? [a] : splitBlocks(tf, a, 0, new Array<number>(N).fill(1));
     return concat(
       tf,
       rows.map((r, h) => tf.reshape(tf.matMul(tf.reshape(r, [m, k]), b.heads![h]!), [1, m, n])),
