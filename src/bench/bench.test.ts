@@ -119,10 +119,18 @@ describe('bench', () => {
           9,
         );
         expect(x.peakBytes as number).toBeGreaterThan(0);
+        // The share by CPU time, what a busy shared machine moves least.
+        expect(x.cpuMs as number).toBeGreaterThan(0);
+        expect(x.cpuCeilingRatio).toBeCloseTo(
+          attentionFlops(1, 4, x.S as number, 4, x.causal as boolean) /
+            (x.cpuMs as number) /
+            ((2 * 32 ** 3) / report.ceilings[0].cpuMs),
+          9,
+        );
       }
       expect(r.err).toContain(`bench: machine: ${machineLine(machine)}; load average `);
       expect(r.err).toMatch(
-        /bench: cpu sdpa S=16 D=4 causal: .* of matMul 32\^3 = [\d.]+ GFLOP\/s\), .*; .+, \d+ cores, load /,
+        /bench: cpu sdpa S=16 D=4 causal: .* of matMul 32\^3 = [\d.]+ GFLOP\/s; by CPU time [\d.]+ ms, [\d.]+%\), .*; .+, \d+ cores, load /,
       );
       expect(r.err).toMatch(
         /bench: cpu test\/fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/,

@@ -5,6 +5,7 @@
  */
 import { Bench } from 'tinybench';
 import { activeBackend, type BackendName, tf } from '../backend/index.js';
+import { cpuRecorder } from './cpuTime.js';
 import { matMulFlops } from './flops.js';
 import type { Ceiling } from './types.js';
 
@@ -13,7 +14,8 @@ export async function matMulCeiling(n: number, timeMs: number): Promise<Ceiling>
   const b = tf.randomNormal([n, n], 0, 1, 'float32', 6);
   try {
     const bench = new Bench({ time: timeMs, iterations: 3, warmupIterations: 1, warmupTime: 0 });
-    bench.add('matMul', () => tf.tidy(() => void tf.matMul(a, b).dataSync()));
+    const cpu = cpuRecorder(() => tf.tidy(() => void tf.matMul(a, b).dataSync()));
+    bench.add('matMul', cpu.run);
     await bench.run();
     const r = bench.tasks[0]!.result;
     if (r.state !== 'completed') throw new Error(`matMul ceiling: tinybench ${r.state}`);
@@ -24,6 +26,7 @@ export async function matMulCeiling(n: number, timeMs: number): Promise<Ceiling>
       n,
       ms,
       gflops: matMulFlops(n) / (ms * 1e6),
+      cpuMs: cpu.medianMs(1),
       ...(threads !== null ? { threads } : {}),
     };
   } finally {

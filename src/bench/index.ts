@@ -1,4 +1,5 @@
 export { matMulCeiling } from './ceiling.js';
+export { type CpuRecorder, cpuRecorder } from './cpuTime.js';
 export * from './flops.js';
 export { profileHarness } from './harness.js';
 export { type BenchShape, type Timing, timeKernel, wrongness } from './kernel.js';

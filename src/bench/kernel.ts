@@ -23,6 +23,7 @@ import {
 import { normals, stream } from '../data/index.js';
 import { runAttentionKernel } from '../execute/index.js';
 import { referenceAttention } from '../reference/index.js';
+import { cpuRecorder } from './cpuTime.js';
 
 export interface BenchShape {
   readonly B: number;
@@ -116,6 +117,8 @@ export interface Timing {
   readonly madMs: number;
   readonly samples: number;
   readonly peakBytes: number;
+  /** Median CPU milliseconds of one step (cpuTime.ts). */
+  readonly cpuMs: number;
 }
 
 /** Times forward + backward at `shape` for about `timeMs` (at least 3 samples after 1 warm-up). */
@@ -135,12 +138,19 @@ export async function timeKernel(kernel: AttentionKernel, shape: BenchShape, tim
     });
     const peakBytes = Math.max(0, info.peakBytes - before);
     const bench = new Bench({ time: timeMs, iterations: 3, warmupIterations: 1, warmupTime: 0 });
-    bench.add(kernel.name, () => step(kernel, x, opts));
+    const cpu = cpuRecorder(() => step(kernel, x, opts));
+    bench.add(kernel.name, cpu.run);
     await bench.run();
     const r = bench.tasks[0]!.result;
     if (r.state !== 'completed')
       throw new Error(`tinybench: ${r.state}${'error' in r ? `: ${String((r as { error: unknown }).error)}` : ''}`);
-    return { ms: r.latency.p50, madMs: r.latency.mad, samples: r.latency.samplesCount, peakBytes };
+    return {
+      ms: r.latency.p50,
+      madMs: r.latency.mad,
+      samples: r.latency.samplesCount,
+      peakBytes,
+      cpuMs: cpu.medianMs(1),
+    };
   } finally {
     tf.dispose([x.q, x.k, x.v, x.dOut]);
   }

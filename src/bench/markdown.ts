@@ -21,11 +21,12 @@ export function benchMarkdown(r: BenchReport): string {
   ];
   out.push(
     ...table(
-      ['backend', 'matMul n', 'ms', 'GFLOP/s (the ceiling)', 'threads', 'cpu', 'cores'],
+      ['backend', 'matMul n', 'ms', 'CPU ms', 'GFLOP/s (the ceiling)', 'threads', 'cpu', 'cores'],
       r.ceilings.map((c) => [
         c.backend,
         String(c.n),
         c.ms.toFixed(1),
+        c.cpuMs.toFixed(1),
         c.gflops.toFixed(2),
         c.threads === undefined ? '' : String(c.threads),
         r.machine.cpu,
@@ -47,6 +48,8 @@ export function benchMarkdown(r: BenchReport): string {
         'ms (median ± mad)',
         'GFLOP/s',
         'of matMul',
+        'CPU ms',
+        'of matMul by CPU time',
         'peak memory',
         'load',
       ],
@@ -61,6 +64,8 @@ export function benchMarkdown(r: BenchReport): string {
         `${x.ms.toFixed(1)} ± ${x.madMs.toFixed(1)}`,
         x.gflops.toFixed(2),
         pct(x.ceilingRatio),
+        x.cpuMs.toFixed(1),
+        pct(x.cpuCeilingRatio),
         mib(x.peakBytes),
         x.loadAverage.toFixed(2),
       ]),

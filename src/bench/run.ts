@@ -8,7 +8,7 @@ import { type BackendName, useBackend } from '../backend/index.js';
 import type { AttentionKernel } from '../contract/index.js';
 import type { KernelUnderTest } from '../runner/index.js';
 import { matMulCeiling } from './ceiling.js';
-import { attentionFlops } from './flops.js';
+import { attentionFlops, matMulFlops } from './flops.js';
 import { profileHarness } from './harness.js';
 import { type BenchShape, timeKernel, wrongness } from './kernel.js';
 import { describeMachine, loadAverage, type Machine, machineLine } from './machine.js';
@@ -124,6 +124,9 @@ async function timeRow(
     gflops,
     ceilingRatio: gflops / ceiling.gflops,
     peakBytes: t.peakBytes,
+    cpuMs: t.cpuMs,
+    cpuCeilingRatio:
+      attentionFlops(o.B, o.Hq, shape.S, shape.D, shape.causal) / t.cpuMs / (matMulFlops(ceiling.n) / ceiling.cpuMs),
   };
 }
 
@@ -132,7 +135,8 @@ function progressLine(r: KernelRow): string {
   return (
     `${r.backend} ${r.kernel} S=${r.S} D=${r.D}${r.causal ? ' causal' : ''}: ${r.ms.toFixed(1)} ms, ` +
     `${r.gflops.toFixed(2)} GFLOP/s (${(100 * r.ceilingRatio).toFixed(1)}% of matMul ${r.ceilingN}^3 = ` +
-    `${r.ceilingGflops.toFixed(2)} GFLOP/s), peak ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB; ${r.cpu}, ` +
+    `${r.ceilingGflops.toFixed(2)} GFLOP/s; by CPU time ${r.cpuMs.toFixed(1)} ms, ` +
+    `${(100 * r.cpuCeilingRatio).toFixed(1)}%), peak ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB; ${r.cpu}, ` +
     `${r.cores} cores, load ${r.loadAverage.toFixed(2)}`
   );
 }

@@ -39,6 +39,9 @@ export interface KernelRow {
   readonly ceilingRatio: number;
   /** Peak bytes of tensors alive above the inputs during one forward + backward (tf.profile). */
   readonly peakBytes: number;
+  /** Median CPU milliseconds of one forward + backward, and the share of matMul by CPU time (cpuTime.ts). */
+  readonly cpuMs: number;
+  readonly cpuCeilingRatio: number;
 }
 
 /** A (kernel, backend) that was not timed: it is wrong against the float64 reference, or threw. */
@@ -54,6 +57,8 @@ export interface Ceiling {
   readonly n: number;
   readonly ms: number;
   readonly gflops: number;
+  /** Median CPU milliseconds of one product (cpuTime.ts). */
+  readonly cpuMs: number;
   /** Threads the backend computes with, where it says (wasm: XNNPACK's pool; 1 = single-threaded). */
   readonly threads?: number;
 }
