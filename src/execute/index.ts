@@ -1,1 +1,2 @@
 export * from './tfjs.js';
+export * from './worker/index.js';

@@ -1,0 +1,31 @@
+export { splitCommandLine } from './commandLine.js';
+export {
+  DTYPES,
+  type Dtype,
+  encodeFrame,
+  type Frame,
+  type FrameBuffer,
+  FrameReader,
+  GarbageError,
+  MAGIC,
+} from './frames.js';
+export { type Hello, helloSchema, PROTOCOL_VERSION, parseHello, WORKER_SUITES, type WorkerSuite } from './hello.js';
+export { WorkerFailure, WorkerProcess, type WorkerProcessOptions } from './process.js';
+export {
+  deviceFor,
+  execTarget,
+  type PythonTargetOptions,
+  pyTarget,
+  pythonOf,
+  pythonWorkerCommand,
+  pythonWorkerScript,
+  torchTarget,
+  WORKER_SCRIPT,
+} from './targets.js';
+export {
+  WorkerDeclined,
+  WorkerError,
+  type WorkerKernel,
+  type WorkerKernelOptions,
+  workerKernel,
+} from './workerKernel.js';
