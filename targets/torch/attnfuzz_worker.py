@@ -410,7 +410,7 @@ class Mha:
         add = opts.additive()
         vis = opts.visible() if opts.restricted() else None
         forms = []
-        kp = None
+        kp = flat = None
         if vis is not None:
             kp = vis.any(dim=1).any(dim=1)  # [B, Sk]: keys some query of row b sees
             if add is None and bool((vis == kp.view(s.B, 1, 1, s.Sk)).all()):
@@ -431,7 +431,7 @@ class Mha:
             am = "3d"
         p = {"kpm": kpm, "am": am, "kpm_float": rng.random() < 0.5, "am_float": add is not None or rng.random() < 0.5,
              "bias": rng.random() < 0.5, "batch_first": rng.random() < 0.5, "need_weights": rng.random() < 0.5,
-             "average": rng.random() < 0.5, "vis": vis, "kp": kp, "add": add}
+             "average": rng.random() < 0.5, "vis": vis, "kp": kp, "flat": flat, "add": add}
         fast_hd = hd_for(s.D, 2 * s.D + s.Dv)
         p["fast"] = (am is None and s.Sq == s.Sk and s.Hq % 2 == 0 and s.Hq * fast_hd <= self.MAX_E
                      and rng.random() < 0.5)
@@ -516,7 +516,7 @@ class Mha:
         if p["am"] is not None:
             vis = p["vis"] if p["vis"] is not None else torch.ones(s.B, s.Hq, s.Sq, s.Sk, dtype=torch.bool,
                                                                      device=opts.device)
-            vis = vis[0, 0] if p["am"] == "2d" else vis.reshape(s.B * s.Hq, s.Sq, s.Sk)
+            vis = p["flat"] if p["am"] == "2d" else vis.reshape(s.B * s.Hq, s.Sq, s.Sk)
             if p["am_float"]:
                 add = p["add"]
                 base = torch.zeros((), dtype=dtype, device=vis.device) if add is None else add.to(dtype).expand(
