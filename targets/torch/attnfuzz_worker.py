@@ -217,6 +217,16 @@ def no_key_nan_fixed():
     return torch_version() >= (2, 5)
 
 
+def math_upcasts():
+    """SDPA's math backend computes bfloat16/float16 in float32 from PyTorch 2.5 on (pytorch/pytorch#128922)."""
+    return torch_version() >= (2, 5)
+
+
+LOW_PRECISION_MATH = ("PyTorch %s's math attention computes Q.K^T, the softmax's input and the gradients in %s (the "
+                      "contract keeps them in float32; upcast from 2.5, pytorch/pytorch#128922): "
+                      "docs/findings/pytorch-1.13.md")
+
+
 # ===================================================================================== torch:sdpa
 
 
@@ -255,10 +265,20 @@ class Sdpa:
     def supports(self, opts, shapes):
         if opts.dropout_p > 0:
             return "SDPA draws its own dropout mask and returns none, so its dropout cannot be judged (dropout_p=0 only)"
+        if opts.empty_rows and not no_key_nan_fixed():
+            return ("a row that sees no key: SDPA before PyTorch 2.5 gives NaN there (pytorch/pytorch#103749), the "
+                    "contract 0")
+        if opts.precision != "float32" and self.runs_math(opts.device) and not math_upcasts():
+            return LOW_PRECISION_MATH % (torch_version_s(), opts.precision)
         if not self.has_scale and opts.precision != "float32" and opts.scale != 1 / math.sqrt(shapes.D):
             return ("SDPA before PyTorch 2.1 has no scale argument: folding scale into q would round q again in "
                     + opts.precision)
         return True
+
+    def runs_math(self, device):
+        """Whether the math backend runs: chosen, the only one (1.13), or the only one on a CPU before 2.2."""
+        return (self.backend == "math" or self.public is None
+                or (self.backend is None and device.type == "cpu" and torch_version() < (2, 2)))
 
     def forward(self, q, k, v, opts):
         import torch
@@ -350,6 +370,9 @@ class Eager:
         if opts.empty_rows:
             return ("a row that sees no key: transformers' eager masks with finfo(dtype).min, not -inf, so such a row "
                     "gets the mean of the values (the contract asks 0)")
+        if opts.precision != "float32":
+            return ("transformers' eager computes Q.K^T and every gradient in %s (the contract keeps the scores and "
+                    "their gradients in float32): docs/findings/pytorch-1.13.md" % opts.precision)
         return True
 
     def forward(self, q, k, v, opts):
@@ -432,9 +455,12 @@ class Mha:
         p = {"kpm": kpm, "am": am, "kpm_float": rng.random() < 0.5, "am_float": add is not None or rng.random() < 0.5,
              "bias": rng.random() < 0.5, "batch_first": rng.random() < 0.5, "need_weights": rng.random() < 0.5,
              "average": rng.random() < 0.5, "vis": vis, "kp": kp, "flat": flat, "add": add}
+        old = torch_version() < (2, 0)
+        if old and kpm is not None and am is not None and p["kpm_float"] and p["am_float"]:
+            p["kpm_float"] = False  # before 2.0 a float key_padding_mask beside a float attn_mask is lost (#92554)
         fast_hd = hd_for(s.D, 2 * s.D + s.Dv)
         p["fast"] = (am is None and s.Sq == s.Sk and s.Hq % 2 == 0 and s.Hq * fast_hd <= self.MAX_E
-                     and rng.random() < 0.5)
+                     and not (old and not p["bias"]) and rng.random() < 0.5)  # 1.13: no fast path without bias (#97128)
         if p["fast"]:
             p["batch_first"] = True
         p["hd"] = fast_hd if p["fast"] else hd_for(s.D, max(s.D, s.Dv))
@@ -443,6 +469,11 @@ class Mha:
     def supports(self, opts, shapes):
         if opts.dropout_p > 0:
             return "nn.MultiheadAttention draws its own dropout mask and returns none (dropout=0 only)"
+        if opts.empty_rows:
+            return ("a row that sees no key: nn.MultiheadAttention gives NaN there (pytorch/pytorch#41508, #160064), "
+                    "the contract 0")
+        if opts.precision != "float32" and not math_upcasts():
+            return LOW_PRECISION_MATH % (torch_version_s(), opts.precision)
         hd = hd_for(shapes.D, max(shapes.D, shapes.Dv))
         if shapes.Hq * hd > self.MAX_E:
             return "embed_dim Hq * hd = %d: the adapter's identity projections stop at %d" % (shapes.Hq * hd, self.MAX_E)
