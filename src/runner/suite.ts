@@ -72,8 +72,8 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   materialise(c: C): M;
   /** The float64 reference, computed once per case whatever the backends. */
   reference(c: C, m: M): R;
-  /** Stage 3: the kernel under test on the active backend; never throws for a kernel's fault. */
-  run(k: KernelUnderTest, c: C, m: M): KernelOutcome<M>;
+  /** Stage 3: the kernel under test (awaited: it may run in another process); never throws for a kernel's fault. */
+  run(k: KernelUnderTest, c: C, m: M): Promise<KernelOutcome<M>>;
   /** Stage 4's input: how each tensor is judged (runs the same-precision baseline on the active backend). */
   specs(k: KernelUnderTest, c: C, m: M, reference: R): TensorSpec[];
   /** Stage 5: simpler neighbours for the structural pass after fast-check's shrinking. */
