@@ -112,7 +112,7 @@ function wrongFromSecondCall(): KernelUnderTest {
 
 describe('training trajectory: a kernel wrong only from its second call', () => {
   // float32 only: in bfloat16 this kernel passes, the trajectory being judged at 32 u (12.5%) of
-  // another bf16 implementation's run (see the README's training calibration).
+  // another bf16 implementation's run (docs/oracle.md, the training step).
   it('fails against the baseline implementation in float32, at the loss of step 2, with step 1 passing', async () => {
     const c: TrainingCase = { ...base, model: { ...base.model, layers: 1 }, steps: 2 };
     const v = (await checkCase(c, wrongFromSecondCall())).verdict;

@@ -3,7 +3,7 @@
  * aims lengths at their edges, and a bug past the first tile is found and shrunk to just past it.
  * The representative here is deterministic, so it holds for any seed: 64 x 64 tiles skipped by the
  * top-left rule under bottom-right causal lose every visible key of the second key tile whenever
- * Sq <= 64 < Sk. (The other tile fixtures, found by `check --time 60`, are measured in the README.)
+ * Sq <= 64 < Sk. (The other tile fixtures were measured with `check --time 60`: docs/testing.md.)
  */
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';

@@ -2,7 +2,7 @@
  * Replaying saved cases: the file's case re-made from its seeds and checked by the one check
  * (src/runner `checkCase`) with its kernel, on its backends (or the active one), forward only when
  * the file's kernel says `forwardOnly` (saved by `check --forward-only`) or the replay is asked to
- * (`replay --forward-only`), then compared with what the file expects (format.ts):
+ * (`replay --forward-only`), then compared with what the file expects (savedCase.ts):
  *
  *   'ok'                 the verdict meets the expectation: a regression test passes, or a known
  *                        failure still fails the same way (same verdict kind and tensor)

@@ -120,7 +120,7 @@ describe('the KV-cache decode goldens', () => {
     },
   );
 
-  // No golden test has a low-precision path, so no oracle allowance to reuse: the README's bound
+  // No golden test has a low-precision path, so no oracle allowance to reuse: docs/golden.md's bound
   // for out in bfloat16 / float16, norm-wise like FLOAT32_REL_BOUND: 4 units of roundoff u_p.
   // Measured: at most 1.26 u (bfloat16) and 1.40 u (float16).
   it.each(['bfloat16', 'float16'] as const)(
