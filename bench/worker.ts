@@ -24,18 +24,24 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { type BackendName, useBackend } from '../src/backend/index.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
-import type { HostKernel } from '../src/contract/index.js';
+import type { HostAttentionCall, HostKernel } from '../src/contract/index.js';
 import type { MaterialisedAttention } from '../src/data/index.js';
-import { encodeFrame, FrameReader, pyTarget, torchTarget } from '../src/execute/index.js';
-import { attentionSuite, builtinKernel, checkCase, noTimings } from '../src/runner/index.js';
-import { checkHostCase, hostCall } from '../test/support/hostCheck.js';
+import { encodeFrame, FrameReader, hostOptions, toHostArray } from '../src/execute/index.js';
+import {
+  attentionSuite,
+  builtinKernel,
+  checkCase,
+  type KernelUnderTest,
+  noTimings,
+  resolveKernel,
+} from '../src/runner/index.js';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 };
 const CASES = Number(arg('cases', '400'));
-const REPEATS = Number(arg('repeats', '3'));
+const REPEATS = Number(arg('repeats', '5'));
 const PYTHON = arg('python', process.env.ATTNFUZZ_PYTHON ?? '/usr/bin/python3');
 const BACKEND = arg('backend', 'cpu') as BackendName;
 
@@ -53,32 +59,51 @@ async function msAsync(f: () => Promise<void>) {
 }
 
 await useBackend(BACKEND);
-const sdpaWorker = await torchTarget('torch:sdpa', { python: PYTHON });
+const worker = await resolveKernel('torch:sdpa', 'attention', process.cwd(), '--kernel', { python: PYTHON });
 const echoFile = join(mkdtempSync(join(tmpdir(), 'attnfuzz-bench-')), 'echo.py');
 writeFileSync(echoFile, 'def forward(q, k, v, opts):\n    return q[..., :1].expand(*q.shape[:3], v.shape[-1]) * 1.0\n');
-const echo = await pyTarget(echoFile, { python: PYTHON });
+const echo = await resolveKernel(`py:${echoFile}`, 'attention', process.cwd(), '--kernel', { python: PYTHON });
 const tfjs = builtinKernel('sdpa');
+const hostOf = (k: KernelUnderTest) => k.attention!() as HostKernel;
 
 // The default cases torch:sdpa runs, drawn once; correctness first on both sides.
-const drawn = fc.sample(attentionCase({}), { numRuns: CASES * 4, seed: 20261130 });
+const drawn = fc.sample(attentionCase({}), { numRuns: CASES * 5, seed: 20261130 });
 const cases: AttentionCase[] = [];
 for (const c of drawn) {
   if (cases.length === CASES) break;
-  const r = await checkHostCase(sdpaWorker, c);
-  if (r.status === 'unsupported') continue;
-  if (r.status !== 'judged' || r.failed) throw new Error(`bench: torch:sdpa fails ${JSON.stringify(c)}`);
-  if (checkCase(c, tfjs).verdict.status !== 'pass') throw new Error(`bench: sdpa fails ${JSON.stringify(c)}`);
+  const v = (await checkCase(c, worker)).verdict;
+  if (v.status === 'unsupported') continue;
+  if (v.status !== 'pass') throw new Error(`bench: torch:sdpa fails ${JSON.stringify(c)}`);
+  if ((await checkCase(c, tfjs)).verdict.status !== 'pass') throw new Error(`bench: sdpa fails ${JSON.stringify(c)}`);
   cases.push(c);
 }
-const materials = cases.map((c) => attentionSuite.materialise(c) as MaterialisedAttention);
-const calls = materials.map((m) => hostCall(m, true));
+const calls: HostAttentionCall[] = cases.map((c) => {
+  const m = attentionSuite.materialise(c) as MaterialisedAttention;
+  const { q, k, v, dOut } = m.inputs;
+  return {
+    q: toHostArray(q),
+    k: toHostArray(k),
+    v: toHostArray(v),
+    options: hostOptions(m.options, q, k),
+    dOut: toHostArray(dOut),
+  };
+});
 
-/** Milliseconds per case of the kernel's round trips alone, on the prepared calls. */
+/** Milliseconds per case of a host kernel's round trips alone, on the prepared calls. */
 async function perCase(k: HostKernel): Promise<number> {
   const total = await msAsync(async () => {
     for (const call of calls) await k.run!(call);
   });
   return total / cases.length;
+}
+
+/** Milliseconds per case of the whole check, and of its kernel stage. */
+async function checks(k: KernelUnderTest): Promise<[number, number]> {
+  const timings = noTimings();
+  const total = await msAsync(async () => {
+    for (const c of cases) await checkCase(c, k, { timings });
+  });
+  return [total / cases.length, timings.kernel / cases.length];
 }
 
 const rows: Record<string, number[]> = {
@@ -90,20 +115,13 @@ const rows: Record<string, number[]> = {
   'frames in Node: encode run + decode result': [],
 };
 for (let r = 0; r < REPEATS; r++) {
-  const timings = noTimings();
-  rows['in-process sdpa (tfjs), whole check']!.push(
-    ms(() => {
-      for (const c of cases) checkCase(c, tfjs, { timings });
-    }) / cases.length,
-  );
-  rows['in-process sdpa (tfjs), kernel only']!.push(timings.kernel / cases.length);
-  rows['torch:sdpa worker, whole check']!.push(
-    (await msAsync(async () => {
-      for (const c of cases) await checkHostCase(sdpaWorker, c);
-    })) / cases.length,
-  );
-  rows['torch:sdpa worker, kernel only (round trip)']!.push(await perCase(sdpaWorker));
-  rows['echo worker, round trip (protocol + Python + one op)']!.push(await perCase(echo));
+  const [tfjsWhole, tfjsKernel] = await checks(tfjs);
+  rows['in-process sdpa (tfjs), whole check']!.push(tfjsWhole);
+  rows['in-process sdpa (tfjs), kernel only']!.push(tfjsKernel);
+  const [workerWhole, workerKernel] = await checks(worker);
+  rows['torch:sdpa worker, whole check']!.push(workerWhole);
+  rows['torch:sdpa worker, kernel only (round trip)']!.push(workerKernel);
+  rows['echo worker, round trip (protocol + Python + one op)']!.push(await perCase(hostOf(echo)));
   rows['frames in Node: encode run + decode result']!.push(
     ms(() => {
       for (const call of calls) {
@@ -132,14 +150,14 @@ for (let r = 0; r < REPEATS; r++) {
 const bytes = calls.map((c) => 4 * 2 * (c.q.data.length + c.k.data.length + c.v.data.length + c.dOut!.data.length));
 console.log(
   `worker bench: ${cases.length} default cases torch:sdpa runs, ${REPEATS} repeats, backend ${BACKEND}, ` +
-    `${sdpaWorker.device}; median ${median(bytes)} bytes of tensors per case both ways (max ${Math.max(...bytes)})`,
+    `${hostOf(worker).device}; median ${median(bytes)} bytes of tensors per case both ways (max ${Math.max(...bytes)})`,
 );
 console.log('| per case | ms (median) | spread |\n|---|---|---|');
 for (const [name, xs] of Object.entries(rows)) console.log(`| ${name} | ${median(xs).toFixed(3)} | ${spread(xs)} |`);
 const inProcess = median(rows['in-process sdpa (tfjs), whole check']!);
-const worker = median(rows['torch:sdpa worker, whole check']!);
+const viaWorker = median(rows['torch:sdpa worker, whole check']!);
 console.log(
-  `cases/s: in-process sdpa ${(1000 / inProcess).toFixed(0)}, torch:sdpa worker ${(1000 / worker).toFixed(0)} ` +
-    `(${(inProcess / worker).toFixed(2)}x)`,
+  `cases/s: in-process sdpa ${(1000 / inProcess).toFixed(0)}, torch:sdpa worker ${(1000 / viaWorker).toFixed(0)} ` +
+    `(${(inProcess / viaWorker).toFixed(2)}x)`,
 );
-await Promise.all([sdpaWorker.close!(), echo.close!()]);
+await Promise.all([worker.close?.(), echo.close?.()]);

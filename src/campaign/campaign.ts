@@ -20,7 +20,14 @@
 import { formatTemp, scanCorpus, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
 import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
 import type { CampaignOptions } from './options.js';
-import type { Job, RawFailure, ShrinkReport, WorkerMessage, WorkerSetup } from './protocol.js';
+import {
+  type Job,
+  type RawFailure,
+  type ShrinkReport,
+  targetOptionsOf,
+  type WorkerMessage,
+  type WorkerSetup,
+} from './protocol.js';
 import { type CampaignResult, campaignReport } from './result.js';
 import { type SpawnWorker, spawnThread, type WorkerHandle } from './spawn.js';
 import { CampaignStats } from './stats.js';
@@ -49,7 +56,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const shard = o.shard ?? WHOLE;
   const spawn = o.spawn ?? spawnThread;
   const log = o.log ?? (() => {});
-  const setup: WorkerSetup = { targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd() };
+  // A worker that hangs is killed at half the case timeout: its case fails naming it, before the campaign's own timeout.
+  const targetOptions = { timeoutMs: o.caseTimeoutMs / 2, ...o.targetOptions };
+  const setup: WorkerSetup = { targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), targetOptions };
   const started = new Date();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
@@ -57,7 +66,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   // The kernels, to draw a case that never reported (a timeout, a crash) as its worker drew it.
   const kernels: KernelUnderTest[] = [];
   try {
-    for (const t of targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    const main = targetOptionsOf({ ...setup, worker: 0 });
+    for (const t of targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', main));
   } catch (e) {
     throw new CampaignSetupError((e as Error).message.split('\n')[0]!);
   }
@@ -214,10 +224,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const start = (slot: Slot) => {
       slot.ready = false;
       slot.queue = [];
-      slot.handle = spawn(setup, {
-        message: (m) => onMessage(slot, m),
-        exit: (err) => replace(slot, 'crash', err ?? 'the worker exited'),
-      });
+      slot.handle = spawn(
+        { ...setup, worker: slots.indexOf(slot) },
+        {
+          message: (m) => onMessage(slot, m),
+          exit: (err) => replace(slot, 'crash', err ?? 'the worker exited'),
+        },
+      );
     };
     /** Ends a slot's worker (timed out or died) and starts another in its place. */
     const replace = (slot: Slot, why: 'timeout' | 'crash', detail: string) => {

@@ -26,7 +26,14 @@ import {
   simplifyFailure,
 } from '../runner/index.js';
 import { coverageOf } from './coverage.js';
-import type { CaseReport, Job, RawFailure, ShrinkReport, WorkerSetup } from './protocol.js';
+import {
+  type CaseReport,
+  type Job,
+  type RawFailure,
+  type ShrinkReport,
+  targetOptionsOf,
+  type WorkerSetup,
+} from './protocol.js';
 import { caseAddress, caseAt, targetOf } from './stream.js';
 import { arbitraryOf } from './targetArbitrary.js';
 
@@ -50,7 +57,8 @@ export class CaseRunner {
   static async create(setup: WorkerSetup): Promise<CaseRunner> {
     await useBackend(setup.backend);
     const kernels: KernelUnderTest[] = [];
-    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    const o = targetOptionsOf(setup);
+    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', o));
     return new CaseRunner(setup, kernels);
   }
 

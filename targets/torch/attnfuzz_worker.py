@@ -256,6 +256,8 @@ class Sdpa:
         self.has_scale = "scale" in params
         self.has_gqa = "enable_gqa" in params
         self.NAME = "torch:sdpa" + (":" + backend if backend else "")
+        if self.runs_math(device) and not math_upcasts():
+            self.PRECISIONS = ["float32"]  # the math backend in low precision: see LOW_PRECISION_MATH
         if backend is not None:
             if self.public is None:
                 raise StartError("torch:sdpa:%s: PyTorch %s has no SDPA backends to choose (PyTorch >= 2.0 has "
@@ -365,6 +367,7 @@ class Eager:
 
     NAME = "torch:eager"
     FEATURES = {"softcap": True, "alibi": True, "bias": True, "sinks": True}
+    PRECISIONS = ["float32"]  # low precision: see supports
 
     def supports(self, opts, shapes):
         if opts.empty_rows:
@@ -426,6 +429,10 @@ class Mha:
     NAME = "torch:mha"
     FEATURES = {"alibi": True, "bias": True}
     MAX_E = 2048  # E x 3E identity projections: larger would cost more memory than the case is worth
+
+    def __init__(self):
+        if not math_upcasts():
+            self.PRECISIONS = ["float32"]  # low precision: see supports
 
     def plan(self, opts, backward):
         import torch

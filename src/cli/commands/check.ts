@@ -37,12 +37,14 @@ import {
   backendOf,
   backendOption,
   backendsOption,
+  deviceOption,
   forwardOnlyOption,
   type JunkLevel,
   jsonOption,
   junkOption,
   precisionOption,
   profileOption,
+  pythonOption,
   runsOption,
   seedOption,
   suiteConstraintsOf,
@@ -69,6 +71,9 @@ export interface CheckFlags {
   readonly profile?: SizeProfile;
   readonly junk?: JunkLevel;
   readonly forwardOnly?: boolean;
+  /** Where a target runs (torch:*, py:, ...), and the Python of torch: and py: targets. */
+  readonly device?: string;
+  readonly python?: string;
 }
 
 /** A usage or load error: one line on stderr, exit 2. */
@@ -108,7 +113,13 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
     );
   }
   try {
-    const kernel = await resolveKernel(flags.kernel, flags.suite);
+    // A worker that hangs is killed at half the case timeout: that case fails, named, before the watchdog ends check.
+    const target = {
+      ...(flags.device !== undefined ? { device: flags.device } : {}),
+      ...(flags.python !== undefined ? { python: flags.python } : {}),
+      ...(flags.timeout !== undefined ? { timeoutMs: (flags.timeout * 1000) / 2 } : {}),
+    };
+    const kernel = await resolveKernel(flags.kernel, flags.suite, process.cwd(), '--kernel', target);
     return { kernel: flags.forwardOnly ? forwardOnly(kernel) : kernel, backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
@@ -129,6 +140,7 @@ function searchCommand(flags: CheckFlags, seed: number): string {
   if ((flags.profile ?? 'default') !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.junk !== undefined) parts.push(`--junk ${flags.junk}`);
   if (flags.forwardOnly) parts.push('--forward-only');
+  if (flags.device !== undefined) parts.push(`--device ${flags.device}`);
   return parts.filter(Boolean).join(' ');
 }
 
@@ -286,9 +298,10 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .command('check')
     .description('search for a case where a kernel disagrees with the float64 reference; shrink, print and save it')
     .requiredOption(
-      '--kernel <name|module>',
-      'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode) or a ' +
-        'module whose default export is the kernel',
+      '--kernel <name|module|target>',
+      'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode), a ' +
+        'module whose default export is the kernel, or a target: torch:sdpa, torch:mha, torch:eager, py:file.py, ' +
+        "'exec:<command>' (docs/targets/, docs/PROTOCOL.md)",
     )
     .addOption(
       new Option(
@@ -314,6 +327,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .addOption(profileOption())
     .addOption(junkOption())
     .addOption(forwardOnlyOption())
+    .addOption(deviceOption())
+    .addOption(pythonOption())
     .addOption(jsonOption())
     .action(async (opts: CheckFlags) => setCode(await runCheck(opts, io)));
 }

@@ -31,6 +31,7 @@ import {
 } from '../../campaign/index.js';
 import type { Precision } from '../../contract/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
+import { deviceFor } from '../../execute/index.js';
 import { SUITES, type SuiteName } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import { durationSeconds } from '../duration.js';
@@ -38,9 +39,11 @@ import type { Io } from '../io.js';
 import {
   backendOf,
   backendOption,
+  deviceOption,
   jsonOption,
   precisionOption,
   profileOption,
+  pythonOption,
   runsOption,
   seedOption,
 } from '../options.js';
@@ -70,7 +73,15 @@ export interface FuzzFlags {
    */
   readonly isolation?: 'thread' | 'process';
   readonly json?: boolean;
+  /** Where targets run (`cuda:{i}`: worker i on GPU i), and the Python of torch: and py: targets. */
+  readonly device?: string;
+  readonly python?: string;
 }
+
+const targetOptions = (flags: FuzzFlags) => ({
+  ...(flags.device !== undefined ? { device: flags.device } : {}),
+  ...(flags.python !== undefined ? { python: flags.python } : {}),
+});
 
 /** What the command line does not carry: a stop signal and workers (tests). */
 export interface FuzzRuntime {
@@ -121,7 +132,10 @@ async function prepare(
   let targets: Target[];
   let unused: string[];
   try {
-    const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES);
+    const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES, process.cwd(), {
+      ...targetOptions(flags),
+      ...(flags.device !== undefined ? { device: deviceFor(flags.device, 0) } : {}),
+    });
     if (r.targets.length === 0)
       throw new Error(
         `--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for ` +
@@ -177,6 +191,7 @@ function commandOf(flags: FuzzFlags, seed: number, shard: { index: number; count
   if (flags.backend) parts.push(`--backend ${flags.backend}`);
   if (flags.profile !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
+  if (flags.device !== undefined) parts.push(`--device '${flags.device}'`);
   return parts.join(' ');
 }
 
@@ -218,6 +233,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
       timeMs,
       corpus: flags.corpus,
       caseTimeoutMs: flags.timeout * 1000,
+      targetOptions: targetOptions(flags),
       shrinkTimeMs: flags.shrinkTime * 1000,
       command: commandOf(flags, seed, p.shard.shard),
       signal: rt.signal,
@@ -362,6 +378,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
           'in one thread only, else threads)',
       ).choices(['thread', 'process']),
     )
+    .addOption(deviceOption())
+    .addOption(pythonOption())
     .addOption(jsonOption())
     .action(async (opts: FuzzFlags) => {
       const stop = stopOnSignals(io);

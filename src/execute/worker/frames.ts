@@ -47,7 +47,6 @@ export interface Frame {
 export class GarbageError extends Error {
   constructor(detail: string) {
     super(`garbage on stdout: ${detail}`);
-    this.name = 'GarbageError';
   }
 }
 

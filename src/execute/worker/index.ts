@@ -23,6 +23,7 @@ export {
   WORKER_SCRIPT,
 } from './targets.js';
 export {
+  declinedReason,
   WorkerDeclined,
   WorkerError,
   type WorkerKernel,

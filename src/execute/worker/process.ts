@@ -20,7 +20,6 @@ export class WorkerFailure extends Error {
     readonly kind: 'start' | 'died' | 'hung' | 'garbage',
   ) {
     super(message);
-    this.name = 'WorkerFailure';
   }
 }
 

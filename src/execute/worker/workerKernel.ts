@@ -23,20 +23,22 @@ import {
   type RunRequest,
 } from './requests.js';
 
-/** The worker's own error for one request (its message, as it wrote it): a `threw` verdict. */
-export class WorkerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkerError';
-  }
-}
+/** The worker's own error for one request (its message, as it wrote it): a `threw` verdict with that message. */
+export class WorkerError extends Error {}
 
-/** The worker declined the case (its `supports` said why): an `unsupported` verdict, not a failure. */
+/**
+ * The worker declined the case (its `supports` said why, which only it can tell): an `unsupported`
+ * verdict, not a failure. The runner asks `declinedReason` where it catches a kernel's error.
+ */
 export class WorkerDeclined extends Error {
   constructor(readonly reason: string) {
     super(reason);
-    this.name = 'WorkerDeclined';
   }
+}
+
+/** The reason a kernel's error declines its case (a WorkerDeclined), or null for a real error. */
+export function declinedReason(e: unknown): string | null {
+  return e instanceof WorkerDeclined ? e.reason : null;
 }
 
 export interface WorkerKernelOptions extends WorkerProcessOptions {
