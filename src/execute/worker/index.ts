@@ -11,6 +11,7 @@ export {
 } from './frames.js';
 export { type Hello, helloSchema, PROTOCOL_VERSION, parseHello, WORKER_SUITES, type WorkerSuite } from './hello.js';
 export { WorkerFailure, WorkerProcess, type WorkerProcessOptions } from './process.js';
+export { attentionRequest, decodeRequest, loraRequest, type RunRequest } from './requests.js';
 export {
   deviceFor,
   execTarget,

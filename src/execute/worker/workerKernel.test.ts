@@ -75,7 +75,7 @@ describe('workerKernel', () => {
   it('a worker that kills itself mid-case costs that case, named, and is restarted', async () => {
     const k = await start(MISBEHAVING);
     const pid = k.pid();
-    await expect(k.run!(call(103))).rejects.toThrow(/^worker exited with signal SIGKILL during attention run 1$/);
+    await expect(k.run!(call(103))).rejects.toThrow(/^worker exited with signal SIGKILL during the attention run$/);
     await k.run!(call(1));
     expect(k.restarts()).toBe(1);
     expect(k.pid()).not.toBe(pid);
@@ -85,7 +85,7 @@ describe('workerKernel', () => {
     const k = await start(MISBEHAVING);
     const pending = k.run!(call(102)); // hangs
     setTimeout(() => process.kill(k.pid()!, 'SIGKILL'), 100);
-    await expect(pending).rejects.toThrow('worker exited with signal SIGKILL during attention run 1');
+    await expect(pending).rejects.toThrow('worker exited with signal SIGKILL during the attention run');
     await expect(k.run!(call(1))).resolves.toHaveProperty('out');
   });
 
@@ -93,7 +93,7 @@ describe('workerKernel', () => {
     const k = await start(MISBEHAVING, { timeoutMs: 300 });
     const t0 = performance.now();
     await expect(k.run!(call(102))).rejects.toThrow(
-      new WorkerFailure('no answer in 0.3 s to attention run 1 (worker killed)', 'hung'),
+      new WorkerFailure('no answer in 0.3 s to the attention run (worker killed)', 'hung'),
     );
     expect(performance.now() - t0).toBeLessThan(3000);
     await expect(k.run!(call(1))).resolves.toHaveProperty('out');
@@ -103,7 +103,7 @@ describe('workerKernel', () => {
   it('garbage on stdout mid-case costs that case, quoted, and the worker is restarted', async () => {
     const k = await start(MISBEHAVING);
     await expect(k.run!(call(101))).rejects.toThrow(
-      'garbage on stdout: "hello from a stray print\\n" (a frame starts with "ATFZ") during attention run 1 ' +
+      'garbage on stdout: "hello from a stray print\\n" (a frame starts with "ATFZ") during the attention run ' +
         '(worker killed)',
     );
     await expect(k.run!(call(1))).resolves.toHaveProperty('out');
@@ -113,7 +113,7 @@ describe('workerKernel', () => {
   it("a worker that exits says its code and its stderr's last line", async () => {
     const k = await start(MISBEHAVING);
     await expect(k.run!(call(106))).rejects.toThrow(
-      'worker exited with code 3 during attention run 1 (stderr: misbehaving: out of cheese)',
+      'worker exited with code 3 during the attention run (stderr: misbehaving: out of cheese)',
     );
   });
 

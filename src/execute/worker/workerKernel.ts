@@ -114,11 +114,12 @@ export async function workerKernel(
   async function exchange(req: RunRequest): Promise<Frame> {
     const p = await live();
     const n = ++id;
-    const what = `${req.header.suite} run ${n}`;
+    // No id in what a failure says: the same case must fail with the same message (replay, nondeterminism checks).
+    const what = `the ${req.header.suite} run`;
     const frame = await p.request({ type: 'run', id: n, ...req.header }, req.buffers, what, timeoutMs);
     const { type, id: answered } = frame.header;
     if (answered !== n && type !== 'error') {
-      p.kill(`garbage on stdout: answer to run ${String(answered)} during ${what} (worker killed)`, 'garbage');
+      p.kill(`garbage on stdout: an answer to another run during ${what} (worker killed)`, 'garbage');
       throw p.dead!;
     }
     if (type === 'result') return frame;
