@@ -1,7 +1,7 @@
 /**
  * The worker protocol does not depend on Python: a worker in plain Node (examples/workers, no
  * attnfuzz import) through `--kernel 'exec:<command>'`. The seed bug (adapters#721: no mask passed,
- * so causal is dropped too) is found and shrunk to one sequence of two keys; the correct worker
+ * so causal is dropped too) is found and shrunk to one sequence of two tokens; the correct worker
  * passes. A worker that dies (SIGKILL), hangs or prints garbage mid-case costs that case, named in
  * its verdict, and the campaign goes on.
  */
@@ -19,7 +19,7 @@ const exec = (script: string, args = '') => `exec:${node} ${script}${args ? ` ${
 const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4 };
 
 describe('a plain-Node worker through exec:', () => {
-  it('the seed bug is found within 60 s and shrunk to one sequence, one head, two keys, top-left causal, no mask', async () => {
+  it('the seed bug is found within 60 s and shrunk to one sequence of two tokens, causal, no mask', async () => {
     const kernel = await resolveKernel(exec('examples/workers/forgot-is-causal.mjs'));
     try {
       const r = await search({
@@ -33,8 +33,15 @@ describe('a plain-Node worker through exec:', () => {
       expect(r.status).toBe('failed');
       if (r.status !== 'failed') return;
       const c = r.shrunk.case as AttentionCase;
-      expect([c.shapes.B, c.shapes.Hq, c.shapes.Sk, c.causal, c.mask]).toEqual([1, 1, 2, 'top-left', null]);
-      expect(c.shapes.Sq).toBeLessThanOrEqual(2);
+      // What the bug guarantees for any seed: one sequence, one head, two tokens (two keys for one query, or
+      // two queries of which one sees no key), some causal alignment, no mask.
+      expect([c.shapes.B, c.shapes.Hq, Math.max(c.shapes.Sq, c.shapes.Sk), c.causal !== 'none', c.mask]).toEqual([
+        1,
+        1,
+        2,
+        true,
+        null,
+      ]);
       expect(['mismatch', 'nonfinite']).toContain(r.shrunk.verdict.status);
     } finally {
       await kernel.close?.();
