@@ -6,6 +6,7 @@
  */
 
 /** Python source after the data section; it defines `kernel_under_test` and runs `main()`. */
+// biome-ignore lint/complexity/noUselessStringRaw: Python source; a backslash added to it later must reach Python as written
 export const TORCH_HARNESS = String.raw`
 # ============================== the kernel under test ===============================
 # Replace this function with the kernel you want to check (flash_attn_func, your own CUDA kernel,

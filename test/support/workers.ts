@@ -21,12 +21,7 @@ import {
 
 export type Answer = WorkerMessage | 'hang' | { readonly exit: string };
 
-function answering(
-  setup: WorkerSetup,
-  answer: (job: Job) => Answer,
-  ready: Promise<void>,
-  events: Parameters<SpawnWorker>[1],
-) {
+function answering(answer: (job: Job) => Answer, ready: Promise<void>, events: Parameters<SpawnWorker>[1]) {
   let alive = true;
   let queue = Promise.resolve();
   void ready.then(
@@ -65,7 +60,6 @@ export function inProcessWorkers(): SpawnWorker {
     let runner: CaseRunner | null = null;
     const ready = CaseRunner.create(setup).then((r) => void (runner = r));
     return answering(
-      setup,
       (job) =>
         job.type === 'run'
           ? { type: 'ran', report: runner!.run(job.i) }
@@ -77,5 +71,5 @@ export function inProcessWorkers(): SpawnWorker {
 }
 
 export function scriptedWorkers(answer: (job: Job, setup: WorkerSetup) => Answer): SpawnWorker {
-  return (setup, events) => answering(setup, (job) => answer(job, setup), Promise.resolve(), events);
+  return (setup, events) => answering((job) => answer(job, setup), Promise.resolve(), events);
 }
