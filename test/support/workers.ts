@@ -21,7 +21,11 @@ import {
 
 export type Answer = WorkerMessage | 'hang' | { readonly exit: string };
 
-function answering(answer: (job: Job) => Answer, ready: Promise<void>, events: Parameters<SpawnWorker>[1]) {
+function answering(
+  answer: (job: Job) => Answer | Promise<Answer>,
+  ready: Promise<void>,
+  events: Parameters<SpawnWorker>[1],
+) {
   let alive = true;
   let queue = Promise.resolve();
   void ready.then(
@@ -35,9 +39,9 @@ function answering(answer: (job: Job) => Answer, ready: Promise<void>, events: P
         .then(
           () =>
             new Promise<void>((r) =>
-              setImmediate(() => {
+              setImmediate(async () => {
                 if (!alive) return r();
-                const a = answer(job);
+                const a = await answer(job);
                 if (a === 'hang') return; // never resolves: nothing after it runs
                 if ('exit' in a) {
                   alive = false;
@@ -62,8 +66,8 @@ export function inProcessWorkers(): SpawnWorker {
     return answering(
       (job) =>
         job.type === 'run'
-          ? { type: 'ran', report: runner!.run(job.i) }
-          : { type: 'shrunk', report: runner!.shrink(job) },
+          ? runner!.run(job.i).then((report) => ({ type: 'ran' as const, report }))
+          : runner!.shrink(job).then((report) => ({ type: 'shrunk' as const, report })),
       ready,
       events,
     );

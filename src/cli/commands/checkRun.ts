@@ -93,7 +93,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   let declined: string | null = null;
   // Tensors a kernel leaves alive grow with every case (fuzz signs them as LEAK findings and shrinks them).
   const tensorsBefore = tf.memory().numTensors;
-  const result = search({
+  const result = await search({
     ...(watchdog ? { onCaseStart: (c: unknown) => watchdog.beat(JSON.stringify(c)) } : {}),
     suite: flags.suite,
     kernel,
