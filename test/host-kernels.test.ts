@@ -84,3 +84,25 @@ describe('a tfjs forward that returns a Promise', () => {
     });
   });
 });
+
+describe('a kernel that masks additively (a finite -1e9, as tfjs-layers MultiHeadAttention)', () => {
+  it('fails on the default junk with a why: line naming the key, its logit and the likely cause', async () => {
+    const kernel = await resolveKernel('test/fixtures/broken-kernels/additive-mask-1e9.ts');
+    const r = await search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 20_000 });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    expect((r.shrunk.case as AttentionCase).junk).toBe('huge');
+    expect(r.shrunk.verdict.status === 'mismatch' || r.shrunk.verdict.status === 'nonfinite').toBe(true);
+    const cause = (r.shrunk.verdict as { cause?: string }).cause ?? '';
+    expect(cause).toMatch(
+      /^a key no query may see reaches the output with its finite junk: key \d+ \(b=\d+, kv head \d+\), logit scale·q·k up to -?\d\.\d\de\+\d+; likely a finite additive mask/,
+    );
+    expect(cause).toContain('--junk none');
+  });
+
+  it('passes with --junk none (the rest of the kernel is right)', async () => {
+    const kernel = await resolveKernel('test/fixtures/broken-kernels/additive-mask-1e9.ts');
+    const r = await search({ suite: 'attention', kernel, seed: SEED, numRuns: 150, constraints: { junk: ['none'] } });
+    expect(r).toMatchObject({ status: 'clean', cases: 150 });
+  });
+});
