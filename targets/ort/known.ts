@@ -8,6 +8,9 @@ export const KNOWN_ISSUES = {
     'MultiHeadAttention (CPU) ignores past_key/past_value when present_key/present_value are not requested',
   'attention-short-mask':
     'Attention (opset 24, CPU) rejects an attn_mask whose last dim is shorter than total_sequence_length',
+  'mha-unidirectional-cross':
+    'MultiHeadAttention (CPU) unidirectional with kv_sequence_length > sequence_length: rows 0..S-2 are top-left ' +
+    'causal (offset past_sequence_length), the last row sees every key',
   'gqa-empty-row-nan':
     'GroupQueryAttention (CPU) gives NaN for a row with no visible key in float16, or with softcap set, or ' +
     'when total_sequence_length is 1 (0 otherwise)',

@@ -8,8 +8,8 @@
  *                             rest as key, value (4-D and a past need Dv = D)
  *   scale                     scale (omitted when it is 1/sqrt(D) in float32)   drawn
  *   causal                    unidirectional = 1 where it means the contract's  drawn
- *                             (Sq = Sk, or bottom-right with past = Sk - Sq),
- *                             else in the mask
+ *                             (Sq = Sk; bottom-right with past = Sk - Sq; top-left
+ *                             without a past when Sk < Sq), else in the mask
  *   keyLengths, window, mask  key_padding_mask int32: (B) lengths (right padding drawn, by what the
  *                             only), (B, T) per key, (B, S, T) per query; or    restrictions vary over
  *                             attention_bias (0 / -inf), any restriction        and what is drawn)
@@ -96,10 +96,14 @@ export function mhaPlan(call: HostAttentionCall, fo: FormOptions = {}): OpPlan {
   const sizes = { B, Hq: H, Sq, Sk };
   const f = formsOf(call.q.data, fo);
   const dtype = dtypeOf(o.precision);
-  const nativeOk = (Sq === Sk && o.causal !== 'none') || (o.causal === 'bottom-right' && Sk > Sq && Dv === D);
+  // top-left with Sk > Sq is what unidirectional means without a past, but the CPU kernel lets the last row
+  // see every key there (known.ts); Sk < Sq is top-left as it should be.
+  const crossOk = o.causal === 'top-left' && (Sk < Sq || !f.avoids('mha-unidirectional-cross'));
+  const nativeOk =
+    (Sq === Sk && o.causal !== 'none') || (o.causal === 'bottom-right' && Sk > Sq && Dv === D) || crossOk;
   const causalForm = o.causal === 'none' ? 'none' : f.pick('causal', nativeOk ? ['mask', 'unidirectional'] : ['mask']);
   let P = 0;
-  if (causalForm === 'unidirectional') P = Sk - Sq;
+  if (causalForm === 'unidirectional') P = o.causal === 'top-left' ? 0 : Sk - Sq;
   else if (Sk >= 2 && Dv === D && f.flag('past')) P = Sk >> 1;
   const fold: Fold = { causal: causalForm === 'mask', window: true, keyLengths: true, mask: true };
   const vis = visibility(o, sizes, fold);

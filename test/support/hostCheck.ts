@@ -107,3 +107,35 @@ export async function checkHostDecode(k: HostKernel, c: DecodeCase): Promise<Hos
   const specs = decodeSuite.specs(undefined as never, c, m, decodeSuite.reference(c, m));
   return { status: 'judged', verdict: judgeForwardOnly(new Map([['out', out]]), specs), out };
 }
+
+/** What a batch of cases gave: counts by outcome, the failures (case and verdict), the forms drawn. */
+export interface HostSample {
+  readonly counts: Record<string, number>;
+  readonly failures: { readonly case: unknown; readonly what: string }[];
+  readonly forms: Set<string>;
+}
+
+/** Every case through the kernel (attention or decode by kind), with the forms each call drew. */
+export async function sampleHost(
+  k: HostKernel & { readonly ortPlan?: (call: never) => { readonly forms: { readonly chosen: object } } },
+  cases: readonly (AttentionCase | DecodeCase)[],
+  explain: (c: AttentionCase | DecodeCase, out: HostTensor) => boolean = () => false,
+): Promise<HostSample> {
+  const s: HostSample = { counts: {}, failures: [], forms: new Set() };
+  for (const c of cases) {
+    const r = c.kind === 'decode' ? await checkHostDecode(k, c) : await checkHostAttention(k, c);
+    let key: string = r.status === 'judged' ? r.verdict.status : r.status;
+    if (r.status === 'judged' && key !== 'pass' && explain(c, r.out)) key = 'explained';
+    s.counts[key] = (s.counts[key] ?? 0) + 1;
+    if (r.status !== 'unsupported' && k.ortPlan) {
+      const call = c.kind === 'decode' ? decodeCall(c).call : attentionCall(c).call;
+      for (const [n, v] of Object.entries(k.ortPlan(call as never).forms.chosen)) s.forms.add(`${n}=${v}`);
+    }
+    if (key !== 'pass' && key !== 'unsupported' && key !== 'explained')
+      s.failures.push({
+        case: c,
+        what: r.status === 'judged' ? JSON.stringify(r.verdict).slice(0, 400) : JSON.stringify(r),
+      });
+  }
+  return s;
+}
