@@ -8,8 +8,11 @@
  *     "kind":    "attention" | "lora" | "training" | "decode" | "upstream",
  *     "case":    { ... },                            the suite's case (validated by the suite's schema,
  *                                                    src/runner/suites); tensors are re-made from its seeds
- *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" },   relative to the folder
- *                replay runs from; absent for "upstream" (the tfjs op is the subject)
+ *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" }   relative to the folder
+ *                replay runs from | { "target": "ort:gqa" } a target spec (registry.ts TARGETS);
+ *                absent for "upstream" (the tfjs op is the subject). A module outside that folder,
+ *                or a target that runs the user's own code (exec:, py:), runs only with the user's
+ *                say-so: see corpus/replay.ts
  *     "backends": ["cpu", "wasm"],                    optional: run on each and compare them (as
  *                `check --backends`); absent = the backend replay runs on
  *     "expect":  { "kind": "pass" }                   a regression test: the case must pass
@@ -28,7 +31,7 @@
  *
  * A known failure that starts failing for another reason (another verdict kind or tensor) is
  * reported as such, never counted as reproduced. Version-1 files (`attnfuzz-failure` and
- * `attnfuzz-upstream`) still load: migrate.ts turns them into this form.
+ * `attnfuzz-upstream`) are no longer read: the loader (load.ts) says so, naming the file.
  */
 import { z } from 'zod';
 import { BACKENDS, type BackendName } from '../backend/index.js';
@@ -81,11 +84,12 @@ const kernelRef = z.union(
   [
     z.strictObject({ builtin: z.enum(BUILTIN_KERNELS), ...forwardOnlyField }),
     z.strictObject({ module: z.string().min(1), ...forwardOnlyField }),
+    z.strictObject({ target: z.string().regex(/^[a-z][a-z0-9-]*:/), ...forwardOnlyField }),
   ],
   {
     error: (iss) =>
-      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, ` +
-      `optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
+      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}}, {"module": "<path>"} or ` +
+      `{"target": "<prefix>:<spec>"}, optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
   },
 );
 
@@ -108,8 +112,7 @@ const found = z.strictObject({
 const common = {
   format: z.literal(CASE_FORMAT, { error: (iss) => `expected "${CASE_FORMAT}", got ${JSON.stringify(iss.input)}` }),
   version: z.literal(CASE_FILE_VERSION, {
-    error: (iss) =>
-      `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads versions 1 and ${CASE_FILE_VERSION}`,
+    error: (iss) => `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads version ${CASE_FILE_VERSION}`,
   }),
   kernel: kernelRef.optional(),
   backends: z.array(z.enum(BACKENDS)).min(1).optional(),
