@@ -15,6 +15,7 @@ import { eagerAttentionFunction, eagerKernel } from '../../kernels/eager/index.j
 import { flashAttentionFunction, flashDecodeKernel, flashKernel, flashKernelWith } from '../../kernels/flash/index.js';
 import { loraMerged, loraUnmerged } from '../../kernels/lora.js';
 import { sdpaAttentionFunction, sdpaKernel } from '../../kernels/sdpa/index.js';
+import { ORT_TARGET_DESCRIBE, ortTarget } from '../../targets/ort/index.js';
 import type { AttentionFunction, AttentionKernel, DecodeKernel, HostKernel, LoraKernel } from '../contract/index.js';
 
 /** The built-in kernels as objects, for library users (`check` reaches them by name). */
@@ -89,7 +90,9 @@ export interface Target {
 }
 
 /** Every target prefix: the one table `--kernel <prefix>:<rest>` resolves through. */
-export const TARGETS: Readonly<Record<string, Target>> = {};
+export const TARGETS: Readonly<Record<string, Target>> = {
+  ort: { describe: ORT_TARGET_DESCRIBE, runsUserCode: false, create: (rest, o) => ortTarget(rest, o) },
+};
 
 /** The target a spec names (`prefix:rest` with a known prefix), or null for a built-in or a module path. */
 export function targetOf(

@@ -14,4 +14,5 @@ export { type AttrValue, encodeModel, type NodeSpec, type OnnxDtype, specKey, ty
 export { type OpPlan, type OutputLayout, readOut } from './plan.js';
 export { loadOrt, ORT_INSTALL, type OrtModule, ortVersion } from './runtime.js';
 export { type ExecutionProvider, type RunOutputs, SessionCache, type SessionStats } from './sessions.js';
+export { executionProvider, ORT_TARGET_DESCRIBE, ortTarget, parseOrtSpec } from './target.js';
 export { fromHalfBits, type OrtArray, toHalfBits } from './tensors.js';
