@@ -26,14 +26,8 @@
  *                             CPU kernel's limit), causal 'none' with Sq > 1 unless a
  *                             window ends at the diagonal (the op is always causal), dropout, bfloat16
  *                             (no CPU kernel), a cache in pages (decode)
- *
- * Decode: row b's past is its first len_b - Sq keys (in a buffer of the longest past, or of the
- * cache's Smax: drawn; NaN in every slot past a row's past), key/value its last Sq keys,
- * seqlens_k = len_b - 1, total_sequence_length = the longest row. Declined: a row shorter than Sq
- * (the new tokens end the row), causal false with Sq > 1, B > 1 with Sq > 1 and a past (the CPU
- * kernel's limit), a paged cache.
  */
-import type { DecodeQuery, HostAttentionCall, HostDecodeCall, SupportQuery } from '../../src/contract/index.js';
+import type { HostAttentionCall, SupportQuery } from '../../src/contract/index.js';
 import { type FormOptions, type Forms, formsOf } from './forms.js';
 import { avoids, KNOWN_ISSUES } from './known.js';
 import { additive, type Fold, scoreTerms, visibility } from './masks.js';
@@ -41,7 +35,7 @@ import type { AttrValue, OnnxDtype } from './onnxModel.js';
 import { dtypeOf, type OpPlan, PlanBuilder, padFeatures } from './plan.js';
 import { bhsdToBsh, type OrtArray } from './tensors.js';
 
-const common = (o: { readonly precision: string }) =>
+export const common = (o: { readonly precision: string }) =>
   o.precision === 'bfloat16' ? 'onnxruntime 1.30 has no CPU kernel for GroupQueryAttention in bfloat16' : null;
 
 export function gqaSupports(
@@ -65,24 +59,12 @@ export function gqaSupports(
   return true;
 }
 
-export function gqaDecodeSupports(q: DecodeQuery): true | string {
-  const no = common(q.options);
-  if (no !== null) return no;
-  if (q.cache === 'paged') return 'GroupQueryAttention takes a contiguous cache (past_key [B, Hkv, buffer, D])';
-  if (q.cacheSeqlens.some((l) => l < q.shapes.Sq))
-    return 'GroupQueryAttention appends the Sq new keys after the past: every row needs at least Sq keys';
-  if (!q.options.causal && q.shapes.Sq > 1) return 'GroupQueryAttention is always causal: not causal needs Sq = 1';
-  if (q.shapes.B > 1 && q.shapes.Sq > 1 && q.cacheSeqlens.some((l) => l > q.shapes.Sq))
-    return 'GroupQueryAttention (CPU) needs batch_size 1 when sequence_length > 1 and past context is given';
-  return true;
-}
-
 /** The op's head size: D when D = Dv is a multiple of 8, else the next multiple of 8 of both. */
 export const gqaHeadSize = (D: number, Dv: number): number =>
   D === Dv && D % 8 === 0 ? D : 8 * Math.ceil(Math.max(D, Dv) / 8);
 
 /** What the two plans share: q, k, v in, per-row past and new keys, the attributes. */
-interface GqaCall {
+export interface GqaCall {
   readonly B: number;
   readonly Hq: number;
   readonly Hkv: number;
@@ -99,7 +81,13 @@ interface GqaCall {
 }
 
 /** The model and feeds of a GqaCall; `bias` and `sinks` when the call has them. */
-function build(c: GqaCall, f: Forms, attrs: Record<string, AttrValue>, bias: OrtArray | null, sinks: OrtArray | null) {
+export function build(
+  c: GqaCall,
+  f: Forms,
+  attrs: Record<string, AttrValue>,
+  bias: OrtArray | null,
+  sinks: OrtArray | null,
+) {
   const { B, Hq, Hkv, Sq, Dp, dtype } = c;
   const packed = f.flag('packed QKV');
   const q = bhsdToBsh(c.q, B, Hq, Sq, Dp);
@@ -146,7 +134,7 @@ function build(c: GqaCall, f: Forms, attrs: Record<string, AttrValue>, bias: Ort
 }
 
 /** Keys [from, from + n) of each (b, h) row of x [B·H, S, F] into a [B·H, cap, Fp] buffer, `fill` elsewhere. */
-function gather(
+export function gather(
   x: Float32Array,
   rows: number,
   S: number,
@@ -168,7 +156,7 @@ function gather(
 }
 
 /** Each row's first past(r) keys and values in a buffer of `buffer` slots, NaN in the slots past them. */
-function pastBuffer(
+export function pastBuffer(
   k: Float32Array,
   v: Float32Array,
   rows: number,
@@ -187,7 +175,7 @@ function pastBuffer(
 }
 
 /** scale, softcap, and the scale's form: omitted only when the op's default (1/sqrt(head size)) is it. */
-function scoreAttrs(f: Forms, scale: number, D: number, Dp: number, softcap: number | null | undefined) {
+export function scoreAttrs(f: Forms, scale: number, D: number, Dp: number, softcap: number | null | undefined) {
   const attrs: Record<string, AttrValue> = {};
   if (Dp !== D || Math.fround(scale) !== Math.fround(1 / Math.sqrt(D)) || f.flag('scale given'))
     attrs.scale = { float: scale };
@@ -253,38 +241,5 @@ export function gqaPlan(call: HostAttentionCall, fo: FormOptions = {}): OpPlan {
   const bias = grid === null ? null : { dtype, dims: grid.shape, data: grid.data };
   const sinks = o.sinks == null ? null : { dtype, dims: [Hq], data: Float32Array.from(o.sinks.data) };
   const { spec, feeds } = build(c, f, attrs, bias, sinks);
-  return { spec, feeds, output: { name: 'output', layout: 'BSH', B, H: Hq, S: Sq, F: Dp, Dv }, forms: f };
-}
-
-/** The plan of one decode call (see the header). */
-export function gqaDecodePlan(call: HostDecodeCall, fo: FormOptions = {}): OpPlan {
-  if (call.cache.kind !== 'contiguous') throw new Error('ort:gqa: a paged cache is declined (supportsDecode)');
-  const [B, Hq, Sq, D] = call.q.shape as [number, number, number, number];
-  const [, Hkv, Smax, Dv] = call.cache.v.shape as [number, number, number, number];
-  const Dp = gqaHeadSize(D, Dv);
-  const lens = call.cacheSeqlens;
-  const f = formsOf(call.q.data, fo);
-  const dtype = dtypeOf(call.options.precision);
-  const rows = B * Hkv;
-  const past = (r: number) => lens[Math.floor(r / Hkv)]! - Sq;
-  const longest = Math.max(...lens.map((l) => l - Sq));
-  const buffer = f.pick('past buffer', ['longest past', 'cache (Smax)'] as const) === 'longest past' ? longest : Smax;
-  const { k, v } = call.cache;
-  const c: GqaCall = {
-    B,
-    Hq,
-    Hkv,
-    Sq,
-    Dp,
-    dtype,
-    q: padFeatures(call.q.data, B * Hq * Sq, D, Dp),
-    kNew: gather(k.data, rows, Smax, D, Dp, past, () => Sq, Sq),
-    vNew: gather(v.data, rows, Smax, Dv, Dp, past, () => Sq, Sq),
-    past: buffer > 0 ? pastBuffer(k.data, v.data, rows, Smax, D, Dv, Dp, past, buffer) : null,
-    seqlensK: Int32Array.from(lens, (l) => l - 1),
-    total: Math.max(...lens),
-  };
-  const attrs = scoreAttrs(f, call.options.scale, D, Dp, null);
-  const { spec, feeds } = build(c, f, attrs, null, null);
   return { spec, feeds, output: { name: 'output', layout: 'BSH', B, H: Hq, S: Sq, F: Dp, Dv }, forms: f };
 }

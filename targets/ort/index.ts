@@ -6,7 +6,8 @@
 export { type AttentionOpset, attentionPlan, attentionSupports } from './attention.js';
 export { attentionDecodePlan, attentionDecodeSupports } from './attentionDecode.js';
 export { type FormOptions, Forms, formSeed, formsOf } from './forms.js';
-export { gqaDecodePlan, gqaDecodeSupports, gqaHeadSize, gqaPlan, gqaSupports } from './gqa.js';
+export { gqaHeadSize, gqaPlan, gqaSupports } from './gqa.js';
+export { gqaDecodePlan, gqaDecodeSupports } from './gqaDecode.js';
 export { ORT_OPS, type OrtKernel, type OrtKernelOptions, type OrtOp, type OrtPlanner, ortKernel } from './kernel.js';
 export { KNOWN_ISSUES, type KnownIssue } from './known.js';
 export { mhaPlan, mhaSupports } from './mha.js';

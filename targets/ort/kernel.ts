@@ -23,9 +23,10 @@ import {
 import { type AttentionOpset, attentionPlan, attentionSupports } from './attention.js';
 import { attentionDecodePlan, attentionDecodeSupports } from './attentionDecode.js';
 import type { FormOptions } from './forms.js';
-import { gqaDecodePlan, gqaDecodeSupports, gqaPlan, gqaSupports } from './gqa.js';
+import { gqaPlan, gqaSupports } from './gqa.js';
+import { gqaDecodePlan, gqaDecodeSupports } from './gqaDecode.js';
 import { mhaPlan, mhaSupports } from './mha.js';
-import { type OpPlan, readOut } from './plan.js';
+import { type OpPlan, type ReproParts, readOut, reproParts } from './plan.js';
 import { loadOrt, ortVersion } from './runtime.js';
 import { type ExecutionProvider, SessionCache } from './sessions.js';
 
@@ -86,6 +87,8 @@ function adapterOf(op: OrtOp, opset: AttentionOpset, fo: FormOptions): OpAdapter
 /** The plan of a call, for `attnfuzz export --onnx` (the model and feeds the kernel would run). */
 export interface OrtPlanner {
   readonly ortPlan: (call: HostAttentionCall | HostDecodeCall) => OpPlan;
+  /** The plan as plain data: the model's bytes, the feeds (float16 as bits, NaN as null), Y's layout. */
+  readonly onnxRepro: (call: HostAttentionCall | HostDecodeCall) => ReproParts;
 }
 
 export type OrtKernel = HostKernel & OrtPlanner & { readonly sessions: SessionCache; readonly version: string };
@@ -100,6 +103,11 @@ export async function ortKernel(op: OrtOp, o: OrtKernelOptions = {}): Promise<Or
   const run = async (plan: OpPlan) => readOut(plan.output, await sessions.run(plan.spec, plan.feeds));
   const isDecode = (c: HostAttentionCall | HostDecodeCall): c is HostDecodeCall => 'cache' in c;
   const planDecode = a.planDecode;
+  const ortPlan = (call: HostAttentionCall | HostDecodeCall) => {
+    if (!isDecode(call)) return a.plan(call);
+    if (!planDecode) throw new Error(`ort:${op}: no decode`);
+    return planDecode(call);
+  };
   return defineHostKernel({
     name: `${a.name}, onnxruntime-node ${version}`,
     device: ep,
@@ -111,11 +119,9 @@ export async function ortKernel(op: OrtOp, o: OrtKernelOptions = {}): Promise<Or
     ...(planDecode && a.supportsDecode
       ? { decode: (call: HostDecodeCall) => run(planDecode(call)), supportsDecode: a.supportsDecode }
       : {}),
-    ortPlan: (call: HostAttentionCall | HostDecodeCall) => {
-      if (!isDecode(call)) return a.plan(call);
-      if (!planDecode) throw new Error(`ort:${op}: no decode`);
-      return planDecode(call);
-    },
+    ortPlan,
+    onnxRepro: (call: HostAttentionCall | HostDecodeCall) =>
+      reproParts(ortPlan(call), `onnxruntime-node ${version}`, ep),
     sessions,
     version,
     close: () => sessions.close(),

@@ -5,9 +5,9 @@
  */
 import type { HostArrayLike, Precision } from '../../src/contract/index.js';
 import type { Forms } from './forms.js';
-import type { NodeSpec, OnnxDtype, ValueSpec } from './onnxModel.js';
+import { encodeModel, type NodeSpec, type OnnxDtype, type ValueSpec } from './onnxModel.js';
 import type { RunOutputs } from './sessions.js';
-import { bhsdToBsh, bshToBhsd, type OrtArray } from './tensors.js';
+import { bhsdToBsh, bshToBhsd, type OrtArray, toHalfBits } from './tensors.js';
 
 /** Y [B, H, S, F] (BHSD) or [B, S, H·F] (BSH); F may exceed the contract's Dv when the adapter padded head dims. */
 export interface OutputLayout {
@@ -84,4 +84,27 @@ export function readOut(o: OutputLayout, outputs: RunOutputs): HostArrayLike {
   const out = new Float64Array(B * H * S * Dv);
   for (let r = 0; r < B * H * S; r++) out.set(bhsd.subarray(r * F, r * F + Dv), r * Dv);
   return { shape: [B, H, S, Dv], data: out };
+}
+
+/** A plan as plain data for a repro (src/report onnxRepro.ts's OnnxReproParts). */
+export interface ReproParts {
+  readonly op: string;
+  readonly model: Uint8Array;
+  readonly inputs: { name: string; dtype: OnnxDtype; dims: number[]; data: (number | null)[] }[];
+  readonly output: OutputLayout;
+  readonly forms: string;
+  readonly runtime: string;
+  readonly ep: string;
+}
+
+export function reproParts(plan: OpPlan, runtime: string, ep: string): ReproParts {
+  const inputs = [...plan.feeds].map(([name, a]) => {
+    const data =
+      a.dtype === 'float16'
+        ? Array.from(a.data as Float32Array, toHalfBits)
+        : Array.from(a.data as ArrayLike<number | bigint>, (x) => (Number.isNaN(Number(x)) ? null : Number(x)));
+    return { name, dtype: a.dtype, dims: [...a.dims], data };
+  });
+  const op = plan.spec.domain === '' ? plan.spec.opType : `${plan.spec.domain}.${plan.spec.opType}`;
+  return { op, model: encodeModel(plan.spec), inputs, output: plan.output, forms: plan.forms.describe(), runtime, ep };
 }
