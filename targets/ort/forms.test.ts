@@ -36,6 +36,17 @@ describe('Forms', () => {
     expect(counts.get('qk_matmul_output_mode=3')!).toBeGreaterThan(480);
   });
 
+  it('two choices of one call are independent: each pair of yes/no answers comes about a quarter of the time', () => {
+    const pairs = new Map<string, number>();
+    for (let n = 0; n < 4000; n++) {
+      const f = new Forms(formSeed(Float32Array.of(n, n * 0.5)));
+      const key = `${f.flag('past')}/${f.flag('present')}/${f.flag('mask cut')}`;
+      pairs.set(key, (pairs.get(key) ?? 0) + 1);
+    }
+    expect(pairs.size).toBe(8);
+    for (const count of pairs.values()) expect(count).toBeGreaterThan(400);
+  });
+
   it('describe lists the choices made, in order', () => {
     const f = new Forms(7, { rank: '3D' });
     f.pick('rank', ['4D', '3D']);

@@ -8,7 +8,9 @@
  *            value in row-major order, so these are the same numbers whatever the shapes: a case keeps
  *            its forms while the shrinker makes it smaller (down to 8 elements of q), and two cases
  *            that differ in their seed differ here
- *   choice   FNV-1a of (seed, the choice's name) modulo the number of forms that can express the case
+ *   choice   FNV-1a of (seed, the choice's name), mixed by murmur3's finaliser (FNV's low bit is the
+ *            parity of its input's low bits: without it every yes/no choice of a call came out the same),
+ *            modulo the number of forms that can express the case
  *
  * The forms a case could not use (a past cache when Sq > Sk, nonpad_kv_seqlen before opset 24) are
  * left out before the pick, so the pick is always among forms that give the contract's meaning.
@@ -22,6 +24,14 @@ function fnv(h: number, x: number): number {
   let out = h;
   for (let s = 0; s < 32; s += 8) out = Math.imul(out ^ ((x >>> s) & 0xff), FNV_PRIME) >>> 0;
   return out;
+}
+
+/** murmur3's finaliser: every output bit depends on every input bit (FNV-1a's low bits do not mix). */
+function fmix(h: number): number {
+  let x = h;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 function fnvString(h: number, s: string): number {
@@ -66,7 +76,7 @@ export class Forms {
   pick<T extends string>(name: string, options: readonly T[]): T {
     if (options.length === 0) throw new Error(`ort: no form can express '${name}'`);
     const pinned = options.find((x) => x === this.pins[name]);
-    const value = pinned ?? options[fnvString(this.seed, name) % options.length]!;
+    const value = pinned ?? options[fmix(fnvString(this.seed, name)) % options.length]!;
     this.chosen[name] = value;
     return value;
   }
