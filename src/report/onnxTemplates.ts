@@ -14,8 +14,13 @@ const [inputs, exp] = [JSON.parse(read('inputs.json')), JSON.parse(read('expecte
 const of = { float32: (d) => Float32Array.from(d, (x) => x ?? NaN), float16: (d) => Uint16Array.from(d),
   bool: (d) => Uint8Array.from(d), int32: (d) => Int32Array.from(d), int64: (d) => BigInt64Array.from(d, BigInt) };
 const feeds = Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(t.dtype, of[t.dtype](t.data), t.dims)]));
-const session = await ort.InferenceSession.create(read('model.onnx'), { executionProviders: [exp.ep] });
-const y = (await session.run(feeds))[exp.output.name];
+const session = await ort.InferenceSession.create(read('model.onnx'), { executionProviders: [exp.ep], logSeverityLevel: 4 });
+const ran = await session.run(feeds).catch((e) => e);
+if (ran instanceof Error) {
+  console.log(\`onnxruntime-node \${ort.env.versions.node} \${exp.op}: threw \${ran.message.split('\\n')[0]}\`);
+  process.exit(1);
+}
+const y = ran[exp.output.name];
 const half = (b) => (b & 0x7c00) === 0x7c00 ? (b & 0x3ff ? NaN : b & 0x8000 ? -Infinity : Infinity)
   : (b & 0x8000 ? -1 : 1) * ((b & 0x7c00) ? 1 + (b & 0x3ff) / 1024 : (b & 0x3ff) / 1024) * 2 ** Math.max(((b >> 10) & 31) - 15, -14);
 const got = y.type === 'float16' ? Array.from(y.data, half) : Array.from(y.data, Number);
@@ -49,8 +54,14 @@ def arr(t):
     kind = {"float32": np.float32, "bool": np.bool_, "int32": np.int32, "int64": np.int64}[t["dtype"]]
     return np.array(nan(t["data"]) if t["dtype"] == "float32" else t["data"], kind).reshape(t["dims"])
 providers = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[exp["ep"]]
-sess = ort.InferenceSession(str(here / "model.onnx"), providers=[providers])
-y = sess.run([exp["output"]["name"]], {t["name"]: arr(t) for t in inputs})[0].astype(np.float64)
+options = ort.SessionOptions()
+options.log_severity_level = 4
+sess = ort.InferenceSession(str(here / "model.onnx"), options, providers=[providers])
+try:
+    y = sess.run([exp["output"]["name"]], {t["name"]: arr(t) for t in inputs})[0].astype(np.float64)
+except Exception as e:  # the op rejected the model or its inputs
+    print(f"onnxruntime {ort.__version__} {exp['op']}: threw {str(e).splitlines()[0]}")
+    sys.exit(1)
 o = exp["output"]
 B, H, S, F, Dv = o["B"], o["H"], o["S"], o["F"], o["Dv"]
 y = (y.reshape(B, H, S, F) if o["layout"] == "BHSD" else y.reshape(B, S, H, F).transpose(0, 2, 1, 3))[..., :Dv]
