@@ -17,7 +17,6 @@ const ROOT = join(import.meta.dirname, '..');
 const PENDING = new Set([
   'docs/PROTOCOL.md',
   'docs/targets/pytorch.md',
-  'docs/targets/onnxruntime.md',
   'docs/targets/browser.md',
   'docs/mutation.md',
   'docs/PERFORMANCE.md',
