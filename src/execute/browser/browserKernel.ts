@@ -47,6 +47,8 @@ export interface BrowserKernelOptions {
   readonly adapter?: AdapterChoice;
   /** The Chromium to run (else ATTNFUZZ_CHROMIUM, else PATH). */
   readonly browser?: string;
+  /** More Chromium flags (after attnfuzz's own, launch.ts). */
+  readonly chromiumArgs?: readonly string[];
   /** A call with no answer after this long means the page hangs (default 120 s). */
   readonly timeoutMs?: number;
   /** What the kernel declares, read from it in Node (features, supports, tiles, guarantees, backward). */
@@ -71,8 +73,10 @@ export const NO_CPU_FORWARD: Readonly<Record<PageBackend, Record<string, boolean
 };
 
 /** A browser kernel: a host kernel with the adapter it runs on. */
-export type BrowserKernel = HostKernel & {
+export type BrowserKernel = Omit<HostKernel, 'run' | 'close'> & {
   readonly adapter: AdapterInfo;
+  run(call: HostAttentionCall): Promise<HostAttentionResult>;
+  close(): Promise<void>;
   /** An attention call in the given tiles (a built-in flash runs the case's; others ignore them). */
   runInTiles(call: HostAttentionCall, blocks: Tiles | undefined): Promise<HostAttentionResult>;
 };
@@ -144,6 +148,7 @@ export async function browserKernel(o: BrowserKernelOptions): Promise<BrowserKer
     backend: o.backend,
     adapter: o.adapter ?? 'swiftshader',
     ...(o.browser ? { browser: o.browser } : {}),
+    ...(o.chromiumArgs ? { args: o.chromiumArgs } : {}),
     flags: { ...NO_CPU_FORWARD[o.backend], ...o.flags },
     timeoutMs: o.timeoutMs ?? 120_000,
   });

@@ -12,6 +12,7 @@
  * One bundle per kernel per process (cached by kernel source); it takes about a second.
  */
 import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +57,10 @@ export class PageBundleError extends Error {
 }
 
 const cache = new Map<string, Promise<string>>();
+const NODE_ONLY = new Set(builtinModules);
+const PAGE_IMPORTS =
+  'A kernel for the page may import src/contract (or attnfuzz), the tf of src/backend, kernels/ and packages ' +
+  'that run in a browser';
 
 /** The page's script for `kernel`; a module path is resolved against the working directory. */
 export function bundlePage(kernel: PageKernelSource): Promise<string> {
@@ -93,6 +98,12 @@ async function build(kernel: PageKernelSource): Promise<string> {
           name: 'attnfuzz-page',
           setup(b) {
             b.onResolve({ filter: /^attnfuzz$/ }, () => ({ path: contract }));
+            // Packages map Node built-ins away for browsers themselves (their "browser" field).
+            b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
+              NODE_ONLY.has(a.path.replace(/^node:/, '')) && !/[\\/]node_modules[\\/]/.test(a.importer)
+                ? { errors: [{ text: `imports "${a.path}", which exists only in Node. ${PAGE_IMPORTS}` }] }
+                : null,
+            );
             b.onResolve({ filter: /[\\/]backend([\\/]index(\.js|\.ts)?)?$/ }, (a) =>
               backendIndex.test(resolve(a.resolveDir, a.path)) ? { path: shim } : null,
             );
@@ -102,9 +113,12 @@ async function build(kernel: PageKernelSource): Promise<string> {
     });
     return r.outputFiles[0]!.text;
   } catch (e) {
-    const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> }).errors;
-    const first = errors?.[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
+    type Message = { text: string; pluginName: string; location?: { file: string; line: number } | null };
+    const errors = (e as { errors?: Message[] }).errors;
+    // Ours first: it names the user's file that imports a Node module, not the package that does.
+    const first = errors?.find((x) => x.pluginName === 'attnfuzz-page') ?? errors?.[0];
+    const where =
+      first?.location && first.location.file !== '<stdin>' ? `${first.location.file}:${first.location.line}: ` : '';
     throw new PageBundleError(`browser: bundling the page failed: ${where}${first?.text ?? (e as Error).message}`);
   }
 }

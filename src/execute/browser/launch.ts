@@ -81,6 +81,8 @@ export async function launchChromium(o: {
   browser?: string;
   adapter: AdapterChoice;
   backend: PageBackend;
+  /** More flags, after attnfuzz's own. */
+  args?: readonly string[];
 }): Promise<Browser> {
   const path = findChromium(o.browser);
   if (path === null)
@@ -93,7 +95,11 @@ export async function launchChromium(o: {
     throw new BrowserUnavailableError('browser: driving Chromium needs playwright-core (npm install playwright-core)');
   });
   try {
-    return await pw.chromium.launch({ executablePath: path, headless: true, args: chromiumArgs(o.adapter, o.backend) });
+    return await pw.chromium.launch({
+      executablePath: path,
+      headless: true,
+      args: [...chromiumArgs(o.adapter, o.backend), ...(o.args ?? [])],
+    });
   } catch (e) {
     const first = (e as Error).message.split('\n').find((l) => l.trim() !== '') ?? String(e);
     throw new BrowserUnavailableError(`browser: ${path} did not start: ${first}`);

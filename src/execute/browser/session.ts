@@ -47,6 +47,8 @@ export interface SessionOptions {
   readonly backend: PageBackend;
   readonly adapter: AdapterChoice;
   readonly browser?: string;
+  /** More Chromium flags. */
+  readonly args?: readonly string[];
   readonly flags: Readonly<Record<string, boolean | number>>;
   /** A call with no answer after this long means the page hangs. */
   readonly timeoutMs: number;
@@ -92,6 +94,7 @@ export class PageSession {
         ...(this.o.browser ? { browser: this.o.browser } : {}),
         adapter: this.o.adapter,
         backend: this.o.backend,
+        ...(this.o.args ? { args: this.o.args } : {}),
       });
     }
     const browser = this.browser;

@@ -54,6 +54,21 @@ function runCall(kernels: PageKernels, meta: CallMeta, t: ReadonlyMap<string, Wi
   return runAttentionCall(kernels.attention(meta.blocks), meta, t);
 }
 
+/** `work`, or a 'device lost' answer as soon as the device is lost while it runs. */
+async function unlessLost(work: Promise<AttentionRun>): Promise<AttentionRun> {
+  let poll: ReturnType<typeof setInterval> | undefined;
+  const lost = new Promise<AttentionRun>((settle) => {
+    poll = setInterval(() => {
+      if (lostNow() !== null) settle({ status: 'threw', phase: 'forward', message: 'device lost' });
+    }, 50);
+  });
+  try {
+    return await Promise.race([work, lost]);
+  } finally {
+    clearInterval(poll);
+  }
+}
+
 async function run(kernels: PageKernels, id: string): Promise<PageAnswer> {
   const lostBefore = lostNow();
   if (lostBefore !== null) return { status: 'lost', message: lostBefore };
@@ -61,7 +76,8 @@ async function run(kernels: PageKernels, id: string): Promise<PageAnswer> {
   const { meta, tensors } = unpack<CallMeta>(bytes);
   takeErrors();
   const t0 = performance.now();
-  const r = await runCall(kernels, meta, tensors);
+  // A lost WebGL context never signals tfjs's fences: the read would wait forever, so watch for it.
+  const r = await unlessLost(runCall(kernels, meta, tensors));
   const ms = performance.now() - t0;
   const lost = lostNow();
   if (lost !== null) return { status: 'lost', message: lost };
