@@ -17,6 +17,7 @@
  * this shard's; at the deadline running shrinks finish, waiting ones are saved unshrunk, and cases
  * still running or queued are dropped (their workers ended), so a campaign ends on time.
  */
+import { isPageBackend } from '../backend/index.js';
 import { formatTemp, scanCorpus, signatureOf, signaturesOfCorpus } from '../corpus/index.js';
 import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
 import type { CampaignOptions } from './options.js';
@@ -43,13 +44,21 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
+/** What every worker is given; on a page backend, a page that hangs is given up on well before its worker is. */
+function workerSetupOf(o: CampaignOptions): WorkerSetup {
+  const pages = isPageBackend(o.backend)
+    ? { pages: { ...o.pages, timeoutMs: Math.max(1_000, o.caseTimeoutMs / 2) } }
+    : {};
+  return { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), ...pages };
+}
+
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const targets = o.targets;
   const T = targets.length;
   const shard = o.shard ?? WHOLE;
   const spawn = o.spawn ?? spawnThread;
   const log = o.log ?? (() => {});
-  const setup: WorkerSetup = { targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd() };
+  const setup = workerSetupOf(o);
   const started = new Date();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
@@ -69,6 +78,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     o.corpus,
     `s${o.seed}-${shard.index}of${shard.count}-${started.getTime()}-${process.pid}`,
     o.backend,
+    o.adapter,
   );
   const timeouts = targets.map(() => 0);
   const cases = shardCases(shard, T, o.runs ?? Infinity, (t) => stats.isStopped(t));

@@ -9,16 +9,18 @@
  *                    { type: 'ran', report }            one per 'run'
  *                    { type: 'shrunk', report }         one per 'shrink'
  */
-import type { BackendName } from '../backend/index.js';
+import type { AnyBackend } from '../backend/index.js';
 import type { Finding, SavedCase, Signature } from '../corpus/index.js';
-import type { AnyCase } from '../runner/index.js';
+import type { AnyCase, PageOptions } from '../runner/index.js';
 import type { Target } from './stream.js';
 
 /** Everything a worker needs to run any case of the campaign (workerData). */
 export interface WorkerSetup {
   readonly targets: readonly Target[];
   readonly seed: number;
-  readonly backend: BackendName;
+  readonly backend: AnyBackend;
+  /** A page backend: how each worker opens its pages (one per kernel, reused for every case). */
+  readonly pages?: PageOptions;
   /** Module kernels are resolved from here. */
   readonly cwd: string;
 }

@@ -4,6 +4,7 @@ export * from './kernelUnderTest.js';
 export * from './layout.js';
 export * from './loadKernel.js';
 export { KEEP_RATE_TENSOR, keepRateBound } from './ownDropout.js';
+export * from './pages.js';
 export * from './registry.js';
 export * from './runAttention.js';
 export * from './search.js';

@@ -17,30 +17,36 @@
  * the repro printed is complete); 2: usage or load error, or nothing was checked.
  */
 import { type Command, Option } from 'commander';
-import { type BackendName, prepareBackends, tf, useBackend } from '../../backend/index.js';
+import { type AnyBackend, inProcess, prepareBackends, tf, useBackend } from '../../backend/index.js';
 import type { SizeProfile } from '../../case/index.js';
 import type { Precision } from '../../contract/index.js';
 import { ensureCorpusFolder, REGRESSIONS_DIR, type SavedPaths, saveCase, savedCaseOf } from '../../corpus/index.js';
+import { type AdapterChoice, formatAdapter } from '../../execute/index.js';
 import { formatRepro, heatmapOf } from '../../report/index.js';
 import {
+  adaptersOf,
   forwardOnly,
-  type KernelUnderTest,
   resolveKernel,
   type SearchResult,
   SUITES,
   type SuiteName,
   search,
+  type WithPages,
+  withPages,
 } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
+  adapterOption,
   backendOf,
   backendOption,
   backendsOption,
+  browserOption,
   forwardOnlyOption,
   type JunkLevel,
   jsonOption,
   junkOption,
+  pageOptionsOf,
   precisionOption,
   profileOption,
   runsOption,
@@ -56,8 +62,11 @@ import { startWatchdog } from '../watchdog.js';
 export interface CheckFlags {
   readonly kernel: string;
   readonly suite: SuiteName;
-  readonly backend?: BackendName;
-  readonly backends?: readonly BackendName[];
+  readonly backend?: AnyBackend;
+  readonly backends?: readonly AnyBackend[];
+  /** Page backends: the GPU Chromium is asked for, and the Chromium to run. */
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
   readonly time?: number;
   readonly runs?: number;
   readonly seed?: number;
@@ -74,7 +83,7 @@ export interface CheckFlags {
 /** A usage or load error: one line on stderr, exit 2. */
 class CheckError extends Error {}
 
-async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; backends: BackendName[] }> {
+async function prepare(flags: CheckFlags): Promise<{ kernel: WithPages; backends: AnyBackend[] }> {
   const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : ''].filter(
     Boolean,
   );
@@ -84,22 +93,22 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
     throw new CheckError(
       `check: --profile: applies to the attention and decode suites only, got --suite ${flags.suite}`,
     );
-  let backends: BackendName[];
+  let backends: AnyBackend[];
   try {
     backends = flags.backends ? [...flags.backends] : [backendOf(flags.backend)];
   } catch (e) {
     throw new CheckError(`check: ${(e as Error).message.split('\n')[0]}`);
   }
   const flag = flags.backends ? '--backends' : '--backend';
-  for (const b of backends) {
+  for (const b of inProcess(backends)) {
     try {
       await useBackend(b);
     } catch (e) {
       throw new CheckError(`check: ${flag} ${b}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  await prepareBackends(backends);
-  await useBackend(backends[0]!);
+  await prepareBackends(inProcess(backends));
+  if (inProcess(backends).length > 0) await useBackend(inProcess(backends)[0]!);
   try {
     ensureCorpusFolder(flags.corpus);
   } catch (e) {
@@ -108,8 +117,9 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
     );
   }
   try {
-    const kernel = await resolveKernel(flags.kernel, flags.suite);
-    return { kernel: flags.forwardOnly ? forwardOnly(kernel) : kernel, backends };
+    const resolved = await resolveKernel(flags.kernel, flags.suite);
+    const kernel = flags.forwardOnly ? forwardOnly(resolved) : resolved;
+    return { kernel: await withPages(kernel, backends, pageOptionsOf(flags)), backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
     throw new CheckError(line.startsWith('check:') ? line : `check: ${line}`);
@@ -123,6 +133,8 @@ function searchCommand(flags: CheckFlags, seed: number): string {
     `--kernel ${flags.kernel}`,
   ];
   parts.push(flags.backends ? `--backends ${flags.backends.join(',')}` : '', `--seed ${seed}`);
+  if (flags.backend !== undefined) parts.push(`--backend ${flags.backend}`);
+  if (flags.adapter !== undefined) parts.push(`--adapter ${flags.adapter}`);
   if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
   if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
   if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
@@ -133,8 +145,8 @@ function searchCommand(flags: CheckFlags, seed: number): string {
 }
 
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
-  let kernel: KernelUnderTest;
-  let backends: BackendName[];
+  let kernel: WithPages;
+  let backends: AnyBackend[];
   try {
     ({ kernel, backends } = await prepare(flags));
   } catch (e) {
@@ -142,9 +154,18 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     io.err(`${e.message}\n`);
     return 2;
   }
+  try {
+    return await searchAndReport(flags, kernel, backends, io);
+  } finally {
+    await kernel.close?.();
+  }
+}
+
+async function searchAndReport(flags: CheckFlags, kernel: WithPages, backends: AnyBackend[], io: Io): Promise<number> {
   const seed = flags.seed ?? Date.now() % 0x7fffffff;
   const timeMs = timeBudgetMs(flags);
   const where = backends.join(' vs ');
+  for (const a of adaptersOf(kernel)) io.err(`check: ${a.backend} adapter: ${formatAdapter(a)}\n`);
   const budget = [
     timeMs !== undefined ? `${timeMs / 1000} s` : '',
     flags.runs !== undefined ? `${flags.runs} cases` : '',
@@ -245,7 +266,12 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   let saved: SavedPaths | null = null;
   try {
     saved = saveCase(
-      savedCaseOf(result.shrunk, kernel.ref, { seed: result.seed, path: result.path, backends }),
+      savedCaseOf(result.shrunk, kernel.ref, {
+        seed: result.seed,
+        path: result.path,
+        backends,
+        adapters: adaptersOf(kernel),
+      }),
       flags.corpus,
       svg,
     );
@@ -309,6 +335,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     )
     .addOption(backendOption())
     .addOption(backendsOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
     .addOption(precisionOption())
     .addOption(profileOption())

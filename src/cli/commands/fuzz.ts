@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type BackendName, useBackend } from '../../backend/index.js';
+import { type AnyBackend, isPageBackend, useBackend } from '../../backend/index.js';
 import {
   type CampaignResult,
   CampaignSetupError,
@@ -31,14 +31,18 @@ import {
 } from '../../campaign/index.js';
 import type { Precision } from '../../contract/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
-import { SUITES, type SuiteName } from '../../runner/index.js';
+import { type AdapterChoice, type AdapterInfo, formatAdapter } from '../../execute/index.js';
+import { probeAdapter, SUITES, type SuiteName } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
+  adapterOption,
   backendOf,
   backendOption,
+  browserOption,
   jsonOption,
+  pageOptionsOf,
   precisionOption,
   profileOption,
   runsOption,
@@ -55,7 +59,10 @@ export interface FuzzFlags {
   readonly time?: number;
   readonly runs?: number;
   readonly workers: number;
-  readonly backend?: BackendName;
+  readonly backend?: AnyBackend;
+  /** Page backends: which adapter and which Chromium. */
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
   readonly seed?: number;
   readonly shard?: string;
   readonly profile: ProfileName;
@@ -102,10 +109,14 @@ function positiveInteger(v: string): number {
 class FuzzError extends Error {}
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
-async function prepare(
-  flags: FuzzFlags,
-): Promise<{ backend: BackendName; targets: Target[]; unused: string[]; shard: ReturnType<typeof shardFrom> }> {
-  let backend: BackendName;
+async function prepare(flags: FuzzFlags): Promise<{
+  backend: AnyBackend;
+  adapter: AdapterInfo | null;
+  targets: Target[];
+  unused: string[];
+  shard: ReturnType<typeof shardFrom>;
+}> {
+  let backend: AnyBackend;
   let shard: ReturnType<typeof shardFrom>;
   try {
     backend = backendOf(flags.backend);
@@ -113,8 +124,10 @@ async function prepare(
   } catch (e) {
     throw new FuzzError(`fuzz: ${firstLine(e)}`);
   }
+  let adapter: AdapterInfo | null = null;
   try {
-    await useBackend(backend);
+    if (isPageBackend(backend)) adapter = await probeAdapter(backend, pageOptionsOf(flags));
+    else await useBackend(backend);
   } catch (e) {
     throw new FuzzError(`fuzz: --backend ${backend}: ${firstLine(e)}`);
   }
@@ -137,7 +150,7 @@ async function prepare(
   } catch (e) {
     throw new FuzzError(`fuzz: --corpus ${flags.corpus}: cannot save cases there: ${firstLine(e)}`);
   }
-  return { backend, targets, unused, shard };
+  return { backend, adapter, targets, unused, shard };
 }
 
 function summary(r: CampaignResult, files: { html: string } | null, flags: FuzzFlags): string[] {
@@ -175,6 +188,8 @@ function commandOf(flags: FuzzFlags, seed: number, shard: { index: number; count
   parts.push(`--seed ${seed}`, `--workers ${flags.workers}`);
   if (shard.count > 1) parts.push(`--shard ${shard.index}/${shard.count}`);
   if (flags.backend) parts.push(`--backend ${flags.backend}`);
+  if (flags.adapter) parts.push(`--adapter ${flags.adapter}`);
+  if (flags.browser) parts.push(`--browser ${flags.browser}`);
   if (flags.profile !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
   return parts.join(' ');
@@ -203,6 +218,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
       `worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ` +
       `${flags.profile}${flags.precision !== undefined ? `, ${flags.precision}` : ''}, budget ${budget}\n`,
   );
+  if (p.adapter) io.err(`fuzz: ${p.adapter.backend} adapter: ${formatAdapter(p.adapter)}\n`);
   io.err(`fuzz: ${p.targets.map(targetName).join(', ')}; corpus ${flags.corpus}, report ${flags.report}\n`);
   if (p.unused.length > 0) io.err(`fuzz: not run (no suite of theirs was asked for): ${p.unused.join(', ')}\n`);
   const display = flags.json ? null : campaignDisplay({ timeMs, runs: flags.runs }, io);
@@ -212,6 +228,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
       targets: p.targets,
       seed,
       backend: p.backend,
+      ...(p.adapter ? { pages: pageOptionsOf(flags), adapter: p.adapter } : {}),
       workers: flags.workers,
       shard: p.shard.shard,
       runs: flags.runs,
@@ -326,6 +343,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
         .default(availableParallelism(), 'the number of CPUs'),
     )
     .addOption(backendOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(seedOption())
     .addOption(
       new Option(

@@ -81,10 +81,15 @@ export type BrowserKernel = Omit<HostKernel, 'run' | 'close'> & {
   runInTiles(call: HostAttentionCall, blocks: Tiles | undefined): Promise<HostAttentionResult>;
 };
 
+/** 'google swiftshader', 'Google Inc. (Google) ANGLE (... SwiftShader driver)': the adapter in words. */
+export function formatAdapter(a: AdapterInfo): string {
+  const what = [a.vendor, a.architecture, a.description].filter((x) => x !== '').join(' ');
+  return `${what || 'unknown adapter'}${a.isSwiftShader && !/swiftshader/i.test(what) ? ' (SwiftShader)' : ''}`;
+}
+
 /** 'webgpu (google swiftshader)', as reports print the device. */
 export function describeAdapter(a: AdapterInfo): string {
-  const what = [a.vendor, a.architecture, a.description].filter((x) => x !== '').join(' ');
-  return `${a.backend} (${what || 'unknown adapter'})`;
+  return `${a.backend} (${formatAdapter(a)})`;
 }
 
 function attentionMessage(call: HostAttentionCall, blocks: Tiles | undefined) {

@@ -3,6 +3,7 @@ export {
   type BrowserKernelOptions,
   browserKernel,
   describeAdapter,
+  formatAdapter,
   NO_CPU_FORWARD,
 } from './browserKernel.js';
 export { bundlePage, PageBundleError, type PageKernelSource } from './bundle.js';
@@ -13,5 +14,5 @@ export {
   chromiumArgs,
   findChromium,
 } from './launch.js';
-export { type AdapterInfo, PAGE_BACKENDS, type PageBackend } from './protocol.js';
+export type { AdapterInfo, PageBackend } from './protocol.js';
 export { PageFailure, type PageFailureKind, PageKernelError } from './session.js';

@@ -14,11 +14,12 @@
  *
  * A page that crashes or stops answering is noticed by attnfuzz (browserKernel.ts), not here.
  */
+
+import type { PageBackendName } from '../../backend/index.js';
 import type { DecodeOptions, Precision, Tiles } from '../../contract/index.js';
 
 /** The tfjs backends a page runs. */
-export type PageBackend = 'webgpu' | 'webgl';
-export const PAGE_BACKENDS: readonly PageBackend[] = ['webgpu', 'webgl'];
+export type PageBackend = PageBackendName;
 
 /** What the page is asked to set up. */
 export interface PageSetup {

@@ -6,7 +6,13 @@
  * (backend_webgpu.ts `readSync`), a path of its own that attnfuzz should not judge the kernel by.
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
-import { type AttentionKernel, type KernelOptions, splitOutput } from '../../../contract/index.js';
+import {
+  type AttentionKernel,
+  type AttentionOutput,
+  type KeptOutput,
+  type KernelOptions,
+  splitOutput,
+} from '../../../contract/index.js';
 import type { AttentionCallMeta, PageAnswer } from '../protocol.js';
 import type { WireArray, WireTensor } from '../wire.js';
 import { tf } from './setup.js';
@@ -49,9 +55,28 @@ async function read(named: ReadonlyArray<readonly [string, Tensor]>): Promise<Ar
   return named.map(([name, x], n) => [name, { shape: x.shape, data: data[n] as WireArray }] as const);
 }
 
+interface Outputs {
+  readonly out: Tensor;
+  readonly lse: Tensor | null;
+  readonly keep: Tensor | null;
+}
+
+/** out, lse and the kernel's own keep mask from what forward / forwardWithKeep returned. */
+function outputsOf(r: Tensor | AttentionOutput | KeptOutput, ownDropout: boolean): Outputs {
+  if (ownDropout) {
+    if (typeof (r as { then?: unknown }).then === 'function')
+      throw new Error('forwardWithKeep returned a Promise where a synchronous result is needed (tfjs autodiff)');
+    const k = r as KeptOutput;
+    return { out: k.out, lse: null, keep: k.keep };
+  }
+  return { ...splitOutput(r as Tensor | AttentionOutput), keep: null };
+}
+
 /**
  * Forward, then (when the call has dOut) the gradients; the kernel's own dropout mask comes back
- * as 'keep' when it draws one (`forwardWithKeep`). Every tensor made here is disposed.
+ * as 'keep' when it draws one (`forwardWithKeep`). A forward-only call awaits a forward that
+ * returns a Promise (as src/execute/tfjsAsync.ts does); with gradients it must be synchronous
+ * (tfjs autodiff records a synchronous forward). Every tensor made here is disposed.
  */
 export async function runAttentionCall(
   kernel: AttentionKernel,
@@ -67,26 +92,35 @@ export async function runAttentionCall(
   const dOut = meta.backward ? up('dOut') : null;
   const ownDropout = kernel.forwardWithKeep !== undefined && meta.dropout !== null && meta.dropout.p > 0;
   const kept: Array<readonly [string, Tensor]> = [];
+  const forward = () => {
+    const [q, k, v] = sources as [Tensor4D, Tensor4D, Tensor4D];
+    const opts = kernelOptions(meta, t, floats);
+    return ownDropout ? kernel.forwardWithKeep!(q, k, v, opts, tf) : kernel.forward(q, k, v, opts, tf);
+  };
+  const keepOutputs = (o: Outputs) => {
+    kept.push(['out', tf.keep(o.out)]);
+    if (o.lse !== null) kept.push(['lse', tf.keep(o.lse)]);
+    if (o.keep !== null) kept.push(['keep', tf.keep(o.keep)]);
+  };
   let phase: 'forward' | 'backward' = 'forward';
   try {
-    const f = () => {
-      const [q, k, v] = sources as [Tensor4D, Tensor4D, Tensor4D];
-      const opts = kernelOptions(meta, t, floats);
-      const r = ownDropout
-        ? kernel.forwardWithKeep!(q, k, v, opts, tf)
-        : { ...splitOutput(kernel.forward(q, k, v, opts, tf)), keep: null };
-      kept.push(['out', tf.keep(r.out)]);
-      if ('lse' in r && r.lse !== null) kept.push(['lse', tf.keep(r.lse)]);
-      if (r.keep !== null) kept.push(['keep', tf.keep(r.keep)]);
-      phase = 'backward';
-      // A wrongly shaped output cannot be multiplied by dOut; its shape is judged by attnfuzz.
-      const same = dOut !== null && r.out.rank === dOut.rank && r.out.shape.every((d, n) => d === dOut.shape[n]);
-      return same ? tf.sum(tf.mul(r.out, dOut)) : tf.sum(r.out);
-    };
     if (dOut === null) {
-      tf.tidy(() => void f());
-      phase = 'forward';
+      // tf.tidy cannot span an await: an engine scope disposes what the forward made.
+      tf.engine().startScope();
+      try {
+        keepOutputs(outputsOf(await forward(), ownDropout));
+      } finally {
+        tf.engine().endScope();
+      }
     } else {
+      const f = () => {
+        const o = outputsOf(forward() as Tensor | AttentionOutput | KeptOutput, ownDropout);
+        keepOutputs(o);
+        phase = 'backward';
+        // A wrongly shaped output cannot be multiplied by dOut; its shape is judged by attnfuzz.
+        const same = o.out.rank === dOut.rank && o.out.shape.every((d, n) => d === dOut.shape[n]);
+        return same ? tf.sum(tf.mul(o.out, dOut)) : tf.sum(o.out);
+      };
       const all = [...sources, ...grads];
       const g = tf.tidy(() =>
         tf

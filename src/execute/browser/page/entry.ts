@@ -23,25 +23,29 @@ async function runDecodeCall(
   t: ReadonlyMap<string, WireTensor>,
 ): Promise<AttentionRun> {
   const up = (name: string) => tf.tensor(t.get(name)!.data, [...t.get(name)!.shape], 'float32');
-  let out: Tensor | null = null;
+  let out: Tensor;
+  // tf.tidy cannot span an await (decode may return a Promise): an engine scope disposes the rest.
+  tf.engine().startScope();
   try {
-    const got = tf.tidy(() => {
-      const cache: KvCacheOf<Tensor> =
-        meta.blockTable === null
-          ? { kind: 'contiguous', k: up('k'), v: up('v') }
-          : { kind: 'paged', kPages: up('kPages'), vPages: up('vPages'), blockTable: meta.blockTable };
-      return kernel.decode(up('q'), cache, meta.cacheSeqlens, meta.options, tf);
-    });
-    if (typeof (got as Partial<Tensor> | null)?.data !== 'function') {
-      tf.dispose(got as never);
+    const cache: KvCacheOf<Tensor> =
+      meta.blockTable === null
+        ? { kind: 'contiguous', k: up('k'), v: up('v') }
+        : { kind: 'paged', kPages: up('kPages'), vPages: up('vPages'), blockTable: meta.blockTable };
+    const got: unknown = await kernel.decode(up('q'), cache, meta.cacheSeqlens, meta.options, tf);
+    if (typeof (got as Partial<Tensor> | null)?.data !== 'function')
       throw new Error(`${kernel.name}.decode returned no tfjs Tensor (expected out [B, Hq, Sq, Dv])`);
-    }
-    out = got;
+    out = tf.keep(got as Tensor);
+  } catch (e) {
+    return { status: 'threw', phase: 'forward', message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    tf.engine().endScope();
+  }
+  try {
     return { status: 'ok', tensors: [['out', { shape: out.shape, data: (await out.data()) as WireArray }]] };
   } catch (e) {
     return { status: 'threw', phase: 'forward', message: e instanceof Error ? e.message : String(e) };
   } finally {
-    out?.dispose();
+    out.dispose();
   }
 }
 
