@@ -146,7 +146,13 @@ export function suiteConstraintsOf(
   return undefined;
 }
 
+/** The flags of page backends. */
+export interface PageFlags {
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
+}
+
 /** The page options of --adapter and --browser (src/runner pages.ts). */
-export function pageOptionsOf(o: { adapter?: AdapterChoice; browser?: string }): PageOptions {
+export function pageOptionsOf(o: PageFlags): PageOptions {
   return { ...(o.adapter ? { adapter: o.adapter } : {}), ...(o.browser ? { browser: o.browser } : {}) };
 }
