@@ -18,7 +18,6 @@ const PENDING = new Set([
   'docs/PROTOCOL.md',
   'docs/targets/pytorch.md',
   'docs/targets/onnxruntime.md',
-  'docs/targets/browser.md',
   'docs/mutation.md',
   'docs/PERFORMANCE.md',
 ]);

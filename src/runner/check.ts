@@ -68,6 +68,11 @@ export interface CheckOptions {
    * opened: `withPages`); default the active one.
    */
   readonly backends?: readonly AnyBackend[];
+  /**
+   * Ask the suite why a failure failed when the run stage did not say (suite.explain: a few more
+   * runs of the kernel); search asks for the case it reports, not for every candidate it shrinks.
+   */
+  readonly explain?: boolean;
   /** Adds each stage's milliseconds here (`attnfuzz bench`: where a case's time goes). */
   readonly timings?: StageTimings;
 }
@@ -225,9 +230,15 @@ export async function checkCase<C extends AnyCase>(c: C, k: WithPages, o: CheckO
       const verdict = timed(t, 'judge', () =>
         outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s),
       );
+      let cause = outcome.cause;
+      if (cause === undefined && o.explain === true && isFailure(verdict) && suite.explain) {
+        const fails = (got: ReadonlyMap<string, HostTensor>) =>
+          isFailure(outcome.forwardOnly ? judgeForwardOnly(got, s) : judge(got, s));
+        cause = (await suite.explain(kernel, c, ran, fails)) ?? undefined;
+      }
       runs.push({
         backend,
-        verdict: outcome.cause !== undefined && isFailure(verdict) ? { ...verdict, cause: outcome.cause } : verdict,
+        verdict: cause !== undefined && isFailure(verdict) ? { ...verdict, cause } : verdict,
         tensors: outcome.tensors,
       });
     }
