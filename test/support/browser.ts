@@ -7,7 +7,9 @@ import type { HostAttentionCall, HostAttentionResult, HostTensor } from '../../s
 import { dropoutKeepPattern } from '../../src/contract/index.js';
 import { browserKernel, findChromium, type PageBackend } from '../../src/execute/index.js';
 import { judge, summarizeVerdict } from '../../src/oracle/index.js';
-import { attentionSuite } from '../../src/runner/suites/attention.js';
+import { SUITE_OF } from '../../src/runner/index.js';
+
+const attentionSuite = SUITE_OF.attention;
 
 /** null when `backend` runs in this machine's Chromium, else why not (printed by the skipped test). */
 export async function browserSkipReason(backend: PageBackend): Promise<string | null> {
