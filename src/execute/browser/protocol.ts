@@ -83,7 +83,13 @@ export type CallMeta = AttentionCallMeta | DecodeCallMeta;
 /** The page's answer to one call; on 'ok' the tensors wait at /result/<id>. */
 export type PageAnswer =
   | { readonly status: 'ok'; readonly ms: number }
-  | { readonly status: 'threw'; readonly phase: 'forward' | 'backward'; readonly message: string }
+  | {
+      readonly status: 'threw';
+      readonly phase: 'forward' | 'backward';
+      readonly message: string;
+      /** The error's name in the page ('Error', 'TypeError'), so a verdict reads as it would in Node. */
+      readonly name?: string;
+    }
   /** The GPU device (WebGPU) or context (WebGL) was lost: the page must be reopened. */
   | { readonly status: 'lost'; readonly message: string };
 

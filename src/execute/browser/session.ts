@@ -31,14 +31,18 @@ export class PageFailure extends Error {
   }
 }
 
-/** A kernel's error in the page: it threw in a phase (the page itself is fine). */
+/**
+ * A kernel's error in the page: it threw in a phase (the page itself is fine). It carries the page's
+ * error name ('Error', 'TypeError'), so the verdict reads as the same kernel's would in Node.
+ */
 export class PageKernelError extends Error {
   constructor(
     readonly phase: 'forward' | 'backward',
     message: string,
+    name = 'Error',
   ) {
     super(message);
-    this.name = 'PageKernelError';
+    this.name = name;
   }
 }
 
@@ -179,7 +183,7 @@ export class PageSession {
       await this.discard();
       throw new PageFailure('lost', answer.message);
     }
-    if (answer.status === 'threw') throw new PageKernelError(answer.phase, answer.message);
+    if (answer.status === 'threw') throw new PageKernelError(answer.phase, answer.message, answer.name);
     if (body === undefined) throw new PageFailure('crashed', 'the page answered ok but posted no tensors');
     return unpack(body).tensors;
   }

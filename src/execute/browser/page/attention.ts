@@ -50,6 +50,11 @@ export type AttentionRun =
   | { readonly status: 'ok'; readonly tensors: Array<readonly [string, WireTensor]> }
   | Extract<PageAnswer, { status: 'threw' }>;
 
+/** An exception in the page as the answer carries it: its message and its name. */
+export function thrown(e: unknown): { message: string; name: string } {
+  return e instanceof Error ? { message: e.message, name: e.name } : { message: String(e), name: 'Error' };
+}
+
 async function read(named: ReadonlyArray<readonly [string, Tensor]>): Promise<Array<readonly [string, WireTensor]>> {
   const data = await Promise.all(named.map(([, x]) => x.data()));
   return named.map(([name, x], n) => [name, { shape: x.shape, data: data[n] as WireArray }] as const);
@@ -133,7 +138,7 @@ export async function runAttentionCall(
     }
     return { status: 'ok', tensors: await read(kept) };
   } catch (e) {
-    return { status: 'threw', phase, message: e instanceof Error ? e.message : String(e) };
+    return { status: 'threw', phase, ...thrown(e) };
   } finally {
     tf.dispose([...sources, ...Object.values(floats), ...(dOut ? [dOut] : []), ...kept.map(([, x]) => x)]);
   }

@@ -7,7 +7,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { AttentionKernel, DecodeKernel, KvCacheOf, Tiles } from '../../../contract/index.js';
 import type { CallMeta, DecodeCallMeta, PageAnswer, PageApi } from '../protocol.js';
 import { pack, unpack, type WireArray, type WireTensor } from '../wire.js';
-import { type AttentionRun, runAttentionCall } from './attention.js';
+import { type AttentionRun, runAttentionCall, thrown } from './attention.js';
 import { canvasReadbackWorks } from './readback.js';
 import { lostNow, setUp, takeErrors, tf } from './setup.js';
 
@@ -36,14 +36,14 @@ async function runDecodeCall(
       throw new Error(`${kernel.name}.decode returned no tfjs Tensor (expected out [B, Hq, Sq, Dv])`);
     out = tf.keep(got as Tensor);
   } catch (e) {
-    return { status: 'threw', phase: 'forward', message: e instanceof Error ? e.message : String(e) };
+    return { status: 'threw', phase: 'forward', ...thrown(e) };
   } finally {
     tf.engine().endScope();
   }
   try {
     return { status: 'ok', tensors: [['out', { shape: out.shape, data: (await out.data()) as WireArray }]] };
   } catch (e) {
-    return { status: 'threw', phase: 'forward', message: e instanceof Error ? e.message : String(e) };
+    return { status: 'threw', phase: 'forward', ...thrown(e) };
   } finally {
     out.dispose();
   }
