@@ -53,3 +53,17 @@ describe.skipIf(skip !== null)(`check --backends wasm,webgpu${skip ? ` (skipped:
     expect(replayed.adapterChange).toBeUndefined();
   });
 });
+
+describe('page backends on the command line', () => {
+  it('refuse a suite a page does not run, before opening any page (exit 2, one line)', async () => {
+    const { code, err } = await cli('check', '--kernel', 'lora', '--suite', 'lora', '--backend', 'webgpu');
+    expect(code).toBe(2);
+    expect(err).toBe('check: --backend: the lora suite does not run on webgpu (a page runs attention and decode)\n');
+  });
+
+  it('take webgpu and webgl in --backends and refuse an unknown backend with the list', async () => {
+    const { code, err } = await cli('check', '--kernel', 'sdpa', '--backends', 'wasm,webgpux');
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/unknown backend 'webgpux'; expected some of cpu, wasm, tensorflow, webgpu, webgl/);
+  });
+});

@@ -18,6 +18,7 @@ import { isPageBackend, type PageBackendName } from '../backend/index.js';
 import type { AttentionCase } from '../case/index.js';
 import { type AdapterChoice, type AdapterInfo, type BrowserKernel, browserKernel } from '../execute/index.js';
 import { builtinKernel, KernelLoadError, type KernelUnderTest } from './kernelUnderTest.js';
+import type { SuiteName } from './suites/kinds.js';
 
 /** How pages are opened: `--adapter`, `--browser`, and how long a call may take before the page counts as hung. */
 export interface PageOptions {
@@ -105,6 +106,16 @@ export async function probeAdapter(backend: PageBackendName, o: PageOptions = {}
   const k = await pageTwin(builtinKernel('sdpa'), backend, o);
   await k.close?.();
   return k.adapter;
+}
+
+/** The suites a page runs: attention and KV-cache decode (LoRA and the training model are not in a page yet). */
+export const PAGE_SUITES: readonly SuiteName[] = ['attention', 'decode'];
+
+/** Why `suite` cannot run on `backend` (a page backend and a suite a page does not run), or null. */
+export function pageSuiteError(suite: SuiteName, backends: readonly string[]): string | null {
+  const page = backends.find(isPageBackend);
+  if (page === undefined || PAGE_SUITES.includes(suite)) return null;
+  return `the ${suite} suite does not run on ${page} (a page runs ${PAGE_SUITES.join(' and ')})`;
 }
 
 /** The kernel to run on `backend`: its page twin on a page backend, else `k`. */

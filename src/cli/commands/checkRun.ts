@@ -6,7 +6,15 @@
 import { type AnyBackend, inProcess, prepareBackends, tf, useBackend } from '../../backend/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
 import { formatAdapter } from '../../execute/index.js';
-import { adaptersOf, forwardOnly, resolveKernel, search, type WithPages, withPages } from '../../runner/index.js';
+import {
+  adaptersOf,
+  forwardOnly,
+  pageSuiteError,
+  resolveKernel,
+  search,
+  type WithPages,
+  withPages,
+} from '../../runner/index.js';
 import type { Io } from '../io.js';
 import { backendOf, pageOptionsOf, suiteConstraintsOf, timeBudgetMs, withPrecision } from '../options.js';
 import { progressDisplay } from '../progress.js';
@@ -34,6 +42,8 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: WithPages; backends
     throw new CheckError(`check: ${(e as Error).message.split('\n')[0]}`);
   }
   const flag = flags.backends ? '--backends' : '--backend';
+  const notInPage = pageSuiteError(flags.suite, backends);
+  if (notInPage !== null) throw new CheckError(`check: ${flag}: ${notInPage}`);
   for (const b of inProcess(backends)) {
     try {
       await useBackend(b);

@@ -19,7 +19,7 @@ import {
 } from '../../campaign/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
 import { type AdapterInfo, formatAdapter } from '../../execute/index.js';
-import { probeAdapter } from '../../runner/index.js';
+import { pageSuiteError, probeAdapter } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import type { Io } from '../io.js';
 import { backendOf, pageOptionsOf } from '../options.js';
@@ -66,7 +66,10 @@ async function prepare(flags: FuzzFlags): Promise<Prepared> {
         `--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for ` +
           `(${(flags.suites ?? DEFAULT_SUITES).join(', ')})`,
       );
-    targets = r.targets.map((t) => ({ ...t, constraints: profileConstraints(flags.profile, t, flags.precision) }));
+    targets = inPages(r.targets, backend, flags.suites !== undefined).map((t) => ({
+      ...t,
+      constraints: profileConstraints(flags.profile, t, flags.precision),
+    }));
     unused = r.unused;
   } catch (e) {
     throw new FuzzError(`fuzz: ${firstLine(e).replace(/^fuzz: /, '')}`);
@@ -77,6 +80,17 @@ async function prepare(flags: FuzzFlags): Promise<Prepared> {
     throw new FuzzError(`fuzz: --corpus ${flags.corpus}: cannot save cases there: ${firstLine(e)}`);
   }
   return { backend, adapter, targets, unused, shard };
+}
+
+/**
+ * On a page backend, the targets of the suites a page runs: the others are dropped when the suites
+ * were the defaults, and are an error when the user asked for them.
+ */
+function inPages(targets: Target[], backend: AnyBackend, asked: boolean): Target[] {
+  if (!isPageBackend(backend)) return targets;
+  const refused = targets.find((t) => pageSuiteError(t.suite, [backend]) !== null);
+  if (refused && asked) throw new Error(`--suites: ${pageSuiteError(refused.suite, [backend])}`);
+  return targets.filter((t) => pageSuiteError(t.suite, [backend]) === null);
 }
 
 /** The two lines before anything runs: the seed, shard, workers, budget; the targets, corpus and report. */
