@@ -62,6 +62,8 @@ interface Open {
   readonly page: Page;
   /** Rejects when the page crashes or the browser goes away. */
   readonly gone: Promise<never>;
+  /** Stops listening to the browser for this page (a page reopened many times must not pile up listeners). */
+  readonly unwatch: () => void;
 }
 
 export class PageSession {
@@ -107,12 +109,14 @@ export class PageSession {
     // ATTNFUZZ_BROWSER_LOG=1: the page's console on stderr (tfjs warnings, WebGPU messages).
     if (process.env.ATTNFUZZ_BROWSER_LOG === '1')
       page.on('console', (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
+    let onDisconnect = () => {};
     const gone = new Promise<never>((_, reject) => {
       page.once('crash', () => reject(new PageFailure('crashed', 'the page crashed (renderer process gone)')));
-      browser.once('disconnected', () => reject(new PageFailure('crashed', 'the browser process went away')));
+      onDisconnect = () => reject(new PageFailure('crashed', 'the browser process went away'));
+      browser.once('disconnected', onDisconnect);
     });
     gone.catch(() => {}); // observed by the call in flight, if any
-    const opened: Open = { page, gone };
+    const opened: Open = { page, gone, unwatch: () => browser.off('disconnected', onDisconnect) };
     try {
       await page.goto(this.server.url, { timeout: this.o.timeoutMs });
       const ready = await Promise.race([
@@ -126,6 +130,7 @@ export class PageSession {
       if (ready.status !== 'ready') throw new PageFailure('unavailable', `browser: ${this.o.backend}: ${ready.reason}`);
       this.adapter = (ready as Extract<PageReady, { status: 'ready' }>).adapter;
     } catch (e) {
+      opened.unwatch();
       await page.close().catch(() => {});
       throw e instanceof PageFailure
         ? e
@@ -194,6 +199,7 @@ export class PageSession {
     this.open = null;
     this.busy = false;
     if (o === null) return;
+    o.unwatch();
     const closed = o.page.close({ runBeforeUnload: false }).then(
       () => true,
       () => true,
