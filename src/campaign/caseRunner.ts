@@ -10,13 +10,15 @@
  * Leaks: tf.memory().numTensors around the check. A first call may allocate for good (a cache, a
  * constant); a leak is a count that grows on a second run of the same case too.
  */
-import { tf, useBackend } from '../backend/index.js';
+import { isPageBackend, tf, useBackend } from '../backend/index.js';
 import { type Finding, type SavedCase, type Signature, savedCaseOf, signatureOf } from '../corpus/index.js';
-import { expectationOf, formatVerdict, isFailure, summarizeVerdict } from '../oracle/index.js';
+import { expectationOf, formatVerdict, isFailure, summarizeVerdict, type Verdict } from '../oracle/index.js';
 import { formatRepro, heatmapOf } from '../report/index.js';
 import {
   type AnyCase,
+  adaptersOf,
   type CaseCheck,
+  type CheckOptions,
   checkCase,
   type KernelUnderTest,
   messageOf,
@@ -24,25 +26,63 @@ import {
   SUITE_OF,
   search,
   simplifyFailure,
+  type WithPages,
+  withPages,
 } from '../runner/index.js';
 import { coverageOf } from './coverage.js';
-import type { CaseReport, Job, RawFailure, ShrinkReport, WorkerSetup } from './protocol.js';
+import {
+  type CaseReport,
+  type Job,
+  type RawFailure,
+  type ShrinkReport,
+  targetOptionsOf,
+  type WorkerSetup,
+} from './protocol.js';
 import { caseAddress, caseAt, targetOf } from './stream.js';
 import { arbitraryOf } from './targetArbitrary.js';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
+/** Two verdicts a saved case's expectation cannot tell apart (same kind, tensor, message). */
+const sameExpectation = (a: Verdict, b: Verdict) =>
+  JSON.stringify(expectationOf(a)) === JSON.stringify(expectationOf(b));
+
+/** The shrink report of a shrunk case: its signature, check and summary, and how it was reached. */
+type Done = (
+  signature: Signature,
+  check: CaseCheck,
+  summary: string,
+  extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] },
+) => ShrinkReport;
+
 export class CaseRunner {
+  /** What checkCase is told: the page backend, when the kernels run in pages; else the active tfjs backend. */
+  private readonly on: CheckOptions;
+
   private constructor(
     private readonly setup: WorkerSetup,
-    private readonly kernels: readonly KernelUnderTest[],
-  ) {}
+    private readonly kernels: readonly WithPages[],
+  ) {
+    this.on = isPageBackend(setup.backend) ? { backends: [setup.backend] } : {};
+  }
 
-  /** Makes the backend active and loads every target's kernel (a module is loaded in each worker). */
+  /**
+   * Makes the backend active and loads every target's kernel (a module is loaded in each worker); on a
+   * page backend, each kernel's page is opened here, once per worker.
+   */
   static async create(setup: WorkerSetup): Promise<CaseRunner> {
-    await useBackend(setup.backend);
-    const kernels: KernelUnderTest[] = [];
-    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    if (!isPageBackend(setup.backend)) await useBackend(setup.backend);
+    const kernels: WithPages[] = [];
+    const o = targetOptionsOf(setup);
+    try {
+      for (const t of setup.targets) {
+        const k = await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', o);
+        kernels.push(await withPages(k, [setup.backend], { ...setup.pages, cwd: setup.cwd }));
+      }
+    } catch (e) {
+      await Promise.all(kernels.map((k) => k.close?.()));
+      throw e;
+    }
     return new CaseRunner(setup, kernels);
   }
 
@@ -54,13 +94,13 @@ export class CaseRunner {
   }
 
   /** The check of `c`, and how many tensors a second run of it left alive (0 when the first left none). */
-  private checked(c: AnyCase, k: KernelUnderTest): { check: CaseCheck; leaked: number } {
+  private async checked(c: AnyCase, k: KernelUnderTest): Promise<{ check: CaseCheck; leaked: number }> {
     const count = () => tf.memory().numTensors;
     const n0 = count();
-    const check = checkCase(c, k);
+    const check = await checkCase(c, k, this.on);
     if (count() <= n0) return { check, leaked: 0 };
     const n1 = count();
-    checkCase(c, k);
+    await checkCase(c, k, this.on);
     return { check, leaked: Math.max(0, count() - n1) };
   }
 
@@ -68,7 +108,7 @@ export class CaseRunner {
     return { case: c, finding, summary, signature: signatureOf(c, k.label, finding, k.tiles) };
   }
 
-  run(i: number): CaseReport {
+  async run(i: number): Promise<CaseReport> {
     const t0 = performance.now();
     const target = targetOf(i, this.setup.targets.length);
     const k = this.kernels[target]!;
@@ -77,7 +117,7 @@ export class CaseRunner {
     let failure: RawFailure | undefined;
     let outcome: CaseReport['outcome'];
     try {
-      const { check, leaked } = this.checked(c, k);
+      const { check, leaked } = await this.checked(c, k);
       const v = check.verdict;
       if (isFailure(v)) failure = this.raw(c, k, { kind: 'verdict', verdict: v }, summarizeVerdict(v));
       else if (leaked > 0)
@@ -101,20 +141,23 @@ export class CaseRunner {
     return { i, target, ms: performance.now() - t0, outcome, coverage, ...(failure ? { failure } : {}) };
   }
 
-  shrink(job: Extract<Job, { type: 'shrink' }>): ShrinkReport {
+  /** Releases what the kernels hold (worker processes, pages, sessions): the worker is about to end. */
+  async close(): Promise<void> {
+    await Promise.all(this.kernels.map((k) => k.close?.()));
+  }
+
+  /** Shrinks a failure whose signature is new (see the header), and reports it ready to save. */
+  async shrink(job: Extract<Job, { type: 'shrink' }>): Promise<ShrinkReport> {
     const t0 = performance.now();
-    const T = this.setup.targets.length;
-    const target = targetOf(job.i, T);
+    const target = targetOf(job.i, this.setup.targets.length);
     const k = this.kernels[target]!;
-    const { suite: suiteName, constraints } = this.setup.targets[target]!;
     const at = new Date().toISOString();
-    const done = (
-      signature: Signature,
-      check: CaseCheck,
-      summary: string,
-      extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] },
-    ) => {
-      const base = savedCaseOf(check, k.ref, { seed: extra.seed ?? null, path: extra.path ?? null });
+    const done: Done = (signature, check, summary, extra) => {
+      const base = savedCaseOf(check, k.ref, {
+        seed: extra.seed ?? null,
+        path: extra.path ?? null,
+        ...(this.on.backends ? { backends: this.on.backends, adapters: adaptersOf(k) } : {}),
+      });
       const saved: SavedCase = { ...base, found: { ...base.found, verdict: summary, at }, signature };
       const svg = heatmapOf(check);
       return {
@@ -130,29 +173,48 @@ export class CaseRunner {
         steps: extra.steps ?? [],
       };
     };
-    if (job.raw.finding.kind === 'leak') {
-      const suite = SUITE_OF[suiteName];
-      const simple = simplifyFailure(
-        job.raw.case,
-        (c: AnyCase) => this.checked(c, k).leaked > 0,
-        suite.neighbours,
-        (c: AnyCase) => suite.admits(constraints, c),
-        job.budgetMs,
-      );
-      const { check, leaked } = this.checked(simple.case, k);
-      const finding: Finding = { kind: 'leak', tensors: leaked };
-      return done(
-        signatureOf(simple.case, k.label, finding, k.tiles),
-        check,
-        `LEAK ${plural(leaked, 'tensor')} left alive per call`,
-        { steps: simple.steps },
-      );
-    }
+    return job.raw.finding.kind === 'leak' ? this.shrinkLeak(job, k, done) : this.shrinkVerdict(job, k, done);
+  }
+
+  /** A leak: the structural pass with "still leaks" as the predicate. */
+  private async shrinkLeak(
+    job: Extract<Job, { type: 'shrink' }>,
+    k: KernelUnderTest,
+    done: Done,
+  ): Promise<ShrinkReport> {
+    const { suite: suiteName, constraints } = this.setup.targets[targetOf(job.i, this.setup.targets.length)]!;
+    const suite = SUITE_OF[suiteName];
+    const simple = await simplifyFailure(
+      job.raw.case,
+      async (c: AnyCase) => (await this.checked(c, k)).leaked > 0,
+      suite.neighbours,
+      (c: AnyCase) => suite.admits(constraints, c),
+      job.budgetMs,
+    );
+    const { check, leaked } = await this.checked(simple.case, k);
+    const finding: Finding = { kind: 'leak', tensors: leaked };
+    return done(
+      signatureOf(simple.case, k.label, finding, k.tiles),
+      check,
+      `LEAK ${plural(leaked, 'tensor')} left alive per call`,
+      { steps: simple.steps },
+    );
+  }
+
+  /** A verdict: the one search from case i's address, the shrunk case checked once more. */
+  private async shrinkVerdict(
+    job: Extract<Job, { type: 'shrink' }>,
+    k: KernelUnderTest,
+    done: Done,
+  ): Promise<ShrinkReport> {
+    const T = this.setup.targets.length;
+    const { suite: suiteName, constraints } = this.setup.targets[targetOf(job.i, T)]!;
     const address = caseAddress(this.setup.seed, job.i, T);
     const third = Math.max(1, Math.floor(job.budgetMs / 3));
-    const r = search({
+    const r = await search({
       suite: suiteName,
       kernel: k,
+      ...this.on,
       constraints,
       seed: address.seed,
       path: address.path,
@@ -161,7 +223,17 @@ export class CaseRunner {
       shrinkTimeMs: third,
     });
     if (r.status === 'clean') {
-      const again = checkCase(job.raw.case, k);
+      const again = await checkCase(job.raw.case, k, { ...this.on, explain: true });
+      // The search ran out of its budget before the case ended (a hang costs the whole timeout): if
+      // the case fails again the same way it is reproducible, reported unshrunk, not nondeterministic.
+      const first = job.raw.finding.kind === 'verdict' ? job.raw.finding.verdict : null;
+      if (first !== null && isFailure(again.verdict) && sameExpectation(first, again.verdict))
+        return done(
+          signatureOf(job.raw.case, k.label, { kind: 'verdict', verdict: again.verdict }, k.tiles),
+          again,
+          summarizeVerdict(again.verdict),
+          { seed: address.seed, path: address.path },
+        );
       const finding: Finding = {
         kind: 'nondeterministic',
         first: job.raw.summary,
@@ -174,8 +246,8 @@ export class CaseRunner {
         { seed: address.seed, path: address.path },
       );
     }
-    const again = checkCase(r.shrunk.case, k);
-    const same = JSON.stringify(expectationOf(again.verdict)) === JSON.stringify(expectationOf(r.shrunk.verdict));
+    const again = await checkCase(r.shrunk.case, k, this.on);
+    const same = sameExpectation(again.verdict, r.shrunk.verdict);
     const summary = summarizeVerdict(r.shrunk.verdict);
     const finding: Finding = same
       ? { kind: 'verdict', verdict: r.shrunk.verdict }
@@ -193,12 +265,7 @@ export class CaseRunner {
       signatureOf(r.shrunk.case, k.label, finding, k.tiles),
       r.shrunk,
       same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`,
-      {
-        seed: r.seed,
-        path: r.path,
-        steps: r.simplified,
-        repro,
-      },
+      { seed: r.seed, path: r.path, steps: r.simplified, repro },
     );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Saved cases: one format for every kind, one loader (version 1 migrated on read), atomic writes
+ * Saved cases: one format for every kind, one loader (version 1 refused, naming the file), atomic writes
  * that never rewrite an existing file, and replay statuses that tell a reproduced known failure
  * from one that now fails another way.
  */
@@ -12,7 +12,7 @@ import { builtinKernel, checkCase } from '../runner/index.js';
 import { parseSavedCase, readSavedCase } from './load.js';
 import { formatReplay, replayFile } from './replay.js';
 import { caseHash, ensureCorpusFolder, saveCase, savedCaseOf, writeAtomic } from './save.js';
-import { CASE_FORMAT, canonicalJson, type SavedCase } from './savedCase.js';
+import { CASE_FORMAT, CorpusFileError, canonicalJson, type SavedCase } from './savedCase.js';
 
 const c: AttentionCase = parseCase({
   version: 1,
@@ -45,16 +45,16 @@ const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-${name}-`));
 const DETACHED = 'test/fixtures/broken-kernels/value-grad-detached.ts';
 
 describe('saving', () => {
-  it('names a file by a content hash of kind, case, kernel and backends, independent of key order', () => {
+  it('names a file by a content hash of kind, case, kernel and backends, independent of key order', async () => {
     const reordered = JSON.parse(canonicalJson(c)) as AttentionCase;
     expect(caseHash(saved({ case: reordered }))).toBe(caseHash(saved()));
     expect(caseHash(saved({ kernel: { builtin: 'sdpa' } }))).not.toBe(caseHash(saved()));
     expect(caseHash(saved({ case: { ...c, seed: 4 } }))).not.toBe(caseHash(saved()));
     expect(caseHash(saved({ backends: ['cpu', 'wasm'] }))).not.toBe(caseHash(saved()));
   });
-  it('writes atomically: no temp file is left, the content parses back, the found verdict is recorded', () => {
+  it('writes atomically: no temp file is left, the content parses back, the found verdict is recorded', async () => {
     const dir = tmp('save');
-    const check = checkCase(c, builtinKernel('flash'));
+    const check = await checkCase(c, builtinKernel('flash'));
     const p = saveCase(savedCaseOf(check, { builtin: 'flash' }, { seed: 1, path: '0' }), dir, '<svg/>');
     expect(readdirSync(dir).sort()).toEqual([`${p.hash}.json`, `${p.hash}.svg`]);
     const back = readSavedCase(p.json);
@@ -67,7 +67,7 @@ describe('saving', () => {
     });
     expect(back.found?.tfjs).toMatch(/^4\./);
   });
-  it('never rewrites an existing file: an expectation written by hand survives the same case found again', () => {
+  it('never rewrites an existing file: an expectation written by hand survives the same case found again', async () => {
     const dir = tmp('keep');
     const first = saveCase(saved(), dir);
     const marked = {
@@ -80,7 +80,7 @@ describe('saving', () => {
     expect(again).toMatchObject({ json: first.json, existed: true });
     expect(JSON.parse(readFileSync(first.json, 'utf8')).expect).toEqual({ kind: 'mismatch', tensor: 'dv' });
   });
-  it('removes its temp file when the rename fails', () => {
+  it('removes its temp file when the rename fails', async () => {
     const dir = tmp('atomic');
     const target = join(dir, 'sub');
     ensureCorpusFolder(target);
@@ -90,7 +90,7 @@ describe('saving', () => {
   it(
     'checks the corpus folder before anything is searched: a file, an unwritable place, /proc all fail fast ' +
       'with the reason',
-    () => {
+    async () => {
       const dir = tmp('folder');
       const file = join(dir, 'plain');
       writeFileSync(file, '');
@@ -112,7 +112,7 @@ describe('saving', () => {
 });
 
 describe('reading', () => {
-  it('rejects bad files with one line naming the file and the field', () => {
+  it('rejects bad files with one line naming the file and the field', async () => {
     const ok = saved() as unknown as Record<string, unknown>;
     expect(() => parseSavedCase({ ...ok, kernel: { builtin: 'nope' } }, 'x.json')).toThrow(
       /^x\.json: kernel: expected \{"builtin": "eager"/,
@@ -131,7 +131,7 @@ describe('reading', () => {
     expect(() => parseSavedCase({ ...ok, expct: {} }, 'x.json')).toThrow(/^x\.json: expct: unknown field/);
     expect(() => parseSavedCase({ ...ok, kind: 'upstream' }, 'x.json')).toThrow(/^x\.json: case\./);
   });
-  it('reads version-1 files as version 2: a known attention failure keeps its verdict kind and tensor', () => {
+  it('refuses version-1 files in one line naming the file and saying version 1 is no longer read', async () => {
     const v1 = {
       format: 'attnfuzz-failure',
       version: 1,
@@ -145,13 +145,14 @@ describe('reading', () => {
       backend: 'cpu',
       versions: { attnfuzz: '0.1.0', tfjs: '4.22.0' },
     };
-    expect(parseSavedCase(v1, 'old.json')).toMatchObject({
-      version: 2,
-      kind: 'attention',
-      expect: { kind: 'mismatch', tensor: 'dv' },
-      reason: 'on purpose',
-      found: { seed: 1, backend: 'cpu', tfjs: '4.22.0' },
-    });
+    // The whole message, on one line (no `m` flag: ^ and $ are its ends).
+    const literal = (text: string) => text.replace(/[.()]/g, String.raw`\$&`);
+    const noLonger = (file: string, format: string) =>
+      new RegExp(
+        `^${literal(`${file}: ${format} version 1 is no longer read (this attnfuzz reads attnfuzz-case version 2)`)}` +
+          ': run the check that found it again to save it in the current format$',
+      );
+    expect(() => parseSavedCase(v1, 'old.json')).toThrow(noLonger('old.json', 'attnfuzz-failure'));
     const training = {
       format: 'attnfuzz-failure',
       version: 1,
@@ -173,10 +174,7 @@ describe('reading', () => {
       seed: 1,
       backend: 'cpu',
     };
-    expect(parseSavedCase(training, 't.json')).toMatchObject({
-      kind: 'training',
-      expect: { kind: 'mismatch', tensor: 'dB layers.0.q' },
-    });
+    expect(() => parseSavedCase(training, 't.json')).toThrow(noLonger('t.json', 'attnfuzz-failure'));
     const upstream = {
       format: 'attnfuzz-upstream',
       version: 1,
@@ -190,13 +188,13 @@ describe('reading', () => {
       attrs: { indices: [1], axis: 0 },
       expectedError: 'boom',
     };
-    expect(parseSavedCase(upstream, 'u.json')).toMatchObject({
-      kind: 'upstream',
-      case: { op: 'gather', backward: true },
-      expect: { kind: 'threw', message: 'boom' },
-      link: 'tensorflow/tfjs#1',
-      backends: ['wasm'],
-    });
+    expect(() => parseSavedCase(upstream, 'u.json')).toThrow(noLonger('u.json', 'attnfuzz-upstream'));
+    const dir = tmp('v1');
+    writeFileSync(join(dir, 'old.json'), JSON.stringify(v1));
+    expect(() => readSavedCase(join(dir, 'old.json'))).toThrow(CorpusFileError);
+    expect(() => readSavedCase(join(dir, 'old.json'))).toThrow(
+      /old\.json: attnfuzz-failure version 1 is no longer read/,
+    );
   });
 });
 

@@ -8,10 +8,18 @@
  *     "kind":    "attention" | "lora" | "training" | "decode" | "upstream",
  *     "case":    { ... },                            the suite's case (validated by the suite's schema,
  *                                                    src/runner/suites); tensors are re-made from its seeds
- *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" },   relative to the folder
- *                replay runs from; absent for "upstream" (the tfjs op is the subject)
+ *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" }   relative to the folder
+ *                replay runs from | { "target": "ort:gqa" } a target spec (registry.ts TARGETS);
+ *                absent for "upstream" (the tfjs op is the subject). A module outside that folder,
+ *                or a target that runs the user's own code (exec:, py:), runs only with the user's
+ *                say-so: see corpus/replay.ts
  *     "backends": ["cpu", "wasm"],                    optional: run on each and compare them (as
- *                `check --backends`); absent = the backend replay runs on
+ *                `check --backends`); absent = the backend replay runs on; webgpu and webgl run
+ *                in headless Chromium
+ *     "adapters": [{ "backend": "webgpu", "vendor": "google", "architecture": "swiftshader",
+ *                  "description": "", "isSwiftShader": true }]   optional: the GPU adapter of each
+ *                page backend it ran on; replay asks for the same kind (SwiftShader or not) and
+ *                says when the adapter it got differs
  *     "expect":  { "kind": "pass" }                   a regression test: the case must pass
  *              | { "kind": "mismatch", "tensor": "dq" }   a known failure: this verdict must reproduce
  *              | { "kind": "threw", "message": "not registered" }   (message: a substring of the error)
@@ -28,10 +36,11 @@
  *
  * A known failure that starts failing for another reason (another verdict kind or tensor) is
  * reported as such, never counted as reproduced. Version-1 files (`attnfuzz-failure` and
- * `attnfuzz-upstream`) still load: migrate.ts turns them into this form.
+ * `attnfuzz-upstream`) are no longer read: the loader (load.ts) says so, naming the file.
  */
 import { z } from 'zod';
-import { BACKENDS, type BackendName } from '../backend/index.js';
+import { ALL_BACKENDS, type AnyBackend, PAGE_BACKEND_NAMES } from '../backend/index.js';
+import type { AdapterInfo } from '../execute/index.js';
 import type { Expectation } from '../oracle/index.js';
 import { type AnyCase, BUILTIN_KERNELS, CASE_KINDS, type CaseKind, type KernelRef, SUITE_OF } from '../runner/index.js';
 import { type Signature, signatureSchema } from './signature.js';
@@ -57,7 +66,8 @@ export interface SavedCase {
   readonly kind: CaseKind;
   readonly case: AnyCase;
   readonly kernel?: KernelRef;
-  readonly backends?: readonly BackendName[];
+  readonly backends?: readonly AnyBackend[];
+  readonly adapters?: readonly AdapterInfo[];
   readonly expect: Expectation;
   readonly reason?: string;
   readonly link?: string;
@@ -81,11 +91,12 @@ const kernelRef = z.union(
   [
     z.strictObject({ builtin: z.enum(BUILTIN_KERNELS), ...forwardOnlyField }),
     z.strictObject({ module: z.string().min(1), ...forwardOnlyField }),
+    z.strictObject({ target: z.string().regex(/^[a-z][a-z0-9-]*:/), ...forwardOnlyField }),
   ],
   {
     error: (iss) =>
-      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, ` +
-      `optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
+      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}}, {"module": "<path>"} or ` +
+      `{"target": "<prefix>:<spec>"}, optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
   },
 );
 
@@ -108,11 +119,22 @@ const found = z.strictObject({
 const common = {
   format: z.literal(CASE_FORMAT, { error: (iss) => `expected "${CASE_FORMAT}", got ${JSON.stringify(iss.input)}` }),
   version: z.literal(CASE_FILE_VERSION, {
-    error: (iss) =>
-      `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads versions 1 and ${CASE_FILE_VERSION}`,
+    error: (iss) => `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads version ${CASE_FILE_VERSION}`,
   }),
   kernel: kernelRef.optional(),
-  backends: z.array(z.enum(BACKENDS)).min(1).optional(),
+  backends: z.array(z.enum(ALL_BACKENDS)).min(1).optional(),
+  adapters: z
+    .array(
+      z.strictObject({
+        backend: z.enum(PAGE_BACKEND_NAMES),
+        vendor: z.string(),
+        architecture: z.string(),
+        description: z.string(),
+        isSwiftShader: z.boolean(),
+      }),
+    )
+    .min(1)
+    .optional(),
   expect: expectation,
   reason: z.string().optional(),
   link: z.string().optional(),

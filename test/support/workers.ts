@@ -22,8 +22,7 @@ import {
 export type Answer = WorkerMessage | 'hang' | { readonly exit: string };
 
 function answering(
-  setup: WorkerSetup,
-  answer: (job: Job) => Answer,
+  answer: (job: Job) => Answer | Promise<Answer>,
   ready: Promise<void>,
   events: Parameters<SpawnWorker>[1],
 ) {
@@ -40,9 +39,9 @@ function answering(
         .then(
           () =>
             new Promise<void>((r) =>
-              setImmediate(() => {
+              setImmediate(async () => {
                 if (!alive) return r();
-                const a = answer(job);
+                const a = await answer(job);
                 if (a === 'hang') return; // never resolves: nothing after it runs
                 if ('exit' in a) {
                   alive = false;
@@ -65,11 +64,10 @@ export function inProcessWorkers(): SpawnWorker {
     let runner: CaseRunner | null = null;
     const ready = CaseRunner.create(setup).then((r) => void (runner = r));
     return answering(
-      setup,
       (job) =>
         job.type === 'run'
-          ? { type: 'ran', report: runner!.run(job.i) }
-          : { type: 'shrunk', report: runner!.shrink(job) },
+          ? runner!.run(job.i).then((report) => ({ type: 'ran' as const, report }))
+          : runner!.shrink(job).then((report) => ({ type: 'shrunk' as const, report })),
       ready,
       events,
     );
@@ -77,5 +75,5 @@ export function inProcessWorkers(): SpawnWorker {
 }
 
 export function scriptedWorkers(answer: (job: Job, setup: WorkerSetup) => Answer): SpawnWorker {
-  return (setup, events) => answering(setup, (job) => answer(job, setup), Promise.resolve(), events);
+  return (setup, events) => answering((job) => answer(job, setup), Promise.resolve(), events);
 }

@@ -13,7 +13,7 @@
  *                       from reading unseen keys, and name the key (unseenKeys.ts)
  */
 import { type AttentionCase, type AttentionCaseConstraints, JUNKS } from '../../case/index.js';
-import type { HostTensor } from '../../contract/index.js';
+import { type HostTensor, isHostKernel } from '../../contract/index.js';
 import type { MaterialisedAttention } from '../../data/index.js';
 import { attentionTensors } from '../../oracle/index.js';
 import type { KernelUnderTest } from '../kernelUnderTest.js';
@@ -31,6 +31,9 @@ export function aimAttention(
   const aimed: { -readonly [K in keyof AttentionCaseConstraints]: AttentionCaseConstraints[K] } = { ...constraints };
   if (kernel?.tiles !== undefined && constraints?.tiles === undefined) aimed.tiles = kernel.tiles;
   if (kernel?.guarantees?.unseenKeysUnread === true && constraints?.junk === undefined) aimed.junk = JUNKS;
+  // A host kernel's precisions (a worker lists the dtypes its device computes): draw no case it would decline.
+  const precisions = kernel && isHostKernel(kernel) ? kernel.precisions : undefined;
+  if (precisions !== undefined && constraints?.precisions === undefined) aimed.precisions = precisions;
   const f = kernel?.features;
   if (f?.softcap === true && constraints?.allowSoftcap === undefined) aimed.allowSoftcap = true;
   if (f?.alibi === true && constraints?.allowAlibi === undefined) aimed.allowAlibi = true;
@@ -40,14 +43,14 @@ export function aimAttention(
 }
 
 /** The attention suite's run stage (see the header). */
-export function runAttentionCase(
+export async function runAttentionCase(
   k: KernelUnderTest,
   c: AttentionCase,
   m: MaterialisedAttention,
-): KernelOutcome<MaterialisedAttention> {
+): Promise<KernelOutcome<MaterialisedAttention>> {
   if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
   const kernel = k.attention(c);
-  const o = runAttention(kernel, m, c.layout, c.view);
+  const o = await runAttention(kernel, m, c.layout, c.view);
   if (o.status === 'threw' || o.status === 'unsupported') return o;
   const tensors: Map<string, HostTensor> = o.status === 'ok' ? attentionTensors(o.result) : new Map([['out', o.out]]);
   const forwardOnly = o.status === 'forward-only' ? { forwardOnly: true } : {};
@@ -58,6 +61,6 @@ export function runAttentionCase(
     if (own.rate) tensors.set(own.rate.spec.name, own.rate.observed);
     drawn = { replay: { ...m, options: own.replay.options }, ...(own.rate ? { specs: [own.rate.spec] } : {}) };
   }
-  const cause = c.junk === 'nan' && firstNonFinite(tensors) !== null ? unseenKeyRead(kernel, c) : null;
+  const cause = c.junk === 'nan' && firstNonFinite(tensors) !== null ? await unseenKeyRead(kernel, c) : null;
   return { status: 'ok', tensors, ...forwardOnly, ...drawn, ...(cause !== null ? { cause } : {}) };
 }

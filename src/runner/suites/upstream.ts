@@ -60,7 +60,7 @@ export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
       grads: c.backward ? m.inputs.map((_, i) => fdGrad((xs) => op64(c, xs), [...m.inputs], i, ones)) : null,
     };
   },
-  run(_k, c, m) {
+  async run(_k, c, m) {
     let phase: 'forward' | 'backward' = 'forward';
     const xs = m.inputs.map((t) => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32'));
     try {
@@ -70,7 +70,9 @@ export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
         if (!c.backward) return;
         phase = 'backward';
         const grads = tf.grads((...as: Tensor[]) => tf.sum(opTf(c, as)))(xs);
-        grads.forEach((g, i) => tensors.set(`d${m.names[i]}`, download(g)));
+        grads.forEach((g, i) => {
+          tensors.set(`d${m.names[i]}`, download(g));
+        });
       });
       return { status: 'ok', tensors };
     } catch (e) {
