@@ -15,10 +15,11 @@ import { type OrtKernel, type OrtOp, ortKernel } from '../targets/ort/index.js';
 import { outWithHalfLogits } from './support/halfLogits.js';
 import { attentionCall, sampleHost } from './support/hostCheck.js';
 
-const kernels = new Map<OrtOp, OrtKernel>();
-const kernel = (op: OrtOp): OrtKernel => kernels.get(op)!;
+const kernels = new Map<OrtOp | 'attention@23', OrtKernel>();
+const kernel = (op: OrtOp | 'attention@23'): OrtKernel => kernels.get(op)!;
 beforeAll(async () => {
   for (const op of ['attention', 'mha', 'gqa'] as const) kernels.set(op, await ortKernel(op));
+  kernels.set('attention@23', await ortKernel('attention', { opset: 23 }));
 });
 afterAll(async () => {
   for (const k of kernels.values()) await k.close?.();
@@ -53,6 +54,7 @@ const halfLogits = (c: AttentionCase, out: HostTensor) => {
 describe('the ort targets on the attention suite (onnxruntime-node CPU)', () => {
   it.each([
     ['attention', 'float32'],
+    ['attention@23', 'float32'],
     ['mha', 'float32'],
     ['gqa', 'float32'],
     ['mha', 'float16'],
