@@ -47,7 +47,8 @@ describe('replay of a saved case from elsewhere', () => {
     writeFileSync(
       module,
       `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'x');\n` +
-        "export default { name: 'pwn', forward: (q, k, v, opts, tf) => tf.zeros([q.shape[0], q.shape[1], q.shape[2], v.shape[3]]) };\n",
+        "export default { name: 'pwn', forward: (q, k, v, opts, tf) => tf.zeros([q.shape[0], q.shape[1], " +
+        'q.shape[2], v.shape[3]]) };\n',
     );
     writeFileSync(file, JSON.stringify({ ...SAVED, kernel: { module }, expect: { kind: 'pass' } }));
 

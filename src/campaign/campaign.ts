@@ -23,7 +23,7 @@ import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
 import { Budget } from './budget.js';
 import { Failures } from './failures.js';
 import type { CampaignOptions } from './options.js';
-import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
+import { type Job, targetOptionsOf, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { type CampaignResult, campaignReport } from './result.js';
 import { Scheduler } from './scheduler.js';
 import { spawnThread } from './spawn.js';
@@ -41,13 +41,22 @@ const HITS_EVERY_MS = 5000;
 export class CampaignSetupError extends Error {}
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
-  const setup: WorkerSetup = { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd() };
+  // A worker that hangs is killed at half the case timeout: its case fails naming it, before the campaign's own timeout.
+  const targetOptions = { timeoutMs: o.caseTimeoutMs / 2, ...o.targetOptions };
+  const setup: WorkerSetup = {
+    targets: o.targets,
+    seed: o.seed,
+    backend: o.backend,
+    cwd: o.cwd ?? process.cwd(),
+    targetOptions,
+  };
   const started = new Date();
   const t0 = performance.now();
   // The kernels, to draw a case that never reported (a timeout, a crash) as its worker drew it.
   const kernels: KernelUnderTest[] = [];
   try {
-    for (const t of o.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    const main = targetOptionsOf({ ...setup, worker: 0 });
+    for (const t of o.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', main));
   } catch (e) {
     throw new CampaignSetupError((e as Error).message.split('\n')[0]!);
   }

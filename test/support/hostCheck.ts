@@ -1,141 +1,76 @@
 /**
- * A direct harness for host kernels (until the host executor lands in src/runner): a case travels
- * materialise (src/data) -> reference (its suite's) -> the host kernel's call -> judge (src/oracle,
- * forward tensors only: the ort targets have no backward), declined by the rules a tfjs kernel
- * meets (precisions, features, supports / supportsDecode).
+ * A direct harness for host kernels while the core is not async yet: one attention case
+ * materialised (src/data), handed to a host kernel as float32 arrays, judged against the float64
+ * reference and the same-precision baseline by the attention suite's specs (src/oracle). The
+ * worker tests use it; the CLI path (`check --kernel torch:sdpa`) is the real one.
  */
-import type { AttentionCase, DecodeCase } from '../../src/case/index.js';
+import type { AttentionCase } from '../../src/case/index.js';
 import {
+  type AttentionShapes,
+  dropoutKeepPattern,
   type HostArray,
   type HostArrayLike,
   type HostKernel,
   type HostKernelOptions,
   type HostTensor,
-  hasEmptyRow,
   missingFeatures,
 } from '../../src/contract/index.js';
-import { materialiseAttention, materialiseDecode } from '../../src/data/index.js';
-import type { Verdict } from '../../src/oracle/index.js';
-import { attentionSuite, decodeSuite, judgeForwardOnly } from '../../src/runner/index.js';
+import type { MaterialisedAttention } from '../../src/data/index.js';
+import { WorkerDeclined } from '../../src/execute/index.js';
+import { judge, type Verdict } from '../../src/oracle/index.js';
+import { attentionSuite } from '../../src/runner/index.js';
 
 const f32 = (t: HostTensor): HostArray => ({ shape: t.shape, data: Float32Array.from(t.data) });
-const f64 = (t: HostArrayLike): HostTensor => ({ shape: t.shape, data: Float64Array.from(t.data) });
+const f64 = (t: HostArrayLike): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.data) });
+
+/** The host kernel's call for a materialised case (the options as plain data, the keep mask made). */
+export function hostCall(m: MaterialisedAttention, backward: boolean) {
+  const { B, Hq, Sq, Sk } = m.shapes;
+  const o = m.options;
+  const keep =
+    o.dropout !== null && o.dropout.p > 0
+      ? { shape: [B, Hq, Sq, Sk], data: dropoutKeepPattern(o.dropout, [B, Hq, Sq, Sk]) }
+      : undefined;
+  const options: HostKernelOptions = {
+    ...o,
+    mask: o.mask === null ? null : { shape: o.mask.shape, data: o.mask.data },
+    dropout: o.dropout === null ? null : { p: o.dropout.p, seed: o.dropout.seed, ...(keep ? { keep } : {}) },
+    alibiSlopes: o.alibiSlopes == null ? null : f32(o.alibiSlopes),
+    bias: o.bias == null ? null : f32(o.bias),
+    sinks: o.sinks == null ? null : f32(o.sinks),
+  };
+  const { q, k, v, dOut } = m.inputs;
+  return { q: f32(q), k: f32(k), v: f32(v), options, dOut: backward ? f32(dOut) : null };
+}
 
 export type HostCheck =
   | { readonly status: 'unsupported'; readonly reason: string }
   | { readonly status: 'threw'; readonly message: string }
-  | { readonly status: 'judged'; readonly verdict: Verdict; readonly out: HostTensor };
+  | { readonly status: 'judged'; readonly verdict: Verdict; readonly failed: boolean };
 
-/** The host call of an attention case (what the executor will hand a host kernel). */
-export function attentionCall(c: AttentionCase) {
-  const m = materialiseAttention(c);
-  const o = m.options;
-  const options: HostKernelOptions = {
-    ...o,
-    mask: o.mask === null ? null : { shape: o.mask.shape, data: o.mask.data },
-    dropout: o.dropout,
-    alibiSlopes: o.alibiSlopes == null ? null : f32(o.alibiSlopes),
-    bias: o.bias == null ? null : f32(o.bias),
-    sinks: o.sinks == null ? null : f32(o.sinks),
-  } as HostKernelOptions;
-  return { m, call: { q: f32(m.inputs.q), k: f32(m.inputs.k), v: f32(m.inputs.v), options, dOut: null } };
-}
-
-/** The host call of a decode case. */
-export function decodeCall(c: DecodeCase) {
-  const m = materialiseDecode(c);
-  const cache =
-    m.cache.kind === 'contiguous'
-      ? { kind: 'contiguous' as const, k: f32(m.cache.k), v: f32(m.cache.v) }
-      : { ...m.cache, kPages: f32(m.cache.kPages), vPages: f32(m.cache.vPages) };
-  return { m, call: { q: f32(m.q), cache, cacheSeqlens: m.cacheSeqlens, options: m.options } };
-}
-
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** One attention case through a host kernel, judged. */
-export async function checkHostAttention(k: HostKernel, c: AttentionCase): Promise<HostCheck> {
-  const { m, call } = attentionCall(c);
-  if (k.precisions && !k.precisions.includes(c.precision))
-    return { status: 'unsupported', reason: `${k.name} does not compute in ${c.precision}` };
-  const missing = missingFeatures(m.options, k.features);
-  if (missing.length > 0) return { status: 'unsupported', reason: `does not declare ${missing.join(', ')}` };
-  const { mask, ...rest } = m.options;
-  const query = {
-    ...rest,
-    mask: mask === null ? null : { shape: mask.shape },
-    emptyRows: hasEmptyRow(m.options, m.shapes),
-  };
-  const ok = k.supports?.(query, m.shapes) ?? true;
-  if (ok !== true) return { status: 'unsupported', reason: ok };
-  let out: HostTensor;
+/** One case through a host kernel, judged (forward and backward unless the kernel says `backward: false`). */
+export async function checkHostCase(kernel: HostKernel, c: AttentionCase): Promise<HostCheck> {
+  const m = attentionSuite.materialise(c) as MaterialisedAttention;
+  const missing = missingFeatures(m.options, kernel.features);
+  if (missing.length > 0) return { status: 'unsupported', reason: `features ${missing.join(', ')}` };
+  if (kernel.precisions && !kernel.precisions.includes(c.precision))
+    return { status: 'unsupported', reason: `precision ${c.precision}` };
+  const backward = kernel.backward !== false;
+  let r: Awaited<ReturnType<NonNullable<HostKernel['run']>>>;
   try {
-    out = f64((await k.run!(call)).out);
+    r = await kernel.run!(hostCall(m, backward));
   } catch (e) {
-    return { status: 'threw', message: messageOf(e) };
+    if (e instanceof WorkerDeclined) return { status: 'unsupported', reason: e.reason };
+    return { status: 'threw', message: (e as Error).message };
   }
-  const specs = attentionSuite.specs(undefined as never, c, m, attentionSuite.reference(c, m));
-  return { status: 'judged', verdict: judgeForwardOnly(new Map([['out', out]]), specs), out };
+  const expectation = attentionSuite.reference(c, m);
+  const specs = attentionSuite
+    .specs(null as never, c, m, expectation)
+    .filter((s) => backward || s.pass === 'forward' || s.name === 'lse');
+  const got = new Map<string, HostTensor>();
+  for (const [name, t] of Object.entries(r)) if (t !== undefined && name !== 'keep') got.set(name, f64(t));
+  const verdict = judge(got, specs);
+  return { status: 'judged', verdict, failed: !['pass', 'unsupported'].includes(verdict.status) };
 }
 
-/** One decode case through a host kernel, judged. */
-export async function checkHostDecode(k: HostKernel, c: DecodeCase): Promise<HostCheck> {
-  const { m, call } = decodeCall(c);
-  if (k.precisions && !k.precisions.includes(c.precision))
-    return { status: 'unsupported', reason: `${k.name} does not compute in ${c.precision}` };
-  const s = c.shapes;
-  const capacity =
-    m.cache.kind === 'contiguous' ? m.cache.k.shape[2]! : m.cache.blockTable[0]!.length * m.cache.kPages.shape[1]!;
-  const ok =
-    k.supportsDecode?.({
-      options: m.options,
-      cache: m.cache.kind,
-      shapes: { B: s.B, Hq: s.Hq, Hkv: s.Hkv, Sq: s.Sq },
-      D: s.D,
-      Dv: s.Dv,
-      capacity,
-      pageSize: m.cache.kind === 'paged' ? m.cache.kPages.shape[1]! : null,
-      cacheSeqlens: m.cacheSeqlens,
-    }) ?? true;
-  if (ok !== true) return { status: 'unsupported', reason: ok };
-  let out: HostTensor;
-  try {
-    out = f64(await k.decode!(call));
-  } catch (e) {
-    return { status: 'threw', message: messageOf(e) };
-  }
-  const specs = decodeSuite.specs(undefined as never, c, m, decodeSuite.reference(c, m));
-  return { status: 'judged', verdict: judgeForwardOnly(new Map([['out', out]]), specs), out };
-}
-
-/** What a batch of cases gave: counts by outcome, the failures (case and verdict), the forms drawn. */
-export interface HostSample {
-  readonly counts: Record<string, number>;
-  readonly failures: { readonly case: unknown; readonly what: string }[];
-  readonly forms: Set<string>;
-}
-
-/** Every case through the kernel (attention or decode by kind), with the forms each call drew. */
-export async function sampleHost(
-  k: HostKernel & { readonly ortPlan?: (call: never) => { readonly forms: { readonly chosen: object } } },
-  cases: readonly (AttentionCase | DecodeCase)[],
-  explain: (c: AttentionCase | DecodeCase, out: HostTensor) => boolean = () => false,
-): Promise<HostSample> {
-  const s: HostSample = { counts: {}, failures: [], forms: new Set() };
-  for (const c of cases) {
-    const r = c.kind === 'decode' ? await checkHostDecode(k, c) : await checkHostAttention(k, c);
-    let key: string = r.status === 'judged' ? r.verdict.status : r.status;
-    if (r.status === 'judged' && key !== 'pass' && explain(c, r.out)) key = 'explained';
-    s.counts[key] = (s.counts[key] ?? 0) + 1;
-    if (r.status !== 'unsupported' && k.ortPlan) {
-      const call = c.kind === 'decode' ? decodeCall(c).call : attentionCall(c).call;
-      for (const [n, v] of Object.entries(k.ortPlan(call as never).forms.chosen)) s.forms.add(`${n}=${v}`);
-    }
-    if (key !== 'pass' && key !== 'unsupported' && key !== 'explained')
-      s.failures.push({
-        case: c,
-        what: r.status === 'judged' ? JSON.stringify(r.verdict).slice(0, 400) : JSON.stringify(r),
-      });
-  }
-  return s;
-}
+export type { AttentionShapes };

@@ -50,7 +50,13 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
     );
   }
   try {
-    const kernel = await resolveKernel(flags.kernel, flags.suite);
+    // A worker that hangs is killed at half the case timeout: that case fails, named, before the watchdog ends check.
+    const target = {
+      ...(flags.device !== undefined ? { device: flags.device } : {}),
+      ...(flags.python !== undefined ? { python: flags.python } : {}),
+      ...(flags.timeout !== undefined ? { timeoutMs: (flags.timeout * 1000) / 2 } : {}),
+    };
+    const kernel = await resolveKernel(flags.kernel, flags.suite, process.cwd(), '--kernel', target);
     return { kernel: flags.forwardOnly ? forwardOnly(kernel) : kernel, backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
