@@ -15,7 +15,7 @@ import {
 } from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
 import { type ScoreErrorScales, scoreOptionSpecs } from './scoreOptions.js';
-import { ATTENTION_MODEL, allowanceOf, type ErrorScales } from './tolerance.js';
+import { ATTENTION_MODEL, allowanceOf, type ErrorScales, logitRoundings } from './tolerance.js';
 
 /** The error scales of a case (src/reference termScales.ts): per tensor N_t and M_t, and L. */
 export interface AttentionErrorScales {
@@ -54,22 +54,24 @@ export function longestSum(t: AttentionTensorName, s: Pick<AttentionShapes, 'Hq'
 /** The judge's specs for one attention case: reference, same-precision baseline, error scales. */
 export function attentionSpecs(
   m: {
-    readonly shapes: Pick<AttentionShapes, 'B' | 'Hq' | 'Hkv' | 'Sq' | 'Sk'>;
+    readonly shapes: Pick<AttentionShapes, 'B' | 'Hq' | 'Hkv' | 'Sq' | 'Sk' | 'D'>;
     readonly options: { readonly precision: Precision };
   },
   reference: AttentionResult,
   baseline: AttentionResult | null,
   scales: AttentionErrorScales,
 ): TensorSpec[] {
+  // The logit's rounding grows with the head dim of its dot product (tolerance.ts logitRoundings).
+  const logit = scales.logit * logitRoundings(m.shapes.D);
   const core = ATTENTION_TENSORS.map((t) =>
     attentionTensorSpec(t, m.options.precision, reference[t], baseline ? baseline[t] : null, {
       terms: scales.terms[t],
       mass: scales.mass[t],
-      logit: scales.logit,
+      logit,
       keys: longestSum(t, m.shapes),
     }),
   );
-  return [...core, ...scoreOptionSpecs(m, reference, baseline, scales)];
+  return [...core, ...scoreOptionSpecs(m, reference, baseline, { ...scales, logit })];
 }
 
 /**
