@@ -24,7 +24,7 @@ import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
 import { Budget } from './budget.js';
 import { Failures } from './failures.js';
 import type { CampaignOptions } from './options.js';
-import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
+import { type Job, targetOptionsOf, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { type CampaignResult, campaignReport } from './result.js';
 import { Scheduler } from './scheduler.js';
 import { spawnThread } from './spawn.js';
@@ -41,12 +41,15 @@ const HITS_EVERY_MS = 5000;
 /** The campaign could not start (a worker could not set up its backend or kernels). */
 export class CampaignSetupError extends Error {}
 
-/** What every worker is given; on a page backend, a page that hangs is given up on well before its worker is. */
+/**
+ * What every worker is given. A target's worker process that hangs is killed, and a page that hangs
+ * is given up on, at half the case timeout: its case fails naming it, before the campaign's own timeout.
+ */
 function workerSetupOf(o: CampaignOptions): WorkerSetup {
-  const pages = isPageBackend(o.backend)
-    ? { pages: { ...o.pages, timeoutMs: Math.max(1_000, o.caseTimeoutMs / 2) } }
-    : {};
-  return { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), ...pages };
+  const half = Math.max(1_000, o.caseTimeoutMs / 2);
+  const pages = isPageBackend(o.backend) ? { pages: { ...o.pages, timeoutMs: half } } : {};
+  const targetOptions = { timeoutMs: o.caseTimeoutMs / 2, ...o.targetOptions };
+  return { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), targetOptions, ...pages };
 }
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
@@ -56,7 +59,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   // The kernels, to draw a case that never reported (a timeout, a crash) as its worker drew it.
   const kernels: KernelUnderTest[] = [];
   try {
-    for (const t of o.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    const main = targetOptionsOf({ ...setup, worker: 0 });
+    for (const t of o.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', main));
   } catch (e) {
     throw new CampaignSetupError((e as Error).message.split('\n')[0]!);
   }

@@ -3,7 +3,7 @@
  * conflicts), so every command checks them the same way and the help lists them the same way.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { ALL_BACKENDS, type AnyBackend, type BackendName, backendFromEnv } from '../backend/index.js';
+import { ALL_BACKENDS, type AnyBackend, backendFromEnv } from '../backend/index.js';
 import { DECODE_SIZE_PROFILES, FINITE_JUNK, JUNKS, type Junk, SIZE_PROFILES, type SizeProfile } from '../case/index.js';
 import { PRECISIONS, type Precision } from '../contract/index.js';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../execute/index.js';
@@ -44,6 +44,15 @@ export function backendList(v: string): AnyBackend[] {
 export const timeOption = () =>
   new Option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)').argParser(
     positiveNumber,
+  );
+/** `--device`: where a target runs (torch:*, py:, ort:*); `cuda:{i}` gives fuzz worker i the GPU i. */
+export const deviceOption = () =>
+  new Option('--device <device>', "where a target runs: cpu, cuda, cuda:N ('cuda:{i}': fuzz worker i on GPU i)");
+/** `--python`: the Python of torch: and py: targets (default ATTNFUZZ_PYTHON, else python3). */
+export const pythonOption = () =>
+  new Option(
+    '--python <path>',
+    'the Python with torch for torch: and py: targets (default ATTNFUZZ_PYTHON, else python3)',
   );
 export const runsOption = () => new Option('--runs <n>', 'case budget of the search').argParser(positiveInteger);
 export const seedOption = () =>

@@ -28,6 +28,9 @@ export interface CheckFlags {
   readonly profile?: SizeProfile;
   readonly junk?: JunkLevel;
   readonly forwardOnly?: boolean;
+  /** Where a target runs (torch:*, py:, ...), and the Python of torch: and py: targets. */
+  readonly device?: string;
+  readonly python?: string;
 }
 
 /** The command that runs the same search again, with the seed made explicit. */
@@ -46,5 +49,6 @@ export function searchCommand(flags: CheckFlags, seed: number): string {
   if ((flags.profile ?? 'default') !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.junk !== undefined) parts.push(`--junk ${flags.junk}`);
   if (flags.forwardOnly) parts.push('--forward-only');
+  if (flags.device !== undefined) parts.push(`--device ${flags.device}`);
   return parts.filter(Boolean).join(' ');
 }

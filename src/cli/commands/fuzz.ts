@@ -23,9 +23,11 @@ import {
   adapterOption,
   backendOption,
   browserOption,
+  deviceOption,
   jsonOption,
   precisionOption,
   profileOption,
+  pythonOption,
   runsOption,
   seedOption,
 } from '../options.js';
@@ -158,6 +160,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
       ).choices(['thread', 'process']),
     )
     .addOption(jsonOption())
+    .addOption(deviceOption())
+    .addOption(pythonOption())
     .action(async (opts: FuzzFlags) => {
       const stop = stopOnSignals(io);
       try {

@@ -34,6 +34,9 @@ export interface FuzzFlags {
    */
   readonly isolation?: 'thread' | 'process';
   readonly json?: boolean;
+  /** Where targets run (`cuda:{i}`: worker i on GPU i), and the Python of torch: and py: targets. */
+  readonly device?: string;
+  readonly python?: string;
 }
 
 /** What the command line does not carry: a stop signal and workers (tests). */
@@ -56,5 +59,6 @@ export function commandOf(flags: FuzzFlags, seed: number, shard: { index: number
   if (flags.browser) parts.push(`--browser ${flags.browser}`);
   if (flags.profile !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
+  if (flags.device !== undefined) parts.push(`--device '${flags.device}'`);
   return parts.join(' ');
 }

@@ -18,7 +18,7 @@ import {
   targetName,
 } from '../../campaign/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
-import { type AdapterInfo, formatAdapter } from '../../execute/index.js';
+import { type AdapterInfo, deviceFor, formatAdapter } from '../../execute/index.js';
 import { pageSuiteError, probeAdapter } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import type { Io } from '../io.js';
@@ -26,6 +26,12 @@ import { backendOf, pageOptionsOf } from '../options.js';
 import { profileConstraints } from '../profile.js';
 import { commandOf, type FuzzFlags, type FuzzRuntime } from './fuzzFlags.js';
 import { reportFuzz } from './fuzzReport.js';
+
+/** The target flags every worker passes on (a device template is expanded per worker: deviceFor). */
+const targetOptions = (flags: FuzzFlags) => ({
+  ...(flags.device !== undefined ? { device: flags.device } : {}),
+  ...(flags.python !== undefined ? { python: flags.python } : {}),
+});
 
 /** A usage or load error: one line on stderr, exit 2. */
 class FuzzError extends Error {}
@@ -60,7 +66,10 @@ async function prepare(flags: FuzzFlags): Promise<Prepared> {
   let targets: Target[];
   let unused: string[];
   try {
-    const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES);
+    const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES, process.cwd(), {
+      ...targetOptions(flags),
+      ...(flags.device !== undefined ? { device: deviceFor(flags.device, 0) } : {}),
+    });
     if (r.targets.length === 0)
       throw new Error(
         `--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for ` +
@@ -128,6 +137,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
   let result: CampaignResult;
   try {
     result = await runCampaign({
+      targetOptions: targetOptions(flags),
       targets: p.targets,
       seed,
       backend: p.backend,
