@@ -15,6 +15,7 @@ import { eagerAttentionFunction, eagerKernel } from '../../kernels/eager/index.j
 import { flashAttentionFunction, flashDecodeKernel, flashKernel, flashKernelWith } from '../../kernels/flash/index.js';
 import { loraMerged, loraUnmerged } from '../../kernels/lora.js';
 import { sdpaAttentionFunction, sdpaKernel } from '../../kernels/sdpa/index.js';
+import { ORT_TARGET_DESCRIBE, ortTarget } from '../../targets/ort/index.js';
 import type { AttentionFunction, AttentionKernel, DecodeKernel, HostKernel, LoraKernel } from '../contract/index.js';
 import { execTarget, type PythonTargetOptions, pyTarget, torchTarget } from '../execute/index.js';
 
@@ -101,6 +102,7 @@ export const TARGETS: Readonly<Record<string, Target>> = {
     runsUserCode: true,
     create: (rest, o) => pyTarget(rest, workerOptions(o)),
   },
+  ort: { describe: ORT_TARGET_DESCRIBE, runsUserCode: false, create: (rest, o) => ortTarget(rest, o) },
   exec: {
     describe: "exec:'<command line>': a program speaking the worker protocol (docs/PROTOCOL.md)",
     runsUserCode: true,
