@@ -7,7 +7,8 @@
  *   import of        resolves to
  *   'attnfuzz'       src/contract (defineAttentionKernel and the contract's helpers)
  *   src/backend      page/backendShim.ts: the page's tfjs namespace (`tf`), nothing else
- *   src/execute      an empty module (the registry imports the executors for its targets)
+ *   src/execute      an empty module; so is any import of the registry other than kernels/ and
+ *                    src/contract (its targets: ONNX Runtime, worker processes)
  *   tfjs-core        the one copy the backends use, so tensors of the kernel and the page mix
  *
  * One bundle per kernel per process (cached by kernel source); it takes about a second.
@@ -80,14 +81,16 @@ export function bundlePage(kernel: PageKernelSource): Promise<string> {
 
 /**
  * What the page's imports resolve to (see the header): 'attnfuzz' is the contract, src/backend the
- * page's tf, src/execute (the executors, which the registry imports for its targets) an empty
- * module, and a Node built-in imported by the kernel's own code an error naming the file.
+ * page's tf, src/execute (the executors) and whatever else the registry imports besides the
+ * kernels and the contract (its targets) an empty module, and a Node built-in imported by the
+ * kernel's own code an error naming the file.
  */
 function pagePlugin(): Plugin {
   const contract = sibling('../../contract/index');
   const shim = sibling('page/backendShim');
   const folderIndex = (folder: string) => new RegExp(`[\\\\/]src[\\\\/]${folder}([\\\\/]index(\\.ts|\\.js)?)?$`);
   const [backendIndex, executeIndex] = [folderIndex('backend'), folderIndex('execute')];
+  const registry = /[\\/]src[\\/]runner[\\/]registry\.(ts|js)$/;
   return {
     name: 'attnfuzz-page',
     setup(b) {
@@ -98,6 +101,15 @@ function pagePlugin(): Plugin {
           ? { errors: [{ text: `imports "${a.path}", which exists only in Node. ${PAGE_IMPORTS}` }] }
           : null,
       );
+      // Of what the registry imports, the page needs the kernels and the contract; not the targets and
+      // executors it also lists (Node code: ONNX Runtime, worker processes).
+      b.onResolve({ filter: /^\./ }, (a) => {
+        if (!registry.test(a.importer)) return null;
+        const full = resolve(a.resolveDir, a.path);
+        return /[\\/]kernels[\\/]|[\\/]src[\\/]contract[\\/]/.test(full)
+          ? null
+          : { path: full, namespace: 'attnfuzz-empty' };
+      });
       b.onResolve({ filter: /[\\/](backend|execute)([\\/]index(\.js|\.ts)?)?$/ }, (a) => {
         const full = resolve(a.resolveDir, a.path);
         if (backendIndex.test(full)) return { path: shim };

@@ -134,7 +134,7 @@ export class PageSession {
       await page.close().catch(() => {});
       throw e instanceof PageFailure
         ? e
-        : new PageFailure('unavailable', `browser: the page did not open: ${(e as Error).message.split('\n')[0]}`);
+        : new PageFailure('crashed', `browser: the page did not open: ${(e as Error).message.split('\n')[0]}`);
     }
     this.open = opened;
     return opened;
