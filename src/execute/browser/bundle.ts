@@ -79,6 +79,29 @@ export function bundlePage(kernel: PageKernelSource): Promise<string> {
   return p;
 }
 
+/** The ONNX Runtime Web page's script (page/ortEntry.ts; onnxruntime-web itself is loaded by the page). */
+export function bundleOrtPage(): Promise<string> {
+  let p = cache.get('ort');
+  if (p === undefined) {
+    p = (async () => {
+      const esbuild = await import('esbuild');
+      const r = await esbuild.build({
+        entryPoints: [sibling('page/ortEntry')],
+        bundle: true,
+        write: false,
+        format: 'iife',
+        platform: 'browser',
+        target: 'chrome113',
+        logLevel: 'silent',
+      });
+      return r.outputFiles[0]!.text;
+    })();
+    cache.set('ort', p);
+    p.catch(() => cache.delete('ort'));
+  }
+  return p;
+}
+
 /**
  * What the page's imports resolve to (see the header): 'attnfuzz' is the contract, src/backend the
  * page's tf, src/execute (the executors) and whatever else the registry imports besides the
