@@ -21,7 +21,8 @@
  *           can be far above |t| (gradients cancel) and far below a product of maxima
  *   L       the largest |logit| of a visible key (float32 logits carry u_32·|S|: softmax's conditioning;
  *           see "Why E" below)
- *   n       Sk, the longest sum (float32 accumulation, a random walk of √n roundings)
+ *   n       the longest float32 sum behind t (a random walk of √n roundings): Sk for out and dq, the
+ *           query rows of the kv group, Sq·Hq/Hkv (at least Sk), for dk and dv (attention.ts `longestSum`)
  *   z_p M_t underflow: a weight below the precision's smallest normal rounds by an absolute step z_p
  *           (float16: 2^-24), moving the element by at most z_p times the mass of its factors M_t
  *           (termScales.ts); seen: float16 outputs of 1e-8 off by 2.7e-8

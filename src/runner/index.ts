@@ -11,4 +11,5 @@ export * from './search.js';
 export * from './simplify.js';
 export * from './suite.js';
 export * from './suites/index.js';
+export * from './targets.js';
 export { unseenKeyRead } from './unseenKeys.js';
