@@ -6,6 +6,7 @@ export {
   formatAdapter,
   NO_CPU_FORWARD,
 } from './browserKernel.js';
+export { type BrowserOnnx, type BrowserOnnxOptions, browserOnnx, type OnnxFeed } from './browserOnnx.js';
 export { bundlePage, PageBundleError, type PageKernelSource } from './bundle.js';
 export {
   ADAPTER_CHOICES,
