@@ -13,7 +13,7 @@ import { materialiseAttention } from '../src/data/index.js';
 import { worstDiff } from '../src/oracle/index.js';
 import { type OrtKernel, type OrtOp, ortKernel } from '../targets/ort/index.js';
 import { outWithHalfLogits } from './support/halfLogits.js';
-import { attentionCall, sampleHost } from './support/ortHostCheck.js';
+import { attentionCall, sampleHost } from './support/hostCheckForward.js';
 
 const kernels = new Map<OrtOp | 'attention@23', OrtKernel>();
 const kernel = (op: OrtOp | 'attention@23'): OrtKernel => kernels.get(op)!;

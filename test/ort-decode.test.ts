@@ -14,7 +14,7 @@ import { materialiseDecode } from '../src/data/index.js';
 import { formatVerdict, worstDiff } from '../src/oracle/index.js';
 import { type OrtKernel, ortKernel } from '../targets/ort/index.js';
 import { decodeOutWithHalfLogits } from './support/halfLogits.js';
-import { checkHostDecode, sampleHost } from './support/ortHostCheck.js';
+import { checkHostDecode, sampleHost } from './support/hostCheckForward.js';
 
 let attention: OrtKernel;
 let gqa: OrtKernel;
