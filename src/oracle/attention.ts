@@ -69,6 +69,7 @@ export function attentionSpecs(
       mass: scales.mass[t],
       logit,
       keys: longestSum(t, m.shapes),
+      normalised: t === 'out' || t === 'dq' ? m.shapes.Sk : 0,
     }),
   );
   return [...core, ...scoreOptionSpecs(m, reference, baseline, { ...scales, logit })];

@@ -21,6 +21,12 @@
  *           can be far above |t| (gradients cancel) and far below a product of maxima
  *   L       the largest scale·Σ_d|q_d·k_d| of a visible key, times (1 + √D)/2 (a float32 logit carries
  *           u_32 times it: softmax's conditioning; see "Why E" below and `logitRoundings`)
+ *   n'      softmax's denominator, a float32 sum of n' = Sk positive terms (out, dq; 0 for dk, dv): its
+ *           error, about u_32·√n' relative, scales every term of a row alike, so it moves the element
+ *           by u_32·√n'·|t|, not by u_32·√n'·N_t (the norm of terms of one sign is √n' below their sum).
+ *           Charged as F · u_32 · √n' · max|ref_t| (the "float32 sums" term's coherent part). Seen
+ *           without it: ONNX Runtime 1.30's float32 decode out 1.17x its allowance on a row of 929 keys
+ *           (out 0.073, off by 1.24e-7 = u_32·√929·|out|·0.9), where the terms' norm is 0.033.
  *   n       the longest float32 sum behind t (a random walk of √n roundings): Sk for out and dq, the
  *           query rows of the kv group, Sq·Hq/Hkv (at least Sk), for dk and dv (attention.ts `longestSum`)
  *   z_p M_t underflow: a weight below the precision's smallest normal rounds by an absolute step z_p
@@ -101,6 +107,11 @@ export interface ErrorScales {
   readonly logit: number;
   /** n: the longest sum. */
   readonly keys: number;
+  /**
+   * The length of the sum that normalises every term of an element alike (softmax's denominator:
+   * Sk for out and dq, 0 for dk and dv, whose terms come from rows each normalised on its own).
+   */
+  readonly normalised?: number;
 }
 
 /**
@@ -158,6 +169,7 @@ export function allowanceOf(model: ErrorModel, precision: Precision, magnitude: 
     model.G * u * e.terms +
     model.F * UNIT_ROUNDOFF.float32 * (1 + Math.sqrt(e.keys)) * e.terms +
     model.E * UNIT_ROUNDOFF.float32 * e.logit * e.terms +
+    model.F * UNIT_ROUNDOFF.float32 * Math.sqrt(e.normalised ?? 0) * magnitude +
     model.Z * UNDERFLOW[precision] * e.mass;
   const cap = model.C * u * e.terms;
   return { floor, cap, allowed: (baselineError: number | null) => model.K * Math.min(baselineError ?? 0, cap) + floor };

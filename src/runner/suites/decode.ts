@@ -213,6 +213,7 @@ export const decodeSuite: Suite<DecodeCase, MaterialisedDecode, DecodeExpectatio
     attentionTensorSpec('out', c.precision, e.reference, e.baseline, {
       ...e.scales,
       logit: e.scales.logit * logitRoundings(c.shapes.D),
+      normalised: e.scales.keys,
     }),
   ],
   neighbours: decodeNeighbours,
