@@ -14,7 +14,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
-    globalSetup: ['properties/support/global-setup.ts'],
-    setupFiles: ['properties/support/backend-setup.ts'],
+    globalSetup: ['fixtures/global-setup.ts'],
+    setupFiles: ['fixtures/backend-setup.ts'],
   },
 });

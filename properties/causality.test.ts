@@ -10,10 +10,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import causalIgnored from '../fixtures/broken-kernels/causal-ignored-without-mask.js';
+import offByOne from '../fixtures/broken-kernels/causal-off-by-one.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { type HostTensor, visible } from '../src/contract/index.js';
-import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
-import offByOne from './broken/causal-off-by-one.js';
 import { allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';

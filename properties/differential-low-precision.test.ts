@@ -1,18 +1,18 @@
 /**
  * The oracle has teeth in bfloat16 and float16 (src/oracle/tolerance.ts): a kernel right in float32
  * and wrong only in its low-precision path is caught, in the tensor it breaks, in each precision.
- * The faults (test/fixtures/broken-kernels/lowprec-faults.ts) are the ones dtype-specific kernels
+ * The faults (fixtures/broken-kernels/lowprec-faults.ts) are the ones dtype-specific kernels
  * ship: a detached input, a gradient off by a factor, an output rescaled wrongly.
  */
 import { describe, expect, it } from 'vitest';
-import { attentionCase } from '../src/case/index.js';
-import type { AttentionKernel } from '../src/contract/index.js';
 import {
   lowprecDetachedQ,
   lowprecHalvedDk,
   lowprecHalvedDv,
   lowprecOutBiased,
-} from '../test/fixtures/broken-kernels/lowprec-faults.js';
+} from '../fixtures/broken-kernels/lowprec-faults.js';
+import { attentionCase } from '../src/case/index.js';
+import type { AttentionKernel } from '../src/contract/index.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
 

@@ -4,10 +4,10 @@
  * baseline; see src/oracle/tolerance.ts) over cases drawn with every option of the contract.
  */
 import { describe, expect, it } from 'vitest';
+import causalIgnored from '../fixtures/broken-kernels/causal-ignored-without-mask.js';
+import valueGradDetached from '../fixtures/broken-kernels/value-grad-detached.js';
 import { attentionCase } from '../src/case/index.js';
 import { PRECISIONS } from '../src/contract/index.js';
-import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
-import valueGradDetached from '../test/fixtures/broken-kernels/value-grad-detached.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
 import { BUILTINS } from './support/run.js';

@@ -10,16 +10,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AttentionCase, attentionCase } from '../src/case/index.js';
-import { type AttentionKernel, dropoutKeep, type HostTensor, visible } from '../src/contract/index.js';
-import { binomialTwoSided } from '../src/runner/index.js';
 import {
   backwardMaskDiffers,
   keepProbConfusion,
   pZeroTakesOtherPath,
   randomDropout,
   seedOffByOne,
-} from './broken/dropout-kernels.js';
+} from '../fixtures/broken-kernels/dropout-kernels.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
+import { type AttentionKernel, dropoutKeep, type HostTensor, visible } from '../src/contract/index.js';
+import { binomialTwoSided } from '../src/runner/index.js';
 import { compareResults } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';

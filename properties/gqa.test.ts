@@ -6,9 +6,9 @@
  * between).
  */
 import { describe, expect, it } from 'vitest';
+import gqaRepeat from '../fixtures/broken-kernels/gqa-repeat.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { type HostTensor, UNIT_ROUNDOFF } from '../src/contract/index.js';
-import gqaRepeat from '../test/fixtures/broken-kernels/gqa-repeat.js';
 import { compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';

@@ -7,10 +7,10 @@
  * PyTorch do (P·V over all keys), where 0·NaN = NaN, so only finite junk is theirs.
  */
 import { describe, expect, it } from 'vitest';
+import junkLeaks from '../fixtures/broken-kernels/junk-leaks.js';
 import { type AttentionCase, attentionCase, type Junk } from '../src/case/index.js';
 import { ATTENTION_TENSORS, PRECISIONS, type Precision } from '../src/contract/index.js';
 import { attentionOptions, invisibleKeys } from '../src/data/index.js';
-import junkLeaks from './broken/junk-leaks.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, underTest } from './support/run.js';

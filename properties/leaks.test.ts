@@ -5,9 +5,9 @@
  * tf.customGrad save that escapes).
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import leaksATensor, { kept } from '../fixtures/broken-kernels/leaks-a-tensor.js';
 import { tf } from '../src/backend/index.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
-import leaksATensor, { kept } from './broken/leaks-a-tensor.js';
 import { failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, liveTensors, materialise, run } from './support/run.js';
 

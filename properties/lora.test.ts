@@ -10,9 +10,15 @@
  *   scaling: within 4e-7 of s · x·Aᵀ·Bᵀ; doubling alpha is bit-exact.
  */
 import { describe, expect, it } from 'vitest';
+import {
+  adapterForgotten,
+  detachedA,
+  detachedB,
+  mergedWrongSign,
+  swappedScaling,
+} from '../fixtures/broken-kernels/metamorphic/lora.js';
 import { loraCase } from '../src/case/index.js';
 import { fixedKernel, loraMerged, loraUnmerged } from '../src/runner/index.js';
-import { adapterForgotten, detachedA, detachedB, mergedWrongSign, swappedScaling } from './broken-metamorphic/lora.js';
 import { ulps } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';

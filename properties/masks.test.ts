@@ -15,6 +15,8 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import causalIgnored from '../fixtures/broken-kernels/causal-ignored-without-mask.js';
+import topLeftCausal from '../fixtures/broken-kernels/top-left-causal.js';
 import { eagerAttentionForward, MASK_MIN } from '../kernels/eager/index.js';
 import { flashAttnFunc } from '../kernels/flash/index.js';
 import { scaledDotProductAttention } from '../kernels/sdpa/index.js';
@@ -27,8 +29,6 @@ import {
   UNIT_ROUNDOFF,
   visibilityPattern,
 } from '../src/contract/index.js';
-import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
-import topLeftCausal from '../test/fixtures/broken-kernels/top-left-causal.js';
 import { compareResults } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, nameOf, run, withMaterial } from './support/run.js';

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import forgotIsCausal from '../examples/forgot-is-causal/kernel.js';
+import { detachedAdapters } from '../fixtures/broken-kernels/metamorphic/lora.js';
 import { tf } from '../src/backend/index.js';
 import { builtinKernel, loraUnmerged } from '../src/runner/index.js';
 import {
@@ -19,7 +20,6 @@ import {
   runTraining,
   type TrainingCase,
 } from '../src/training/index.js';
-import { detachedAdapters } from './broken-metamorphic/lora.js';
 import { allOf, failsFor, holdsFor, type Relation } from './support/engine.js';
 import { BUILTINS, type BuiltinName } from './support/run.js';
 

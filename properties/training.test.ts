@@ -6,11 +6,11 @@
  * founding bug (adapter-hub/adapters#721) lived in this layer.
  */
 import { describe, expect, it } from 'vitest';
+import { lowprecDetachedQ, lowprecHalvedDk } from '../fixtures/broken-kernels/lowprec-faults.js';
 import type { AttentionKernel } from '../src/contract/index.js';
 import { formatVerdict } from '../src/oracle/index.js';
 import { builtinKernel, checkCase, fixedKernel, type KernelUnderTest } from '../src/runner/index.js';
 import { type TrainingCase, trainingCase } from '../src/training/index.js';
-import { lowprecDetachedQ, lowprecHalvedDk } from '../test/fixtures/broken-kernels/lowprec-faults.js';
 import { matchesReference } from './support/differential.js';
 import { failsFor, firstOf, holds, holdsFor, type Relation } from './support/engine.js';
 import { BUILTINS } from './support/run.js';

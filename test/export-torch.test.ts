@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { main } from '../src/cli/main.js';
 import { featuresOf, saveCase, savedCaseOf } from '../src/corpus/index.js';
@@ -68,7 +68,7 @@ describe(
       'the exported script passes with SDPA, and fails with the verdict attnfuzz printed when is_causal is ' +
         'dropped without a mask',
       async () => {
-        const kernel = await resolveKernel('test/fixtures/broken-kernels/causal-ignored-without-mask.ts');
+        const kernel = await resolveKernel('fixtures/broken-kernels/causal-ignored-without-mask.ts');
         const only = {
           maxBatch: 2,
           maxHeads: 2,
@@ -210,7 +210,7 @@ describe(
       'a case of the sink-without-gradient fixture fails in the script as attnfuzz judged it, once ' +
         'kernel_under_test detaches the sinks',
       async () => {
-        const kernel = await resolveKernel('test/fixtures/broken-kernels/sink-no-grad.ts');
+        const kernel = await resolveKernel('fixtures/broken-kernels/sink-no-grad.ts');
         const r = await search({
           suite: 'attention',
           kernel,

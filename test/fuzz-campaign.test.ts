@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import {
   arbitraryOf,
   type CampaignResult,
@@ -32,12 +32,12 @@ import { processes } from './support/processes.js';
 
 const small = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 6 };
 const at = (kernel: string): Target => ({ kernel, suite: 'attention', constraints: small });
-const fixture = (name: string) => `test/fixtures/campaign-kernels/${name}.ts`;
+const fixture = (name: string) => `fixtures/broken-kernels/${name}.ts`;
 const TARGETS: Target[] = [
   at('sdpa'),
-  at('test/fixtures/broken-kernels/value-grad-detached.ts'),
+  at('fixtures/broken-kernels/value-grad-detached.ts'),
   at(fixture('hangs')),
-  at('properties/broken/leaks-a-tensor.ts'),
+  at('fixtures/broken-kernels/leaks-a-tensor.ts'),
   at(fixture('throws')),
   at(fixture('nan')),
 ];
@@ -100,7 +100,7 @@ describe('a fuzz campaign in worker threads', () => {
   });
 
   it("finds the broken kernel's distinct failures: dV wrong, shrunk, one saved file per signature", () => {
-    const mine = failuresOf('test/fixtures/broken-kernels/value-grad-detached.ts');
+    const mine = failuresOf('fixtures/broken-kernels/value-grad-detached.ts');
     expect(mine.length).toBeGreaterThan(0);
     for (const f of mine) {
       expect(f).toMatchObject({ kind: 'mismatch', shrunk: true, known: false });
@@ -110,9 +110,7 @@ describe('a fuzz campaign in worker threads', () => {
       expect(f.replay).toBe(`npx attnfuzz replay ${f.file}`);
     }
     expect(new Set(mine.map((f) => f.file)).size).toBe(mine.length);
-    expect(mine.reduce((a, f) => a + f.hits, 0)).toBe(
-      target('test/fixtures/broken-kernels/value-grad-detached.ts').failed,
-    );
+    expect(mine.reduce((a, f) => a + f.hits, 0)).toBe(target('fixtures/broken-kernels/value-grad-detached.ts').failed);
   });
 
   it('a kernel with an infinite loop in forward costs one timeout per hanging case, not the campaign', () => {
@@ -127,8 +125,8 @@ describe('a fuzz campaign in worker threads', () => {
     'a kernel that leaks a tensor per call, one that throws and one that returns NaN are each recorded with ' +
       'their signature',
     () => {
-      expect(failuresOf('properties/broken/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
-      expect(target('properties/broken/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
+      expect(failuresOf('fixtures/broken-kernels/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
+      expect(target('fixtures/broken-kernels/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
       // How many distinct signatures each has depends on how far shrinking got in its budget; their kind does not.
       const threw = failuresOf(fixture('throws'));
       expect(threw.length).toBeGreaterThan(0);

@@ -53,12 +53,7 @@ describe.skipIf(process.platform !== 'linux')('a campaign killed with SIGKILL', 
   it('leaves none of its worker processes running, though both are stuck in while (true)', async () => {
     const campaign = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        'test/fixtures/campaign-kernels/hung-campaign.ts',
-        mkdtempSync(join(tmpdir(), 'attnfuzz-orphans-')),
-      ],
+      ['--import', 'tsx', 'test/fixtures/hung-campaign.ts', mkdtempSync(join(tmpdir(), 'attnfuzz-orphans-'))],
       { cwd: ROOT, stdio: 'ignore' },
     );
     const workersOf = () => processes().filter((p) => p.ppid === campaign.pid && p.cmd.includes('campaign/worker.ts'));

@@ -1,17 +1,17 @@
 /**
- * Kernels with fixed tiles (test/fixtures/broken-kernels/tiled.ts) declare them; the generator then
+ * Kernels with fixed tiles (fixtures/broken-kernels/tiled.ts) declare them; the generator then
  * aims lengths at their edges, and a bug past the first tile is found and shrunk to just past it.
  * The representative here is deterministic, so it holds for any seed: 64 x 64 tiles skipped by the
  * top-left rule under bottom-right causal lose every visible key of the second key tile whenever
  * Sq <= 64 < Sk. (The other tile fixtures were measured with `check --time 60`: docs/testing.md.)
  */
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { isFailure, summarizeVerdict } from '../src/oracle/index.js';
 import { attentionNeighbours, checkCase, type KernelUnderTest, resolveKernel, search } from '../src/runner/index.js';
 
-const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
+const fixture = (name: string) => resolveKernel(`fixtures/broken-kernels/${name}.ts`);
 // The fixtures decline dropout and low precisions: ask only for what they run.
 const constraints = { causals: ['bottom-right'], precisions: ['float32'], allowDropout: false } as const;
 

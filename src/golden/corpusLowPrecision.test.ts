@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import lowprecHalvedDk from '../../test/fixtures/broken-kernels/lowprec-halved-dk.js';
+import lowprecHalvedDk from '../../fixtures/broken-kernels/lowprec-halved-dk.js';
 import { useBackend } from '../backend/index.js';
 import { type AttentionKernel, missingFeatures, type Precision, UNIT_ROUNDOFF } from '../contract/index.js';
 import { BUILTIN_KERNELS, BUILTINS } from '../runner/index.js';
