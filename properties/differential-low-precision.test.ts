@@ -28,8 +28,8 @@ const FAULTS: ReadonlyArray<readonly [string, AttentionKernel, 'out' | 'dq' | 'd
   ['a halved dv', lowprecHalvedDv, 'dv', 'backward'],
 ];
 
-describe.each(['bfloat16', 'float16'] as const)('differential.can-fail in %s', (precision) => {
-  it.each(FAULTS)(`catches %s, in the tensor it breaks`, async (_, kernel, tensor, pass) => {
+describe.each(['bfloat16', 'float16'] as const)('differential in %s, on kernels broken only there', (precision) => {
+  it.each(FAULTS)('can fail: catches %s, in the tensor it breaks', async (_, kernel, tensor, pass) => {
     const f = await failsOn(cases(precision), matchesReference(kernel), 20);
     expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor, pass } });
     const v = f.check!.verdict;

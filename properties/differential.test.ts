@@ -21,9 +21,9 @@ describe('every kernel matches the float64 reference', () => {
         holds(attentionCase({ ...SMALL, precisions: [precision] }), matchesReference(kernel), 25));
 });
 
-describe('differential.can-fail', () => {
+describe('differential, on broken kernels', () => {
   it(
-    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees ' +
+    'can fail: a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees ' +
       'future keys',
     async () => {
       // Normal values: a future key always moves the output (small integers can tie, so that only a gradient shows it).
@@ -39,7 +39,7 @@ describe('differential.can-fail', () => {
     },
   );
 
-  it('fails on a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', async () => {
+  it('can fail: a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', async () => {
     const f = await failsOn(
       attentionCase({ ...SMALL, precisions: ['float32'] }),
       matchesReference(valueGradDetached),

@@ -82,9 +82,9 @@ describe('GQA equals multi-head attention with K/V explicitly repeated', () => {
     );
 });
 
-describe('gqa.can-fail', () => {
+describe('GQA, on a broken kernel', () => {
   it(
-    'fails on a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query ' +
+    'can fail: a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query ' +
       'heads read the wrong kv head',
     async () => {
       // Normal values: a wrong kv head always moves the output (small integers can tie).

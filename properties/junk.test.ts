@@ -76,9 +76,9 @@ describe('values at masked positions never reach outputs or gradients', () => {
   );
 });
 
-describe('junk.can-fail', () => {
+describe('junk, on a broken kernel', () => {
   it(
-    'fails on a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a ' + 'NaN output',
+    'can fail: a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a ' + 'NaN output',
     async () => {
       const f = await failsOn(casesWithJunk('float32'), junkNeverLeaks(junkLeaks), 15);
       expect(f.message).toMatch(/^out: non-finite NaN at /m);

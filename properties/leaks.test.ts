@@ -33,9 +33,9 @@ describe('no kernel leaks tensors', () => {
       holds(CASES, leaksNothing(kernel), 10));
 });
 
-describe('leaks.can-fail', () => {
+describe('leaks, on a broken kernel', () => {
   afterAll(() => tf.dispose(kept.splice(0)));
-  it('fails on a kernel that keeps a tensor alive on every call: exactly one per forward', async () =>
+  it('can fail: a kernel that keeps a tensor alive on every call: exactly one per forward', async () =>
     expect((await failsOn(CASES, leaksNothing(leaksATensor), 3)).message).toMatch(
       /^leaks-a-tensor: 1 tensor\(s\) still alive after one forward \+ backward/,
     ));

@@ -76,18 +76,18 @@ describe('LoRA', () => {
   });
 
   describe('each relation fails on the kernel broken the way it targets', () => {
-    it('B = 0 relation: a kernel whose B gets no gradient', async () => {
+    it('can fail: B = 0 relation: a kernel whose B gets no gradient', async () => {
       expect((await failsOn(atInit, initIsBase(detachedB), 20)).message).toMatch(
         /^lora-detached-B B=0: dB is all zero: the adapter never trains$/,
       );
     });
 
-    it('merged = unmerged: a merge with the wrong sign', async () => {
+    it('can fail: merged = unmerged: a merge with the wrong sign', async () => {
       const f = await failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, MERGED)(c), 30);
       expect(f.message).toMatch(/^lora-merged-wrong-sign vs lora (y|dx|dA|dB), (float32|bfloat16|float16): /m);
     });
 
-    it('scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', async () => {
+    it('can fail: scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', async () => {
       const f = await failsOn(adapted, exactScaling(swappedScaling), 20);
       expect(f.message).toMatch(
         /^lora-swapped-scaling r=\d+ alpha=\S+( rsLoRA)?: y vs alpha\/(sqrt\()?r\)? · x·Aᵀ·Bᵀ: /,
@@ -95,13 +95,13 @@ describe('LoRA', () => {
       expect(f.counterexample.rank).toBeGreaterThan(1);
     });
 
-    it('non-zero adapter: a kernel that never adds the adapter', async () => {
+    it('can fail: non-zero adapter: a kernel that never adds the adapter', async () => {
       expect((await failsOn(adapted, adapterChangesOutput(adapterForgotten), 20)).message).toMatch(
         /^lora-adapter-forgotten: y equals x·W0ᵀ: the adapter changes nothing$/,
       );
     });
 
-    it('gradients: a kernel that detaches A fails the oracle on dA, and only there', async () => {
+    it('can fail: gradients: a kernel that detaches A fails the oracle on dA, and only there', async () => {
       const f = await failsOn(adapted, matchesReference(fixedKernel(detachedA, 'lora')), 20);
       expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dA', pass: 'backward' } });
       const v = f.check!.verdict;

@@ -25,8 +25,8 @@ async function until<T>(f: () => T | undefined, ms: number): Promise<T | undefin
 
 describe.skipIf(process.platform !== 'linux')('a campaign killed with SIGKILL', () => {
   it(
-    'control: without the guard, a child spinning in a loop outlives its killed parent (so the test below ' +
-      'can fail)',
+    'can fail: without the guard, a child spinning in a loop outlives its killed parent (the control of the ' +
+      'test below)',
     async () => {
       const parent = spawn(
         process.execPath,
