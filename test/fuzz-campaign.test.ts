@@ -28,7 +28,7 @@ import { readSavedCase } from '../src/corpus/index.js';
 import { materialiseAttention } from '../src/data/index.js';
 import { resolveKernel } from '../src/runner/index.js';
 import { CHROMIUM, render } from './support/chromium.js';
-import { processes } from './support/processes.js';
+import { environmentOf, processes } from './support/processes.js';
 
 const small = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 6 };
 const at = (kernel: string): Target => ({ kernel, suite: 'attention', constraints: small });
@@ -196,9 +196,13 @@ describe('a fuzz campaign in worker threads', () => {
     expect(r.report.totals.cases).toBe(8);
     expect(r.report.targets[1]).toMatchObject({ timeouts: h.cases, failed: h.cases });
     expect(r.report.targets[0]).toMatchObject({ cases: 4, failed: 0 });
+    // This campaign's workers only (spawn.ts gives each ATTNFUZZ_CAMPAIGN_PID): other tests start workers too.
     const workers = () =>
       processes()
-        .filter((p) => p.cmd.includes('campaign/worker.ts'))
+        .filter(
+          (p) =>
+            p.cmd.includes('campaign/worker.ts') && environmentOf(p.pid).ATTNFUZZ_CAMPAIGN_PID === String(process.pid),
+        )
         .map((p) => p.pid);
     if (process.platform !== 'linux') return;
     for (let n = 0; n < 30 && workers().length > 0; n++) await new Promise((res) => setTimeout(res, 100));
