@@ -18,14 +18,15 @@ import { featuresOf, saveCase, savedCaseOf } from '../src/corpus/index.js';
 import { formatVerdict } from '../src/oracle/index.js';
 import { builtinKernel, checkCase, resolveKernel, search } from '../src/runner/index.js';
 
-/** A python that imports torch: ATTNFUZZ_PYTHON, else python3 on PATH, else Debian's /usr/bin/python3. */
-const PYTHON =
-  [process.env.ATTNFUZZ_PYTHON, 'python3', '/usr/bin/python3'].find(
-    (p) => p !== undefined && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-  ) ?? null;
-const torchVersion = PYTHON
-  ? spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()
-  : null;
+/** The first of ATTNFUZZ_PYTHON, python3 on PATH, Debian's /usr/bin/python3 that imports torch, and torch's version. */
+const [PYTHON, torchVersion] = ((): [string, string] | [null, null] => {
+  for (const p of [process.env.ATTNFUZZ_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (p === undefined) continue;
+    const r = spawnSync(p, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return [p, r.stdout.trim()];
+  }
+  return [null, null];
+})();
 
 const BROKEN = `
 _sdpa = kernel_under_test
@@ -58,7 +59,47 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
-const python = (script: string) => spawnSync(PYTHON!, [script], { encoding: 'utf8', timeout: 120_000 });
+interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `python3 script`, as the user runs it. */
+const python = (script: string): Ran => spawnSync(PYTHON!, [script], { encoding: 'utf8', timeout: 120_000 });
+
+/**
+ * Each script as `python3 script` runs it (as __main__, with its own globals and argv, sys.exit's code
+ * as its status), in one interpreter: importing torch costs about 1.5 s of CPU, the scripts next to nothing.
+ */
+const BATCH = `
+import contextlib, io, json, runpy, sys, traceback
+import torch  # once, for every script
+for path in sys.argv[1:]:
+    out, err, status = io.StringIO(), io.StringIO(), 0
+    sys.argv = [path]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+            status = 1
+    print(json.dumps({"status": status, "stdout": out.getvalue(), "stderr": err.getvalue()}), flush=True)
+`;
+
+function pythons(scripts: readonly string[]): Ran[] {
+  const r = spawnSync(PYTHON!, ['-c', BATCH, ...scripts], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  // One JSON line per script (whatever a library printed to the process's own stdout is left out).
+  const ran = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{"status": '))
+    .map((l) => JSON.parse(l) as Ran);
+  expect(ran).toHaveLength(scripts.length);
+  return ran;
+}
 
 describe(
   `attnfuzz export --torch ` +
@@ -155,15 +196,16 @@ describe(
           ),
           { seed: SEED, numRuns: 6 },
         );
+        const scripts: string[] = [];
         for (const [n, c] of cases.entries()) {
           const checked = await checkCase(c, flash);
           const file = saveCase(savedCaseOf(checked, flash.ref, { seed: SEED, path: String(n) }), dir).json;
-          const script = join(dir, `case${n}.py`);
-          expect((await cli('export', '--torch', file, '--out', script)).code).toBe(0);
-          const r = python(script);
-          const on = (['softcap', 'alibi', 'bias', 'sinks'] as const)
-            .filter((f) => (c as AttentionCase)[f] != null)
-            .join(', ');
+          scripts.push(join(dir, `case${n}.py`));
+          expect((await cli('export', '--torch', file, '--out', scripts[n]!)).code).toBe(0);
+        }
+        for (const [n, r] of pythons(scripts).entries()) {
+          const c = cases[n] as AttentionCase;
+          const on = (['softcap', 'alibi', 'bias', 'sinks'] as const).filter((f) => c[f] != null).join(', ');
           expect(r.status, `case ${n} (${on}, ${c.precision}):\n${r.stdout}${r.stderr}`).toBe(0);
           // bias and sinks come with their gradients, judged like dq.
           if (c.bias != null) expect(r.stdout).toMatch(/^ {2}dbias OK /m);
@@ -192,14 +234,17 @@ describe(
           ),
           { seed: SEED, numRuns: 2 },
         );
-        for (const [n, c] of [...plain, ...biased].entries()) {
+        const cases = [...plain, ...biased];
+        const scripts: string[] = [];
+        for (const [n, c] of cases.entries()) {
           const checked = await checkCase(c, flash);
           expect(checked.verdict.status).toBe('pass');
           const file = saveCase(savedCaseOf(checked, flash.ref, { seed: SEED, path: String(n) }), dir).json;
-          const script = join(dir, `case${n}.py`);
-          expect((await cli('export', '--torch', file, '--out', script)).code).toBe(0);
-          const r = python(script);
-          expect(r.status, `case ${n} (${c.precision}):\n${r.stdout}${r.stderr}`).toBe(0);
+          scripts.push(join(dir, `case${n}.py`));
+          expect((await cli('export', '--torch', file, '--out', scripts[n]!)).code).toBe(0);
+        }
+        for (const [n, r] of pythons(scripts).entries()) {
+          expect(r.status, `case ${n} (${cases[n]!.precision}):\n${r.stdout}${r.stderr}`).toBe(0);
           expect(r.stdout).toMatch(/^ {2}dq OK /m);
         }
       },
@@ -241,12 +286,12 @@ describe(
             )
           ).code,
         ).toBe(0);
-        expect(python(script).status).toBe(0);
         writeFileSync(
           join(dir, 'broken.py'),
           readFileSync(script, 'utf8').replace('\nif __name__ == "__main__":', SINKS_DETACHED),
         );
-        const broken = python(join(dir, 'broken.py'));
+        const [passes, broken] = pythons([script, join(dir, 'broken.py')]) as [Ran, Ran];
+        expect(passes.status).toBe(0);
         expect(broken.status, broken.stdout + broken.stderr).toBe(1);
         const theirs = broken.stdout
           .split('\n')
