@@ -18,12 +18,13 @@
  *                     running or queued are dropped (their workers ended), so a campaign ends on time
  *   stop signal       no new work, workers terminated, failures still being shrunk saved as found
  */
+import { isPageBackend } from '../backend/index.js';
 import { formatTemp, scanCorpus, signaturesOfCorpus } from '../corpus/index.js';
 import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
 import { Budget } from './budget.js';
 import { Failures } from './failures.js';
 import type { CampaignOptions } from './options.js';
-import type { Job, WorkerMessage, WorkerSetup } from './protocol.js';
+import { type Job, targetOptionsOf, type WorkerMessage, type WorkerSetup } from './protocol.js';
 import { type CampaignResult, campaignReport } from './result.js';
 import { Scheduler } from './scheduler.js';
 import { spawnThread } from './spawn.js';
@@ -40,14 +41,26 @@ const HITS_EVERY_MS = 5000;
 /** The campaign could not start (a worker could not set up its backend or kernels). */
 export class CampaignSetupError extends Error {}
 
+/**
+ * What every worker is given. A target's worker process that hangs is killed, and a page that hangs
+ * is given up on, at half the case timeout: its case fails naming it, before the campaign's own timeout.
+ */
+function workerSetupOf(o: CampaignOptions): WorkerSetup {
+  const half = Math.max(1_000, o.caseTimeoutMs / 2);
+  const pages = isPageBackend(o.backend) ? { pages: { ...o.pages, timeoutMs: half } } : {};
+  const targetOptions = { timeoutMs: o.caseTimeoutMs / 2, ...o.targetOptions };
+  return { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), targetOptions, ...pages };
+}
+
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
-  const setup: WorkerSetup = { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd() };
+  const setup = workerSetupOf(o);
   const started = new Date();
   const t0 = performance.now();
   // The kernels, to draw a case that never reported (a timeout, a crash) as its worker drew it.
   const kernels: KernelUnderTest[] = [];
   try {
-    for (const t of o.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    const main = targetOptionsOf({ ...setup, worker: 0 });
+    for (const t of o.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', main));
   } catch (e) {
     throw new CampaignSetupError((e as Error).message.split('\n')[0]!);
   }
@@ -92,7 +105,7 @@ class Campaign {
     const stats = new CampaignStats(o.targets);
     this.stats = stats;
     const run = `s${o.seed}-${this.shard.index}of${this.shard.count}-${started.getTime()}-${process.pid}`;
-    this.store = new CampaignStore(o.corpus, run, o.backend);
+    this.store = new CampaignStore(o.corpus, run, o.backend, o.adapter);
     this.budget = new Budget(shardCases(this.shard, T, o.runs ?? Infinity, (t) => stats.isStopped(t)));
     this.scheduler = new Scheduler(this.budget, (job) => stats.isStopped(targetOf(job.i, T)));
     this.failures = new Failures({

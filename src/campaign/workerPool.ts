@@ -108,10 +108,13 @@ export class WorkerPool {
   private startSlot(slot: Slot): void {
     slot.ready = false;
     slot.queue = [];
-    slot.handle = this.spawn(this.setup, {
-      message: (m) => this.onMessage(slot, m),
-      exit: (err) => this.replace(slot, 'crash', err ?? 'the worker exited'),
-    });
+    slot.handle = this.spawn(
+      { ...this.setup, worker: this.slots.indexOf(slot) },
+      {
+        message: (m) => this.onMessage(slot, m),
+        exit: (err) => this.replace(slot, 'crash', err ?? 'the worker exited'),
+      },
+    );
   }
 
   private feed(slot: Slot): void {

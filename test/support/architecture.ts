@@ -9,6 +9,8 @@
  *   index       code outside a src folder imports it only through its index.ts
  *   registry    only src/runner/registry.ts (of src's non-test files) imports kernels/
  *   kernels     kernels/ (non-test files) imports only src/contract and kernels/ itself
+ *   targets     targets/ (non-test files) imports only src/contract, src/execute and targets/ itself; of
+ *               src's non-test files only src/runner/targets.ts (the TARGETS table) imports targets/
  *   cycles      no cycle between non-test files, nor between src folders
  *   size        no source file over 300 lines
  *   tests       test/ and properties/ do not import each other; fixtures/ (broken kernels, the test
@@ -39,7 +41,9 @@ const LAYERS: Record<string, number> = {
   cli: 5,
 };
 const REGISTRY = 'src/runner/registry.ts';
+const TARGET_TABLE = 'src/runner/targets.ts';
 const MAX_LINES = 300;
+const TARGET_MAY = ['src/contract/index.ts', 'src/execute/index.ts'];
 /** Top-level folders a folder may not import. */
 const FORBIDDEN: Record<string, readonly string[]> = {
   test: ['properties'],
@@ -106,6 +110,10 @@ export function architectureViolations(files: readonly SourceFile[]): string[] {
         to !== 'src/contract/index.ts'
       )
         bad('kernels/ may import only src/contract/index.ts');
+      if (to.startsWith('targets/') && f.path.startsWith('src/') && f.path !== TARGET_TABLE && !isTest(f.path))
+        bad(`only ${TARGET_TABLE} may import targets/`);
+      if (f.path.startsWith('targets/') && !isTest(f.path) && !to.startsWith('targets/') && !TARGET_MAY.includes(to))
+        bad('targets/ may import only src/contract/index.ts and src/execute/index.ts');
       if (toFolder && toFolder !== from && !to.endsWith(`src/${toFolder}/index.ts`) && toFolder !== 'cli')
         bad(`import src/${toFolder} through its index.ts`);
       if (from && toFolder && from !== toFolder && !isTest(f.path)) {

@@ -24,13 +24,17 @@ import { SUITES } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
+  adapterOption,
   backendOption,
   backendsOption,
+  browserOption,
+  deviceOption,
   forwardOnlyOption,
   jsonOption,
   junkOption,
   precisionOption,
   profileOption,
+  pythonOption,
   runsOption,
   seedOption,
   timeOption,
@@ -47,9 +51,10 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .command('check')
     .description('search for a case where a kernel disagrees with the float64 reference; shrink, print and save it')
     .requiredOption(
-      '--kernel <name|module>',
-      'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode) or a ' +
-        'module whose default export is the kernel',
+      '--kernel <name|module|target>',
+      'a built-in (eager, sdpa, flash; lora, lora-merged for --suite lora; flash for --suite decode), a ' +
+        'module whose default export is the kernel, or a target: torch:sdpa, torch:mha, torch:eager, py:file.py, ' +
+        "'exec:<command>' (docs/targets/, docs/PROTOCOL.md)",
     )
     .addOption(
       new Option(
@@ -70,11 +75,15 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     )
     .addOption(backendOption())
     .addOption(backendsOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
     .addOption(precisionOption())
     .addOption(profileOption())
     .addOption(junkOption())
     .addOption(forwardOnlyOption())
     .addOption(jsonOption())
+    .addOption(deviceOption())
+    .addOption(pythonOption())
     .action(async (opts: CheckFlags) => setCode(await runCheck(opts, io)));
 }

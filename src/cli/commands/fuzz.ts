@@ -19,7 +19,18 @@ import { DEFAULT_KERNELS, DEFAULT_SUITES } from '../../campaign/index.js';
 import { SUITES, type SuiteName } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
-import { backendOption, jsonOption, precisionOption, profileOption, runsOption, seedOption } from '../options.js';
+import {
+  adapterOption,
+  backendOption,
+  browserOption,
+  deviceOption,
+  jsonOption,
+  precisionOption,
+  profileOption,
+  pythonOption,
+  runsOption,
+  seedOption,
+} from '../options.js';
 import type { FuzzFlags } from './fuzzFlags.js';
 import { runFuzz } from './fuzzRun.js';
 
@@ -110,6 +121,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
         .default(availableParallelism(), 'the number of CPUs'),
     )
     .addOption(backendOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(seedOption())
     .addOption(
       new Option(
@@ -147,6 +160,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
       ).choices(['thread', 'process']),
     )
     .addOption(jsonOption())
+    .addOption(deviceOption())
+    .addOption(pythonOption())
     .action(async (opts: FuzzFlags) => {
       const stop = stopOnSignals(io);
       try {

@@ -31,8 +31,8 @@ import {
   unravel,
 } from '../../contract/index.js';
 import { type MaterialisedDecode, materialiseDecode, withUnreadSlots } from '../../data/index.js';
-import { runDecodeKernel, runHostDecode } from '../../execute/index.js';
-import { attentionTensorSpec } from '../../oracle/index.js';
+import { declinedReason, runDecodeKernel, runHostDecode } from '../../execute/index.js';
+import { attentionTensorSpec, logitRoundings } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
 import { type KernelOutcome, messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
 
@@ -111,6 +111,8 @@ async function runDecodeCase(
   try {
     out = await decodeOut(k.decode, m);
   } catch (e) {
+    const declined = declinedReason(e);
+    if (declined !== null) return { status: 'unsupported', reason: declined };
     return { status: 'threw', phase: 'forward', message: messageOf(e) };
   }
   const tensors = new Map([['out', out]]);
@@ -207,7 +209,12 @@ export const decodeSuite: Suite<DecodeCase, MaterialisedDecode, DecodeExpectatio
     scales: decodeTermScales(m.q, m.cache, m.cacheSeqlens, m.options),
   }),
   run: runDecodeCase,
-  specs: (_k, c, _m, e) => [attentionTensorSpec('out', c.precision, e.reference, e.baseline, e.scales)],
+  specs: (_k, c, _m, e) => [
+    attentionTensorSpec('out', c.precision, e.reference, e.baseline, {
+      ...e.scales,
+      logit: e.scales.logit * logitRoundings(c.shapes.D),
+    }),
+  ],
   neighbours: decodeNeighbours,
   size: decodeCaseSize,
   describe: describeDecodeCase,
