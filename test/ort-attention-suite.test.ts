@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import type { HostTensor, Precision } from '../src/contract/index.js';
 import { materialiseAttention } from '../src/data/index.js';
