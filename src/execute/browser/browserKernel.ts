@@ -36,7 +36,7 @@ import {
   type Tiles,
 } from '../../contract/index.js';
 import { bundlePage, type PageKernelSource } from './bundle.js';
-import type { AdapterChoice } from './launch.js';
+import type { AdapterChoice } from './chromium.js';
 import type { AdapterInfo, AttentionCallMeta, PageBackend } from './protocol.js';
 import { PageSession } from './session.js';
 import type { WireTensor } from './wire.js';

@@ -13,7 +13,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { bundleOrtPage } from './bundle.js';
-import type { AdapterChoice } from './launch.js';
+import type { AdapterChoice } from './chromium.js';
 import type { AdapterInfo, OnnxCallMeta } from './protocol.js';
 import { PageSession } from './session.js';
 import type { WireArray, WireTensor } from './wire.js';

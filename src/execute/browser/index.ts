@@ -14,6 +14,6 @@ export {
   BrowserUnavailableError,
   chromiumArgs,
   findChromium,
-} from './launch.js';
+} from './chromium.js';
+export { PageFailure, type PageFailureKind, PageKernelError } from './pageErrors.js';
 export type { AdapterInfo, PageBackend } from './protocol.js';
-export { PageFailure, type PageFailureKind, PageKernelError } from './session.js';

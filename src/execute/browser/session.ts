@@ -13,38 +13,12 @@
  * busy and treats it as hung.
  */
 import type { Browser, Page } from 'playwright-core';
-import { type AdapterChoice, launchChromium } from './launch.js';
+import type { AdapterChoice } from './chromium.js';
+import { launchChromium } from './launch.js';
+import { PageFailure, PageKernelError } from './pageErrors.js';
 import type { AdapterInfo, CallMeta, PageAnswer, PageApi, PageBackend, PageReady } from './protocol.js';
 import { PageServer } from './server.js';
 import { pack, unpack, type WireTensor } from './wire.js';
-
-export type PageFailureKind = 'crashed' | 'lost' | 'hung' | 'unavailable';
-
-/** The page failed during a call (or could not be opened): the call is lost, the next one reopens it. */
-export class PageFailure extends Error {
-  constructor(
-    readonly kind: PageFailureKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PageFailure';
-  }
-}
-
-/**
- * A kernel's error in the page: it threw in a phase (the page itself is fine). It carries the page's
- * error name ('Error', 'TypeError'), so the verdict reads as the same kernel's would in Node.
- */
-export class PageKernelError extends Error {
-  constructor(
-    readonly phase: 'forward' | 'backward',
-    message: string,
-    name = 'Error',
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
 
 export interface SessionOptions {
   readonly script: string;
