@@ -65,7 +65,7 @@ describe('bench', () => {
     expect(wrongness((await resolveKernel('flash')).attention!() as AttentionKernel, shape)).toBe(null);
     expect(
       wrongness(
-        (await resolveKernel('test/fixtures/broken-kernels/value-grad-detached.ts')).attention!() as AttentionKernel,
+        (await resolveKernel('fixtures/broken-kernels/value-grad-detached.ts')).attention!() as AttentionKernel,
         shape,
       ),
     ).toMatch(/^max relative error \S+ against the float64 reference/);
@@ -79,7 +79,7 @@ describe('bench', () => {
       const r = await cli(
         'bench',
         '--kernels',
-        'sdpa,test/fixtures/broken-kernels/value-grad-detached.ts',
+        'sdpa,fixtures/broken-kernels/value-grad-detached.ts',
         '--backends',
         'cpu',
         '--sizes',
@@ -137,7 +137,7 @@ describe('bench', () => {
         /bench: cpu sdpa S=16 D=4 causal: .* of matMul 32\^3 = [\d.]+ GFLOP\/s; by CPU time [\d.]+ ms, [\d.]+%\), .*; .+, \d+ cores, load /,
       );
       expect(r.err).toMatch(
-        /bench: cpu test\/fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/,
+        /bench: cpu fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/,
       );
       const md = readFileSync(join(out, 'bench.md'), 'utf8');
       expect(md.split('\n')[0]).toBe(
@@ -147,7 +147,7 @@ describe('bench', () => {
       expect(md).toContain(`| ${machine.cpu} | ${machine.cores} |`); // the ceiling's row
       expect(md).toMatch(/^\| sdpa \| cpu \| 1 \| 4\/4 \| 16 \| 4 \| yes \|/m);
       expect(md).toMatch(
-        /^- not timed: test\/fixtures\/broken-kernels\/value-grad-detached\.ts on cpu: max relative error/m,
+        /^- not timed: fixtures\/broken-kernels\/value-grad-detached\.ts on cpu: max relative error/m,
       );
       expect(md).toMatch(/^\| sdpa \| cpu \| [\d.]+ \| [\d.]+% \|/m); // the harness profile
       for (const f of ['time.svg', 'gflops.svg'])
