@@ -8,6 +8,7 @@ export default defineConfig({
       'properties/**/*.test.ts',
       'examples/**/*.test.ts',
       'test/**/*.test.ts',
+      'mutation/**/*.test.ts',
     ],
     pool: 'forks',
     maxWorkers: 2,

@@ -1,0 +1,116 @@
+/**
+ * The results of a mutation run, one JSON line per mutant, appended as each finishes: a run that
+ * stops (killed, a reboot, Ctrl-C) resumes where it was, and shards run apart write lines that a
+ * `cat` merges. A line is valid for the code it was measured on: its key names the mutant (file,
+ * place, mutator, replacement) and `fingerprint` the code and budget (the hash of src/, kernels/,
+ * bin/ and the grid, with the seed and case budget), so a change anywhere runs it again.
+ */
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { SideResult } from './checks.js';
+
+/** Where a mutant is: 0-based lines and columns, as Stryker's instrumenter gives them. */
+export interface Place {
+  readonly start: { readonly line: number; readonly column: number };
+  readonly end: { readonly line: number; readonly column: number };
+}
+
+export interface MutantIdentity {
+  /** From the repository root: kernels/flash/forward.ts. */
+  readonly file: string;
+  readonly location: Place;
+  readonly mutatorName: string;
+  readonly replacement: string;
+}
+
+export interface MutantRecord extends MutantIdentity {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly attnfuzz: SideResult;
+  readonly grid: SideResult;
+  /** When it was measured (ISO), and in how many ms of wall clock both sides took. */
+  readonly at: string;
+  readonly ms: number;
+}
+
+/** `kernels/flash/forward.ts:41:10-41:24 EqualityOperator i <= n`, with 1-based lines and columns as editors show them. */
+export function mutantKey(m: MutantIdentity): string {
+  const { start, end } = m.location;
+  const at = `${start.line + 1}:${start.column + 1}-${end.line + 1}:${end.column + 1}`;
+  return `${m.file}:${at} ${m.mutatorName} ${m.replacement.replace(/\s+/g, ' ')}`;
+}
+
+function tsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return tsFiles(p);
+      return /\.(ts|mjs)$/.test(name) && !name.endsWith('.test.ts') ? [p] : [];
+    });
+}
+
+/** The hash of everything a mutant's result depends on, under `root`, and the budget. */
+export function fingerprintOf(root: string, budget: { seed: number; runs: number }): string {
+  const h = createHash('sha256');
+  const files = [
+    ...['src', 'kernels', 'bin'].flatMap((d) => tsFiles(join(root, d))),
+    ...['grid.ts', 'gridCheck.ts', 'checks.ts', 'targets.ts'].map((f) => join(root, 'mutation', f)),
+  ];
+  for (const f of files) h.update(f.slice(root.length)).update('\0').update(readFileSync(f)).update('\0');
+  h.update(JSON.stringify(budget));
+  return h.digest('hex').slice(0, 16);
+}
+
+export function readStore(file: string): Map<string, MutantRecord> {
+  const out = new Map<string, MutantRecord>();
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const r = JSON.parse(line) as MutantRecord;
+      out.set(`${r.fingerprint} ${r.key}`, r);
+    } catch {
+      // a line cut short by a crash: that mutant runs again
+    }
+  }
+  return out;
+}
+
+export function appendRecord(file: string, r: MutantRecord): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // After a line a crash cut short, a new line of its own (else both would be lost).
+  const cut = existsSync(file) && !endsWithNewline(file);
+  // One O_APPEND write per line: lines from the two workers never interleave (Linux, a local disk).
+  appendFileSync(file, `${cut ? '\n' : ''}${JSON.stringify(r)}\n`);
+}
+
+function endsWithNewline(file: string): boolean {
+  const size = statSync(file).size;
+  if (size === 0) return true;
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The record of a mutant measured on this code, if any. */
+export function lookup(store: ReadonlyMap<string, MutantRecord>, fingerprint: string, key: string) {
+  return store.get(`${fingerprint} ${key}`);
+}
