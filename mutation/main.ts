@@ -1,7 +1,7 @@
 /**
  * `npm run mutate -- [--targets eager,flash | --files kernels/flash/forward.ts ...] [--sample
  * [--per-file K] [--sample-seed S]] [--shard i/n] [--concurrency C] [--seed S] [--runs N]
- * [--backend wasm|cpu] [--report-only] [--docs]`
+ * [--backend wasm|cpu] [--fresh] [--report-only] [--docs]`
  *
  * Mutation testing of the built-in kernels with `attnfuzz check` as the test (Stryker, the custom
  * runner runner.ts), the same mutants through the fixed grid (grid.ts) with the same budget, then
@@ -63,6 +63,7 @@ export function program(): Command {
       new Option('--runs <n>', 'cases per check, attnfuzz and grid').argParser(positiveInt('--runs')).default(100),
     )
     .addOption(new Option('--backend <name>', 'tfjs backend of both sides').choices(['cpu', 'wasm']).default('wasm'))
+    .addOption(new Option('--fresh', 'measure every mutant again, ignoring the store'))
     .addOption(new Option('--report-only', "summarise the last run's report and the store; run nothing"))
     .addOption(new Option('--docs', 'write docs/mutation/ and the tables of docs/mutation.md'))
     .addOption(new Option('--out <dir>', 'where runs and the store go').default('.attnfuzz-cache/mutation'));
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     concurrency: o.concurrency as number,
     budget: { seed: o.seed as number, runs: o.runs as number, backend: o.backend as 'cpu' | 'wasm' },
     reportOnly: Boolean(o.reportOnly),
+    fresh: Boolean(o.fresh),
     docs: Boolean(o.docs),
     out: resolve(ROOT, o.out as string),
   };

@@ -65,6 +65,16 @@ export function differenceLines(rows: readonly MutantRow[]): string[] {
   return [`Killed by attnfuzz only: ${attnfuzzOnly}; by the grid only: ${gridOnly}.`];
 }
 
+/** Which harness (src/, bin/) the results were measured on: one hash unless the run spans a merge. */
+export function harnessLines(rows: readonly MutantRow[]): string[] {
+  const count = new Map<string, number>();
+  for (const r of rows) if (r.record) count.set(r.record.harness, (count.get(r.record.harness) ?? 0) + 1);
+  const parts = [...count.entries()].map(([h, k]) => `${h} (${k} mutants)`);
+  return parts.length === 0
+    ? []
+    : [`Harness (hash of src/ and bin/) the results were measured on: ${parts.join(', ')}.`];
+}
+
 export function summaryMarkdown(rows: readonly MutantRow[]): string[] {
   return [...scoreTable(summarize(rows)), '', ...medianLines(caseMedians(rows)), '', ...differenceLines(rows)];
 }

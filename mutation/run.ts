@@ -19,9 +19,9 @@ import { classify } from './classification.js';
 import { summaryMarkdown, survivorTable } from './report.js';
 import type { RunnerConfig } from './runner.js';
 import { sampleKeys } from './sample.js';
-import { fingerprintOf, type MutantRecord, readStore } from './store.js';
+import { fingerprintOf, harnessOf, type MutantRecord, readStore } from './store.js';
 import { type MutantRow, rowsOf, type StrykerReport } from './summary.js';
-import { checksOfFiles, TARGETS, type TargetName } from './targets.js';
+import { checksOfFiles, TARGET_NAMES, TARGETS, type TargetName, targetOfFile } from './targets.js';
 
 export interface MutationOptions {
   readonly root: string;
@@ -33,6 +33,7 @@ export interface MutationOptions {
   readonly concurrency: number;
   readonly budget: Budget;
   readonly reportOnly: boolean;
+  readonly fresh: boolean;
   readonly docs: boolean;
   /** Absolute: runs go to <out>/<name>/, the store is <out>/store.jsonl. */
   readonly out: string;
@@ -71,7 +72,9 @@ export async function mutationRun(o: MutationOptions): Promise<number> {
   const files = o.files ?? o.targets.flatMap((t) => filesOfTarget(o.root, t));
   const dir = join(o.out, runName(o));
   const storeFile = join(o.out, 'store.jsonl');
-  const fingerprint = fingerprintOf(o.root, o.budget);
+  const fingerprints = Object.fromEntries(
+    TARGET_NAMES.map((t) => [t, fingerprintOf(o.root, o.budget, TARGETS[t].path)]),
+  );
   const sample = o.sample ? await sampleKeys(o.root, files, o.sample.perFile, o.sample.seed) : null;
   if (!o.reportOnly) {
     rmSync(join(dir, 'state'), { recursive: true, force: true });
@@ -81,7 +84,9 @@ export async function mutationRun(o: MutationOptions): Promise<number> {
     process.stderr.write(`mutate: ${files.length} files; progress, one line per mutant: ${relative(o.root, log)}\n`);
     const config: RunnerConfig = {
       budget: o.budget,
-      fingerprint,
+      fingerprints,
+      harness: harnessOf(o.root),
+      fresh: o.fresh,
       store: storeFile,
       stateDir: join(dir, 'state'),
       log,
@@ -96,7 +101,9 @@ export async function mutationRun(o: MutationOptions): Promise<number> {
     throw new Error(`mutate: ${relative(o.root, reportFile)}: no report (run without --report-only)`);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as StrykerReport;
   const records = new Map<string, MutantRecord>();
-  for (const r of readStore(storeFile).values()) if (r.fingerprint === fingerprint) records.set(r.key, r);
+  for (const r of readStore(storeFile).values()) {
+    if (r.fingerprint === fingerprints[targetOfFile(r.file).name]) records.set(r.key, r);
+  }
   const inSample = sample ? new Set(sample) : null;
   const { rows, missing } = rowsOf(report, records, classify, (p) => relative(o.root, resolve(o.root, p)));
   const measured = rows.filter((r) => inSample === null || inSample.has(r.key));

@@ -36,7 +36,11 @@ import { type CheckSpec, checkId, repoPath, targetOfFile } from './targets.js';
 /** The `attnfuzz` section of the Stryker options, written by the driver (main.ts). */
 export interface RunnerConfig {
   readonly budget: Budget;
-  readonly fingerprint: string;
+  /** store.ts `fingerprintOf` of each target, and `harnessOf`. */
+  readonly fingerprints: Readonly<Record<string, string>>;
+  readonly harness: string;
+  /** Measure every mutant again, whatever the store holds. */
+  readonly fresh: boolean;
   /** The store (JSON lines), the run's own folder (dry-run state), the progress log: absolute paths. */
   readonly store: string;
   readonly stateDir: string;
@@ -137,8 +141,10 @@ export class AttnfuzzTestRunner {
     const m = o.activeMutant;
     const identity = { file: repoPath(m.fileName), location: m.location, mutatorName: m.mutatorName };
     const key = mutantKey({ ...identity, replacement: m.replacement });
-    const { fingerprint, store, shard } = this.config;
-    this.before ??= readStore(store);
+    const { store, shard } = this.config;
+    const target = targetOfFile(m.fileName);
+    const fingerprint = this.config.fingerprints[target.name]!;
+    this.before ??= this.config.fresh ? new Map() : readStore(store);
     const cached = lookup(this.before, fingerprint, key);
     if (cached) return toStryker(cached.attnfuzz);
     if (this.sample !== null && !this.sample.has(key))
@@ -146,7 +152,7 @@ export class AttnfuzzTestRunner {
     if (!inShard(key, shard))
       return { status: MutantRunStatus.Error, errorMessage: `in another shard than ${shard!.index}/${shard!.count}` };
     const t0 = performance.now();
-    const checks = targetOfFile(m.fileName).checks;
+    const checks = target.checks;
     const dry = this.dryState();
     const side = (s: Side) =>
       runSide(s, checks, {
@@ -166,6 +172,7 @@ export class AttnfuzzTestRunner {
       replacement: m.replacement,
       key,
       fingerprint,
+      harness: this.config.harness,
       attnfuzz,
       grid,
       at: new Date().toISOString(),

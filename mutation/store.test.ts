@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inShard } from './runner.js';
 import { mutantsOf, sampleKeys } from './sample.js';
-import { appendRecord, fingerprintOf, type MutantRecord, mutantKey, readStore } from './store.js';
+import { appendRecord, fingerprintOf, harnessOf, type MutantRecord, mutantKey, readStore } from './store.js';
 import { caseMedians, type MutantRow, median, rowsOf, type StrykerReport, score, summarize } from './summary.js';
 import { checksOfFiles, targetOfFile } from './targets.js';
 
@@ -30,6 +30,7 @@ describe('mutant keys, the store and the fingerprint', () => {
       ...identity,
       key: mutantKey(identity),
       fingerprint: 'f1',
+      harness: 'h',
       attnfuzz: side,
       grid: side,
       at: '',
@@ -42,17 +43,22 @@ describe('mutant keys, the store and the fingerprint', () => {
     expect([...s.keys()]).toEqual([`f1 ${r.key}`, `f2 ${r.key}`]);
   });
 
-  it('the fingerprint changes with any harness file and with the budget', () => {
+  it('the fingerprint changes with the kernels and the budget; the harness hash with src/', () => {
     const root = mkdtempSync(join(tmpdir(), 'mutation-fp-'));
     for (const d of ['src', 'kernels', 'bin', 'mutation']) mkdirSync(join(root, d));
     for (const f of ['grid.ts', 'gridCheck.ts', 'checks.ts', 'targets.ts']) writeFileSync(join(root, 'mutation', f), f);
     writeFileSync(join(root, 'src', 'a.ts'), 'a');
     const budget = { seed: 1, runs: 10, backend: 'cpu' };
-    const before = fingerprintOf(root, budget);
-    expect(fingerprintOf(root, budget)).toBe(before);
-    expect(fingerprintOf(root, { ...budget, runs: 11 })).not.toBe(before);
+    writeFileSync(join(root, 'kernels', 'k.ts'), 'k');
+    const before = fingerprintOf(root, budget, 'kernels');
+    expect(fingerprintOf(root, budget, 'kernels')).toBe(before);
+    expect(fingerprintOf(root, { ...budget, runs: 11 }, 'kernels')).not.toBe(before);
+    const harness = harnessOf(root);
     writeFileSync(join(root, 'src', 'a.ts'), 'b');
-    expect(fingerprintOf(root, budget)).not.toBe(before);
+    expect(fingerprintOf(root, budget, 'kernels')).toBe(before);
+    expect(harnessOf(root)).not.toBe(harness);
+    writeFileSync(join(root, 'kernels', 'k.ts'), 'k2');
+    expect(fingerprintOf(root, budget, 'kernels')).not.toBe(before);
   });
 });
 
@@ -114,6 +120,7 @@ describe('the summary', () => {
       replacement: r,
       key: keyOf(line, r),
       fingerprint: 'f',
+      harness: 'h',
       attnfuzz: side(a),
       grid: side(g),
       at: '',

@@ -1,9 +1,12 @@
 /**
  * The results of a mutation run, one JSON line per mutant, appended as each finishes: a run that
  * stops (killed, a reboot, Ctrl-C) resumes where it was, and shards run apart write lines that a
- * `cat` merges. A line is valid for the code it was measured on: its key names the mutant (file,
- * place, mutator, replacement) and `fingerprint` the code and budget (the hash of src/, kernels/,
- * bin/ and the grid, with the seed and case budget), so a change anywhere runs it again.
+ * `cat` merges. A line is reused for the code it was measured on: its key names the mutant (file,
+ * place, mutator, replacement) and `fingerprint` the kernel code and the budget (the hash of the
+ * mutant's target folder, kernels/common, the runner and the grid, with seed, cases and backend),
+ * so a change there runs it again. The harness (src/, bin/) is recorded as `harness` but does not
+ * invalidate a line: a merge of main mid-run would otherwise start hours over; the report says on
+ * which harnesses its lines were measured, and `--fresh` measures everything again.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -37,6 +40,8 @@ export interface MutantIdentity {
 export interface MutantRecord extends MutantIdentity {
   readonly key: string;
   readonly fingerprint: string;
+  /** Hash of src/ and bin/ (the generator, the oracle, the CLI) when it was measured. */
+  readonly harness: string;
   readonly attnfuzz: SideResult;
   readonly grid: SideResult;
   /** When it was measured (ISO), and in how many ms of wall clock both sides took. */
@@ -62,16 +67,31 @@ function tsFiles(dir: string): string[] {
     });
 }
 
-/** The hash of everything a mutant's result depends on, under `root`, and the budget. */
-export function fingerprintOf(root: string, budget: { seed: number; runs: number }): string {
+function hashOf(root: string, files: readonly string[], extra = ''): string {
   const h = createHash('sha256');
+  for (const f of files) h.update(f.slice(root.length)).update('\0').update(readFileSync(f)).update('\0');
+  return h.update(extra).digest('hex').slice(0, 16);
+}
+
+const filesUnder = (root: string, p: string) =>
+  existsSync(join(root, p)) && statSync(join(root, p)).isFile() ? [join(root, p)] : tsFiles(join(root, p));
+
+/** The hash of the kernel code a target's mutants run (its own path and kernels/common), the mutation harness and the budget. */
+export function fingerprintOf(root: string, budget: object, targetPath: string): string {
   const files = [
-    ...['src', 'kernels', 'bin'].flatMap((d) => tsFiles(join(root, d))),
+    ...filesUnder(root, targetPath),
+    ...filesUnder(root, 'kernels/common'),
     ...['grid.ts', 'gridCheck.ts', 'checks.ts', 'targets.ts'].map((f) => join(root, 'mutation', f)),
   ];
-  for (const f of files) h.update(f.slice(root.length)).update('\0').update(readFileSync(f)).update('\0');
-  h.update(JSON.stringify(budget));
-  return h.digest('hex').slice(0, 16);
+  return hashOf(root, files, JSON.stringify(budget));
+}
+
+/** The hash of src/ and bin/: recorded with each result. */
+export function harnessOf(root: string): string {
+  return hashOf(
+    root,
+    ['src', 'bin'].flatMap((d) => tsFiles(join(root, d))),
+  );
 }
 
 export function readStore(file: string): Map<string, MutantRecord> {
