@@ -57,7 +57,7 @@ for (const precision of precisions) {
     const e = attentionSuite.reference(c, m);
     for (const name of kernels) {
       const k = builtinKernel(name);
-      const out = attentionSuite.run(k, c, m);
+      const out = await attentionSuite.run(k, c, m);
       if (out.status !== 'ok') continue;
       const v = judge(out.tensors, attentionSuite.specs(k, c, m, e));
       if (!('tensors' in v)) continue;

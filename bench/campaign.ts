@@ -112,7 +112,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Share of a worker's case time spent in the kernel under test (suite.run under checkCase). */
 async function kernelShare(n: number): Promise<{ share: number; ms: number }> {
   const runner = await CaseRunner.create({ targets, seed, backend: BACKEND, cwd: process.cwd() });
-  for (let i = 0; i < 20; i++) runner.run(i); // warm up: JIT, backend
+  for (let i = 0; i < 20; i++) await runner.run(i); // warm up: JIT, backend
   const session = new Session();
   session.connect();
   const post = <T>(method: string, params?: object) =>
@@ -121,7 +121,7 @@ async function kernelShare(n: number): Promise<{ share: number; ms: number }> {
   await post('Profiler.setSamplingInterval', { interval: 200 });
   await post('Profiler.start');
   const t0 = performance.now();
-  for (let i = 20; i < 20 + n; i++) runner.run(i);
+  for (let i = 20; i < 20 + n; i++) await runner.run(i);
   const ms = (performance.now() - t0) / n;
   const { profile } = await post<{
     profile: {

@@ -198,8 +198,8 @@ for (const precision of precisions) {
         return signal && effect >= threshold * noise;
       });
       if (visible.length === 0) continue;
-      const k = fixedKernel(fault.kernel(base.attention!(c)));
-      const out = attentionSuite.run(k, c, m);
+      const k = fixedKernel(fault.kernel(base.attention!(c) as AttentionKernel));
+      const out = await attentionSuite.run(k, c, m);
       const v = out.status === 'ok' ? judge(out.tensors, attentionSuite.specs(k, c, m, e)) : null;
       for (const t of visible) {
         const key = `${fault.name}|${t}`;

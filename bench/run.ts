@@ -3,7 +3,7 @@
  * one's memory and tfjs state cannot colour another's), with quick settings by default:
  *
  *   npm run bench                 quick: a few seconds each, to see that they run and roughly where
- *   npm run bench -- --full       the settings the README's numbers were measured with
+ *   npm run bench -- --full       the settings of bench/RESULTS.md and docs/oracle.md
  *   npm run bench -- kernels      only the named ones
  *
  * Every benchmark checks correctness once before it times anything; timings are read, never asserted.

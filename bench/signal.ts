@@ -117,7 +117,7 @@ for (const name of KERNELS) {
   const kernel = await resolveKernel(name);
   const rates: number[] = [];
   for (const seed of SEEDS) {
-    const r = search({ suite: 'attention', kernel, seed, numRuns: RUNS });
+    const r = await search({ suite: 'attention', kernel, seed, numRuns: RUNS });
     if (r.status !== 'clean') {
       console.error(`signal: ${name} failed on seed ${seed}: a benchmark of a failing kernel would time shrinking`);
       process.exit(1);

@@ -13,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 // V8 collects garbage on helper threads by default. A campaign runs as many workers as cores, so
 // those threads only take CPU from the workers: sdpa on wasm, per case in a warm worker, the
 // worker's own 2.40 ms either way, the helpers' 0.17 ms -> 0.01 ms with one GC thread per isolate.
-// 2 worker threads over 1: 1.82x -> 1.96x (bench/campaign.ts). Worker processes get the same
-// (src/campaign/spawn.ts: NODE_FLAGS, kept equal by test/node-flags.test.ts).
+// 2 worker threads over 1: 1.82x -> 1.96x (bench/campaign.ts, bench/RESULTS.md). Worker threads
+// share the flag; worker processes inherit it (src/campaign/spawn.ts: INHERITED_FLAGS).
+// test/fuzz-signals.test.ts checks that the CLI process runs with it.
 const NODE_FLAGS = ['--single-threaded-gc'];
 
 const args = process.argv.slice(2);

@@ -92,15 +92,15 @@ const VIOLATION =
 
 describe('causality', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, () =>
+    it(`${kernel}: keys after t change no output, dq or gradient path of queries that see only keys <= t`, async () =>
       holds(CASES, causalityHolds(kernel), 20));
 });
 
 describe('causality.can-fail', () => {
   it(
     'fails on a kernel whose causal diagonal is off by one (transformers#29623): an early query sees ' + 'key t + 1',
-    () => {
-      const f = failsOn(CASES, causalityHolds(offByOne), 15);
+    async () => {
+      const f = await failsOn(CASES, causalityHolds(offByOne), 15);
       expect(f.message).toMatch(VIOLATION);
     },
   );
@@ -108,8 +108,8 @@ describe('causality.can-fail', () => {
   it(
     'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): only on cases ' +
       'without a mask',
-    () => {
-      const f = failsOn(CASES, causalityHolds(causalIgnored), 15);
+    async () => {
+      const f = await failsOn(CASES, causalityHolds(causalIgnored), 15);
       expect(f.message).toMatch(VIOLATION);
       expect(f.counterexample.c.mask).toBeNull();
     },

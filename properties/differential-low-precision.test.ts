@@ -29,8 +29,8 @@ const FAULTS: ReadonlyArray<readonly [string, AttentionKernel, 'out' | 'dq' | 'd
 ];
 
 describe.each(['bfloat16', 'float16'] as const)('differential.can-fail in %s', (precision) => {
-  it.each(FAULTS)(`catches %s, in the tensor it breaks`, (_, kernel, tensor, pass) => {
-    const f = failsOn(cases(precision), matchesReference(kernel), 20);
+  it.each(FAULTS)(`catches %s, in the tensor it breaks`, async (_, kernel, tensor, pass) => {
+    const f = await failsOn(cases(precision), matchesReference(kernel), 20);
     expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor, pass } });
     const v = f.check!.verdict;
     if (tensor !== 'out' && v.status === 'mismatch')
@@ -39,7 +39,7 @@ describe.each(['bfloat16', 'float16'] as const)('differential.can-fail in %s', (
 });
 
 describe('the same kernels are right in float32', () => {
-  it.each(FAULTS)('%s only in low precision: float32 cases pass', (_, kernel) =>
+  it.each(FAULTS)('%s only in low precision: float32 cases pass', async (_, kernel) =>
     holds(cases('float32'), matchesReference(kernel), 10),
   );
 });

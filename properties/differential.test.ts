@@ -17,7 +17,7 @@ const SMALL = { maxBatch: 2, maxHeads: 4, maxSeq: 8, maxHeadDim: 8 } as const;
 describe('every kernel matches the float64 reference', () => {
   for (const kernel of BUILTINS)
     for (const precision of PRECISIONS)
-      it(`${kernel} forward and backward match the float64 reference in ${precision} for any case`, () =>
+      it(`${kernel} forward and backward match the float64 reference in ${precision} for any case`, async () =>
         holds(attentionCase({ ...SMALL, precisions: [precision] }), matchesReference(kernel), 25));
 });
 
@@ -25,7 +25,7 @@ describe('differential.can-fail', () => {
   it(
     'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees ' +
       'future keys',
-    () => {
+    async () => {
       // Normal values: a future key always moves the output (small integers can tie, so that only a gradient shows it).
       const cases = attentionCase({
         ...SMALL,
@@ -34,13 +34,17 @@ describe('differential.can-fail', () => {
         allowMask: false,
         values: ['normal'],
       });
-      const f = failsOn(cases, matchesReference(causalIgnored), 10);
+      const f = await failsOn(cases, matchesReference(causalIgnored), 10);
       expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'out', pass: 'forward' } });
     },
   );
 
-  it('fails on a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', () => {
-    const f = failsOn(attentionCase({ ...SMALL, precisions: ['float32'] }), matchesReference(valueGradDetached), 10);
+  it('fails on a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', async () => {
+    const f = await failsOn(
+      attentionCase({ ...SMALL, precisions: ['float32'] }),
+      matchesReference(valueGradDetached),
+      10,
+    );
     expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dv', pass: 'backward' } });
     const v = f.check!.verdict;
     if (v.status === 'mismatch')

@@ -202,20 +202,20 @@ const F32: AttentionCase['precision'][] = ['float32'];
 
 describe('dropout', () => {
   for (const kernel of BUILTINS) {
-    it(`${kernel} keeps exactly the elements the hash keeps, forward and backward, in every precision`, () =>
+    it(`${kernel} keeps exactly the elements the hash keeps, forward and backward, in every precision`, async () =>
       holds(patternCases(ALL_PRECISIONS), keepsTheHashedElements(kernel), 12));
-    it(`${kernel} with dropout matches the float64 reference (same hash) forward and backward`, () =>
+    it(`${kernel} with dropout matches the float64 reference (same hash) forward and backward`, async () =>
       holds(
         withDropout(attentionCase({ ...SMALL, layouts: ['BHSD', 'BSHD', 'packed-qkv', 'strided'] })),
         matchesReference(kernel),
         8,
       ));
-    it(`${kernel} with p = 0 is bit-identical to no dropout`, () =>
+    it(`${kernel} with p = 0 is bit-identical to no dropout`, async () =>
       holds(noDropoutCases(ALL_PRECISIONS), pZeroIsNoDropout(kernel), 8));
-    it(`${kernel} drops a fraction p of the weights (binomial test, alpha 1e-6)`, () =>
+    it(`${kernel} drops a fraction p of the weights (binomial test, alpha 1e-6)`, async () =>
       holds(RATE_CASES, kernelDropRateIsP(kernel), 3));
   }
-  it('the hash drops a fraction p of any block (binomial test, alpha 1e-6)', () =>
+  it('the hash drops a fraction p of any block (binomial test, alpha 1e-6)', async () =>
     holds(BLOCKS, hashDropRateIsP(dropoutKeep), 6));
 });
 
@@ -225,32 +225,36 @@ const BACKWARD_DIFFERS = /^backward: \d+ of \d+ elements differ from the hash/m;
 const RATE_REJECTED = /dropped \d+ of \d+ at p = [\d.]+( \(expected [\d.]+\))?: two-sided binomial p-value \S+ < \S+$/;
 
 describe('dropout.can-fail', () => {
-  it('the kept-elements property fails on Math.random dropout: the forward keeps other elements', () =>
-    expect(failsOn(patternCases(F32), keepsTheHashedElements(randomDropout), 8).message).toMatch(FORWARD_DIFFERS));
+  it('the kept-elements property fails on Math.random dropout: the forward keeps other elements', async () =>
+    expect((await failsOn(patternCases(F32), keepsTheHashedElements(randomDropout), 8)).message).toMatch(
+      FORWARD_DIFFERS,
+    ));
 
-  it('the kept-elements property fails on dropout with another seed: the forward keeps other elements', () =>
-    expect(failsOn(patternCases(F32), keepsTheHashedElements(seedOffByOne), 8).message).toMatch(FORWARD_DIFFERS));
+  it('the kept-elements property fails on dropout with another seed: the forward keeps other elements', async () =>
+    expect((await failsOn(patternCases(F32), keepsTheHashedElements(seedOffByOne), 8)).message).toMatch(
+      FORWARD_DIFFERS,
+    ));
 
   it(
     'the kept-elements property fails when the backward redraws its mask (TransformerEngine#1031): the ' +
       'backward only',
-    () => {
-      const f = failsOn(patternCases(F32), keepsTheHashedElements(backwardMaskDiffers), 8);
+    async () => {
+      const f = await failsOn(patternCases(F32), keepsTheHashedElements(backwardMaskDiffers), 8);
       expect(f.message).toMatch(BACKWARD_DIFFERS);
       expect(f.message).not.toMatch(FORWARD_DIFFERS);
     },
   );
 
-  it('the p = 0 property fails when any dropout option switches the code path', () =>
-    expect(failsOn(noDropoutCases(F32), pZeroIsNoDropout(pZeroTakesOtherPath), 8).message).toMatch(
+  it('the p = 0 property fails when any dropout option switches the code path', async () =>
+    expect((await failsOn(noDropoutCases(F32), pZeroIsNoDropout(pZeroTakesOtherPath), 8)).message).toMatch(
       /^p = 0 vs no dropout: (out|dq|dk|dv): /m,
     ));
 
   it(
     'the kernel drop-rate property fails when p is taken as the keep probability (never at p = 0.5, where ' +
       'they coincide)',
-    () => {
-      const f = failsOn(RATE_CASES, kernelDropRateIsP(keepProbConfusion), 12);
+    async () => {
+      const f = await failsOn(RATE_CASES, kernelDropRateIsP(keepProbConfusion), 12);
       expect(f.message).toMatch(RATE_REJECTED);
       expect(f.counterexample.dropout!.p).not.toBe(0.5);
     },
@@ -259,8 +263,8 @@ describe('dropout.can-fail', () => {
   it(
     'the hash drop-rate property fails on a hash that keeps with probability p instead of 1 - p (never ' +
       'at p = 0.5)',
-    () => {
-      const f = failsOn(
+    async () => {
+      const f = await failsOn(
         BLOCKS,
         hashDropRateIsP((seed, b, h, i, j, p) => dropoutKeep(seed, b, h, i, j, 1 - p)),
         6,
@@ -270,7 +274,7 @@ describe('dropout.can-fail', () => {
     },
   );
 
-  it('the binomial test accepts the expected count and rejects a count 6 sigma away', () => {
+  it('the binomial test accepts the expected count and rejects a count 6 sigma away', async () => {
     expect(binomialTwoSided(5000, 10000, 0.5)).toBeCloseTo(1, 6);
     expect(binomialTwoSided(5300, 10000, 0.5)).toBeLessThan(ALPHA);
   });

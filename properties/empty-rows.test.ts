@@ -86,13 +86,13 @@ describe('empty rows: output 0, zero gradients, everything finite', () => {
       it(
         `${kernel} in ${precision}: a query that sees no key has output 0, dq 0, no gradient through its ` +
           `dOut, nothing non-finite`,
-        () => holds(casesWithEmptyRows(precision), emptyRowsAreZero(kernel), 10),
+        async () => holds(casesWithEmptyRows(precision), emptyRowsAreZero(kernel), 10),
       );
 });
 
 describe('empty-rows.can-fail', () => {
-  it("fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): the empty row's output is NaN", () => {
-    const f = failsOn(casesWithEmptyRows('float32', false), emptyRowsAreZero(nanOnEmptyRows), 8);
+  it("fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): the empty row's output is NaN", async () => {
+    const f = await failsOn(casesWithEmptyRows('float32', false), emptyRowsAreZero(nanOnEmptyRows), 8);
     expect(f.message).toMatch(/^out: non-finite NaN at /m);
     expect(f.message).toMatch(
       /^out on empty rows \(must be 0\): \d+ of \d+ element\(s\) differ \(exact\), worst at \S+: NaN vs 0/m,

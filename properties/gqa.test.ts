@@ -76,7 +76,7 @@ function gqaEqualsRepeatedMha(kernel: KernelArg): Relation<AttentionCase> {
 
 describe('GQA equals multi-head attention with K/V explicitly repeated', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: GQA gives the output and dq of MHA on repeat_interleave'd K/V, and dK, dV are its group sums`, () =>
+    it(`${kernel}: GQA gives the output and dq of MHA on repeat_interleave'd K/V, and dK, dV are its group sums`, async () =>
       holds(GQA_CASES, gqaEqualsRepeatedMha(kernel), 15));
 });
 
@@ -84,9 +84,9 @@ describe('gqa.can-fail', () => {
   it(
     'fails on a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query ' +
       'heads read the wrong kv head',
-    () => {
+    async () => {
       // Normal values: a wrong kv head always moves the output (small integers can tie).
-      const f = failsOn(
+      const f = await failsOn(
         GQA_CASES.map((c) => ({ ...c, values: 'normal' as const })),
         gqaEqualsRepeatedMha(gqaRepeat),
         12,

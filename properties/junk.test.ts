@@ -62,12 +62,12 @@ describe('values at masked positions never reach outputs or gradients', () => {
       it(
         `${kernel} in ${precision}: ${junkFor(kernel).join(' and ')} junk at keys nobody sees changes no ` +
           `output or gradient and gets zero gradient`,
-        () => holds(casesWithJunk(precision, junkFor(kernel)), junkNeverLeaks(kernel), 10),
+        async () => holds(casesWithJunk(precision, junkFor(kernel)), junkNeverLeaks(kernel), 10),
       );
   it(
     'NaN junk is for the kernels that promise it: flash does, eager and sdpa (faithful to transformers and ' +
       'PyTorch) do not',
-    () =>
+    async () =>
       expect(BUILTINS.map((k) => [k, junkFor(k).includes('nan')])).toEqual([
         ['eager', false],
         ['sdpa', false],
@@ -79,8 +79,8 @@ describe('values at masked positions never reach outputs or gradients', () => {
 describe('junk.can-fail', () => {
   it(
     'fails on a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a ' + 'NaN output',
-    () => {
-      const f = failsOn(casesWithJunk('float32'), junkNeverLeaks(junkLeaks), 15);
+    async () => {
+      const f = await failsOn(casesWithJunk('float32'), junkNeverLeaks(junkLeaks), 15);
       expect(f.message).toMatch(/^out: non-finite NaN at /m);
       expect(f.counterexample.junk).toBe('nan');
     },

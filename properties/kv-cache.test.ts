@@ -22,21 +22,21 @@ describe('KV-cache decode', () => {
   it(
     'flash decode matches the float64 reference, never reading past cacheSeqlens, padding lanes or unused ' +
       'pages (all NaN)',
-    () => {
-      holds(cases, matchesReference<DecodeCase>(flash), 60);
+    async () => {
+      await holds(cases, matchesReference<DecodeCase>(flash), 60);
     },
   );
 
-  it('permuting the physical pages (and the block table with them) changes no bit', () => {
-    holds(float32, pagesPermuted(flash), 40);
+  it('permuting the physical pages (and the block table with them) changes no bit', async () => {
+    await holds(float32, pagesPermuted(flash), 40);
   });
 
-  it('a prefill and one decode step per token equal one causal call', () => {
-    holds(float32, prefillThenDecode(flash, TOL), 25);
+  it('a prefill and one decode step per token equal one causal call', async () => {
+    await holds(float32, prefillThenDecode(flash, TOL), 25);
   });
 
-  it('can fail: a paged decode whose softmax takes the padding lanes of the last page (flashinfer#3716)', () => {
-    const f = failsOn(cases, matchesReference<DecodeCase>(fixedKernel(readsPagePadding, 'decode')), 60);
+  it('can fail: a paged decode whose softmax takes the padding lanes of the last page (flashinfer#3716)', async () => {
+    const f = await failsOn(cases, matchesReference<DecodeCase>(fixedKernel(readsPagePadding, 'decode')), 60);
     expect(f.check!.verdict).toMatchObject({
       status: 'nonfinite',
       failing: { tensor: 'out' },

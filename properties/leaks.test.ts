@@ -29,14 +29,14 @@ function leaksNothing(kernel: KernelArg): Relation<AttentionCase> {
 
 describe('no kernel leaks tensors', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: a forward and backward leaves no tensor alive, for any options and precision`, () =>
+    it(`${kernel}: a forward and backward leaves no tensor alive, for any options and precision`, async () =>
       holds(CASES, leaksNothing(kernel), 10));
 });
 
 describe('leaks.can-fail', () => {
   afterAll(() => tf.dispose(kept.splice(0)));
-  it('fails on a kernel that keeps a tensor alive on every call: exactly one per forward', () =>
-    expect(failsOn(CASES, leaksNothing(leaksATensor), 3).message).toMatch(
+  it('fails on a kernel that keeps a tensor alive on every call: exactly one per forward', async () =>
+    expect((await failsOn(CASES, leaksNothing(leaksATensor), 3)).message).toMatch(
       /^leaks-a-tensor: 1 tensor\(s\) still alive after one forward \+ backward/,
     ));
 });

@@ -35,65 +35,68 @@ const atInit = loraCases(true);
 const adapted = loraCases(false);
 
 describe('LoRA', () => {
-  it.each(KERNELS)('%s: with B = 0 the adapted layer equals the base exactly, dA = 0 and dB != 0', (_, kernel) => {
-    holds(atInit, initIsBase(kernel), 20);
-  });
+  it.each(KERNELS)(
+    '%s: with B = 0 the adapted layer equals the base exactly, dA = 0 and dB != 0',
+    async (_, kernel) => {
+      await holds(atInit, initIsBase(kernel), 20);
+    },
+  );
 
   it(
     'merged equals unmerged, tightly in float32 and within 8u of the terms in bfloat16 or float16 (the ' +
       'merged weight is stored rounded)',
-    () => {
-      holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, MERGED)(c), 30);
+    async () => {
+      await holds(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, loraMerged, MERGED)(c), 30);
     },
   );
 
   it.each(KERNELS)(
     '%s: scaling is exactly alpha/r (alpha/sqrt(r) with rsLoRA): doubling alpha doubles the contribution bit for bit',
-    (_, kernel) => {
-      holds(adapted, exactScaling(kernel), 20);
+    async (_, kernel) => {
+      await holds(adapted, exactScaling(kernel), 20);
     },
   );
 
-  it.each(KERNELS)('%s: a non-zero adapter changes the output by its float64 contribution', (_, kernel) => {
-    holds(adapted, adapterChangesOutput(kernel), 20);
+  it.each(KERNELS)('%s: a non-zero adapter changes the output by its float64 contribution', async (_, kernel) => {
+    await holds(adapted, adapterChangesOutput(kernel), 20);
   });
 
-  it('lora: y, dx, dA, dB match the float64 reference, with adapter dropout', () => {
-    holds(loraCase(SMALL_LORA), matchesReference('lora'), 30);
+  it('lora: y, dx, dA, dB match the float64 reference, with adapter dropout', async () => {
+    await holds(loraCase(SMALL_LORA), matchesReference('lora'), 30);
   });
 
-  it('lora-merged: y, dx, dA, dB match the float64 reference', () => {
-    holds(loraCases('any'), matchesReference('lora-merged'), 30);
+  it('lora-merged: y, dx, dA, dB match the float64 reference', async () => {
+    await holds(loraCases('any'), matchesReference('lora-merged'), 30);
   });
 
   describe('each relation fails on the kernel broken the way it targets', () => {
-    it('B = 0 relation: a kernel whose B gets no gradient', () => {
-      expect(failsOn(atInit, initIsBase(detachedB), 20).message).toMatch(
+    it('B = 0 relation: a kernel whose B gets no gradient', async () => {
+      expect((await failsOn(atInit, initIsBase(detachedB), 20)).message).toMatch(
         /^lora-detached-B B=0: dB is all zero: the adapter never trains$/,
       );
     });
 
-    it('merged = unmerged: a merge with the wrong sign', () => {
-      const f = failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, MERGED)(c), 30);
+    it('merged = unmerged: a merge with the wrong sign', async () => {
+      const f = await failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, MERGED)(c), 30);
       expect(f.message).toMatch(/^lora-merged-wrong-sign vs lora (y|dx|dA|dB), (float32|bfloat16|float16): /m);
     });
 
-    it('scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', () => {
-      const f = failsOn(adapted, exactScaling(swappedScaling), 20);
+    it('scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', async () => {
+      const f = await failsOn(adapted, exactScaling(swappedScaling), 20);
       expect(f.message).toMatch(
         /^lora-swapped-scaling r=\d+ alpha=\S+( rsLoRA)?: y vs alpha\/(sqrt\()?r\)? · x·Aᵀ·Bᵀ: /,
       );
       expect(f.counterexample.rank).toBeGreaterThan(1);
     });
 
-    it('non-zero adapter: a kernel that never adds the adapter', () => {
-      expect(failsOn(adapted, adapterChangesOutput(adapterForgotten), 20).message).toMatch(
+    it('non-zero adapter: a kernel that never adds the adapter', async () => {
+      expect((await failsOn(adapted, adapterChangesOutput(adapterForgotten), 20)).message).toMatch(
         /^lora-adapter-forgotten: y equals x·W0ᵀ: the adapter changes nothing$/,
       );
     });
 
-    it('gradients: a kernel that detaches A fails the oracle on dA, and only there', () => {
-      const f = failsOn(adapted, matchesReference(fixedKernel(detachedA, 'lora')), 20);
+    it('gradients: a kernel that detaches A fails the oracle on dA, and only there', async () => {
+      const f = await failsOn(adapted, matchesReference(fixedKernel(detachedA, 'lora')), 20);
       expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dA', pass: 'backward' } });
       const v = f.check!.verdict;
       if (v.status === 'mismatch')

@@ -12,12 +12,12 @@ import { BUILTINS } from './support/run.js';
 const cases = batchCases();
 
 describe('batch row independence', () => {
-  it.each(BUILTINS)("%s: changing batch row b' changes nothing in any other row", (kernel) => {
-    holds(cases, batchIndependence(kernel, 'exact'), 15);
+  it.each(BUILTINS)("%s: changing batch row b' changes nothing in any other row", async (kernel) => {
+    await holds(cases, batchIndependence(kernel, 'exact'), 15);
   });
 
-  it("can fail: a kernel that masks every row with the batch's longest key length", () => {
-    const f = failsOn(cases, batchIndependence(batchMaxLength, 'exact'), 30);
+  it("can fail: a kernel that masks every row with the batch's longest key length", async () => {
+    const f = await failsOn(cases, batchIndependence(batchMaxLength, 'exact'), 30);
     expect(f.message).toMatch(/^eager-batch-max-length row \d after changing row \d: (out|dq|dk|dv): /m);
     expect(f.counterexample.case.keyLengths).not.toBeNull();
     // The repro names this file and test, so the replay line can be pasted as is.

@@ -20,20 +20,20 @@ const TOL = ulps(4);
 const F64 = { rel: 1e-12 };
 
 describe('chunks merged by log-sum-exp', () => {
-  it('flash: K/V chunks merged by their softmaxLse equal attention over all keys', () => {
-    holds(
+  it('flash: K/V chunks merged by their softmaxLse equal attention over all keys', async () => {
+    await holds(
       flashCases,
       (c) => chunkMerge(flashForwardWithLse(flashAttnFuncWithLse), TOL[c.case.precision], TOL.float32)(c),
       20,
     );
   });
 
-  it('reference: K/V chunks merged by their lse equal attention over all keys, for every option', () => {
-    holds(referenceCases, chunkMerge(referenceForwardWithLse, F64), 40);
+  it('reference: K/V chunks merged by their lse equal attention over all keys, for every option', async () => {
+    await holds(referenceCases, chunkMerge(referenceForwardWithLse, F64), 40);
   });
 
-  it('can fail: a flash whose lse is left in base 2', () => {
-    const f = failsOn(
+  it('can fail: a flash whose lse is left in base 2', async () => {
+    const f = await failsOn(
       flashCases,
       (c) => chunkMerge(flashForwardWithLse(flashLseInBase2), TOL[c.case.precision], TOL.float32)(c),
       20,
@@ -45,8 +45,8 @@ describe('chunks merged by log-sum-exp', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('can fail: a reference whose lse forgets the row maximum', () => {
-    const f = failsOn(referenceCases, chunkMerge(referenceLseWithoutMax, F64), 40);
+  it('can fail: a reference whose lse forgets the row maximum', async () => {
+    const f = await failsOn(referenceCases, chunkMerge(referenceLseWithoutMax, F64), 40);
     expect(f.message).toMatch(/^chunks \[[\d,]+\] merged by lse, \w+: lse: /m);
   });
 });

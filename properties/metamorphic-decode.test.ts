@@ -16,12 +16,15 @@ const cases = decodeCases();
 const TOL = ulps(4);
 
 describe('decode consistency', () => {
-  it.each(BUILTINS)('%s: the last m query rows alone equal those rows of the full bottom-right call', (kernel) => {
-    holds(cases, (d) => decodeConsistency(kernel, TOL[d.case.precision])(d), 15);
-  });
+  it.each(BUILTINS)(
+    '%s: the last m query rows alone equal those rows of the full bottom-right call',
+    async (kernel) => {
+      await holds(cases, (d) => decodeConsistency(kernel, TOL[d.case.precision])(d), 15);
+    },
+  );
 
-  it('can fail: a kernel that aligns the causal diagonal top-left', () => {
-    const f = failsOn(cases, (d) => decodeConsistency(topLeftDecode, TOL[d.case.precision])(d), 15);
+  it('can fail: a kernel that aligns the causal diagonal top-left', async () => {
+    const f = await failsOn(cases, (d) => decodeConsistency(topLeftDecode, TOL[d.case.precision])(d), 15);
     expect(f.message).toMatch(/^eager-top-left-decode last \d+ of \d+ rows (out|dq|dk|dv): /m);
     // Top-left and bottom-right coincide only when both calls are square.
     const { m, case: c } = f.counterexample;

@@ -16,12 +16,12 @@ const cases = attentionCase(SMALL);
 const TOL = ulps(4);
 
 describe('flash block sizes', () => {
-  it('flash gives the same out, dq, dk, dv for any block sizes Br, Bc as with one tile', () => {
-    holds(cases, blockIndependence(flashKernelWith, TOL), 25);
+  it('flash gives the same out, dq, dk, dv for any block sizes Br, Bc as with one tile', async () => {
+    await holds(cases, blockIndependence(flashKernelWith, TOL), 25);
   });
 
-  it('can fail: a flash whose key grid drops the last partial block', () => {
-    const f = failsOn(cases, blockIndependence(flashDroppingLastBlock, TOL), 25);
+  it('can fail: a flash whose key grid drops the last partial block', async () => {
+    const f = await failsOn(cases, blockIndependence(flashDroppingLastBlock, TOL), 25);
     expect(f.message).toMatch(/^flash\(Br=\d+,Bc=\d+\) vs one tile, \w+: (out|dq|dk|dv): /m);
     // One 64-wide tile drops every key of these short calls; tiles of Bc <= Sk keep some.
     expect(f.counterexample.blocks.Bc).toBeLessThanOrEqual(f.counterexample.shapes.Sk);

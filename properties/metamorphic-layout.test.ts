@@ -15,19 +15,22 @@ import { BUILTINS } from './support/run.js';
 const cases = attentionCase({ ...SMALL, layouts: ['BSHD', 'packed-qkv', 'strided'] });
 
 describe('layout and stride invariance', () => {
-  it.each(BUILTINS)('%s: q, k, v in any layout give bit-identical results to BHSD', (kernel) => {
-    holds(cases, layoutInvariance(kernel, 'exact'), 12);
+  it.each(BUILTINS)('%s: q, k, v in any layout give bit-identical results to BHSD', async (kernel) => {
+    await holds(cases, layoutInvariance(kernel, 'exact'), 12);
   });
 
   it.each([
     ['eager', eagerKernel],
     ['flash', flashKernel],
-  ] as const)('%s reading q, k, v through their strides gives bit-identical results in every layout', (_, kernel) => {
-    holds(cases, stridedLayoutInvariance(readingStrides(kernel), 'exact'), 12);
-  });
+  ] as const)(
+    '%s reading q, k, v through their strides gives bit-identical results in every layout',
+    async (_, kernel) => {
+      await holds(cases, stridedLayoutInvariance(readingStrides(kernel), 'exact'), 12);
+    },
+  );
 
-  it('can fail: a kernel that assumes contiguous BSHD buffers and reshapes instead of following the strides', () => {
-    const f = failsOn(cases, stridedLayoutInvariance(assumingContiguousBSHD(eagerKernel), 'exact'), 20);
+  it('can fail: a kernel that assumes contiguous BSHD buffers and reshapes instead of following the strides', async () => {
+    const f = await failsOn(cases, stridedLayoutInvariance(assumingContiguousBSHD(eagerKernel), 'exact'), 20);
     expect(f.message).toMatch(/^strided read of \S+ vs BHSD: (out|dq|dk|dv): /m);
   });
 });

@@ -28,25 +28,29 @@ const TOL = ulps(4);
 describe('padded batch = sequences alone = packed', () => {
   it.each(BUILTINS)(
     '%s: each row of a padded batch equals its sequence alone, and padding keys get zero dk, dv',
-    (kernel) => {
-      holds(padded, (c) => paddedEqualsPerSequence(kernel, TOL[c.precision])(c), 12);
+    async (kernel) => {
+      await holds(padded, (c) => paddedEqualsPerSequence(kernel, TOL[c.precision])(c), 12);
     },
   );
 
-  it('flash varlen: packed sequences equal flash_attn_func on each sequence alone', () => {
-    holds(packed, (p) => packedEqualsPerSequence(flashAttnVarlenFunc, TOL[p.case.precision])(p), 15);
+  it('flash varlen: packed sequences equal flash_attn_func on each sequence alone', async () => {
+    await holds(packed, (p) => packedEqualsPerSequence(flashAttnVarlenFunc, TOL[p.case.precision])(p), 15);
   });
 
-  it('can fail: a kernel that lets padding keys contribute', () => {
-    const f = failsOn(padded, (c) => paddedEqualsPerSequence(ignoresKeyLengths, TOL[c.precision])(c), 20);
+  it('can fail: a kernel that lets padding keys contribute', async () => {
+    const f = await failsOn(padded, (c) => paddedEqualsPerSequence(ignoresKeyLengths, TOL[c.precision])(c), 20);
     expect(f.message).toMatch(
       /^eager-ignores-key-lengths row \d \(\d+ of \d+ tokens, (left|right) padding, \w+\) (out|dq|dk|dv)/m,
     );
     expect(f.counterexample.keyLengths!.some((l) => l < f.counterexample.shapes.Sk)).toBe(true);
   });
 
-  it('can fail: a varlen whose sequences attend to the documents packed before them', () => {
-    const f = failsOn(packed, (p) => packedEqualsPerSequence(varlenAcrossDocuments, TOL[p.case.precision])(p), 20);
+  it('can fail: a varlen whose sequences attend to the documents packed before them', async () => {
+    const f = await failsOn(
+      packed,
+      (p) => packedEqualsPerSequence(varlenAcrossDocuments, TOL[p.case.precision])(p),
+      20,
+    );
     expect(f.message).toMatch(/^varlen \[[\d,]+\]x\[[\d,]+\] (causal )?\w+: (out|dq|dk|dv): /m);
     expect(f.counterexample.lensK.length).toBeGreaterThan(1);
   });

@@ -19,13 +19,13 @@ const TOL = ulps(4);
 describe('appended fully masked keys', () => {
   it.each(BUILTINS)(
     '%s: appending keys hidden by keyLengths or the mask changes nothing, and they get zero dk, dv',
-    (kernel) => {
-      holds(cases, (a) => appendedKeys(kernel, TOL[a.case.precision])(a), 15);
+    async (kernel) => {
+      await holds(cases, (a) => appendedKeys(kernel, TOL[a.case.precision])(a), 15);
     },
   );
 
-  it('can fail: a kernel that lets keys beyond keyLengths contribute', () => {
-    const f = failsOn(cases, (a) => appendedKeys(ignoresKeyLengths, TOL[a.case.precision])(a), 30);
+  it('can fail: a kernel that lets keys beyond keyLengths contribute', async () => {
+    const f = await failsOn(cases, (a) => appendedKeys(ignoresKeyLengths, TOL[a.case.precision])(a), 30);
     expect(f.message).toMatch(
       /^eager-ignores-key-lengths with \d keys hidden by (keyLengths|mask) at the (front|back), \w+: /m,
     );
@@ -34,8 +34,8 @@ describe('appended fully masked keys', () => {
     expect(how === 'keyLengths' || c.keyLengths !== null).toBe(true);
   });
 
-  it('can fail: a kernel that ignores the boolean mask', () => {
-    const f = failsOn(cases, (a) => appendedKeys(ignoresMask, TOL[a.case.precision])(a), 30);
+  it('can fail: a kernel that ignores the boolean mask', async () => {
+    const f = await failsOn(cases, (a) => appendedKeys(ignoresMask, TOL[a.case.precision])(a), 30);
     expect(f.message).toMatch(
       /^eager-ignores-mask with \d keys hidden by (keyLengths|mask) at the (front|back), \w+: /m,
     );

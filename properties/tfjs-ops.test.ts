@@ -102,7 +102,7 @@ const dim = fc.integer({ min: 1, max: 5 });
 
 describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
   // Gradients only without batch broadcasting: tensorflow/tfjs#8721 (corpus/upstream).
-  it('matMul with any transposes and batch broadcasting (gradients on equal batches)', () => {
+  it('matMul with any transposes and batch broadcasting (gradients on equal batches)', async () => {
     const arb = fc
       .record({
         M: dim,
@@ -122,7 +122,7 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
         const bShape = [...lead(s.bb), ...(s.tB ? [s.N, s.K] : [s.K, s.N])];
         return fc.tuple(fc.constant(s), hostArb(aShape), hostArb(bShape));
       });
-    holds(
+    await holds(
       arb,
       ([s, a, b]) =>
         agreesWithFloat64({
@@ -134,9 +134,9 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
     );
   });
 
-  it('softmax over the last axis', () => {
+  it('softmax over the last axis', async () => {
     const arb = fc.tuple(dim, dim, dim).chain(([a, b, c]) => hostArb([a, b, c]));
-    holds(
+    await holds(
       arb,
       (x) =>
         agreesWithFloat64({ op: (t) => tf.softmax(t!), ref: ([t]) => softmax64(t!), gradScale: WEIGHTED_BY_P })([x]),
@@ -144,9 +144,9 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
     );
   });
 
-  it('logSumExp over the last axis', () => {
+  it('logSumExp over the last axis', async () => {
     const arb = fc.tuple(dim, dim).chain(([a, b]) => hostArb([a, b]));
-    holds(
+    await holds(
       arb,
       (x) =>
         agreesWithFloat64({ op: (t) => tf.logSumExp(t!, -1), ref: ([t]) => logSumExp64(t!), gradScale: WEIGHTED_BY_P })(
@@ -156,13 +156,13 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
     );
   });
 
-  it('where selects elementwise and routes gradients to the chosen side only', () => {
+  it('where selects elementwise and routes gradients to the chosen side only', async () => {
     const arb = fc
       .tuple(dim, dim)
       .chain(([r, c]) =>
         fc.tuple(fc.array(fc.boolean(), { minLength: r * c, maxLength: r * c }), hostArb([r, c]), hostArb([r, c])),
       );
-    holds(
+    await holds(
       arb,
       ([cond, a, b]) => {
         const c8 = Uint8Array.from(cond, Number);
@@ -176,13 +176,13 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
   });
 
   // Gradients on cpu only: wasm has no UnsortedSegmentSum, tensorflow/tfjs#8082 (corpus/upstream).
-  it('gather along the first axis, with repeated indices accumulating gradients', () => {
+  it('gather along the first axis, with repeated indices accumulating gradients', async () => {
     const arb = fc
       .tuple(dim, dim, fc.integer({ min: 1, max: 6 }))
       .chain(([r, c, n]) =>
         fc.tuple(hostArb([r, c]), fc.array(fc.integer({ min: 0, max: r - 1 }), { minLength: n, maxLength: n })),
       );
-    holds(
+    await holds(
       arb,
       ([x, ix]) =>
         agreesWithFloat64({
@@ -199,8 +199,8 @@ describe('tfjs op properties can fail', () => {
   const x: HostTensor = { shape: [2, 3], data: Float64Array.of(0.5, -1, 2, 1.5, 0.25, -0.75) };
   const y: HostTensor = { shape: [2, 3], data: Float64Array.of(1, 2, -1, 0.5, -0.5, 3) };
 
-  it('a matMul that reshapes where it should transpose is caught in the forward, on every backend', () => {
-    const f = failsFor(
+  it('a matMul that reshapes where it should transpose is caught in the forward, on every backend', async () => {
+    const f = await failsFor(
       [x, y],
       agreesWithFloat64({
         op: (a, b) => tf.matMul(a!, tf.reshape(b!, [3, 2])),
@@ -211,7 +211,7 @@ describe('tfjs op properties can fail', () => {
     expect(f.message).toMatch(/^wasm: forward rel error /m);
   });
 
-  it('a softmax whose gradient is lost is caught in the backward check, not the forward', () => {
+  it('a softmax whose gradient is lost is caught in the backward check, not the forward', async () => {
     const detached = (t: Tensor) => {
       const g = tf.customGrad(((u: Tensor) => ({
         value: tf.softmax(u),
@@ -219,7 +219,7 @@ describe('tfjs op properties can fail', () => {
       })) as unknown as Parameters<typeof tf.customGrad>[0]);
       return g(t);
     };
-    const f = failsFor(
+    const f = await failsFor(
       [x],
       agreesWithFloat64({ op: (t) => detached(t!), ref: ([t]) => softmax64(t!), gradScale: WEIGHTED_BY_P }),
     );

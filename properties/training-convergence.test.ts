@@ -96,18 +96,18 @@ function followsEager(kernels: ModelKernels): Relation<TrainingCase> {
 describe('training step: convergence on a memorisation task', () => {
   for (const impl of BUILTINS)
     for (const layout of LAYOUTS)
-      it(`${impl} halves the loss within ${STEPS} AdamW steps (${layout})`, () =>
+      it(`${impl} halves the loss within ${STEPS} AdamW steps (${layout})`, async () =>
         holdsFor(caseFor(layout), halvesTheLoss(builtin(impl))));
 
   for (const layout of LAYOUTS)
-    it(`eager, sdpa and flash follow the same loss curve (${layout})`, () =>
+    it(`eager, sdpa and flash follow the same loss curve (${layout})`, async () =>
       holdsFor(caseFor(layout), (c) => allOf(followsEager(builtin('sdpa'))(c), followsEager(builtin('flash'))(c))));
 });
 
 describe('training-convergence.can-fail', () => {
-  it('halving fails when the adapters never get a gradient (peft#137: detached A and B): the loss never moves', () => {
+  it('halving fails when the adapters never get a gradient (peft#137: detached A and B): the loss never moves', async () => {
     const kernels = { attention: builtinKernel('eager').training!, lora: detachedAdapters };
-    const f = failsFor(caseFor('right-padded'), halvesTheLoss(kernels));
+    const f = await failsFor(caseFor('right-padded'), halvesTheLoss(kernels));
     expect(f.message).toMatch(/^eager \+ lora-detached-adapters: loss \S+ after 30 steps is more than half of \S+/);
     // Not slow learning: no parameter moves, so every step sees the same model.
     expect(new Set(lossCurve(caseFor('right-padded'), kernels)).size).toBe(1);
@@ -116,15 +116,15 @@ describe('training-convergence.can-fail', () => {
   it(
     'the same curve fails for the #721 dispatch that forgets is_causal: it departs from eager at step 1 on ' +
       'an unpadded batch',
-    () => {
+    async () => {
       const kernels = { attention: forgotIsCausal, lora: loraUnmerged };
-      expect(failsFor(caseFor('unpadded'), followsEager(kernels)).message).toMatch(
+      expect((await failsFor(caseFor('unpadded'), followsEager(kernels))).message).toMatch(
         /^forgot-is-causal step 1: loss \S+ vs eager \S+/,
       );
       // Padded batches get an explicit causal mask: there it follows eager, which is how the bug hid...
-      holdsFor(caseFor('right-padded'), followsEager(kernels));
+      await holdsFor(caseFor('right-padded'), followsEager(kernels));
       // ...and, peeking at the answer, it still halves its loss: halving alone cannot catch it.
-      holdsFor(caseFor('unpadded'), halvesTheLoss(kernels));
+      await holdsFor(caseFor('unpadded'), halvesTheLoss(kernels));
     },
   );
 });

@@ -119,7 +119,7 @@ describe('training step: padded equals packed', () => {
   it(
     'any sequences: right- and left-padded batches give the loss and gradients of the same data packed, in ' +
       'every implementation',
-    () =>
+    async () =>
       holds(
         noDropout,
         (c) =>
@@ -133,9 +133,9 @@ describe('training step: padded equals packed', () => {
       ),
   );
 
-  it('fails for attention that drops the mask: the second packed document sees the first, so the loss moves', () => {
+  it('fails for attention that drops the mask: the second packed document sees the first, so the loss moves', async () => {
     const c = fc.sample(noDropout, { seed: 3, numRuns: 1 })[0]!;
-    const f = failsFor(
+    const f = await failsFor(
       { ...c, batch: { layout: 'packed' as const, lengths: [3, 3] } },
       paddedEqualsPacked('right-padded', ignoresMask),
     );
@@ -144,14 +144,14 @@ describe('training step: padded equals packed', () => {
 });
 
 describe('training step: causality through the whole model', () => {
-  it('any unpadded case: tokens after t change no per-token loss at positions <= t, in every implementation', () =>
+  it('any unpadded case: tokens after t change no per-token loss at positions <= t, in every implementation', async () =>
     holds(causalityArb, (x) => allOf(...IMPLEMENTATIONS.map((impl) => noFutureLeaks(impl)(x))), 6));
 
   it(
     'fails for the #721 dispatch that forgets is_causal when no mask is passed: the first token sees ' + 'the second',
-    () => {
+    async () => {
       const [c] = fc.sample(causalityArb, { seed: 1, numRuns: 1 })[0]!;
-      const f = failsFor(
+      const f = await failsFor(
         [{ ...c, batch: { layout: 'unpadded', lengths: [4] } }, 0] as const,
         noFutureLeaks(forgotIsCausal),
       );

@@ -50,24 +50,24 @@ describe('training step: eager, sdpa and flash against the float64 reference and
     ['left-padded', [2, 6, 4]],
     ['packed', [3, 5]],
   ] as const) {
-    it(`every named tensor matches on a ${layout} batch`, () =>
+    it(`every named tensor matches on a ${layout} batch`, async () =>
       holdsFor({ ...base, batch: { layout, lengths } }, everyImplementationMatches));
   }
 
-  it('any training case: every implementation matches, tensor by tensor', () =>
+  it('any training case: every implementation matches, tensor by tensor', async () =>
     holds(trainingCase(), everyImplementationMatches, 12));
 
   it(
     'the report lists, in order, logits, loss, every gradient, frozen weights, parameters per step and the ' +
       'loss per step',
-    () => {
+    async () => {
       const c: TrainingCase = {
         ...base,
         model: { ...base.model, layers: 1 },
         lora: { ...base.lora, targets: ['q', 'down'] },
         steps: 2,
       };
-      const lines = formatVerdict(checkCase(c, builtinKernel('sdpa')).verdict);
+      const lines = formatVerdict((await checkCase(c, builtinKernel('sdpa'))).verdict);
       const labels = lines.map((l) => l.replace(/ (OK|MISMATCH|NONFINITE|SHAPE) .*/, ''));
       expect(labels.slice(0, 7)).toEqual([
         '# sdpa vs float64 reference, step 1',
@@ -101,7 +101,7 @@ describe('training step: eager, sdpa and flash against the float64 reference and
 
 /** Right on its first call, then attention sees the future: a bug only a later step can show. */
 function wrongFromSecondCall(): KernelUnderTest {
-  const sdpa = builtinKernel('sdpa').attention!();
+  const sdpa = builtinKernel('sdpa').attention!() as AttentionKernel;
   let calls = 0;
   const kernel: AttentionKernel = {
     name: 'causal-lost-after-step-1',
@@ -112,10 +112,10 @@ function wrongFromSecondCall(): KernelUnderTest {
 
 describe('training trajectory: a kernel wrong only from its second call', () => {
   // float32 only: in bfloat16 this kernel passes, the trajectory being judged at 32 u (12.5%) of
-  // another bf16 implementation's run (see the README's training calibration).
-  it('fails against the baseline implementation in float32, at the loss of step 2, with step 1 passing', () => {
+  // another bf16 implementation's run (docs/oracle.md, the training step).
+  it('fails against the baseline implementation in float32, at the loss of step 2, with step 1 passing', async () => {
     const c: TrainingCase = { ...base, model: { ...base.model, layers: 1 }, steps: 2 };
-    const v = checkCase(c, wrongFromSecondCall()).verdict;
+    const v = (await checkCase(c, wrongFromSecondCall())).verdict;
     expect(v).toMatchObject({
       status: 'mismatch',
       failing: { group: expect.stringMatching(/ vs \w+, steps 1\.\.2$/) },
@@ -129,7 +129,7 @@ describe('training trajectory: a kernel wrong only from its second call', () => 
 describe.each(['bfloat16', 'float16'] as const)(
   'training step in %s: against the float64 reference and the same-precision baseline',
   (precision) => {
-    it('any training case: every implementation matches, tensor by tensor', () =>
+    it('any training case: every implementation matches, tensor by tensor', async () =>
       holds(trainingCase({ precisions: [precision] }), everyImplementationMatches, 8));
 
     // One layer, adapters on q and k, one step: the faults reach dA/dB of those adapters first.
@@ -145,8 +145,8 @@ describe.each(['bfloat16', 'float16'] as const)(
       ['a detached q', lowprecDetachedQ, 'q'],
     ] as const)(
       'catches attention with %s only in low precision, at the gradient of that adapter, step 1 vs float64',
-      (_, kernel, site) => {
-        const v = failsFor(qk, matchesReference(kernel)).check!.verdict;
+      async (_, kernel, site) => {
+        const v = (await failsFor(qk, matchesReference(kernel))).check!.verdict;
         expect(v).toMatchObject({
           status: 'mismatch',
           failing: {
@@ -154,7 +154,7 @@ describe.each(['bfloat16', 'float16'] as const)(
             group: expect.stringMatching(/vs float64 reference, step 1$/),
           },
         });
-        holdsFor({ ...qk, precision: undefined }, matchesReference(kernel));
+        await holdsFor({ ...qk, precision: undefined }, matchesReference(kernel));
       },
     );
   },

@@ -1,5 +1,5 @@
 /**
- * The folders show the architecture (STYLE.md rule 1) and layers point one way: the rules of
+ * The folders show the architecture (docs/STYLE.md rule 1) and layers point one way: the rules of
  * test/support/architecture.ts hold for the whole tree, and the checker itself finds each kind of
  * planted violation (so an empty list means something).
  */

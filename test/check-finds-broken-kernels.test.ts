@@ -74,11 +74,13 @@ const BROKEN: ReadonlyArray<{ name: string; verdict: (v: Verdict) => void; needs
 ];
 
 /** The simpler neighbours of a case that still fail (none, for a locally minimal case). */
-function failingNeighbours(c: AttentionCase, k: KernelUnderTest): string[] {
-  return attentionNeighbours(c)
-    .map((n) => ({ step: n.step, v: checkCase(n.case, k).verdict }))
-    .filter((n) => isFailure(n.v))
-    .map((n) => `${n.step}: ${summarizeVerdict(n.v)}`);
+async function failingNeighbours(c: AttentionCase, k: KernelUnderTest): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of attentionNeighbours(c)) {
+    const v = (await checkCase(n.case, k)).verdict;
+    if (isFailure(v)) out.push(`${n.step}: ${summarizeVerdict(v)}`);
+  }
+  return out;
 }
 
 describe.each(BROKEN)('attnfuzz check finds $name', ({ name, verdict, needs }) => {
@@ -87,14 +89,21 @@ describe.each(BROKEN)('attnfuzz check finds $name', ({ name, verdict, needs }) =
       'same verdict',
     async () => {
       const kernel = await fixture(name);
-      const r = search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 30_000, constraints });
+      const r = await search({
+        suite: 'attention',
+        kernel,
+        seed: SEED,
+        timeMs: 60_000,
+        shrinkTimeMs: 30_000,
+        constraints,
+      });
       expect(r.status, `${name}: not found in ${r.cases} cases`).toBe('failed');
       if (r.status !== 'failed') return;
       const c = r.shrunk.case as AttentionCase;
       verdict(r.shrunk.verdict);
       needs(c);
       expect(r.locallyMinimal).toBe(true);
-      expect(failingNeighbours(c, kernel)).toEqual([]);
+      expect(await failingNeighbours(c, kernel)).toEqual([]);
 
       // Saved and replayed: the same verdict, line for line.
       const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-broken-'));
@@ -110,7 +119,7 @@ describe.each(BROKEN)('attnfuzz check finds $name', ({ name, verdict, needs }) =
 describe('a correct kernel', () => {
   it('the tiled baseline of the fixtures passes: their failures are the bugs, not the baseline', async () => {
     // It declines dropout and low precisions (supports): ask only for what it runs, so no case is wasted.
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel: await fixture('correct-tiled'),
       seed: SEED,
@@ -124,9 +133,9 @@ describe('a correct kernel', () => {
 describe('the search', () => {
   it('same seed, same sequence of cases', async () => {
     const kernel = await resolveKernel('flash');
-    const seen = (seed: number) => {
+    const seen = async (seed: number) => {
       const cases: string[] = [];
-      search({
+      await search({
         suite: 'attention',
         kernel,
         seed,
@@ -136,9 +145,9 @@ describe('the search', () => {
       });
       return cases;
     };
-    const a = seen(7);
+    const a = await seen(7);
     expect(a).toHaveLength(15);
-    expect(seen(7)).toEqual(a);
-    expect(seen(8)).not.toEqual(a);
+    expect(await seen(7)).toEqual(a);
+    expect(await seen(8)).not.toEqual(a);
   });
 });

@@ -33,7 +33,14 @@ const BROKEN: ReadonlyArray<{ name: string; tensors: readonly string[]; needs: (
 describe.each(BROKEN)('attnfuzz check finds $name', ({ name, tensors, needs }) => {
   it(`within 60 s, a mismatch of ${tensors.join(' or ')}, shrunk to a case that needs the option`, async () => {
     const kernel = await fixture(name);
-    const r = search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 20_000, constraints });
+    const r = await search({
+      suite: 'attention',
+      kernel,
+      seed: SEED,
+      timeMs: 60_000,
+      shrinkTimeMs: 20_000,
+      constraints,
+    });
     expect(r.status, `${name}: not found in ${r.cases} cases`).toBe('failed');
     if (r.status !== 'failed') return;
     const v = r.shrunk.verdict as Verdict & { failing?: { tensor: string } };
@@ -45,7 +52,7 @@ describe.each(BROKEN)('attnfuzz check finds $name', ({ name, tensors, needs }) =
 
 describe('the textbook the fixtures break', () => {
   it('passes: their failures are the bugs, not the baseline', async () => {
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel: await fixture('score-textbook'),
       seed: SEED,

@@ -29,9 +29,9 @@ describe('check --backends cpu,wasm', () => {
     const kernel = await resolveKernel(FIXTURE);
     await useBackend('cpu');
     // On cpu alone the kernel is flash: nothing to find.
-    expect(search({ suite: 'attention', kernel, seed: SEED, numRuns: 40, constraints }).status).toBe('clean');
+    expect((await search({ suite: 'attention', kernel, seed: SEED, numRuns: 40, constraints })).status).toBe('clean');
     await prepareBackends(['cpu', 'wasm']);
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel,
       backends: ['cpu', 'wasm'],
@@ -102,7 +102,7 @@ describe('check --backends cpu,wasm', () => {
 
   it('a correct kernel (flash) runs clean on cpu and wasm', async () => {
     await prepareBackends(['cpu', 'wasm']);
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel: await resolveKernel('flash'),
       backends: ['cpu', 'wasm'],
@@ -116,9 +116,9 @@ describe('check --backends cpu,wasm', () => {
   it('same seed, same sequence of cases', async () => {
     const kernel = await resolveKernel('flash');
     await prepareBackends(['cpu', 'wasm']);
-    const seen = (seed: number) => {
+    const seen = async (seed: number) => {
       const cases: string[] = [];
-      search({
+      await search({
         suite: 'attention',
         kernel,
         backends: ['cpu', 'wasm'],
@@ -129,10 +129,10 @@ describe('check --backends cpu,wasm', () => {
       });
       return cases;
     };
-    const a = seen(7);
+    const a = await seen(7);
     expect(a).toHaveLength(10);
-    expect(seen(7)).toEqual(a);
-    expect(seen(8)).not.toEqual(a);
+    expect(await seen(7)).toEqual(a);
+    expect(await seen(8)).not.toEqual(a);
   });
 });
 

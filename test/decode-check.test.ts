@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
 import type { DecodeCase } from '../src/case/index.js';
-import { defineDecodeKernel } from '../src/contract/index.js';
+import { type DecodeKernel, defineDecodeKernel } from '../src/contract/index.js';
 import { readSavedCase, replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
 import type { Verdict } from '../src/oracle/index.js';
 import {
@@ -25,7 +25,7 @@ import {
 
 const fixture = (name: string) => `test/fixtures/broken-kernels/${name}.ts`;
 const find = async (name: string): Promise<Extract<SearchResult, { status: 'failed' }>> => {
-  const r = search({
+  const r = await search({
     suite: 'decode',
     kernel: await resolveKernel(fixture(name), 'decode'),
     seed: SEED,
@@ -70,18 +70,18 @@ describe('attnfuzz check --suite decode', () => {
     },
   );
 
-  it('finds nothing in built-in flash decode (every precision, paged and contiguous, causal, GQA, empty rows)', () => {
-    const r = search({ suite: 'decode', kernel: builtinKernel('flash'), seed: SEED, numRuns: 300 });
+  it('finds nothing in built-in flash decode (every precision, paged and contiguous, causal, GQA, empty rows)', async () => {
+    const r = await search({ suite: 'decode', kernel: builtinKernel('flash'), seed: SEED, numRuns: 300 });
     expect(r).toMatchObject({ status: 'clean', cases: 300, unsupported: 0 });
   });
 
-  it('a decode that returns no tensor fails as thrown, saying what it returned', () => {
+  it('a decode that returns no tensor fails as thrown, saying what it returned', async () => {
     const wrapped = defineDecodeKernel({
       name: 'wrapped',
       decode: (q, cache, lens, opts, tf) =>
-        ({ out: builtinKernel('flash').decode!.decode(q, cache, lens, opts, tf) }) as never,
+        ({ out: (builtinKernel('flash').decode as DecodeKernel).decode(q, cache, lens, opts, tf) }) as never,
     });
-    const r = search({ suite: 'decode', kernel: fixedKernel(wrapped, 'decode'), seed: SEED, numRuns: 5 });
+    const r = await search({ suite: 'decode', kernel: fixedKernel(wrapped, 'decode'), seed: SEED, numRuns: 5 });
     expect(r.status).toBe('failed');
     if (r.status !== 'failed') return;
     expect(r.shrunk.verdict).toMatchObject({
@@ -96,7 +96,7 @@ describe('attnfuzz check --suite decode', () => {
       'flash passes the same case',
     async () => {
       const kernel = await resolveKernel(fixture('decode-reads-page-padding'), 'decode');
-      const r = search({ suite: 'decode', kernel, seed: SEED, numRuns: 200, shrinkTimeMs: 5_000 });
+      const r = await search({ suite: 'decode', kernel, seed: SEED, numRuns: 200, shrinkTimeMs: 5_000 });
       expect(r.status).toBe('failed');
       if (r.status !== 'failed') return;
       const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-decode-'));
@@ -111,7 +111,10 @@ describe('attnfuzz check --suite decode', () => {
       const again = await replayFile(saved.json);
       expect(again.status).toBe('failing');
       if (again.status === 'failing') readsUnread(again.check.verdict);
-      const flash = saveCase(savedCaseOf(checkCase(r.shrunk.case, builtinKernel('flash')), { builtin: 'flash' }), dir);
+      const flash = saveCase(
+        savedCaseOf(await checkCase(r.shrunk.case, builtinKernel('flash')), { builtin: 'flash' }),
+        dir,
+      );
       expect(await replayFile(flash.json)).toMatchObject({ status: 'ok', summary: 'pass' });
     },
   );

@@ -46,7 +46,7 @@ describe('the float64 reference', () => {
   it(
     'drops exactly what a replayed keep mask says, whatever the hash would (equal logits: P = 1/2 each, kept ' +
       'weights x 2)',
-    () => {
+    async () => {
       expect([
         referenceOutWithKeep([1, 0]),
         referenceOutWithKeep([0, 1]),
@@ -59,7 +59,7 @@ describe('the float64 reference', () => {
 
 describe('route 1: the keep mask handed over in opts.dropout.keep', () => {
   it('a kernel that multiplies by it (and imports nothing from attnfuzz) passes', async () => {
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel: await fixture('textbook'),
       seed: SEED,
@@ -79,7 +79,13 @@ describe('route 1 in a training step: the dispatch hands a user kernel the keep 
       precisions: ['float32'],
       maxSteps: 2,
     } as const;
-    const r = search({ suite: 'training', kernel: await fixture('textbook'), seed: SEED, numRuns: 6, constraints });
+    const r = await search({
+      suite: 'training',
+      kernel: await fixture('textbook'),
+      seed: SEED,
+      numRuns: 6,
+      constraints,
+    });
     expect(r.status, r.status === 'failed' ? summarizeVerdict(r.shrunk.verdict) : '').toBe('clean');
     expect(r.cases - r.unsupported).toBe(6);
   });
@@ -89,18 +95,20 @@ describe('route 2: a kernel that draws its own dropout and returns its mask', ()
   it('passes: the reference replays its mask and its keep rate is 1 - p', async () => {
     for (const p of [0.1, 0.5])
       expect(
-        search({
-          suite: 'attention',
-          kernel: await fixture('own-dropout'),
-          seed: SEED,
-          numRuns: 40,
-          constraints: withDropout(p),
-        }).status,
+        (
+          await search({
+            suite: 'attention',
+            kernel: await fixture('own-dropout'),
+            seed: SEED,
+            numRuns: 40,
+            constraints: withDropout(p),
+          })
+        ).status,
       ).toBe('clean');
   });
   it('is caught when the mask it returns is not the one it applied', async () => {
     const kernel = await fixture('own-dropout-mask-mismatch');
-    const r = search({ suite: 'attention', kernel, seed: SEED, numRuns: 100, constraints: withDropout(0.5) });
+    const r = await search({ suite: 'attention', kernel, seed: SEED, numRuns: 100, constraints: withDropout(0.5) });
     expect(r.status).toBe('failed');
     if (r.status !== 'failed') return;
     // Its tensors follow the mask it applied, the reference the mask it returned: an attention tensor
@@ -109,10 +117,10 @@ describe('route 2: a kernel that draws its own dropout and returns its mask', ()
     expect(v.status).toBe('mismatch');
     if (v.status === 'mismatch') expect(ATTENTION_TENSORS).toContain(v.failing.tensor);
     const c = r.shrunk.case as AttentionCase;
-    expect(checkCase({ ...c, dropout: null }, kernel).verdict.status).toBe('pass');
+    expect((await checkCase({ ...c, dropout: null }, kernel)).verdict.status).toBe('pass');
   });
   it('is caught by the keep rate when it keeps with probability p instead of 1 - p', async () => {
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel: await fixture('own-dropout-keeps-p'),
       seed: SEED,

@@ -80,7 +80,7 @@ describe(
           allowDropout: false,
           fixed: { causal: 'top-left' as const },
         };
-        const r = search({
+        const r = await search({
           suite: 'attention',
           kernel,
           seed: SEED,
@@ -156,7 +156,7 @@ describe(
           { seed: SEED, numRuns: 6 },
         );
         for (const [n, c] of cases.entries()) {
-          const checked = checkCase(c, flash);
+          const checked = await checkCase(c, flash);
           const file = saveCase(savedCaseOf(checked, flash.ref, { seed: SEED, path: String(n) }), dir).json;
           const script = join(dir, `case${n}.py`);
           expect((await cli('export', '--torch', file, '--out', script)).code).toBe(0);
@@ -193,7 +193,7 @@ describe(
           { seed: SEED, numRuns: 2 },
         );
         for (const [n, c] of [...plain, ...biased].entries()) {
-          const checked = checkCase(c, flash);
+          const checked = await checkCase(c, flash);
           expect(checked.verdict.status).toBe('pass');
           const file = saveCase(savedCaseOf(checked, flash.ref, { seed: SEED, path: String(n) }), dir).json;
           const script = join(dir, `case${n}.py`);
@@ -211,7 +211,7 @@ describe(
         'kernel_under_test detaches the sinks',
       async () => {
         const kernel = await resolveKernel('test/fixtures/broken-kernels/sink-no-grad.ts');
-        const r = search({
+        const r = await search({
           suite: 'attention',
           kernel,
           seed: SEED,

@@ -52,7 +52,7 @@ describe('flash returns lse with its output', () => {
 });
 
 describe('a kernel is never run on a score option it does not declare', () => {
-  it('the case is reported unsupported, naming the features', () => {
+  it('the case is reported unsupported, naming the features', async () => {
     const shapes = { B: 1, Hq: 2, Hkv: 1, Sq: 2, Sk: 3, D: 2, Dv: 2 };
     const bare: AttentionKernel = {
       name: 'bare',
@@ -62,7 +62,7 @@ describe('a kernel is never run on a score option it does not declare', () => {
     };
     const inputs = makeInputs(shapes, 'undeclared');
     const options = { ...defaultOptions(shapes), softcap: 2, sinks: { shape: [2], data: Float64Array.of(0, 1) } };
-    const o = runAttention(bare, { shapes, options, inputs });
+    const o = await runAttention(bare, { shapes, options, inputs });
     expect(o).toEqual({ status: 'unsupported', reason: 'bare does not declare features softcap, sinks' });
     expect(KERNEL_FEATURES).toEqual(['softcap', 'alibi', 'bias', 'sinks']);
   });

@@ -3,7 +3,7 @@
  * aims lengths at their edges, and a bug past the first tile is found and shrunk to just past it.
  * The representative here is deterministic, so it holds for any seed: 64 x 64 tiles skipped by the
  * top-left rule under bottom-right causal lose every visible key of the second key tile whenever
- * Sq <= 64 < Sk. (The other tile fixtures, found by `check --time 60`, are measured in the README.)
+ * Sq <= 64 < Sk. (The other tile fixtures were measured with `check --time 60`: docs/testing.md.)
  */
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../properties/support/profile.js';
@@ -15,11 +15,13 @@ const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${
 // The fixtures decline dropout and low precisions: ask only for what they run.
 const constraints = { causals: ['bottom-right'], precisions: ['float32'], allowDropout: false } as const;
 
-function failingNeighbours(c: AttentionCase, k: KernelUnderTest): string[] {
-  return attentionNeighbours(c)
-    .map((n) => ({ step: n.step, v: checkCase(n.case, k).verdict }))
-    .filter((n) => isFailure(n.v))
-    .map((n) => `${n.step}: ${summarizeVerdict(n.v)}`);
+async function failingNeighbours(c: AttentionCase, k: KernelUnderTest): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of attentionNeighbours(c)) {
+    const v = (await checkCase(n.case, k)).verdict;
+    if (isFailure(v)) out.push(`${n.step}: ${summarizeVerdict(v)}`);
+  }
+  return out;
 }
 
 describe('a kernel with fixed tiles', () => {
@@ -28,19 +30,26 @@ describe('a kernel with fixed tiles', () => {
       'keys, just past one tile',
     async () => {
       const kernel = await fixture('block-skip-top-left');
-      const r = search({ suite: 'attention', kernel, seed: SEED, numRuns: 400, shrinkTimeMs: 30_000, constraints });
+      const r = await search({
+        suite: 'attention',
+        kernel,
+        seed: SEED,
+        numRuns: 400,
+        shrinkTimeMs: 30_000,
+        constraints,
+      });
       expect(r.status).toBe('failed');
       if (r.status !== 'failed') return;
       const c = r.shrunk.case as AttentionCase;
       expect(r.shrunk.verdict.status).toBe('mismatch');
       expect([c.causal, c.shapes.Sq, c.shapes.Sk]).toEqual(['bottom-right', 1, 65]);
       expect(r.locallyMinimal).toBe(true);
-      expect(failingNeighbours(c, kernel)).toEqual([]);
+      expect(await failingNeighbours(c, kernel)).toEqual([]);
     },
   );
 
   it('the same tiles with the aligned rule pass on the cases aimed at their edges', async () => {
-    const r = search({
+    const r = await search({
       suite: 'attention',
       kernel: await fixture('correct-tiles64'),
       seed: SEED,

@@ -20,7 +20,7 @@ describe('a textbook kernel', () => {
   it('passes on the default cases (finite junk: 0 · x = 0)', async () => {
     // About a quarter of the cases are judged (the kernel declines empty rows and low precision):
     // 300 cases give ~75 judged, so more than 30 holds for every seed (150 gave exactly 30 at seed 3).
-    const r = search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 300 });
+    const r = await search({ suite: 'attention', kernel: await resolveKernel(TEXTBOOK), seed: SEED, numRuns: 300 });
     expect(r.status).toBe('clean');
     expect(r.cases - r.unsupported).toBeGreaterThan(30);
   });
@@ -28,7 +28,7 @@ describe('a textbook kernel', () => {
   it(
     'with NaN junk asked for, is found reading a key no query of its kv group may see, named in ' + 'the verdict',
     async () => {
-      const r = search({
+      const r = await search({
         suite: 'attention',
         kernel: await resolveKernel(TEXTBOOK),
         seed: SEED,

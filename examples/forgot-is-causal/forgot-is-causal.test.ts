@@ -75,29 +75,29 @@ describe('examples/forgot-is-causal', () => {
   it(
     'is fine when the batch really has padding (or packed documents): the model then passes an explicit ' +
       'causal mask',
-    () => {
+    async () => {
       const kernel = fixedKernel(forgotIsCausal);
       for (const [layout, lengths] of [
         ['right-padded', [5, 2]],
         ['left-padded', [2, 5, 3]],
         ['packed', [3, 4]],
       ] as const) {
-        expect(checkCase({ ...SMALL, batch: { layout, lengths } }, kernel).verdict.status, layout).toBe('pass');
+        expect((await checkCase({ ...SMALL, batch: { layout, lengths } }, kernel)).verdict.status, layout).toBe('pass');
       }
       // ...but a "padded" batch whose rows are all full has an all-ones mask, which is dropped: the bug shows.
-      expect(checkCase({ ...SMALL, batch: { layout: 'right-padded', lengths: [4, 4] } }, kernel).verdict).toMatchObject(
-        {
-          status: 'mismatch',
-          failing: { tensor: 'logits' },
-        },
-      );
+      expect(
+        (await checkCase({ ...SMALL, batch: { layout: 'right-padded', lengths: [4, 4] } }, kernel)).verdict,
+      ).toMatchObject({
+        status: 'mismatch',
+        failing: { tensor: 'logits' },
+      });
     },
   );
 
   it(
     'a correct kernel behind the same dispatch (the built-in sdpa contract kernel) stays quiet on the ' + 'same search',
-    () => {
-      const r = search({ suite: 'training', kernel: fixedKernel(sdpaKernel), seed: 1, numRuns: 10 });
+    async () => {
+      const r = await search({ suite: 'training', kernel: fixedKernel(sdpaKernel), seed: 1, numRuns: 10 });
       expect(r.status, r.status === 'failed' ? summarizeVerdict(r.shrunk.verdict) : '').toBe('clean');
       expect(r.cases).toBe(10);
     },

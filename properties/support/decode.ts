@@ -19,8 +19,8 @@ import { sliceAxis } from './metamorphic-tensors.js';
 import { run } from './run.js';
 
 /** out of the kernel's decode on material `m` of case `c`; throws, failing the relation, unless it ran. */
-export function decodeOut(k: KernelUnderTest, c: DecodeCase, m: MaterialisedDecode): HostTensor {
-  const o = decodeSuite.run(k, c, m);
+export async function decodeOut(k: KernelUnderTest, c: DecodeCase, m: MaterialisedDecode): Promise<HostTensor> {
+  const o = await decodeSuite.run(k, c, m);
   if (o.status !== 'ok')
     throw new Error(`${k.label} ${o.status === 'threw' ? `threw: ${o.message}` : `declined: ${o.reason}`}`);
   return o.tensors.get('out')!;
@@ -28,14 +28,14 @@ export function decodeOut(k: KernelUnderTest, c: DecodeCase, m: MaterialisedDeco
 
 /** Another physical placement of the same pages: the same output, bit for bit. */
 export function pagesPermuted(k: KernelUnderTest): Relation<DecodeCase> {
-  return (c) => {
+  return async (c) => {
     if (c.cache.kind !== 'paged') return null;
     const moved: DecodeCase = { ...c, cache: { ...c.cache, permutation: (c.cache.permutation + 1) >>> 0 } };
     const label = `${k.label} ${describeDecodeCase(c)}, pages permuted`;
     return compareTensors(
       label,
-      decodeOut(k, moved, materialiseDecode(moved)),
-      decodeOut(k, c, materialiseDecode(c)),
+      await decodeOut(k, moved, materialiseDecode(moved)),
+      await decodeOut(k, c, materialiseDecode(c)),
       'exact',
     );
   };
@@ -47,7 +47,7 @@ export function pagesPermuted(k: KernelUnderTest): Relation<DecodeCase> {
  * row 0 of the case with S = cacheSeqlens[0] (>= 1) queries, P = min(Sq, S).
  */
 export function prefillThenDecode(k: KernelUnderTest, tol: Tol): Relation<DecodeCase> {
-  return (c) => {
+  return async (c) => {
     const S = Math.max(1, c.cacheSeqlens[0]!);
     const one: DecodeCase = { ...c, shapes: { ...c.shapes, B: 1, Sq: S }, cacheSeqlens: [S], causal: true };
     const m = materialiseDecode(one);
@@ -55,8 +55,8 @@ export function prefillThenDecode(k: KernelUnderTest, tol: Tol): Relation<Decode
     // The cache holds all S keys; step t reads its first t + 1 (cacheSeqlens), the rest are the future.
     const step = (from: number, to: number) =>
       decodeOut(k, one, { ...m, q: sliceAxis(m.q, 2, from, to), cacheSeqlens: [to] });
-    const steps: HostTensor[] = [step(0, P)];
-    for (let t = P; t < S; t++) steps.push(step(t, t + 1));
+    const steps: HostTensor[] = [await step(0, P)];
+    for (let t = P; t < S; t++) steps.push(await step(t, t + 1));
     const { Hq, Hkv, D, Dv } = one.shapes;
     const kv = logicalKv(m.cache, 0, S); // row 0's keys in the contract layout
     const material = {

@@ -19,8 +19,8 @@ export function matchesReference<C extends AnyCase>(
   k: BuiltinKernelName | AttentionKernel | KernelUnderTest,
 ): Relation<C> {
   const kernel = underTest(k);
-  return (c) => {
-    const check = checkCase(c, kernel);
+  return async (c) => {
+    const check = await checkCase(c, kernel);
     return isFailure(check.verdict) ? { lines: formatVerdict(check.verdict), check } : null;
   };
 }

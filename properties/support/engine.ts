@@ -33,7 +33,8 @@ export interface Finding {
 /** null: the relation holds; otherwise what differs (one line, or a finding). */
 export type Outcome = Finding | string | null;
 
-export type Relation<T> = (value: T) => Outcome;
+/** A relation may await (the differential one runs the core's async check). */
+export type Relation<T> = (value: T) => Outcome | Promise<Outcome>;
 
 /** A value the relation fails on, and why. */
 export interface Failure<T> {
@@ -52,24 +53,36 @@ export interface Failure<T> {
 export const findingOf = (o: Outcome): Finding | null =>
   o === null ? null : typeof o === 'string' ? { lines: [o] } : o;
 
-/** The first outcome that is not null. */
-export function firstOf(...outcomes: Outcome[]): Outcome {
-  return outcomes.find((o) => o !== null) ?? null;
-}
+const isPromise = (o: unknown): o is Promise<Outcome> => typeof (o as { then?: unknown } | null)?.then === 'function';
 
-/** Every outcome that is not null, as one finding (the first check kept), or null. */
-export function allOf(...outcomes: Outcome[]): Outcome {
+const first = (outcomes: readonly Outcome[]): Outcome => outcomes.find((o) => o !== null) ?? null;
+
+function all(outcomes: readonly Outcome[]): Outcome {
   const found = outcomes.map(findingOf).filter((f): f is Finding => f !== null);
   if (found.length === 0) return null;
   const check = found.find((f) => f.check)?.check;
   return { lines: found.flatMap((f) => f.lines), ...(check ? { check } : {}) };
 }
 
+/** The first outcome that is not null; a promise of it when some outcome is one (an async relation's). */
+export function firstOf(...outcomes: Outcome[]): Outcome;
+export function firstOf(...outcomes: Array<Outcome | Promise<Outcome>>): Outcome | Promise<Outcome>;
+export function firstOf(...outcomes: Array<Outcome | Promise<Outcome>>): Outcome | Promise<Outcome> {
+  return outcomes.some(isPromise) ? Promise.all(outcomes).then(first) : first(outcomes as Outcome[]);
+}
+
+/** Every outcome that is not null, as one finding (the first check kept), or null; awaited as `firstOf`. */
+export function allOf(...outcomes: Outcome[]): Outcome;
+export function allOf(...outcomes: Array<Outcome | Promise<Outcome>>): Outcome | Promise<Outcome>;
+export function allOf(...outcomes: Array<Outcome | Promise<Outcome>>): Outcome | Promise<Outcome> {
+  return outcomes.some(isPromise) ? Promise.all(outcomes).then(all) : all(outcomes as Outcome[]);
+}
+
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function evaluate<T>(relation: Relation<T>, value: T): Finding | null {
+async function evaluate<T>(relation: Relation<T>, value: T): Promise<Finding | null> {
   try {
-    return findingOf(relation(value));
+    return findingOf(await relation(value));
   } catch (e) {
     return { lines: [`threw: ${messageOf(e)}`] };
   }
@@ -90,13 +103,18 @@ function failureOf<T>(
 }
 
 /** The relation over the profile's runs of `arb`: its (shrunk, unless `shrink` is false) failure, or null. */
-function search<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number, shrink: boolean): Failure<T> | null {
+async function search<T>(
+  arb: fc.Arbitrary<T>,
+  relation: Relation<T>,
+  baseRuns: number,
+  shrink: boolean,
+): Promise<Failure<T> | null> {
   const params = fcParams(baseRuns);
-  const property = fc.property(arb, (value) => {
-    const f = evaluate(relation, value);
+  const property = fc.asyncProperty(arb, async (value) => {
+    const f = await evaluate(relation, value);
     if (f !== null) throw new RelationFailed(f);
   });
-  const d = fc.check(property, { ...params, endOnFailure: !shrink });
+  const d = await fc.check(property, { ...params, endOnFailure: !shrink });
   if (!d.failed || d.counterexample === null) return null;
   // errorInstance belongs to the counterexample (the last failing value, after shrinking).
   const f =
@@ -160,8 +178,8 @@ export function formatFailure<T>(f: Failure<T>): string {
 }
 
 /** Asserts that the relation holds on every generated value; throws the shrunk repro otherwise. */
-export function holds<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number): void {
-  const f = search(arb, relation, baseRuns, true);
+export async function holds<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number): Promise<void> {
+  const f = await search(arb, relation, baseRuns, true);
   if (f) throw new Error(formatFailure(f));
 }
 
@@ -169,8 +187,8 @@ export function holds<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: 
  * Asserts that the relation fails within `baseRuns` values (a test of the property itself) and
  * returns the first failure, so the caller can check that it fails for the targeted reason.
  */
-export function failsOn<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number): Failure<T> {
-  const f = search(arb, relation, baseRuns, false);
+export async function failsOn<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns: number): Promise<Failure<T>> {
+  const f = await search(arb, relation, baseRuns, false);
   if (!f)
     throw new Error(
       `the relation held on ${fcParams(baseRuns).numRuns} cases: it cannot detect this broken kernel (replay: ` +
@@ -182,14 +200,14 @@ export function failsOn<T>(arb: fc.Arbitrary<T>, relation: Relation<T>, baseRuns
 const FIXED = { seed: SEED, path: '', numRuns: 1, numShrinks: 0 };
 
 /** `holds` for one fixed value. */
-export function holdsFor<T>(value: T, relation: Relation<T>): void {
-  const f = evaluate(relation, value);
+export async function holdsFor<T>(value: T, relation: Relation<T>): Promise<void> {
+  const f = await evaluate(relation, value);
   if (f) throw new Error(formatFailure(failureOf(value, f, FIXED)));
 }
 
 /** `failsOn` for one fixed value. */
-export function failsFor<T>(value: T, relation: Relation<T>): Failure<T> {
-  const f = evaluate(relation, value);
+export async function failsFor<T>(value: T, relation: Relation<T>): Promise<Failure<T>> {
+  const f = await evaluate(relation, value);
   if (!f) throw new Error(`the relation held on ${json(value)}: it cannot detect this broken kernel`);
   return failureOf(value, f, FIXED);
 }

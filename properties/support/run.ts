@@ -19,7 +19,7 @@ import {
   fixedKernel,
   type KernelUnderTest,
   type Material,
-  runAttention,
+  runTfjsAttention,
 } from '../../src/runner/index.js';
 
 export type BuiltinName = 'eager' | 'sdpa' | 'flash';
@@ -40,7 +40,7 @@ export function underTest(k: BuiltinKernelName | AttentionKernel | KernelUnderTe
 
 /** The contract kernel to run on case `c` (flash with the case's block sizes). */
 export function kernelFor(k: KernelArg, c: AttentionCase): AttentionKernel {
-  return underTest(k).attention!(c);
+  return underTest(k).attention!(c) as AttentionKernel;
 }
 
 export const nameOf = (k: KernelArg): string => (typeof k === 'string' ? k : k.name);
@@ -70,7 +70,7 @@ export function run(
   layout: Layout = 'BHSD',
   view: StridedView = DEFAULT_VIEW,
 ): AttentionResult {
-  const o = runAttention(kernel, m, layout, view);
+  const o = runTfjsAttention(kernel, m, layout, view);
   if (o.status === 'ok') return o.result;
   const why =
     o.status === 'threw'

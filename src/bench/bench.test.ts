@@ -3,11 +3,13 @@
  * command's outputs (the --json rows, the files of --out, one-line usage errors). Timings are
  * measured here only as far as they exist and are positive: speed is read, never asserted.
  */
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
+import type { AttentionKernel } from '../contract/index.js';
 import { resolveKernel } from '../runner/index.js';
 import { attentionFlops, logChart, wrongness } from './index.js';
 
@@ -48,9 +50,12 @@ describe('bench', () => {
 
   it('refuses to time a kernel that is wrong against the float64 reference, saying by how much', async () => {
     const shape = { B: 1, Hq: 2, Hkv: 1, S: 12, D: 8 };
-    expect(wrongness((await resolveKernel('flash')).attention!(), shape)).toBe(null);
+    expect(wrongness((await resolveKernel('flash')).attention!() as AttentionKernel, shape)).toBe(null);
     expect(
-      wrongness((await resolveKernel('test/fixtures/broken-kernels/value-grad-detached.ts')).attention!(), shape),
+      wrongness(
+        (await resolveKernel('test/fixtures/broken-kernels/value-grad-detached.ts')).attention!() as AttentionKernel,
+        shape,
+      ),
     ).toMatch(/^max relative error \S+ against the float64 reference/);
   });
 

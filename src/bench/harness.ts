@@ -12,19 +12,19 @@ import type { HarnessProfile } from './types.js';
 
 const WARM_UP = 20;
 
-export function profileHarness(
+export async function profileHarness(
   k: KernelUnderTest,
   cases: number,
   seed: number,
   constraints?: Record<string, unknown>,
-): HarnessProfile {
+): Promise<HarnessProfile> {
   const suite = SUITE_OF.attention;
   const arb = suite.arbitrary(suite.aim ? suite.aim(constraints, k) : constraints) as fc.Arbitrary<AnyCase>;
   const drawn = fc.sample(arb, { seed, numRuns: WARM_UP + cases });
-  for (const c of drawn.slice(0, WARM_UP)) checkCase(c, k);
+  for (const c of drawn.slice(0, WARM_UP)) await checkCase(c, k);
   const timings = noTimings();
   const t0 = performance.now();
-  for (const c of drawn.slice(WARM_UP)) checkCase(c, k, { timings });
+  for (const c of drawn.slice(WARM_UP)) await checkCase(c, k, { timings });
   const seconds = (performance.now() - t0) / 1000;
   const total = Object.values(timings).reduce((a, b) => a + b, 0) || 1;
   const share = (x: number) => x / total;

@@ -4,7 +4,9 @@
  * other in this process (each initialised once); a kernel that is wrong or throws is skipped with
  * its reason, never timed.
  */
+
 import { type BackendName, useBackend } from '../backend/index.js';
+import { isHostKernel } from '../contract/index.js';
 import type { KernelUnderTest } from '../runner/index.js';
 import { matMulCeiling } from './ceiling.js';
 import { attentionFlops } from './flops.js';
@@ -48,6 +50,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     );
     for (const k of o.kernels) {
       const kernel = k.attention!();
+      if (isHostKernel(kernel)) {
+        skipped.push({ kernel: k.label, backend, reason: 'a host kernel (bench times tfjs kernels on a backend)' });
+        continue;
+      }
       const wrong = wrongness(kernel, { B: o.B, Hq: o.Hq, Hkv: o.Hkv, S: Math.max(...o.sizes), D: o.headDims[0]! });
       if (wrong !== null) {
         skipped.push({ kernel: k.label, backend, reason: wrong });
@@ -81,7 +87,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
           );
         }
       if (o.harnessCases > 0) {
-        const h = profileHarness(k, o.harnessCases, o.seed, o.constraints);
+        const h = await profileHarness(k, o.harnessCases, o.seed, o.constraints);
         harness.push(h);
         say(
           `${backend} ${k.label}: default check cases ${h.casesPerSecond.toFixed(1)}/s, kernel under test ` +

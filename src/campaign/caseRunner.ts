@@ -32,6 +32,14 @@ import { arbitraryOf } from './targetArbitrary.js';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
+/** The shrink report of a shrunk case: its signature, check and summary, and how it was reached. */
+type Done = (
+  signature: Signature,
+  check: CaseCheck,
+  summary: string,
+  extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] },
+) => ShrinkReport;
+
 export class CaseRunner {
   private constructor(
     private readonly setup: WorkerSetup,
@@ -54,13 +62,13 @@ export class CaseRunner {
   }
 
   /** The check of `c`, and how many tensors a second run of it left alive (0 when the first left none). */
-  private checked(c: AnyCase, k: KernelUnderTest): { check: CaseCheck; leaked: number } {
+  private async checked(c: AnyCase, k: KernelUnderTest): Promise<{ check: CaseCheck; leaked: number }> {
     const count = () => tf.memory().numTensors;
     const n0 = count();
-    const check = checkCase(c, k);
+    const check = await checkCase(c, k);
     if (count() <= n0) return { check, leaked: 0 };
     const n1 = count();
-    checkCase(c, k);
+    await checkCase(c, k);
     return { check, leaked: Math.max(0, count() - n1) };
   }
 
@@ -68,7 +76,7 @@ export class CaseRunner {
     return { case: c, finding, summary, signature: signatureOf(c, k.label, finding, k.tiles) };
   }
 
-  run(i: number): CaseReport {
+  async run(i: number): Promise<CaseReport> {
     const t0 = performance.now();
     const target = targetOf(i, this.setup.targets.length);
     const k = this.kernels[target]!;
@@ -77,7 +85,7 @@ export class CaseRunner {
     let failure: RawFailure | undefined;
     let outcome: CaseReport['outcome'];
     try {
-      const { check, leaked } = this.checked(c, k);
+      const { check, leaked } = await this.checked(c, k);
       const v = check.verdict;
       if (isFailure(v)) failure = this.raw(c, k, { kind: 'verdict', verdict: v }, summarizeVerdict(v));
       else if (leaked > 0)
@@ -101,19 +109,18 @@ export class CaseRunner {
     return { i, target, ms: performance.now() - t0, outcome, coverage, ...(failure ? { failure } : {}) };
   }
 
-  shrink(job: Extract<Job, { type: 'shrink' }>): ShrinkReport {
+  /** Releases what the kernels hold (worker processes, pages, sessions): the worker is about to end. */
+  async close(): Promise<void> {
+    await Promise.all(this.kernels.map((k) => k.close?.()));
+  }
+
+  /** Shrinks a failure whose signature is new (see the header), and reports it ready to save. */
+  async shrink(job: Extract<Job, { type: 'shrink' }>): Promise<ShrinkReport> {
     const t0 = performance.now();
-    const T = this.setup.targets.length;
-    const target = targetOf(job.i, T);
+    const target = targetOf(job.i, this.setup.targets.length);
     const k = this.kernels[target]!;
-    const { suite: suiteName, constraints } = this.setup.targets[target]!;
     const at = new Date().toISOString();
-    const done = (
-      signature: Signature,
-      check: CaseCheck,
-      summary: string,
-      extra: { seed?: number; path?: string; steps?: readonly string[]; repro?: readonly string[] },
-    ) => {
+    const done: Done = (signature, check, summary, extra) => {
       const base = savedCaseOf(check, k.ref, { seed: extra.seed ?? null, path: extra.path ?? null });
       const saved: SavedCase = { ...base, found: { ...base.found, verdict: summary, at }, signature };
       const svg = heatmapOf(check);
@@ -130,27 +137,45 @@ export class CaseRunner {
         steps: extra.steps ?? [],
       };
     };
-    if (job.raw.finding.kind === 'leak') {
-      const suite = SUITE_OF[suiteName];
-      const simple = simplifyFailure(
-        job.raw.case,
-        (c: AnyCase) => this.checked(c, k).leaked > 0,
-        suite.neighbours,
-        (c: AnyCase) => suite.admits(constraints, c),
-        job.budgetMs,
-      );
-      const { check, leaked } = this.checked(simple.case, k);
-      const finding: Finding = { kind: 'leak', tensors: leaked };
-      return done(
-        signatureOf(simple.case, k.label, finding, k.tiles),
-        check,
-        `LEAK ${plural(leaked, 'tensor')} left alive per call`,
-        { steps: simple.steps },
-      );
-    }
+    return job.raw.finding.kind === 'leak' ? this.shrinkLeak(job, k, done) : this.shrinkVerdict(job, k, done);
+  }
+
+  /** A leak: the structural pass with "still leaks" as the predicate. */
+  private async shrinkLeak(
+    job: Extract<Job, { type: 'shrink' }>,
+    k: KernelUnderTest,
+    done: Done,
+  ): Promise<ShrinkReport> {
+    const { suite: suiteName, constraints } = this.setup.targets[targetOf(job.i, this.setup.targets.length)]!;
+    const suite = SUITE_OF[suiteName];
+    const simple = await simplifyFailure(
+      job.raw.case,
+      async (c: AnyCase) => (await this.checked(c, k)).leaked > 0,
+      suite.neighbours,
+      (c: AnyCase) => suite.admits(constraints, c),
+      job.budgetMs,
+    );
+    const { check, leaked } = await this.checked(simple.case, k);
+    const finding: Finding = { kind: 'leak', tensors: leaked };
+    return done(
+      signatureOf(simple.case, k.label, finding, k.tiles),
+      check,
+      `LEAK ${plural(leaked, 'tensor')} left alive per call`,
+      { steps: simple.steps },
+    );
+  }
+
+  /** A verdict: the one search from case i's address, the shrunk case checked once more. */
+  private async shrinkVerdict(
+    job: Extract<Job, { type: 'shrink' }>,
+    k: KernelUnderTest,
+    done: Done,
+  ): Promise<ShrinkReport> {
+    const T = this.setup.targets.length;
+    const { suite: suiteName, constraints } = this.setup.targets[targetOf(job.i, T)]!;
     const address = caseAddress(this.setup.seed, job.i, T);
     const third = Math.max(1, Math.floor(job.budgetMs / 3));
-    const r = search({
+    const r = await search({
       suite: suiteName,
       kernel: k,
       constraints,
@@ -161,7 +186,7 @@ export class CaseRunner {
       shrinkTimeMs: third,
     });
     if (r.status === 'clean') {
-      const again = checkCase(job.raw.case, k);
+      const again = await checkCase(job.raw.case, k);
       const finding: Finding = {
         kind: 'nondeterministic',
         first: job.raw.summary,
@@ -174,7 +199,7 @@ export class CaseRunner {
         { seed: address.seed, path: address.path },
       );
     }
-    const again = checkCase(r.shrunk.case, k);
+    const again = await checkCase(r.shrunk.case, k);
     const same = JSON.stringify(expectationOf(again.verdict)) === JSON.stringify(expectationOf(r.shrunk.verdict));
     const summary = summarizeVerdict(r.shrunk.verdict);
     const finding: Finding = same
@@ -193,12 +218,7 @@ export class CaseRunner {
       signatureOf(r.shrunk.case, k.label, finding, k.tiles),
       r.shrunk,
       same ? summary : `NONDETERMINISTIC first ${summary}; then ${summarizeVerdict(again.verdict)}`,
-      {
-        seed: r.seed,
-        path: r.path,
-        steps: r.simplified,
-        repro,
-      },
+      { seed: r.seed, path: r.path, steps: r.simplified, repro },
     );
   }
 }

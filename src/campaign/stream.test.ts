@@ -51,7 +51,7 @@ describe('the case stream', () => {
   it(
     'case i, drawn as a campaign draws it, is the case search starts from at its address (for any kernel: ' +
       'search aims the arbitrary at it)',
-    () => {
+    async () => {
       for (const [name, suite, constraints] of [
         ['flash', 'attention', { maxSeq: 6, maxHeadDim: 6 }],
         ['lora', 'lora', undefined],
@@ -61,7 +61,7 @@ describe('the case stream', () => {
         for (let i = 0; i < 6; i++) {
           const a = caseAddress(SEED, i, 2);
           let first: AnyCase | null = null;
-          search({
+          await search({
             suite,
             kernel,
             constraints,
@@ -78,13 +78,13 @@ describe('the case stream', () => {
     },
   );
 
-  it('case i is the lora suite arbitrary at its address', () => {
+  it('case i is the lora suite arbitrary at its address', async () => {
     const always = { ...builtinKernel('lora'), label: 'always' };
     for (let i = 0; i < 6; i++) {
       const a = caseAddress(SEED, i, 2);
       const expected = caseAt(loraCase(), a);
       let first: AnyCase | null = null;
-      search({
+      await search({
         suite: 'lora',
         kernel: always,
         seed: a.seed,

@@ -31,9 +31,16 @@ try {
 }
 if (runner) {
   const r = runner;
+  // Jobs run one at a time, in the order received, though a host kernel's case is awaited.
+  let queue = Promise.resolve();
   onMessage((job) => {
-    if (job.type === 'run') post({ type: 'ran', report: r.run(job.i) });
-    else if (job.type === 'shrink') post({ type: 'shrunk', report: r.shrink(job) });
+    queue = queue.then(async () => {
+      if (job.type === 'run') post({ type: 'ran', report: await r.run(job.i) });
+      else if (job.type === 'shrink') post({ type: 'shrunk', report: await r.shrink(job) });
+    });
   });
+  // A worker's host kernels (worker processes, pages) end with it.
+  const close = () => void r.close().finally(() => process.exit(0));
+  if (!parentPort) process.on('disconnect', close);
   post({ type: 'ready' });
 }

@@ -62,5 +62,5 @@ export function exitWhenFlushed(code: number): void {
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isEntry) {
-  main(process.argv.slice(2)).then(exitWhenFlushed);
+  void main(process.argv.slice(2)).then(exitWhenFlushed);
 }

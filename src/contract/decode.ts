@@ -48,7 +48,13 @@ export interface DecodeOptions {
 export interface DecodeKernel {
   readonly name: string;
   /** q [B,Hq,Sq,D], the cache, cacheSeqlens [B] -> out [B,Hq,Sq,Dv]. */
-  decode(q: Tensor, cache: KvCacheOf<Tensor>, cacheSeqlens: readonly number[], opts: DecodeOptions, tf: TF): Tensor;
+  decode(
+    q: Tensor,
+    cache: KvCacheOf<Tensor>,
+    cacheSeqlens: readonly number[],
+    opts: DecodeOptions,
+    tf: TF,
+  ): Tensor | Promise<Tensor>;
 }
 
 export function defineDecodeKernel<K extends DecodeKernel>(kernel: K): K {

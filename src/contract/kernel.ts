@@ -22,6 +22,13 @@
  * tf.customGrad). `tf` is the harness's own tfjs namespace: tensors from a second copy of
  * tfjs-core would not mix with the harness's.
  *
+ * `forward`, `forwardWithKeep` and a decode kernel's `decode` may return a Promise, awaited by the
+ * harness wherever no gradient is taken: a forward-only kernel (`backward: false`) and decode.
+ * tfjs autodiff records a synchronous forward, so a kernel with a backward returns its tensors
+ * synchronously; code that must await (a GPU read-back, another process, ONNX Runtime) is a host
+ * kernel (hostKernel.ts), which returns its own gradients. The same holds for a LoRA kernel: its
+ * forward is differentiated, so it is synchronous, and an async LoRA layer is a host kernel's `lora`.
+ *
  * Dropout, two routes. (1) `opts.dropout.keep` is the keep mask [B, Hq, Sq, Sk] as a boolean tensor
  * (the counter hash's pattern, `dropoutKeep`): multiply P by keep / (1 - p) and the kernel drops what
  * the reference drops, without importing attnfuzz. (2) A kernel that draws its own dropout (Philox,
@@ -66,8 +73,15 @@ export function describeValue(v: unknown): string {
 }
 
 /** The output and, when the kernel returned one, the lse of a `forward` result. */
-export function splitOutput(r: Tensor | AttentionOutput): { readonly out: Tensor; readonly lse: Tensor | null } {
-  return 'out' in r && !('dataSync' in r) ? { out: r.out, lse: r.lse ?? null } : { out: r as Tensor, lse: null };
+export function splitOutput(r: Tensor | AttentionOutput | Promise<Tensor | AttentionOutput>): {
+  readonly out: Tensor;
+  readonly lse: Tensor | null;
+} {
+  // Where a tensor is needed now: inside tfjs autodiff, or a kernel wrapping another.
+  if (typeof (r as { then?: unknown }).then === 'function')
+    throw new Error('forward returned a Promise where a synchronous result is needed (tfjs autodiff)');
+  const x = r as Tensor | AttentionOutput;
+  return 'out' in x && !('dataSync' in x) ? { out: x.out, lse: x.lse ?? null } : { out: x as Tensor, lse: null };
 }
 
 /**
@@ -127,10 +141,22 @@ export interface KernelGuarantees {
   readonly unseenKeysUnread?: boolean;
 }
 
+/** What `forwardWithKeep` returns: the output and the keep mask the kernel drew. */
+export interface KeptOutput {
+  readonly out: Tensor;
+  readonly keep: Tensor;
+}
+
 export interface AttentionKernel {
   readonly name: string;
   /** q [B,Hq,Sq,D], k [B,Hkv,Sk,D], v [B,Hkv,Sk,Dv] -> out [B,Hq,Sq,Dv], or { out, lse [B,Hq,Sq] }. */
-  forward(q: Tensor4D, k: Tensor4D, v: Tensor4D, opts: KernelOptions, tf: TF): Tensor | AttentionOutput;
+  forward(
+    q: Tensor4D,
+    k: Tensor4D,
+    v: Tensor4D,
+    opts: KernelOptions,
+    tf: TF,
+  ): Tensor | AttentionOutput | Promise<Tensor | AttentionOutput>;
   /**
    * For a kernel that draws its own dropout: the forward returning the keep mask it drew, any
    * shape that holds [B, Hq, Sq, Sk] values (nonzero = kept). Called instead of `forward` when the
@@ -142,7 +168,7 @@ export interface AttentionKernel {
     v: Tensor4D,
     opts: KernelOptions,
     tf: TF,
-  ): { readonly out: Tensor; readonly keep: Tensor };
+  ): KeptOutput | Promise<KeptOutput>;
   /** true, or the reason the kernel declines these options and shapes (the case is then skipped). */
   supports?(opts: SupportQuery, shapes: AttentionShapes): true | string;
   /** The fixed tiles the kernel runs: generated lengths are then aimed at k·Br ± 1 and k·Bc ± 1. */

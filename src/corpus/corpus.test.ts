@@ -45,16 +45,16 @@ const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-${name}-`));
 const DETACHED = 'test/fixtures/broken-kernels/value-grad-detached.ts';
 
 describe('saving', () => {
-  it('names a file by a content hash of kind, case, kernel and backends, independent of key order', () => {
+  it('names a file by a content hash of kind, case, kernel and backends, independent of key order', async () => {
     const reordered = JSON.parse(canonicalJson(c)) as AttentionCase;
     expect(caseHash(saved({ case: reordered }))).toBe(caseHash(saved()));
     expect(caseHash(saved({ kernel: { builtin: 'sdpa' } }))).not.toBe(caseHash(saved()));
     expect(caseHash(saved({ case: { ...c, seed: 4 } }))).not.toBe(caseHash(saved()));
     expect(caseHash(saved({ backends: ['cpu', 'wasm'] }))).not.toBe(caseHash(saved()));
   });
-  it('writes atomically: no temp file is left, the content parses back, the found verdict is recorded', () => {
+  it('writes atomically: no temp file is left, the content parses back, the found verdict is recorded', async () => {
     const dir = tmp('save');
-    const check = checkCase(c, builtinKernel('flash'));
+    const check = await checkCase(c, builtinKernel('flash'));
     const p = saveCase(savedCaseOf(check, { builtin: 'flash' }, { seed: 1, path: '0' }), dir, '<svg/>');
     expect(readdirSync(dir).sort()).toEqual([`${p.hash}.json`, `${p.hash}.svg`]);
     const back = readSavedCase(p.json);
@@ -67,7 +67,7 @@ describe('saving', () => {
     });
     expect(back.found?.tfjs).toMatch(/^4\./);
   });
-  it('never rewrites an existing file: an expectation written by hand survives the same case found again', () => {
+  it('never rewrites an existing file: an expectation written by hand survives the same case found again', async () => {
     const dir = tmp('keep');
     const first = saveCase(saved(), dir);
     const marked = {
@@ -80,7 +80,7 @@ describe('saving', () => {
     expect(again).toMatchObject({ json: first.json, existed: true });
     expect(JSON.parse(readFileSync(first.json, 'utf8')).expect).toEqual({ kind: 'mismatch', tensor: 'dv' });
   });
-  it('removes its temp file when the rename fails', () => {
+  it('removes its temp file when the rename fails', async () => {
     const dir = tmp('atomic');
     const target = join(dir, 'sub');
     ensureCorpusFolder(target);
@@ -90,7 +90,7 @@ describe('saving', () => {
   it(
     'checks the corpus folder before anything is searched: a file, an unwritable place, /proc all fail fast ' +
       'with the reason',
-    () => {
+    async () => {
       const dir = tmp('folder');
       const file = join(dir, 'plain');
       writeFileSync(file, '');
@@ -112,7 +112,7 @@ describe('saving', () => {
 });
 
 describe('reading', () => {
-  it('rejects bad files with one line naming the file and the field', () => {
+  it('rejects bad files with one line naming the file and the field', async () => {
     const ok = saved() as unknown as Record<string, unknown>;
     expect(() => parseSavedCase({ ...ok, kernel: { builtin: 'nope' } }, 'x.json')).toThrow(
       /^x\.json: kernel: expected \{"builtin": "eager"/,
@@ -131,7 +131,7 @@ describe('reading', () => {
     expect(() => parseSavedCase({ ...ok, expct: {} }, 'x.json')).toThrow(/^x\.json: expct: unknown field/);
     expect(() => parseSavedCase({ ...ok, kind: 'upstream' }, 'x.json')).toThrow(/^x\.json: case\./);
   });
-  it('reads version-1 files as version 2: a known attention failure keeps its verdict kind and tensor', () => {
+  it('reads version-1 files as version 2: a known attention failure keeps its verdict kind and tensor', async () => {
     const v1 = {
       format: 'attnfuzz-failure',
       version: 1,

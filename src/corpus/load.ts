@@ -1,6 +1,6 @@
 /**
  * Reading saved cases: the one loader. JSON first (corrupt JSON is named as such), then version 1
- * is migrated (migrate.ts), then the one schema (format.ts). Every failure is one CorpusFileError
+ * is migrated (migrate.ts), then the one schema (savedCase.ts). Every failure is one CorpusFileError
  * line naming the file and the field; a bad file is reported, never deleted.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Version-1 saved files, read as version 2 (format.ts), so corpora written before the one format
+ * Version-1 saved files, read as version 2 (savedCase.ts), so corpora written before the one format
  * keep replaying:
  *
  *   attnfuzz-failure v1   kind absent or "attention" (an AttentionCase), or "training"; `expect`

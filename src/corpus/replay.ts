@@ -2,7 +2,7 @@
  * Replaying saved cases: the file's case re-made from its seeds and checked by the one check
  * (src/runner `checkCase`) with its kernel, on its backends (or the active one), forward only when
  * the file's kernel says `forwardOnly` (saved by `check --forward-only`) or the replay is asked to
- * (`replay --forward-only`), then compared with what the file expects (format.ts):
+ * (`replay --forward-only`), then compared with what the file expects (savedCase.ts):
  *
  *   'ok'                 the verdict meets the expectation: a regression test passes, or a known
  *                        failure still fails the same way (same verdict kind and tensor)
@@ -11,6 +11,8 @@
  *   'fails-differently'  a known failure fails, but not as recorded: not counted as reproduced
  *   'invalid'            the file cannot be read or its kernel cannot be loaded (reported, never deleted)
  */
+
+import { isAbsolute, relative, resolve } from 'node:path';
 import { prepareBackends } from '../backend/index.js';
 import { formatExpectation, formatVerdict, isFailure, meets, summarizeVerdict } from '../oracle/index.js';
 import {
@@ -19,8 +21,12 @@ import {
   checkCase,
   fixedKernel,
   forwardOnly,
+  type KernelRef,
   type KernelUnderTest,
   loadKernelModule,
+  type ResolveOptions,
+  resolveKernel,
+  targetOf,
 } from '../runner/index.js';
 import { corpusFiles, readSavedCase } from './load.js';
 import type { SavedCase } from './savedCase.js';
@@ -38,10 +44,41 @@ export type ReplayOutcome =
 
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
-/** How to replay: `forwardOnly` checks every attention case forward only, whatever its file says. */
+/** How to replay. */
 export interface ReplayOptions {
+  /** Check every attention case forward only, whatever its file says. */
   readonly forwardOnly?: boolean;
+  /**
+   * Kernels the user named on the command line (`replay --kernel`): a saved case that names one of
+   * them may run it, even a command or a module outside the project.
+   */
+  readonly allow?: readonly string[];
+  /** Run whatever the saved cases name (`replay --trust`): the user vouches for the files. */
+  readonly trust?: boolean;
+  /** Flags for the targets a saved case names (device, python). */
+  readonly target?: ResolveOptions;
 }
+
+/**
+ * Why replaying a saved case's kernel needs the user's say-so, or null: a target that runs a
+ * command or code of the user's (exec:, py:), or a module outside the folder replay runs from. A
+ * corpus is data someone else may have written (a CI artifact, another shard's folder): it never
+ * makes attnfuzz run a command by itself.
+ */
+export function needsSayso(ref: KernelRef, cwd: string): string | null {
+  if ('target' in ref) {
+    const t = targetOf(ref.target);
+    return t?.target.runsUserCode ? `it would run ${JSON.stringify(ref.target)}` : null;
+  }
+  if (!('module' in ref)) return null;
+  const inside = relative(cwd, resolve(cwd, ref.module));
+  return inside.startsWith('..') || isAbsolute(inside)
+    ? `it would load the module ${ref.module}, outside ${cwd}`
+    : null;
+}
+
+/** The spec a kernel ref names, as `--kernel` takes it. */
+const specOf = (ref: KernelRef) => ('builtin' in ref ? ref.builtin : 'target' in ref ? ref.target : ref.module);
 
 /** The kernel a saved case names (upstream cases: the tfjs op itself), forward only when its ref or `o` says so. */
 export async function kernelOfSaved(
@@ -56,12 +93,20 @@ export async function kernelOfSaved(
       ref: { module: '@tensorflow/tfjs-core' },
     };
   const ref = saved.kernel!;
+  const spec = specOf(ref);
+  const why = o.trust === true || o.allow?.includes(spec) ? null : needsSayso(ref, cwd);
+  if (why !== null)
+    throw new Error(
+      `${file}: not replayed: ${why}; name that kernel to run it (replay --kernel '${spec}') or pass --trust`,
+    );
   // The role the case needs (a training case's kernel loads as an attention kernel).
   const suite = saved.kind === 'lora' || saved.kind === 'decode' ? saved.kind : 'attention';
   const k =
     'builtin' in ref
       ? builtinKernel(ref.builtin)
-      : fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
+      : 'target' in ref
+        ? await resolveKernel(ref.target, suite, cwd, `${file}: kernel.target`, o.target)
+        : fixedKernel(await loadKernelModule(ref.module, cwd, `${file}: kernel.module`, suite), suite, ref, ref.module);
   return ref.forwardOnly === true || o.forwardOnly === true ? forwardOnly(k) : k;
 }
 
@@ -78,10 +123,12 @@ export async function replayFile(file: string, cwd = process.cwd(), o: ReplayOpt
   }
   let check: CaseCheck;
   try {
-    check = checkCase(saved.case, kernel, { backends: saved.backends });
+    check = await checkCase(saved.case, kernel, { backends: saved.backends });
   } catch (e) {
     // The harness itself failed on this case (e.g. the reference rejects it): the file is unusable.
     return { status: 'invalid', file, message: `${file}: case cannot be run: ${firstLine(e)}` };
+  } finally {
+    await kernel.close?.();
   }
   const v = check.verdict;
   const expectsPass = saved.expect.kind === 'pass';

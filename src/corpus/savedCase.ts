@@ -8,8 +8,11 @@
  *     "kind":    "attention" | "lora" | "training" | "decode" | "upstream",
  *     "case":    { ... },                            the suite's case (validated by the suite's schema,
  *                                                    src/runner/suites); tensors are re-made from its seeds
- *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" },   relative to the folder
- *                replay runs from; absent for "upstream" (the tfjs op is the subject)
+ *     "kernel":  { "builtin": "flash" } | { "module": "path/to/kernel.ts" }   relative to the folder
+ *                replay runs from | { "target": "ort:gqa" } a target spec (registry.ts TARGETS);
+ *                absent for "upstream" (the tfjs op is the subject). A module outside that folder,
+ *                or a target that runs the user's own code (exec:, py:), runs only with the user's
+ *                say-so: see corpus/replay.ts
  *     "backends": ["cpu", "wasm"],                    optional: run on each and compare them (as
  *                `check --backends`); absent = the backend replay runs on
  *     "expect":  { "kind": "pass" }                   a regression test: the case must pass
@@ -81,11 +84,12 @@ const kernelRef = z.union(
   [
     z.strictObject({ builtin: z.enum(BUILTIN_KERNELS), ...forwardOnlyField }),
     z.strictObject({ module: z.string().min(1), ...forwardOnlyField }),
+    z.strictObject({ target: z.string().regex(/^[a-z][a-z0-9-]*:/), ...forwardOnlyField }),
   ],
   {
     error: (iss) =>
-      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}} or {"module": "<path>"}, ` +
-      `optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
+      `expected {"builtin": ${BUILTIN_KERNELS.map((k) => `"${k}"`).join(' | ')}}, {"module": "<path>"} or ` +
+      `{"target": "<prefix>:<spec>"}, optionally with "forwardOnly": true, got ${JSON.stringify(iss.input)}`,
   },
 );
 

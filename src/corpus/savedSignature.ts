@@ -40,7 +40,7 @@ function fromLine(line: string): Pick<Signature, 'kind' | 'tensor' | 'pass' | 'd
 export function kernelLabelOf(saved: SavedCase): string {
   if (saved.case.kind === 'upstream') return `tfjs ${saved.case.op}`;
   const ref = saved.kernel;
-  return ref === undefined ? '?' : 'builtin' in ref ? ref.builtin : ref.module;
+  return ref === undefined ? '?' : 'builtin' in ref ? ref.builtin : 'target' in ref ? ref.target : ref.module;
 }
 
 export function signatureOfSaved(saved: SavedCase): Signature {

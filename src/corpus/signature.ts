@@ -142,7 +142,7 @@ export function signatureHash(s: Signature): string {
   return createHash('sha256').update(canonical(s)).digest('hex').slice(0, 16);
 }
 
-/** The signature as saved files hold it (format.ts), checked like every other field. */
+/** The signature as saved files hold it (savedCase.ts), checked like every other field. */
 export const signatureSchema = z.strictObject({
   kernel: z.string().min(1),
   suite: z.enum(CASE_KINDS as [CaseKind, ...CaseKind[]]),

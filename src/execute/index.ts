@@ -1,1 +1,3 @@
+export * from './host.js';
 export * from './tfjs.js';
+export * from './tfjsAsync.js';

@@ -155,10 +155,13 @@ export function forwardBackward(
         let o4: Tensor;
         if (ownDropout) {
           const r = kernel.forwardWithKeep!(q, k, v, kopts, tf);
+          if (isThenable(r)) throw new Error(asyncWithBackward(kernel.name));
           keep = download(r.keep);
           o4 = r.out;
         } else {
-          const r = splitOutput(kernel.forward(q, k, v, kopts, tf));
+          const returned = kernel.forward(q, k, v, kopts, tf);
+          if (isThenable(returned)) throw new Error(asyncWithBackward(kernel.name));
+          const r = splitOutput(returned);
           o4 = r.out;
           if (r.lse !== null) lse = download(r.lse);
         }
@@ -189,6 +192,16 @@ export function forwardBackward(
     tf.dispose([...buffers, dOut, ...Object.values(floats)]);
   }
 }
+
+/** True for a Promise (or any thenable) a kernel returned instead of a tensor. */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Why an async forward cannot be differentiated, and what to do instead. */
+export const asyncWithBackward = (name: string) =>
+  `${name}.forward returned a Promise: tfjs autodiff needs a synchronous forward; declare backward: false ` +
+  '(checked forward only), or make it a host kernel (defineHostKernel) that returns its gradients';
 
 const CONTRACT_LAYOUT = (t: readonly Tensor[]) => t.slice(0, 3) as [Tensor4D, Tensor4D, Tensor4D];
 
@@ -236,32 +249,5 @@ export function runLoraKernel(
     return { y: yHost!, dx, dA, dB };
   } finally {
     tf.dispose([x, W0, A, B, dY]);
-  }
-}
-
-/** out [B, Hq, Sq, Dv] of a decode kernel on q [B, Hq, Sq, D] and the cache (src/contract/decode.ts). */
-export function runDecodeKernel(
-  kernel: DecodeKernel,
-  q: HostTensor,
-  cache: KvCache,
-  cacheSeqlens: readonly number[],
-  opts: DecodeOptions,
-): HostTensor {
-  const out = tf.tidy(() => {
-    const c: KvCacheOf<Tensor> =
-      cache.kind === 'contiguous'
-        ? { kind: 'contiguous', k: upload(cache.k), v: upload(cache.v) }
-        : { kind: 'paged', kPages: upload(cache.kPages), vPages: upload(cache.vPages), blockTable: cache.blockTable };
-    return kernel.decode(upload(q), c, cacheSeqlens, opts, tf);
-  });
-  // A kernel's own fault, named: it returned no tensor (undefined, an array, { out }).
-  if (typeof (out as Partial<Tensor> | null)?.dataSync !== 'function') {
-    tf.dispose(out as never); // the tensors it did return, if any
-    throw new Error(`${kernel.name}.decode returned ${describeValue(out)}, expected a tfjs Tensor out [B, Hq, Sq, Dv]`);
-  }
-  try {
-    return download(out);
-  } finally {
-    out.dispose();
   }
 }

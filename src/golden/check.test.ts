@@ -25,8 +25,8 @@ const bump = (t: HostTensor, n: number, by: number): HostTensor => {
 };
 
 describe('checkGolden measures each tensor and fails only the spoilt one', () => {
-  it('a perturbed dk fails, naming file, kernel and tensor; the rest pass', () => {
-    const o = checkGolden(
+  it('a perturbed dk fails, naming file, kernel and tensor; the rest pass', async () => {
+    const o = await checkGolden(
       golden,
       spoilt('bad-dk', (r) => ({ ...r, dk: bump(r.dk, 3, 1e-3) })),
     );
@@ -51,8 +51,8 @@ describe('checkGolden measures each tensor and fails only the spoilt one', () =>
     expect(allPassed([o])).toBe(false);
   });
 
-  it('a NaN where PyTorch is finite fails with an infinite error', () => {
-    const o = checkGolden(
+  it('a NaN where PyTorch is finite fails with an infinite error', async () => {
+    const o = await checkGolden(
       golden,
       spoilt('nan', (r) => ({ ...r, out: bump(r.out, 0, NaN) })),
     );
@@ -67,8 +67,8 @@ describe('checkGolden measures each tensor and fails only the spoilt one', () =>
     });
   });
 
-  it('a wrong shape fails before values are compared', () => {
-    const o = checkGolden(
+  it('a wrong shape fails before values are compared', async () => {
+    const o = await checkGolden(
       golden,
       spoilt('shape', (r) => ({ ...r, dv: { shape: [1, 1, 5], data: r.dv.data } })),
     );
@@ -78,7 +78,7 @@ describe('checkGolden measures each tensor and fails only the spoilt one', () =>
     });
   });
 
-  it('a kernel that throws is an error, a kernel that declines is a skip', () => {
+  it('a kernel that throws is an error, a kernel that declines is a skip', async () => {
     const thrower: GoldenRunner = {
       ...spoilt('boom', (r) => r),
       run: () => {
@@ -86,8 +86,8 @@ describe('checkGolden measures each tensor and fails only the spoilt one', () =>
       },
     };
     const decliner: GoldenRunner = { ...spoilt('shy', (r) => r), supports: () => 'no GQA' };
-    const errored = checkGolden(golden, thrower);
-    const skipped = checkGolden(golden, decliner);
+    const errored = await checkGolden(golden, thrower);
+    const skipped = await checkGolden(golden, decliner);
     expect(errored).toEqual({ state: 'errored', file: FILE, kernel: 'boom', error: 'boom: no' });
     expect(skipped).toEqual({ state: 'skipped', file: FILE, kernel: 'shy', reason: 'no GQA' });
     expect(allPassed([errored])).toBe(false);

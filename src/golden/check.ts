@@ -55,7 +55,7 @@ function compareTensor(
 }
 
 /** Runs one golden through one runner of its kind. */
-export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome {
+export async function checkGolden(golden: Golden, runner: GoldenRunner): Promise<GoldenOutcome> {
   const { file } = golden;
   const kernel = runner.name;
   let got: Record<string, HostTensor>;
@@ -65,19 +65,21 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
     if (golden.kind === 'attention' && runner.kind === 'attention') {
       const ok = runner.supports(golden.options, golden.inputs);
       if (ok !== true) return { state: 'skipped', file, kernel, reason: ok };
-      got = { ...runner.run(golden.inputs, golden.options) };
+      got = { ...(await runner.run(golden.inputs, golden.options)) };
       want = { ...golden.expected };
       // Version 2: dbias and dsinks where the file has them, lse where the kernel also returns one.
       names = [
         ...ATTENTION_TENSORS,
         ...OPTIONAL_ATTENTION_TENSORS.filter((t) => want[t] !== undefined && (t !== 'lse' || got[t] !== undefined)),
       ];
+      // A forward-only runner (an inference kernel: ONNX Runtime) is judged on out and lse.
+      if (runner.forwardOnly === true) names = names.filter((t) => t === 'out' || t === 'lse');
     } else if (golden.kind === 'lora-linear' && runner.kind === 'lora-linear') {
-      got = { ...runner.run(golden.inputs, golden.spec) };
+      got = { ...(await runner.run(golden.inputs, golden.spec)) };
       want = { ...golden.expected };
       names = LORA_TENSORS;
     } else if (golden.kind === 'decode' && runner.kind === 'decode') {
-      got = { out: runner.run(golden.inputs, golden.options) };
+      got = { out: await runner.run(golden.inputs, golden.options) };
       want = { ...golden.expected };
       names = ['out'];
     } else {
@@ -107,9 +109,12 @@ export function checkGolden(golden: Golden, runner: GoldenRunner): GoldenOutcome
  * Every golden through every runner of its kind, in file order then runner order. Runners of
  * the other kind are left out silently: a LoRA runner says nothing about attention files.
  */
-export function checkGoldens(goldens: readonly Golden[], runners: readonly GoldenRunner[]): GoldenOutcome[] {
+export async function checkGoldens(
+  goldens: readonly Golden[],
+  runners: readonly GoldenRunner[],
+): Promise<GoldenOutcome[]> {
   const out: GoldenOutcome[] = [];
-  for (const g of goldens) for (const r of runners) if (r.kind === g.kind) out.push(checkGolden(g, r));
+  for (const g of goldens) for (const r of runners) if (r.kind === g.kind) out.push(await checkGolden(g, r));
   return out;
 }
 

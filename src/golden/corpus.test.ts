@@ -20,8 +20,8 @@ describe('every golden file matches every implementation', () => {
   const runners = goldenRunners();
   it(
     `reference and registry kernels (${[...new Set(runners.map((r) => r.name))].join(', ')}) within ` + `their bounds`,
-    () => {
-      const outcomes = checkGoldens(goldens, runners);
+    async () => {
+      const outcomes = await checkGoldens(goldens, runners);
       const problems: string[] = [];
       for (const o of outcomes) {
         if (o.state === 'errored') problems.push(`${o.file} ${o.kernel}: threw ${o.error}`);
@@ -84,7 +84,7 @@ describe('the golden corpus covers every option', () => {
   const has = (what: string, pred: (g: (typeof attention)[number]) => boolean) =>
     expect(attention.some(pred), what).toBe(true);
 
-  it('shapes: Sq != Sk both ways, Sq = 1, Dv != D, D = 1, odd D, GQA ratios 1..4', () => {
+  it('shapes: Sq != Sk both ways, Sq = 1, Dv != D, D = 1, odd D, GQA ratios 1..4', async () => {
     expect(goldens.length).toBeGreaterThanOrEqual(24);
     has('Sq < Sk', (g) => dims(g).Sq < dims(g).Sk);
     has('Sq > Sk', (g) => dims(g).Sq > dims(g).Sk);
@@ -98,7 +98,7 @@ describe('the golden corpus covers every option', () => {
   it(
     'options: causal both alignments, windows, key lengths both sides with an empty row, every mask ' +
       'broadcast, scale',
-    () => {
+    async () => {
       has('causal top-left', (g) => g.options.causal === 'top-left');
       has('causal bottom-right', (g) => g.options.causal === 'bottom-right');
       has('symmetric window', (g) => g.options.window !== null && g.options.window[0] === g.options.window[1]);
@@ -134,7 +134,7 @@ describe('the golden corpus covers every option', () => {
     },
   );
 
-  it('version 2: at least three files for each score option, and an lse of -inf for a row with no visible key', () => {
+  it('version 2: at least three files for each score option, and an lse of -inf for a row with no visible key', async () => {
     const count = (f: (g: (typeof attention)[number]) => boolean) => attention.filter(f).length;
     expect(count((g) => g.options.softcap != null)).toBeGreaterThanOrEqual(3);
     expect(count((g) => g.options.alibiSlopes != null)).toBeGreaterThanOrEqual(3);
@@ -148,7 +148,7 @@ describe('the golden corpus covers every option', () => {
     has('lse -inf with a sink', (g) => g.options.sinks != null && g.expected.lse?.data.includes(-Infinity) === true);
   });
 
-  it('lora: with and without rsLoRA, and B = 0', () => {
+  it('lora: with and without rsLoRA, and B = 0', async () => {
     expect(lora.some((g) => g.spec.rslora)).toBe(true);
     expect(lora.some((g) => !g.spec.rslora)).toBe(true);
     expect(lora.some((g) => g.inputs.B.data.every((x) => x === 0) && g.expected.dA.data.every((x) => x === 0))).toBe(

@@ -76,7 +76,7 @@ describe('the KV-cache decode goldens', () => {
   it(
     'load, and cover a contiguous cache longer than its rows, pages that do not divide a length (shuffled, ' +
       'one unused), causal Sq > 1 with GQA, a row with no key; NaN in exactly the slots the contract does not read',
-    () => {
+    async () => {
       expect(errors.map((e) => e.message)).toEqual([]);
       expect(decode.length).toBeGreaterThanOrEqual(4);
       for (const g of decode) expect(nanExactlyWhereUnread(g), g.file).toBe(true);
@@ -108,26 +108,28 @@ describe('the KV-cache decode goldens', () => {
   it(
     `the float64 reference and flash decode (float32) match every file within ${REFERENCE_REL_BOUND} and ` +
       `${FLOAT32_REL_BOUND}`,
-    () => {
+    async () => {
       const runners = goldenRunners().filter((r) => r.kind === 'decode');
       expect(runners.map((r) => [r.name, r.bound])).toEqual([
         ['reference', REFERENCE_REL_BOUND],
         ['flash', FLOAT32_REL_BOUND],
       ]);
-      const outcomes = checkGoldens(decode, runners);
+      const outcomes = await checkGoldens(decode, runners);
       expect(problems(outcomes)).toEqual([]);
       expect(outcomes.filter((o) => o.state === 'checked')).toHaveLength(2 * decode.length);
     },
   );
 
-  // No golden test has a low-precision path, so no oracle allowance to reuse: the README's bound
+  // No golden test has a low-precision path, so no oracle allowance to reuse: docs/golden.md's bound
   // for out in bfloat16 / float16, norm-wise like FLOAT32_REL_BOUND: 4 units of roundoff u_p.
   // Measured: at most 1.26 u (bfloat16) and 1.40 u (float16).
   it.each(['bfloat16', 'float16'] as const)(
     'flash decode in emulated %s matches every file within 4 u',
-    (precision) => {
+    async (precision) => {
       const runner = decodeRunner(`flash ${precision}`, flashDecodeKernel, 4 * UNIT_ROUNDOFF[precision]);
-      const outcomes = decode.map((g) => checkGolden({ ...g, options: { ...g.options, precision } }, runner));
+      const outcomes = await Promise.all(
+        decode.map((g) => checkGolden({ ...g, options: { ...g.options, precision } }, runner)),
+      );
       expect(problems(outcomes)).toEqual([]);
       // The precision reaches the kernel: float32's error is far below bfloat16's unit roundoff.
       const worst = Math.max(...outcomes.flatMap((o) => (o.state === 'checked' ? o.rows.map((r) => r.maxRel) : [])));
@@ -138,14 +140,14 @@ describe('the KV-cache decode goldens', () => {
   it(
     'can fail: a paged decode whose softmax takes the padding lanes of the last page (flashinfer#3716) fails ' +
       'every paged file, naming file and tensor; the contiguous files pass',
-    () => {
+    async () => {
       const runner = decodeRunner('decode-reads-page-padding', readsPagePadding as DecodeKernel);
-      const outcomes = decode.map((g) => checkGolden(g, runner));
+      const outcomes = await Promise.all(decode.map((g) => checkGolden(g, runner)));
       const failed = decode.filter((_, n) => problems([outcomes[n]!]).length > 0);
       // Every paged file has a row whose length its page size does not divide: NaN from the padding.
       expect(failed.map((g) => g.file)).toEqual(decode.filter(isPaged).map((g) => g.file));
       const paged = decode.find((g) => g.file.endsWith('decode-paged-shuffled.json'))!;
-      const text = goldenText([paged], [checkGolden(paged, runner)]);
+      const text = goldenText([paged], [await checkGolden(paged, runner)]);
       expect(text).toMatch(
         /decode-paged-shuffled\.json\s+decode-reads-page-padding\s+out\s+inf\s+inf\s+1\.00e-5\s+FAIL/,
       );

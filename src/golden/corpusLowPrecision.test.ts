@@ -27,10 +27,10 @@ beforeAll(() => useBackend('cpu'));
  * Every file the kernel declares the options of, in `precision`: the problems, and the largest error per tensor in
  * units of u.
  */
-function lowPrecision(
+async function lowPrecision(
   kernel: AttentionKernel,
   precision: Precision,
-): { problems: string[]; checked: number; worst: Map<string, number> } {
+): Promise<{ problems: string[]; checked: number; worst: Map<string, number> }> {
   const u = UNIT_ROUNDOFF[precision];
   const runner = attentionRunner(`${kernel.name} ${precision}`, kernel);
   const problems: string[] = [];
@@ -38,7 +38,7 @@ function lowPrecision(
   let checked = 0;
   for (const g of attention) {
     if (missingFeatures(g.options, kernel.features).length > 0) continue;
-    const o = checkGolden({ ...g, options: { ...g.options, precision } }, runner);
+    const o = await checkGolden({ ...g, options: { ...g.options, precision } }, runner);
     if (o.state !== 'checked') {
       problems.push(`${g.file}: ${o.state === 'errored' ? `threw ${o.error}` : `skipped: ${o.reason}`}`);
       continue;
@@ -56,9 +56,9 @@ function lowPrecision(
 describe.each(['bfloat16', 'float16'] as const)('every attention golden file in emulated %s', (precision) => {
   it.each(BUILTIN_KERNELS.filter((n) => BUILTINS[n].attention))(
     '%s matches within 4 u (out, lse) and 16 u (gradients)',
-    (name) => {
+    async (name) => {
       const kernel = BUILTINS[name].attention!();
-      const r = lowPrecision(kernel, precision);
+      const r = await lowPrecision(kernel, precision);
       expect(r.problems).toEqual([]);
       expect(r.checked).toBe(attention.filter((g) => missingFeatures(g.options, kernel.features).length === 0).length);
       // The precision reaches the kernel: float32 would be far below a unit of u_p.
@@ -68,8 +68,8 @@ describe.each(['bfloat16', 'float16'] as const)('every attention golden file in 
 });
 
 describe('can fail', () => {
-  it('a kernel whose dk is halved only in bfloat16/float16 fails the files on dk, and only on dk', () => {
-    const r = lowPrecision(lowprecHalvedDk, 'bfloat16');
+  it('a kernel whose dk is halved only in bfloat16/float16 fails the files on dk, and only on dk', async () => {
+    const r = await lowPrecision(lowprecHalvedDk, 'bfloat16');
     expect(r.problems.length).toBeGreaterThan(0);
     expect(r.problems.every((p) => / dk: /.test(p))).toBe(true);
   });

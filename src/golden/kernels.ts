@@ -17,6 +17,7 @@
  *
  * Every built-in of the registry is a runner: a kernel cannot silently drop out of the goldens.
  */
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import {
   type AttentionInputs,
   type AttentionKernel,
@@ -25,8 +26,10 @@ import {
   type DecodeKernel,
   type DecodeOptions,
   FLOAT32_REL_BOUND,
+  type HostKernel,
   type HostTensor,
   hasEmptyRow,
+  isHostKernel,
   type LoraInputs,
   type LoraKernel,
   type LoraResult,
@@ -34,7 +37,15 @@ import {
   missingFeatures,
   type SupportQuery,
 } from '../contract/index.js';
-import { runAttentionKernel, runDecodeKernel, runLoraKernel } from '../execute/index.js';
+import {
+  forwardOnlyAsync,
+  runAttentionKernel,
+  runDecodeKernel,
+  runHostAttention,
+  runHostDecode,
+  runHostLora,
+  runLoraKernel,
+} from '../execute/index.js';
 import { referenceAttention, referenceDecode, referenceLora } from '../reference/index.js';
 import { BUILTIN_KERNELS, builtinKernel, type KernelUnderTest } from '../runner/index.js';
 import type { DecodeInputs } from './goldenFile.js';
@@ -50,31 +61,38 @@ export type GoldenRunner =
       readonly bound: number;
       /** true, or why the implementation declines these options (the file is then skipped). */
       supports(opts: AttentionOptions, inputs: AttentionInputs): true | string;
-      run(inputs: AttentionInputs, opts: AttentionOptions): AttentionResult;
+      /** Its result; without the gradients for a forward-only runner. */
+      run(inputs: AttentionInputs, opts: AttentionOptions): AttentionResult | Promise<Partial<AttentionResult>>;
+      /** An inference kernel (`backward: false`): judged on out (and lse) only. */
+      readonly forwardOnly?: boolean;
     }
   | {
       readonly name: string;
       readonly kind: 'lora-linear';
       readonly bound: number;
-      run(inputs: LoraInputs, spec: LoraSpec): LoraResult;
+      run(inputs: LoraInputs, spec: LoraSpec): LoraResult | Promise<LoraResult>;
     }
   | {
       readonly name: string;
       readonly kind: 'decode';
       readonly bound: number;
       /** out [B, Hq, Sq, Dv]. */
-      run(inputs: DecodeInputs, opts: DecodeOptions): HostTensor;
+      run(inputs: DecodeInputs, opts: DecodeOptions): Promise<HostTensor> | HostTensor;
     };
 
 /** Every built-in name `--kernels` accepts (besides module paths). */
 export const GOLDEN_KERNEL_NAMES: readonly string[] = ['reference', ...BUILTIN_KERNELS];
 
-export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRunner {
+export function attentionRunner(name: string, kernel: AttentionKernel | HostKernel): GoldenRunner {
+  const forwardOnly = kernel.backward === false;
   return {
     name,
     kind: 'attention',
     bound: FLOAT32_REL_BOUND,
     supports(opts, inputs) {
+      const precisions = isHostKernel(kernel) ? kernel.precisions : undefined;
+      if (precisions !== undefined && !precisions.includes(opts.precision))
+        return `computes in ${precisions.join(', ')} only`;
       const missing = missingFeatures(opts, kernel.features);
       if (missing.length > 0) return `does not declare features ${missing.join(', ')}`;
       if (!kernel.supports) return true;
@@ -87,22 +105,42 @@ export function attentionRunner(name: string, kernel: AttentionKernel): GoldenRu
       };
       return kernel.supports(query, { B, Hq, Hkv, Sq, Sk, D, Dv });
     },
-    run: (inputs, opts) => runAttentionKernel(kernel, inputs, opts),
+    run: async (inputs, opts) => {
+      if (!isHostKernel(kernel) && !forwardOnly) return runAttentionKernel(kernel, inputs, opts);
+      const layout = {
+        buffers: [inputs.q, inputs.k, inputs.v],
+        views: (t: readonly Tensor[]) => t.slice(0, 3) as [Tensor4D, Tensor4D, Tensor4D],
+      };
+      const r = isHostKernel(kernel)
+        ? await runHostAttention(kernel, inputs, opts, { backward: !forwardOnly })
+        : await forwardOnlyAsync(kernel, layout, opts);
+      return { out: r.out, ...(r.lse !== null ? { lse: r.lse } : {}), ...(r.grads ?? {}) };
+    },
+    ...(forwardOnly ? { forwardOnly } : {}),
   };
 }
 
-export function loraRunner(name: string, kernel: LoraKernel): GoldenRunner {
+export function loraRunner(name: string, kernel: LoraKernel | HostKernel): GoldenRunner {
   return {
     name,
     kind: 'lora-linear',
     bound: FLOAT32_REL_BOUND,
-    run: (inputs, spec) => runLoraKernel(kernel, inputs, spec),
+    run: (inputs, spec) =>
+      isHostKernel(kernel) ? runHostLora(kernel, inputs, spec) : runLoraKernel(kernel, inputs, spec),
   };
 }
 
 /** A decode kernel on a decode golden's inputs, in the precision the options say (the file's: float32). */
-export function decodeRunner(name: string, kernel: DecodeKernel, bound = FLOAT32_REL_BOUND): GoldenRunner {
-  return { name, kind: 'decode', bound, run: (i, opts) => runDecodeKernel(kernel, i.q, i.cache, i.cacheSeqlens, opts) };
+export function decodeRunner(name: string, kernel: DecodeKernel | HostKernel, bound = FLOAT32_REL_BOUND): GoldenRunner {
+  return {
+    name,
+    kind: 'decode',
+    bound,
+    run: (i, opts) =>
+      isHostKernel(kernel)
+        ? runHostDecode(kernel, i.q, i.cache, i.cacheSeqlens, opts)
+        : runDecodeKernel(kernel, i.q, i.cache, i.cacheSeqlens, opts),
+  };
 }
 
 /** The runners of a kernel under test (a user module or a built-in), one per kind it implements. */

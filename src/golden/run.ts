@@ -110,7 +110,7 @@ export async function runGoldenCommand(
     throw e;
   }
   for (const e of loaded.errors) io.err(`${e.message.split('\n')[0]}\n`);
-  const outcomes = checkGoldens(loaded.goldens, runners);
+  const outcomes = await checkGoldens(loaded.goldens, runners);
   if (loaded.goldens.length > 0 || opts.json)
     io.out(opts.json ? `${JSON.stringify(goldenJson(outcomes), null, 2)}\n` : goldenText(loaded.goldens, outcomes));
   if (loaded.errors.length > 0) {

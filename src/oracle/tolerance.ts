@@ -62,7 +62,7 @@
  * The constants are measured by bench/calibrate-oracle.ts (tightness: the largest error/allowed of
  * the correct built-in kernels over 10^5 default cases per precision) and bench/oracle-power.ts
  * (power: the share of informative cases in which a deliberately perturbed kernel is flagged); the
- * README prints both tables.
+ * tables are in docs/oracle.md.
  */
 import {
   type AttentionTensorName,

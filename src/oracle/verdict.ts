@@ -22,7 +22,7 @@
  * `backend` names the backend a failure happened on when the case ran on several. `cause` says why
  * a failing case failed, when the run stage found out beyond the numbers (a NaN that reached an
  * output only through NaN junk at keys no query may see, naming the key); reports print it as a
- * `why:` line (format.ts), the one place it is written.
+ * `why:` line (formatVerdict.ts), the one place it is written.
  */
 
 /** Which pass produced a tensor: the forward output, or a gradient of the backward pass. */

@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 
 describe('switchBackendSync', () => {
-  it('switches an initialised backend before returning, so ops right after run on it', () => {
+  it('switches an initialised backend before returning, so ops right after run on it', async () => {
     const before = tf.getBackend();
     switchBackendSync('wasm');
     expect(tf.engine().backend).toBe(tf.engine().registry.wasm);
@@ -45,15 +45,15 @@ describe('switchBackendSync', () => {
     expect(tf.engine().backend).toBe(tf.engine().registry.cpu);
     switchBackendSync(before as 'cpu' | 'wasm');
   });
-  it('refuses a backend that was never initialised instead of starting an async init', () => {
+  it('refuses a backend that was never initialised instead of starting an async init', async () => {
     expect(() => switchBackendSync('tensorflow')).toThrow(/backend 'tensorflow' is not initialised/);
   });
 });
 
 describe('checkCase on several backends', () => {
-  it('runs the kernel on each, judges each, and restores the active backend', () => {
+  it('runs the kernel on each, judges each, and restores the active backend', async () => {
     const before = tf.getBackend();
-    const c = checkCase({ ...CASE, layout: 'BSHD' }, builtinKernel('flash'), { backends: ['cpu', 'wasm'] });
+    const c = await checkCase({ ...CASE, layout: 'BSHD' }, builtinKernel('flash'), { backends: ['cpu', 'wasm'] });
     expect(c.runs.map((r) => [r.backend, r.verdict.status])).toEqual([
       ['cpu', 'pass'],
       ['wasm', 'pass'],
@@ -64,12 +64,12 @@ describe('checkCase on several backends', () => {
   });
 
   /** The same passing run twice, moved by +f and -f times its allowance at one element of `t`. */
-  function opposite(f: number, t: string): { a: BackendRun; b: BackendRun; specs: TensorSpec[] } {
+  async function opposite(f: number, t: string): Promise<{ a: BackendRun; b: BackendRun; specs: TensorSpec[] }> {
     const suite = suiteOf(CASE);
     const k = builtinKernel('flash');
     const m = suite.materialise(CASE);
     const specs = suite.specs(k, CASE, m, suite.reference(CASE, m));
-    const out = suite.run(k, CASE, m);
+    const out = await suite.run(k, CASE, m);
     if (out.status !== 'ok') throw new Error('flash should run');
     const v = judge(out.tensors, specs);
     if (v.status !== 'pass') throw new Error(`flash should pass this case, got ${v.status}`);
@@ -88,8 +88,8 @@ describe('checkCase on several backends', () => {
   it(
     'a disagreement fires when each backend is within its allowance but they are apart by more than the ' +
       'larger one',
-    () => {
-      const { a, b, specs } = opposite(0.8, 'dq');
+    async () => {
+      const { a, b, specs } = await opposite(0.8, 'dq');
       expect([a.verdict.status, b.verdict.status]).toEqual(['pass', 'pass']);
       const d = disagreementOf(a, b, specs)!;
       expect(d.tensor).toBe('dq');
@@ -101,15 +101,15 @@ describe('checkCase on several backends', () => {
     },
   );
 
-  it('stays quiet when they are apart by less than the larger allowance', () => {
-    const { a, b, specs } = opposite(0.4, 'out');
+  it('stays quiet when they are apart by less than the larger allowance', async () => {
+    const { a, b, specs } = await opposite(0.4, 'out');
     const d = disagreementOf(a, b, specs)!;
     expect(d.maxDiff).toBeLessThan(d.allowed);
     expect(foldBackends([a, b], [d]).status).toBe('pass');
   });
 
-  it('a backend failing the oracle is reported (naming it) before any disagreement; unsupported before both', () => {
-    const { a, b, specs } = opposite(0.8, 'out');
+  it('a backend failing the oracle is reported (naming it) before any disagreement; unsupported before both', async () => {
+    const { a, b, specs } = await opposite(0.8, 'out');
     const d = disagreementOf(a, b, specs)!;
     const failing: BackendRun = { ...b, verdict: { status: 'threw', phase: 'backward', message: 'boom' } };
     expect(foldBackends([a, failing], [d])).toMatchObject({ status: 'threw', backend: 'wasm' });
@@ -119,7 +119,7 @@ describe('checkCase on several backends', () => {
 });
 
 describe('one check for every kind', () => {
-  it('a LoRA case through the built-in LoRA kernel passes, with y judged as the forward tensor', () => {
+  it('a LoRA case through the built-in LoRA kernel passes, with y judged as the forward tensor', async () => {
     const c = parseLoraCase({
       version: 1,
       kind: 'lora',
@@ -133,7 +133,7 @@ describe('one check for every kind', () => {
       precision: 'float32',
       seed: 1,
     });
-    const r = checkCase(c, builtinKernel('lora'));
+    const r = await checkCase(c, builtinKernel('lora'));
     expect(r.verdict.status).toBe('pass');
     if (r.verdict.status !== 'pass') return;
     expect(r.verdict.tensors.map((t) => [t.tensor, t.pass])).toEqual([
@@ -143,8 +143,8 @@ describe('one check for every kind', () => {
       ['dB', 'backward'],
     ]);
   });
-  it('a kernel without the role a kind needs is unsupported, not a failure', () => {
-    expect(checkCase(CASE, builtinKernel('lora')).verdict).toMatchObject({
+  it('a kernel without the role a kind needs is unsupported, not a failure', async () => {
+    expect((await checkCase(CASE, builtinKernel('lora'))).verdict).toMatchObject({
       status: 'unsupported',
       reason: 'lora is not an attention kernel',
     });

@@ -1,8 +1,9 @@
 /**
- * The one check: a case of any kind through the kernel under test on one or several tfjs
- * backends, judged against the float64 reference and the same-precision baseline (src/oracle),
- * and, with several backends, every two backends against each other. Every command, search,
- * replay and property goes through `checkCase`.
+ * The one check: a case of any kind through the kernel under test (awaited: a host kernel runs in
+ * another process, a page or a native library) on one or several tfjs backends, judged against the
+ * float64 reference and the same-precision baseline (src/oracle), and, with several backends, every
+ * two backends against each other. Every command, search, replay and property goes through
+ * `checkCase`.
  *
  *   per backend   run (suite.run) -> specs with the baseline (suite.specs) -> judge -> Verdict
  *                 branches of the run's outcome: `replay` (a kernel that drew its own dropout:
@@ -81,6 +82,17 @@ function timed<T>(t: StageTimings | undefined, stage: keyof StageTimings, f: () 
   const t0 = performance.now();
   try {
     return f();
+  } finally {
+    t[stage] += performance.now() - t0;
+  }
+}
+
+/** await f(), its milliseconds added to `t[stage]` when timing. */
+async function timedAsync<T>(t: StageTimings | undefined, stage: keyof StageTimings, f: () => Promise<T>): Promise<T> {
+  if (t === undefined) return f();
+  const t0 = performance.now();
+  try {
+    return await f();
   } finally {
     t[stage] += performance.now() - t0;
   }
@@ -171,7 +183,11 @@ export function judgeForwardOnly(got: ReadonlyMap<string, HostTensor>, specs: re
 export const FORWARD_ONLY = 'forward only (the kernel has no backward)';
 
 /** One case through one kernel on each backend (the active one by default), judged. */
-export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckOptions = {}): CaseCheck<C> {
+export async function checkCase<C extends AnyCase>(
+  c: C,
+  k: KernelUnderTest,
+  o: CheckOptions = {},
+): Promise<CaseCheck<C>> {
   const suite = suiteOf(c);
   const t = o.timings;
   const material = timed(t, 'materialise', () => suite.materialise(c));
@@ -184,7 +200,7 @@ export function checkCase<C extends AnyCase>(c: C, k: KernelUnderTest, o: CheckO
   try {
     for (const wanted of backends) {
       if (wanted !== null && wanted !== activeBackend()) switchBackendSync(wanted);
-      const outcome = timed(t, 'kernel', () => suite.run(k, c, material));
+      const outcome = await timedAsync(t, 'kernel', () => suite.run(k, c, material));
       const backend = wanted ?? activeBackend();
       if (outcome.status !== 'ok') {
         runs.push({ backend, verdict: outcome, tensors: null });

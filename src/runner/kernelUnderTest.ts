@@ -1,20 +1,34 @@
 /**
- * The kernel under test of a check: a built-in by name (from registry.ts) or a kernel object (a user
- * module once loaded by loadKernel.ts, a library user's object), in the role its suite needs: an
- * attention kernel (attention cases; also the attention of the training suite's model, dispatched like
- * sdpa), a LoRA kernel (lora cases) or a KV-cache decode kernel (decode cases).
+ * The kernel under test of a check: a built-in by name (from registry.ts), a named target (a host
+ * kernel for code nobody here wrote: `ort:attention`, `torch:sdpa`, a worker command `exec:...`), or
+ * a kernel object (a user module once loaded by loadKernel.ts, a library user's object), in the role
+ * its suite needs: an attention kernel (attention cases; a tfjs one is also the attention of the
+ * training suite's model, dispatched like sdpa), a LoRA kernel (lora cases) or a KV-cache decode
+ * kernel (decode cases). Each role is a tfjs kernel or a host kernel (src/contract/hostKernel.ts).
  */
 import type { AttentionCase } from '../case/index.js';
-import type { AttentionKernel, DecodeKernel, LoraKernel, Tiles } from '../contract/index.js';
+import {
+  type AttentionKernel,
+  type DecodeKernel,
+  type HostKernel,
+  isHostKernel,
+  type LoraKernel,
+  type Tiles,
+} from '../contract/index.js';
 import type { AttentionImplementation } from '../training/index.js';
 import { BUILTINS, type BuiltinKernelName } from './registry.js';
 import type { SuiteName } from './suites/kinds.js';
 
 /**
- * How a saved case names its kernel: a built-in or the path of a module, and `forwardOnly` when it
- * was checked forward only (`check --forward-only`), so that a replay checks it the same way.
+ * How a saved case names its kernel: a built-in, the path of a module, or a target spec as the user
+ * wrote it (`ort:gqa`, `torch:sdpa`, `py:k.py`, `exec:python3 w.py`), and `forwardOnly` when it was
+ * checked forward only (`check --forward-only`), so that a replay checks it the same way.
  */
-export type KernelRef = ({ readonly builtin: BuiltinKernelName } | { readonly module: string }) & {
+export type KernelRef = (
+  | { readonly builtin: BuiltinKernelName }
+  | { readonly module: string }
+  | { readonly target: string }
+) & {
   readonly forwardOnly?: true;
 };
 
@@ -26,12 +40,16 @@ export interface KernelUnderTest {
    * The contract kernel to run on an attention case (flash's depends on the case's tiles; without a case, its
    * defaults).
    */
-  readonly attention?: (c?: AttentionCase) => AttentionKernel;
-  /** The model's attention in a training case. */
+  readonly attention?: (c?: AttentionCase) => AttentionKernel | HostKernel;
+  /** The model's attention in a training case (a tfjs kernel: the model is differentiated by tfjs). */
   readonly training?: AttentionImplementation;
-  readonly lora?: LoraKernel;
+  readonly lora?: LoraKernel | HostKernel;
   /** KV-cache decode: a contiguous or paged cache, forward only. */
-  readonly decode?: DecodeKernel;
+  readonly decode?: DecodeKernel | HostKernel;
+  /** Where it runs, when not in this process's tfjs (a host kernel's `device`). */
+  readonly device?: string;
+  /** Releases what the kernel holds (a worker process, a page, sessions); call once when done. */
+  readonly close?: () => Promise<void>;
   /**
    * The tiles it runs an attention case in: ones it declares, or 'case' (the case's blocks, built-in flash); absent
    * when it does not say.
@@ -63,16 +81,18 @@ export function builtinKernel(name: BuiltinKernelName): KernelUnderTest {
 }
 
 /**
- * A kernel object under test as is (tests, library users, and user modules once loaded): a LoRA
- * kernel for the lora suite; else an attention kernel, a decode kernel, or both in one object (an
- * attention kernel with a `decode` field), in every role it has.
+ * A kernel object under test as is (tests, library users, and user modules once loaded), in the
+ * role `suite` asks for: a LoRA kernel for the lora suite; else an attention kernel, a decode kernel,
+ * or both in one object (an attention kernel with a `decode` field), in every role it has. A host
+ * kernel takes each role it has a method for (run, decode, lora), never training.
  */
 export function fixedKernel(
-  kernel: AttentionKernel | LoraKernel | DecodeKernel,
+  kernel: AttentionKernel | LoraKernel | DecodeKernel | HostKernel,
   suite: SuiteName = 'attention',
   ref: KernelRef = { module: kernel.name },
   label = kernel.name,
 ): KernelUnderTest {
+  if (isHostKernel(kernel)) return hostKernelUnderTest(kernel, ref, label);
   if (suite === 'lora') return { label, ref, lora: kernel as LoraKernel };
   const decode =
     typeof (kernel as Partial<DecodeKernel>).decode === 'function' ? { decode: kernel as DecodeKernel } : {};
@@ -88,11 +108,38 @@ export function fixedKernel(
   };
 }
 
+/** A host kernel in every role it has a method for; `close` releases it once. */
+export function hostKernelUnderTest(k: HostKernel, ref: KernelRef, label = k.name): KernelUnderTest {
+  let closing: Promise<void> | null = null;
+  return {
+    label,
+    ref,
+    ...(typeof k.run === 'function' ? { attention: () => k } : {}),
+    ...(typeof k.lora === 'function' ? { lora: k } : {}),
+    ...(typeof k.decode === 'function' ? { decode: k } : {}),
+    ...(k.tiles !== undefined ? { tiles: k.tiles } : {}),
+    ...(k.device !== undefined ? { device: k.device } : {}),
+    close: () => {
+      closing ??= Promise.resolve(k.close?.());
+      return closing;
+    },
+  };
+}
+
 /**
  * The suites a kernel object runs in: a LoRA kernel lora; a decode kernel decode; an attention
- * kernel attention and training, and decode too when it has a decode field.
+ * kernel attention and training, and decode too when it has a decode field; a host kernel the
+ * suites of its methods (run: attention, decode, lora).
  */
-export function suitesOfKernel(kernel: AttentionKernel | LoraKernel | DecodeKernel): SuiteName[] {
+export function suitesOfKernel(kernel: AttentionKernel | LoraKernel | DecodeKernel | HostKernel): SuiteName[] {
+  if (isHostKernel(kernel)) {
+    const has = (m: 'run' | 'decode' | 'lora') => typeof kernel[m] === 'function';
+    return [
+      ...(has('run') ? ['attention' as const] : []),
+      ...(has('decode') ? ['decode' as const] : []),
+      ...(has('lora') ? ['lora' as const] : []),
+    ];
+  }
   const k = kernel as { kind?: unknown; forward?: unknown; decode?: unknown };
   if (k.kind === 'lora') return ['lora'];
   const decode: SuiteName[] = typeof k.decode === 'function' ? ['decode'] : [];
@@ -110,6 +157,7 @@ export function forwardOnly(k: KernelUnderTest): KernelUnderTest {
   return {
     ...k,
     ref: { ...k.ref, forwardOnly: true },
-    attention: (c?: AttentionCase) => ({ ...attention(c), backward: false }),
+    // Delegating through the prototype keeps a class-based kernel's methods (a spread would drop them).
+    attention: (c?: AttentionCase) => Object.assign(Object.create(attention(c)), { backward: false }),
   };
 }

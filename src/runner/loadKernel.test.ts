@@ -49,7 +49,7 @@ describe('kernels under test', () => {
       if (ext === 'js') writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
       const k = await resolveKernel(file);
       expect(k.ref).toEqual({ module: file });
-      expect(checkCase(c, k).verdict.status).toBe('pass');
+      expect((await checkCase(c, k)).verdict.status).toBe('pass');
     }
   });
   it('a bad export is one line naming the file', async () => {
@@ -63,7 +63,7 @@ describe('kernels under test', () => {
       /^m\.ts: default export must be an AttentionKernel .* got undefined$/,
     );
   });
-  it('checks the declarations of an attention kernel once, naming the field and what it got', () => {
+  it('checks the declarations of an attention kernel once, naming the field and what it got', async () => {
     const k = { name: 'k', forward: () => null };
     expect(
       validateKernel(

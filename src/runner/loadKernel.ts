@@ -12,9 +12,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AttentionKernel, type DecodeKernel, describeValue, type LoraKernel } from '../contract/index.js';
-import { builtinKernel, fixedKernel, KernelLoadError, type KernelUnderTest } from './kernelUnderTest.js';
-import { BUILTIN_KERNELS, builtinsFor, isBuiltinKernel } from './registry.js';
+import {
+  type AttentionKernel,
+  type DecodeKernel,
+  describeValue,
+  type HostKernel,
+  type LoraKernel,
+  PRECISIONS,
+} from '../contract/index.js';
+import {
+  builtinKernel,
+  fixedKernel,
+  hostKernelUnderTest,
+  KernelLoadError,
+  type KernelUnderTest,
+} from './kernelUnderTest.js';
+import { BUILTIN_KERNELS, builtinsFor, isBuiltinKernel, TARGETS, type TargetOptions, targetOf } from './registry.js';
 import type { SuiteName } from './suites/kinds.js';
 
 /**
@@ -26,16 +39,10 @@ export function validateKernel(
   value: unknown,
   where: string,
   kind: SuiteName | 'any' = 'attention',
-): AttentionKernel | LoraKernel | DecodeKernel {
+): AttentionKernel | LoraKernel | DecodeKernel | HostKernel {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const suite: SuiteName =
-    kind !== 'any'
-      ? kind
-      : v.kind === 'lora'
-        ? 'lora'
-        : typeof v.forward !== 'function' && typeof v.decode === 'function'
-          ? 'decode'
-          : 'attention';
+  if (v.kind === 'host') return validateHost(v, where, kind);
+  const suite: SuiteName = kind !== 'any' ? kind : guessSuite(v);
   const shape = {
     lora: 'a LoraKernel { name, forward(x, W0, A, B, spec, tf) }',
     decode: 'a DecodeKernel { name, decode(q, cache, cacheSeqlens, opts, tf) } (defineDecodeKernel)',
@@ -70,6 +77,49 @@ export function validateKernel(
   }
   if (suite !== 'lora') validateDeclarations(k, where);
   return value as AttentionKernel | LoraKernel;
+}
+
+/**
+ * The suite a kernel object looks made for, when none was named: a LoRA kernel by its kind or by a
+ * forward of six parameters (x, W0, A, B, spec, tf), a decode kernel by a decode without a forward,
+ * else an attention kernel. Optional fields (supports, features) say nothing about the kind.
+ */
+function guessSuite(v: Record<string, unknown>): SuiteName {
+  if (v.kind === 'lora') return 'lora';
+  if (typeof v.forward === 'function' && v.forward.length === 6) return 'lora';
+  return typeof v.forward !== 'function' && typeof v.decode === 'function' ? 'decode' : 'attention';
+}
+
+/** A host kernel (defineHostKernel): the method its suite needs, and its declarations. */
+function validateHost(k: Record<string, unknown>, where: string, kind: SuiteName | 'any'): HostKernel {
+  if (typeof k.name !== 'string' || k.name.length === 0)
+    throw new KernelLoadError(
+      `${where}: default export .name must be a non-empty string, got ${describeValue(k.name)}`,
+    );
+  const method = { attention: 'run', decode: 'decode', lora: 'lora', training: null, any: null }[kind];
+  if (kind === 'training')
+    throw new KernelLoadError(
+      `${where}: is a host kernel (defineHostKernel); the training suite differentiates the whole model with ` +
+        'tfjs and needs a tfjs attention kernel',
+    );
+  const methods = ['run', 'decode', 'lora'].filter((m) => typeof k[m] === 'function');
+  if (method !== null && typeof k[method] !== 'function')
+    throw new KernelLoadError(
+      `${where}: host kernel .${method} must be a function for the ${kind} suite, got ${describeValue(k[method])}` +
+        `${methods.length > 0 ? ` (it has ${methods.join(', ')})` : ''}`,
+    );
+  if (methods.length === 0)
+    throw new KernelLoadError(`${where}: host kernel has none of run, decode, lora (defineHostKernel)`);
+  for (const f of ['supports', 'supportsDecode', 'supportsLora', 'close'])
+    if (k[f] !== undefined && typeof k[f] !== 'function')
+      throw new KernelLoadError(`${where}: host kernel .${f} must be a function, got ${describeValue(k[f])}`);
+  const p = k.precisions;
+  if (p !== undefined && (!Array.isArray(p) || !p.every((x) => (PRECISIONS as readonly unknown[]).includes(x))))
+    throw new KernelLoadError(
+      `${where}: host kernel .precisions must be a list of ${PRECISIONS.join(', ')}, got ${JSON.stringify(p)}`,
+    );
+  validateDeclarations(k, where);
+  return k as unknown as HostKernel;
 }
 
 /** A decode kernel, or an attention kernel with a decode field (then its attention declarations are checked too). */
@@ -149,12 +199,15 @@ export async function loadKernelModule(
   cwd = process.cwd(),
   where = '--kernel',
   suite: SuiteName | 'any' = 'attention',
-): Promise<AttentionKernel | LoraKernel | DecodeKernel> {
+): Promise<AttentionKernel | LoraKernel | DecodeKernel | HostKernel> {
   const path = resolve(cwd, file);
-  if (!existsSync(path))
+  if (!existsSync(path)) {
+    const prefixes = Object.keys(TARGETS).map((p) => `${p}:`);
     throw new KernelLoadError(
-      `${where} ${file}: no such file (looked for ${path}); built-in kernels are ${BUILTIN_KERNELS.join(', ')}`,
+      `${where} ${file}: no such file (looked for ${path}); built-in kernels are ${BUILTIN_KERNELS.join(', ')}` +
+        (prefixes.length > 0 ? `; targets are ${prefixes.join(', ')}...` : ''),
     );
+  }
   if (statSync(path).isDirectory())
     throw new KernelLoadError(`${where} ${file}: is a folder, expected a module file (.ts, .mjs, .js)`);
   let mod: Record<string, unknown>;
@@ -168,12 +221,20 @@ export async function loadKernelModule(
   return validateKernel(mod.default, `${where} ${file}`, suite);
 }
 
-/** `--kernel <name | module>` for a suite: a built-in that runs in it, or a module path. */
+/** What `resolveKernel` passes on to a target (its flags); `cwd` is resolveKernel's own. */
+export type ResolveOptions = Omit<TargetOptions, 'cwd'>;
+
+/**
+ * `--kernel <name | target | module>` for a suite: a built-in that runs in it, a target
+ * (`prefix:rest`, registry.ts TARGETS) made into a host kernel, or a module path, validated as the
+ * kernel the suite needs (a module for `--suite lora` as a LoRA kernel, whatever optional fields it has).
+ */
 export async function resolveKernel(
   spec: string,
   suite: SuiteName = 'attention',
   cwd = process.cwd(),
   where = '--kernel',
+  o: ResolveOptions = {},
 ): Promise<KernelUnderTest> {
   if (isBuiltinKernel(spec)) {
     const k = builtinKernel(spec);
@@ -185,6 +246,21 @@ export async function resolveKernel(
     }
     return k;
   }
+  const t = targetOf(spec);
+  if (t !== null) {
+    let host: HostKernel;
+    try {
+      host = await t.target.create(t.rest, { ...o, cwd });
+    } catch (e) {
+      throw new KernelLoadError(`${where} ${spec}: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
+    }
+    const k = hostKernelUnderTest(
+      validateHost(host as unknown as Record<string, unknown>, `${where} ${spec}`, suite),
+      { target: spec },
+      spec,
+    );
+    return k;
+  }
   const loaded = await loadKernelModule(spec, cwd, where, suite);
   const isLora = (loaded as LoraKernel).kind === 'lora';
   if (isLora && suite !== 'lora' && suite !== 'decode')
@@ -192,11 +268,5 @@ export async function resolveKernel(
       `${where} ${spec}: is a LoRA kernel (defineLoraKernel); the ${suite} suite needs an attention kernel ` +
         `(or run it with --suite lora)`,
     );
-  if (!isLora && suite === 'lora' && (loaded as AttentionKernel).supports !== undefined) {
-    throw new KernelLoadError(
-      `${where} ${spec}: looks like an attention kernel (it has supports); the lora suite needs a LoRA kernel ` +
-        `(defineLoraKernel)`,
-    );
-  }
   return fixedKernel(loaded, suite, { module: spec }, spec);
 }

@@ -10,9 +10,10 @@
  * given the seed: same seed, same sequence of cases. The kernel's declarations aim the arbitrary and
  * bound the structural pass alike (`suite.aim`: the attention suite's tiles and junk).
  *
- * The predicate is synchronous (tfjs cpu/wasm read back with dataSync; several backends are
- * switched synchronously), so progress is reported from inside it, throttled, rather than from a
- * timer that would never get to run.
+ * The predicate is async (a host kernel's answer is awaited), but a tfjs kernel's case runs
+ * synchronously from start to end (tfjs cpu/wasm read back with dataSync; several backends are
+ * switched synchronously), so progress is reported from inside the predicate, throttled, rather than
+ * from a timer that might not get to run.
  */
 import fc from 'fast-check';
 import type { BackendName } from '../backend/index.js';
@@ -93,7 +94,7 @@ export type SearchResult =
       readonly locallyMinimal: boolean;
     };
 
-export function search(o: SearchOptions): SearchResult {
+export async function search(o: SearchOptions): Promise<SearchResult> {
   const suite = SUITE_OF[o.suite];
   const seed = o.seed ?? Date.now() % 0x7fffffff;
   // What the kernel declares (its tiles, what it promises about unseen keys) aims the generator.
@@ -107,9 +108,9 @@ export function search(o: SearchOptions): SearchResult {
   let original: AnyCase | null = null;
   const progressMs = o.progressMs ?? 1000;
   const check = (c: AnyCase) => checkCase(c, o.kernel, { backends: o.backends });
-  const run = (c: AnyCase): boolean => {
+  const run = async (c: AnyCase): Promise<boolean> => {
     o.onCaseStart?.(c);
-    const result = check(c);
+    const result = await check(c);
     cases++;
     if (result.verdict.status === 'unsupported') unsupported++;
     o.onCase?.(result, phase);
@@ -121,13 +122,13 @@ export function search(o: SearchOptions): SearchResult {
     }
     return isFailure(result.verdict);
   };
-  const property = fc.property(arb, (c) => {
-    const failed = run(c);
+  const property = fc.asyncProperty(arb, async (c) => {
+    const failed = await run(c);
     if (failed && original === null) original = c;
     return !failed;
   });
   const numRuns = o.numRuns ?? (o.timeMs !== undefined ? Number.MAX_SAFE_INTEGER : 100);
-  const first = fc.check(property, {
+  const first = await fc.check(property, {
     seed,
     numRuns,
     ...(o.path !== undefined ? { path: o.path } : {}),
@@ -146,7 +147,7 @@ export function search(o: SearchOptions): SearchResult {
   // Phase 2: finish shrinking from where phase 1 stopped (a no-op if it had already finished).
   phase = 'shrink';
   const shrinkMs = o.shrinkTimeMs ?? 60_000;
-  const second = fc.check(property, {
+  const second = await fc.check(property, {
     seed,
     path: first.counterexamplePath!,
     numRuns: 1,
@@ -154,7 +155,7 @@ export function search(o: SearchOptions): SearchResult {
   });
   const final = second.failed && second.counterexample !== null ? second : first;
   // Phase 3: structural simplifications fast-check's per-field shrinking cannot reach.
-  const simple = simplifyFailure(
+  const simple = await simplifyFailure(
     final.counterexample![0] as AnyCase,
     run,
     suite.neighbours,
@@ -170,7 +171,7 @@ export function search(o: SearchOptions): SearchResult {
     numShrinks: first.numShrinks + (final === second ? second.numShrinks : 0),
     elapsedMs: performance.now() - t0,
     original: original ?? simple.case,
-    shrunk: check(simple.case),
+    shrunk: await check(simple.case),
     simplified: simple.steps,
     locallyMinimal: simple.complete,
   };

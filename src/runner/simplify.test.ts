@@ -9,14 +9,14 @@ const sample = (seed: number) =>
 const admitsAll = () => true;
 
 describe('the structural pass after shrinking', () => {
-  it('keeps the failing batch row when it is not row 0', () => {
+  it('keeps the failing batch row when it is not row 0', async () => {
     // A "bug" that needs an empty batch row: fast-check alone keeps B = 2 when row 1 is the empty one.
     const fails = (c: AttentionCase) => c.keyLengths !== null && c.keyLengths.includes(0);
     const start = sample(1).find(
       (c) => c.shapes.B >= 2 && c.keyLengths !== null && c.keyLengths[0] !== 0 && c.keyLengths.includes(0),
     );
     expect(start, 'a sample with an empty row after row 0').toBeDefined();
-    const r = simplifyFailure(start!, fails, neighbours, admitsAll);
+    const r = await simplifyFailure(start!, async (x) => fails(x), neighbours, admitsAll);
     expect(r.complete).toBe(true);
     expect(r.case.shapes.B).toBe(1);
     expect(r.case.keyLengths).toEqual([0]);
@@ -25,24 +25,24 @@ describe('the structural pass after shrinking', () => {
     expect(neighbours(r.case).filter((n) => fails(n.case))).toEqual([]);
   });
 
-  it('never returns a case that does not fail, and reaches the minimum of a simple bug from many starts', () => {
+  it('never returns a case that does not fail, and reaches the minimum of a simple bug from many starts', async () => {
     const fails = (x: AttentionCase) => x.shapes.Sq >= 2 && x.causal !== 'none';
     const starts = sample(2).filter(fails).slice(0, 30);
     expect(starts.length).toBe(30);
     for (const c of starts) {
-      const r = simplifyFailure(c, fails, neighbours, admitsAll);
+      const r = await simplifyFailure(c, async (x) => fails(x), neighbours, admitsAll);
       expect(fails(r.case)).toBe(true);
       expect(r.case.shapes).toMatchObject({ B: 1, Sq: 2 });
       expect(r.case.mask).toBeNull();
     }
     const passing = sample(2).find((c) => !fails(c))!;
-    expect(simplifyFailure(passing, fails, neighbours, admitsAll).case).toBe(passing);
+    expect((await simplifyFailure(passing, async (x) => fails(x), neighbours, admitsAll)).case).toBe(passing);
   });
 
   it(
     "stays inside the search's constraints: asked for bfloat16, top-left causal and huge junk, it never " +
       'simplifies them away',
-    () => {
+    async () => {
       const constraints = {
         precisions: ['bfloat16'] as const,
         causals: ['top-left'] as const,
@@ -56,14 +56,19 @@ describe('the structural pass after shrinking', () => {
         .slice(0, 20);
       expect(starts.length).toBe(20);
       for (const c of starts) {
-        const r = simplifyFailure(c, fails, neighbours, (x) => attentionSuite.admits(constraints, x));
+        const r = await simplifyFailure(
+          c,
+          async (x) => fails(x),
+          neighbours,
+          (x) => attentionSuite.admits(constraints, x),
+        );
         expect(r.case).toMatchObject({ precision: 'bfloat16', causal: 'top-left', junk: 'huge' });
         expect(r.case.shapes.Sq).toBe(2);
       }
     },
   );
 
-  it('offers only valid cases', () => {
+  it('offers only valid cases', async () => {
     for (const c of sample(3)) for (const n of neighbours(c)) expect(() => parseCase(n.case)).not.toThrow();
   });
 });

@@ -22,13 +22,13 @@ export interface Simplified<C> {
  * Repeatedly replaces `failing` by its first admitted neighbour that still fails under `fails`,
  * until no neighbour fails or `budgetMs` runs out.
  */
-export function simplifyFailure<C>(
+export async function simplifyFailure<C>(
   failing: C,
-  fails: (c: C) => boolean,
+  fails: (c: C) => Promise<boolean>,
   neighbours: (c: C) => readonly Simplification<C>[],
   admits: (c: C) => boolean = () => true,
   budgetMs = 30_000,
-): Simplified<C> {
+): Promise<Simplified<C>> {
   const t0 = performance.now();
   let current = failing;
   const steps: string[] = [];
@@ -37,7 +37,7 @@ export function simplifyFailure<C>(
     for (const n of neighbours(current)) {
       if (!admits(n.case)) continue;
       if (performance.now() - t0 > budgetMs) return { case: current, steps, complete: false };
-      if (fails(n.case)) {
+      if (await fails(n.case)) {
         current = n.case;
         steps.push(n.step);
         moved = true;

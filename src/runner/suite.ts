@@ -1,6 +1,6 @@
 /**
  * A suite is one kind of case (attention, lora, training, decode, upstream) seen as the stages every case
- * travels (ARCHITECTURE.md): generate -> materialise -> run -> judge -> shrink -> report. Each
+ * travels (docs/ARCHITECTURE.md): generate -> materialise -> run -> judge -> shrink -> report. Each
  * stage is one function per kind, here in one table, so the check (check.ts), the search
  * (search.ts), the structural pass (simplify.ts), replay and the reports each exist once and
  * branch on `case.kind` only through this table.
@@ -54,7 +54,7 @@ export function parsedOnly<C>(
 
 export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   readonly kind: C['kind'];
-  /** The case's zod schema: saved files (src/corpus format.ts) validate their `case` with it. */
+  /** The case's zod schema: saved files (src/corpus/savedCase.ts) validate their `case` with it. */
   readonly schema: z.ZodType<{ readonly kind: C['kind'] }>;
   /** Validates a case read from a file or given by a user (errors name the field). */
   parse(value: unknown, where: string): C;
@@ -72,8 +72,8 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   materialise(c: C): M;
   /** The float64 reference, computed once per case whatever the backends. */
   reference(c: C, m: M): R;
-  /** Stage 3: the kernel under test on the active backend; never throws for a kernel's fault. */
-  run(k: KernelUnderTest, c: C, m: M): KernelOutcome<M>;
+  /** Stage 3: the kernel under test (awaited: it may run in another process); never throws for a kernel's fault. */
+  run(k: KernelUnderTest, c: C, m: M): Promise<KernelOutcome<M>>;
   /** Stage 4's input: how each tensor is judged (runs the same-precision baseline on the active backend). */
   specs(k: KernelUnderTest, c: C, m: M, reference: R): TensorSpec[];
   /** Stage 5: simpler neighbours for the structural pass after fast-check's shrinking. */

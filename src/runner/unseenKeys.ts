@@ -11,7 +11,7 @@
  * A few extra runs (1 + log2 of the hidden keys), and only for a case that already failed.
  */
 import type { AttentionCase } from '../case/index.js';
-import { type AttentionKernel, type HostTensor, unravel } from '../contract/index.js';
+import { type AttentionKernel, type HostKernel, type HostTensor, unravel } from '../contract/index.js';
 import { invisibleKeys, materialiseAttention } from '../data/index.js';
 import { ATTENTION_AXES, attentionTensors } from '../oracle/index.js';
 import { runAttention } from './runAttention.js';
@@ -30,13 +30,13 @@ export function firstNonFinite(tensors: ReadonlyMap<string, HostTensor>): { tens
  * The tensors of `kernel` on case `c` with NaN junk only at the hidden keys in `nan` (huge junk at the others); null if
  * it did not run.
  */
-function runWithNanAt(
-  kernel: AttentionKernel,
+async function runWithNanAt(
+  kernel: AttentionKernel | HostKernel,
   c: AttentionCase,
   nan: ReadonlySet<number>,
-): Map<string, HostTensor> | null {
+): Promise<Map<string, HostTensor> | null> {
   const m = materialiseAttention(c, { nanRows: (row) => nan.has(row) });
-  const o = runAttention(kernel, m, c.layout, c.view);
+  const o = await runAttention(kernel, m, c.layout, c.view);
   if (o.status === 'ok') return attentionTensors(o.result);
   if (o.status === 'forward-only') return new Map([['out', o.out]]);
   return null;
@@ -52,22 +52,22 @@ const where = (tensor: string, index: readonly number[]) => {
  * no query may see: `reads keys it must not see (0·NaN): ...` naming one such key and where its NaN
  * lands; null when the kernel gives a non-finite value without any NaN junk too (another bug).
  */
-export function unseenKeyRead(kernel: AttentionKernel, c: AttentionCase): string | null {
+export async function unseenKeyRead(kernel: AttentionKernel | HostKernel, c: AttentionCase): Promise<string | null> {
   if (c.junk !== 'nan') return null;
   const hidden = invisibleKeys(materialiseAttention({ ...c, junk: 'none' }).options, c.shapes);
   let rows = [...hidden.keys()].filter((r) => hidden[r] === 1);
-  const leak = (nan: readonly number[]) => {
-    const t = runWithNanAt(kernel, c, new Set(nan));
+  const leak = async (nan: readonly number[]) => {
+    const t = await runWithNanAt(kernel, c, new Set(nan));
     return t === null ? null : firstNonFinite(t);
   };
-  if (rows.length === 0 || leak([]) !== null) return null;
-  let at = leak(rows);
+  if (rows.length === 0 || (await leak([])) !== null) return null;
+  let at = await leak(rows);
   if (at === null) return null;
   while (rows.length > 1) {
     const half = rows.slice(0, rows.length >> 1);
     const rest = rows.slice(rows.length >> 1);
-    const inHalf = leak(half);
-    const inRest = inHalf === null ? leak(rest) : null;
+    const inHalf = await leak(half);
+    const inRest = inHalf === null ? await leak(rest) : null;
     if (inHalf === null && inRest === null) break; // only NaN at keys of both halves together gives NaN
     [rows, at] = inHalf !== null ? [half, inHalf] : [rest, inRest!];
   }

@@ -1,5 +1,5 @@
 /**
- * The architecture rules (ARCHITECTURE.md, STYLE.md rule 1) as a function over source files, so
+ * The architecture rules (docs/ARCHITECTURE.md, docs/STYLE.md rule 1) as a function over source files, so
  * the test can run it on the real tree and on a tree with planted violations. Every relative
  * import is resolved to the file it names (any depth of ../), then:
  *

@@ -23,7 +23,7 @@ export type Answer = WorkerMessage | 'hang' | { readonly exit: string };
 
 function answering(
   setup: WorkerSetup,
-  answer: (job: Job) => Answer,
+  answer: (job: Job) => Answer | Promise<Answer>,
   ready: Promise<void>,
   events: Parameters<SpawnWorker>[1],
 ) {
@@ -40,9 +40,9 @@ function answering(
         .then(
           () =>
             new Promise<void>((r) =>
-              setImmediate(() => {
+              setImmediate(async () => {
                 if (!alive) return r();
-                const a = answer(job);
+                const a = await answer(job);
                 if (a === 'hang') return; // never resolves: nothing after it runs
                 if ('exit' in a) {
                   alive = false;
@@ -68,8 +68,8 @@ export function inProcessWorkers(): SpawnWorker {
       setup,
       (job) =>
         job.type === 'run'
-          ? { type: 'ran', report: runner!.run(job.i) }
-          : { type: 'shrunk', report: runner!.shrink(job) },
+          ? runner!.run(job.i).then((report) => ({ type: 'ran' as const, report }))
+          : runner!.shrink(job).then((report) => ({ type: 'shrunk' as const, report })),
       ready,
       events,
     );

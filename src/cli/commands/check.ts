@@ -167,7 +167,7 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
   let declined: string | null = null;
   // Tensors a kernel leaves alive grow with every case (fuzz signs them as LEAK findings and shrinks them).
   const tensorsBefore = tf.memory().numTensors;
-  const result: SearchResult = search({
+  const result: SearchResult = await search({
     ...(watchdog ? { onCaseStart: (c: unknown) => watchdog.beat(JSON.stringify(c)) } : {}),
     suite: flags.suite,
     kernel,

@@ -1,6 +1,6 @@
 /**
  * `attnfuzz replay <file | folder ...> [--backend B] [--timeout S] [--json] [--forward-only]`: re-runs
- * saved cases (any kind) and checks each against its expectation (src/corpus/format.ts). Exit 0:
+ * saved cases (any kind) and checks each against its expectation (src/corpus/savedCase.ts). Exit 0:
  * every file meets its expectation; 1: some do not; 2: a file is unreadable or invalid, a flag is
  * wrong, or there was nothing to replay. A case that runs past --timeout (a campaign saves the cases
  * on which a kernel hung) ends the replay with the file named (watchdog.ts; killed, exit 137) rather

@@ -41,7 +41,7 @@ const CASE: AttentionCase = parseCase({
 
 describe('aimAttention', () => {
   const plain: AttentionKernel = { name: 'plain', forward: (q) => q };
-  it("fills in the kernel's tiles and, when it never reads unseen keys, NaN junk", () => {
+  it("fills in the kernel's tiles and, when it never reads unseen keys, NaN junk", async () => {
     expect(aimAttention(undefined, fixedKernel({ ...plain, tiles: { Br: 64, Bc: 128 } }))).toEqual({
       tiles: { Br: 64, Bc: 128 },
     });
@@ -50,7 +50,7 @@ describe('aimAttention', () => {
     });
     expect(aimAttention(undefined, fixedKernel(plain))).toEqual({});
   });
-  it('leaves what the user asked for alone', () => {
+  it('leaves what the user asked for alone', async () => {
     const k = fixedKernel({ ...plain, tiles: { Br: 64, Bc: 64 }, guarantees: { unseenKeysUnread: true } });
     expect(aimAttention({ tiles: null, junk: ['none'], maxSeq: 8 }, k)).toEqual({
       tiles: null,
@@ -61,8 +61,8 @@ describe('aimAttention', () => {
 });
 
 describe('a NaN from keys no query may see', () => {
-  it('is reported as a read of such a key, naming a key that no query of its kv group sees', () => {
-    const r = checkCase(CASE, fixedKernel(textbook));
+  it('is reported as a read of such a key, naming a key that no query of its kv group sees', async () => {
+    const r = await checkCase(CASE, fixedKernel(textbook));
     expect(r.verdict).toMatchObject({ status: 'nonfinite', failing: { tensor: 'out' } });
     const cause = r.verdict.cause!;
     const m = new RegExp(String.raw`^${READS_UNSEEN}reaches out @ b=\d+ h=\d+ query=\d+ dim=\d+$`).exec(cause);
@@ -70,21 +70,21 @@ describe('a NaN from keys no query may see', () => {
     // Top-left causal, Sq = 2: keys 2 and 3 are seen by no query.
     expect(Number(m![1])).toBeGreaterThanOrEqual(2);
   });
-  it('is not blamed on unseen keys when the kernel gives NaN without any NaN junk (an empty row here)', () => {
+  it('is not blamed on unseen keys when the kernel gives NaN without any NaN junk (an empty row here)', async () => {
     const emptyRow = { ...CASE, causal: 'none' as const, keyLengths: [0] };
-    const r = checkCase(emptyRow, fixedKernel(nanOnEmptyRows));
+    const r = await checkCase(emptyRow, fixedKernel(nanOnEmptyRows));
     expect(r.verdict.status).toBe('nonfinite');
     expect(r.verdict.cause).toBeUndefined();
   });
-  it('is not looked for without NaN junk', () => {
-    expect(checkCase({ ...CASE, junk: 'huge' }, fixedKernel(textbook)).verdict.status).toBe('pass');
+  it('is not looked for without NaN junk', async () => {
+    expect((await checkCase({ ...CASE, junk: 'huge' }, fixedKernel(textbook))).verdict.status).toBe('pass');
   });
 });
 
 describe('a kernel without a backward', () => {
   const einsumCase = { ...CASE, junk: 'none' as const };
-  it('declaring backward: false is judged forward only, its gradients skipped with the reason', () => {
-    const r = checkCase(einsumCase, fixedKernel({ ...einsum, backward: false }));
+  it('declaring backward: false is judged forward only, its gradients skipped with the reason', async () => {
+    const r = await checkCase(einsumCase, fixedKernel({ ...einsum, backward: false }));
     expect(r.verdict.status).toBe('pass');
     if (r.verdict.status !== 'pass') return;
     expect(r.verdict.tensors.map((t) => [t.tensor, t.status, t.status === 'skipped' ? t.reason : ''])).toEqual([
@@ -94,8 +94,8 @@ describe('a kernel without a backward', () => {
       ['dv', 'skipped', FORWARD_ONLY],
     ]);
   });
-  it('without declaring it, throws in the backward (tfjs has no Einsum gradient): a threw verdict', () => {
-    expect(checkCase(einsumCase, fixedKernel(einsum)).verdict).toMatchObject({
+  it('without declaring it, throws in the backward (tfjs has no Einsum gradient): a threw verdict', async () => {
+    expect((await checkCase(einsumCase, fixedKernel(einsum))).verdict).toMatchObject({
       status: 'threw',
       phase: 'backward',
       message: expect.stringMatching(/gradient function not found for Einsum/),
@@ -106,7 +106,7 @@ describe('a kernel without a backward', () => {
 describe('ownDropout', () => {
   const m = materialiseAttention({ ...CASE, junk: 'none', causal: 'none', dropout: { p: 0.5, seed: 1 } });
   const n = 1 * 2 * 2 * 4;
-  it('replays the returned mask and measures the keep rate over visible elements', () => {
+  it('replays the returned mask and measures the keep rate over visible elements', async () => {
     const keep = hostTensor(
       [1, 2, 2, 4],
       Array.from({ length: n }, (_, e) => (e % 4 === 0 ? 0 : 1)),
@@ -118,7 +118,7 @@ describe('ownDropout', () => {
     expect(own.rate!.observed.data[0]).toBe(0.75);
     expect(own.rate!.spec.expected.data[0]).toBe(0.5);
   });
-  it('says what is wrong with a mask that cannot be one', () => {
+  it('says what is wrong with a mask that cannot be one', async () => {
     expect(ownDropout(hostTensor([3], [1, 1, 1]), m)).toBe(
       'forwardWithKeep: keep has 3 values (shape [3]), expected B·Hq·Sq·Sk = 16 ([1,2,2,4])',
     );

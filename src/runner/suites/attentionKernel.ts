@@ -40,14 +40,14 @@ export function aimAttention(
 }
 
 /** The attention suite's run stage (see the header). */
-export function runAttentionCase(
+export async function runAttentionCase(
   k: KernelUnderTest,
   c: AttentionCase,
   m: MaterialisedAttention,
-): KernelOutcome<MaterialisedAttention> {
+): Promise<KernelOutcome<MaterialisedAttention>> {
   if (!k.attention) return { status: 'unsupported', reason: `${k.label} is not an attention kernel` };
   const kernel = k.attention(c);
-  const o = runAttention(kernel, m, c.layout, c.view);
+  const o = await runAttention(kernel, m, c.layout, c.view);
   if (o.status === 'threw' || o.status === 'unsupported') return o;
   const tensors: Map<string, HostTensor> = o.status === 'ok' ? attentionTensors(o.result) : new Map([['out', o.out]]);
   const forwardOnly = o.status === 'forward-only' ? { forwardOnly: true } : {};
@@ -58,6 +58,6 @@ export function runAttentionCase(
     if (own.rate) tensors.set(own.rate.spec.name, own.rate.observed);
     drawn = { replay: { ...m, options: own.replay.options }, ...(own.rate ? { specs: [own.rate.spec] } : {}) };
   }
-  const cause = c.junk === 'nan' && firstNonFinite(tensors) !== null ? unseenKeyRead(kernel, c) : null;
+  const cause = c.junk === 'nan' && firstNonFinite(tensors) !== null ? await unseenKeyRead(kernel, c) : null;
   return { status: 'ok', tensors, ...forwardOnly, ...drawn, ...(cause !== null ? { cause } : {}) };
 }

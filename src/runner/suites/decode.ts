@@ -21,9 +21,17 @@ import {
   parseDecodeCase,
   resolveDecodeConstraints,
 } from '../../case/index.js';
-import { type DecodeKernel, type HostTensor, roundTo, unravel } from '../../contract/index.js';
+import {
+  type DecodeKernel,
+  decodeShapes,
+  type HostKernel,
+  type HostTensor,
+  isHostKernel,
+  roundTo,
+  unravel,
+} from '../../contract/index.js';
 import { type MaterialisedDecode, materialiseDecode, withUnreadSlots } from '../../data/index.js';
-import { runDecodeKernel } from '../../execute/index.js';
+import { runDecodeKernel, runHostDecode } from '../../execute/index.js';
 import { attentionTensorSpec } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
 import { type KernelOutcome, messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
@@ -35,8 +43,30 @@ export interface DecodeExpectation {
 }
 
 /** out of the kernel on the material (float32 up, NaN stays NaN, float64 down); throws what the kernel throws. */
-const decodeOut = (kernel: DecodeKernel, m: MaterialisedDecode): HostTensor =>
-  runDecodeKernel(kernel, m.q, m.cache, m.cacheSeqlens, m.options);
+const decodeOut = (kernel: DecodeKernel | HostKernel, m: MaterialisedDecode): Promise<HostTensor> =>
+  isHostKernel(kernel)
+    ? runHostDecode(kernel, m.q, m.cache, m.cacheSeqlens, m.options)
+    : runDecodeKernel(kernel, m.q, m.cache, m.cacheSeqlens, m.options);
+
+/** Why a host kernel declines a decode case (its precisions, then `supportsDecode`), or null. */
+function declines(kernel: HostKernel, m: MaterialisedDecode): string | null {
+  const p = kernel.precisions;
+  if (p !== undefined && !p.includes(m.options.precision)) return `${kernel.name} computes in ${p.join(', ')} only`;
+  if (!kernel.supportsDecode) return null;
+  const s = decodeShapes(m.q.shape, m.cache, m.cacheSeqlens);
+  const [kT, vT] = m.cache.kind === 'contiguous' ? [m.cache.k, m.cache.v] : [m.cache.kPages, m.cache.vPages];
+  const answer = kernel.supportsDecode({
+    options: m.options,
+    cache: m.cache.kind,
+    shapes: { B: s.B, Hq: s.Hq, Hkv: s.Hkv, Sq: s.Sq },
+    D: kT.shape[3]!,
+    Dv: vT.shape[3]!,
+    capacity: s.capacity,
+    pageSize: m.cache.kind === 'paged' ? m.cache.kPages.shape[1]! : null,
+    cacheSeqlens: m.cacheSeqlens,
+  });
+  return answer === true ? null : String(answer);
+}
 
 const keys = (n: number) => `${n} key${n === 1 ? '' : 's'}`;
 const span = (what: string, from: number, to: number) => (from === to ? `${what} ${from}` : `${what}s ${from}..${to}`);
@@ -63,15 +93,23 @@ function unreadSlotsOf(c: DecodeCase, m: MaterialisedDecode, b: number): string 
 }
 
 /** The run stage (see the header). */
-function runDecodeCase(
-  k: { readonly label: string; readonly decode?: DecodeKernel },
+async function runDecodeCase(
+  k: { readonly label: string; readonly decode?: DecodeKernel | HostKernel },
   c: DecodeCase,
   m: MaterialisedDecode,
-): KernelOutcome<MaterialisedDecode> {
+): Promise<KernelOutcome<MaterialisedDecode>> {
   if (!k.decode) return { status: 'unsupported', reason: `${k.label} is not a decode kernel` };
+  if (isHostKernel(k.decode)) {
+    try {
+      const reason = declines(k.decode, m);
+      if (reason !== null) return { status: 'unsupported', reason };
+    } catch (e) {
+      return { status: 'threw', phase: 'forward', message: `supportsDecode: ${messageOf(e)}` };
+    }
+  }
   let out: HostTensor;
   try {
-    out = decodeOut(k.decode, m);
+    out = await decodeOut(k.decode, m);
   } catch (e) {
     return { status: 'threw', phase: 'forward', message: messageOf(e) };
   }
@@ -80,7 +118,7 @@ function runDecodeCase(
   if (bad < 0) return { status: 'ok', tensors };
   let cause: string | null = null;
   try {
-    const finite = decodeOut(k.decode, withUnreadSlots(m, 0));
+    const finite = await decodeOut(k.decode, withUnreadSlots(m, 0));
     // The NaN's batch row (out is [B, Hq, Sq, Dv]) is the row whose unread slots are named.
     const b = unravel(out.shape, bad)[0]!;
     if (finite.data.every(Number.isFinite))

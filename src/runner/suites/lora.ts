@@ -12,9 +12,9 @@ import {
   parseLoraCase,
   resolveLoraConstraints,
 } from '../../case/index.js';
-import { type LoraResult, roundTo } from '../../contract/index.js';
+import { isHostKernel, type LoraResult, roundTo } from '../../contract/index.js';
 import { type MaterialisedLora, materialiseLora } from '../../data/index.js';
-import { runLoraKernel } from '../../execute/index.js';
+import { runHostLora, runLoraKernel } from '../../execute/index.js';
 import { loraSpecs, loraTensors } from '../../oracle/index.js';
 import { referenceLora } from '../../reference/index.js';
 import { messageOf, type Simplification, type Suite } from '../suite.js';
@@ -51,20 +51,25 @@ export const loraSuite: Suite<
     reference: referenceLora(m.inputs, m.spec),
     baseline: referenceLora(m.inputs, m.spec, (x) => roundTo(c.precision, x)),
   }),
-  run(k, _c, m) {
-    if (!k.lora) return { status: 'unsupported', reason: `${k.label} is not a LoRA kernel` };
+  async run(k, _c, m) {
+    const kernel = k.lora;
+    if (!kernel) return { status: 'unsupported', reason: `${k.label} is not a LoRA kernel` };
+    const host = isHostKernel(kernel);
     try {
-      const answer = k.lora.supports?.(m.spec) ?? true;
+      const answer = (host ? kernel.supportsLora?.(m.spec) : kernel.supports?.(m.spec)) ?? true;
       if (answer !== true) return { status: 'unsupported', reason: String(answer) };
     } catch (e) {
       return { status: 'threw', phase: 'forward', message: `supports: ${messageOf(e)}` };
     }
     let phase: 'forward' | 'backward' = 'forward';
+    const onBackward = () => {
+      phase = 'backward';
+    };
     try {
-      return {
-        status: 'ok',
-        tensors: loraTensors(runLoraKernel(k.lora, m.inputs, m.spec, { onBackward: () => (phase = 'backward') })),
-      };
+      const r = host
+        ? await runHostLora(kernel, m.inputs, m.spec, { onBackward })
+        : runLoraKernel(kernel, m.inputs, m.spec, { onBackward });
+      return { status: 'ok', tensors: loraTensors(r) };
     } catch (e) {
       return { status: 'threw', phase, message: messageOf(e) };
     }

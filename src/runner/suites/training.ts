@@ -5,9 +5,10 @@
  * baseline attention (eager; sdpa for eager itself). The adapters are the built-in unmerged LoRA.
  */
 import { tf } from '../../backend/index.js';
-import type { HostTensor } from '../../contract/index.js';
+import { type HostTensor, isHostKernel } from '../../contract/index.js';
 import {
   type AttentionImplementation,
+  KernelDeclined,
   type MaterialisedTraining,
   materialiseTraining,
   parseTrainingCase,
@@ -89,11 +90,19 @@ export const trainingSuite: Suite<TrainingCase, MaterialisedTraining, TrainingEx
   admits,
   materialise: (c) => materialiseTraining(c),
   reference: (_c, m) => trainingReference(m),
-  run(k, _c, m) {
-    if (!k.training) return { status: 'unsupported', reason: `${k.label} is not an attention implementation` };
+  async run(k, _c, m) {
+    if (!k.training) {
+      const host = k.attention !== undefined && isHostKernel(k.attention());
+      const why = host
+        ? 'a host kernel runs outside tfjs, and the training suite differentiates the whole model with tfjs'
+        : `${k.label} is not an attention implementation`;
+      return { status: 'unsupported', reason: why };
+    }
     try {
       return { status: 'ok', tensors: trainingTensors(train(m, k.training)) };
     } catch (e) {
+      // A kernel that declines one of the model's calls (supports) declines the case; any other throw fails it.
+      if (e instanceof KernelDeclined) return { status: 'unsupported', reason: e.reason };
       return { status: 'threw', phase: 'forward', message: messageOf(e) };
     }
   },

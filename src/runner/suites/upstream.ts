@@ -60,7 +60,7 @@ export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
       grads: c.backward ? m.inputs.map((_, i) => fdGrad((xs) => op64(c, xs), [...m.inputs], i, ones)) : null,
     };
   },
-  run(_k, c, m) {
+  async run(_k, c, m) {
     let phase: 'forward' | 'backward' = 'forward';
     const xs = m.inputs.map((t) => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32'));
     try {

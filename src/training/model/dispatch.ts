@@ -18,6 +18,7 @@ import {
   type AttentionKernel,
   allowedMask,
   dropoutKeepPattern,
+  hasEmptyRow,
   type KernelOptions,
   type LoraKernel,
   onlyCausal,
@@ -39,7 +40,35 @@ export interface ModelKernels {
   readonly lora: LoraKernel;
 }
 
-/** A user kernel behind the contract, dispatched the way the sdpa path is. */
+/**
+ * A kernel declined one of the model's attention calls (its `supports` returned a reason): the
+ * training run stops, and the case is reported unsupported, not failed.
+ */
+export class KernelDeclined extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'KernelDeclined';
+  }
+}
+
+/** Asks `supports` about a call before it is made, with the sizes and options the kernel will get. */
+function askSupports(kernel: AttentionKernel, opts: KernelOptions, q: Tensor4D, k: Tensor4D, v: Tensor4D): void {
+  if (!kernel.supports) return;
+  const [B, Hq, S, D] = q.shape;
+  const shapes = { B, Hq, Hkv: k.shape[1], Sq: S, Sk: S, D, Dv: v.shape[3] };
+  const mask = opts.mask === null ? null : { shape: opts.mask.shape, data: opts.mask.dataSync() };
+  const { dropout, ...rest } = opts;
+  const query = {
+    ...rest,
+    mask: mask === null ? null : { shape: mask.shape },
+    dropout: dropout === null ? null : { p: dropout.p, seed: dropout.seed },
+    emptyRows: hasEmptyRow({ ...rest, mask }, shapes),
+  };
+  const answer = kernel.supports(query, shapes);
+  if (answer !== true) throw new KernelDeclined(String(answer));
+}
+
+/** A user kernel behind the contract, dispatched the way the sdpa path is; its `supports` is asked first. */
 function userKernel(kernel: AttentionKernel): AttentionFunction {
   return (tf, q, k, v, call) => {
     const plain = onlyCausal(call.masks);
@@ -63,6 +92,7 @@ function userKernel(kernel: AttentionKernel): AttentionFunction {
             },
       precision: call.precision,
     };
+    askSupports(kernel, opts, q, k, v);
     return tf.transpose(splitOutput(kernel.forward(q, k, v, opts, tf)).out, [0, 2, 1, 3]) as Tensor4D;
   };
 }

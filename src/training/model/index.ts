@@ -7,6 +7,7 @@ export {
   type AttentionImplementation,
   attentionFunction,
   implementationName,
+  KernelDeclined,
   type ModelKernels,
   type NamedAttentionFunction,
 } from './dispatch.js';
