@@ -1,0 +1,86 @@
+/**
+ * Kernels that answer asynchronously, checked end to end: host kernels over typed arrays
+ * (src/contract/hostKernel.ts) judged like tfjs kernels, a tfjs forward that returns a Promise, and
+ * a host kernel whose answer never comes (the per-case timeout ends it).
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SEED } from '../properties/support/profile.js';
+import type { AttentionCase } from '../src/case/index.js';
+import { main } from '../src/cli/main.js';
+import { fixedKernel, resolveKernel, search } from '../src/runner/index.js';
+import asyncForward from './fixtures/broken-kernels/async-forward.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const HOST = 'test/fixtures/host-kernels';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let [out, err] = ['', ''];
+  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  return { code, out, err };
+}
+
+describe('a host kernel', () => {
+  it('that is correct passes check, score options included (its features are drawn for it)', async () => {
+    const r = await cli('check', '--kernel', `${HOST}/reference.ts`, '--runs', '40', '--seed', String(SEED), '--json');
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: 'clean', cases: 40 });
+  });
+
+  it('with the seed bug (causal dropped when no mask is passed) is found and shrunk to one short sequence', async () => {
+    const kernel = await resolveKernel(`${HOST}/causal-ignored-without-mask.ts`);
+    const r = await search({ suite: 'attention', kernel, seed: SEED, timeMs: 30_000, shrinkTimeMs: 15_000 });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    const c = r.shrunk.case as AttentionCase;
+    expect(r.shrunk.verdict).toMatchObject({ status: 'mismatch' });
+    expect(c.causal).not.toBe('none');
+    expect([c.mask, c.keyLengths, c.window]).toEqual([null, null, null]);
+    expect(c.shapes.B).toBe(1);
+    expect(c.shapes.Sq).toBeLessThanOrEqual(2);
+  });
+
+  it('whose answer never comes is ended by check --timeout, naming the case', async () => {
+    const p = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'attnfuzz.mjs'), 'check', '--kernel', `${HOST}/never-answers.ts`, '--timeout', '4'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) =>
+      p.on('exit', (c, signal) => resolve(signal === 'SIGKILL' ? 128 + 9 : c)),
+    );
+    expect(code).toBe(128 + 9);
+    expect(err).toMatch(/^check: case 1 did not finish in 4 s: the kernel hangs/m);
+  });
+});
+
+describe('a tfjs forward that returns a Promise', () => {
+  it('is awaited in a forward-only check', async () => {
+    const r = await cli(
+      'check',
+      '--kernel',
+      'test/fixtures/broken-kernels/async-forward.ts',
+      '--runs',
+      '20',
+      '--seed',
+      String(SEED),
+    );
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.err.split('\n')[0]).toMatch(/\(attention suite, forward only\)/);
+  });
+
+  it('with a backward is a THREW saying why (tfjs autodiff needs a synchronous forward)', async () => {
+    const kernel = fixedKernel({ ...asyncForward, name: 'async-with-backward', backward: true });
+    const r = await search({ suite: 'attention', kernel, seed: SEED, numRuns: 5, shrinkTimeMs: 1000 });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    expect(r.shrunk.verdict).toMatchObject({
+      status: 'threw',
+      phase: 'forward',
+      message: expect.stringContaining('tfjs autodiff needs a synchronous forward'),
+    });
+  });
+});
