@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'src/**/*.test.ts',
       'kernels/**/*.test.ts',
+      'targets/**/*.test.ts',
       'properties/**/*.test.ts',
       'examples/**/*.test.ts',
       'test/**/*.test.ts',

@@ -1,6 +1,6 @@
 /**
- * Tightness of the training oracle (src/training/run.ts, tolerance.ts): eager, sdpa and flash as the
- * attention of default training cases of each precision, judged as `check --suite training` judges
+ * Tightness of the training oracle (src/training/oracle.ts, allowance.ts, tolerance.ts): eager, sdpa
+ * and flash as the attention of default training cases of each precision, judged as `check --suite training` judges
  * them (step 1 against the float64 model and its same-precision baseline, the trajectory against
  * another implementation), and per precision and kind of tensor the largest error/allowed.
  *

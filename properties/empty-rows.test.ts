@@ -91,7 +91,7 @@ describe('empty rows: output 0, zero gradients, everything finite', () => {
 });
 
 describe('empty-rows.can-fail', () => {
-  it("fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): the empty row's output is NaN", async () => {
+  it("fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): its out is NaN", async () => {
     const f = await failsOn(casesWithEmptyRows('float32', false), emptyRowsAreZero(nanOnEmptyRows), 8);
     expect(f.message).toMatch(/^out: non-finite NaN at /m);
     expect(f.message).toMatch(

@@ -76,8 +76,10 @@ function gqaEqualsRepeatedMha(kernel: KernelArg): Relation<AttentionCase> {
 
 describe('GQA equals multi-head attention with K/V explicitly repeated', () => {
   for (const kernel of BUILTINS)
-    it(`${kernel}: GQA gives the output and dq of MHA on repeat_interleave'd K/V, and dK, dV are its group sums`, async () =>
-      holds(GQA_CASES, gqaEqualsRepeatedMha(kernel), 15));
+    it(
+      `${kernel}: GQA gives the output and dq of MHA on repeat_interleave'd K/V, and dK, dV are its ` + `group sums`,
+      async () => holds(GQA_CASES, gqaEqualsRepeatedMha(kernel), 15),
+    );
 });
 
 describe('gqa.can-fail', () => {

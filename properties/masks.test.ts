@@ -198,8 +198,10 @@ function maskWaysAgree(kernels: readonly KernelArg[]): Relation<AttentionCase> {
 }
 
 describe('the same mask written every way gives the same forward and backward', () => {
-  it('in eager, sdpa and flash, every way of writing a causal mask agrees, within each kernel and across them', async () =>
-    holds(CASES, maskWaysAgree(BUILTINS), 20));
+  it(
+    'in eager, sdpa and flash, every way of writing a causal mask agrees, within each kernel and ' + 'across them',
+    async () => holds(CASES, maskWaysAgree(BUILTINS), 20),
+  );
 });
 
 /**

@@ -29,8 +29,11 @@ describe('layout and stride invariance', () => {
     },
   );
 
-  it('can fail: a kernel that assumes contiguous BSHD buffers and reshapes instead of following the strides', async () => {
-    const f = await failsOn(cases, stridedLayoutInvariance(assumingContiguousBSHD(eagerKernel), 'exact'), 20);
-    expect(f.message).toMatch(/^strided read of \S+ vs BHSD: (out|dq|dk|dv): /m);
-  });
+  it(
+    'can fail: a kernel that assumes contiguous BSHD buffers and reshapes instead of following ' + 'the strides',
+    async () => {
+      const f = await failsOn(cases, stridedLayoutInvariance(assumingContiguousBSHD(eagerKernel), 'exact'), 20);
+      expect(f.message).toMatch(/^strided read of \S+ vs BHSD: (out|dq|dk|dv): /m);
+    },
+  );
 });

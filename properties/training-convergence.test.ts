@@ -105,13 +105,16 @@ describe('training step: convergence on a memorisation task', () => {
 });
 
 describe('training-convergence.can-fail', () => {
-  it('halving fails when the adapters never get a gradient (peft#137: detached A and B): the loss never moves', async () => {
-    const kernels = { attention: builtinKernel('eager').training!, lora: detachedAdapters };
-    const f = await failsFor(caseFor('right-padded'), halvesTheLoss(kernels));
-    expect(f.message).toMatch(/^eager \+ lora-detached-adapters: loss \S+ after 30 steps is more than half of \S+/);
-    // Not slow learning: no parameter moves, so every step sees the same model.
-    expect(new Set(lossCurve(caseFor('right-padded'), kernels)).size).toBe(1);
-  });
+  it(
+    'halving fails when the adapters never get a gradient (peft#137: detached A and B): the loss ' + 'never moves',
+    async () => {
+      const kernels = { attention: builtinKernel('eager').training!, lora: detachedAdapters };
+      const f = await failsFor(caseFor('right-padded'), halvesTheLoss(kernels));
+      expect(f.message).toMatch(/^eager \+ lora-detached-adapters: loss \S+ after 30 steps is more than half of \S+/);
+      // Not slow learning: no parameter moves, so every step sees the same model.
+      expect(new Set(lossCurve(caseFor('right-padded'), kernels)).size).toBe(1);
+    },
+  );
 
   it(
     'the same curve fails for the #721 dispatch that forgets is_causal: it departs from eager at step 1 on ' +

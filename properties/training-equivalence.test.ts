@@ -133,19 +133,24 @@ describe('training step: padded equals packed', () => {
       ),
   );
 
-  it('fails for attention that drops the mask: the second packed document sees the first, so the loss moves', async () => {
-    const c = fc.sample(noDropout, { seed: 3, numRuns: 1 })[0]!;
-    const f = await failsFor(
-      { ...c, batch: { layout: 'packed' as const, lengths: [3, 3] } },
-      paddedEqualsPacked('right-padded', ignoresMask),
-    );
-    expect(f.message).toMatch(/^ignores-mask right-padded vs packed: loss: /m);
-  });
+  it(
+    'fails for attention that drops the mask: the second packed document sees the first, so the ' + 'loss moves',
+    async () => {
+      const c = fc.sample(noDropout, { seed: 3, numRuns: 1 })[0]!;
+      const f = await failsFor(
+        { ...c, batch: { layout: 'packed' as const, lengths: [3, 3] } },
+        paddedEqualsPacked('right-padded', ignoresMask),
+      );
+      expect(f.message).toMatch(/^ignores-mask right-padded vs packed: loss: /m);
+    },
+  );
 });
 
 describe('training step: causality through the whole model', () => {
-  it('any unpadded case: tokens after t change no per-token loss at positions <= t, in every implementation', async () =>
-    holds(causalityArb, (x) => allOf(...IMPLEMENTATIONS.map((impl) => noFutureLeaks(impl)(x))), 6));
+  it(
+    'any unpadded case: tokens after t change no per-token loss at positions <= t, in every ' + 'implementation',
+    async () => holds(causalityArb, (x) => allOf(...IMPLEMENTATIONS.map((impl) => noFutureLeaks(impl)(x))), 6),
+  );
 
   it(
     'fails for the #721 dispatch that forgets is_causal when no mask is passed: the first token sees ' + 'the second',

@@ -41,6 +41,8 @@ describe('architecture', () => {
       { path: 'src/report/a.ts', text: "import { b } from './b.js';\nexport const a = 1;\n" },
       { path: 'src/report/b.ts', text: "export { a } from './a.js';\n" },
       { path: 'src/golden/long.ts', text: 'x\n'.repeat(301) },
+      { path: 'targets/ort/up.ts', text: "import { search } from '../../src/runner/index.js';\n" },
+      { path: 'src/report/ort.ts', text: "import { ortKernel } from '../../targets/ort/index.js';\n" },
     ];
     const v = architectureViolations(planted);
     expect(v).toContain(
@@ -58,11 +60,20 @@ describe('architecture', () => {
     );
     expect(v).toContain('file cycle: src/report/a.ts -> src/report/b.ts -> src/report/a.ts');
     expect(v).toContain('src/golden/long.ts: 302 lines (over 300: split it)');
+    expect(v).toContain(
+      'targets/ort/up.ts: imports src/runner/index.ts: targets/ may import only src/contract/index.ts and ' +
+        'src/execute/index.ts',
+    );
+    expect(v).toContain(
+      'src/report/ort.ts: imports targets/ort/index.ts: only src/runner/registry.ts may import targets/',
+    );
     expect(
       architectureViolations([
         ...planted,
         { path: 'src/runner/registry.ts', text: "import { eagerKernel } from '../../kernels/eager/index.js';\n" },
-      ]).filter((x) => x.startsWith('src/runner/registry.ts')),
+        { path: 'src/runner/registry.ts', text: "import { ortKernel } from '../../targets/ort/index.js';\n" },
+        { path: 'targets/ort/kernel.ts', text: "import { tf } from '../../src/execute/index.js';\n" },
+      ]).filter((x) => x.startsWith('src/runner/registry.ts') || x.startsWith('targets/ort/kernel.ts')),
     ).toEqual([]);
   });
 

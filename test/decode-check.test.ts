@@ -70,10 +70,13 @@ describe('attnfuzz check --suite decode', () => {
     },
   );
 
-  it('finds nothing in built-in flash decode (every precision, paged and contiguous, causal, GQA, empty rows)', async () => {
-    const r = await search({ suite: 'decode', kernel: builtinKernel('flash'), seed: SEED, numRuns: 300 });
-    expect(r).toMatchObject({ status: 'clean', cases: 300, unsupported: 0 });
-  });
+  it(
+    'finds nothing in built-in flash decode (every precision, paged and contiguous, causal, GQA, ' + 'empty rows)',
+    async () => {
+      const r = await search({ suite: 'decode', kernel: builtinKernel('flash'), seed: SEED, numRuns: 300 });
+      expect(r).toMatchObject({ status: 'clean', cases: 300, unsupported: 0 });
+    },
+  );
 
   it('a decode that returns no tensor fails as thrown, saying what it returned', async () => {
     const wrapped = defineDecodeKernel({

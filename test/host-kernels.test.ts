@@ -28,7 +28,7 @@ describe('a host kernel', () => {
     expect(JSON.parse(r.out)).toMatchObject({ status: 'clean', cases: 40 });
   });
 
-  it('with the seed bug (causal dropped when no mask is passed) is found and shrunk to one short sequence', async () => {
+  it('with the seed bug (causal dropped when no mask is passed) is found, shrunk to one short sequence', async () => {
     const kernel = await resolveKernel(`${HOST}/causal-ignored-without-mask.ts`);
     const r = await search({ suite: 'attention', kernel, seed: SEED, timeMs: 30_000, shrinkTimeMs: 15_000 });
     expect(r.status).toBe('failed');
@@ -82,5 +82,30 @@ describe('a tfjs forward that returns a Promise', () => {
       phase: 'forward',
       message: expect.stringContaining('tfjs autodiff needs a synchronous forward'),
     });
+  });
+});
+
+describe('a kernel that masks additively (a finite -1e9, as tfjs-layers MultiHeadAttention)', () => {
+  it('fails on the default junk with a why: line naming the key, its logit and the likely cause', async () => {
+    const kernel = await resolveKernel('test/fixtures/broken-kernels/additive-mask-1e9.ts');
+    const r = await search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 20_000 });
+    expect(r.status).toBe('failed');
+    if (r.status !== 'failed') return;
+    expect((r.shrunk.case as AttentionCase).junk).toBe('huge');
+    expect(r.shrunk.verdict.status === 'mismatch' || r.shrunk.verdict.status === 'nonfinite').toBe(true);
+    const cause = (r.shrunk.verdict as { cause?: string }).cause ?? '';
+    expect(cause).toMatch(
+      new RegExp(
+        String.raw`^a key no query may see reaches the output with its finite junk: key \d+ \(b=\d+, kv head \d+\), ` +
+          String.raw`logit scale·q·k up to -?\d\.\d\de\+\d+; likely a finite additive mask`,
+      ),
+    );
+    expect(cause).toContain('--junk none');
+  });
+
+  it('passes with --junk none (the rest of the kernel is right)', async () => {
+    const kernel = await resolveKernel('test/fixtures/broken-kernels/additive-mask-1e9.ts');
+    const r = await search({ suite: 'attention', kernel, seed: SEED, numRuns: 150, constraints: { junk: ['none'] } });
+    expect(r).toMatchObject({ status: 'clean', cases: 150 });
   });
 });

@@ -29,13 +29,16 @@ const withDropout: TrainingCase = {
 };
 
 describe('the training suite asks supports', () => {
-  it('a correct kernel that declines dropout: the case with attention dropout is unsupported, with its reason', async () => {
-    const k = await resolveKernel('test/fixtures/broken-kernels/declines-dropout.ts', 'training');
-    const v = (await checkCase(withDropout, k)).verdict;
-    expect(v).toEqual({ status: 'unsupported', reason: 'dropout not supported' });
-    const none = (await checkCase({ ...withDropout, attentionDropout: undefined }, k)).verdict;
-    expect(none.status).toBe('pass');
-  });
+  it(
+    'a correct kernel that declines dropout: the case with attention dropout is unsupported, with ' + 'its reason',
+    async () => {
+      const k = await resolveKernel('test/fixtures/broken-kernels/declines-dropout.ts', 'training');
+      const v = (await checkCase(withDropout, k)).verdict;
+      expect(v).toEqual({ status: 'unsupported', reason: 'dropout not supported' });
+      const none = (await checkCase({ ...withDropout, attentionDropout: undefined }, k)).verdict;
+      expect(none.status).toBe('pass');
+    },
+  );
 
   it('can fail: a kernel that throws on dropout without declining it is a THREW with its message', async () => {
     const k = await resolveKernel('test/fixtures/broken-kernels/throws-on-dropout.ts', 'training');

@@ -41,7 +41,7 @@ describe('a textbook kernel', () => {
       expect(c.junk).toBe('nan');
       expect(r.shrunk.verdict.status).toBe('nonfinite');
       const cause = r.shrunk.verdict.cause ?? '';
-      const m = new RegExp(String.raw`^${READS_UNSEEN}reaches (out|dq|dk|dv) @ `).exec(cause);
+      const m = new RegExp(`^${READS_UNSEEN}reaches (out|dq|dk|dv) @ `).exec(cause);
       expect(m, cause).not.toBeNull();
       const [j, b, g] = [Number(m![1]), Number(m![2]), Number(m![3])];
       const { options, shapes } = materialiseAttention(c);

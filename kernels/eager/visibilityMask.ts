@@ -16,7 +16,7 @@ export function hasStructuralRestriction(
   Sk: number,
 ): boolean {
   const windowed = opts.window !== null && (opts.window[0] >= 0 || opts.window[1] >= 0);
-  const padded = opts.keyLengths !== null && opts.keyLengths.some((len) => len < Sk);
+  const padded = opts.keyLengths?.some((len) => len < Sk) ?? false;
   return opts.causal !== 'none' || windowed || padded;
 }
 

@@ -59,7 +59,7 @@ export const topLeftDecode: AttentionKernel = rewriting('eager-top-left-decode',
 
 export const batchMaxLength: AttentionKernel = rewriting('eager-batch-max-length', eagerKernel, (opts) => ({
   ...opts,
-  keyLengths: opts.keyLengths && opts.keyLengths.map(() => Math.max(...opts.keyLengths!)),
+  keyLengths: opts.keyLengths === null ? null : opts.keyLengths.map(() => Math.max(...opts.keyLengths!)),
 }));
 
 export const ignoresKeyLengths: AttentionKernel = rewriting('eager-ignores-key-lengths', eagerKernel, (opts) => ({

@@ -121,7 +121,7 @@ export function batchCases(k: AttentionCaseConstraints = SMALL): fc.Arbitrary<Ba
 export function batchIndependence(k: KernelArg, tol: Tol): Relation<BatchCase> {
   return ({ case: c, row, seed, maskSeed, length }) => {
     const before = materialise(c);
-    const keyLengths = c.keyLengths && c.keyLengths.map((l, b) => (b === row ? length : l));
+    const keyLengths = c.keyLengths === null ? null : c.keyLengths.map((l, b) => (b === row ? length : l));
     const other = materialise({ ...c, seed, keyLengths, mask: c.mask && { ...c.mask, seed: maskSeed } });
     const mix = (name: 'q' | 'k' | 'v' | 'dOut') =>
       putAxis(before.inputs[name], 0, row, sliceAxis(other.inputs[name], 0, row, row + 1));

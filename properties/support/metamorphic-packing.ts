@@ -138,7 +138,11 @@ export function packedCases(k: AttentionCaseConstraints = { ...SMALL, maxBatch: 
     });
 }
 
-const cumulative = (lens: readonly number[]) => lens.reduce<number[]>((cu, l) => [...cu, cu[cu.length - 1]! + l], [0]);
+const cumulative = (lens: readonly number[]): number[] => {
+  const cu = [0];
+  for (const l of lens) cu.push(cu[cu.length - 1]! + l);
+  return cu;
+};
 /** [1, H, S, D] (contract) -> [S, H, D] (tokens first, as varlen takes them). */
 const tokens = (t: HostTensor): HostTensor => ({
   shape: [t.shape[2]!, t.shape[1]!, t.shape[3]!],

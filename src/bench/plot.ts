@@ -69,14 +69,14 @@ export function logChart(c: LogChart): string {
     `<text transform="translate(16,${TOP + (H - TOP - B) / 2}) rotate(-90)" ` +
       `text-anchor="middle">${escapeXml(c.yLabel)}</text>`,
   );
-  (c.references ?? []).forEach((r, n) => {
+  for (const r of c.references ?? []) {
     const y = py(r.y).toFixed(1);
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#888" stroke-dasharray="5,4"/>`);
     out.push(
       `<text x="${W - R - 4}" y="${(Number(y) - 4).toFixed(1)}" text-anchor="end" ` +
         `fill="#555">${escapeXml(r.label)}</text>`,
     );
-  });
+  }
   c.series.forEach((s, n) => {
     const colour = COLOURS[n % COLOURS.length]!;
     const pts = s.points.filter(([x, y]) => x > 0 && y > 0);

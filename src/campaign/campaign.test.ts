@@ -82,7 +82,13 @@ describe('runCampaign', () => {
       const workers: SpawnWorker = (setup, events) => {
         spawned++;
         const inner = scriptedWorkers((job) => (job.i === 7 ? 'hang' : pass(job.i)))(setup, events);
-        return { post: (job) => inner.post(job), terminate: () => (terminated++, inner.terminate()) };
+        return {
+          post: (job) => inner.post(job),
+          terminate: () => {
+            terminated++;
+            inner.terminate();
+          },
+        };
       };
       const r = await runCampaign(base({ runs: 30, caseTimeoutMs: 150, spawn: workers }));
       expect(r.report.totals).toMatchObject({ cases: 30, failed: 1, distinct: 1 });
@@ -101,7 +107,13 @@ describe('runCampaign', () => {
       let terminated = 0;
       const workers: SpawnWorker = (setup, events) => {
         const inner = scriptedWorkers((job) => (job.i >= 10 ? 'hang' : pass(job.i)))(setup, events);
-        return { post: (job) => inner.post(job), terminate: () => (terminated++, inner.terminate()) };
+        return {
+          post: (job) => inner.post(job),
+          terminate: () => {
+            terminated++;
+            inner.terminate();
+          },
+        };
       };
       const t0 = performance.now();
       const r = await runCampaign(base({ timeMs: 300, caseTimeoutMs: 60_000, spawn: workers }));
@@ -136,7 +148,7 @@ describe('runCampaign', () => {
     'a stop signal ends it at once; a failure still waiting to be shrunk is saved as found, and ' + 'nothing is lost',
     async () => {
       const ctl = new AbortController();
-      const workers = scriptedWorkers((job, setup) => {
+      const workers = scriptedWorkers((job) => {
         if (job.type === 'shrink') {
           setImmediate(() => ctl.abort());
           return pass(job.i); // never read: the campaign stops first

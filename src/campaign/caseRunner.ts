@@ -12,7 +12,7 @@
  */
 import { tf, useBackend } from '../backend/index.js';
 import { type Finding, type SavedCase, type Signature, savedCaseOf, signatureOf } from '../corpus/index.js';
-import { expectationOf, formatVerdict, isFailure, summarizeVerdict } from '../oracle/index.js';
+import { expectationOf, formatVerdict, isFailure, summarizeVerdict, type Verdict } from '../oracle/index.js';
 import { formatRepro, heatmapOf } from '../report/index.js';
 import {
   type AnyCase,
@@ -26,11 +26,22 @@ import {
   simplifyFailure,
 } from '../runner/index.js';
 import { coverageOf } from './coverage.js';
-import type { CaseReport, Job, RawFailure, ShrinkReport, WorkerSetup } from './protocol.js';
+import {
+  type CaseReport,
+  type Job,
+  type RawFailure,
+  type ShrinkReport,
+  targetOptionsOf,
+  type WorkerSetup,
+} from './protocol.js';
 import { caseAddress, caseAt, targetOf } from './stream.js';
 import { arbitraryOf } from './targetArbitrary.js';
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** Two verdicts a saved case's expectation cannot tell apart (same kind, tensor, message). */
+const sameExpectation = (a: Verdict, b: Verdict) =>
+  JSON.stringify(expectationOf(a)) === JSON.stringify(expectationOf(b));
 
 /** The shrink report of a shrunk case: its signature, check and summary, and how it was reached. */
 type Done = (
@@ -50,7 +61,8 @@ export class CaseRunner {
   static async create(setup: WorkerSetup): Promise<CaseRunner> {
     await useBackend(setup.backend);
     const kernels: KernelUnderTest[] = [];
-    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd));
+    const o = targetOptionsOf(setup);
+    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', o));
     return new CaseRunner(setup, kernels);
   }
 
@@ -186,7 +198,17 @@ export class CaseRunner {
       shrinkTimeMs: third,
     });
     if (r.status === 'clean') {
-      const again = await checkCase(job.raw.case, k);
+      const again = await checkCase(job.raw.case, k, { explain: true });
+      // The search ran out of its budget before the case ended (a hang costs the whole timeout): if
+      // the case fails again the same way it is reproducible, reported unshrunk, not nondeterministic.
+      const first = job.raw.finding.kind === 'verdict' ? job.raw.finding.verdict : null;
+      if (first !== null && isFailure(again.verdict) && sameExpectation(first, again.verdict))
+        return done(
+          signatureOf(job.raw.case, k.label, { kind: 'verdict', verdict: again.verdict }, k.tiles),
+          again,
+          summarizeVerdict(again.verdict),
+          { seed: address.seed, path: address.path },
+        );
       const finding: Finding = {
         kind: 'nondeterministic',
         first: job.raw.summary,
@@ -200,7 +222,7 @@ export class CaseRunner {
       );
     }
     const again = await checkCase(r.shrunk.case, k);
-    const same = JSON.stringify(expectationOf(again.verdict)) === JSON.stringify(expectationOf(r.shrunk.verdict));
+    const same = sameExpectation(again.verdict, r.shrunk.verdict);
     const summary = summarizeVerdict(r.shrunk.verdict);
     const finding: Finding = same
       ? { kind: 'verdict', verdict: r.shrunk.verdict }

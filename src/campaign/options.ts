@@ -1,5 +1,6 @@
 /** The options of a campaign (`runCampaign`); the CLI's flags map onto them one to one. */
 import type { BackendName } from '../backend/index.js';
+import type { ResolveOptions } from '../runner/index.js';
 import type { SpawnWorker } from './spawn.js';
 import type { Shard, Target } from './stream.js';
 
@@ -15,6 +16,8 @@ export interface CampaignOptions {
   readonly caseTimeoutMs: number;
   readonly shrinkTimeMs: number;
   readonly cwd?: string;
+  /** What targets get from the command line (--device, --python); the worker timeout defaults to half caseTimeoutMs. */
+  readonly targetOptions?: ResolveOptions;
   /** The command line, for the report. */
   readonly command?: string;
   /** Aborting stops the campaign gracefully (the CLI aborts on SIGINT/SIGTERM). */

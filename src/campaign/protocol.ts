@@ -11,7 +11,8 @@
  */
 import type { BackendName } from '../backend/index.js';
 import type { Finding, SavedCase, Signature } from '../corpus/index.js';
-import type { AnyCase } from '../runner/index.js';
+import { deviceFor } from '../execute/index.js';
+import type { AnyCase, ResolveOptions } from '../runner/index.js';
 import type { Target } from './stream.js';
 
 /** Everything a worker needs to run any case of the campaign (workerData). */
@@ -21,6 +22,16 @@ export interface WorkerSetup {
   readonly backend: BackendName;
   /** Module kernels are resolved from here. */
   readonly cwd: string;
+  /** What targets (torch:*, py:, exec:) get from the command line: --device ('cuda:{i}': per worker), --python. */
+  readonly targetOptions?: ResolveOptions;
+  /** This worker's index among the campaign's (its `{i}` in --device). */
+  readonly worker?: number;
+}
+
+/** The target options of one worker: `--device cuda:{i}` made its own GPU. */
+export function targetOptionsOf(setup: WorkerSetup): ResolveOptions {
+  const o = setup.targetOptions ?? {};
+  return o.device === undefined ? o : { ...o, device: deviceFor(o.device, setup.worker ?? 0) };
 }
 
 /** A failure as first seen: the case as generated, what went wrong, its (raw) signature. */

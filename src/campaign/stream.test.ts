@@ -24,7 +24,7 @@ describe('the case stream', () => {
           (T, n, limit) => {
             const all = Array.from({ length: n }, (_, k) => [...shardCases({ index: k, count: n }, T, limit)]);
             expect(all.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: limit }, (_, i) => i));
-            all.forEach((cases, k) => cases.forEach((i) => expect(shardOf(i, T, n)).toBe(k)));
+            for (const [k, cases] of all.entries()) for (const i of cases) expect(shardOf(i, T, n)).toBe(k);
             for (const cases of all)
               if (cases.length >= T) expect(new Set(cases.map((i) => targetOf(i, T))).size).toBe(T);
           },

@@ -10,10 +10,13 @@ import {
   BUILTIN_KERNELS,
   BUILTINS,
   isBuiltinKernel,
+  KernelLoadError,
   loadKernelModule,
+  type ResolveOptions,
   SUITES,
   type SuiteName,
   suitesOfKernel,
+  targetOf,
 } from '../runner/index.js';
 import type { Target } from './stream.js';
 
@@ -30,6 +33,7 @@ export async function resolveTargets(
   kernels: readonly string[] = DEFAULT_KERNELS,
   suites: readonly SuiteName[] = DEFAULT_SUITES,
   cwd = process.cwd(),
+  o: ResolveOptions = {},
 ): Promise<Targets> {
   const suitesOf = new Map<string, readonly SuiteName[]>();
   for (const k of kernels) {
@@ -38,10 +42,27 @@ export async function resolveTargets(
         k,
         SUITES.filter((s) => BUILTINS[k][s] !== undefined),
       );
+    else if (targetOf(k) !== null) suitesOf.set(k, await targetSuites(k, cwd, o));
     else suitesOf.set(k, suitesOfKernel(await loadKernelModule(k, cwd, '--kernels', 'any')));
   }
   const targets: Target[] = [];
   for (const suite of suites)
     for (const kernel of kernels) if (suitesOf.get(kernel)!.includes(suite)) targets.push({ kernel, suite });
   return { targets, unused: kernels.filter((k) => !targets.some((t) => t.kernel === k)) };
+}
+
+/** The suites of a target (torch:sdpa, exec:...): started once to read what it runs (a worker's hello), then closed. */
+async function targetSuites(spec: string, cwd: string, o: ResolveOptions): Promise<SuiteName[]> {
+  const t = targetOf(spec)!;
+  let host: Awaited<ReturnType<typeof t.target.create>>;
+  try {
+    host = await t.target.create(t.rest, { ...o, cwd });
+  } catch (e) {
+    throw new KernelLoadError(`--kernels ${spec}: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
+  }
+  try {
+    return suitesOfKernel(host);
+  } finally {
+    await host.close?.();
+  }
 }

@@ -1,8 +1,7 @@
 /**
  * Public builders of fast-check arbitraries for cases: `attentionCase(constraints)`,
- * `loraCase(constraints)` and `decodeCase(constraints)` (KV-cache decode). The constraints are checked here, once; the
- * engines live in
- * `_internals/`.
+ * `loraCase(constraints)` and `decodeCase(constraints)` (KV-cache decode). The constraints, their
+ * defaults and their checks are declared once, in constraints.ts; the engines live in `_internals/`.
  *
  *   fc.assert(fc.property(attentionCase({ maxSeq: 8, fixed: { causal: 'top-left' } }), (c) => ...))
  *
@@ -15,127 +14,32 @@
  * BHSD, float32, small-integer values, no junk.
  */
 import type fc from 'fast-check';
-import type { Causal, Precision, Tiles } from '../contract/index.js';
+import { buildAttentionCaseArbitrary } from './_internals/attentionCaseArbitrary.js';
+import { buildDecodeCaseArbitrary } from './_internals/decodeCaseArbitrary.js';
+import { buildLoraCaseArbitrary } from './_internals/loraCaseArbitrary.js';
 import {
-  type AttentionCaseFixed,
-  buildAttentionCaseArbitrary,
+  type AttentionCaseConstraints,
+  type DecodeCaseConstraints,
+  type LoraCaseConstraints,
+  parseAttentionConstraints,
+  parseDecodeConstraints,
+  parseLoraConstraints,
   type ResolvedAttentionConstraints,
-} from './_internals/attentionCaseArbitrary.js';
-import { buildDecodeCaseArbitrary, type ResolvedDecodeConstraints } from './_internals/decodeCaseArbitrary.js';
-import {
-  buildLoraCaseArbitrary,
-  type LoraCaseFixed,
+  type ResolvedDecodeConstraints,
   type ResolvedLoraConstraints,
-} from './_internals/loraCaseArbitrary.js';
-import { parseAttentionConstraints, parseDecodeConstraints, parseLoraConstraints } from './constraints.js';
-import type { AttentionCase, DecodeCacheKind, DecodeCase, Junk, Layout, LoraCase, ValueDistribution } from './types.js';
+} from './constraints.js';
+import type { AttentionCase, DecodeCase, LoraCase } from './types.js';
 
 export type {
+  AttentionCaseConstraints,
   AttentionCaseFixed,
+  DecodeCaseConstraints,
+  LoraCaseConstraints,
   LoraCaseFixed,
   ResolvedAttentionConstraints,
   ResolvedDecodeConstraints,
   ResolvedLoraConstraints,
-};
-
-export interface AttentionCaseConstraints {
-  /** Largest batch B. Default 3. */
-  readonly maxBatch?: number;
-  /** Largest query head count Hq; Hkv is drawn among the divisors of Hq (every GQA ratio). Default 4. */
-  readonly maxHeads?: number;
-  /** Largest Sq and Sk. Default 256. */
-  readonly maxSeq?: number;
-  /** Largest Sk of a decode case (Sq = 1). Default maxSeq; 4096 in the 'deep' profile (SIZE_PROFILES). */
-  readonly maxCache?: number;
-  /** Largest D and Dv. Default 256. */
-  readonly maxHeadDim?: number;
-  /** Largest Sq, Sk of a small case (most cases). Default 12 (at most maxSeq). */
-  readonly smallSeq?: number;
-  /** Largest D, Dv of a small case. Default 12 (so most head dims are not a multiple of 8; at most maxHeadDim). */
-  readonly smallHeadDim?: number;
-  /** Share of large cases (long lengths or real head dims), when the maxima leave room for them. Default 0.25. */
-  readonly largeShare?: number;
-  /** A kernel's fixed tiles: long lengths are then also aimed at k·Br ± 1 (Sq) and k·Bc ± 1 (Sk). Default null. */
-  readonly tiles?: Tiles | null;
-  /** Largest freely drawn flash block Br / Bc (most blocks are drawn relative to the length). Default smallSeq + 1. */
-  readonly maxBlock?: number;
-  /** Precisions to draw, shrinking toward the first in PRECISIONS order. Default all. */
-  readonly precisions?: readonly Precision[];
-  /** Causal alignments to draw. Default all ('none', 'top-left', 'bottom-right'). */
-  readonly causals?: readonly Causal[];
-  /** Layouts to draw, shrinking toward 'BHSD' when allowed. Default all. */
-  readonly layouts?: readonly Layout[];
-  /** Value distributions, shrinking toward 'small-int' when allowed. Default all. */
-  readonly values?: readonly ValueDistribution[];
-  /**
-   * Junk at invisible keys, shrinking toward 'none' when allowed. Default FINITE_JUNK ('none',
-   * 'huge'): NaN only for kernels that never read unseen keys (the runner adds it for those).
-   */
-  readonly junk?: readonly Junk[];
-  /** Draw boolean masks (1 case in 3). Default true. */
-  readonly allowMask?: boolean;
-  /** Draw dropout (1 case in 4). Default true. */
-  readonly allowDropout?: boolean;
-  /** Draw sliding windows (1 case in 4). Default true. */
-  readonly allowWindow?: boolean;
-  /** Draw keyLengths padding (1 case in 2). Default true. */
-  readonly allowPadding?: boolean;
-  /** Draw non-default scales (1 case in 2; else null = 1/sqrt(D)). Default true. */
-  readonly allowScale?: boolean;
-  /**
-   * Draw the score options (each 1 case in 3, shrinking to off): softcap, ALiBi slopes, a float
-   * bias, sinks. Default false: a kernel gets them when it declares them (`features`), which the
-   * runner fills in for it (src/runner/suites/attentionKernel.ts `aimAttention`).
-   */
-  readonly allowSoftcap?: boolean;
-  readonly allowAlibi?: boolean;
-  readonly allowBias?: boolean;
-  readonly allowSinks?: boolean;
-  /** Fields pinned to a value, e.g. { causal: 'top-left', shapes: { B: 1 } }. Default {}. */
-  readonly fixed?: AttentionCaseFixed;
-}
-
-export interface LoraCaseConstraints {
-  /** Largest row count N of x. Default 4. */
-  readonly maxN?: number;
-  /** Largest input and output features. Default 8. */
-  readonly maxFeatures?: number;
-  /** Largest rank r. Default 4. */
-  readonly maxRank?: number;
-  /** Default all. */
-  readonly precisions?: readonly Precision[];
-  /** Draw adapter dropout (1 case in 4). Default true. */
-  readonly allowDropout?: boolean;
-  /** Draw bZero = true, B all zeros as at initialisation (1 case in 2). Default true. */
-  readonly allowBZero?: boolean;
-  /** Fields pinned to a value. Default {}. */
-  readonly fixed?: LoraCaseFixed;
-}
-
-export interface DecodeCaseConstraints {
-  /** Largest batch B. Default 3. */
-  readonly maxBatch?: number;
-  /** Largest query head count Hq; Hkv is drawn among its divisors. Default 4. */
-  readonly maxHeads?: number;
-  /** Largest Sq (new queries per row: 1 for a decode step, more for speculative decoding). Default 3. */
-  readonly maxQueries?: number;
-  /** Largest cacheSeqlens entry (0 = an empty row is drawn 1 time in 8). Default 20. */
-  readonly maxSeqlen?: number;
-  /** Largest D and Dv. Default 8. */
-  readonly maxHeadDim?: number;
-  /** Largest page size, drawn independently of the lengths. Default 8. */
-  readonly maxPageSize?: number;
-  /** Largest number of unused pages (paged) or slots past the longest row (contiguous). Default 3. */
-  readonly maxUnused?: number;
-  /** Cache layouts to draw, shrinking toward 'contiguous' when allowed. Default both. */
-  readonly caches?: readonly DecodeCacheKind[];
-  /** Default all. */
-  readonly precisions?: readonly Precision[];
-  /** Draw causal (bottom-right within each row, 1 case in 2). Default true. */
-  readonly allowCausal?: boolean;
-  /** Draw non-default scales (1 case in 2). Default true. */
-  readonly allowScale?: boolean;
-}
+} from './constraints.js';
 
 /** An arbitrary of attention cases; see `AttentionCaseConstraints` for the knobs and defaults. */
 export function attentionCase(constraints: AttentionCaseConstraints = {}): fc.Arbitrary<AttentionCase> {

@@ -13,6 +13,7 @@ import * as exportCommand from './commands/export.js';
 import * as fuzz from './commands/fuzz.js';
 import * as golden from './commands/golden.js';
 import * as replay from './commands/replay.js';
+import * as workerCheck from './commands/workerCheck.js';
 import { type Io, processIo } from './io.js';
 
 /** The commander program of every command; actions report their exit code through `setCode`. */
@@ -25,7 +26,7 @@ export function cliProgram(io: Io, setCode: (c: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError('(add --help for usage)');
-  for (const command of [check, fuzz, replay, golden, corpus, exportCommand, bench])
+  for (const command of [check, fuzz, replay, golden, corpus, exportCommand, bench, workerCheck])
     command.register(program, io, setCode);
   for (const c of program.commands)
     c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });

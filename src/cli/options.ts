@@ -43,6 +43,15 @@ export const timeOption = () =>
   new Option('--time <seconds>', 'time budget of the search (default 60, unless --runs is given)').argParser(
     positiveNumber,
   );
+/** `--device`: where a target runs (torch:*, py:, ort:*); `cuda:{i}` gives fuzz worker i the GPU i. */
+export const deviceOption = () =>
+  new Option('--device <device>', "where a target runs: cpu, cuda, cuda:N ('cuda:{i}': fuzz worker i on GPU i)");
+/** `--python`: the Python of torch: and py: targets (default ATTNFUZZ_PYTHON, else python3). */
+export const pythonOption = () =>
+  new Option(
+    '--python <path>',
+    'the Python with torch for torch: and py: targets (default ATTNFUZZ_PYTHON, else python3)',
+  );
 export const runsOption = () => new Option('--runs <n>', 'case budget of the search').argParser(positiveInteger);
 export const seedOption = () =>
   new Option('--seed <n>', 'fast-check seed (default: from the clock, printed)').argParser(integer);

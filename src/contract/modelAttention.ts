@@ -99,6 +99,6 @@ export function varlenOf(m: MaskInputs): Varlen {
     if (len > 0) lengths.push(len);
   }
   const cu = new Int32Array(lengths.length + 1);
-  lengths.forEach((l, n) => (cu[n + 1] = cu[n]! + l));
+  for (const [n, l] of lengths.entries()) cu[n + 1] = cu[n]! + l;
   return { indices: Int32Array.from(indices), cuSeqlens: cu, maxSeqlen: Math.max(0, ...lengths) };
 }

@@ -1,5 +1,5 @@
 /**
- * Saved cases: one format for every kind, one loader (version 1 migrated on read), atomic writes
+ * Saved cases: one format for every kind, one loader (version 1 refused, naming the file), atomic writes
  * that never rewrite an existing file, and replay statuses that tell a reproduced known failure
  * from one that now fails another way.
  */
@@ -12,7 +12,7 @@ import { builtinKernel, checkCase } from '../runner/index.js';
 import { parseSavedCase, readSavedCase } from './load.js';
 import { formatReplay, replayFile } from './replay.js';
 import { caseHash, ensureCorpusFolder, saveCase, savedCaseOf, writeAtomic } from './save.js';
-import { CASE_FORMAT, canonicalJson, type SavedCase } from './savedCase.js';
+import { CASE_FORMAT, CorpusFileError, canonicalJson, type SavedCase } from './savedCase.js';
 
 const c: AttentionCase = parseCase({
   version: 1,
@@ -131,7 +131,7 @@ describe('reading', () => {
     expect(() => parseSavedCase({ ...ok, expct: {} }, 'x.json')).toThrow(/^x\.json: expct: unknown field/);
     expect(() => parseSavedCase({ ...ok, kind: 'upstream' }, 'x.json')).toThrow(/^x\.json: case\./);
   });
-  it('reads version-1 files as version 2: a known attention failure keeps its verdict kind and tensor', async () => {
+  it('refuses version-1 files in one line naming the file and saying version 1 is no longer read', async () => {
     const v1 = {
       format: 'attnfuzz-failure',
       version: 1,
@@ -145,13 +145,14 @@ describe('reading', () => {
       backend: 'cpu',
       versions: { attnfuzz: '0.1.0', tfjs: '4.22.0' },
     };
-    expect(parseSavedCase(v1, 'old.json')).toMatchObject({
-      version: 2,
-      kind: 'attention',
-      expect: { kind: 'mismatch', tensor: 'dv' },
-      reason: 'on purpose',
-      found: { seed: 1, backend: 'cpu', tfjs: '4.22.0' },
-    });
+    // The whole message, on one line (no `m` flag: ^ and $ are its ends).
+    const literal = (text: string) => text.replace(/[.()]/g, String.raw`\$&`);
+    const noLonger = (file: string, format: string) =>
+      new RegExp(
+        `^${literal(`${file}: ${format} version 1 is no longer read (this attnfuzz reads attnfuzz-case version 2)`)}` +
+          ': run the check that found it again to save it in the current format$',
+      );
+    expect(() => parseSavedCase(v1, 'old.json')).toThrow(noLonger('old.json', 'attnfuzz-failure'));
     const training = {
       format: 'attnfuzz-failure',
       version: 1,
@@ -173,10 +174,7 @@ describe('reading', () => {
       seed: 1,
       backend: 'cpu',
     };
-    expect(parseSavedCase(training, 't.json')).toMatchObject({
-      kind: 'training',
-      expect: { kind: 'mismatch', tensor: 'dB layers.0.q' },
-    });
+    expect(() => parseSavedCase(training, 't.json')).toThrow(noLonger('t.json', 'attnfuzz-failure'));
     const upstream = {
       format: 'attnfuzz-upstream',
       version: 1,
@@ -190,13 +188,13 @@ describe('reading', () => {
       attrs: { indices: [1], axis: 0 },
       expectedError: 'boom',
     };
-    expect(parseSavedCase(upstream, 'u.json')).toMatchObject({
-      kind: 'upstream',
-      case: { op: 'gather', backward: true },
-      expect: { kind: 'threw', message: 'boom' },
-      link: 'tensorflow/tfjs#1',
-      backends: ['wasm'],
-    });
+    expect(() => parseSavedCase(upstream, 'u.json')).toThrow(noLonger('u.json', 'attnfuzz-upstream'));
+    const dir = tmp('v1');
+    writeFileSync(join(dir, 'old.json'), JSON.stringify(v1));
+    expect(() => readSavedCase(join(dir, 'old.json'))).toThrow(CorpusFileError);
+    expect(() => readSavedCase(join(dir, 'old.json'))).toThrow(
+      /old\.json: attnfuzz-failure version 1 is no longer read/,
+    );
   });
 });
 

@@ -48,7 +48,7 @@ function attentionFeatures(c: AttentionCase, tiles: TileRule): Features {
   const f: Record<string, string> = {};
   if (c.causal !== 'none') f.causal = s.Sq === s.Sk ? 'aligned' : c.causal;
   if (c.mask !== null) f.mask = `${c.mask.broadcastBatch ? '1' : 'B'}x${c.mask.broadcastHeads ? '1' : 'H'}`;
-  if (c.keyLengths !== null && c.keyLengths.some((l) => l < s.Sk)) f.padding = c.paddingSide;
+  if (c.keyLengths?.some((l) => l < s.Sk)) f.padding = c.paddingSide;
   if (s.Hq > s.Hkv) f.gqa = 'yes';
   if (c.precision !== 'float32') f.dtype = c.precision;
   if (c.layout !== 'BHSD') f.layout = c.layout;

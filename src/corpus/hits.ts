@@ -76,7 +76,10 @@ export function readHits(corpus: string): { byHash: Map<string, SignatureHits>; 
           ? {
               signature: h.signature,
               hits: old.hits + h.hits,
+              // ISO times compare as text (Math.min/max would turn them into NaN).
+              // biome-ignore lint/complexity/useMathMinMax: strings, not numbers
               first: old.first < h.first ? old.first : h.first,
+              // biome-ignore lint/complexity/useMathMinMax: strings, not numbers
               last: old.last > h.last ? old.last : h.last,
             }
           : h,

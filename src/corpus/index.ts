@@ -3,7 +3,6 @@ export * from './hits.js';
 export * from './list.js';
 export * from './load.js';
 export * from './merge.js';
-export * from './migrate.js';
 export * from './replay.js';
 export * from './save.js';
 export * from './savedCase.js';

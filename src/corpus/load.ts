@@ -1,23 +1,33 @@
 /**
- * Reading saved cases: the one loader. JSON first (corrupt JSON is named as such), then version 1
- * is migrated (migrate.ts), then the one schema (savedCase.ts). Every failure is one CorpusFileError
- * line naming the file and the field; a bad file is reported, never deleted.
+ * Reading saved cases: the one loader. JSON first (corrupt JSON is named as such), then the one
+ * schema (savedCase.ts). Every failure is one CorpusFileError line naming the file and the field;
+ * a bad file is reported, never deleted.
+ *
+ * Version 1 (`attnfuzz-failure`, `attnfuzz-upstream`) is no longer read: it was converted on read
+ * until every saved file was version 2, and the package never shipped a release that wrote it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSchemaError } from '../case/index.js';
-import { isVersion1, migrateVersion1 } from './migrate.js';
-import { CorpusFileError, type SavedCase, savedCaseSchema } from './savedCase.js';
+import { CASE_FILE_VERSION, CASE_FORMAT, CorpusFileError, type SavedCase, savedCaseSchema } from './savedCase.js';
 
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
-/** Validates a parsed saved case (either version); `file` names it in errors. */
+/** The formats of version 1, named in the error that says they are no longer read. */
+const VERSION_1_FORMATS: readonly unknown[] = ['attnfuzz-failure', 'attnfuzz-upstream'];
+
+/** Validates a parsed saved case; `file` names it in errors. */
 export function parseSavedCase(value: unknown, file: string): SavedCase {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new CorpusFileError(`${file}: expected a JSON object, got ${JSON.stringify(value)?.slice(0, 40)}`);
   }
-  const v2 = isVersion1(value) ? migrateVersion1(value) : value;
-  const r = savedCaseSchema.safeParse(v2);
+  const format = (value as { format?: unknown }).format;
+  if (VERSION_1_FORMATS.includes(format))
+    throw new CorpusFileError(
+      `${file}: ${format} version 1 is no longer read (this attnfuzz reads ${CASE_FORMAT} version ` +
+        `${CASE_FILE_VERSION}): run the check that found it again to save it in the current format`,
+    );
+  const r = savedCaseSchema.safeParse(value);
   if (!r.success) throw new CorpusFileError(formatSchemaError(`${file}:`, r.error));
   return r.data as SavedCase;
 }
@@ -55,6 +65,7 @@ export function corpusFiles(fileOrFolder: string): string[] {
     .map((f) => join(fileOrFolder, f));
 }
 
+/** Saved-case formats, version 1's included (replaying one says it is no longer read, naming it). */
 const SAVED_FORMATS = /"format"\s*:\s*"attnfuzz-(case|failure|upstream)"/;
 
 /** The sub-folders of `folder` that hold saved cases (replay does not descend: corpus/golden holds golden files). */

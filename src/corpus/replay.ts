@@ -123,7 +123,7 @@ export async function replayFile(file: string, cwd = process.cwd(), o: ReplayOpt
   }
   let check: CaseCheck;
   try {
-    check = await checkCase(saved.case, kernel, { backends: saved.backends });
+    check = await checkCase(saved.case, kernel, { backends: saved.backends, explain: true });
   } catch (e) {
     // The harness itself failed on this case (e.g. the reference rejects it): the file is unusable.
     return { status: 'invalid', file, message: `${file}: case cannot be run: ${firstLine(e)}` };

@@ -31,7 +31,7 @@
  *
  * A known failure that starts failing for another reason (another verdict kind or tensor) is
  * reported as such, never counted as reproduced. Version-1 files (`attnfuzz-failure` and
- * `attnfuzz-upstream`) still load: migrate.ts turns them into this form.
+ * `attnfuzz-upstream`) are no longer read: the loader (load.ts) says so, naming the file.
  */
 import { z } from 'zod';
 import { BACKENDS, type BackendName } from '../backend/index.js';
@@ -112,8 +112,7 @@ const found = z.strictObject({
 const common = {
   format: z.literal(CASE_FORMAT, { error: (iss) => `expected "${CASE_FORMAT}", got ${JSON.stringify(iss.input)}` }),
   version: z.literal(CASE_FILE_VERSION, {
-    error: (iss) =>
-      `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads versions 1 and ${CASE_FILE_VERSION}`,
+    error: (iss) => `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads version ${CASE_FILE_VERSION}`,
   }),
   kernel: kernelRef.optional(),
   backends: z.array(z.enum(BACKENDS)).min(1).optional(),

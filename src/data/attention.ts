@@ -171,6 +171,11 @@ export interface JunkPlacement {
    * is true, huge junk at the other hidden keys. To find which unseen key a kernel reads.
    */
   readonly nanRows?: (row: number) => boolean;
+  /**
+   * With 'huge' junk: junk only at the hidden keys (same index) for which this is true; the others
+   * keep their drawn values. To find which unseen key's junk reaches an output.
+   */
+  readonly junkRows?: (row: number) => boolean;
 }
 
 /** Keys [b, g, j] (row-major over [B, Hkv, Sk]) that no query head of group g, no row, can see. */
@@ -224,7 +229,7 @@ export function materialiseAttention(c: AttentionCase, placement: JunkPlacement 
     const u = stream(c.seed, 'junk');
     const huge = hugeJunk(c.precision);
     for (let row = 0; row < hidden.length; row++) {
-      if (hidden[row] === 0) continue;
+      if (hidden[row] === 0 || (c.junk === 'huge' && placement.junkRows?.(row) === false)) continue;
       const nan = c.junk === 'nan' && (placement.nanRows?.(row) ?? true);
       const value = (): number => (nan ? NaN : u() < 0.5 ? -huge : huge);
       for (let d = 0; d < D; d++) kr[row * D + d] = value();

@@ -1,3 +1,4 @@
 export * from './host.js';
 export * from './tfjs.js';
 export * from './tfjsAsync.js';
+export * from './worker/index.js';

@@ -134,19 +134,22 @@ describe('the golden corpus covers every option', () => {
     },
   );
 
-  it('version 2: at least three files for each score option, and an lse of -inf for a row with no visible key', async () => {
-    const count = (f: (g: (typeof attention)[number]) => boolean) => attention.filter(f).length;
-    expect(count((g) => g.options.softcap != null)).toBeGreaterThanOrEqual(3);
-    expect(count((g) => g.options.alibiSlopes != null)).toBeGreaterThanOrEqual(3);
-    expect(count((g) => g.options.bias != null && g.expected.dbias !== undefined)).toBeGreaterThanOrEqual(3);
-    expect(count((g) => g.options.sinks != null && g.expected.dsinks !== undefined)).toBeGreaterThanOrEqual(3);
-    has('ALiBi slopes [B, Hq]', (g) => g.options.alibiSlopes?.shape.length === 2);
-    has(
-      'a broadcast bias (dbias summed)',
-      (g) => g.options.bias != null && g.options.bias.shape[0] === 1 && g.options.bias.shape[1] === 1,
-    );
-    has('lse -inf with a sink', (g) => g.options.sinks != null && g.expected.lse?.data.includes(-Infinity) === true);
-  });
+  it(
+    'version 2: at least three files for each score option, and an lse of -inf for a row with no ' + 'visible key',
+    async () => {
+      const count = (f: (g: (typeof attention)[number]) => boolean) => attention.filter(f).length;
+      expect(count((g) => g.options.softcap != null)).toBeGreaterThanOrEqual(3);
+      expect(count((g) => g.options.alibiSlopes != null)).toBeGreaterThanOrEqual(3);
+      expect(count((g) => g.options.bias != null && g.expected.dbias !== undefined)).toBeGreaterThanOrEqual(3);
+      expect(count((g) => g.options.sinks != null && g.expected.dsinks !== undefined)).toBeGreaterThanOrEqual(3);
+      has('ALiBi slopes [B, Hq]', (g) => g.options.alibiSlopes?.shape.length === 2);
+      has(
+        'a broadcast bias (dbias summed)',
+        (g) => g.options.bias != null && g.options.bias.shape[0] === 1 && g.options.bias.shape[1] === 1,
+      );
+      has('lse -inf with a sink', (g) => g.options.sinks != null && g.expected.lse?.data.includes(-Infinity) === true);
+    },
+  );
 
   it('lora: with and without rsLoRA, and B = 0', async () => {
     expect(lora.some((g) => g.spec.rslora)).toBe(true);

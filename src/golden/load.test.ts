@@ -12,8 +12,12 @@ const t = (shape: number[]) => ({
   data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, n) => n / 10),
 });
 
+/** Parsed JSON as the tests edit it: any field at any depth, set to values of any type (wrong ones on purpose). */
+// biome-ignore lint/suspicious/noExplicitAny: the edits write wrong types on purpose; a real type would reject them
+type EditedJson = any;
+
 /** A valid attention golden: q [1,2,1,1], k/v [1,1,2,1]. */
-function attention(): any {
+function attention(): EditedJson {
   return {
     format: 'attnfuzz-golden',
     version: 1,
@@ -28,7 +32,7 @@ function attention(): any {
 }
 
 /** A valid lora golden: x [1,2], W0 [3,2], rank 2. */
-function lora(): any {
+function lora(): EditedJson {
   return {
     format: 'attnfuzz-golden',
     version: 1,
@@ -63,7 +67,7 @@ function errorOf(content: unknown): string {
   throw new Error('loaded without error');
 }
 
-const edit = (base: () => any, f: (g: any) => void) => {
+const edit = (base: () => EditedJson, f: (g: EditedJson) => void) => {
   const g = base();
   f(g);
   return g;

@@ -7,8 +7,11 @@ import { parseGolden } from './index.js';
 
 const file = fileURLToPath(new URL('../../corpus/golden/attention-v2-sinks-causal-br-empty.json', import.meta.url));
 const text = readFileSync(file, 'utf8');
+/** Parsed JSON as the tests edit it: any field at any depth, set to values of any type (wrong ones on purpose). */
+// biome-ignore lint/suspicious/noExplicitAny: the edits write wrong types on purpose; a real type would reject them
+type EditedJson = any;
 /** The JSON of `base` (default: the sinks file) after `f` edits it. */
-const edit = (f: (j: Record<string, any>) => void, base = text) => {
+const edit = (f: (j: EditedJson) => void, base = text) => {
   const j = JSON.parse(base);
   f(j);
   return JSON.stringify(j);
@@ -83,7 +86,7 @@ describe('golden files version 2: KV-cache decode (kind decode)', () => {
     expect(g.expected.out.shape).toEqual([2, 2, 1, 4]);
   });
 
-  it.each<[string, string, (j: Record<string, any>) => void, string | RegExp]>([
+  it.each<[string, string, (j: EditedJson) => void, string | RegExp]>([
     ['version 1', PAGED, (j) => (j.version = 1), 'version 1 is not for kind "decode" (decode files are version 2)'],
     ['an unknown cache kind', PAGED, (j) => (j.inputs.cache.kind = 'ring'), /^inputs\.cache\.kind: /],
     [

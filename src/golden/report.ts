@@ -52,7 +52,7 @@ export function goldenJson(outcomes: readonly GoldenOutcome[]): GoldenJsonRow[] 
 
 function table(lines: string[][]): string[] {
   const widths: number[] = [];
-  for (const l of lines) l.forEach((c, n) => (widths[n] = Math.max(widths[n] ?? 0, c.length)));
+  for (const l of lines) for (const [n, c] of l.entries()) widths[n] = Math.max(widths[n] ?? 0, c.length);
   return lines.map((l) => l.map((c, n) => (n === l.length - 1 ? c : c.padEnd(widths[n]!))).join('  '));
 }
 

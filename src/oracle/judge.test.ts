@@ -52,7 +52,7 @@ describe('judgeTensor', () => {
     ]);
     expect(summarizeVerdict(v)).toMatch(
       new RegExp(
-        String.raw`^out NONFINITE got NaN where ref=2 @ b=0 h=0 key=0 dim=1; ` +
+        '^out NONFINITE got NaN where ref=2 @ b=0 h=0 key=0 dim=1; ' +
           String.raw`why: reads keys it must not see \(0·NaN\): NaN at key 1$`,
       ),
     );

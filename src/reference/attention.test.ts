@@ -103,7 +103,9 @@ describe('referenceAttention on a hand-computed example (Sq = Sk = 2, D = Dv = 1
   };
   const opts: AttentionOptions = { ...defaultOptions({ D: 1 }), scale: Math.log(3) };
   const ln3 = Math.log(3);
-  const close = (got: Float64Array, want: number[]) => want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, 13));
+  const close = (got: Float64Array, want: number[]) => {
+    for (const [n, w] of want.entries()) expect(got[n]).toBeCloseTo(w, 13);
+  };
 
   it('no mask: P = [[1/4, 3/4], [1/2, 1/2]]', () => {
     const r = referenceAttention(inputs, opts);

@@ -66,7 +66,7 @@ describe('referenceLora semantics', () => {
     };
     const [lora, rs] = [adapter(false), adapter(true)];
     // alpha/r = 2, alpha/sqrt(r) = 4: the rsLoRA adapter term is exactly twice the LoRA one.
-    lora.forEach((v, n) => expect(rs[n]).toBeCloseTo(2 * v, 14));
+    for (const [n, v] of lora.entries()) expect(rs[n]).toBeCloseTo(2 * v, 14);
     expect(maxAbs({ shape: [4], data: lora })).toBeGreaterThan(1e-3);
   });
 

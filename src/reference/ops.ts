@@ -94,7 +94,7 @@ export function where64(cond: Uint8Array, a: HostTensor, b: HostTensor): HostTen
 export function gather64(x: HostTensor, indices: readonly number[]): HostTensor {
   const C = x.shape[1]!;
   const out = new Float64Array(indices.length * C);
-  indices.forEach((ix, r) => out.set(x.data.subarray(ix * C, (ix + 1) * C), r * C));
+  for (const [r, ix] of indices.entries()) out.set(x.data.subarray(ix * C, (ix + 1) * C), r * C);
   return { shape: [indices.length, C], data: out };
 }
 

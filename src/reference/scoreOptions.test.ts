@@ -86,7 +86,9 @@ describe('referenceAttention score options: semantics', () => {
     const z = s.reduce((a, x) => a + Math.exp(x), Math.exp(sink));
     return { w: s.map((x) => Math.exp(x) / z), lse: Math.log(z) };
   };
-  const close = (got: ArrayLike<number>, want: number[]) => want.forEach((w, n) => expect(got[n]).toBeCloseTo(w, 13));
+  const close = (got: ArrayLike<number>, want: number[]) => {
+    for (const [n, w] of want.entries()) expect(got[n]).toBeCloseTo(w, 13);
+  };
 
   it('every option off (null) is the plain contract, bit for bit', () => {
     const off = referenceAttention(inputs, { ...plain, softcap: null, alibiSlopes: null, bias: null, sinks: null });
@@ -172,7 +174,7 @@ describe('referenceAttention score options: semantics', () => {
     const b = referenceAttention(x, { ...o, bias: same });
     expect(maxRelError(a.out, b.out)).toBe(0);
     const summed = new Float64Array(6);
-    b.dbias!.data.forEach((g, n) => (summed[n % 6] = summed[n % 6]! + g));
+    for (const [n, g] of b.dbias!.data.entries()) summed[n % 6] = summed[n % 6]! + g;
     for (let n = 0; n < 6; n++) expect(a.dbias!.data[n]).toBeCloseTo(summed[n]!, 14);
   });
 });

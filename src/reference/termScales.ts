@@ -26,14 +26,15 @@
  * With the score options: `logit` adds |ALiBi| + |bias| of the key (the softcap only shrinks
  * logits, so the raw product stays a bound) and counts |sink_h| as a logit of the row (it joins the
  * denominator, so lse and every P recomputed from it carry its rounding; seen: flash float32 dv
- * 1.03x over its allowance with sinks near 3 and logits near 0.05); dbias[e] sums T_ij over the (b, h, i, j) its
- * broadcast
- * element gathers, dsinks[h] sums Psink_i·Σ_j P_ij |dP|_ij over (b, i); their mass sums the factors
+ * 1.03x over its allowance with sinks near 3 and logits near 0.05); dbias[e] sums T_ij over the
+ * (b, h, i, j) its broadcast element gathers, dsinks[h] sums Psink_i·Σ_j P_ij |dP|_ij over (b, i);
+ * their mass sums the factors
  * (|dP|_ij + Σ_j' P_ij' |dP|_ij', resp. Psink_i·Σ_j |dP|_ij + Σ_j P_ij |dP|_ij).
  */
 import {
   type AttentionInputs,
   type AttentionOptions,
+  type AttentionShapes,
   type AttentionTensorName,
   alibiTerm,
   attentionShapes,
@@ -51,85 +52,169 @@ export interface ScoreTermScales {
 export type TermScales = Record<AttentionTensorName, number> &
   ScoreTermScales & { readonly logit: number; readonly mass: Record<AttentionTensorName, number> & ScoreTermScales };
 
-/** The term norms of out, dq, dk, dv (max over elements) and the largest visible logit. */
-export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOptions): TermScales {
-  const s = attentionShapes(inputs.q.shape, inputs.k.shape, inputs.v.shape, opts, 'termScales');
+/**
+ * What the loops accumulate: per element, the squared norm of its terms (`*2`) and its mass (`*M`);
+ * dk and dv sum over every query of their kv group. `logit`: the largest visible logit so far.
+ */
+interface Sums {
+  readonly out2: Float64Array;
+  readonly dq2: Float64Array;
+  readonly dk2: Float64Array;
+  readonly dv2: Float64Array;
+  readonly outM: Float64Array;
+  readonly dqM: Float64Array;
+  readonly dkM: Float64Array;
+  readonly dvM: Float64Array;
+  readonly dbias2: Float64Array | null;
+  readonly dbiasM: Float64Array | null;
+  readonly dsinks2: Float64Array | null;
+  readonly dsinksM: Float64Array | null;
+  logit: number;
+}
+
+function sumsFor(s: AttentionShapes, opts: AttentionOptions): Sums {
   const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
-  const [q, k, v, dO] = [inputs.q.data, inputs.k.data, inputs.v.data, inputs.dOut.data];
-  // Squared norms accumulated per element; dk and dv sum over every query of their kv group.
   const out2 = new Float64Array(B * Hq * Sq * Dv);
   const dq2 = new Float64Array(B * Hq * Sq * D);
   const dk2 = new Float64Array(B * Hkv * Sk * D);
   const dv2 = new Float64Array(B * Hkv * Sk * Dv);
-  const outM = new Float64Array(out2.length);
-  const dqM = new Float64Array(dq2.length);
-  const dkM = new Float64Array(dk2.length);
-  const dvM = new Float64Array(dv2.length);
-  let logit = 0;
-  const dP = new Float64Array(Sk);
   const dbias2 = opts.bias != null ? new Float64Array(opts.bias.data.length) : null;
-  const dbiasM = dbias2 !== null ? new Float64Array(dbias2.length) : null;
   const dsinks2 = opts.sinks != null ? new Float64Array(Hq) : null;
-  const dsinksM = dsinks2 !== null ? new Float64Array(Hq) : null;
+  return {
+    out2,
+    dq2,
+    dk2,
+    dv2,
+    outM: new Float64Array(out2.length),
+    dqM: new Float64Array(dq2.length),
+    dkM: new Float64Array(dk2.length),
+    dvM: new Float64Array(dv2.length),
+    dbias2,
+    dbiasM: dbias2 !== null ? new Float64Array(dbias2.length) : null,
+    dsinks2,
+    dsinksM: dsinks2 !== null ? new Float64Array(Hq) : null,
+    logit: 0,
+  };
+}
+
+/** One query row (b, h, i): its softmax and where its q, out and k/v rows start. */
+interface Row {
+  readonly b: number;
+  readonly h: number;
+  readonly i: number;
+  readonly kvh: number;
+  readonly qRow: number;
+  readonly oRow: number;
+  readonly P: ArrayLike<number>;
+  readonly dropScale: ArrayLike<number>;
+}
+
+/** The term norms of out, dq, dk, dv (max over elements) and the largest visible logit. */
+export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOptions): TermScales {
+  const s = attentionShapes(inputs.q.shape, inputs.k.shape, inputs.v.shape, opts, 'termScales');
+  const { B, Hq, Hkv, Sq, Sk, D, Dv } = s;
+  const sums = sumsFor(s, opts);
+  const dP = new Float64Array(Sk);
   for (let b = 0; b < B; b++)
     for (let h = 0; h < Hq; h++)
       for (let i = 0; i < Sq; i++) {
         const { P, dropScale, lse, Psink } = softmaxRow(inputs, opts, s, b, h, i);
         if (lse === -Infinity) continue;
         // The sink is a logit of the row's denominator: lse, and so every P = exp(S - lse), carries its size.
-        if (opts.sinks != null) logit = Math.max(logit, Math.abs(opts.sinks.data[h]!));
+        if (opts.sinks != null) sums.logit = Math.max(sums.logit, Math.abs(opts.sinks.data[h]!));
         const kvh = Math.floor(h / (Hq / Hkv));
         const qRow = ((b * Hq + h) * Sq + i) * D;
         const oRow = ((b * Hq + h) * Sq + i) * Dv;
-        let rowsum = 0; // Σ_j P_ij |dP|_ij
-        for (let j = 0; j < Sk; j++) {
-          dP[j] = 0;
-          if (P[j] === 0) continue;
-          const kRow = ((b * Hkv + kvh) * Sk + j) * D;
-          let absDot = 0;
-          for (let d = 0; d < D; d++) absDot += Math.abs(q[qRow + d]! * k[kRow + d]!);
-          const additive =
-            Math.abs(alibiTerm(opts.alibiSlopes, b, h, i, j, Sq, Sk)) + Math.abs(biasTerm(opts.bias, b, h, i, j));
-          logit = Math.max(logit, Math.abs(opts.scale) * absDot + additive);
-          const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
-          const w = P[j]! * dropScale[j]!;
-          let dPabs = 0;
-          for (let e = 0; e < Dv; e++) {
-            out2[oRow + e] = out2[oRow + e]! + (w * v[vRow + e]!) ** 2;
-            dv2[vRow + e] = dv2[vRow + e]! + (w * dO[oRow + e]!) ** 2;
-            outM[oRow + e] = outM[oRow + e]! + dropScale[j]! * Math.abs(v[vRow + e]!);
-            dvM[vRow + e] = dvM[vRow + e]! + dropScale[j]! * Math.abs(dO[oRow + e]!);
-            dPabs += Math.abs(dO[oRow + e]! * v[vRow + e]!);
-          }
-          dP[j] = dPabs * dropScale[j]!;
-          rowsum += dP[j]! * P[j]!;
-        }
-        if (dsinks2 !== null) {
-          dsinks2[h] = dsinks2[h]! + (Psink * rowsum) ** 2;
+        const row: Row = { b, h, i, kvh, qRow, oRow, P, dropScale };
+        const rowsum = forwardTerms(sums, inputs, opts, s, row, dP);
+        if (sums.dsinks2 !== null) {
+          sums.dsinks2[h] = sums.dsinks2[h]! + (Psink * rowsum) ** 2;
           // Psink·P_ij·|dP|_ij: P_ij (subnormal when a sink or ALiBi dwarfs the key) multiplies Psink·|dP|_ij, Psink
           // multiplies rowsum.
           let dPsum = 0;
           for (let j = 0; j < Sk; j++) if (P[j] !== 0) dPsum += dP[j]!;
-          dsinksM![h] = dsinksM![h]! + Psink * dPsum + rowsum;
+          sums.dsinksM![h] = sums.dsinksM![h]! + Psink * dPsum + rowsum;
         }
-        for (let j = 0; j < Sk; j++) {
-          if (P[j] === 0) continue;
-          if (dbias2 !== null) {
-            const n = biasIndex(opts.bias!, b, h, i, j);
-            dbias2[n] = dbias2[n]! + (P[j]! * (dP[j]! + rowsum)) ** 2;
-            dbiasM![n] = dbiasM![n]! + dP[j]! + rowsum;
-          }
-          const factor = Math.abs(opts.scale) * (dP[j]! + rowsum);
-          const dS = P[j]! * factor;
-          const kRow = ((b * Hkv + kvh) * Sk + j) * D;
-          for (let d = 0; d < D; d++) {
-            dq2[qRow + d] = dq2[qRow + d]! + (dS * k[kRow + d]!) ** 2;
-            dk2[kRow + d] = dk2[kRow + d]! + (dS * q[qRow + d]!) ** 2;
-            dqM[qRow + d] = dqM[qRow + d]! + factor * Math.abs(k[kRow + d]!);
-            dkM[kRow + d] = dkM[kRow + d]! + factor * Math.abs(q[qRow + d]!);
-          }
-        }
+        gradientTerms(sums, inputs, opts, s, row, dP, rowsum);
       }
+  return scalesOf(sums);
+}
+
+/**
+ * The row's logits and the terms of out and dv; fills dP with |dP|_ij (dropout applied) and returns
+ * Σ_j P_ij |dP|_ij.
+ */
+function forwardTerms(
+  sums: Sums,
+  inputs: AttentionInputs,
+  opts: AttentionOptions,
+  s: AttentionShapes,
+  { b, h, i, kvh, qRow, oRow, P, dropScale }: Row,
+  dP: Float64Array,
+): number {
+  const { Hkv, Sq, Sk, D, Dv } = s;
+  const [q, k, v, dO] = [inputs.q.data, inputs.k.data, inputs.v.data, inputs.dOut.data];
+  const { out2, dv2, outM, dvM } = sums;
+  let rowsum = 0; // Σ_j P_ij |dP|_ij
+  for (let j = 0; j < Sk; j++) {
+    dP[j] = 0;
+    if (P[j] === 0) continue;
+    const kRow = ((b * Hkv + kvh) * Sk + j) * D;
+    let absDot = 0;
+    for (let d = 0; d < D; d++) absDot += Math.abs(q[qRow + d]! * k[kRow + d]!);
+    const additive =
+      Math.abs(alibiTerm(opts.alibiSlopes, b, h, i, j, Sq, Sk)) + Math.abs(biasTerm(opts.bias, b, h, i, j));
+    sums.logit = Math.max(sums.logit, Math.abs(opts.scale) * absDot + additive);
+    const vRow = ((b * Hkv + kvh) * Sk + j) * Dv;
+    const w = P[j]! * dropScale[j]!;
+    let dPabs = 0;
+    for (let e = 0; e < Dv; e++) {
+      out2[oRow + e] = out2[oRow + e]! + (w * v[vRow + e]!) ** 2;
+      dv2[vRow + e] = dv2[vRow + e]! + (w * dO[oRow + e]!) ** 2;
+      outM[oRow + e] = outM[oRow + e]! + dropScale[j]! * Math.abs(v[vRow + e]!);
+      dvM[vRow + e] = dvM[vRow + e]! + dropScale[j]! * Math.abs(dO[oRow + e]!);
+      dPabs += Math.abs(dO[oRow + e]! * v[vRow + e]!);
+    }
+    dP[j] = dPabs * dropScale[j]!;
+    rowsum += dP[j]! * P[j]!;
+  }
+  return rowsum;
+}
+
+/** The row's terms of dq, dk and dbias: T_ij = P_ij·(|dP|_ij + rowsum) times the factor it multiplies. */
+function gradientTerms(
+  sums: Sums,
+  inputs: AttentionInputs,
+  opts: AttentionOptions,
+  s: AttentionShapes,
+  { b, h, i, kvh, qRow, P }: Row,
+  dP: Float64Array,
+  rowsum: number,
+): void {
+  const { Hkv, Sk, D } = s;
+  const [q, k] = [inputs.q.data, inputs.k.data];
+  const { dq2, dk2, dqM, dkM, dbias2, dbiasM } = sums;
+  for (let j = 0; j < Sk; j++) {
+    if (P[j] === 0) continue;
+    if (dbias2 !== null) {
+      const n = biasIndex(opts.bias!, b, h, i, j);
+      dbias2[n] = dbias2[n]! + (P[j]! * (dP[j]! + rowsum)) ** 2;
+      dbiasM![n] = dbiasM![n]! + dP[j]! + rowsum;
+    }
+    const factor = Math.abs(opts.scale) * (dP[j]! + rowsum);
+    const dS = P[j]! * factor;
+    const kRow = ((b * Hkv + kvh) * Sk + j) * D;
+    for (let d = 0; d < D; d++) {
+      dq2[qRow + d] = dq2[qRow + d]! + (dS * k[kRow + d]!) ** 2;
+      dk2[kRow + d] = dk2[kRow + d]! + (dS * q[qRow + d]!) ** 2;
+      dqM[qRow + d] = dqM[qRow + d]! + factor * Math.abs(k[kRow + d]!);
+      dkM[kRow + d] = dkM[kRow + d]! + factor * Math.abs(q[qRow + d]!);
+    }
+  }
+}
+
+/** Per tensor, the largest norm and the largest mass over its elements. */
+function scalesOf(sums: Sums): TermScales {
   const maxNorm = (a: Float64Array) => Math.sqrt(a.reduce((m, x) => Math.max(m, x), 0));
   const maxOf = (a: Float64Array) => a.reduce((m, x) => Math.max(m, x), 0);
   const score = (
@@ -140,13 +225,20 @@ export function attentionTermScales(inputs: AttentionInputs, opts: AttentionOpti
     ...(bias !== null ? { dbias: f(bias) } : {}),
     ...(sinks !== null ? { dsinks: f(sinks) } : {}),
   });
+  const { out2, dq2, dk2, dv2, outM, dqM, dkM, dvM } = sums;
   return {
     out: maxNorm(out2),
     dq: maxNorm(dq2),
     dk: maxNorm(dk2),
     dv: maxNorm(dv2),
-    ...score(maxNorm, dbias2, dsinks2),
-    logit,
-    mass: { out: maxOf(outM), dq: maxOf(dqM), dk: maxOf(dkM), dv: maxOf(dvM), ...score(maxOf, dbiasM, dsinksM) },
+    ...score(maxNorm, sums.dbias2, sums.dsinks2),
+    logit: sums.logit,
+    mass: {
+      out: maxOf(outM),
+      dq: maxOf(dqM),
+      dk: maxOf(dkM),
+      dv: maxOf(dvM),
+      ...score(maxOf, sums.dbiasM, sums.dsinksM),
+    },
   };
 }

@@ -56,7 +56,7 @@ function matrixShape(shape: readonly number[]): { lead: number[]; R: number; C: 
 export function errorSlice(input: HeatmapInput): { rows: number; cols: number; err: Float64Array } {
   const { lead, R, C } = matrixShape(input.ref.shape);
   let slice = 0;
-  lead.forEach((d, n) => (slice = slice * d + Math.min(input.at[n] ?? 0, d - 1)));
+  for (const [n, d] of lead.entries()) slice = slice * d + Math.min(input.at[n] ?? 0, d - 1);
   const err = new Float64Array(R * C);
   const base = slice * R * C;
   for (let n = 0; n < R * C; n++) {

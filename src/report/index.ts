@@ -2,6 +2,7 @@ export * from './campaignHtml.js';
 export * from './campaignReport.js';
 export * from './heatmap.js';
 export * from './junit.js';
+export * from './onnxRepro.js';
 export * from './plots.js';
 export * from './repro.js';
 export * from './tensors.js';

@@ -6,8 +6,8 @@
 
 export const escapeXml = (s: string): string =>
   // Characters XML 1.0 does not allow at all are dropped; the five special ones are escaped.
-  // eslint-disable-next-line no-control-regex
   s
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: it matches the control characters XML 1.0 forbids
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

@@ -24,7 +24,8 @@
 
 import type { AttentionCase } from '../case/index.js';
 import { type HostTensor, visibilityPattern } from '../contract/index.js';
-import { worstDiff } from '../oracle/index.js';
+import type { MaterialisedAttention } from '../data/index.js';
+import { type TensorSpec, worstDiff } from '../oracle/index.js';
 import { attentionSuite, type KernelUnderTest } from '../runner/index.js';
 import { TORCH_HARNESS } from './torchTemplate.js';
 
@@ -64,7 +65,17 @@ const tensor = (name: string, t: HostTensor, dtype = 'torch.float64') =>
   `${name} = torch.tensor(${pyList(t.data)}, dtype=${dtype}).reshape(${t.shape.join(', ')})`;
 
 export function torchScript(x: TorchExportInput): string {
-  const c = x.case;
+  const c = exportable(x.case);
+  const m = attentionSuite.materialise(c);
+  const e = attentionSuite.reference(c, m);
+  const none: KernelUnderTest = { label: 'export', ref: { builtin: 'sdpa' } };
+  // An optional tensor (the lse) is judged only when a kernel returns it; the script's does not.
+  const specs = attentionSuite.specs(none, c, m, e).filter((spec) => spec.optional !== true);
+  return [...preamble(x), ...dataLines(c, m), ...answerLines(specs), TORCH_HARNESS].join('\n');
+}
+
+/** The case, if it can be exported (an attention case without dropout). */
+function exportable(c: TorchExportInput['case']): AttentionCase {
   if (c.kind !== 'attention')
     throw new ExportError(
       `only attention cases can be exported to PyTorch (this is a ${(c as { kind: string }).kind} case)`,
@@ -74,19 +85,12 @@ export function torchScript(x: TorchExportInput): string {
       'a case with dropout cannot be exported: PyTorch draws its own dropout mask, so no kernel could drop ' +
         'what the reference dropped (replay it with attnfuzz)',
     );
-  const m = attentionSuite.materialise(c);
-  const e = attentionSuite.reference(c, m);
-  const none: KernelUnderTest = { label: 'export', ref: { builtin: 'sdpa' } };
-  // An optional tensor (the lse) is judged only when a kernel returns it; the script's does not.
-  const specs = attentionSuite.specs(none, c, m, e).filter((spec) => spec.optional !== true);
-  const { shapes: s, options: o } = m;
-  const full = (a: ArrayLike<number> | null) => a === null || Array.from(a).every((v) => v !== 0);
-  const unpadded = o.keyLengths === null || o.keyLengths.every((l) => l === s.Sk);
-  const topLeft = o.causal === 'top-left' || (o.causal === 'bottom-right' && s.Sq === s.Sk);
-  const restricted = o.causal !== 'none' || o.window !== null || !unpadded || !full(o.mask?.data ?? null);
-  const isCausal = topLeft && o.window === null && unpadded && full(o.mask?.data ?? null);
-  const vis = visibilityPattern(o, s);
-  const out: string[] = [
+  return c;
+}
+
+/** The docstring (where the case came from, how to run it), the imports, the case itself. */
+function preamble(x: TorchExportInput): string[] {
+  return [
     '#!/usr/bin/env python3',
     `"""attnfuzz repro, exported from ${x.source}`,
     '',
@@ -107,7 +111,20 @@ export function torchScript(x: TorchExportInput): string {
     '',
     `SIGNATURE = ${str(x.signature)}`,
     `FOUND = ${str(x.found)}`,
-    `CASE = ${str(JSON.stringify(c))}`,
+    `CASE = ${str(JSON.stringify(x.case))}`,
+  ];
+}
+
+/** The dtype, scale and causal flag, the inputs, the boolean mask and the score options. */
+function dataLines(c: AttentionCase, m: MaterialisedAttention): string[] {
+  const { shapes: s, options: o } = m;
+  const full = (a: ArrayLike<number> | null) => a === null || Array.from(a).every((v) => v !== 0);
+  const unpadded = o.keyLengths === null || o.keyLengths.every((l) => l === s.Sk);
+  const topLeft = o.causal === 'top-left' || (o.causal === 'bottom-right' && s.Sq === s.Sk);
+  const restricted = o.causal !== 'none' || o.window !== null || !unpadded || !full(o.mask?.data ?? null);
+  const isCausal = topLeft && o.window === null && unpadded && full(o.mask?.data ?? null);
+  const vis = visibilityPattern(o, s);
+  return [
     `DTYPE = ${DTYPES[o.precision]}`,
     'DEVICE = "cuda" if torch.cuda.is_available() else "cpu"',
     `SCALE = ${c.scale === null ? 'None' : py(o.scale)}  # None: 1/sqrt(D)`,
@@ -127,6 +144,12 @@ export function torchScript(x: TorchExportInput): string {
     o.bias == null ? 'BIAS = None' : tensor('BIAS', o.bias),
     o.sinks == null ? 'SINKS = None' : tensor('SINKS', o.sinks),
     '',
+  ];
+}
+
+/** The float64 answer, each tensor's allowance (with the baseline's error), and the axes of each tensor. */
+function answerLines(specs: readonly TensorSpec[]): string[] {
+  const out = [
     "# The float64 answer (attnfuzz's reference on exactly these inputs) and what each tensor may differ by.",
     'EXPECTED = {',
   ];
@@ -145,10 +168,6 @@ export function torchScript(x: TorchExportInput): string {
         `${baselineError === null ? 'None' : py(baselineError)}},`,
     );
   }
-  out.push(
-    '}',
-    `AXES = {${specs.map((sp) => `${str(sp.name)}: ${JSON.stringify(sp.axes ?? [])}`).join(', ')}}`,
-    TORCH_HARNESS,
-  );
-  return out.join('\n');
+  out.push('}', `AXES = {${specs.map((sp) => `${str(sp.name)}: ${JSON.stringify(sp.axes ?? [])}`).join(', ')}}`);
+  return out;
 }

@@ -108,14 +108,17 @@ describe('checkCase on several backends', () => {
     expect(foldBackends([a, b], [d]).status).toBe('pass');
   });
 
-  it('a backend failing the oracle is reported (naming it) before any disagreement; unsupported before both', async () => {
-    const { a, b, specs } = await opposite(0.8, 'out');
-    const d = disagreementOf(a, b, specs)!;
-    const failing: BackendRun = { ...b, verdict: { status: 'threw', phase: 'backward', message: 'boom' } };
-    expect(foldBackends([a, failing], [d])).toMatchObject({ status: 'threw', backend: 'wasm' });
-    const declined: BackendRun = { ...a, verdict: { status: 'unsupported', reason: 'no' } };
-    expect(foldBackends([declined, failing], [d]).status).toBe('unsupported');
-  });
+  it(
+    'a backend failing the oracle is reported (naming it) before any disagreement; unsupported ' + 'before both',
+    async () => {
+      const { a, b, specs } = await opposite(0.8, 'out');
+      const d = disagreementOf(a, b, specs)!;
+      const failing: BackendRun = { ...b, verdict: { status: 'threw', phase: 'backward', message: 'boom' } };
+      expect(foldBackends([a, failing], [d])).toMatchObject({ status: 'threw', backend: 'wasm' });
+      const declined: BackendRun = { ...a, verdict: { status: 'unsupported', reason: 'no' } };
+      expect(foldBackends([declined, failing], [d]).status).toBe('unsupported');
+    },
+  );
 });
 
 describe('one check for every kind', () => {

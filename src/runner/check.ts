@@ -59,6 +59,11 @@ export interface CaseCheck<C extends AnyCase = AnyCase> {
 export interface CheckOptions {
   /** Backends to run on, in order (each initialised beforehand: `prepareBackends`); default the active one. */
   readonly backends?: readonly BackendName[];
+  /**
+   * Ask the suite why a failure failed when the run stage did not say (suite.explain: a few more
+   * runs of the kernel); search asks for the case it reports, not for every candidate it shrinks.
+   */
+  readonly explain?: boolean;
   /** Adds each stage's milliseconds here (`attnfuzz bench`: where a case's time goes). */
   readonly timings?: StageTimings;
 }
@@ -217,9 +222,15 @@ export async function checkCase<C extends AnyCase>(
       const verdict = timed(t, 'judge', () =>
         outcome.forwardOnly ? judgeForwardOnly(outcome.tensors, s) : judge(outcome.tensors, s),
       );
+      let cause = outcome.cause;
+      if (cause === undefined && o.explain === true && isFailure(verdict) && suite.explain) {
+        const fails = (got: ReadonlyMap<string, HostTensor>) =>
+          isFailure(outcome.forwardOnly ? judgeForwardOnly(got, s) : judge(got, s));
+        cause = (await suite.explain(k, c, ran, fails)) ?? undefined;
+      }
       runs.push({
         backend,
-        verdict: outcome.cause !== undefined && isFailure(verdict) ? { ...verdict, cause: outcome.cause } : verdict,
+        verdict: cause !== undefined && isFailure(verdict) ? { ...verdict, cause } : verdict,
         tensors: outcome.tensors,
       });
     }

@@ -15,7 +15,9 @@ import { eagerAttentionFunction, eagerKernel } from '../../kernels/eager/index.j
 import { flashAttentionFunction, flashDecodeKernel, flashKernel, flashKernelWith } from '../../kernels/flash/index.js';
 import { loraMerged, loraUnmerged } from '../../kernels/lora.js';
 import { sdpaAttentionFunction, sdpaKernel } from '../../kernels/sdpa/index.js';
+import { ORT_TARGET_DESCRIBE, ortTarget } from '../../targets/ort/index.js';
 import type { AttentionFunction, AttentionKernel, DecodeKernel, HostKernel, LoraKernel } from '../contract/index.js';
+import { execTarget, type PythonTargetOptions, pyTarget, torchTarget } from '../execute/index.js';
 
 /** The built-in kernels as objects, for library users (`check` reaches them by name). */
 /** The KV-cache decode entry point (contiguous or paged cache). */
@@ -89,7 +91,34 @@ export interface Target {
 }
 
 /** Every target prefix: the one table `--kernel <prefix>:<rest>` resolves through. */
-export const TARGETS: Readonly<Record<string, Target>> = {};
+export const TARGETS: Readonly<Record<string, Target>> = {
+  torch: {
+    describe: 'torch:<sdpa|sdpa:math|sdpa:flash|sdpa:efficient|sdpa:cudnn|mha|eager|transformers:eager|...>: PyTorch',
+    runsUserCode: false,
+    create: (rest, o) => torchTarget(rest, workerOptions(o)),
+  },
+  py: {
+    describe: 'py:<file.py>: a Python module defining forward(q, k, v, opts), run by the PyTorch worker',
+    runsUserCode: true,
+    create: (rest, o) => pyTarget(rest, workerOptions(o)),
+  },
+  ort: { describe: ORT_TARGET_DESCRIBE, runsUserCode: false, create: (rest, o) => ortTarget(rest, o) },
+  exec: {
+    describe: "exec:'<command line>': a program speaking the worker protocol (docs/PROTOCOL.md)",
+    runsUserCode: true,
+    create: (rest, o) =>
+      execTarget(rest, { cwd: o.cwd, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) }),
+  },
+};
+
+function workerOptions(o: TargetOptions): PythonTargetOptions {
+  return {
+    cwd: o.cwd,
+    ...(o.device !== undefined ? { device: o.device } : {}),
+    ...(o.python !== undefined ? { python: o.python } : {}),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+  };
+}
 
 /** The target a spec names (`prefix:rest` with a known prefix), or null for a built-in or a module path. */
 export function targetOf(

@@ -26,7 +26,13 @@ import {
   isHostKernel,
   missingFeatures,
 } from '../contract/index.js';
-import { forwardBackward, forwardOnlyAsync, type KernelRun, runHostAttention } from '../execute/index.js';
+import {
+  declinedReason,
+  forwardBackward,
+  forwardOnlyAsync,
+  type KernelRun,
+  runHostAttention,
+} from '../execute/index.js';
 import { layOut } from './layout.js';
 import { messageOf } from './suite.js';
 
@@ -95,6 +101,8 @@ export async function runAttention(
       : await forwardOnlyAsync(kernel, layOut(m.inputs, m.shapes, layout, view), m.options);
     return outcomeOf(r);
   } catch (e) {
+    const declined = declinedReason(e); // a worker's supports, asked with the case
+    if (declined !== null) return { status: 'unsupported', reason: declined };
     return { status: 'threw', phase, message: messageOf(e) };
   }
 }

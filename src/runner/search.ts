@@ -171,7 +171,7 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     numShrinks: first.numShrinks + (final === second ? second.numShrinks : 0),
     elapsedMs: performance.now() - t0,
     original: original ?? simple.case,
-    shrunk: await check(simple.case),
+    shrunk: await checkCase(simple.case, o.kernel, { backends: o.backends, explain: true }),
     simplified: simple.steps,
     locallyMinimal: simple.complete,
   };

@@ -74,6 +74,17 @@ export interface Suite<C extends { readonly kind: string }, M, R, K = unknown> {
   reference(c: C, m: M): R;
   /** Stage 3: the kernel under test (awaited: it may run in another process); never throws for a kernel's fault. */
   run(k: KernelUnderTest, c: C, m: M): Promise<KernelOutcome<M>>;
+  /**
+   * Why a failing case failed, when re-running the kernel can tell (attention: the finite junk at
+   * keys no query may see reached an output, as through an additive mask); `fails` judges tensors
+   * by the case's specs. Asked only for a failure the run stage gave no cause for (CheckOptions.explain).
+   */
+  explain?(
+    k: KernelUnderTest,
+    c: C,
+    m: M,
+    fails: (tensors: ReadonlyMap<string, HostTensor>) => boolean,
+  ): Promise<string | null>;
   /** Stage 4's input: how each tensor is judged (runs the same-precision baseline on the active backend). */
   specs(k: KernelUnderTest, c: C, m: M, reference: R): TensorSpec[];
   /** Stage 5: simpler neighbours for the structural pass after fast-check's shrinking. */

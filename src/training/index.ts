@@ -10,7 +10,8 @@ export {
   trainingCaseSchema,
 } from './case.js';
 export * from './model/index.js';
-export { runTraining, type TrainingExpectation, trainingReference, trainingSpecs, trainingTensors } from './run.js';
+export { trainingSpecs } from './oracle.js';
+export { runTraining, type TrainingExpectation, trainingReference, trainingTensors } from './run.js';
 export {
   ABS_FLOOR,
   EXACT,

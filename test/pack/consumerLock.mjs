@@ -35,17 +35,8 @@ export function consumerLock({ projectLock, tarballPkg, tarballSpec, tarballInte
     for (const n of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) todo.push([path, n]);
   }
   const deps = { attnfuzz: tarballSpec };
-  const {
-    name,
-    version,
-    license,
-    dependencies,
-    optionalDependencies,
-    peerDependencies,
-    peerDependenciesMeta,
-    bin,
-    engines,
-  } = tarballPkg;
+  const { version, license, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines } =
+    tarballPkg;
   return {
     name: consumerName,
     lockfileVersion: 3,

@@ -9,6 +9,8 @@
  *   index       code outside a src folder imports it only through its index.ts
  *   registry    only src/runner/registry.ts (of src's non-test files) imports kernels/
  *   kernels     kernels/ (non-test files) imports only src/contract and kernels/ itself
+ *   targets     targets/ (non-test files) imports only src/contract, src/execute and targets/ itself; of
+ *               src's non-test files only the registry imports targets/
  *   cycles      no cycle between non-test files, nor between src folders
  *   size        no source file over 300 lines
  */
@@ -38,6 +40,7 @@ const LAYERS: Record<string, number> = {
 };
 const REGISTRY = 'src/runner/registry.ts';
 const MAX_LINES = 300;
+const TARGET_MAY = ['src/contract/index.ts', 'src/execute/index.ts'];
 
 const isTest = (p: string) => p.endsWith('.test.ts');
 const srcFolder = (p: string) => /^src\/([a-z]+)\//.exec(p)?.[1] ?? null;
@@ -94,6 +97,10 @@ export function architectureViolations(files: readonly SourceFile[]): string[] {
         to !== 'src/contract/index.ts'
       )
         bad('kernels/ may import only src/contract/index.ts');
+      if (to.startsWith('targets/') && f.path.startsWith('src/') && f.path !== REGISTRY && !isTest(f.path))
+        bad(`only ${REGISTRY} may import targets/`);
+      if (f.path.startsWith('targets/') && !isTest(f.path) && !to.startsWith('targets/') && !TARGET_MAY.includes(to))
+        bad('targets/ may import only src/contract/index.ts and src/execute/index.ts');
       if (toFolder && toFolder !== from && !to.endsWith(`src/${toFolder}/index.ts`) && toFolder !== 'cli')
         bad(`import src/${toFolder} through its index.ts`);
       if (from && toFolder && from !== toFolder && !isTest(f.path)) {

@@ -39,7 +39,13 @@ export function processes(): ProcessInfo[] {
 export function descendants(pid: number): number[] {
   const all = processes();
   const out: number[] = [];
-  const walk = (p: number) => all.forEach((x) => x.ppid === p && (out.push(x.pid), walk(x.pid)));
+  const walk = (p: number) => {
+    for (const x of all)
+      if (x.ppid === p) {
+        out.push(x.pid);
+        walk(x.pid);
+      }
+  };
   walk(pid);
   return out;
 }

@@ -22,7 +22,6 @@ import {
 export type Answer = WorkerMessage | 'hang' | { readonly exit: string };
 
 function answering(
-  setup: WorkerSetup,
   answer: (job: Job) => Answer | Promise<Answer>,
   ready: Promise<void>,
   events: Parameters<SpawnWorker>[1],
@@ -65,7 +64,6 @@ export function inProcessWorkers(): SpawnWorker {
     let runner: CaseRunner | null = null;
     const ready = CaseRunner.create(setup).then((r) => void (runner = r));
     return answering(
-      setup,
       (job) =>
         job.type === 'run'
           ? runner!.run(job.i).then((report) => ({ type: 'ran' as const, report }))
@@ -77,5 +75,5 @@ export function inProcessWorkers(): SpawnWorker {
 }
 
 export function scriptedWorkers(answer: (job: Job, setup: WorkerSetup) => Answer): SpawnWorker {
-  return (setup, events) => answering(setup, (job) => answer(job, setup), Promise.resolve(), events);
+  return (setup, events) => answering((job) => answer(job, setup), Promise.resolve(), events);
 }

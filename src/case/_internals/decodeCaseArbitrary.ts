@@ -8,24 +8,10 @@
  * failure that needs padding shrinks to 2, not 1. Lengths of 0 (an empty row) come 1 time in 8.
  */
 import fc from 'fast-check';
-import type { Precision } from '../../contract/index.js';
-import { CASE_VERSION, type DecodeCacheKind, type DecodeCacheSpec, type DecodeCase } from '../types.js';
-import { SCALES, scaleForHeadDim } from './attentionCaseArbitrary.js';
+import type { ResolvedDecodeConstraints } from '../constraints.js';
+import { CASE_VERSION, type DecodeCacheSpec, type DecodeCase } from '../types.js';
+import { SCALES, scaleForHeadDim } from './attentionDraws.js';
 import { divisorsDescending, seed } from './biased.js';
-
-export interface ResolvedDecodeConstraints {
-  readonly maxBatch: number;
-  readonly maxHeads: number;
-  readonly maxQueries: number;
-  readonly maxSeqlen: number;
-  readonly maxHeadDim: number;
-  readonly maxPageSize: number;
-  readonly maxUnused: number;
-  readonly caches: readonly DecodeCacheKind[];
-  readonly precisions: readonly Precision[];
-  readonly allowCausal: boolean;
-  readonly allowScale: boolean;
-}
 
 function cacheOf(k: ResolvedDecodeConstraints): fc.Arbitrary<DecodeCacheSpec> {
   const contiguous = fc.record({

@@ -1,20 +1,8 @@
 /** The engine behind `loraCase`: independent primitives, shrinking toward the smallest adapter. */
 import fc from 'fast-check';
-import type { Precision } from '../../contract/index.js';
+import type { ResolvedLoraConstraints } from '../constraints.js';
 import { CASE_VERSION, type LoraCase } from '../types.js';
 import { rarely, seed } from './biased.js';
-
-export interface ResolvedLoraConstraints {
-  readonly maxN: number;
-  readonly maxFeatures: number;
-  readonly maxRank: number;
-  readonly precisions: readonly Precision[];
-  readonly allowDropout: boolean;
-  readonly allowBZero: boolean;
-  readonly fixed: LoraCaseFixed;
-}
-
-export type LoraCaseFixed = Partial<Omit<LoraCase, 'version' | 'kind'>>;
 
 /** alpha = r is the usual default (s = 1); the others test the scaling conventions. */
 const ALPHAS = [1, 2, 8, 16, 0.5, 3];

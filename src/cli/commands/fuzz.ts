@@ -10,73 +10,33 @@
  * written; a second signal ends the process at once.
  * Exit 0: cases ran, none failed; 1: a case failed (a new or a known signature); 2: usage or load
  * error, or nothing was checked.
+ *
+ * This file is the options table; fuzzRun.ts runs the campaign, fuzzReport.ts reports its end.
  */
 import { availableParallelism } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type BackendName, useBackend } from '../../backend/index.js';
-import {
-  type CampaignResult,
-  CampaignSetupError,
-  DEFAULT_KERNELS,
-  DEFAULT_SUITES,
-  resolveTargets,
-  runCampaign,
-  type SpawnWorker,
-  shardFrom,
-  spawnProcess,
-  spawnThread,
-  type Target,
-  targetName,
-  writeReport,
-} from '../../campaign/index.js';
-import type { Precision } from '../../contract/index.js';
-import { ensureCorpusFolder } from '../../corpus/index.js';
+import { DEFAULT_KERNELS, DEFAULT_SUITES } from '../../campaign/index.js';
 import { SUITES, type SuiteName } from '../../runner/index.js';
-import { campaignDisplay } from '../campaignProgress.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
-  backendOf,
   backendOption,
+  deviceOption,
   jsonOption,
   precisionOption,
   profileOption,
+  pythonOption,
   runsOption,
   seedOption,
 } from '../options.js';
-import { type ProfileName, profileConstraints } from '../profile.js';
+import type { FuzzFlags } from './fuzzFlags.js';
+import { runFuzz } from './fuzzRun.js';
+
+export type { FuzzFlags, FuzzRuntime } from './fuzzFlags.js';
+export { runFuzz } from './fuzzRun.js';
 
 export const FUZZ_CORPUS = 'corpus/fuzz';
 export const FUZZ_REPORT = 'fuzz-report';
-
-export interface FuzzFlags {
-  readonly kernels?: readonly string[];
-  readonly suites?: readonly SuiteName[];
-  readonly time?: number;
-  readonly runs?: number;
-  readonly workers: number;
-  readonly backend?: BackendName;
-  readonly seed?: number;
-  readonly shard?: string;
-  readonly profile: ProfileName;
-  /** Pins the dtype of every target's cases; absent: all precisions are drawn. */
-  readonly precision?: Precision;
-  readonly corpus: string;
-  readonly report: string;
-  readonly timeout: number;
-  readonly shrinkTime: number;
-  /**
-   * Workers as threads or processes; default processes for the tensorflow backend (tensorflow/tfjs#8388), else threads.
-   */
-  readonly isolation?: 'thread' | 'process';
-  readonly json?: boolean;
-}
-
-/** What the command line does not carry: a stop signal and workers (tests). */
-export interface FuzzRuntime {
-  readonly signal?: AbortSignal;
-  readonly spawn?: SpawnWorker;
-}
 
 const list = (v: string) =>
   v
@@ -96,179 +56,6 @@ function positiveInteger(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`must be a positive integer, got '${v}'`);
   return n;
-}
-
-/** A usage or load error: one line on stderr, exit 2. */
-class FuzzError extends Error {}
-const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
-
-async function prepare(
-  flags: FuzzFlags,
-): Promise<{ backend: BackendName; targets: Target[]; unused: string[]; shard: ReturnType<typeof shardFrom> }> {
-  let backend: BackendName;
-  let shard: ReturnType<typeof shardFrom>;
-  try {
-    backend = backendOf(flags.backend);
-    shard = shardFrom(flags.shard);
-  } catch (e) {
-    throw new FuzzError(`fuzz: ${firstLine(e)}`);
-  }
-  try {
-    await useBackend(backend);
-  } catch (e) {
-    throw new FuzzError(`fuzz: --backend ${backend}: ${firstLine(e)}`);
-  }
-  let targets: Target[];
-  let unused: string[];
-  try {
-    const r = await resolveTargets(flags.kernels ?? DEFAULT_KERNELS, flags.suites ?? DEFAULT_SUITES);
-    if (r.targets.length === 0)
-      throw new Error(
-        `--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for ` +
-          `(${(flags.suites ?? DEFAULT_SUITES).join(', ')})`,
-      );
-    targets = r.targets.map((t) => ({ ...t, constraints: profileConstraints(flags.profile, t, flags.precision) }));
-    unused = r.unused;
-  } catch (e) {
-    throw new FuzzError(`fuzz: ${firstLine(e).replace(/^fuzz: /, '')}`);
-  }
-  try {
-    ensureCorpusFolder(flags.corpus);
-  } catch (e) {
-    throw new FuzzError(`fuzz: --corpus ${flags.corpus}: cannot save cases there: ${firstLine(e)}`);
-  }
-  return { backend, targets, unused, shard };
-}
-
-function summary(r: CampaignResult, files: { html: string } | null, flags: FuzzFlags): string[] {
-  const t = r.report.totals;
-  const lines = [
-    `fuzz: ${t.cases} cases in ${r.report.elapsedSeconds.toFixed(1)} s (${t.casesPerSecond} cases/s, ` +
-      `${r.report.workers} worker${r.report.workers === 1 ? '' : 's'}), seed ${r.report.seed}, shard ` +
-      `${r.report.shard.index}/${r.report.shard.count}, ended by ${r.report.ended}: ${t.failed} failed, ` +
-      `${t.distinct} distinct failures (${t.newDistinct} new)`,
-  ];
-  for (const x of r.report.targets)
-    lines.push(
-      `  ${x.kernel} (${x.suite}): ${x.cases} cases, ${x.unsupported} unsupported, ${x.failed} failed, ` +
-        `${x.distinct} distinct${x.stopped ? `; ${x.stopped}` : ''}`,
-    );
-  for (const f of r.report.failures) {
-    lines.push(`${f.known ? 'known' : 'new'}: ${f.signature} (${f.hits} hit${f.hits === 1 ? '' : 's'}): ${f.summary}`);
-    if (f.replay) lines.push(`  replay: ${f.replay}`);
-  }
-  lines.push(
-    files
-      ? `report: ${files.html} (and report.json, junit.xml beside it)`
-      : `report: not written to ${flags.report} (see above)`,
-  );
-  return lines;
-}
-
-/** The command that runs the same campaign again (the seed made explicit). */
-function commandOf(flags: FuzzFlags, seed: number, shard: { index: number; count: number }): string {
-  const parts = ['attnfuzz fuzz'];
-  if (flags.kernels) parts.push(`--kernels ${flags.kernels.join(',')}`);
-  if (flags.suites) parts.push(`--suites ${flags.suites.join(',')}`);
-  if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
-  if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
-  parts.push(`--seed ${seed}`, `--workers ${flags.workers}`);
-  if (shard.count > 1) parts.push(`--shard ${shard.index}/${shard.count}`);
-  if (flags.backend) parts.push(`--backend ${flags.backend}`);
-  if (flags.profile !== 'default') parts.push(`--profile ${flags.profile}`);
-  if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
-  return parts.join(' ');
-}
-
-export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): Promise<number> {
-  let p: Awaited<ReturnType<typeof prepare>>;
-  try {
-    p = await prepare(flags);
-  } catch (e) {
-    if (!(e instanceof FuzzError)) throw e;
-    io.err(`${e.message}\n`);
-    return 2;
-  }
-  const seed = flags.seed ?? Date.now() % 0x7fffffff;
-  const timeMs = flags.time !== undefined ? flags.time * 1000 : flags.runs === undefined ? 60_000 : undefined;
-  const budget = [
-    timeMs !== undefined ? `${timeMs / 1000} s` : '',
-    flags.runs !== undefined ? `${flags.runs} cases${p.shard.shard.count > 1 ? ' (all shards)' : ''}` : '',
-  ]
-    .filter(Boolean)
-    .join(' or ');
-  const from = p.shard.source ? ` (from ${p.shard.source})` : '';
-  io.err(
-    `fuzz: seed ${seed}, shard ${p.shard.shard.index}/${p.shard.shard.count}${from}, ${flags.workers} ` +
-      `worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ` +
-      `${flags.profile}${flags.precision !== undefined ? `, ${flags.precision}` : ''}, budget ${budget}\n`,
-  );
-  io.err(`fuzz: ${p.targets.map(targetName).join(', ')}; corpus ${flags.corpus}, report ${flags.report}\n`);
-  if (p.unused.length > 0) io.err(`fuzz: not run (no suite of theirs was asked for): ${p.unused.join(', ')}\n`);
-  const display = flags.json ? null : campaignDisplay({ timeMs, runs: flags.runs }, io);
-  let result: CampaignResult;
-  try {
-    result = await runCampaign({
-      targets: p.targets,
-      seed,
-      backend: p.backend,
-      workers: flags.workers,
-      shard: p.shard.shard,
-      runs: flags.runs,
-      timeMs,
-      corpus: flags.corpus,
-      caseTimeoutMs: flags.timeout * 1000,
-      shrinkTimeMs: flags.shrinkTime * 1000,
-      command: commandOf(flags, seed, p.shard.shard),
-      signal: rt.signal,
-      spawn:
-        rt.spawn ??
-        ((flags.isolation ?? (p.backend === 'tensorflow' ? 'process' : 'thread')) === 'process'
-          ? spawnProcess
-          : spawnThread),
-      onProgress: display?.onProgress,
-      progressMs: display?.progressMs,
-      log: (line) => io.err(`fuzz: ${line}\n`),
-    });
-  } catch (e) {
-    display?.stop();
-    if (!(e instanceof CampaignSetupError)) throw e;
-    io.err(`fuzz: ${e.message}\n`);
-    return 2;
-  }
-  display?.stop();
-  let files: { html: string } | null = null;
-  try {
-    files = writeReport(flags.report, result.report);
-  } catch (e) {
-    io.err(`fuzz: --report ${flags.report}: could not write the report: ${firstLine(e)}\n`);
-  }
-  if (flags.json)
-    io.out(
-      JSON.stringify({
-        ...result.report.totals,
-        seed,
-        shard: result.report.shard,
-        failures: result.report.failures.map((f) => ({
-          signature: f.signature,
-          hits: f.hits,
-          known: f.known,
-          file: f.file,
-        })),
-        report: files?.html ?? null,
-      }) + '\n',
-    );
-  else io.out(summary(result, files, flags).join('\n') + '\n');
-  const t = result.report.totals;
-  if (result.failed) return 1;
-  if (t.cases === t.unsupported) {
-    io.err(
-      `fuzz: nothing was checked: ` +
-        `${t.cases === 0 ? 'no case ran' : `all ${t.cases} cases were declined by the kernels`}\n`,
-    );
-    return 2;
-  }
-  return 0;
 }
 
 /**
@@ -292,9 +79,15 @@ function stopOnSignals(io: Io): { signal: AbortSignal; dispose(): void } {
   };
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((s) => [s, on(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
-  return { signal: ctl.signal, dispose: () => handlers.forEach(([s, h]) => process.off(s, h)) };
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      for (const [s, h] of handlers) process.off(s, h);
+    },
+  };
 }
 
+/** The options table of `fuzz`: each flag, its rule and its default; the action is `runFuzz`. */
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
     .command('fuzz')
@@ -363,6 +156,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
       ).choices(['thread', 'process']),
     )
     .addOption(jsonOption())
+    .addOption(deviceOption())
+    .addOption(pythonOption())
     .action(async (opts: FuzzFlags) => {
       const stop = stopOnSignals(io);
       try {

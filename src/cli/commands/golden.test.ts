@@ -17,8 +17,12 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
+/** Parsed JSON as the tests edit it: any field at any depth, set to values of any type (wrong ones on purpose). */
+// biome-ignore lint/suspicious/noExplicitAny: the edits write wrong types on purpose; a real type would reject them
+type EditedJson = any;
+
 /** A copy of a golden file, edited, in the temp dir. */
-function variant(name: string, from: string, edit: (g: any) => void): string {
+function variant(name: string, from: string, edit: (g: EditedJson) => void): string {
   const g = JSON.parse(readFileSync(from, 'utf8'));
   edit(g);
   const f = join(dir, name);
@@ -119,7 +123,10 @@ describe('attnfuzz golden', () => {
     ['an unreadable file', () => ['golden', join(dir, 'absent.json')], /^golden: .*absent\.json: cannot read \(ENOENT/],
     [
       'not JSON',
-      () => ['golden', (writeFileSync(join(dir, 'bad.json'), '{oops'), join(dir, 'bad.json'))],
+      () => {
+        writeFileSync(join(dir, 'bad.json'), '{oops');
+        return ['golden', join(dir, 'bad.json')];
+      },
       /^golden: .*bad\.json: not JSON \(/,
     ],
     [

@@ -7,6 +7,10 @@
  * than hanging it. A case saved by `check --forward-only` replays forward only by itself (its kernel
  * ref says so); --forward-only replays every attention case so (a file saved by another tool, or a
  * kernel that lost its backward).
+ *
+ * A corpus may come from elsewhere (a CI artifact, another shard's folder): a saved case whose kernel
+ * would run a command (`exec:...`, `py:...`) or load a module outside this folder is not run unless
+ * the user names that kernel (`--kernel`) or passes `--trust`; it is reported, naming what it would run.
  */
 import { type Command, Option } from 'commander';
 import { type BackendName, useBackend } from '../../backend/index.js';
@@ -22,6 +26,10 @@ export interface ReplayFlags {
   /** Seconds one saved case may take; absent: no limit. */
   readonly timeout?: number;
   readonly forwardOnly?: boolean;
+  /** Kernels the user names: saved cases naming one may run it (a command, a module outside the project). */
+  readonly kernel?: string[];
+  /** Run whatever the saved cases name. */
+  readonly trust?: boolean;
 }
 
 export async function runReplay(paths: readonly string[], flags: ReplayFlags, io: Io): Promise<number> {
@@ -41,6 +49,8 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
   };
   const outcomes = await replayAll(paths, process.cwd(), {
     forwardOnly: flags.forwardOnly === true,
+    allow: flags.kernel ?? [],
+    trust: flags.trust === true,
     ...(watchdog ? { onFile: (file: string) => watchdog.beat(file) } : {}),
     ...(flags.json ? {} : { onOutcome: print }),
   });
@@ -91,5 +101,13 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     )
     .addOption(jsonOption())
     .addOption(forwardOnlyOption())
+    .addOption(
+      new Option(
+        '--kernel <spec...>',
+        "kernels you vouch for: a saved case naming one may run it (a command such as 'exec:...', a module " +
+          'outside this folder); without it such a case is reported and not run',
+      ),
+    )
+    .addOption(new Option('--trust', 'run whatever the saved cases name (only for a corpus you wrote)'))
     .action(async (paths: string[], opts: ReplayFlags) => setCode(await runReplay(paths, opts, io)));
 }

@@ -24,6 +24,7 @@ import { type AttentionResult, type HostTensor, roundTo } from '../../contract/i
 import { type MaterialisedAttention, materialiseAttention } from '../../data/index.js';
 import { attentionSpecs } from '../../oracle/index.js';
 import { attentionTermScales, referenceAttention, type TermScales } from '../../reference/index.js';
+import { hugeJunkRead } from '../junkReach.js';
 import { parsedOnly, type Simplification, type Suite } from '../suite.js';
 import { aimAttention, runAttentionCase } from './attentionKernel.js';
 
@@ -145,6 +146,7 @@ export const attentionSuite: Suite<
   reference: (_c, m) => attentionExpectation(m),
   aim: aimAttention,
   run: runAttentionCase,
+  explain: async (k, c, _m, fails) => (k.attention ? hugeJunkRead(k.attention(c), c, fails) : null),
   specs: (_k, _c, m, e) =>
     attentionSpecs(m, e.reference, e.baseline, { terms: e.scales, mass: e.scales.mass, logit: e.scales.logit }),
   neighbours: attentionNeighbours,

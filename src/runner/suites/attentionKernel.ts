@@ -13,7 +13,7 @@
  *                       from reading unseen keys, and name the key (unseenKeys.ts)
  */
 import { type AttentionCase, type AttentionCaseConstraints, JUNKS } from '../../case/index.js';
-import type { HostTensor } from '../../contract/index.js';
+import { type HostTensor, isHostKernel } from '../../contract/index.js';
 import type { MaterialisedAttention } from '../../data/index.js';
 import { attentionTensors } from '../../oracle/index.js';
 import type { KernelUnderTest } from '../kernelUnderTest.js';
@@ -31,6 +31,9 @@ export function aimAttention(
   const aimed: { -readonly [K in keyof AttentionCaseConstraints]: AttentionCaseConstraints[K] } = { ...constraints };
   if (kernel?.tiles !== undefined && constraints?.tiles === undefined) aimed.tiles = kernel.tiles;
   if (kernel?.guarantees?.unseenKeysUnread === true && constraints?.junk === undefined) aimed.junk = JUNKS;
+  // A host kernel's precisions (a worker lists the dtypes its device computes): draw no case it would decline.
+  const precisions = kernel && isHostKernel(kernel) ? kernel.precisions : undefined;
+  if (precisions !== undefined && constraints?.precisions === undefined) aimed.precisions = precisions;
   const f = kernel?.features;
   if (f?.softcap === true && constraints?.allowSoftcap === undefined) aimed.allowSoftcap = true;
   if (f?.alibi === true && constraints?.allowAlibi === undefined) aimed.allowAlibi = true;

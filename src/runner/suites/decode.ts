@@ -31,7 +31,7 @@ import {
   unravel,
 } from '../../contract/index.js';
 import { type MaterialisedDecode, materialiseDecode, withUnreadSlots } from '../../data/index.js';
-import { runDecodeKernel, runHostDecode } from '../../execute/index.js';
+import { declinedReason, runDecodeKernel, runHostDecode } from '../../execute/index.js';
 import { attentionTensorSpec } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
 import { type KernelOutcome, messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
@@ -111,6 +111,8 @@ async function runDecodeCase(
   try {
     out = await decodeOut(k.decode, m);
   } catch (e) {
+    const declined = declinedReason(e);
+    if (declined !== null) return { status: 'unsupported', reason: declined };
     return { status: 'threw', phase: 'forward', message: messageOf(e) };
   }
   const tensors = new Map([['out', out]]);

@@ -7,6 +7,8 @@ export type AnyCase = AttentionCase | LoraCase | TrainingCase | DecodeCase | Ups
 export type CaseKind = AnyCase['kind'];
 export const CASE_KINDS: readonly CaseKind[] = ['attention', 'lora', 'training', 'decode', 'upstream'];
 
-/** The suites a kernel can be checked in: every kind but `upstream` (known failures of other projects, replayed only). */
+/**
+ * The suites a kernel can be checked in: every kind but `upstream` (known failures of other projects, replayed only).
+ */
 export const SUITES = ['attention', 'lora', 'training', 'decode'] as const satisfies readonly CaseKind[];
 export type SuiteName = (typeof SUITES)[number];

@@ -14,7 +14,7 @@ import {
 } from '../../case/index.js';
 import { isHostKernel, type LoraResult, roundTo } from '../../contract/index.js';
 import { type MaterialisedLora, materialiseLora } from '../../data/index.js';
-import { runHostLora, runLoraKernel } from '../../execute/index.js';
+import { declinedReason, runHostLora, runLoraKernel } from '../../execute/index.js';
 import { loraSpecs, loraTensors } from '../../oracle/index.js';
 import { referenceLora } from '../../reference/index.js';
 import { messageOf, type Simplification, type Suite } from '../suite.js';
@@ -71,6 +71,8 @@ export const loraSuite: Suite<
         : runLoraKernel(kernel, m.inputs, m.spec, { onBackward });
       return { status: 'ok', tensors: loraTensors(r) };
     } catch (e) {
+      const declined = declinedReason(e);
+      if (declined !== null) return { status: 'unsupported', reason: declined };
       return { status: 'threw', phase, message: messageOf(e) };
     }
   },

@@ -70,7 +70,9 @@ export const upstreamSuite: Suite<UpstreamCase, OpMaterial, OpReference> = {
         if (!c.backward) return;
         phase = 'backward';
         const grads = tf.grads((...as: Tensor[]) => tf.sum(opTf(c, as)))(xs);
-        grads.forEach((g, i) => tensors.set(`d${m.names[i]}`, download(g)));
+        grads.forEach((g, i) => {
+          tensors.set(`d${m.names[i]}`, download(g));
+        });
       });
       return { status: 'ok', tensors };
     } catch (e) {

@@ -66,17 +66,16 @@ export function buildBatch(sequences: readonly (readonly number[])[], layout: Ba
   const docIds = new Int32Array(B * S).fill(-1);
   const padded = layout === 'right-padded' || layout === 'left-padded';
   const attentionMask = padded ? new Uint8Array(B * S) : null;
-  rows.forEach((row, b) =>
-    row.forEach((tok, t) => {
-      if (tok === null) return;
+  for (const [b, row] of rows.entries())
+    for (const [t, tok] of row.entries()) {
+      if (tok === null) continue;
       const n = b * S + t;
       inputIds[n] = tok.id;
       positionIds[n] = tok.pos;
       labels[n] = tok.label;
       docIds[n] = tok.doc;
       if (attentionMask) attentionMask[n] = 1;
-    }),
-  );
+    }
   return { B, S, layout, inputIds, positionIds, attentionMask, labels, docIds };
 }
 

@@ -24,7 +24,7 @@ export function packedSequenceIds(positionIds: Int32Array, B: number, S: number)
 
 /** True iff the 2D mask masks something (an all-ones mask is dropped, as transformers does for sdpa). */
 export function hasPadding(mask2d: Uint8Array | null): mask2d is Uint8Array {
-  return mask2d !== null && mask2d.some((m) => m === 0);
+  return mask2d?.some((m) => m === 0) ?? false;
 }
 
 export function maskInputs(batch: Pick<Batch, 'B' | 'S' | 'attentionMask' | 'positionIds'>): MaskInputs {

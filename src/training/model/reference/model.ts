@@ -20,8 +20,8 @@
  * stated once, from the documents the batch was built from: never from the mask or positions the
  * tfjs model has to interpret. A padded query row sees no key and outputs 0, as the contract says.
  *
- * `round` reruns the same step as the same-precision baseline (src/training/run.ts): it rounds where
- * the kernels under test round (attention: q, k, v at entry, the weights, the output, the
+ * `round` reruns the same step as the same-precision baseline (src/training/allowance.ts): it rounds
+ * where the kernels under test round (attention: q, k, v at entry, the weights, the output, the
  * gradients; LoRA: x, A, B at entry, h, y), forward and backward, and nowhere else.
  */
 

@@ -132,7 +132,7 @@ export class Tape {
   embedding(E: Value, ids: Int32Array): Value {
     const d = E.shape[1]!;
     const y = new Float64Array(ids.length * d);
-    ids.forEach((id, n) => y.set(E.data.subarray(id * d, id * d + d), n * d));
+    for (const [n, id] of ids.entries()) y.set(E.data.subarray(id * d, id * d + d), n * d);
     const out = new Value([ids.length, d], y);
     return this.record(out, () => {
       ids.forEach((id, n) => {
