@@ -10,18 +10,9 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type BackendName,
-  backendFromEnv,
-  checkCase,
-  isFailure,
-  parseBackend,
-  prepareBackends,
-  resolveKernel,
-  type SuiteName,
-  summarizeVerdict,
-  useBackend,
-} from '../src/index.js';
+import { type BackendName, backendFromEnv, parseBackend, prepareBackends, useBackend } from '../src/backend/index.js';
+import { checkCase, isFailure, resolveKernel, summarizeVerdict } from '../src/index.js';
+import type { SuiteName } from '../src/runner/index.js';
 import { type GridKind, gridCases } from './grid.js';
 
 export interface GridCheckFlags {

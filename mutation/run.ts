@@ -2,6 +2,7 @@
  * One mutation run: Stryker over the chosen kernel files with the attnfuzz runner (runner.ts),
  * then the comparison read back from its JSON report and the store (summary.ts, report.ts).
  */
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
@@ -16,12 +17,13 @@ import { join, relative, resolve } from 'node:path';
 import { Stryker } from '@stryker-mutator/core';
 import type { Budget } from './checks.js';
 import { classify } from './classification.js';
+import { gridCases } from './grid.js';
 import { summaryMarkdown, survivorTable } from './report.js';
 import type { RunnerConfig } from './runner.js';
 import { sampleKeys } from './sample.js';
 import { fingerprintOf, harnessOf, type MutantRecord, readStore } from './store.js';
 import { type MutantRow, rowsOf, type StrykerReport } from './summary.js';
-import { checksOfFiles, TARGET_NAMES, TARGETS, type TargetName, targetOfFile } from './targets.js';
+import { checksOfFiles, TARGETS, type TargetName } from './targets.js';
 
 export interface MutationOptions {
   readonly root: string;
@@ -72,9 +74,9 @@ export async function mutationRun(o: MutationOptions): Promise<number> {
   const files = o.files ?? o.targets.flatMap((t) => filesOfTarget(o.root, t));
   const dir = join(o.out, runName(o));
   const storeFile = join(o.out, 'store.jsonl');
-  const fingerprints = Object.fromEntries(
-    TARGET_NAMES.map((t) => [t, fingerprintOf(o.root, o.budget, TARGETS[t].path)]),
-  );
+  const grids = JSON.stringify([gridCases('attention', o.budget.runs), gridCases('decode', o.budget.runs)]);
+  const gridSignature = createHash('sha256').update(grids).digest('hex').slice(0, 16);
+  const fingerprints = Object.fromEntries(files.map((f) => [f, fingerprintOf(o.root, f, o.budget, gridSignature)]));
   const sample = o.sample ? await sampleKeys(o.root, files, o.sample.perFile, o.sample.seed) : null;
   if (!o.reportOnly) {
     rmSync(join(dir, 'state'), { recursive: true, force: true });
@@ -102,7 +104,7 @@ export async function mutationRun(o: MutationOptions): Promise<number> {
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as StrykerReport;
   const records = new Map<string, MutantRecord>();
   for (const r of readStore(storeFile).values()) {
-    if (r.fingerprint === fingerprints[targetOfFile(r.file).name]) records.set(r.key, r);
+    if (r.fingerprint === fingerprints[r.file]) records.set(r.key, r);
   }
   const inSample = sample ? new Set(sample) : null;
   const { rows, missing } = rowsOf(report, records, classify, (p) => relative(o.root, resolve(o.root, p)));

@@ -36,7 +36,7 @@ import { type CheckSpec, checkId, repoPath, targetOfFile } from './targets.js';
 /** The `attnfuzz` section of the Stryker options, written by the driver (main.ts). */
 export interface RunnerConfig {
   readonly budget: Budget;
-  /** store.ts `fingerprintOf` of each target, and `harnessOf`. */
+  /** store.ts `fingerprintOf` of each mutated file (by its path from the root), and `harnessOf`. */
   readonly fingerprints: Readonly<Record<string, string>>;
   readonly harness: string;
   /** Measure every mutant again, whatever the store holds. */
@@ -143,7 +143,7 @@ export class AttnfuzzTestRunner {
     const key = mutantKey({ ...identity, replacement: m.replacement });
     const { store, shard } = this.config;
     const target = targetOfFile(m.fileName);
-    const fingerprint = this.config.fingerprints[target.name]!;
+    const fingerprint = this.config.fingerprints[identity.file]!;
     this.before ??= this.config.fresh ? new Map() : readStore(store);
     const cached = lookup(this.before, fingerprint, key);
     if (cached) return toStryker(cached.attnfuzz);

@@ -43,22 +43,24 @@ describe('mutant keys, the store and the fingerprint', () => {
     expect([...s.keys()]).toEqual([`f1 ${r.key}`, `f2 ${r.key}`]);
   });
 
-  it('the fingerprint changes with the kernels and the budget; the harness hash with src/', () => {
+  it('the fingerprint changes with the mutated file, the budget and the grid; the harness hash with src/', () => {
     const root = mkdtempSync(join(tmpdir(), 'mutation-fp-'));
-    for (const d of ['src', 'kernels', 'bin', 'mutation']) mkdirSync(join(root, d));
-    for (const f of ['grid.ts', 'gridCheck.ts', 'checks.ts', 'targets.ts']) writeFileSync(join(root, 'mutation', f), f);
+    for (const d of ['src', 'kernels', 'bin']) mkdirSync(join(root, d));
     writeFileSync(join(root, 'src', 'a.ts'), 'a');
-    const budget = { seed: 1, runs: 10, backend: 'cpu' };
     writeFileSync(join(root, 'kernels', 'k.ts'), 'k');
-    const before = fingerprintOf(root, budget, 'kernels');
-    expect(fingerprintOf(root, budget, 'kernels')).toBe(before);
-    expect(fingerprintOf(root, { ...budget, runs: 11 }, 'kernels')).not.toBe(before);
+    writeFileSync(join(root, 'kernels', 'other.ts'), 'o');
+    const budget = { seed: 1, runs: 10, backend: 'cpu' };
+    const before = fingerprintOf(root, 'kernels/k.ts', budget, 'g');
+    expect(fingerprintOf(root, 'kernels/k.ts', budget, 'g')).toBe(before);
+    expect(fingerprintOf(root, 'kernels/k.ts', { ...budget, runs: 11 }, 'g')).not.toBe(before);
+    expect(fingerprintOf(root, 'kernels/k.ts', budget, 'g2')).not.toBe(before);
     const harness = harnessOf(root);
     writeFileSync(join(root, 'src', 'a.ts'), 'b');
-    expect(fingerprintOf(root, budget, 'kernels')).toBe(before);
+    writeFileSync(join(root, 'kernels', 'other.ts'), 'o2');
+    expect(fingerprintOf(root, 'kernels/k.ts', budget, 'g')).toBe(before);
     expect(harnessOf(root)).not.toBe(harness);
     writeFileSync(join(root, 'kernels', 'k.ts'), 'k2');
-    expect(fingerprintOf(root, budget, 'kernels')).not.toBe(before);
+    expect(fingerprintOf(root, 'kernels/k.ts', budget, 'g')).not.toBe(before);
   });
 });
 

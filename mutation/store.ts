@@ -1,12 +1,13 @@
 /**
  * The results of a mutation run, one JSON line per mutant, appended as each finishes: a run that
  * stops (killed, a reboot, Ctrl-C) resumes where it was, and shards run apart write lines that a
- * `cat` merges. A line is reused for the code it was measured on: its key names the mutant (file,
- * place, mutator, replacement) and `fingerprint` the kernel code and the budget (the hash of the
- * mutant's target folder, kernels/common, the runner and the grid, with seed, cases and backend),
- * so a change there runs it again. The harness (src/, bin/) is recorded as `harness` but does not
- * invalidate a line: a merge of main mid-run would otherwise start hours over; the report says on
- * which harnesses its lines were measured, and `--fresh` measures everything again.
+ * `cat` merges. A line is reused while what it measured is unchanged: its key names the mutant
+ * (file, place, mutator, replacement) and `fingerprint` hashes the mutated file, the budget (seed,
+ * cases, backend), the grid's cases and MEASUREMENT (bumped when the runner changes what it
+ * measures). Everything else (the other kernel files, src/: the generator, the oracle, the CLI) is
+ * recorded as `harness` but does not invalidate a line: a merge of main mid-run would otherwise
+ * start hours over; the report says which harnesses its lines were measured on, and `--fresh`
+ * measures everything again.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -40,7 +41,7 @@ export interface MutantIdentity {
 export interface MutantRecord extends MutantIdentity {
   readonly key: string;
   readonly fingerprint: string;
-  /** Hash of src/ and bin/ (the generator, the oracle, the CLI) when it was measured. */
+  /** Hash of src/, bin/ and kernels/ (the generator, the oracle, the CLI, the kernels) when it was measured. */
   readonly harness: string;
   readonly attnfuzz: SideResult;
   readonly grid: SideResult;
@@ -73,24 +74,19 @@ function hashOf(root: string, files: readonly string[], extra = ''): string {
   return h.update(extra).digest('hex').slice(0, 16);
 }
 
-const filesUnder = (root: string, p: string) =>
-  existsSync(join(root, p)) && statSync(join(root, p)).isFile() ? [join(root, p)] : tsFiles(join(root, p));
+/** Bump when the runner measures differently (what counts as a kill, how cases are counted). */
+export const MEASUREMENT = 1;
 
-/** The hash of the kernel code a target's mutants run (its own path and kernels/common), the mutation harness and the budget. */
-export function fingerprintOf(root: string, budget: object, targetPath: string): string {
-  const files = [
-    ...filesUnder(root, targetPath),
-    ...filesUnder(root, 'kernels/common'),
-    ...['grid.ts', 'gridCheck.ts', 'checks.ts', 'targets.ts'].map((f) => join(root, 'mutation', f)),
-  ];
-  return hashOf(root, files, JSON.stringify(budget));
+/** What a result of a mutant of `file` (a path from root) depends on and is reused for. */
+export function fingerprintOf(root: string, file: string, budget: object, gridSignature: string): string {
+  return hashOf(root, [join(root, file)], JSON.stringify({ budget, gridSignature, MEASUREMENT }));
 }
 
-/** The hash of src/ and bin/: recorded with each result. */
+/** The hash of src/, bin/ and kernels/: recorded with each result. */
 export function harnessOf(root: string): string {
   return hashOf(
     root,
-    ['src', 'bin'].flatMap((d) => tsFiles(join(root, d))),
+    ['src', 'bin', 'kernels'].flatMap((d) => tsFiles(join(root, d))),
   );
 }
 
