@@ -48,7 +48,8 @@ def attend(q, k, v, attn_mask, is_causal, scale):
     if HAS_SCALE:
         out = SDPA(q, k, v, attn_mask=attn_mask, is_causal=is_causal, scale=scale)
     else:
-        q = q * (scale * math.sqrt(q.shape[-1]))  # SDPA before 2.1 scales by 1/sqrt(D)
+        # SDPA before 2.1 scales by 1/sqrt(D): fold the rest into q, rounded once (float64 product).
+        q = (q.double() * (scale * math.sqrt(q.shape[-1]))).to(q.dtype)
         if SDPA is not None:
             out = SDPA(q, k, v, attn_mask=attn_mask, is_causal=is_causal)
         else:

@@ -1,12 +1,33 @@
 /**
  * Backend selection: 'cpu' (default, pure JS), 'wasm' (fast CPU) and 'tensorflow' (libtensorflow
  * through @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node, optional: their install downloads
- * libtensorflow, so attnfuzz never requires them).
+ * libtensorflow, so attnfuzz never requires them); and the names of the page backends 'webgpu'
+ * and 'webgl' (tfjs in headless Chromium, src/execute/browser).
  */
 import { tf } from './tfjs.js';
 
 export type BackendName = 'cpu' | 'wasm' | 'tensorflow';
 export const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'tensorflow'];
+
+/**
+ * tfjs's GPU backends, which run in a browser page (src/execute/browser), not in this process: a
+ * kernel on one of them is its twin in a page (src/runner pages.ts), never the in-process tfjs.
+ */
+export type PageBackendName = 'webgpu' | 'webgl';
+export const PAGE_BACKEND_NAMES: readonly PageBackendName[] = ['webgpu', 'webgl'];
+
+/** Any backend a kernel can be run on: in this process's tfjs, or in a page. */
+export type AnyBackend = BackendName | PageBackendName;
+export const ALL_BACKENDS: readonly AnyBackend[] = [...BACKENDS, ...PAGE_BACKEND_NAMES];
+
+export function isPageBackend(b: string): b is PageBackendName {
+  return (PAGE_BACKEND_NAMES as readonly string[]).includes(b);
+}
+
+/** The in-process ones of a list of backends (what `prepareBackends` and `useBackend` take). */
+export function inProcess(backends: readonly AnyBackend[]): BackendName[] {
+  return backends.filter((b): b is BackendName => !isPageBackend(b));
+}
 
 /** Thrown when a backend cannot be loaded; the message is one line saying how to get it. */
 export class BackendUnavailableError extends Error {

@@ -56,8 +56,8 @@ export function benchMarkdown(r: BenchReport): string {
         ],
         r.harness.map((h) => [
           h.kernel,
-          h.backend,
-          h.casesPerSecond.toFixed(1),
+          h.adapter ? `${h.backend} (${h.adapter})` : h.backend,
+          h.casesPerSecond < 10 ? h.casesPerSecond.toFixed(2) : h.casesPerSecond.toFixed(1),
           pct(h.shares.kernel),
           pct(h.shares.reference),
           pct(h.shares.baseline),

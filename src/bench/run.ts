@@ -5,9 +5,9 @@
  * its reason, never timed.
  */
 
-import { type BackendName, useBackend } from '../backend/index.js';
+import { type AnyBackend, isPageBackend, type PageBackendName, useBackend } from '../backend/index.js';
 import { isHostKernel } from '../contract/index.js';
-import type { KernelUnderTest } from '../runner/index.js';
+import type { WithPages } from '../runner/index.js';
 import { matMulCeiling } from './ceiling.js';
 import { attentionFlops } from './flops.js';
 import { profileHarness } from './harness.js';
@@ -15,8 +15,9 @@ import { type BenchShape, timeKernel, wrongness } from './kernel.js';
 import type { BenchReport, Ceiling, HarnessProfile, KernelRow, SkippedKernel } from './types.js';
 
 export interface BenchOptions {
-  readonly kernels: readonly KernelUnderTest[];
-  readonly backends: readonly BackendName[];
+  /** With their page twins when a page backend is listed (`withPages`). */
+  readonly kernels: readonly WithPages[];
+  readonly backends: readonly AnyBackend[];
   readonly sizes: readonly number[];
   readonly headDims: readonly number[];
   readonly B: number;
@@ -34,6 +35,25 @@ export interface BenchOptions {
   readonly onProgress?: (line: string) => void;
 }
 
+/**
+ * A page backend: only the harness on default check cases (the kernel runs in headless Chromium;
+ * kernel timings and the matMul ceiling are of tfjs in this process).
+ */
+async function pageHarness(o: BenchOptions, backend: PageBackendName, skipped: SkippedKernel[]) {
+  const out: HarnessProfile[] = [];
+  for (const k of o.kernels) {
+    skipped.push({ kernel: k.label, backend, reason: 'runs in a page: only its cases/s on check cases are measured' });
+    if (o.harnessCases === 0) continue;
+    const h = await profileHarness(k, o.harnessCases, o.seed, o.constraints, backend);
+    out.push(h);
+    o.onProgress?.(
+      `${backend} (${h.adapter}) ${k.label}: default check cases ${h.casesPerSecond.toFixed(2)}/s, kernel under ` +
+        `test ${(100 * h.shares.kernel).toFixed(0)}% of a case`,
+    );
+  }
+  return out;
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const say = o.onProgress ?? (() => {});
   const ceilings: Ceiling[] = [];
@@ -41,6 +61,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const skipped: SkippedKernel[] = [];
   const harness: HarnessProfile[] = [];
   for (const backend of o.backends) {
+    if (isPageBackend(backend)) {
+      harness.push(...(await pageHarness(o, backend, skipped)));
+      continue;
+    }
     await useBackend(backend);
     const ceiling = await matMulCeiling(o.ceilingN, o.timeMs);
     ceilings.push(ceiling);

@@ -3,7 +3,7 @@
  * each backend, against the backend's own matMul measured in the same run (the practical ceiling
  * of the stack), with its peak tensor memory; and the harness on default `check` cases.
  */
-import type { BackendName } from '../backend/index.js';
+import type { AnyBackend, BackendName } from '../backend/index.js';
 
 /** One (kernel, backend, length, head dim) timing: the rows of `attnfuzz bench --json`. */
 export interface KernelRow {
@@ -29,7 +29,7 @@ export interface KernelRow {
 /** A (kernel, backend) that was not timed: it is wrong against the float64 reference, or threw. */
 export interface SkippedKernel {
   readonly kernel: string;
-  readonly backend: BackendName;
+  readonly backend: AnyBackend;
   readonly reason: string;
 }
 
@@ -44,7 +44,9 @@ export interface Ceiling {
 /** Default `check` cases through the one check: cases/s and where a case's time goes. */
 export interface HarnessProfile {
   readonly kernel: string;
-  readonly backend: BackendName;
+  readonly backend: AnyBackend;
+  /** A page backend's adapter, in words ('google swiftshader'). */
+  readonly adapter?: string;
   readonly cases: number;
   readonly casesPerSecond: number;
   /** Share of the checked time per stage (sums to 1). */

@@ -18,6 +18,7 @@
  *                     running or queued are dropped (their workers ended), so a campaign ends on time
  *   stop signal       no new work, workers terminated, failures still being shrunk saved as found
  */
+import { isPageBackend } from '../backend/index.js';
 import { formatTemp, scanCorpus, signaturesOfCorpus } from '../corpus/index.js';
 import { type KernelUnderTest, resolveKernel } from '../runner/index.js';
 import { Budget } from './budget.js';
@@ -40,16 +41,18 @@ const HITS_EVERY_MS = 5000;
 /** The campaign could not start (a worker could not set up its backend or kernels). */
 export class CampaignSetupError extends Error {}
 
-export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
+/** What every worker is given; on a page backend, a page that hangs is given up on well before its worker is. */
+function workerSetupOf(o: CampaignOptions): WorkerSetup {
+  const pages = isPageBackend(o.backend)
+    ? { pages: { ...o.pages, timeoutMs: Math.max(1_000, o.caseTimeoutMs / 2) } }
+    : {};
   // A worker that hangs is killed at half the case timeout: its case fails naming it, before the campaign's own timeout.
   const targetOptions = { timeoutMs: o.caseTimeoutMs / 2, ...o.targetOptions };
-  const setup: WorkerSetup = {
-    targets: o.targets,
-    seed: o.seed,
-    backend: o.backend,
-    cwd: o.cwd ?? process.cwd(),
-    targetOptions,
-  };
+  return { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), targetOptions, ...pages };
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
+  const setup = workerSetupOf(o);
   const started = new Date();
   const t0 = performance.now();
   // The kernels, to draw a case that never reported (a timeout, a crash) as its worker drew it.
@@ -101,7 +104,7 @@ class Campaign {
     const stats = new CampaignStats(o.targets);
     this.stats = stats;
     const run = `s${o.seed}-${this.shard.index}of${this.shard.count}-${started.getTime()}-${process.pid}`;
-    this.store = new CampaignStore(o.corpus, run, o.backend);
+    this.store = new CampaignStore(o.corpus, run, o.backend, o.adapter);
     this.budget = new Budget(shardCases(this.shard, T, o.runs ?? Infinity, (t) => stats.isStopped(t)));
     this.scheduler = new Scheduler(this.budget, (job) => stats.isStopped(targetOf(job.i, T)));
     this.failures = new Failures({

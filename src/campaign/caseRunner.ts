@@ -10,13 +10,15 @@
  * Leaks: tf.memory().numTensors around the check. A first call may allocate for good (a cache, a
  * constant); a leak is a count that grows on a second run of the same case too.
  */
-import { tf, useBackend } from '../backend/index.js';
+import { isPageBackend, tf, useBackend } from '../backend/index.js';
 import { type Finding, type SavedCase, type Signature, savedCaseOf, signatureOf } from '../corpus/index.js';
 import { expectationOf, formatVerdict, isFailure, summarizeVerdict, type Verdict } from '../oracle/index.js';
 import { formatRepro, heatmapOf } from '../report/index.js';
 import {
   type AnyCase,
+  adaptersOf,
   type CaseCheck,
+  type CheckOptions,
   checkCase,
   type KernelUnderTest,
   messageOf,
@@ -24,6 +26,8 @@ import {
   SUITE_OF,
   search,
   simplifyFailure,
+  type WithPages,
+  withPages,
 } from '../runner/index.js';
 import { coverageOf } from './coverage.js';
 import {
@@ -52,17 +56,33 @@ type Done = (
 ) => ShrinkReport;
 
 export class CaseRunner {
+  /** What checkCase is told: the page backend, when the kernels run in pages; else the active tfjs backend. */
+  private readonly on: CheckOptions;
+
   private constructor(
     private readonly setup: WorkerSetup,
-    private readonly kernels: readonly KernelUnderTest[],
-  ) {}
+    private readonly kernels: readonly WithPages[],
+  ) {
+    this.on = isPageBackend(setup.backend) ? { backends: [setup.backend] } : {};
+  }
 
-  /** Makes the backend active and loads every target's kernel (a module is loaded in each worker). */
+  /**
+   * Makes the backend active and loads every target's kernel (a module is loaded in each worker); on a
+   * page backend, each kernel's page is opened here, once per worker.
+   */
   static async create(setup: WorkerSetup): Promise<CaseRunner> {
-    await useBackend(setup.backend);
-    const kernels: KernelUnderTest[] = [];
+    if (!isPageBackend(setup.backend)) await useBackend(setup.backend);
+    const kernels: WithPages[] = [];
     const o = targetOptionsOf(setup);
-    for (const t of setup.targets) kernels.push(await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', o));
+    try {
+      for (const t of setup.targets) {
+        const k = await resolveKernel(t.kernel, t.suite, setup.cwd, '--kernels', o);
+        kernels.push(await withPages(k, [setup.backend], { ...setup.pages, cwd: setup.cwd }));
+      }
+    } catch (e) {
+      await Promise.all(kernels.map((k) => k.close?.()));
+      throw e;
+    }
     return new CaseRunner(setup, kernels);
   }
 
@@ -77,10 +97,10 @@ export class CaseRunner {
   private async checked(c: AnyCase, k: KernelUnderTest): Promise<{ check: CaseCheck; leaked: number }> {
     const count = () => tf.memory().numTensors;
     const n0 = count();
-    const check = await checkCase(c, k);
+    const check = await checkCase(c, k, this.on);
     if (count() <= n0) return { check, leaked: 0 };
     const n1 = count();
-    await checkCase(c, k);
+    await checkCase(c, k, this.on);
     return { check, leaked: Math.max(0, count() - n1) };
   }
 
@@ -133,7 +153,11 @@ export class CaseRunner {
     const k = this.kernels[target]!;
     const at = new Date().toISOString();
     const done: Done = (signature, check, summary, extra) => {
-      const base = savedCaseOf(check, k.ref, { seed: extra.seed ?? null, path: extra.path ?? null });
+      const base = savedCaseOf(check, k.ref, {
+        seed: extra.seed ?? null,
+        path: extra.path ?? null,
+        ...(this.on.backends ? { backends: this.on.backends, adapters: adaptersOf(k) } : {}),
+      });
       const saved: SavedCase = { ...base, found: { ...base.found, verdict: summary, at }, signature };
       const svg = heatmapOf(check);
       return {
@@ -190,6 +214,7 @@ export class CaseRunner {
     const r = await search({
       suite: suiteName,
       kernel: k,
+      ...this.on,
       constraints,
       seed: address.seed,
       path: address.path,
@@ -198,7 +223,7 @@ export class CaseRunner {
       shrinkTimeMs: third,
     });
     if (r.status === 'clean') {
-      const again = await checkCase(job.raw.case, k, { explain: true });
+      const again = await checkCase(job.raw.case, k, { ...this.on, explain: true });
       // The search ran out of its budget before the case ended (a hang costs the whole timeout): if
       // the case fails again the same way it is reproducible, reported unshrunk, not nondeterministic.
       const first = job.raw.finding.kind === 'verdict' ? job.raw.finding.verdict : null;
@@ -221,7 +246,7 @@ export class CaseRunner {
         { seed: address.seed, path: address.path },
       );
     }
-    const again = await checkCase(r.shrunk.case, k);
+    const again = await checkCase(r.shrunk.case, k, this.on);
     const same = sameExpectation(again.verdict, r.shrunk.verdict);
     const summary = summarizeVerdict(r.shrunk.verdict);
     const finding: Finding = same

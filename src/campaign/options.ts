@@ -1,13 +1,17 @@
 /** The options of a campaign (`runCampaign`); the CLI's flags map onto them one to one. */
-import type { BackendName } from '../backend/index.js';
-import type { ResolveOptions } from '../runner/index.js';
+import type { AnyBackend } from '../backend/index.js';
+import type { AdapterInfo } from '../execute/index.js';
+import type { PageOptions, ResolveOptions } from '../runner/index.js';
 import type { SpawnWorker } from './spawn.js';
 import type { Shard, Target } from './stream.js';
 
 export interface CampaignOptions {
   readonly targets: readonly Target[];
   readonly seed: number;
-  readonly backend: BackendName;
+  readonly backend: AnyBackend;
+  /** How a page backend's pages are opened (--adapter, --browser); with the adapter found at the start. */
+  readonly pages?: PageOptions;
+  readonly adapter?: AdapterInfo;
   readonly workers: number;
   readonly shard?: Shard;
   readonly runs?: number;

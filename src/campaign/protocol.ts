@@ -9,17 +9,19 @@
  *                    { type: 'ran', report }            one per 'run'
  *                    { type: 'shrunk', report }         one per 'shrink'
  */
-import type { BackendName } from '../backend/index.js';
+import type { AnyBackend } from '../backend/index.js';
 import type { Finding, SavedCase, Signature } from '../corpus/index.js';
 import { deviceFor } from '../execute/index.js';
-import type { AnyCase, ResolveOptions } from '../runner/index.js';
+import type { AnyCase, PageOptions, ResolveOptions } from '../runner/index.js';
 import type { Target } from './stream.js';
 
 /** Everything a worker needs to run any case of the campaign (workerData). */
 export interface WorkerSetup {
   readonly targets: readonly Target[];
   readonly seed: number;
-  readonly backend: BackendName;
+  readonly backend: AnyBackend;
+  /** A page backend: how each worker opens its pages (one per kernel, reused for every case). */
+  readonly pages?: PageOptions;
   /** Module kernels are resolved from here. */
   readonly cwd: string;
   /** What targets (torch:*, py:, exec:) get from the command line: --device ('cuda:{i}': per worker), --python. */

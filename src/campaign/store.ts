@@ -4,7 +4,7 @@
  * the run's hit counts (hits.ts). A failure that was not shrunk (a timeout, a crash, a shrink cut
  * short) is saved as found, with its address in the stream so fast-check can replay it.
  */
-import { type BackendName, tf } from '../backend/index.js';
+import { type AnyBackend, isPageBackend, tf } from '../backend/index.js';
 import {
   CASE_FILE_VERSION,
   CASE_FORMAT,
@@ -14,6 +14,7 @@ import {
   saveCase,
   writeHits,
 } from '../corpus/index.js';
+import type { AdapterInfo } from '../execute/index.js';
 import { isBuiltinKernel, type KernelRef } from '../runner/index.js';
 import type { RawFailure, ShrinkReport } from './protocol.js';
 import type { CaseAddress, Target } from './stream.js';
@@ -32,7 +33,9 @@ export class CampaignStore {
   constructor(
     readonly dir: string,
     readonly run: string,
-    private readonly backend: BackendName,
+    private readonly backend: AnyBackend,
+    /** The page backend's adapter, saved with every case (cases the main thread saves itself). */
+    private readonly adapter?: AdapterInfo,
   ) {}
 
   saveShrunk(r: ShrinkReport): Saved {
@@ -47,6 +50,8 @@ export class CampaignStore {
       kind: raw.case.kind,
       case: raw.case,
       ...(raw.case.kind !== 'upstream' ? { kernel: kernelRefOf(target.kernel) } : {}),
+      ...(isPageBackend(this.backend) ? { backends: [this.backend] } : {}),
+      ...(this.adapter ? { adapters: [this.adapter] } : {}),
       expect: { kind: 'pass' },
       found: {
         verdict: raw.summary,

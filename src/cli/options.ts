@@ -3,9 +3,11 @@
  * conflicts), so every command checks them the same way and the help lists them the same way.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, type BackendName, backendFromEnv } from '../backend/index.js';
+import { ALL_BACKENDS, type AnyBackend, type BackendName, backendFromEnv } from '../backend/index.js';
 import { DECODE_SIZE_PROFILES, FINITE_JUNK, JUNKS, type Junk, SIZE_PROFILES, type SizeProfile } from '../case/index.js';
 import { PRECISIONS, type Precision } from '../contract/index.js';
+import { ADAPTER_CHOICES, type AdapterChoice } from '../execute/index.js';
+import type { PageOptions } from '../runner/index.js';
 
 function positiveNumber(v: string): number {
   const n = Number(v);
@@ -25,18 +27,18 @@ function integer(v: string): number {
   return n;
 }
 
-/** `cpu,wasm` -> ['cpu', 'wasm']: known names, at least two, no repeats. */
-export function backendList(v: string): BackendName[] {
+/** `cpu,wasm` -> ['cpu', 'wasm']: known names (webgpu, webgl run in a page), at least two, no repeats. */
+export function backendList(v: string): AnyBackend[] {
   const names = v
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
-  const unknown = names.filter((n) => !(BACKENDS as readonly string[]).includes(n));
+  const unknown = names.filter((n) => !(ALL_BACKENDS as readonly string[]).includes(n));
   if (unknown.length > 0)
-    throw new InvalidArgumentError(`unknown backend '${unknown[0]}'; expected some of ${BACKENDS.join(', ')}`);
+    throw new InvalidArgumentError(`unknown backend '${unknown[0]}'; expected some of ${ALL_BACKENDS.join(', ')}`);
   if (names.length < 2 || new Set(names).size !== names.length)
     throw new InvalidArgumentError(`needs at least two different backends (e.g. cpu,wasm), got '${v}'`);
-  return names as BackendName[];
+  return names as AnyBackend[];
 }
 
 export const timeOption = () =>
@@ -60,12 +62,26 @@ export const seedOption = () =>
  * conflicting --backend.
  */
 export const backendOption = () =>
-  new Option('--backend <name>', 'tfjs backend (default: ATTNFUZZ_BACKEND, else cpu)').choices(BACKENDS);
+  new Option(
+    '--backend <name>',
+    'tfjs backend (default: ATTNFUZZ_BACKEND, else cpu); webgpu and webgl run the kernel in headless Chromium',
+  ).choices(ALL_BACKENDS);
 
 /** --backend, else ATTNFUZZ_BACKEND, else cpu; throws a one-line error for a bad ATTNFUZZ_BACKEND. */
-export function backendOf(flag: BackendName | undefined): BackendName {
+export function backendOf(flag: AnyBackend | undefined): AnyBackend {
   return flag ?? backendFromEnv();
 }
+
+/** `--adapter`: the GPU a page backend asks Chromium for (src/execute/browser launch.ts). */
+export const adapterOption = () =>
+  new Option(
+    '--adapter <which>',
+    "webgpu/webgl: 'swiftshader' (Chromium's software GPU, the same on every machine; default) or 'default' " +
+      '(the GPU Chromium picks)',
+  ).choices(ADAPTER_CHOICES);
+/** `--browser`: the Chromium of page backends (else ATTNFUZZ_CHROMIUM, else chromium on PATH). */
+export const browserOption = () =>
+  new Option('--browser <path>', 'webgpu/webgl: the Chromium to run (else ATTNFUZZ_CHROMIUM, else PATH)');
 export const backendsOption = () =>
   new Option(
     '--backends <list>',
@@ -137,4 +153,15 @@ export function suiteConstraintsOf(
   if (suite === 'attention') return attentionConstraintsOf(o);
   if (suite === 'decode') return { ...DECODE_SIZE_PROFILES[o.profile ?? 'default'] };
   return undefined;
+}
+
+/** The flags of page backends. */
+export interface PageFlags {
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
+}
+
+/** The page options of --adapter and --browser (src/runner pages.ts). */
+export function pageOptionsOf(o: PageFlags): PageOptions {
+  return { ...(o.adapter ? { adapter: o.adapter } : {}), ...(o.browser ? { browser: o.browser } : {}) };
 }

@@ -13,9 +13,11 @@
  */
 
 import { isAbsolute, relative, resolve } from 'node:path';
-import { prepareBackends } from '../backend/index.js';
+import { type AnyBackend, inProcess, type PageBackendName, prepareBackends } from '../backend/index.js';
+import { type AdapterChoice, type AdapterInfo, formatAdapter } from '../execute/index.js';
 import { formatExpectation, formatVerdict, isFailure, meets, summarizeVerdict } from '../oracle/index.js';
 import {
+  adaptersOf,
   builtinKernel,
   type CaseCheck,
   checkCase,
@@ -24,9 +26,12 @@ import {
   type KernelRef,
   type KernelUnderTest,
   loadKernelModule,
+  type PageOptions,
   type ResolveOptions,
   resolveKernel,
   targetOf,
+  type WithPages,
+  withPages,
 } from '../runner/index.js';
 import { corpusFiles, readSavedCase } from './load.js';
 import type { SavedCase } from './savedCase.js';
@@ -39,6 +44,8 @@ export type ReplayOutcome =
       readonly check: CaseCheck;
       /** The verdict's one line today. */
       readonly summary: string;
+      /** The page adapters it ran on today, when they are not those it was saved with. */
+      readonly adapterChange?: string;
     }
   | { readonly status: 'invalid'; readonly file: string; readonly message: string };
 
@@ -57,6 +64,32 @@ export interface ReplayOptions {
   readonly trust?: boolean;
   /** Flags for the targets a saved case names (device, python). */
   readonly target?: ResolveOptions;
+  /**
+   * `replay --backend webgpu|webgl`: run cases that name no backends on that page backend; and how
+   * pages are opened (`--adapter`, `--browser`; the adapter defaults to the kind the file saved).
+   */
+  readonly pageBackend?: PageBackendName;
+  readonly pages?: PageOptions;
+}
+
+/** The adapter to ask for: the user's, else the kind the case was found on (SwiftShader or not). */
+export function adapterChoiceFor(saved: SavedCase, o: PageOptions = {}): AdapterChoice {
+  if (o.adapter) return o.adapter;
+  return saved.adapters?.some((a) => !a.isSwiftShader) ? 'default' : 'swiftshader';
+}
+
+/** What differs between the adapters a case was saved with and those it replays on ('' when nothing does). */
+export function adapterChange(saved: readonly AdapterInfo[] | undefined, now: readonly AdapterInfo[]): string {
+  const changed = now.filter((a) => {
+    const was = saved?.find((x) => x.backend === a.backend);
+    return was !== undefined && formatAdapter(was) !== formatAdapter(a);
+  });
+  return changed
+    .map(
+      (a) =>
+        `${a.backend} adapter ${formatAdapter(a)} (saved on ${formatAdapter(saved!.find((x) => x.backend === a.backend)!)})`,
+    )
+    .join('; ');
 }
 
 /**
@@ -113,17 +146,20 @@ export async function kernelOfSaved(
 /** Replays one file. Never throws for a bad file: returns 'invalid'. */
 export async function replayFile(file: string, cwd = process.cwd(), o: ReplayOptions = {}): Promise<ReplayOutcome> {
   let saved: SavedCase;
-  let kernel: KernelUnderTest;
+  let kernel: WithPages;
+  let backends: readonly AnyBackend[] | undefined;
   try {
     saved = readSavedCase(file);
+    backends = saved.backends ?? (o.pageBackend ? [o.pageBackend] : undefined);
     kernel = await kernelOfSaved(saved, file, cwd, o);
-    if (saved.backends) await prepareBackends(saved.backends);
+    if (backends) await prepareBackends(inProcess(backends));
+    kernel = await withPages(kernel, backends ?? [], { ...o.pages, cwd, adapter: adapterChoiceFor(saved, o.pages) });
   } catch (e) {
     return { status: 'invalid', file, message: firstLine(e) };
   }
   let check: CaseCheck;
   try {
-    check = await checkCase(saved.case, kernel, { backends: saved.backends, explain: true });
+    check = await checkCase(saved.case, kernel, { ...(backends ? { backends } : {}), explain: true });
   } catch (e) {
     // The harness itself failed on this case (e.g. the reference rejects it): the file is unusable.
     return { status: 'invalid', file, message: `${file}: case cannot be run: ${firstLine(e)}` };
@@ -141,7 +177,8 @@ export async function replayFile(file: string, cwd = process.cwd(), o: ReplayOpt
       : meets(v, saved.expect)
         ? 'ok'
         : 'fails-differently';
-  return { status, file, saved, check, summary: summarizeVerdict(v) };
+  const change = adapterChange(saved.adapters, adaptersOf(kernel));
+  return { status, file, saved, check, summary: summarizeVerdict(v), ...(change ? { adapterChange: change } : {}) };
 }
 
 export interface ReplayHooks {
@@ -204,5 +241,7 @@ export function formatReplay(o: ReplayOutcome): string {
 
 /** The verdict of a replayed case, one line per tensor (under its file's line when it fails). */
 export function replayDetails(o: ReplayOutcome): string[] {
-  return o.status === 'invalid' || o.status === 'ok' ? [] : formatVerdict(o.check.verdict).map((l) => `  ${l}`);
+  if (o.status === 'invalid') return [];
+  const adapter = o.adapterChange ? [`  note: ran on another ${o.adapterChange}`] : [];
+  return o.status === 'ok' ? adapter : [...formatVerdict(o.check.verdict).map((l) => `  ${l}`), ...adapter];
 }

@@ -23,7 +23,8 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { tf } from '../backend/index.js';
+import { isPageBackend, tf } from '../backend/index.js';
+import type { AdapterInfo } from '../execute/index.js';
 import { summarizeVerdict, type Verdict } from '../oracle/index.js';
 import type { CaseCheck, KernelRef } from '../runner/index.js';
 import { CASE_FILE_VERSION, CASE_FORMAT, canonicalJson, type Provenance, type SavedCase } from './savedCase.js';
@@ -141,7 +142,13 @@ export interface SavedPaths {
 export function savedCaseOf(
   check: CaseCheck,
   kernel: KernelRef,
-  o: { seed?: number | null; path?: string | null; backends?: readonly string[] } = {},
+  o: {
+    seed?: number | null;
+    path?: string | null;
+    backends?: readonly string[];
+    /** The adapters of the page backends it ran on (src/execute/browser). */
+    adapters?: readonly AdapterInfo[];
+  } = {},
 ): SavedCase {
   const v: Verdict = check.verdict;
   const found: Provenance = {
@@ -158,7 +165,11 @@ export function savedCaseOf(
     kind: check.case.kind,
     case: check.case,
     ...(check.case.kind !== 'upstream' ? { kernel } : {}),
-    ...(o.backends && o.backends.length > 1 ? { backends: o.backends as SavedCase['backends'] } : {}),
+    // One backend is worth saving when it is a page backend: replay would run elsewhere otherwise.
+    ...(o.backends && (o.backends.length > 1 || o.backends.some(isPageBackend))
+      ? { backends: o.backends as SavedCase['backends'] }
+      : {}),
+    ...(o.adapters && o.adapters.length > 0 ? { adapters: o.adapters } : {}),
     expect: { kind: 'pass' },
     found,
   };

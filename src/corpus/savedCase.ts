@@ -14,7 +14,12 @@
  *                or a target that runs the user's own code (exec:, py:), runs only with the user's
  *                say-so: see corpus/replay.ts
  *     "backends": ["cpu", "wasm"],                    optional: run on each and compare them (as
- *                `check --backends`); absent = the backend replay runs on
+ *                `check --backends`); absent = the backend replay runs on; webgpu and webgl run
+ *                in headless Chromium
+ *     "adapters": [{ "backend": "webgpu", "vendor": "google", "architecture": "swiftshader",
+ *                  "description": "", "isSwiftShader": true }]   optional: the GPU adapter of each
+ *                page backend it ran on; replay asks for the same kind (SwiftShader or not) and
+ *                says when the adapter it got differs
  *     "expect":  { "kind": "pass" }                   a regression test: the case must pass
  *              | { "kind": "mismatch", "tensor": "dq" }   a known failure: this verdict must reproduce
  *              | { "kind": "threw", "message": "not registered" }   (message: a substring of the error)
@@ -34,7 +39,8 @@
  * `attnfuzz-upstream`) are no longer read: the loader (load.ts) says so, naming the file.
  */
 import { z } from 'zod';
-import { BACKENDS, type BackendName } from '../backend/index.js';
+import { ALL_BACKENDS, type AnyBackend, PAGE_BACKEND_NAMES } from '../backend/index.js';
+import type { AdapterInfo } from '../execute/index.js';
 import type { Expectation } from '../oracle/index.js';
 import { type AnyCase, BUILTIN_KERNELS, CASE_KINDS, type CaseKind, type KernelRef, SUITE_OF } from '../runner/index.js';
 import { type Signature, signatureSchema } from './signature.js';
@@ -60,7 +66,8 @@ export interface SavedCase {
   readonly kind: CaseKind;
   readonly case: AnyCase;
   readonly kernel?: KernelRef;
-  readonly backends?: readonly BackendName[];
+  readonly backends?: readonly AnyBackend[];
+  readonly adapters?: readonly AdapterInfo[];
   readonly expect: Expectation;
   readonly reason?: string;
   readonly link?: string;
@@ -115,7 +122,19 @@ const common = {
     error: (iss) => `unknown version ${JSON.stringify(iss.input)}, this attnfuzz reads version ${CASE_FILE_VERSION}`,
   }),
   kernel: kernelRef.optional(),
-  backends: z.array(z.enum(BACKENDS)).min(1).optional(),
+  backends: z.array(z.enum(ALL_BACKENDS)).min(1).optional(),
+  adapters: z
+    .array(
+      z.strictObject({
+        backend: z.enum(PAGE_BACKEND_NAMES),
+        vendor: z.string(),
+        architecture: z.string(),
+        description: z.string(),
+        isSwiftShader: z.boolean(),
+      }),
+    )
+    .min(1)
+    .optional(),
   expect: expectation,
   reason: z.string().optional(),
   link: z.string().optional(),

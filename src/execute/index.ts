@@ -1,3 +1,4 @@
+export * from './browser/index.js';
 export * from './host.js';
 export * from './tfjs.js';
 export * from './tfjsAsync.js';

@@ -21,7 +21,13 @@
  * with a margin: two backends must agree at least as well as the looser of them agrees with
  * float64. Elements where the reference is not finite are skipped, as the oracle skips them.
  */
-import { activeBackend, type BackendName, switchBackendSync } from '../backend/index.js';
+import {
+  type AnyBackend,
+  activeBackend,
+  type BackendName,
+  isPageBackend,
+  switchBackendSync,
+} from '../backend/index.js';
 import { type HostTensor, sameShape, unravel } from '../contract/index.js';
 import {
   type Disagreement,
@@ -32,7 +38,7 @@ import {
   type TensorVerdict,
   type Verdict,
 } from '../oracle/index.js';
-import type { KernelUnderTest } from './kernelUnderTest.js';
+import { kernelOn, type WithPages } from './pages.js';
 import { type AnyCase, suiteOf } from './suites/index.js';
 
 export interface BackendRun {
@@ -57,8 +63,11 @@ export interface CaseCheck<C extends AnyCase = AnyCase> {
 }
 
 export interface CheckOptions {
-  /** Backends to run on, in order (each initialised beforehand: `prepareBackends`); default the active one. */
-  readonly backends?: readonly BackendName[];
+  /**
+   * Backends to run on, in order (each initialised beforehand: `prepareBackends`; a page backend's page
+   * opened: `withPages`); default the active one.
+   */
+  readonly backends?: readonly AnyBackend[];
   /**
    * Ask the suite why a failure failed when the run stage did not say (suite.explain: a few more
    * runs of the kernel); search asks for the case it reports, not for every candidate it shrinks.
@@ -188,24 +197,23 @@ export function judgeForwardOnly(got: ReadonlyMap<string, HostTensor>, specs: re
 export const FORWARD_ONLY = 'forward only (the kernel has no backward)';
 
 /** One case through one kernel on each backend (the active one by default), judged. */
-export async function checkCase<C extends AnyCase>(
-  c: C,
-  k: KernelUnderTest,
-  o: CheckOptions = {},
-): Promise<CaseCheck<C>> {
+export async function checkCase<C extends AnyCase>(c: C, k: WithPages, o: CheckOptions = {}): Promise<CaseCheck<C>> {
   const suite = suiteOf(c);
   const t = o.timings;
   const material = timed(t, 'materialise', () => suite.materialise(c));
   const reference = timed(t, 'reference', () => suite.reference(c, material));
   // tfjs picks its backend lazily: before any op there may be none active yet.
   const before = activeBackend() as BackendName | undefined;
-  const backends: ReadonlyArray<BackendName | null> = o.backends && o.backends.length > 0 ? o.backends : [null];
+  const backends: ReadonlyArray<AnyBackend | null> = o.backends && o.backends.length > 0 ? o.backends : [null];
   const runs: BackendRun[] = [];
   let specs: readonly TensorSpec[] = [];
   try {
     for (const wanted of backends) {
-      if (wanted !== null && wanted !== activeBackend()) switchBackendSync(wanted);
-      const outcome = await timedAsync(t, 'kernel', () => suite.run(k, c, material));
+      // A page backend runs the kernel's twin in its page (pages.ts); the others, tfjs in this process.
+      const page = wanted !== null && isPageBackend(wanted);
+      if (wanted !== null && !page && wanted !== activeBackend()) switchBackendSync(wanted as BackendName);
+      const kernel = kernelOn(k, wanted);
+      const outcome = await timedAsync(t, 'kernel', () => suite.run(kernel, c, material));
       const backend = wanted ?? activeBackend();
       if (outcome.status !== 'ok') {
         runs.push({ backend, verdict: outcome, tensors: null });
@@ -226,7 +234,7 @@ export async function checkCase<C extends AnyCase>(
       if (cause === undefined && o.explain === true && isFailure(verdict) && suite.explain) {
         const fails = (got: ReadonlyMap<string, HostTensor>) =>
           isFailure(outcome.forwardOnly ? judgeForwardOnly(got, s) : judge(got, s));
-        cause = (await suite.explain(k, c, ran, fails)) ?? undefined;
+        cause = (await suite.explain(kernel, c, ran, fails)) ?? undefined;
       }
       runs.push({
         backend,

@@ -27,8 +27,9 @@ import {
   KernelLoadError,
   type KernelUnderTest,
 } from './kernelUnderTest.js';
-import { BUILTIN_KERNELS, builtinsFor, isBuiltinKernel, TARGETS, type TargetOptions, targetOf } from './registry.js';
+import { BUILTIN_KERNELS, builtinsFor, isBuiltinKernel } from './registry.js';
 import type { SuiteName } from './suites/kinds.js';
+import { TARGETS, type TargetOptions, targetOf } from './targets.js';
 
 /**
  * Checks that `value` is a kernel of the suite's kind; `where` names the file. `'any'`: of the kind

@@ -16,7 +16,7 @@
  * from a timer that might not get to run.
  */
 import fc from 'fast-check';
-import type { BackendName } from '../backend/index.js';
+import type { AnyBackend } from '../backend/index.js';
 import { isFailure } from '../oracle/index.js';
 import { type CaseCheck, checkCase } from './check.js';
 import type { KernelUnderTest } from './kernelUnderTest.js';
@@ -30,7 +30,7 @@ export interface SearchOptions {
   /** The suite's case constraints (AttentionCaseConstraints, LoraCaseConstraints, TrainingCaseConstraints). */
   readonly constraints?: unknown;
   /** Backends each case runs on (initialised beforehand); default the active one. */
-  readonly backends?: readonly BackendName[];
+  readonly backends?: readonly AnyBackend[];
   /** fast-check seed; default from the clock (reported, so any run can be replayed). */
   readonly seed?: number;
   /**

@@ -14,17 +14,28 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, type BackendName, prepareBackends } from '../../backend/index.js';
+import { ALL_BACKENDS, type AnyBackend, inProcess, prepareBackends } from '../../backend/index.js';
 import { benchMarkdown, benchPlots, runBench } from '../../bench/index.js';
-import { type KernelUnderTest, resolveKernel } from '../../runner/index.js';
+import type { AdapterChoice } from '../../execute/index.js';
+import { resolveKernel, type WithPages, withPages } from '../../runner/index.js';
 import type { Io } from '../io.js';
-import { attentionConstraintsOf, jsonOption, seedOption } from '../options.js';
+import {
+  adapterOption,
+  attentionConstraintsOf,
+  browserOption,
+  jsonOption,
+  pageOptionsOf,
+  seedOption,
+} from '../options.js';
 
 const BENCH_FILES = ['bench.md', 'bench.json', 'time.svg', 'gflops.svg'];
 
 export interface BenchFlags {
   readonly kernels: string;
-  readonly backends: readonly BackendName[];
+  readonly backends: readonly AnyBackend[];
+  /** Page backends: `--adapter`, `--browser`. */
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
   readonly sizes: readonly number[];
   readonly headDims: readonly number[];
   readonly heads: number;
@@ -46,15 +57,15 @@ function integers(what: string) {
   };
 }
 
-function backendNames(v: string): BackendName[] {
+function backendNames(v: string): AnyBackend[] {
   const names = v
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = names.find((n) => !(BACKENDS as readonly string[]).includes(n));
+  const unknown = names.find((n) => !(ALL_BACKENDS as readonly string[]).includes(n));
   if (unknown !== undefined)
-    throw new InvalidArgumentError(`unknown backend '${unknown}'; expected some of ${BACKENDS.join(', ')}`);
-  return [...new Set(names)] as BackendName[];
+    throw new InvalidArgumentError(`unknown backend '${unknown}'; expected some of ${ALL_BACKENDS.join(', ')}`);
+  return [...new Set(names)] as AnyBackend[];
 }
 
 function nonNegativeInteger(v: string): number {
@@ -63,20 +74,31 @@ function nonNegativeInteger(v: string): number {
 }
 
 export async function runBenchCommand(flags: BenchFlags, io: Io): Promise<number> {
-  const Hq = flags.heads;
-  const Hkv = flags.gqa ? 1 : Hq;
-  const kernels: KernelUnderTest[] = [];
+  const kernels: WithPages[] = [];
   try {
     for (const name of flags.kernels
       .split(',')
       .map((s) => s.trim())
-      .filter(Boolean))
-      kernels.push(await resolveKernel(name, 'attention', process.cwd(), '--kernels'));
-    await prepareBackends(flags.backends);
+      .filter(Boolean)) {
+      const k = await resolveKernel(name, 'attention', process.cwd(), '--kernels');
+      kernels.push(await withPages(k, flags.backends, pageOptionsOf(flags)));
+    }
+    await prepareBackends(inProcess(flags.backends));
   } catch (e) {
+    await Promise.all(kernels.map((k) => k.close?.()));
     io.err(`bench: ${((e as Error).message ?? String(e)).split('\n')[0]}\n`);
     return 2;
   }
+  try {
+    return await benchAndReport(flags, kernels, io);
+  } finally {
+    await Promise.all(kernels.map((k) => k.close?.()));
+  }
+}
+
+async function benchAndReport(flags: BenchFlags, kernels: WithPages[], io: Io): Promise<number> {
+  const Hq = flags.heads;
+  const Hkv = flags.gqa ? 1 : Hq;
   if (kernels.length === 0) {
     io.err(`bench: --kernels: no kernel named\n`);
     return 2;
@@ -134,7 +156,10 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
       new Option('--kernels <list>', 'built-ins or kernel modules, comma-separated').default('eager,sdpa,flash'),
     )
     .addOption(
-      new Option('--backends <list>', 'tfjs backends, comma-separated: cpu, wasm, tensorflow')
+      new Option(
+        '--backends <list>',
+        'tfjs backends, comma-separated: cpu, wasm, tensorflow; webgpu, webgl (in headless Chromium: cases/s only)',
+      )
         .argParser(backendNames)
         .default(['wasm'], 'wasm'),
     )
@@ -163,6 +188,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
         .argParser((v) => integers('sizes')(v)[0]!)
         .default(1024),
     )
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(seedOption())
     .addOption(jsonOption())
     .addOption(new Option('--out <dir>', 'also write bench.md, bench.json, time.svg and gflops.svg here'))

@@ -111,7 +111,7 @@ export default { name: 'sabotage', forward(q, k, v, opts, tf) {
     [['--seed', 'x'], /option '--seed <n>' argument 'x' is invalid\. must be an integer/],
     [
       ['--backend', 'gpu'],
-      /option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow\./,
+      /option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow, webgpu, webgl\./,
     ],
     [['--kernel', 'nope.ts'], /^check: --kernel nope\.ts: no such file/],
     [

@@ -24,8 +24,10 @@ import { SUITES } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
+  adapterOption,
   backendOption,
   backendsOption,
+  browserOption,
   deviceOption,
   forwardOnlyOption,
   jsonOption,
@@ -73,6 +75,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     )
     .addOption(backendOption())
     .addOption(backendsOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(new Option('--corpus <dir>', 'where failures are saved').default(REGRESSIONS_DIR))
     .addOption(precisionOption())
     .addOption(profileOption())

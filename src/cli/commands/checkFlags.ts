@@ -2,17 +2,21 @@
  * The flags of `attnfuzz check` as data (the options table in check.ts fills them), and back to
  * the command line that repeats a search with a given seed (printed by the watchdog and the repro).
  */
-import type { BackendName } from '../../backend/index.js';
+import type { AnyBackend } from '../../backend/index.js';
 import type { SizeProfile } from '../../case/index.js';
 import type { Precision } from '../../contract/index.js';
+import type { AdapterChoice } from '../../execute/index.js';
 import type { SuiteName } from '../../runner/index.js';
 import type { JunkLevel } from '../options.js';
 
 export interface CheckFlags {
   readonly kernel: string;
   readonly suite: SuiteName;
-  readonly backend?: BackendName;
-  readonly backends?: readonly BackendName[];
+  readonly backend?: AnyBackend;
+  readonly backends?: readonly AnyBackend[];
+  /** Page backends: the GPU Chromium is asked for, and the Chromium to run. */
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
   readonly time?: number;
   readonly runs?: number;
   readonly seed?: number;
@@ -37,6 +41,8 @@ export function searchCommand(flags: CheckFlags, seed: number): string {
     `--kernel ${flags.kernel}`,
   ];
   parts.push(flags.backends ? `--backends ${flags.backends.join(',')}` : '', `--seed ${seed}`);
+  if (flags.backend !== undefined) parts.push(`--backend ${flags.backend}`);
+  if (flags.adapter !== undefined) parts.push(`--adapter ${flags.adapter}`);
   if (flags.runs !== undefined) parts.push(`--runs ${flags.runs}`);
   if (flags.time !== undefined) parts.push(`--time ${flags.time}`);
   if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);

@@ -3,18 +3,18 @@
  * is not a pass), or a failure: the shrunk repro first, then the saved file and its replay line.
  * Text by default, one JSON value with --json. The return value is the exit code (0, 1 or 2).
  */
-import type { BackendName } from '../../backend/index.js';
+import type { AnyBackend } from '../../backend/index.js';
 import { type SavedPaths, saveCase, savedCaseOf } from '../../corpus/index.js';
 import { formatRepro, heatmapOf } from '../../report/index.js';
-import type { KernelUnderTest, SearchResult } from '../../runner/index.js';
+import { adaptersOf, type SearchResult, type WithPages } from '../../runner/index.js';
 import type { Io } from '../io.js';
 import { type CheckFlags, searchCommand } from './checkFlags.js';
 
 /** A search that ran, as its report needs it (made by checkRun.ts). */
 export interface FinishedCheck {
   readonly flags: CheckFlags;
-  readonly kernel: KernelUnderTest;
-  readonly backends: readonly BackendName[];
+  readonly kernel: WithPages;
+  readonly backends: readonly AnyBackend[];
   /** Which passes ran: 'forward only' or 'forward and backward'. */
   readonly passes: string;
   /** The budget as asked ('60 s or 100 cases'). */
@@ -101,7 +101,12 @@ function reportFailure(done: FinishedCheck, result: FailedSearch, io: Io): numbe
   let saved: SavedPaths | null = null;
   try {
     saved = saveCase(
-      savedCaseOf(result.shrunk, done.kernel.ref, { seed: result.seed, path: result.path, backends: done.backends }),
+      savedCaseOf(result.shrunk, done.kernel.ref, {
+        seed: result.seed,
+        path: result.path,
+        backends: done.backends,
+        adapters: adaptersOf(done.kernel),
+      }),
       flags.corpus,
       svg,
     );

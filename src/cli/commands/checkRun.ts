@@ -3,11 +3,20 @@
  * line and exit 2), one line saying what is checked, then the search (src/runner `search`) under
  * a progress display and the per-case watchdog; checkReport.ts says how it ended.
  */
-import { type BackendName, prepareBackends, tf, useBackend } from '../../backend/index.js';
+import { type AnyBackend, inProcess, prepareBackends, tf, useBackend } from '../../backend/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
-import { forwardOnly, type KernelUnderTest, resolveKernel, search } from '../../runner/index.js';
+import { formatAdapter } from '../../execute/index.js';
+import {
+  adaptersOf,
+  forwardOnly,
+  pageSuiteError,
+  resolveKernel,
+  search,
+  type WithPages,
+  withPages,
+} from '../../runner/index.js';
 import type { Io } from '../io.js';
-import { backendOf, suiteConstraintsOf, timeBudgetMs, withPrecision } from '../options.js';
+import { backendOf, pageOptionsOf, suiteConstraintsOf, timeBudgetMs, withPrecision } from '../options.js';
 import { progressDisplay } from '../progress.js';
 import { startWatchdog } from '../watchdog.js';
 import { type CheckFlags, searchCommand } from './checkFlags.js';
@@ -16,7 +25,7 @@ import { reportCheck } from './checkReport.js';
 /** A usage or load error: one line on stderr, exit 2. */
 class CheckError extends Error {}
 
-async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; backends: BackendName[] }> {
+async function prepare(flags: CheckFlags): Promise<{ kernel: WithPages; backends: AnyBackend[] }> {
   const attentionOnly = [flags.junk !== undefined ? '--junk' : '', flags.forwardOnly ? '--forward-only' : ''].filter(
     Boolean,
   );
@@ -26,22 +35,24 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
     throw new CheckError(
       `check: --profile: applies to the attention and decode suites only, got --suite ${flags.suite}`,
     );
-  let backends: BackendName[];
+  let backends: AnyBackend[];
   try {
     backends = flags.backends ? [...flags.backends] : [backendOf(flags.backend)];
   } catch (e) {
     throw new CheckError(`check: ${(e as Error).message.split('\n')[0]}`);
   }
   const flag = flags.backends ? '--backends' : '--backend';
-  for (const b of backends) {
+  const notInPage = pageSuiteError(flags.suite, backends);
+  if (notInPage !== null) throw new CheckError(`check: ${flag}: ${notInPage}`);
+  for (const b of inProcess(backends)) {
     try {
       await useBackend(b);
     } catch (e) {
       throw new CheckError(`check: ${flag} ${b}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  await prepareBackends(backends);
-  await useBackend(backends[0]!);
+  await prepareBackends(inProcess(backends));
+  if (inProcess(backends).length > 0) await useBackend(inProcess(backends)[0]!);
   try {
     ensureCorpusFolder(flags.corpus);
   } catch (e) {
@@ -56,8 +67,10 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
       ...(flags.python !== undefined ? { python: flags.python } : {}),
       ...(flags.timeout !== undefined ? { timeoutMs: (flags.timeout * 1000) / 2 } : {}),
     };
-    const kernel = await resolveKernel(flags.kernel, flags.suite, process.cwd(), '--kernel', target);
-    return { kernel: flags.forwardOnly ? forwardOnly(kernel) : kernel, backends };
+    const resolved = await resolveKernel(flags.kernel, flags.suite, process.cwd(), '--kernel', target);
+    const kernel = flags.forwardOnly ? forwardOnly(resolved) : resolved;
+    // A page backend's page opens here: its adapter is known before the first case.
+    return { kernel: await withPages(kernel, backends, pageOptionsOf(flags)), backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
     throw new CheckError(line.startsWith('check:') ? line : `check: ${line}`);
@@ -65,8 +78,8 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: KernelUnderTest; ba
 }
 
 export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
-  let kernel: KernelUnderTest;
-  let backends: BackendName[];
+  let kernel: WithPages;
+  let backends: AnyBackend[];
   try {
     ({ kernel, backends } = await prepare(flags));
   } catch (e) {
@@ -74,6 +87,15 @@ export async function runCheck(flags: CheckFlags, io: Io): Promise<number> {
     io.err(`${e.message}\n`);
     return 2;
   }
+  try {
+    return await searchAndReport(flags, kernel, backends, io);
+  } finally {
+    await kernel.close?.();
+  }
+}
+
+async function searchAndReport(flags: CheckFlags, kernel: WithPages, backends: AnyBackend[], io: Io): Promise<number> {
+  for (const a of adaptersOf(kernel)) io.err(`check: ${a.backend} adapter: ${formatAdapter(a)}\n`);
   const seed = flags.seed ?? Date.now() % 0x7fffffff;
   const timeMs = timeBudgetMs(flags);
   const where = backends.join(' vs ');

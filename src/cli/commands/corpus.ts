@@ -13,7 +13,7 @@
  */
 import { statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { type BackendName, useBackend } from '../../backend/index.js';
+import { type AnyBackend, isPageBackend, useBackend } from '../../backend/index.js';
 import {
   type CorpusRow,
   formatListing,
@@ -46,7 +46,7 @@ function isFolder(dir: string, where: string, io: Io): boolean {
 
 export async function runList(
   dir: string,
-  flags: { replay?: boolean; json?: boolean; backend?: BackendName },
+  flags: { replay?: boolean; json?: boolean; backend?: AnyBackend },
   io: Io,
 ): Promise<number> {
   if (!isFolder(dir, 'list', io)) return 2;
@@ -54,15 +54,17 @@ export async function runList(
   for (const p of [...listing.notes, ...listing.problems]) io.err(`corpus list: ${p}\n`);
   let statuses: Map<string, string> | null = null;
   if (flags.replay) {
+    let backend: AnyBackend;
     try {
-      await useBackend(backendOf(flags.backend));
+      backend = backendOf(flags.backend);
+      if (!isPageBackend(backend)) await useBackend(backend);
     } catch (e) {
       io.err(`corpus list: --backend: ${firstLine(e)}\n`);
       return 2;
     }
     statuses = new Map();
     for (const r of listing.rows) {
-      const o = await replayFile(r.file);
+      const o = await replayFile(r.file, process.cwd(), isPageBackend(backend) ? { pageBackend: backend } : {});
       statuses.set(r.file, o.status);
       if (o.status !== 'ok') io.err(`${formatReplay(o)}\n`);
     }
@@ -118,7 +120,7 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .option('--replay', 're-run every file: which fail, which known failures now pass')
     .addOption(backendOption())
     .addOption(jsonOption())
-    .action(async (dir: string, opts: { replay?: boolean; json?: boolean; backend?: BackendName }) =>
+    .action(async (dir: string, opts: { replay?: boolean; json?: boolean; backend?: AnyBackend }) =>
       setCode(await runList(dir, opts, io)),
     );
   corpus

@@ -20,7 +20,9 @@ import { SUITES, type SuiteName } from '../../runner/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
 import {
+  adapterOption,
   backendOption,
+  browserOption,
   deviceOption,
   jsonOption,
   precisionOption,
@@ -119,6 +121,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
         .default(availableParallelism(), 'the number of CPUs'),
     )
     .addOption(backendOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(seedOption())
     .addOption(
       new Option(

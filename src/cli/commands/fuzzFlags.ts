@@ -3,9 +3,10 @@
  * line does not carry (a stop signal, workers for tests), and back to the command line that runs the
  * same campaign again (the report prints it).
  */
-import type { BackendName } from '../../backend/index.js';
+import type { AnyBackend } from '../../backend/index.js';
 import type { SpawnWorker } from '../../campaign/index.js';
 import type { Precision } from '../../contract/index.js';
+import type { AdapterChoice } from '../../execute/index.js';
 import type { SuiteName } from '../../runner/index.js';
 import type { ProfileName } from '../profile.js';
 
@@ -15,7 +16,10 @@ export interface FuzzFlags {
   readonly time?: number;
   readonly runs?: number;
   readonly workers: number;
-  readonly backend?: BackendName;
+  readonly backend?: AnyBackend;
+  /** Page backends: which adapter and which Chromium. */
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
   readonly seed?: number;
   readonly shard?: string;
   readonly profile: ProfileName;
@@ -51,6 +55,8 @@ export function commandOf(flags: FuzzFlags, seed: number, shard: { index: number
   parts.push(`--seed ${seed}`, `--workers ${flags.workers}`);
   if (shard.count > 1) parts.push(`--shard ${shard.index}/${shard.count}`);
   if (flags.backend) parts.push(`--backend ${flags.backend}`);
+  if (flags.adapter) parts.push(`--adapter ${flags.adapter}`);
+  if (flags.browser) parts.push(`--browser ${flags.browser}`);
   if (flags.profile !== 'default') parts.push(`--profile ${flags.profile}`);
   if (flags.precision !== undefined) parts.push(`--precision ${flags.precision}`);
   if (flags.device !== undefined) parts.push(`--device '${flags.device}'`);

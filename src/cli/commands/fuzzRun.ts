@@ -3,7 +3,7 @@
  * line and exit 2), two lines saying what runs, then the campaign (src/campaign `runCampaign`) under
  * the campaign display; fuzzReport.ts writes the report and says how it ended.
  */
-import { type BackendName, useBackend } from '../../backend/index.js';
+import { type AnyBackend, isPageBackend, useBackend } from '../../backend/index.js';
 import {
   type CampaignResult,
   CampaignSetupError,
@@ -18,10 +18,11 @@ import {
   targetName,
 } from '../../campaign/index.js';
 import { ensureCorpusFolder } from '../../corpus/index.js';
-import { deviceFor } from '../../execute/index.js';
+import { type AdapterInfo, deviceFor, formatAdapter } from '../../execute/index.js';
+import { pageSuiteError, probeAdapter } from '../../runner/index.js';
 import { campaignDisplay } from '../campaignProgress.js';
 import type { Io } from '../io.js';
-import { backendOf } from '../options.js';
+import { backendOf, pageOptionsOf } from '../options.js';
 import { profileConstraints } from '../profile.js';
 import { commandOf, type FuzzFlags, type FuzzRuntime } from './fuzzFlags.js';
 import { reportFuzz } from './fuzzReport.js';
@@ -37,7 +38,9 @@ class FuzzError extends Error {}
 const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0]!;
 
 interface Prepared {
-  readonly backend: BackendName;
+  readonly backend: AnyBackend;
+  /** A page backend's adapter (a page opened and closed at the start to read it). */
+  readonly adapter: AdapterInfo | null;
   readonly targets: Target[];
   /** Kernels none of whose suites was asked for. */
   readonly unused: string[];
@@ -45,7 +48,7 @@ interface Prepared {
 }
 
 async function prepare(flags: FuzzFlags): Promise<Prepared> {
-  let backend: BackendName;
+  let backend: AnyBackend;
   let shard: ReturnType<typeof shardFrom>;
   try {
     backend = backendOf(flags.backend);
@@ -53,8 +56,10 @@ async function prepare(flags: FuzzFlags): Promise<Prepared> {
   } catch (e) {
     throw new FuzzError(`fuzz: ${firstLine(e)}`);
   }
+  let adapter: AdapterInfo | null = null;
   try {
-    await useBackend(backend);
+    if (isPageBackend(backend)) adapter = await probeAdapter(backend, pageOptionsOf(flags));
+    else await useBackend(backend);
   } catch (e) {
     throw new FuzzError(`fuzz: --backend ${backend}: ${firstLine(e)}`);
   }
@@ -70,7 +75,10 @@ async function prepare(flags: FuzzFlags): Promise<Prepared> {
         `--kernels ${(flags.kernels ?? DEFAULT_KERNELS).join(',')}: none runs in the suites asked for ` +
           `(${(flags.suites ?? DEFAULT_SUITES).join(', ')})`,
       );
-    targets = r.targets.map((t) => ({ ...t, constraints: profileConstraints(flags.profile, t, flags.precision) }));
+    targets = inPages(r.targets, backend, flags.suites !== undefined).map((t) => ({
+      ...t,
+      constraints: profileConstraints(flags.profile, t, flags.precision),
+    }));
     unused = r.unused;
   } catch (e) {
     throw new FuzzError(`fuzz: ${firstLine(e).replace(/^fuzz: /, '')}`);
@@ -80,7 +88,18 @@ async function prepare(flags: FuzzFlags): Promise<Prepared> {
   } catch (e) {
     throw new FuzzError(`fuzz: --corpus ${flags.corpus}: cannot save cases there: ${firstLine(e)}`);
   }
-  return { backend, targets, unused, shard };
+  return { backend, adapter, targets, unused, shard };
+}
+
+/**
+ * On a page backend, the targets of the suites a page runs: the others are dropped when the suites
+ * were the defaults, and are an error when the user asked for them.
+ */
+function inPages(targets: Target[], backend: AnyBackend, asked: boolean): Target[] {
+  if (!isPageBackend(backend)) return targets;
+  const refused = targets.find((t) => pageSuiteError(t.suite, [backend]) !== null);
+  if (refused && asked) throw new Error(`--suites: ${pageSuiteError(refused.suite, [backend])}`);
+  return targets.filter((t) => pageSuiteError(t.suite, [backend]) === null);
 }
 
 /** The two lines before anything runs: the seed, shard, workers, budget; the targets, corpus and report. */
@@ -97,6 +116,7 @@ function announce(flags: FuzzFlags, p: Prepared, seed: number, timeMs: number | 
       `worker${flags.workers === 1 ? '' : 's'} on ${p.backend}, profile ` +
       `${flags.profile}${flags.precision !== undefined ? `, ${flags.precision}` : ''}, budget ${budget}\n`,
   );
+  if (p.adapter) io.err(`fuzz: ${p.adapter.backend} adapter: ${formatAdapter(p.adapter)}\n`);
   io.err(`fuzz: ${p.targets.map(targetName).join(', ')}; corpus ${flags.corpus}, report ${flags.report}\n`);
   if (p.unused.length > 0) io.err(`fuzz: not run (no suite of theirs was asked for): ${p.unused.join(', ')}\n`);
 }
@@ -121,6 +141,7 @@ export async function runFuzz(flags: FuzzFlags, io: Io, rt: FuzzRuntime = {}): P
       targets: p.targets,
       seed,
       backend: p.backend,
+      ...(p.adapter ? { pages: pageOptionsOf(flags), adapter: p.adapter } : {}),
       workers: flags.workers,
       shard: p.shard.shard,
       runs: flags.runs,

@@ -137,7 +137,7 @@ describe('attnfuzz golden', () => {
     [
       'an unknown backend',
       () => ['golden', LORA, '--backend', 'gpu'],
-      /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow\.\n/,
+      /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow, webgpu, webgl\.\n/,
     ],
     [
       'a missing backend package',

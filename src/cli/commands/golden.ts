@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { runGoldenCommand } from '../../golden/index.js';
 import type { Io } from '../io.js';
-import { backendOption, jsonOption } from '../options.js';
+import { adapterOption, backendOption, browserOption, jsonOption, type PageFlags, pageOptionsOf } from '../options.js';
 
 export function register(program: Command, io: Io, setCode: (c: number) => void): void {
   program
@@ -18,8 +18,10 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
         'the reference and every built-in; flash runs decode files through flashDecodeKernel)',
     )
     .addOption(backendOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(jsonOption())
-    .action(async (paths: string[], opts: { kernels?: string; backend?: string; json?: boolean }) =>
-      setCode(await runGoldenCommand(paths, opts, io)),
+    .action(async (paths: string[], opts: { kernels?: string; backend?: string; json?: boolean } & PageFlags) =>
+      setCode(await runGoldenCommand(paths, { ...opts, pages: pageOptionsOf(opts) }, io)),
     );
 }

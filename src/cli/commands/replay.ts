@@ -13,15 +13,27 @@
  * the user names that kernel (`--kernel`) or passes `--trust`; it is reported, naming what it would run.
  */
 import { type Command, Option } from 'commander';
-import { type BackendName, useBackend } from '../../backend/index.js';
+import { type AnyBackend, isPageBackend, useBackend } from '../../backend/index.js';
 import { foldersWithCases, formatReplay, type ReplayOutcome, replayAll, replayDetails } from '../../corpus/index.js';
+import type { AdapterChoice } from '../../execute/index.js';
 import { durationSeconds } from '../duration.js';
 import type { Io } from '../io.js';
-import { backendOf, backendOption, forwardOnlyOption, jsonOption } from '../options.js';
+import {
+  adapterOption,
+  backendOf,
+  backendOption,
+  browserOption,
+  forwardOnlyOption,
+  jsonOption,
+  pageOptionsOf,
+} from '../options.js';
 import { startWatchdog } from '../watchdog.js';
 
 export interface ReplayFlags {
-  readonly backend?: BackendName;
+  readonly backend?: AnyBackend;
+  /** Page backends: which adapter (default: the kind the case was saved on) and which Chromium. */
+  readonly adapter?: AdapterChoice;
+  readonly browser?: string;
   readonly json?: boolean;
   /** Seconds one saved case may take; absent: no limit. */
   readonly timeout?: number;
@@ -33,8 +45,10 @@ export interface ReplayFlags {
 }
 
 export async function runReplay(paths: readonly string[], flags: ReplayFlags, io: Io): Promise<number> {
+  let backend: AnyBackend;
   try {
-    await useBackend(backendOf(flags.backend));
+    backend = backendOf(flags.backend);
+    if (!isPageBackend(backend)) await useBackend(backend);
   } catch (e) {
     io.err(`replay: --backend: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;
@@ -49,6 +63,8 @@ export async function runReplay(paths: readonly string[], flags: ReplayFlags, io
   };
   const outcomes = await replayAll(paths, process.cwd(), {
     forwardOnly: flags.forwardOnly === true,
+    ...(isPageBackend(backend) ? { pageBackend: backend } : {}),
+    pages: pageOptionsOf(flags),
     allow: flags.kernel ?? [],
     trust: flags.trust === true,
     ...(watchdog ? { onFile: (file: string) => watchdog.beat(file) } : {}),
@@ -94,6 +110,8 @@ export function register(program: Command, io: Io, setCode: (c: number) => void)
     .description('re-run saved cases (corpus/regressions, corpus/upstream) and check each against its expectation')
     .argument('<paths...>', 'saved case files, or folders of them')
     .addOption(backendOption())
+    .addOption(adapterOption())
+    .addOption(browserOption())
     .addOption(
       new Option('--timeout <seconds>', 'per saved case: one still running after this ends replay, naming its file')
         .argParser(durationSeconds)
