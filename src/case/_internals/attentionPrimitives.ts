@@ -76,7 +76,7 @@ function scoreOptionDraws(k: ResolvedAttentionConstraints) {
   };
 }
 
-/** Mask (1 in 4), dropout (1 in 4), window (1 in 5), padding (1 in 2), scale (1 in 2). */
+/** Mask (1 in 4), dropout (1 in 4), window (1 in 5, half of them alone), padding (1 in 2), scale (1 in 2). */
 function optionDraws(k: ResolvedAttentionConstraints, fs: Pinned) {
   // A side is unbounded (-1) nearly half the time, so most windows are one-sided ([w, -1] as a
   // sliding window without causal, [-1, w]), and 0 (the diagonal itself) comes often: a kernel
@@ -113,6 +113,8 @@ function optionDraws(k: ResolvedAttentionConstraints, fs: Pinned) {
       ? rarely(fc.record({ p: weighted(DROPOUT_P, DROPOUT_WEIGHTS), seed: seed() }), 3)
       : fc.constant(null),
     window: k.allowWindow ? rarely(fc.tuple(windowSide, windowSide), 4) : fc.constant(null),
+    // Half the windows come alone (attentionCaseArbitrary.ts): nothing else restricts a key.
+    windowAlone: k.allowWindow ? fc.boolean() : fc.constant(false),
     // Unpadded as often as padded: the founding bug (adapters#721) only showed without padding.
     // Mostly a little padding (a row keeps most of its keys), sometimes any amount.
     pads: k.allowPadding
