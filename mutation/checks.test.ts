@@ -20,7 +20,7 @@ const options = (cpuSeconds = 120): SideOptions => ({
   limits: () => ({ cpuSeconds, wallMs: 600_000 }),
 });
 const attention = (kernel: string): CheckSpec => ({ suite: 'attention', kernel, grid: 'attention' });
-const BROKEN = 'test/fixtures/broken-kernels/top-left-causal.ts';
+const BROKEN = 'fixtures/broken-kernels/top-left-causal.ts';
 
 describe('a mutant through attnfuzz check and through the grid', () => {
   it('a known-broken kernel is killed by both, each naming the case count', async () => {
@@ -52,7 +52,7 @@ describe('a mutant through attnfuzz check and through the grid', () => {
   });
 
   it('a kernel that loops is a timeout under the CPU limit, and a timeout kills', async () => {
-    const hang = attention('test/fixtures/campaign-kernels/infinite-loop.ts');
+    const hang = attention('fixtures/campaign-kernels/infinite-loop.ts');
     const r = await runSide('attnfuzz', [hang], options(3));
     expect(r.outcome).toBe('timeout');
     expect(isKill(r.outcome)).toBe(true);

@@ -10,10 +10,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import causalIgnored from '../fixtures/broken-kernels/causal-ignored-without-mask.js';
+import offByOne from '../fixtures/broken-kernels/causal-off-by-one.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { type HostTensor, visible } from '../src/contract/index.js';
-import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
-import offByOne from './broken/causal-off-by-one.js';
 import { allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
@@ -96,9 +96,9 @@ describe('causality', () => {
       holds(CASES, causalityHolds(kernel), 20));
 });
 
-describe('causality.can-fail', () => {
+describe('causality, on broken kernels', () => {
   it(
-    'fails on a kernel whose causal diagonal is off by one (transformers#29623): an early query sees ' + 'key t + 1',
+    'can fail: a kernel whose causal diagonal is off by one (transformers#29623): an early query sees ' + 'key t + 1',
     async () => {
       const f = await failsOn(CASES, causalityHolds(offByOne), 15);
       expect(f.message).toMatch(VIOLATION);
@@ -106,7 +106,7 @@ describe('causality.can-fail', () => {
   );
 
   it(
-    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): only on cases ' +
+    'can fail: a kernel that ignores the causal flag when no mask is given (adapters#721): only on cases ' +
       'without a mask',
     async () => {
       const f = await failsOn(CASES, causalityHolds(causalIgnored), 15);

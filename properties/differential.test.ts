@@ -4,10 +4,10 @@
  * baseline; see src/oracle/tolerance.ts) over cases drawn with every option of the contract.
  */
 import { describe, expect, it } from 'vitest';
+import causalIgnored from '../fixtures/broken-kernels/causal-ignored-without-mask.js';
+import valueGradDetached from '../fixtures/broken-kernels/value-grad-detached.js';
 import { attentionCase } from '../src/case/index.js';
 import { PRECISIONS } from '../src/contract/index.js';
-import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
-import valueGradDetached from '../test/fixtures/broken-kernels/value-grad-detached.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
 import { BUILTINS } from './support/run.js';
@@ -21,9 +21,9 @@ describe('every kernel matches the float64 reference', () => {
         holds(attentionCase({ ...SMALL, precisions: [precision] }), matchesReference(kernel), 25));
 });
 
-describe('differential.can-fail', () => {
+describe('differential, on broken kernels', () => {
   it(
-    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees ' +
+    'can fail: a kernel that ignores the causal flag when no mask is given (adapters#721): the output sees ' +
       'future keys',
     async () => {
       // Normal values: a future key always moves the output (small integers can tie, so that only a gradient shows it).
@@ -39,7 +39,7 @@ describe('differential.can-fail', () => {
     },
   );
 
-  it('fails on a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', async () => {
+  it('can fail: a kernel whose value gradient is detached (peft#137): dv, and only dv, is wrong', async () => {
     const f = await failsOn(
       attentionCase({ ...SMALL, precisions: ['float32'] }),
       matchesReference(valueGradDetached),

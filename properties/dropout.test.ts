@@ -10,16 +10,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AttentionCase, attentionCase } from '../src/case/index.js';
-import { type AttentionKernel, dropoutKeep, type HostTensor, visible } from '../src/contract/index.js';
-import { binomialTwoSided } from '../src/runner/index.js';
 import {
   backwardMaskDiffers,
   keepProbConfusion,
   pZeroTakesOtherPath,
   randomDropout,
   seedOffByOne,
-} from './broken/dropout-kernels.js';
+} from '../fixtures/broken-kernels/dropout-kernels.js';
+import { type AttentionCase, attentionCase } from '../src/case/index.js';
+import { type AttentionKernel, dropoutKeep, type HostTensor, visible } from '../src/contract/index.js';
+import { binomialTwoSided } from '../src/runner/index.js';
 import { compareResults } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
@@ -224,19 +224,19 @@ const FORWARD_DIFFERS = /^forward: \d+ of \d+ elements differ from the hash/m;
 const BACKWARD_DIFFERS = /^backward: \d+ of \d+ elements differ from the hash/m;
 const RATE_REJECTED = /dropped \d+ of \d+ at p = [\d.]+( \(expected [\d.]+\))?: two-sided binomial p-value \S+ < \S+$/;
 
-describe('dropout.can-fail', () => {
-  it('the kept-elements property fails on Math.random dropout: the forward keeps other elements', async () =>
+describe('dropout, on broken kernels', () => {
+  it('can fail: the kept-elements property fails on Math.random dropout: the forward keeps other elements', async () =>
     expect((await failsOn(patternCases(F32), keepsTheHashedElements(randomDropout), 8)).message).toMatch(
       FORWARD_DIFFERS,
     ));
 
-  it('the kept-elements property fails on dropout with another seed: the forward keeps other elements', async () =>
+  it('can fail: the kept-elements property fails on dropout with another seed: the forward keeps other elements', async () =>
     expect((await failsOn(patternCases(F32), keepsTheHashedElements(seedOffByOne), 8)).message).toMatch(
       FORWARD_DIFFERS,
     ));
 
   it(
-    'the kept-elements property fails when the backward redraws its mask (TransformerEngine#1031): the ' +
+    'can fail: the kept-elements property fails when the backward redraws its mask (TransformerEngine#1031): the ' +
       'backward only',
     async () => {
       const f = await failsOn(patternCases(F32), keepsTheHashedElements(backwardMaskDiffers), 8);
@@ -245,13 +245,13 @@ describe('dropout.can-fail', () => {
     },
   );
 
-  it('the p = 0 property fails when any dropout option switches the code path', async () =>
+  it('can fail: the p = 0 property fails when any dropout option switches the code path', async () =>
     expect((await failsOn(noDropoutCases(F32), pZeroIsNoDropout(pZeroTakesOtherPath), 8)).message).toMatch(
       /^p = 0 vs no dropout: (out|dq|dk|dv): /m,
     ));
 
   it(
-    'the kernel drop-rate property fails when p is taken as the keep probability (never at p = 0.5, where ' +
+    'can fail: the kernel drop-rate property fails when p is taken as the keep probability (never at p = 0.5, where ' +
       'they coincide)',
     async () => {
       const f = await failsOn(RATE_CASES, kernelDropRateIsP(keepProbConfusion), 12);
@@ -261,7 +261,7 @@ describe('dropout.can-fail', () => {
   );
 
   it(
-    'the hash drop-rate property fails on a hash that keeps with probability p instead of 1 - p (never ' +
+    'can fail: the hash drop-rate property fails on a hash that keeps with probability p instead of 1 - p (never ' +
       'at p = 0.5)',
     async () => {
       const f = await failsOn(
@@ -274,7 +274,7 @@ describe('dropout.can-fail', () => {
     },
   );
 
-  it('the binomial test accepts the expected count and rejects a count 6 sigma away', async () => {
+  it('can fail: the binomial test accepts the expected count and rejects a count 6 sigma away', async () => {
     expect(binomialTwoSided(5000, 10000, 0.5)).toBeCloseTo(1, 6);
     expect(binomialTwoSided(5300, 10000, 0.5)).toBeLessThan(ALPHA);
   });

@@ -7,10 +7,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import nanOnEmptyRows from '../fixtures/broken-kernels/nan-on-empty-rows.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { ATTENTION_TENSORS, PRECISIONS, type Precision, visible } from '../src/contract/index.js';
 import { attentionOptions } from '../src/data/index.js';
-import nanOnEmptyRows from '../test/fixtures/broken-kernels/nan-on-empty-rows.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
@@ -90,8 +90,8 @@ describe('empty rows: output 0, zero gradients, everything finite', () => {
       );
 });
 
-describe('empty-rows.can-fail', () => {
-  it("fails on a kernel whose softmax of an all -inf row is NaN (pytorch#41508): its out is NaN", async () => {
+describe('empty rows, on a broken kernel', () => {
+  it('can fail: a kernel whose softmax of an all -inf row is NaN (pytorch#41508): its out is NaN', async () => {
     const f = await failsOn(casesWithEmptyRows('float32', false), emptyRowsAreZero(nanOnEmptyRows), 8);
     expect(f.message).toMatch(/^out: non-finite NaN at /m);
     expect(f.message).toMatch(

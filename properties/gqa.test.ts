@@ -6,9 +6,9 @@
  * between).
  */
 import { describe, expect, it } from 'vitest';
+import gqaRepeat from '../fixtures/broken-kernels/gqa-repeat.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { type HostTensor, UNIT_ROUNDOFF } from '../src/contract/index.js';
-import gqaRepeat from '../test/fixtures/broken-kernels/gqa-repeat.js';
 import { compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, withMaterial } from './support/run.js';
@@ -82,9 +82,9 @@ describe('GQA equals multi-head attention with K/V explicitly repeated', () => {
     );
 });
 
-describe('gqa.can-fail', () => {
+describe('GQA, on a broken kernel', () => {
   it(
-    'fails on a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query ' +
+    'can fail: a kernel that expands K/V heads with repeat instead of repeat_interleave (adapters#825): query ' +
       'heads read the wrong kv head',
     async () => {
       // Normal values: a wrong kv head always moves the output (small integers can tie).

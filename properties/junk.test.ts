@@ -7,10 +7,10 @@
  * PyTorch do (P·V over all keys), where 0·NaN = NaN, so only finite junk is theirs.
  */
 import { describe, expect, it } from 'vitest';
+import junkLeaks from '../fixtures/broken-kernels/junk-leaks.js';
 import { type AttentionCase, attentionCase, type Junk } from '../src/case/index.js';
 import { ATTENTION_TENSORS, PRECISIONS, type Precision } from '../src/contract/index.js';
 import { attentionOptions, invisibleKeys } from '../src/data/index.js';
-import junkLeaks from './broken/junk-leaks.js';
 import { allFinite, allZero, compareTensors } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, run, underTest } from './support/run.js';
@@ -76,9 +76,9 @@ describe('values at masked positions never reach outputs or gradients', () => {
   );
 });
 
-describe('junk.can-fail', () => {
+describe('junk, on a broken kernel', () => {
   it(
-    'fails on a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a ' + 'NaN output',
+    'can fail: a kernel that reads masked keys in P·V, so NaN junk leaks as 0·NaN (pytorch#101967): a ' + 'NaN output',
     async () => {
       const f = await failsOn(casesWithJunk('float32'), junkNeverLeaks(junkLeaks), 15);
       expect(f.message).toMatch(/^out: non-finite NaN at /m);

@@ -6,9 +6,9 @@
  * FlashAttention-2's float32 forward on the same keys).
  */
 import { describe, expect, it } from 'vitest';
+import readsPagePadding from '../fixtures/broken-kernels/decode-reads-page-padding.js';
 import { type DecodeCase, decodeCase } from '../src/case/index.js';
 import { builtinKernel, fixedKernel } from '../src/runner/index.js';
-import readsPagePadding from '../test/fixtures/broken-kernels/decode-reads-page-padding.js';
 import { pagesPermuted, prefillThenDecode } from './support/decode.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';

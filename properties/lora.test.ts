@@ -10,9 +10,15 @@
  *   scaling: within 4e-7 of s · x·Aᵀ·Bᵀ; doubling alpha is bit-exact.
  */
 import { describe, expect, it } from 'vitest';
+import {
+  adapterForgotten,
+  detachedA,
+  detachedB,
+  mergedWrongSign,
+  swappedScaling,
+} from '../fixtures/broken-kernels/metamorphic/lora.js';
 import { loraCase } from '../src/case/index.js';
 import { fixedKernel, loraMerged, loraUnmerged } from '../src/runner/index.js';
-import { adapterForgotten, detachedA, detachedB, mergedWrongSign, swappedScaling } from './broken-metamorphic/lora.js';
 import { ulps } from './support/compare.js';
 import { matchesReference } from './support/differential.js';
 import { failsOn, holds } from './support/engine.js';
@@ -70,18 +76,18 @@ describe('LoRA', () => {
   });
 
   describe('each relation fails on the kernel broken the way it targets', () => {
-    it('B = 0 relation: a kernel whose B gets no gradient', async () => {
+    it('can fail: B = 0 relation: a kernel whose B gets no gradient', async () => {
       expect((await failsOn(atInit, initIsBase(detachedB), 20)).message).toMatch(
         /^lora-detached-B B=0: dB is all zero: the adapter never trains$/,
       );
     });
 
-    it('merged = unmerged: a merge with the wrong sign', async () => {
+    it('can fail: merged = unmerged: a merge with the wrong sign', async () => {
       const f = await failsOn(adapted, (c) => mergedEqualsUnmerged(loraUnmerged, mergedWrongSign, MERGED)(c), 30);
       expect(f.message).toMatch(/^lora-merged-wrong-sign vs lora (y|dx|dA|dB), (float32|bfloat16|float16): /m);
     });
 
-    it('scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', async () => {
+    it('can fail: scaling: alpha/r and alpha/sqrt(r) swapped (the same at r = 1)', async () => {
       const f = await failsOn(adapted, exactScaling(swappedScaling), 20);
       expect(f.message).toMatch(
         /^lora-swapped-scaling r=\d+ alpha=\S+( rsLoRA)?: y vs alpha\/(sqrt\()?r\)? · x·Aᵀ·Bᵀ: /,
@@ -89,13 +95,13 @@ describe('LoRA', () => {
       expect(f.counterexample.rank).toBeGreaterThan(1);
     });
 
-    it('non-zero adapter: a kernel that never adds the adapter', async () => {
+    it('can fail: non-zero adapter: a kernel that never adds the adapter', async () => {
       expect((await failsOn(adapted, adapterChangesOutput(adapterForgotten), 20)).message).toMatch(
         /^lora-adapter-forgotten: y equals x·W0ᵀ: the adapter changes nothing$/,
       );
     });
 
-    it('gradients: a kernel that detaches A fails the oracle on dA, and only there', async () => {
+    it('can fail: gradients: a kernel that detaches A fails the oracle on dA, and only there', async () => {
       const f = await failsOn(adapted, matchesReference(fixedKernel(detachedA, 'lora')), 20);
       expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'dA', pass: 'backward' } });
       const v = f.check!.verdict;

@@ -15,6 +15,8 @@
  */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import causalIgnored from '../fixtures/broken-kernels/causal-ignored-without-mask.js';
+import topLeftCausal from '../fixtures/broken-kernels/top-left-causal.js';
 import { eagerAttentionForward, MASK_MIN } from '../kernels/eager/index.js';
 import { flashAttnFunc } from '../kernels/flash/index.js';
 import { scaledDotProductAttention } from '../kernels/sdpa/index.js';
@@ -27,8 +29,6 @@ import {
   UNIT_ROUNDOFF,
   visibilityPattern,
 } from '../src/contract/index.js';
-import causalIgnored from '../test/fixtures/broken-kernels/causal-ignored-without-mask.js';
-import topLeftCausal from '../test/fixtures/broken-kernels/top-left-causal.js';
 import { compareResults } from './support/compare.js';
 import { allOf, failsOn, holds, type Relation } from './support/engine.js';
 import { BUILTINS, type KernelArg, kernelFor, materialise, nameOf, run, withMaterial } from './support/run.js';
@@ -210,15 +210,15 @@ describe('the same mask written every way gives the same forward and backward', 
  */
 const FLAG_DIFFERS = /^\S+ boolean mask \[1,1,Sq,Sk\] vs causal flag: (out|dq|dk|dv): /m;
 
-describe('masks.can-fail', () => {
+describe('masks, on broken kernels', () => {
   it(
-    'fails on a kernel that ignores the causal flag when no mask is given (adapters#721): the flag disagrees ' +
+    'can fail: a kernel that ignores the causal flag when no mask is given (adapters#721): the flag disagrees ' +
       'with the explicit mask',
     async () => expect((await failsOn(CASES, maskWaysAgree([causalIgnored]), 20)).message).toMatch(FLAG_DIFFERS),
   );
 
   it(
-    'fails on a kernel that aligns bottom-right causality top-left (pytorch#108108): only bottom-right cases ' +
+    'can fail: a kernel that aligns bottom-right causality top-left (pytorch#108108): only bottom-right cases ' +
       'with Sq != Sk',
     async () => {
       const f = await failsOn(CASES, maskWaysAgree([topLeftCausal]), 20);

@@ -4,7 +4,7 @@
  * built-in kernel).
  */
 import { describe, expect, it } from 'vitest';
-import { batchMaxLength } from './broken-metamorphic/contract.js';
+import { batchMaxLength } from '../fixtures/broken-kernels/metamorphic/contract.js';
 import { failsOn, formatFailure, holds } from './support/engine.js';
 import { batchCases, batchIndependence } from './support/metamorphic-attention.js';
 import { BUILTINS } from './support/run.js';

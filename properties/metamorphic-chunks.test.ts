@@ -8,8 +8,8 @@
  * reference within 2.2e-16. Allowed: 4u of the case's precision (lse: of float32), and 1e-12.
  */
 import { describe, expect, it } from 'vitest';
+import { flashLseInBase2, referenceLseWithoutMax } from '../fixtures/broken-kernels/metamorphic/lse.js';
 import { flashAttnFuncWithLse } from '../kernels/flash/index.js';
-import { flashLseInBase2, referenceLseWithoutMax } from './broken-metamorphic/lse.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
 import { chunkCases, chunkMerge, flashForwardWithLse, referenceForwardWithLse } from './support/metamorphic-keys.js';

@@ -6,7 +6,7 @@
  * different rows); allowed 4 float32 units of roundoff (2.4e-7) of the natural scale.
  */
 import { describe, expect, it } from 'vitest';
-import { topLeftDecode } from './broken-metamorphic/contract.js';
+import { topLeftDecode } from '../fixtures/broken-kernels/metamorphic/contract.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
 import { decodeCases, decodeConsistency } from './support/metamorphic-attention.js';

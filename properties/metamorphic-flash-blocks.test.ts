@@ -5,9 +5,9 @@
  * scale over 320 cases; allowed 4u).
  */
 import { describe, expect, it } from 'vitest';
+import { flashDroppingLastBlock } from '../fixtures/broken-kernels/metamorphic/contract.js';
 import { attentionCase } from '../src/case/index.js';
 import { flashKernelWith } from '../src/runner/index.js';
-import { flashDroppingLastBlock } from './broken-metamorphic/contract.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
 import { blockIndependence, SMALL } from './support/metamorphic-attention.js';

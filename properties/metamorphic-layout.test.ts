@@ -4,9 +4,9 @@
  * every built-in kernel and layout, through the runner's layout chains and through strided reads.
  */
 import { describe, expect, it } from 'vitest';
+import { assumingContiguousBSHD } from '../fixtures/broken-kernels/metamorphic/layout.js';
 import { attentionCase } from '../src/case/index.js';
 import { eagerKernel, flashKernel } from '../src/runner/index.js';
-import { assumingContiguousBSHD } from './broken-metamorphic/layout.js';
 import { failsOn, holds } from './support/engine.js';
 import { SMALL } from './support/metamorphic-attention.js';
 import { layoutInvariance, readingStrides, stridedLayoutInvariance } from './support/metamorphic-layout.js';

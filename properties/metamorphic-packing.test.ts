@@ -8,9 +8,9 @@
  * padding). Allowed: 4 units of roundoff of the natural scale.
  */
 import { describe, expect, it } from 'vitest';
+import { ignoresKeyLengths } from '../fixtures/broken-kernels/metamorphic/contract.js';
+import { varlenAcrossDocuments } from '../fixtures/broken-kernels/metamorphic/varlen.js';
 import { flashAttnVarlenFunc } from '../kernels/flash/index.js';
-import { ignoresKeyLengths } from './broken-metamorphic/contract.js';
-import { varlenAcrossDocuments } from './broken-metamorphic/varlen.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
 import {

@@ -7,7 +7,7 @@
  * are prepended); allowed 4 units of roundoff.
  */
 import { describe, expect, it } from 'vitest';
-import { ignoresKeyLengths, ignoresMask } from './broken-metamorphic/contract.js';
+import { ignoresKeyLengths, ignoresMask } from '../fixtures/broken-kernels/metamorphic/contract.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
 import { appendCases, appendedKeys } from './support/metamorphic-keys.js';

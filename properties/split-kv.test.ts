@@ -6,9 +6,9 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { mergeWithoutEmptyGuard } from '../fixtures/broken-kernels/metamorphic/merge.js';
 import type { AttentionKernel } from '../src/contract/index.js';
 import { flashKernel, flashKernelWith, resolveKernel } from '../src/runner/index.js';
-import { mergeWithoutEmptyGuard } from './broken-metamorphic/merge.js';
 import { ulps } from './support/compare.js';
 import { failsOn, holds } from './support/engine.js';
 import { referenceForwardWithLse } from './support/metamorphic-keys.js';
@@ -41,8 +41,8 @@ describe('split-KV merge by log-sum-exp, with the score options', () => {
     expect(f.message).toMatch(/^parts \[[\d,]+\] merged in order \[[\d,]+\].*: (out|lse): .* NaN vs (0|-Infinity)/m);
   });
 
-  it('can fail: a kernel whose lse is in base 2 (test/fixtures/broken-kernels/lse-base-2.ts)', async () => {
-    const k = (await resolveKernel('test/fixtures/broken-kernels/lse-base-2.ts')).attention!() as AttentionKernel;
+  it('can fail: a kernel whose lse is in base 2 (fixtures/broken-kernels/lse-base-2.ts)', async () => {
+    const k = (await resolveKernel('fixtures/broken-kernels/lse-base-2.ts')).attention!() as AttentionKernel;
     // The fixture declines empty rows and low precision: only cases it runs.
     const f = await failsOn(
       cases,

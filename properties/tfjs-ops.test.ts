@@ -195,11 +195,11 @@ describe('tfjs ops match their float64 definitions on cpu and wasm', () => {
   });
 });
 
-describe('tfjs op properties can fail', () => {
+describe('tfjs op properties, on broken ops', () => {
   const x: HostTensor = { shape: [2, 3], data: Float64Array.of(0.5, -1, 2, 1.5, 0.25, -0.75) };
   const y: HostTensor = { shape: [2, 3], data: Float64Array.of(1, 2, -1, 0.5, -0.5, 3) };
 
-  it('a matMul that reshapes where it should transpose is caught in the forward, on every backend', async () => {
+  it('can fail: a matMul that reshapes where it should transpose is caught in the forward, on every backend', async () => {
     const f = await failsFor(
       [x, y],
       agreesWithFloat64({
@@ -211,7 +211,7 @@ describe('tfjs op properties can fail', () => {
     expect(f.message).toMatch(/^wasm: forward rel error /m);
   });
 
-  it('a softmax whose gradient is lost is caught in the backward check, not the forward', async () => {
+  it('can fail: a softmax whose gradient is lost is caught in the backward check, not the forward', async () => {
     const detached = (t: Tensor) => {
       const g = tf.customGrad(((u: Tensor) => ({
         value: tf.softmax(u),

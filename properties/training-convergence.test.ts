@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import forgotIsCausal from '../examples/forgot-is-causal/kernel.js';
+import { detachedAdapters } from '../fixtures/broken-kernels/metamorphic/lora.js';
 import { tf } from '../src/backend/index.js';
 import { builtinKernel, loraUnmerged } from '../src/runner/index.js';
 import {
@@ -19,7 +20,6 @@ import {
   runTraining,
   type TrainingCase,
 } from '../src/training/index.js';
-import { detachedAdapters } from './broken-metamorphic/lora.js';
 import { allOf, failsFor, holdsFor, type Relation } from './support/engine.js';
 import { BUILTINS, type BuiltinName } from './support/run.js';
 
@@ -104,9 +104,10 @@ describe('training step: convergence on a memorisation task', () => {
       holdsFor(caseFor(layout), (c) => allOf(followsEager(builtin('sdpa'))(c), followsEager(builtin('flash'))(c))));
 });
 
-describe('training-convergence.can-fail', () => {
+describe('training convergence, on broken kernels', () => {
   it(
-    'halving fails when the adapters never get a gradient (peft#137: detached A and B): the loss ' + 'never moves',
+    'can fail: halving fails when the adapters never get a gradient (peft#137: detached A and B): the loss ' +
+      'never moves',
     async () => {
       const kernels = { attention: builtinKernel('eager').training!, lora: detachedAdapters };
       const f = await failsFor(caseFor('right-padded'), halvesTheLoss(kernels));
@@ -117,7 +118,7 @@ describe('training-convergence.can-fail', () => {
   );
 
   it(
-    'the same curve fails for the #721 dispatch that forgets is_causal: it departs from eager at step 1 on ' +
+    'can fail: the same curve fails for the #721 dispatch that forgets is_causal: it departs from eager at step 1 on ' +
       'an unpadded batch',
     async () => {
       const kernels = { attention: forgotIsCausal, lora: loraUnmerged };

@@ -25,7 +25,7 @@ const tree: SourceFile[] = sources(ROOT).map((p) => ({ path: relative(ROOT, p), 
 describe('architecture', () => {
   it(
     'the tree has no violation: layers, index-only imports, one registry, kernels on the contract only, no ' +
-      'cycles, no file over 300 lines',
+      'cycles, no file over 300 lines, test/ and properties/ apart',
     () => {
       expect(tree.length).toBeGreaterThan(100);
       expect(architectureViolations(tree)).toEqual([]);
@@ -75,6 +75,22 @@ describe('architecture', () => {
         { path: 'targets/ort/kernel.ts', text: "import { tf } from '../../src/execute/index.js';\n" },
       ]).filter((x) => /^(src\/runner\/(registry|targets)\.ts|targets\/ort\/kernel\.ts)/.test(x)),
     ).toEqual([]);
+  });
+
+  it('test/ and properties/ do not import each other, and fixtures/ imports neither (planted)', () => {
+    const v = architectureViolations([
+      { path: 'test/x.test.ts', text: "import { SEED } from '../properties/support/profile.js';\n" },
+      { path: 'properties/x.test.ts', text: "import k from '../test/fixtures/k.js';\n" },
+      { path: 'fixtures/broken-kernels/k.ts', text: "import type { T } from '../../properties/support/t.js';\n" },
+      { path: 'test/y.test.ts', text: "import { SEED } from '../fixtures/profile.js';\n" },
+      { path: 'properties/y.test.ts', text: "import k from '../fixtures/broken-kernels/k.js';\n" },
+    ]);
+    const why = 'test/ and properties/ do not import each other, and fixtures/ imports neither';
+    expect(v).toEqual([
+      `test/x.test.ts: imports properties/support/profile.ts: ${why} (what both need goes in fixtures/)`,
+      `properties/x.test.ts: imports test/fixtures/k.ts: ${why} (what both need goes in fixtures/)`,
+      `fixtures/broken-kernels/k.ts: imports properties/support/t.ts: ${why} (what both need goes in fixtures/)`,
+    ]);
   });
 
   it('a folder cycle is found even when each import goes through index.ts', () => {

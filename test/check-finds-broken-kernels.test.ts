@@ -1,5 +1,5 @@
 /**
- * `attnfuzz check` finds each deliberately broken kernel (test/fixtures/broken-kernels) within 60 s,
+ * `attnfuzz check` finds each deliberately broken kernel (fixtures/broken-kernels) within 60 s,
  * with the very search the command uses, and hands back a case that is locally minimal: it fails,
  * and none of its simpler neighbours (the structural pass's list) does. What each test asserts is
  * what the bug guarantees for ANY seed: the verdict's kind (and tensor where only one can be
@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { visible } from '../src/contract/index.js';
 import { replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
@@ -20,7 +20,7 @@ import { isFailure, summarizeVerdict, type Verdict } from '../src/oracle/index.j
 import { attentionNeighbours, checkCase, type KernelUnderTest, resolveKernel, search } from '../src/runner/index.js';
 
 const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4 };
-const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
+const fixture = (name: string) => resolveKernel(`fixtures/broken-kernels/${name}.ts`);
 const VALUES = ['mismatch', 'nonfinite'];
 
 /** True iff some query row of the case sees no key at all. */

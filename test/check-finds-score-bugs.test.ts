@@ -1,11 +1,11 @@
 /**
- * `attnfuzz check` finds the upstream bugs of the score options (test/fixtures/broken-kernels),
+ * `attnfuzz check` finds the upstream bugs of the score options (fixtures/broken-kernels),
  * each a textbook kernel with one step broken, with the very search the command uses (the options
  * drawn because the fixtures declare them in `features`). Asserted is what each bug guarantees for
  * ANY seed: the tensor that fails and the option without which it cannot show.
  */
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import type { Verdict } from '../src/oracle/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';
@@ -18,7 +18,7 @@ const constraints = {
   precisions: ['float32'],
   allowDropout: false,
 } as const;
-const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
+const fixture = (name: string) => resolveKernel(`fixtures/broken-kernels/${name}.ts`);
 
 const BROKEN: ReadonlyArray<{ name: string; tensors: readonly string[]; needs: (c: AttentionCase) => void }> = [
   // s·tanh(s) instead of c·tanh(s/c): the scores are wrong whenever a softcap is on; with one

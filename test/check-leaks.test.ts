@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { main } from '../src/cli/main.js';
 
 async function check(
@@ -27,7 +27,7 @@ describe('check counts tensors a kernel leaves alive', () => {
     'a kernel that keeps one tensor per call: clean, with the count (at least one per case) and a warning ' +
       'naming fuzz',
     async () => {
-      const { code, json, err } = await check('properties/broken/leaks-a-tensor.ts');
+      const { code, json, err } = await check('fixtures/broken-kernels/leaks-a-tensor.ts');
       expect(code).toBe(0);
       expect(json.status).toBe('clean');
       expect(json.leakedTensors).toBeGreaterThanOrEqual(
@@ -36,7 +36,7 @@ describe('check counts tensors a kernel leaves alive', () => {
       expect(err).toMatch(
         new RegExp(
           String.raw`^check: warning: \d+ tensors were left alive over 12 cases: .*` +
-            String.raw`\x60attnfuzz fuzz --kernels properties\/broken\/leaks-a-tensor\.ts ` +
+            String.raw`\x60attnfuzz fuzz --kernels fixtures\/broken-kernels\/leaks-a-tensor\.ts ` +
             String.raw`--suites attention\x60 shrinks it`,
           'm',
         ),

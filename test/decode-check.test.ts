@@ -1,5 +1,5 @@
 /**
- * `attnfuzz check --suite decode` finds the upstream KV-cache bugs (test/fixtures/broken-kernels)
+ * `attnfuzz check --suite decode` finds the upstream KV-cache bugs (fixtures/broken-kernels)
  * with the very search the command uses, within its default 60 s, and shrinks each to a case that
  * shows the bug; built-in flash decode is clean; a decode failure saves and replays. Asserted is
  * what each bug guarantees for ANY seed: the verdict (a NaN in out where the reference is finite,
@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { DecodeCase } from '../src/case/index.js';
 import { type DecodeKernel, defineDecodeKernel } from '../src/contract/index.js';
 import { readSavedCase, replayFile, saveCase, savedCaseOf } from '../src/corpus/index.js';
@@ -23,7 +23,7 @@ import {
   search,
 } from '../src/runner/index.js';
 
-const fixture = (name: string) => `test/fixtures/broken-kernels/${name}.ts`;
+const fixture = (name: string) => `fixtures/broken-kernels/${name}.ts`;
 const find = async (name: string): Promise<Extract<SearchResult, { status: 'failed' }>> => {
   const r = await search({
     suite: 'decode',

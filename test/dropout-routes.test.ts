@@ -13,14 +13,14 @@
  * tested first.
  */
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase, AttentionCaseConstraints } from '../src/case/index.js';
 import { ATTENTION_TENSORS, type AttentionShapes, defaultOptions, hostTensor } from '../src/contract/index.js';
 import { summarizeVerdict } from '../src/oracle/index.js';
 import { referenceAttention } from '../src/reference/index.js';
 import { checkCase, KEEP_RATE_TENSOR, resolveKernel, search } from '../src/runner/index.js';
 
-const fixture = (name: string) => resolveKernel(`test/fixtures/broken-kernels/${name}.ts`);
+const fixture = (name: string) => resolveKernel(`fixtures/broken-kernels/${name}.ts`);
 const withDropout = (p: number): AttentionCaseConstraints => ({
   fixed: { dropout: { p, seed: 11 } },
   precisions: ['float32'],

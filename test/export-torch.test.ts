@@ -5,27 +5,18 @@
  * on which PyTorch's SDPA passes, and on which a kernel_under_test that drops is_causal when no
  * mask is given fails with the verdict attnfuzz printed when it found the case.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import { main } from '../src/cli/main.js';
 import { featuresOf, saveCase, savedCaseOf } from '../src/corpus/index.js';
 import { formatVerdict } from '../src/oracle/index.js';
 import { builtinKernel, checkCase, resolveKernel, search } from '../src/runner/index.js';
-
-/** A python that imports torch: ATTNFUZZ_PYTHON, else python3 on PATH, else Debian's /usr/bin/python3. */
-const PYTHON =
-  [process.env.ATTNFUZZ_PYTHON, 'python3', '/usr/bin/python3'].find(
-    (p) => p !== undefined && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
-  ) ?? null;
-const torchVersion = PYTHON
-  ? spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()
-  : null;
+import { PYTHON, python, pythons, type Ran, torchVersion } from './support/torchPython.js';
 
 const BROKEN = `
 _sdpa = kernel_under_test
@@ -58,8 +49,6 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
-const python = (script: string) => spawnSync(PYTHON!, [script], { encoding: 'utf8', timeout: 120_000 });
-
 describe(
   `attnfuzz export --torch ` +
     `${PYTHON ? `(PyTorch ${torchVersion})` : '(skipped: no python3 with torch; apt-get install python3-torch)'}`,
@@ -68,7 +57,7 @@ describe(
       'the exported script passes with SDPA, and fails with the verdict attnfuzz printed when is_causal is ' +
         'dropped without a mask',
       async () => {
-        const kernel = await resolveKernel('test/fixtures/broken-kernels/causal-ignored-without-mask.ts');
+        const kernel = await resolveKernel('fixtures/broken-kernels/causal-ignored-without-mask.ts');
         const only = {
           maxBatch: 2,
           maxHeads: 2,
@@ -155,15 +144,16 @@ describe(
           ),
           { seed: SEED, numRuns: 6 },
         );
+        const scripts: string[] = [];
         for (const [n, c] of cases.entries()) {
           const checked = await checkCase(c, flash);
           const file = saveCase(savedCaseOf(checked, flash.ref, { seed: SEED, path: String(n) }), dir).json;
-          const script = join(dir, `case${n}.py`);
-          expect((await cli('export', '--torch', file, '--out', script)).code).toBe(0);
-          const r = python(script);
-          const on = (['softcap', 'alibi', 'bias', 'sinks'] as const)
-            .filter((f) => (c as AttentionCase)[f] != null)
-            .join(', ');
+          scripts.push(join(dir, `case${n}.py`));
+          expect((await cli('export', '--torch', file, '--out', scripts[n]!)).code).toBe(0);
+        }
+        for (const [n, r] of pythons(scripts).entries()) {
+          const c = cases[n] as AttentionCase;
+          const on = (['softcap', 'alibi', 'bias', 'sinks'] as const).filter((f) => c[f] != null).join(', ');
           expect(r.status, `case ${n} (${on}, ${c.precision}):\n${r.stdout}${r.stderr}`).toBe(0);
           // bias and sinks come with their gradients, judged like dq.
           if (c.bias != null) expect(r.stdout).toMatch(/^ {2}dbias OK /m);
@@ -192,14 +182,17 @@ describe(
           ),
           { seed: SEED, numRuns: 2 },
         );
-        for (const [n, c] of [...plain, ...biased].entries()) {
+        const cases = [...plain, ...biased];
+        const scripts: string[] = [];
+        for (const [n, c] of cases.entries()) {
           const checked = await checkCase(c, flash);
           expect(checked.verdict.status).toBe('pass');
           const file = saveCase(savedCaseOf(checked, flash.ref, { seed: SEED, path: String(n) }), dir).json;
-          const script = join(dir, `case${n}.py`);
-          expect((await cli('export', '--torch', file, '--out', script)).code).toBe(0);
-          const r = python(script);
-          expect(r.status, `case ${n} (${c.precision}):\n${r.stdout}${r.stderr}`).toBe(0);
+          scripts.push(join(dir, `case${n}.py`));
+          expect((await cli('export', '--torch', file, '--out', scripts[n]!)).code).toBe(0);
+        }
+        for (const [n, r] of pythons(scripts).entries()) {
+          expect(r.status, `case ${n} (${cases[n]!.precision}):\n${r.stdout}${r.stderr}`).toBe(0);
           expect(r.stdout).toMatch(/^ {2}dq OK /m);
         }
       },
@@ -210,7 +203,7 @@ describe(
       'a case of the sink-without-gradient fixture fails in the script as attnfuzz judged it, once ' +
         'kernel_under_test detaches the sinks',
       async () => {
-        const kernel = await resolveKernel('test/fixtures/broken-kernels/sink-no-grad.ts');
+        const kernel = await resolveKernel('fixtures/broken-kernels/sink-no-grad.ts');
         const r = await search({
           suite: 'attention',
           kernel,
@@ -241,12 +234,12 @@ describe(
             )
           ).code,
         ).toBe(0);
-        expect(python(script).status).toBe(0);
         writeFileSync(
           join(dir, 'broken.py'),
           readFileSync(script, 'utf8').replace('\nif __name__ == "__main__":', SINKS_DETACHED),
         );
-        const broken = python(join(dir, 'broken.py'));
+        const [passes, broken] = pythons([script, join(dir, 'broken.py')]) as [Ran, Ran];
+        expect(passes.status).toBe(0);
         expect(broken.status, broken.stdout + broken.stderr).toBe(1);
         const theirs = broken.stdout
           .split('\n')

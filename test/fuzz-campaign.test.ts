@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import {
   arbitraryOf,
   type CampaignResult,
@@ -28,16 +28,16 @@ import { readSavedCase } from '../src/corpus/index.js';
 import { materialiseAttention } from '../src/data/index.js';
 import { resolveKernel } from '../src/runner/index.js';
 import { CHROMIUM, render } from './support/chromium.js';
-import { processes } from './support/processes.js';
+import { environmentOf, processes } from './support/processes.js';
 
 const small = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 6 };
 const at = (kernel: string): Target => ({ kernel, suite: 'attention', constraints: small });
-const fixture = (name: string) => `test/fixtures/campaign-kernels/${name}.ts`;
+const fixture = (name: string) => `fixtures/broken-kernels/${name}.ts`;
 const TARGETS: Target[] = [
   at('sdpa'),
-  at('test/fixtures/broken-kernels/value-grad-detached.ts'),
+  at('fixtures/broken-kernels/value-grad-detached.ts'),
   at(fixture('hangs')),
-  at('properties/broken/leaks-a-tensor.ts'),
+  at('fixtures/broken-kernels/leaks-a-tensor.ts'),
   at(fixture('throws')),
   at(fixture('nan')),
 ];
@@ -100,7 +100,7 @@ describe('a fuzz campaign in worker threads', () => {
   });
 
   it("finds the broken kernel's distinct failures: dV wrong, shrunk, one saved file per signature", () => {
-    const mine = failuresOf('test/fixtures/broken-kernels/value-grad-detached.ts');
+    const mine = failuresOf('fixtures/broken-kernels/value-grad-detached.ts');
     expect(mine.length).toBeGreaterThan(0);
     for (const f of mine) {
       expect(f).toMatchObject({ kind: 'mismatch', shrunk: true, known: false });
@@ -110,9 +110,7 @@ describe('a fuzz campaign in worker threads', () => {
       expect(f.replay).toBe(`npx attnfuzz replay ${f.file}`);
     }
     expect(new Set(mine.map((f) => f.file)).size).toBe(mine.length);
-    expect(mine.reduce((a, f) => a + f.hits, 0)).toBe(
-      target('test/fixtures/broken-kernels/value-grad-detached.ts').failed,
-    );
+    expect(mine.reduce((a, f) => a + f.hits, 0)).toBe(target('fixtures/broken-kernels/value-grad-detached.ts').failed);
   });
 
   it('a kernel with an infinite loop in forward costs one timeout per hanging case, not the campaign', () => {
@@ -127,8 +125,8 @@ describe('a fuzz campaign in worker threads', () => {
     'a kernel that leaks a tensor per call, one that throws and one that returns NaN are each recorded with ' +
       'their signature',
     () => {
-      expect(failuresOf('properties/broken/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
-      expect(target('properties/broken/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
+      expect(failuresOf('fixtures/broken-kernels/leaks-a-tensor.ts').map((f) => f.kind)).toContain('leak');
+      expect(target('fixtures/broken-kernels/leaks-a-tensor.ts').leaks).toBeGreaterThan(0);
       // How many distinct signatures each has depends on how far shrinking got in its budget; their kind does not.
       const threw = failuresOf(fixture('throws'));
       expect(threw.length).toBeGreaterThan(0);
@@ -198,9 +196,13 @@ describe('a fuzz campaign in worker threads', () => {
     expect(r.report.totals.cases).toBe(8);
     expect(r.report.targets[1]).toMatchObject({ timeouts: h.cases, failed: h.cases });
     expect(r.report.targets[0]).toMatchObject({ cases: 4, failed: 0 });
+    // This campaign's workers only (spawn.ts gives each ATTNFUZZ_CAMPAIGN_PID): other tests start workers too.
     const workers = () =>
       processes()
-        .filter((p) => p.cmd.includes('campaign/worker.ts'))
+        .filter(
+          (p) =>
+            p.cmd.includes('campaign/worker.ts') && environmentOf(p.pid).ATTNFUZZ_CAMPAIGN_PID === String(process.pid),
+        )
         .map((p) => p.pid);
     if (process.platform !== 'linux') return;
     for (let n = 0; n < 30 && workers().length > 0; n++) await new Promise((res) => setTimeout(res, 100));

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { alive, descendants, processes } from './support/processes.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -90,7 +90,7 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
           join(ROOT, 'bin', 'attnfuzz.mjs'),
           'check',
           '--kernel',
-          'test/fixtures/campaign-kernels/infinite-loop.ts',
+          'fixtures/broken-kernels/infinite-loop.ts',
           '--runs',
           '5',
           '--timeout',
@@ -115,13 +115,13 @@ describe.skipIf(process.platform !== 'linux')('attnfuzz fuzz and signals', () =>
       const lines = err.split('\n');
       expect(lines[0]).toMatch(
         new RegExp(
-          `^check: test/fixtures/campaign-kernels/infinite-loop\\.ts \\(attention suite, forward only\\) on ` +
+          `^check: fixtures/broken-kernels/infinite-loop\\.ts \\(attention suite, forward only\\) on ` +
             `cpu, seed ${SEED}, budget 5 cases$`,
         ),
       );
       expect(lines[1]).toBe(
         `check: case 1 did not finish in 2 s: the kernel hangs (or is slower than --timeout allows); the same ` +
-          `search: attnfuzz check --kernel test/fixtures/campaign-kernels/infinite-loop.ts --seed ${SEED} ` +
+          `search: attnfuzz check --kernel fixtures/broken-kernels/infinite-loop.ts --seed ${SEED} ` +
           `--runs 5 --profile deep --junk finite --forward-only; the case:`,
       );
       expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'attention' });

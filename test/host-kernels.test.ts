@@ -6,14 +6,14 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import asyncForward from '../fixtures/broken-kernels/async-forward.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { main } from '../src/cli/main.js';
 import { fixedKernel, resolveKernel, search } from '../src/runner/index.js';
-import asyncForward from './fixtures/broken-kernels/async-forward.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const HOST = 'test/fixtures/host-kernels';
+const HOST = 'fixtures/host-kernels';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let [out, err] = ['', ''];
@@ -62,7 +62,7 @@ describe('a tfjs forward that returns a Promise', () => {
     const r = await cli(
       'check',
       '--kernel',
-      'test/fixtures/broken-kernels/async-forward.ts',
+      'fixtures/broken-kernels/async-forward.ts',
       '--runs',
       '20',
       '--seed',
@@ -87,7 +87,7 @@ describe('a tfjs forward that returns a Promise', () => {
 
 describe('a kernel that masks additively (a finite -1e9, as tfjs-layers MultiHeadAttention)', () => {
   it('fails on the default junk with a why: line naming the key, its logit and the likely cause', async () => {
-    const kernel = await resolveKernel('test/fixtures/broken-kernels/additive-mask-1e9.ts');
+    const kernel = await resolveKernel('fixtures/broken-kernels/additive-mask-1e9.ts');
     const r = await search({ suite: 'attention', kernel, seed: SEED, timeMs: 60_000, shrinkTimeMs: 20_000 });
     expect(r.status).toBe('failed');
     if (r.status !== 'failed') return;
@@ -104,7 +104,7 @@ describe('a kernel that masks additively (a finite -1e9, as tfjs-layers MultiHea
   });
 
   it('passes with --junk none (the rest of the kernel is right)', async () => {
-    const kernel = await resolveKernel('test/fixtures/broken-kernels/additive-mask-1e9.ts');
+    const kernel = await resolveKernel('fixtures/broken-kernels/additive-mask-1e9.ts');
     const r = await search({ suite: 'attention', kernel, seed: SEED, numRuns: 150, constraints: { junk: ['none'] } });
     expect(r).toMatchObject({ status: 'clean', cases: 150 });
   });

@@ -1,6 +1,6 @@
 /**
  * Blind spots that mutation testing of the built-in kernels found (docs/mutation.md), each fixed in
- * the generator or the oracle: a fixture in test/fixtures/broken-kernels reproduces the surviving
+ * the generator or the oracle: a fixture in fixtures/broken-kernels reproduces the surviving
  * mutant, and `check`'s search (the default attention constraints) now finds it within a case budget
  * for every seed tried. What each test asserts is what the bug guarantees for any seed.
  */
@@ -13,7 +13,7 @@ import { resolveKernel, search } from '../src/runner/index.js';
 const SEEDS = [1, 2, 3, 4, 5];
 
 async function shrunkFailures(fixture: string, numRuns: number): Promise<AttentionCase[]> {
-  const kernel = await resolveKernel(`test/fixtures/broken-kernels/${fixture}.ts`);
+  const kernel = await resolveKernel(`fixtures/broken-kernels/${fixture}.ts`);
   const out: AttentionCase[] = [];
   for (const seed of SEEDS) {
     const r = await search({ suite: 'attention', kernel, seed, numRuns, constraints: SIZE_PROFILES.default });

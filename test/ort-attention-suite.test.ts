@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
 import type { HostTensor, Precision } from '../src/contract/index.js';
 import { materialiseAttention } from '../src/data/index.js';
@@ -15,10 +15,11 @@ import { type OrtKernel, type OrtOp, ortKernel } from '../targets/ort/index.js';
 import { outWithHalfLogits } from './support/halfLogits.js';
 import { attentionCall, sampleHost } from './support/hostCheckForward.js';
 
-const kernels = new Map<OrtOp, OrtKernel>();
-const kernel = (op: OrtOp): OrtKernel => kernels.get(op)!;
+const kernels = new Map<OrtOp | 'attention@23', OrtKernel>();
+const kernel = (op: OrtOp | 'attention@23'): OrtKernel => kernels.get(op)!;
 beforeAll(async () => {
   for (const op of ['attention', 'mha', 'gqa'] as const) kernels.set(op, await ortKernel(op));
+  kernels.set('attention@23', await ortKernel('attention', { opset: 23 }));
 });
 afterAll(async () => {
   for (const k of kernels.values()) await k.close?.();
@@ -53,6 +54,7 @@ const halfLogits = (c: AttentionCase, out: HostTensor) => {
 describe('the ort targets on the attention suite (onnxruntime-node CPU)', () => {
   it.each([
     ['attention', 'float32'],
+    ['attention@23', 'float32'],
     ['mha', 'float32'],
     ['gqa', 'float32'],
     ['mha', 'float16'],

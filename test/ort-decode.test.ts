@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { CASE_VERSION, type DecodeCase, decodeCase } from '../src/case/index.js';
 import type { HostTensor, Precision } from '../src/contract/index.js';
 import { materialiseDecode } from '../src/data/index.js';

@@ -23,7 +23,7 @@ describe.skipIf(process.platform !== 'linux')('replay of a case that hangs', () 
       hung!,
       JSON.stringify({
         ...saved,
-        kernel: { module: 'test/fixtures/campaign-kernels/infinite-loop.ts' },
+        kernel: { module: 'fixtures/broken-kernels/infinite-loop.ts' },
         expect: { kind: 'pass' },
       }),
     );

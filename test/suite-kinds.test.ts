@@ -4,7 +4,7 @@
  * and a suite named on the command line decides the kind a module is validated as.
  */
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { main } from '../src/cli/main.js';
 import { checkCase, resolveKernel } from '../src/runner/index.js';
 import type { TrainingCase } from '../src/training/index.js';
@@ -32,7 +32,7 @@ describe('the training suite asks supports', () => {
   it(
     'a correct kernel that declines dropout: the case with attention dropout is unsupported, with ' + 'its reason',
     async () => {
-      const k = await resolveKernel('test/fixtures/broken-kernels/declines-dropout.ts', 'training');
+      const k = await resolveKernel('fixtures/broken-kernels/declines-dropout.ts', 'training');
       const v = (await checkCase(withDropout, k)).verdict;
       expect(v).toEqual({ status: 'unsupported', reason: 'dropout not supported' });
       const none = (await checkCase({ ...withDropout, attentionDropout: undefined }, k)).verdict;
@@ -41,7 +41,7 @@ describe('the training suite asks supports', () => {
   );
 
   it('can fail: a kernel that throws on dropout without declining it is a THREW with its message', async () => {
-    const k = await resolveKernel('test/fixtures/broken-kernels/throws-on-dropout.ts', 'training');
+    const k = await resolveKernel('fixtures/broken-kernels/throws-on-dropout.ts', 'training');
     const v = (await checkCase(withDropout, k)).verdict;
     expect(v).toMatchObject({ status: 'threw', phase: 'forward', message: 'dropout not supported' });
   });
@@ -52,7 +52,7 @@ describe('the training suite asks supports', () => {
       '--suite',
       'training',
       '--kernel',
-      'test/fixtures/broken-kernels/declines-dropout.ts',
+      'fixtures/broken-kernels/declines-dropout.ts',
       '--runs',
       '25',
       '--seed',
@@ -74,7 +74,7 @@ describe('the suite named decides the kind', () => {
       '--suite',
       'lora',
       '--kernel',
-      'test/fixtures/broken-kernels/plain-lora-with-supports.mjs',
+      'fixtures/broken-kernels/plain-lora-with-supports.mjs',
       '--runs',
       '30',
       '--seed',

@@ -5,7 +5,7 @@
  * and the verdict says why: it reads keys it must not see (0·NaN), naming one.
  */
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { invisibleKeys, materialiseAttention } from '../src/data/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';
@@ -14,7 +14,7 @@ const READS_UNSEEN =
   String.raw`reads keys it must not see \(0·NaN\): ` +
   String.raw`NaN at key (\d+) \(b=(\d+), kv head (\d+)\), which no query may see, `;
 
-const TEXTBOOK = 'test/fixtures/broken-kernels/textbook.ts';
+const TEXTBOOK = 'fixtures/broken-kernels/textbook.ts';
 
 describe('a textbook kernel', () => {
   it('passes on the default cases (finite junk: 0 · x = 0)', async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import { runCampaign } from '../src/campaign/index.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';

@@ -11,7 +11,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../properties/support/profile.js';
+import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
 import { type KernelUnderTest, resolveKernel, type SuiteName, search } from '../src/runner/index.js';
 

@@ -1,75 +1,8 @@
+/** eager's native interface (transformers' eager_attention_forward); its contract: ../transformersPaths.test.ts. */
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
-import {
-  ATTENTION_TENSORS,
-  defaultOptions,
-  FLOAT32_REL_BOUND,
-  roundArray,
-  UNIT_ROUNDOFF,
-} from '../../src/contract/index.js';
-import { runAttentionKernel } from '../../src/execute/index.js';
-import {
-  FINITE_CONTRACT_CASES,
-  LOW_PRECISION_REL_BOUND,
-  makeInputs,
-  measureAgainstReference,
-  NAN_JUNK_CASES,
-} from '../../test/support/contractCases.js';
-import { eagerAttentionForward, eagerKernel, MASK_MIN, repeatKv } from './index.js';
-
-describe('eager matches the float64 reference in float32', () => {
-  for (const c of FINITE_CONTRACT_CASES) {
-    it(c.name, () => {
-      const { errors, leaked } = measureAgainstReference(eagerKernel, c);
-      for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
-      expect(leaked).toBe(0);
-    });
-  }
-});
-
-describe("eager reads keys no query may see, as transformers' eager does (P·V over all keys)", () => {
-  it(
-    'so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz ' +
-      'writes only finite junk for it',
-    () => {
-      expect(eagerKernel.guarantees?.unseenKeysUnread).not.toBe(true);
-      for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(eagerKernel, c).errors.out, c.name).toBe(Infinity);
-    },
-  );
-});
-
-describe('eager matches the float64 reference in bfloat16 and float16', () => {
-  for (const precision of ['bfloat16', 'float16'] as const) {
-    for (const c of FINITE_CONTRACT_CASES) {
-      it(`${precision}: ${c.name}`, () => {
-        const { errors, leaked } = measureAgainstReference(eagerKernel, c, precision);
-        for (const t of ATTENTION_TENSORS)
-          expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
-        expect(leaked).toBe(0);
-      });
-    }
-  }
-});
-
-describe('eager emulates low precision', () => {
-  it('returns the output and every gradient as bfloat16 values', () => {
-    const shapes = { B: 1, Hq: 2, Hkv: 1, Sq: 3, Sk: 4, D: 5, Dv: 3 };
-    const res = runAttentionKernel(eagerKernel, makeInputs(shapes, 'bf16'), {
-      ...defaultOptions(shapes),
-      precision: 'bfloat16',
-      causal: 'bottom-right',
-    });
-    for (const t of ATTENTION_TENSORS)
-      expect(Array.from(res[t].data), t).toEqual(Array.from(roundArray('bfloat16', res[t].data)));
-    // Not vacuously: some output is not a bfloat16 value in float32.
-    const f32 = runAttentionKernel(eagerKernel, makeInputs(shapes, 'bf16'), {
-      ...defaultOptions(shapes),
-      causal: 'bottom-right',
-    });
-    expect(Array.from(f32.out.data)).not.toEqual(Array.from(roundArray('bfloat16', f32.out.data)));
-  });
-});
+import { eagerAttentionForward, MASK_MIN, repeatKv } from './index.js';
 
 describe('eager native interface', () => {
   it('repeat_kv repeats each kv head in place (repeat_interleave, not repeat)', () => {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../properties/support/profile.js';
+import { SEED } from '../../fixtures/profile.js';
 import { tf } from '../../src/backend/index.js';
 import { type AttentionOptions, CAUSALS, FLOAT32_REL_BOUND } from '../../src/contract/index.js';
 import { referenceAttention } from '../../src/reference/index.js';

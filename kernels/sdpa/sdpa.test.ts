@@ -1,68 +1,8 @@
+/** sdpa's native interface (PyTorch's scaled_dot_product_attention); its contract: ../transformersPaths.test.ts. */
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { tf } from '../../src/backend/index.js';
-import {
-  ATTENTION_TENSORS,
-  defaultOptions,
-  FLOAT32_REL_BOUND,
-  roundArray,
-  UNIT_ROUNDOFF,
-} from '../../src/contract/index.js';
-import { runAttentionKernel } from '../../src/execute/index.js';
-import {
-  FINITE_CONTRACT_CASES,
-  LOW_PRECISION_REL_BOUND,
-  makeInputs,
-  measureAgainstReference,
-  NAN_JUNK_CASES,
-} from '../../test/support/contractCases.js';
-import { onlyTopLeftCausal, scaledDotProductAttention, sdpaKernel } from './index.js';
-
-describe('sdpa matches the float64 reference in float32', () => {
-  for (const c of FINITE_CONTRACT_CASES) {
-    it(c.name, () => {
-      const { errors, leaked } = measureAgainstReference(sdpaKernel, c);
-      for (const t of ATTENTION_TENSORS) expect(errors[t], t).toBeLessThanOrEqual(FLOAT32_REL_BOUND);
-      expect(leaked).toBe(0);
-    });
-  }
-});
-
-describe("sdpa reads keys no query may see, as PyTorch's math SDPA does (P·V over all keys)", () => {
-  it(
-    'so NaN junk there reaches the output as 0·NaN: it promises nothing about unseen keys, and attnfuzz ' +
-      'writes only finite junk for it',
-    () => {
-      expect(sdpaKernel.guarantees?.unseenKeysUnread).not.toBe(true);
-      for (const c of NAN_JUNK_CASES) expect(measureAgainstReference(sdpaKernel, c).errors.out, c.name).toBe(Infinity);
-    },
-  );
-});
-
-describe('sdpa matches the float64 reference in bfloat16 and float16', () => {
-  for (const precision of ['bfloat16', 'float16'] as const) {
-    for (const c of FINITE_CONTRACT_CASES) {
-      it(`${precision}: ${c.name}`, () => {
-        const { errors, leaked } = measureAgainstReference(sdpaKernel, c, precision);
-        for (const t of ATTENTION_TENSORS)
-          expect(errors[t], t).toBeLessThanOrEqual(LOW_PRECISION_REL_BOUND[t] * UNIT_ROUNDOFF[precision]);
-        expect(leaked).toBe(0);
-      });
-    }
-  }
-});
-
-describe('sdpa emulates low precision', () => {
-  it('returns the output and every gradient as float16 values', () => {
-    const shapes = { B: 1, Hq: 3, Hkv: 1, Sq: 2, Sk: 5, D: 3, Dv: 4 };
-    const opts = { ...defaultOptions(shapes), causal: 'top-left' as const };
-    const res = runAttentionKernel(sdpaKernel, makeInputs(shapes, 'fp16'), { ...opts, precision: 'float16' });
-    for (const t of ATTENTION_TENSORS)
-      expect(Array.from(res[t].data), t).toEqual(Array.from(roundArray('float16', res[t].data)));
-    const f32 = runAttentionKernel(sdpaKernel, makeInputs(shapes, 'fp16'), opts);
-    expect(Array.from(f32.out.data)).not.toEqual(Array.from(roundArray('float16', f32.out.data)));
-  });
-});
+import { onlyTopLeftCausal, scaledDotProductAttention } from './index.js';
 
 /** Output and gradients of sum(sdpa(q, k, v) ∘ 1) for native options. */
 function runNative(

@@ -19,10 +19,10 @@
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { fcParams, PROFILE, SEED } from '../../fixtures/profile.js';
 import { formatVerdict } from '../../src/oracle/index.js';
 import { formatRepro } from '../../src/report/index.js';
 import type { CaseCheck } from '../../src/runner/index.js';
-import { fcParams, PROFILE, SEED } from './profile.js';
 
 /** Why a relation does not hold for one value: lines for a person, and the differential check if any. */
 export interface Finding {

@@ -1,7 +1,7 @@
 /**
  * Metamorphic relations of attention kernels: the same attention computed two ways must agree.
  * Each relation takes the kernel (or kernel family) under test, so the suites run it on the
- * built-ins and on deliberately broken kernels (properties/broken-metamorphic/).
+ * built-ins and on deliberately broken kernels (fixtures/broken-kernels/metamorphic/).
  *
  *   blockIndependence      flash(Br, Bc) = flash(one tile)
  *   decodeConsistency      the last m query rows alone = those rows of the full call (bottom-right)

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../properties/support/profile.js';
+import { SEED } from '../../fixtures/profile.js';
 import { inProcessWorkers, scriptedWorkers } from '../../test/support/workers.js';
 import { readSavedCase } from '../corpus/index.js';
 import { runCampaign } from './campaign.js';

@@ -41,12 +41,13 @@ const HITS_EVERY_MS = 5000;
 /** The campaign could not start (a worker could not set up its backend or kernels). */
 export class CampaignSetupError extends Error {}
 
-/** What every worker is given; on a page backend, a page that hangs is given up on well before its worker is. */
+/**
+ * What every worker is given. A target's worker process that hangs is killed, and a page that hangs
+ * is given up on, at half the case timeout: its case fails naming it, before the campaign's own timeout.
+ */
 function workerSetupOf(o: CampaignOptions): WorkerSetup {
-  const pages = isPageBackend(o.backend)
-    ? { pages: { ...o.pages, timeoutMs: Math.max(1_000, o.caseTimeoutMs / 2) } }
-    : {};
-  // A worker that hangs is killed at half the case timeout: its case fails naming it, before the campaign's own timeout.
+  const half = Math.max(1_000, o.caseTimeoutMs / 2);
+  const pages = isPageBackend(o.backend) ? { pages: { ...o.pages, timeoutMs: half } } : {};
   const targetOptions = { timeoutMs: o.caseTimeoutMs / 2, ...o.targetOptions };
   return { targets: o.targets, seed: o.seed, backend: o.backend, cwd: o.cwd ?? process.cwd(), targetOptions, ...pages };
 }

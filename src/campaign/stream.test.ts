@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../properties/support/profile.js';
+import { SEED } from '../../fixtures/profile.js';
 import { loraCase } from '../case/index.js';
 import { type AnyCase, builtinKernel, search } from '../runner/index.js';
 import { caseAddress, caseAt, caseSeed, shardCases, shardOf, targetOf } from './stream.js';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../properties/support/profile.js';
+import { SEED } from '../../fixtures/profile.js';
 import { materialiseDecode } from '../data/index.js';
 import { admitsDecodeCase, decodeCase, resolveDecodeConstraints } from './generators.js';
 import { parseDecodeCase } from './schema.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../properties/support/profile.js';
+import { SEED } from '../../fixtures/profile.js';
 import { materialiseAttention } from '../data/index.js';
 import { attentionCase } from './generators.js';
 import { parseCase } from './schema.js';

@@ -3,7 +3,7 @@
  * conflicts), so every command checks them the same way and the help lists them the same way.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { ALL_BACKENDS, type AnyBackend, type BackendName, backendFromEnv } from '../backend/index.js';
+import { ALL_BACKENDS, type AnyBackend, backendFromEnv } from '../backend/index.js';
 import { DECODE_SIZE_PROFILES, FINITE_JUNK, JUNKS, type Junk, SIZE_PROFILES, type SizeProfile } from '../case/index.js';
 import { PRECISIONS, type Precision } from '../contract/index.js';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../execute/index.js';

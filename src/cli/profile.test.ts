@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../properties/support/profile.js';
+import { SEED } from '../../fixtures/profile.js';
 import { type DecodeCase, decodeCase } from '../case/index.js';
 import { main } from './main.js';
 import { suiteConstraintsOf } from './options.js';

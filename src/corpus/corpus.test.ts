@@ -42,7 +42,7 @@ const saved = (over: Partial<SavedCase> = {}): SavedCase => ({
   ...over,
 });
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-${name}-`));
-const DETACHED = 'test/fixtures/broken-kernels/value-grad-detached.ts';
+const DETACHED = 'fixtures/broken-kernels/value-grad-detached.ts';
 
 describe('saving', () => {
   it('names a file by a content hash of kind, case, kernel and backends, independent of key order', async () => {
@@ -205,7 +205,7 @@ describe('replaying', () => {
     const broken = await replayFile(saveCase(saved({ kernel: { module: DETACHED } }), dir).json);
     expect(broken.status).toBe('failing');
     expect(formatReplay(broken)).toMatch(
-      /^FAIL .*: attention: test\/fixtures\/broken-kernels\/value-grad-detached\.ts fails: dv MISMATCH/,
+      /^FAIL .*: attention: fixtures\/broken-kernels\/value-grad-detached\.ts fails: dv MISMATCH/,
     );
   });
   it(

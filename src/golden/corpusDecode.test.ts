@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import readsPagePadding from '../../test/fixtures/broken-kernels/decode-reads-page-padding.js';
+import readsPagePadding from '../../fixtures/broken-kernels/decode-reads-page-padding.js';
 import { useBackend } from '../backend/index.js';
 import { cacheSlot, type DecodeKernel, decodeShapes, FLOAT32_REL_BOUND, UNIT_ROUNDOFF } from '../contract/index.js';
 import { flashDecodeKernel } from '../runner/index.js';

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import lowprecHalvedDk from '../../test/fixtures/broken-kernels/lowprec-halved-dk.js';
+import lowprecHalvedDk from '../../fixtures/broken-kernels/lowprec-halved-dk.js';
 import { useBackend } from '../backend/index.js';
 import { type AttentionKernel, missingFeatures, type Precision, UNIT_ROUNDOFF } from '../contract/index.js';
 import { BUILTIN_KERNELS, BUILTINS } from '../runner/index.js';
@@ -67,8 +67,8 @@ describe.each(['bfloat16', 'float16'] as const)('every attention golden file in 
   );
 });
 
-describe('can fail', () => {
-  it('a kernel whose dk is halved only in bfloat16/float16 fails the files on dk, and only on dk', async () => {
+describe('the low-precision golden files, on a broken kernel', () => {
+  it('can fail: a kernel whose dk is halved only in bfloat16/float16 fails the files on dk, and only on dk', async () => {
     const r = await lowPrecision(lowprecHalvedDk, 'bfloat16');
     expect(r.problems.length).toBeGreaterThan(0);
     expect(r.problems.every((p) => / dk: /.test(p))).toBe(true);

@@ -15,7 +15,7 @@ import {
 } from '../contract/index.js';
 import type { TensorSpec } from './judge.js';
 import { type ScoreErrorScales, scoreOptionSpecs } from './scoreOptions.js';
-import { ATTENTION_MODEL, allowanceOf, type ErrorScales } from './tolerance.js';
+import { ATTENTION_MODEL, allowanceOf, type ErrorScales, logitRoundings } from './tolerance.js';
 
 /** The error scales of a case (src/reference termScales.ts): per tensor N_t and M_t, and L. */
 export interface AttentionErrorScales {
@@ -41,22 +41,38 @@ export function attentionTensors(r: AttentionResult): Map<string, HostTensor> {
   return m;
 }
 
+/**
+ * n of the error model: the longest float32 sum behind tensor t. out and dq sum over the Sk keys;
+ * dk and dv over every query row of their kv group, Sq · Hq/Hkv of them (and through P over the keys
+ * too). Seen with n = Sk for all: PyTorch's float32 dv of Sq = 65 rows and one key off by 8.0e-6
+ * against 5.3e-6 allowed (a correct sum of 65 terms).
+ */
+export function longestSum(t: AttentionTensorName, s: Pick<AttentionShapes, 'Hq' | 'Hkv' | 'Sq' | 'Sk'>): number {
+  return t === 'dk' || t === 'dv' ? Math.max(s.Sk, (s.Sq * s.Hq) / s.Hkv) : s.Sk;
+}
+
 /** The judge's specs for one attention case: reference, same-precision baseline, error scales. */
 export function attentionSpecs(
-  m: { readonly shapes: Pick<AttentionShapes, 'B' | 'Sq' | 'Sk'>; readonly options: { readonly precision: Precision } },
+  m: {
+    readonly shapes: Pick<AttentionShapes, 'B' | 'Hq' | 'Hkv' | 'Sq' | 'Sk' | 'D'>;
+    readonly options: { readonly precision: Precision };
+  },
   reference: AttentionResult,
   baseline: AttentionResult | null,
   scales: AttentionErrorScales,
 ): TensorSpec[] {
+  // The logit's rounding grows with the head dim of its dot product (tolerance.ts logitRoundings).
+  const logit = scales.logit * logitRoundings(m.shapes.D);
   const core = ATTENTION_TENSORS.map((t) =>
     attentionTensorSpec(t, m.options.precision, reference[t], baseline ? baseline[t] : null, {
       terms: scales.terms[t],
       mass: scales.mass[t],
-      logit: scales.logit,
-      keys: m.shapes.Sk,
+      logit,
+      keys: longestSum(t, m.shapes),
+      normalised: t === 'out' || t === 'dq' ? m.shapes.Sk : 0,
     }),
   );
-  return [...core, ...scoreOptionSpecs(m, reference, baseline, scales)];
+  return [...core, ...scoreOptionSpecs(m, reference, baseline, { ...scales, logit })];
 }
 
 /**

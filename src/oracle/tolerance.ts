@@ -19,9 +19,16 @@
  *   N_t     the norm of the terms tensor t sums, the largest over its elements (src/reference
  *           termScales.ts): a rounded weight moves a sum by u times the norm of its terms, which
  *           can be far above |t| (gradients cancel) and far below a product of maxima
- *   L       the largest |logit| of a visible key (float32 logits carry u_32·|S|: softmax's conditioning;
- *           see "Why E" below)
- *   n       Sk, the longest sum (float32 accumulation, a random walk of √n roundings)
+ *   L       the largest scale·Σ_d|q_d·k_d| of a visible key, times (1 + √D)/2 (a float32 logit carries
+ *           u_32 times it: softmax's conditioning; see "Why E" below and `logitRoundings`)
+ *   n'      softmax's denominator, a float32 sum of n' = Sk positive terms (out, dq; 0 for dk, dv): its
+ *           error, about u_32·√n' relative, scales every term of a row alike, so it moves the element
+ *           by u_32·√n'·|t|, not by u_32·√n'·N_t (the norm of terms of one sign is √n' below their sum).
+ *           Charged as F · u_32 · √n' · max|ref_t| (the "float32 sums" term's coherent part). Seen
+ *           without it: ONNX Runtime 1.30's float32 decode out 1.17x its allowance on a row of 929 keys
+ *           (out 0.073, off by 1.24e-7 = u_32·√929·|out|·0.9), where the terms' norm is 0.033.
+ *   n       the longest float32 sum behind t (a random walk of √n roundings): Sk for out and dq, the
+ *           query rows of the kv group, Sq·Hq/Hkv (at least Sk), for dk and dv (attention.ts `longestSum`)
  *   z_p M_t underflow: a weight below the precision's smallest normal rounds by an absolute step z_p
  *           (float16: 2^-24), moving the element by at most z_p times the mass of its factors M_t
  *           (termScales.ts); seen: float16 outputs of 1e-8 off by 2.7e-8
@@ -100,6 +107,11 @@ export interface ErrorScales {
   readonly logit: number;
   /** n: the longest sum. */
   readonly keys: number;
+  /**
+   * The length of the sum that normalises every term of an element alike (softmax's denominator:
+   * Sk for out and dq, 0 for dk and dv, whose terms come from rows each normalised on its own).
+   */
+  readonly normalised?: number;
 }
 
 /**
@@ -136,6 +148,19 @@ export const LORA_MODEL: Record<LoraTensorName, ErrorModel> = {
   dB: { K: 2, C: 4, R: 2, G: 1, F: 4, E: 0, Z: 2 },
 };
 
+/**
+ * How many roundings at size L a logit s = scale·q·k of head dim D carries: the multiplication by
+ * scale, and a float32 sum of D products, whose additions all round at size |s| when one product
+ * dominates (a random walk: √D of them), (1 + √D) in all, against the two of a sum whose partial sums
+ * grow only towards |s|. E counts two, so the logit scale is L·(1 + √D)/2. Seen with two:
+ * PyTorch 1.13's float32 SDPA (q·scale, then a sequential matmul) off by 1.03x its allowance on out,
+ * Sq = 1, Sk = 95, D = 59, 'rising' logits (one product per logit dominates); tfjs's blocked sums stay
+ * within two.
+ */
+export function logitRoundings(D: number): number {
+  return (1 + Math.sqrt(D)) / 2;
+}
+
 /** The allowance of one tensor: its floor (without the baseline) and the full rule given e_base. */
 export function allowanceOf(model: ErrorModel, precision: Precision, magnitude: number, e: ErrorScales) {
   const u = UNIT_ROUNDOFF[precision];
@@ -144,6 +169,7 @@ export function allowanceOf(model: ErrorModel, precision: Precision, magnitude: 
     model.G * u * e.terms +
     model.F * UNIT_ROUNDOFF.float32 * (1 + Math.sqrt(e.keys)) * e.terms +
     model.E * UNIT_ROUNDOFF.float32 * e.logit * e.terms +
+    model.F * UNIT_ROUNDOFF.float32 * Math.sqrt(e.normalised ?? 0) * magnitude +
     model.Z * UNDERFLOW[precision] * e.mass;
   const cap = model.C * u * e.terms;
   return { floor, cap, allowed: (baselineError: number | null) => model.K * Math.min(baselineError ?? 0, cap) + floor };

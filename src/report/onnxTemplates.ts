@@ -69,7 +69,7 @@ ref = np.array(nan(exp["out"])).reshape(B, H, S, Dv)
 err = np.where(np.isfinite(ref), np.abs(np.where(np.isfinite(y), y, np.inf) - np.nan_to_num(ref)), 0.0)
 at = np.unravel_index(int(np.argmax(err)), err.shape)
 bad = err[at] > exp["allowed"]
-print(f"onnxruntime {ort.__version__} {exp['op']}: max |Y - expected| = {err[at]} at [b,h,s,d] = {list(at)} "
+print(f"onnxruntime {ort.__version__} {exp['op']}: max |Y - expected| = {err[at]} at [b,h,s,d] = {[int(i) for i in at]} "
       f"(got {y[at]}, expected {ref[at]}); allowed {exp['allowed']}: {'MISMATCH' if bad else 'ok'}")
 sys.exit(1 if bad else 0)
 `;

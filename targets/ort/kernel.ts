@@ -26,6 +26,7 @@ import type { FormOptions } from './forms.js';
 import { gqaPlan, gqaSupports } from './gqa.js';
 import { gqaDecodePlan, gqaDecodeSupports } from './gqaDecode.js';
 import { mhaPlan, mhaSupports } from './mha.js';
+import { PageSessions } from './pageSessions.js';
 import { type OpPlan, type ReproParts, readOut, reproParts } from './plan.js';
 import { loadOrt, ortVersion } from './runtime.js';
 import { type ExecutionProvider, SessionCache } from './sessions.js';
@@ -40,6 +41,8 @@ export interface OrtKernelOptions {
   readonly opset?: AttentionOpset;
   /** Sessions kept (0: a session per call, to measure what the cache saves). Default 256. */
   readonly sessions?: number;
+  /** webgpu: a run with no answer after this long means the page hangs (it is reopened). */
+  readonly timeoutMs?: number;
   /** Choices pinned by name, and whether the forms of known upstream issues (known.ts) are drawn too. */
   readonly forms?: FormOptions;
 }
@@ -91,15 +94,19 @@ export interface OrtPlanner {
   readonly onnxRepro: (call: HostAttentionCall | HostDecodeCall) => ReproParts;
 }
 
-export type OrtKernel = HostKernel & OrtPlanner & { readonly sessions: SessionCache; readonly version: string };
+export type OrtKernel = HostKernel &
+  OrtPlanner & { readonly sessions: SessionCache | PageSessions; readonly version: string };
 
 /** ONNX Runtime's `op` as a host kernel; rejects with one line when onnxruntime-node is missing. */
 export async function ortKernel(op: OrtOp, o: OrtKernelOptions = {}): Promise<OrtKernel> {
-  await loadOrt();
-  const version = await ortVersion();
   const ep = o.ep ?? 'cpu';
   const a = adapterOf(op, o.opset ?? 24, o.forms ?? {});
-  const sessions = new SessionCache(ep, o.sessions ?? 256);
+  // webgpu: ONNX Runtime Web in a browser page (pageSessions.ts); cpu, cuda: onnxruntime-node.
+  const page = ep === 'webgpu' ? await PageSessions.start(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) : null;
+  if (page === null) await loadOrt();
+  const sessions = page ?? new SessionCache(ep, o.sessions ?? 256);
+  const version = page !== null ? (/\d+\.\d+\.\d+/.exec(page.library)?.[0] ?? '') : await ortVersion();
+  const runtime = page !== null ? page.library : `onnxruntime-node ${version}`;
   const run = async (plan: OpPlan) => readOut(plan.output, await sessions.run(plan.spec, plan.feeds));
   const isDecode = (c: HostAttentionCall | HostDecodeCall): c is HostDecodeCall => 'cache' in c;
   const planDecode = a.planDecode;
@@ -109,10 +116,11 @@ export async function ortKernel(op: OrtOp, o: OrtKernelOptions = {}): Promise<Or
     return planDecode(call);
   };
   return defineHostKernel({
-    name: `${a.name}, onnxruntime-node ${version}`,
+    name: `${a.name}, ${runtime}`,
     device: ep,
     backward: false,
-    precisions: ['float32', 'float16'],
+    // An adapter without shader-f16 (SwiftShader) runs no float16 model: ORT Web says so on every call.
+    precisions: page !== null && !page.shaderF16 ? ['float32'] : ['float32', 'float16'],
     features: a.features,
     supports: (q: SupportQuery, shapes: AttentionShapes) => a.supports(q, shapes),
     run: async (call: HostAttentionCall) => ({ out: await run(a.plan(call)) }),
@@ -120,8 +128,7 @@ export async function ortKernel(op: OrtOp, o: OrtKernelOptions = {}): Promise<Or
       ? { decode: (call: HostDecodeCall) => run(planDecode(call)), supportsDecode: a.supportsDecode }
       : {}),
     ortPlan,
-    onnxRepro: (call: HostAttentionCall | HostDecodeCall) =>
-      reproParts(ortPlan(call), `onnxruntime-node ${version}`, ep),
+    onnxRepro: (call: HostAttentionCall | HostDecodeCall) => reproParts(ortPlan(call), runtime, ep),
     sessions,
     version,
     close: () => sessions.close(),

@@ -16,7 +16,8 @@
  *   mask_filter_value         the default -10000 when no logit can reach 4900 in drawn
  *                             magnitude, else float32's (float16's) lowest: a
  *                             finite value is the op's masking, so a masked key
- *                             would otherwise take weight from a large logit
+ *                             would otherwise take weight from a large logit; in
+ *                             float16 a logit past 30000 gets attention_bias only
  *   ALiBi, bias               attention_bias [B|1, H|1, Sq, Sk] (float32 only for ALiBi, as attention.ts)
  *   bias (projection)         zeros [H·D + H·D + H·Dv], given or omitted        drawn
  *   present_key/value         requested or not                                  drawn
@@ -65,8 +66,9 @@ function logitBound(call: HostAttentionCall, D: number, terms: Grid<Float64Array
 }
 
 /** The key_padding_mask forms the folded restrictions allow: what they vary over decides. */
-function paddingForms(call: HostAttentionCall, fold: Fold, P: number) {
+function paddingForms(call: HostAttentionCall, fold: Fold, P: number, finiteMaskOk: boolean) {
   const o = call.options;
+  if (!finiteMaskOk) return ['attention_bias'] as const;
   const perHead = o.mask !== null && o.mask.shape[1]! > 1;
   const perQuery = (fold.causal && o.causal !== 'none') || o.window !== null || o.mask !== null;
   const forms: ('attention_bias' | '3D' | '2D' | '1D')[] = ['attention_bias'];
@@ -108,7 +110,12 @@ export function mhaPlan(call: HostAttentionCall, fo: FormOptions = {}): OpPlan {
   const fold: Fold = { causal: causalForm === 'mask', window: true, keyLengths: true, mask: true };
   const vis = visibility(o, sizes, fold);
   const terms = scoreTerms(o, sizes);
-  const kpm = vis === null ? null : f.pick('mask', paddingForms(call, fold, P));
+  // A finite mask_filter_value masks only keys whose logit it can outweigh: float32's lowest any finite logit,
+  // float16's -65504 only logits well inside float16's range (else the key's weight is not 0: a contract
+  // difference, the op's documented masking).
+  const bound = logitBound(call, D, terms);
+  const finiteMaskOk = dtype === 'float32' || bound < 30000;
+  const kpm = vis === null ? null : f.pick('mask', paddingForms(call, fold, P, finiteMaskOk));
   const biasGrid =
     kpm === 'attention_bias' ? additive(vis, terms, sizes) : terms === null ? null : additive(null, terms, sizes);
   const attrs: Record<string, AttrValue> = { num_heads: { int: H } };
@@ -116,7 +123,7 @@ export function mhaPlan(call: HostAttentionCall, fo: FormOptions = {}): OpPlan {
   else if (f.flag('unidirectional = 0 given')) attrs.unidirectional = { int: 0 };
   if (Math.fround(o.scale) !== Math.fround(1 / Math.sqrt(D)) || f.flag('scale given')) attrs.scale = { float: o.scale };
   if (kpm !== null && kpm !== 'attention_bias') {
-    const safe = logitBound(call, D, terms) < 4900;
+    const safe = bound < 4900;
     if (!safe || f.pick('mask_filter_value', ['default', 'lowest'] as const) === 'lowest')
       attrs.mask_filter_value = { float: dtype === 'float16' ? -65504 : -3.4028234663852886e38 };
   }

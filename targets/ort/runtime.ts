@@ -13,18 +13,25 @@ export const ORT_INSTALL =
 
 let loaded: Promise<OrtModule> | null = null;
 
-/** onnxruntime-node, imported once; rejects with one line naming the install command when it is missing. */
-export function loadOrt(): Promise<OrtModule> {
-  loaded ??= import('onnxruntime-node').then(
-    (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
+/** Imports `specifier` as onnxruntime-node; a missing package rejects with one line naming the install command. */
+export function importOrt(specifier: string): Promise<OrtModule> {
+  return import(specifier).then(
+    (m) => ((m as { default?: OrtModule }).default ?? m) as OrtModule,
     (e: unknown) => {
-      loaded = null;
       const code = (e as { code?: string }).code;
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND')
         throw new Error(`ort: onnxruntime-node is not installed: ${ORT_INSTALL}`);
       throw e;
     },
   );
+}
+
+/** onnxruntime-node, imported once (a failed import is tried again next time). */
+export function loadOrt(): Promise<OrtModule> {
+  loaded ??= importOrt('onnxruntime-node').catch((e: unknown) => {
+    loaded = null;
+    throw e;
+  });
   return loaded;
 }
 

@@ -5,7 +5,8 @@
  *   ort:mha              com.microsoft MultiHeadAttention  ort:gqa            com.microsoft GroupQueryAttention
  *   ...+known            also draw the forms of known upstream issues (known.ts), to see whether they still reproduce
  *
- * and `--device` the execution provider: cpu (default), cuda (cuda:N for device N), webgpu.
+ * and `--device` the execution provider: cpu (default), cuda (cuda:N for device N) through
+ * onnxruntime-node; webgpu through ONNX Runtime Web in headless Chromium (pageSessions.ts).
  */
 import type { HostKernel } from '../../src/contract/index.js';
 import type { AttentionOpset } from './attention.js';
@@ -14,7 +15,8 @@ import type { ExecutionProvider } from './sessions.js';
 
 export const ORT_TARGET_DESCRIBE =
   "ONNX Runtime's attention ops through onnxruntime-node: ort:attention[@23|@24], ort:mha, ort:gqa (+known: also " +
-  'the forms of known upstream issues); --device cpu|cuda|webgpu picks the execution provider';
+  'the forms of known upstream issues); --device cpu|cuda|webgpu picks the execution provider (webgpu: ONNX ' +
+  'Runtime Web in headless Chromium)';
 
 /** The op, opset and flags a spec names; throws one line naming what was expected. */
 export function parseOrtSpec(rest: string): { op: OrtOp; opset: AttentionOpset; drawKnown: boolean } {
@@ -37,7 +39,11 @@ export function executionProvider(device: string | undefined): ExecutionProvider
 }
 
 /** `ort:<rest>` as a host kernel. */
-export function ortTarget(rest: string, o: { readonly device?: string }): Promise<HostKernel> {
+export function ortTarget(
+  rest: string,
+  o: { readonly device?: string; readonly timeoutMs?: number },
+): Promise<HostKernel> {
   const { op, opset, drawKnown } = parseOrtSpec(rest);
-  return ortKernel(op, { ep: executionProvider(o.device), opset, forms: { drawKnown } });
+  const timeout = o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {};
+  return ortKernel(op, { ep: executionProvider(o.device), opset, forms: { drawKnown }, ...timeout });
 }

@@ -21,6 +21,7 @@ it('packs, installs offline into a fresh folder, and works there', () => {
     expect(out).toContain('Usage: attnfuzz');
     expect(out).toContain('mjs ok: mjs');
     expect(out).toContain('tsc ok');
+    expect(out).toMatch(/^bad-types\.ts rejected, as it should be: bad-types\.ts\(\d+,\d+\): error TS/m);
     expect(out).toContain('ts ok: ts backend wasm');
     expect(out).toMatch(/saved versions: \{"attnfuzz":"\d+\.\d+\.\d+"/);
     expect(out).toContain('tfjs-core copies: 1');

@@ -13,6 +13,8 @@
  *               src's non-test files only src/runner/targets.ts (the TARGETS table) imports targets/
  *   cycles      no cycle between non-test files, nor between src folders
  *   size        no source file over 300 lines
+ *   tests       test/ and properties/ do not import each other; fixtures/ (broken kernels, the test
+ *               profile) imports neither: what both need lives in fixtures/
  */
 import { dirname, join, normalize } from 'node:path';
 
@@ -42,6 +44,14 @@ const REGISTRY = 'src/runner/registry.ts';
 const TARGET_TABLE = 'src/runner/targets.ts';
 const MAX_LINES = 300;
 const TARGET_MAY = ['src/contract/index.ts', 'src/execute/index.ts'];
+/** Top-level folders a folder may not import. */
+const FORBIDDEN: Record<string, readonly string[]> = {
+  test: ['properties'],
+  properties: ['test'],
+  fixtures: ['test', 'properties'],
+};
+const FORBIDDEN_WHY =
+  'test/ and properties/ do not import each other, and fixtures/ imports neither (what both need goes in fixtures/)';
 
 const isTest = (p: string) => p.endsWith('.test.ts');
 const srcFolder = (p: string) => /^src\/([a-z]+)\//.exec(p)?.[1] ?? null;
@@ -89,6 +99,8 @@ export function architectureViolations(files: readonly SourceFile[]): string[] {
     for (const to of targets) {
       const bad = (rule: string) => out.push(`${f.path}: imports ${to}: ${rule}`);
       const toFolder = srcFolder(to);
+      const top = (p: string) => p.split('/')[0]!;
+      if (FORBIDDEN[top(f.path)]?.includes(top(to))) bad(FORBIDDEN_WHY);
       if (to.startsWith('kernels/') && f.path.startsWith('src/') && f.path !== REGISTRY && !isTest(f.path))
         bad(`only ${REGISTRY} may import kernels/`);
       if (

@@ -5,7 +5,13 @@
 import { type AttentionCase, CASE_VERSION } from '../../src/case/index.js';
 import type { HostAttentionCall, HostAttentionResult, HostTensor } from '../../src/contract/index.js';
 import { dropoutKeepPattern } from '../../src/contract/index.js';
-import { browserKernel, findChromium, type PageBackend } from '../../src/execute/index.js';
+import {
+  BrowserUnavailableError,
+  browserKernel,
+  findChromium,
+  type PageBackend,
+  PageFailure,
+} from '../../src/execute/index.js';
 import { judge, summarizeVerdict } from '../../src/oracle/index.js';
 import { SUITE_OF } from '../../src/runner/index.js';
 
@@ -19,9 +25,11 @@ export async function browserSkipReason(backend: PageBackend): Promise<string | 
     await k.close();
     return null;
   } catch (e) {
-    // Only the machine may skip these tests (no browser, no adapter): a page attnfuzz cannot bundle is its own bug.
-    if ((e as Error).name === 'PageBundleError') throw e;
-    return (e as Error).message;
+    // Only a browser that is missing, does not start, or has no such backend skips: a page that
+    // cannot be bundled or set up is a failure of attnfuzz, and fails the test file.
+    if (e instanceof BrowserUnavailableError || (e instanceof PageFailure && e.kind === 'unavailable'))
+      return (e as Error).message;
+    throw e;
   }
 }
 

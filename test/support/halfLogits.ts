@@ -91,6 +91,6 @@ export function decodeOutWithHalfLogits(m: MaterialisedDecode): HostTensor {
   const rows = m.cacheSeqlens.map((_, b) => outWithHalfLogits(decodeRowAsAttention(m, b)));
   const Dv = rows[0]!.shape[3]!;
   const data = new Float64Array(B * Hq * Sq * Dv);
-  rows.forEach((r, b) => data.set(r.data, b * Hq * Sq * Dv));
+  for (const [b, r] of rows.entries()) data.set(r.data, b * Hq * Sq * Dv);
   return { shape: [B, Hq, Sq, Dv], data };
 }

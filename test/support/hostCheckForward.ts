@@ -1,5 +1,5 @@
 /**
- * A direct harness for host kernels (until the host executor lands in src/runner): a case travels
+ * The ort targets' direct harness (the CLI path, `check --kernel ort:*`, is the real one): a case travels
  * materialise (src/data) -> reference (its suite's) -> the host kernel's call -> judge (src/oracle,
  * forward tensors only: the ort targets have no backward), declined by the rules a tfjs kernel
  * meets (precisions, features, supports / supportsDecode).

@@ -52,3 +52,13 @@ export function descendants(pid: number): number[] {
 
 /** The processes among `pids` still running. */
 export const alive = (pids: readonly number[]): ProcessInfo[] => processes().filter((p) => pids.includes(p.pid));
+
+/** The environment a process was started with (/proc/<pid>/environ); empty when it is gone. */
+export function environmentOf(pid: number): Record<string, string> {
+  try {
+    const pairs = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    return Object.fromEntries(pairs.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  } catch {
+    return {};
+  }
+}

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SEED } from '../../../properties/support/profile.js';
+import { SEED } from '../../../fixtures/profile.js';
 import { attentionCase } from '../generators.js';
 import type { AttentionCase } from '../types.js';
 import { COST_BUDGET, caseCost, SCORE_BUDGET, SIZE_PROFILES } from './schedule.js';

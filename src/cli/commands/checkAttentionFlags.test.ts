@@ -23,7 +23,7 @@ const module = (dir: string, name: string, text: string) => {
 };
 
 describe('attnfuzz check: --forward-only, --junk, --profile', () => {
-  const EINSUM = 'test/fixtures/broken-kernels/einsum-attention.ts';
+  const EINSUM = 'fixtures/broken-kernels/einsum-attention.ts';
   it(
     '--forward-only checks a kernel without a backward (tfjs has no Einsum gradient) and says which ' + 'passes ran',
     async () => {
@@ -51,7 +51,7 @@ describe('attnfuzz check: --forward-only, --junk, --profile', () => {
       const wrong = await cli(
         'check',
         '--kernel',
-        'test/fixtures/broken-kernels/einsum-attention-unscaled.ts',
+        'fixtures/broken-kernels/einsum-attention-unscaled.ts',
         '--forward-only',
         '--runs',
         '100',
@@ -83,7 +83,7 @@ describe('attnfuzz check: --forward-only, --junk, --profile', () => {
       'the right one passes; replay --forward-only does the same for a file that does not say so',
     async () => {
       const dir = tmp('fwd-replay');
-      const UNSCALED = 'test/fixtures/broken-kernels/einsum-attention-unscaled.ts';
+      const UNSCALED = 'fixtures/broken-kernels/einsum-attention-unscaled.ts';
       const found = await cli(
         'check',
         '--kernel',
@@ -124,7 +124,7 @@ describe('attnfuzz check: --forward-only, --junk, --profile', () => {
       const r = await cli(
         'check',
         '--kernel',
-        'test/fixtures/broken-kernels/textbook.ts',
+        'fixtures/broken-kernels/textbook.ts',
         '--junk',
         'nan',
         '--runs',

@@ -79,7 +79,7 @@ export default { name: 'f32-only', forward(q, k, v, o, tf) {
       const r = await cli(
         'check',
         '--kernel',
-        'test/fixtures/broken-kernels/lowprec-detached-q.ts',
+        'fixtures/broken-kernels/lowprec-detached-q.ts',
         '--precision',
         'bfloat16',
         '--runs',

@@ -61,16 +61,18 @@ async function prepare(flags: CheckFlags): Promise<{ kernel: WithPages; backends
     );
   }
   try {
-    // A worker that hangs is killed at half the case timeout: that case fails, named, before the watchdog ends check.
+    // A worker that hangs is killed, and a page that hangs given up on, at half the case timeout: that
+    // case fails, named, before the watchdog ends check.
+    const half = flags.timeout !== undefined ? { timeoutMs: (flags.timeout * 1000) / 2 } : {};
     const target = {
       ...(flags.device !== undefined ? { device: flags.device } : {}),
       ...(flags.python !== undefined ? { python: flags.python } : {}),
-      ...(flags.timeout !== undefined ? { timeoutMs: (flags.timeout * 1000) / 2 } : {}),
+      ...half,
     };
     const resolved = await resolveKernel(flags.kernel, flags.suite, process.cwd(), '--kernel', target);
     const kernel = flags.forwardOnly ? forwardOnly(resolved) : resolved;
     // A page backend's page opens here: its adapter is known before the first case.
-    return { kernel: await withPages(kernel, backends, pageOptionsOf(flags)), backends };
+    return { kernel: await withPages(kernel, backends, { ...pageOptionsOf(flags), ...half }), backends };
   } catch (e) {
     const line = (e as Error).message.split('\n')[0]!;
     throw new CheckError(line.startsWith('check:') ? line : `check: ${line}`);

@@ -27,7 +27,7 @@ describe('attnfuzz check --suite', () => {
         '--suite',
         'lora',
         '--kernel',
-        'test/fixtures/broken-kernels/lora-scaling-alpha.ts',
+        'fixtures/broken-kernels/lora-scaling-alpha.ts',
         '--runs',
         '300',
         '--seed',
@@ -39,7 +39,7 @@ describe('attnfuzz check --suite', () => {
       const saved = readSavedCase(/^saved: (.+\.json)$/m.exec(r.out)![1]!);
       expect(saved).toMatchObject({
         kind: 'lora',
-        kernel: { module: 'test/fixtures/broken-kernels/lora-scaling-alpha.ts' },
+        kernel: { module: 'fixtures/broken-kernels/lora-scaling-alpha.ts' },
         expect: { kind: 'pass' },
       });
       // alpha vs alpha/r differ only when r > 1 (or rsLoRA: alpha vs alpha/sqrt(r))
@@ -96,7 +96,7 @@ describe('attnfuzz check --suite', () => {
       'replay reproduces it; flash decode passes',
     async () => {
       const dir = tmp('decode');
-      const fixture = 'test/fixtures/broken-kernels/decode-reads-page-padding.ts';
+      const fixture = 'fixtures/broken-kernels/decode-reads-page-padding.ts';
       const r = await cli(
         'check',
         '--suite',

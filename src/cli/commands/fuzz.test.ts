@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SEED } from '../../../properties/support/profile.js';
+import { SEED } from '../../../fixtures/profile.js';
 import { inProcessWorkers, scriptedWorkers } from '../../../test/support/workers.js';
 import { parseShard, shardFrom } from '../../campaign/index.js';
 import { readSavedCase } from '../../corpus/index.js';
@@ -112,7 +112,7 @@ describe('attnfuzz fuzz', () => {
       'failure, shrunk and saved with its signature',
     async () => {
       const { io, sink } = capture();
-      const broken = 'test/fixtures/broken-kernels/decode-reads-page-padding.ts';
+      const broken = 'fixtures/broken-kernels/decode-reads-page-padding.ts';
       const f = flags({ kernels: ['flash', broken], suites: ['decode'], runs: 60, seed: SEED, json: true });
       expect(await runFuzz(f, sink, { spawn: inProcessWorkers() })).toBe(1);
       const out = JSON.parse(io.out) as { failures: Array<{ kernel: string; signature: string; file: string }> };

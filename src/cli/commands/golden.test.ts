@@ -76,21 +76,21 @@ describe('attnfuzz golden', () => {
         'corpus/golden/decode-paged-shuffled.json',
         'corpus/golden/decode-contiguous-smax.json',
         '--kernels',
-        'test/fixtures/broken-kernels/decode-reads-page-padding.ts',
+        'fixtures/broken-kernels/decode-reads-page-padding.ts',
       );
       expect(r.err).toBe('');
       expect(r.code).toBe(1);
       expect(r.out).toMatch(
-        /decode-contiguous-smax\.json\s+test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts\s+out\s.*PASS/,
+        /decode-contiguous-smax\.json\s+fixtures\/broken-kernels\/decode-reads-page-padding\.ts\s+out\s.*PASS/,
       );
       expect(r.out).toContain(
         'FAIL corpus/golden/decode-paged-shuffled.json ' +
-          'test/fixtures/broken-kernels/decode-reads-page-padding.ts: out (',
+          'fixtures/broken-kernels/decode-reads-page-padding.ts: out (',
       );
       expect(r.out.trim().split('\n').at(-1)).toMatch(
         new RegExp(
           String.raw`^golden: FAIL: 2 files \(0 attention, 0 lora-linear, 2 decode\); ` +
-            String.raw`ran test\/fixtures\/broken-kernels\/decode-reads-page-padding\.ts \(decode\); ` +
+            String.raw`ran fixtures\/broken-kernels\/decode-reads-page-padding\.ts \(decode\); ` +
             '2 tensors: 1 passed, 1 failed',
         ),
       );
@@ -172,8 +172,8 @@ describe('attnfuzz golden', () => {
     expect(ok.err).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(new RegExp(`${good.replace(/[.]/g, '\\.')}\\s+dv\\s+\\S+\\s+\\S+\\s+\\S+\\s+PASS`));
-    const broken = await run('golden', GOLDEN, '--kernels', 'test/fixtures/broken-kernels/value-grad-detached.ts');
+    const broken = await run('golden', GOLDEN, '--kernels', 'fixtures/broken-kernels/value-grad-detached.ts');
     expect(broken.code).toBe(1);
-    expect(broken.out).toMatch(/FAIL \S+ test\/fixtures\/broken-kernels\/value-grad-detached\.ts: dv \(/);
+    expect(broken.out).toMatch(/FAIL \S+ fixtures\/broken-kernels\/value-grad-detached\.ts: dv \(/);
   });
 });

@@ -90,7 +90,7 @@ describe('bundling', () => {
       /browser: bundling the page failed: .*no-such-file/,
     );
     // It imports sdpa from src/runner, which brings the whole Node harness.
-    await expect(bundlePage({ module: 'test/fixtures/campaign-kernels/throws.ts' })).rejects.toThrow(
+    await expect(bundlePage({ module: 'fixtures/broken-kernels/throws.ts' })).rejects.toThrow(
       /browser: bundling the page failed: src\/.*: imports "(node:)?[a-z_]+", which exists only in Node\. A kernel/,
     );
   });

@@ -25,6 +25,7 @@ import {
   type AttentionShapes,
   defineHostKernel,
   type HostArray,
+  type HostArrayLike,
   type HostAttentionCall,
   type HostAttentionResult,
   type HostDecodeCall,
@@ -35,7 +36,7 @@ import {
   type Tiles,
 } from '../../contract/index.js';
 import { bundlePage, type PageKernelSource } from './bundle.js';
-import type { AdapterChoice } from './launch.js';
+import type { AdapterChoice } from './chromium.js';
 import type { AdapterInfo, AttentionCallMeta, PageBackend } from './protocol.js';
 import { PageSession } from './session.js';
 import type { WireTensor } from './wire.js';
@@ -145,6 +146,11 @@ function decodeMessage(call: HostDecodeCall) {
   };
 }
 
+/** A tensor of the tfjs page (never int64: tfjs has none) as a host kernel returns it. */
+function numeric(t: WireTensor): HostArrayLike {
+  return t as HostArrayLike;
+}
+
 /** Bundles the page, starts Chromium, opens the page and reads its adapter. */
 export async function browserKernel(o: BrowserKernelOptions): Promise<BrowserKernel> {
   const script = await bundlePage(o.kernel);
@@ -162,10 +168,9 @@ export async function browserKernel(o: BrowserKernelOptions): Promise<BrowserKer
   const runInTiles = async (call: HostAttentionCall, blocks: Tiles | undefined): Promise<HostAttentionResult> => {
     const { meta, tensors } = attentionMessage(call, blocks);
     const r = await session.call(meta, tensors);
-    const get = (n: string) => r.get(n);
-    const pick = (n: string) => (r.has(n) ? { [n]: r.get(n)! } : {});
+    const pick = (n: string) => (r.has(n) ? { [n]: numeric(r.get(n)!) } : {});
     return {
-      out: get('out')!,
+      out: numeric(r.get('out')!),
       ...pick('lse'),
       ...pick('dq'),
       ...pick('dk'),
@@ -179,7 +184,7 @@ export async function browserKernel(o: BrowserKernelOptions): Promise<BrowserKer
     ? {
         async decode(call: HostDecodeCall) {
           const { meta, tensors } = decodeMessage(call);
-          return (await session.call(meta, tensors)).get('out')!;
+          return numeric((await session.call(meta, tensors)).get('out')!);
         },
       }
     : {};

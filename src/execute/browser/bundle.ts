@@ -7,6 +7,8 @@
  *   import of        resolves to
  *   'attnfuzz'       src/contract (defineAttentionKernel and the contract's helpers)
  *   src/backend      page/backendShim.ts: the page's tfjs namespace (`tf`), nothing else
+ *   src/execute      an empty module; so is any import of the registry other than kernels/ and
+ *                    src/contract (its targets: ONNX Runtime, worker processes)
  *   tfjs-core        the one copy the backends use, so tensors of the kernel and the page mix
  *
  * One bundle per kernel per process (cached by kernel source); it takes about a second.
@@ -15,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
 
 /** The kernel under test as the page loads it. */
 export type PageKernelSource = { readonly builtin: string } | { readonly module: string };
@@ -76,13 +79,78 @@ export function bundlePage(kernel: PageKernelSource): Promise<string> {
   return p;
 }
 
+/** The ONNX Runtime Web page's script (page/ortEntry.ts; onnxruntime-web itself is loaded by the page). */
+export function bundleOrtPage(): Promise<string> {
+  let p = cache.get('ort');
+  if (p === undefined) {
+    p = (async () => {
+      const esbuild = await import('esbuild');
+      const r = await esbuild.build({
+        entryPoints: [sibling('page/ortEntry')],
+        bundle: true,
+        write: false,
+        format: 'iife',
+        platform: 'browser',
+        target: 'chrome113',
+        logLevel: 'silent',
+      });
+      return r.outputFiles[0]!.text;
+    })();
+    cache.set('ort', p);
+    p.catch(() => cache.delete('ort'));
+  }
+  return p;
+}
+
+/**
+ * What the page's imports resolve to (see the header): 'attnfuzz' is the contract, src/backend the
+ * page's tf, src/execute (the executors) and whatever else the registry imports besides the
+ * kernels and the contract (its targets) an empty module, and a Node built-in imported by the
+ * kernel's own code an error naming the file.
+ */
+function pagePlugin(): Plugin {
+  const contract = sibling('../../contract/index');
+  const shim = sibling('page/backendShim');
+  const folderIndex = (folder: string) => new RegExp(`[\\\\/]src[\\\\/]${folder}([\\\\/]index(\\.ts|\\.js)?)?$`);
+  const [backendIndex, executeIndex] = [folderIndex('backend'), folderIndex('execute')];
+  const registry = /[\\/]src[\\/]runner[\\/]registry\.(ts|js)$/;
+  return {
+    name: 'attnfuzz-page',
+    setup(b) {
+      b.onResolve({ filter: /^attnfuzz$/ }, () => ({ path: contract }));
+      // Packages map Node built-ins away for browsers themselves (their "browser" field).
+      b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
+        NODE_ONLY.has(a.path.replace(/^node:/, '')) && !/[\\/]node_modules[\\/]/.test(a.importer)
+          ? { errors: [{ text: `imports "${a.path}", which exists only in Node. ${PAGE_IMPORTS}` }] }
+          : null,
+      );
+      // Of what the registry imports, the page needs the kernels and the contract; not the targets and
+      // executors it also lists (Node code: ONNX Runtime, worker processes).
+      b.onResolve({ filter: /^\./ }, (a) => {
+        if (!registry.test(a.importer)) return null;
+        const full = resolve(a.resolveDir, a.path);
+        return /[\\/]kernels[\\/]|[\\/]src[\\/]contract[\\/]/.test(full)
+          ? null
+          : { path: full, namespace: 'attnfuzz-empty' };
+      });
+      b.onResolve({ filter: /[\\/](backend|execute)([\\/]index(\.js|\.ts)?)?$/ }, (a) => {
+        const full = resolve(a.resolveDir, a.path);
+        if (backendIndex.test(full)) return { path: shim };
+        return executeIndex.test(full) ? { path: 'executors', namespace: 'attnfuzz-empty' } : null;
+      });
+      // A CommonJS module: any name imported from it is undefined, and nothing in the page calls them.
+      b.onLoad({ filter: /.*/, namespace: 'attnfuzz-empty' }, () => ({
+        contents: 'module.exports = {};',
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 async function build(kernel: PageKernelSource): Promise<string> {
   const esbuild = await import('esbuild').catch(() => {
     throw new PageBundleError('browser: bundling the page needs esbuild (npm install esbuild)');
   });
-  const contract = sibling('../../contract/index');
-  const shim = sibling('page/backendShim');
-  const backendIndex = /[\\/]src[\\/]backend([\\/]index(\.ts|\.js)?)?$/;
   try {
     const r = await esbuild.build({
       stdin: { contents: entrySource(kernel), resolveDir: join(HERE, '..', '..', '..'), loader: 'ts' },
@@ -93,23 +161,7 @@ async function build(kernel: PageKernelSource): Promise<string> {
       target: 'chrome113',
       logLevel: 'silent',
       define: { 'process.env.NODE_ENV': '"production"' },
-      plugins: [
-        {
-          name: 'attnfuzz-page',
-          setup(b) {
-            b.onResolve({ filter: /^attnfuzz$/ }, () => ({ path: contract }));
-            // Packages map Node built-ins away for browsers themselves (their "browser" field).
-            b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) =>
-              NODE_ONLY.has(a.path.replace(/^node:/, '')) && !/[\\/]node_modules[\\/]/.test(a.importer)
-                ? { errors: [{ text: `imports "${a.path}", which exists only in Node. ${PAGE_IMPORTS}` }] }
-                : null,
-            );
-            b.onResolve({ filter: /[\\/]backend([\\/]index(\.js|\.ts)?)?$/ }, (a) =>
-              backendIndex.test(resolve(a.resolveDir, a.path)) ? { path: shim } : null,
-            );
-          },
-        },
-      ],
+      plugins: [pagePlugin()],
     });
     return r.outputFiles[0]!.text;
   } catch (e) {

@@ -6,6 +6,7 @@ export {
   formatAdapter,
   NO_CPU_FORWARD,
 } from './browserKernel.js';
+export { type BrowserOnnx, type BrowserOnnxOptions, browserOnnx, type OnnxFeed } from './browserOnnx.js';
 export { bundlePage, PageBundleError, type PageKernelSource } from './bundle.js';
 export {
   ADAPTER_CHOICES,
@@ -13,6 +14,6 @@ export {
   BrowserUnavailableError,
   chromiumArgs,
   findChromium,
-} from './launch.js';
+} from './chromium.js';
+export { PageFailure, type PageFailureKind, PageKernelError } from './pageErrors.js';
 export type { AdapterInfo, PageBackend } from './protocol.js';
-export { PageFailure, type PageFailureKind, PageKernelError } from './session.js';

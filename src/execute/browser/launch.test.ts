@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chromiumArgs, findChromium, launchChromium } from './launch.js';
+import { chromiumArgs, findChromium } from './chromium.js';
+import { launchChromium } from './launch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-launch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

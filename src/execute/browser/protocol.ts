@@ -48,8 +48,10 @@ export type PageReady =
   | {
       readonly status: 'ready';
       readonly adapter: AdapterInfo;
-      /** tfjs-core's version in the page. */
-      readonly tfjs: string;
+      /** What computes in the page, with its version: 'tfjs-core 4.22.0', 'onnxruntime-web 1.30.0'. */
+      readonly library: string;
+      /** The WebGPU adapter's features ('shader-f16', 'subgroups', ...); empty for WebGL. */
+      readonly features?: readonly string[];
     }
   | { readonly status: 'unavailable'; readonly reason: string };
 
@@ -78,7 +80,21 @@ export interface DecodeCallMeta {
   readonly blockTable: readonly (readonly number[])[] | null;
 }
 
-export type CallMeta = AttentionCallMeta | DecodeCallMeta;
+/**
+ * An ONNX model run by ONNX Runtime Web (page/ortEntry.ts): the model's bytes travel as the tensor
+ * 'model', each feed as the tensor of its name (float16 as its bits in a uint16 array, int64 as
+ * int64); the page keeps one session per `key`. The outputs come back by name, float16 as bits.
+ */
+export interface OnnxCallMeta {
+  readonly kind: 'onnx';
+  readonly key: string;
+  readonly feeds: ReadonlyArray<{
+    readonly name: string;
+    readonly type: 'float32' | 'float16' | 'bool' | 'int32' | 'int64';
+  }>;
+}
+
+export type CallMeta = AttentionCallMeta | DecodeCallMeta | OnnxCallMeta;
 
 /** The page's answer to one call; on 'ok' the tensors wait at /result/<id>. */
 export type PageAnswer =

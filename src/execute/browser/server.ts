@@ -4,13 +4,16 @@
  *
  *   GET  /<token>/                 index.html
  *   GET  /<token>/page.js          the bundle (bundle.ts)
+ *   GET  /<token>/files/<name>     a file the page loads itself (ONNX Runtime Web's module and wasm)
  *   GET  /<token>/call/<id>        the call's message (wire.ts), once
  *   POST /<token>/result/<id>      the page's tensors (wire.ts)
  *
  * WebGPU needs a secure context; http://127.0.0.1 is one.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname } from 'node:path';
 
 const HTML =
   '<!doctype html><html><head><meta charset="utf-8"><title>attnfuzz</title></head>' +
@@ -26,10 +29,11 @@ export class PageServer {
     readonly url: string,
   ) {}
 
-  static async start(script: string): Promise<PageServer> {
+  /** `files`: name -> path of the files served under files/ (read on each request). */
+  static async start(script: string, files: Readonly<Record<string, string>> = {}): Promise<PageServer> {
     const token = randomBytes(12).toString('hex');
     let self: PageServer | null = null;
-    const server = createServer((req, res) => self!.handle(req, res, token, script));
+    const server = createServer((req, res) => self!.handle(req, res, token, script, files));
     await new Promise<void>((ok, fail) => {
       server.once('error', fail);
       server.listen(0, '127.0.0.1', () => ok());
@@ -57,7 +61,13 @@ export class PageServer {
     return new Promise((ok) => this.server.close(() => ok()));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse, token: string, script: string): void {
+  private handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    token: string,
+    script: string,
+    files: Readonly<Record<string, string>>,
+  ): void {
     const send = ([status, type, body]: Reply) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
@@ -75,11 +85,13 @@ export class PageServer {
       });
       return;
     }
-    send(this.get(req.method === 'GET' ? rest : null, script, path));
+    send(this.get(req.method === 'GET' ? rest : null, script, path, files));
   }
 
-  private get(rest: string | null, script: string, path: string): Reply {
+  private get(rest: string | null, script: string, path: string, files: Readonly<Record<string, string>>): Reply {
     if (path === '/favicon.ico') return [204, 'text/plain', ''];
+    const file = rest?.startsWith('files/') ? files[rest.slice(6)] : undefined;
+    if (file !== undefined) return [200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file)];
     if (rest === '') return [200, 'text/html', HTML];
     if (rest === 'page.js') return [200, 'text/javascript', script];
     const call = rest?.startsWith('call/') ? this.calls.get(rest.slice(5)) : undefined;
@@ -88,3 +100,9 @@ export class PageServer {
 }
 
 type Reply = readonly [number, string, string | Uint8Array];
+
+const TYPES: Record<string, string> = {
+  '.mjs': 'text/javascript',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+};

@@ -13,38 +13,12 @@
  * busy and treats it as hung.
  */
 import type { Browser, Page } from 'playwright-core';
-import { type AdapterChoice, launchChromium } from './launch.js';
+import type { AdapterChoice } from './chromium.js';
+import { launchChromium } from './launch.js';
+import { PageFailure, PageKernelError } from './pageErrors.js';
 import type { AdapterInfo, CallMeta, PageAnswer, PageApi, PageBackend, PageReady } from './protocol.js';
 import { PageServer } from './server.js';
 import { pack, unpack, type WireTensor } from './wire.js';
-
-export type PageFailureKind = 'crashed' | 'lost' | 'hung' | 'unavailable';
-
-/** The page failed during a call (or could not be opened): the call is lost, the next one reopens it. */
-export class PageFailure extends Error {
-  constructor(
-    readonly kind: PageFailureKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PageFailure';
-  }
-}
-
-/**
- * A kernel's error in the page: it threw in a phase (the page itself is fine). It carries the page's
- * error name ('Error', 'TypeError'), so the verdict reads as the same kernel's would in Node.
- */
-export class PageKernelError extends Error {
-  constructor(
-    readonly phase: 'forward' | 'backward',
-    message: string,
-    name = 'Error',
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
 
 export interface SessionOptions {
   readonly script: string;
@@ -56,6 +30,10 @@ export interface SessionOptions {
   readonly flags: Readonly<Record<string, boolean | number>>;
   /** A call with no answer after this long means the page hangs. */
   readonly timeoutMs: number;
+  /** Files the page loads itself (served under files/: ONNX Runtime Web's module and wasm). */
+  readonly files?: Readonly<Record<string, string>>;
+  /** false: no tfjs in the page, so no dataSync read-back to probe (page/readback.ts). Default true. */
+  readonly probeReadback?: boolean;
 }
 
 interface Open {
@@ -64,15 +42,23 @@ interface Open {
   readonly gone: Promise<never>;
   /** Stops listening to the browser for this page (a page reopened many times must not pile up listeners). */
   readonly unwatch: () => void;
+  /** Calls made on this page. */
+  calls: number;
 }
+
+/** How many times the timeout a fresh page's first call may take. */
+const FIRST_CALL_GRACE = 3;
 
 export class PageSession {
   private browser: Browser | null = null;
   private open: Open | null = null;
   private busy = false;
   private next = 0;
-  /** The adapter of the page last opened. */
+  /** The adapter of the page last opened, and what computes in it ('tfjs-core 4.22.0'). */
   adapter: AdapterInfo | null = null;
+  library: string | null = null;
+  /** The adapter's WebGPU features, as the page read them ('shader-f16', ...). */
+  features: readonly string[] = [];
   /** Whether tfjs-backend-webgpu's dataSync can work in this browser (page/readback.ts); null: not probed yet. */
   readSync: boolean | null = null;
 
@@ -83,7 +69,7 @@ export class PageSession {
 
   /** Starts the server and opens the page (so the adapter is known before the first call). */
   static async start(o: SessionOptions): Promise<PageSession> {
-    const s = new PageSession(o, await PageServer.start(o.script));
+    const s = new PageSession(o, await PageServer.start(o.script, o.files));
     try {
       await s.ensureOpen();
     } catch (e) {
@@ -104,7 +90,8 @@ export class PageSession {
       });
     }
     const browser = this.browser;
-    if (this.o.backend === 'webgpu' && this.readSync === null) this.readSync = await this.probeReadback(browser);
+    if (this.o.backend === 'webgpu' && this.o.probeReadback !== false && this.readSync === null)
+      this.readSync = await this.probeReadback(browser);
     const page = await browser.newPage();
     // ATTNFUZZ_BROWSER_LOG=1: the page's console on stderr (tfjs warnings, WebGPU messages).
     if (process.env.ATTNFUZZ_BROWSER_LOG === '1')
@@ -116,7 +103,7 @@ export class PageSession {
       browser.once('disconnected', onDisconnect);
     });
     gone.catch(() => {}); // observed by the call in flight, if any
-    const opened: Open = { page, gone, unwatch: () => browser.off('disconnected', onDisconnect) };
+    const opened: Open = { page, gone, unwatch: () => browser.off('disconnected', onDisconnect), calls: 0 };
     try {
       await page.goto(this.server.url, { timeout: this.o.timeoutMs });
       const ready = await Promise.race([
@@ -128,13 +115,14 @@ export class PageSession {
         gone,
       ]);
       if (ready.status !== 'ready') throw new PageFailure('unavailable', `browser: ${this.o.backend}: ${ready.reason}`);
-      this.adapter = (ready as Extract<PageReady, { status: 'ready' }>).adapter;
+      const r = ready as Extract<PageReady, { status: 'ready' }>;
+      [this.adapter, this.library, this.features] = [r.adapter, r.library, r.features ?? []];
     } catch (e) {
       opened.unwatch();
       await page.close().catch(() => {});
       throw e instanceof PageFailure
         ? e
-        : new PageFailure('unavailable', `browser: the page did not open: ${(e as Error).message.split('\n')[0]}`);
+        : new PageFailure('crashed', `browser: the page did not open: ${(e as Error).message.split('\n')[0]}`);
     }
     this.open = opened;
     return opened;
@@ -156,15 +144,18 @@ export class PageSession {
   /** One call: the message to the page, its tensors back. Throws PageFailure or PageKernelError. */
   async call(meta: CallMeta, tensors: ReadonlyArray<readonly [string, WireTensor]>): Promise<Map<string, WireTensor>> {
     if (this.busy) await this.discard();
-    const { page, gone } = await this.ensureOpen();
+    const open = await this.ensureOpen();
+    const { page, gone } = open;
     const id = String(this.next++);
     this.server.put(id, pack(meta, tensors));
     this.busy = true;
+    // A fresh page's first call also compiles (tfjs's shaders, ONNX Runtime Web's wasm): it gets longer.
+    const limit = open.calls++ === 0 ? FIRST_CALL_GRACE * this.o.timeoutMs : this.o.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new PageFailure('hung', `the page gave no answer in ${this.o.timeoutMs / 1000} s (hung)`)),
-        this.o.timeoutMs,
+        () => reject(new PageFailure('hung', `the page gave no answer in ${limit / 1000} s (hung)`)),
+        limit,
       );
     });
     let answer: PageAnswer;

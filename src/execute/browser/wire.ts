@@ -12,10 +12,10 @@
  */
 
 /** The element types a message carries. */
-export type WireDtype = 'float32' | 'float64' | 'int32' | 'uint8';
+export type WireDtype = 'float32' | 'float64' | 'int32' | 'uint8' | 'uint16' | 'int64';
 
-/** A typed array of one of the wire's element types. */
-export type WireArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** A typed array of one of the wire's element types (uint16: float16 bits; int64: ONNX indices). */
+export type WireArray = Float32Array | Float64Array | Int32Array | Uint8Array | Uint16Array | BigInt64Array;
 
 /** A tensor as the wire carries it. */
 export interface WireTensor {
@@ -32,13 +32,22 @@ interface TensorEntry {
 }
 
 const MAGIC = 0x31_5a_46_41; // 'AFZ1' read as a little-endian u32
-const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array } as const;
+const CTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  uint16: Uint16Array,
+  int64: BigInt64Array,
+} as const;
 
-function dtypeOf(a: ArrayLike<number>): WireDtype {
+function dtypeOf(a: WireArray): WireDtype {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
   if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof BigInt64Array) return 'int64';
   throw new Error(`wire: unsupported array type ${Object.prototype.toString.call(a)}`);
 }
 

@@ -4,9 +4,9 @@
  * the mask of a kernel that draws its own dropout).
  */
 import { describe, expect, it } from 'vitest';
-import einsum from '../../../test/fixtures/broken-kernels/einsum-attention.js';
-import nanOnEmptyRows from '../../../test/fixtures/broken-kernels/nan-on-empty-rows.js';
-import textbook from '../../../test/fixtures/broken-kernels/textbook.js';
+import einsum from '../../../fixtures/broken-kernels/einsum-attention.js';
+import nanOnEmptyRows from '../../../fixtures/broken-kernels/nan-on-empty-rows.js';
+import textbook from '../../../fixtures/broken-kernels/textbook.js';
 import { type AttentionCase, parseCase } from '../../case/index.js';
 import type { AttentionKernel } from '../../contract/index.js';
 import { hostTensor } from '../../contract/index.js';

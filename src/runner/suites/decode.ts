@@ -32,7 +32,7 @@ import {
 } from '../../contract/index.js';
 import { type MaterialisedDecode, materialiseDecode, withUnreadSlots } from '../../data/index.js';
 import { declinedReason, runDecodeKernel, runHostDecode } from '../../execute/index.js';
-import { attentionTensorSpec } from '../../oracle/index.js';
+import { attentionTensorSpec, logitRoundings } from '../../oracle/index.js';
 import { decodeTermScales, referenceDecode } from '../../reference/index.js';
 import { type KernelOutcome, messageOf, parsedOnly, type Simplification, type Suite } from '../suite.js';
 
@@ -209,7 +209,13 @@ export const decodeSuite: Suite<DecodeCase, MaterialisedDecode, DecodeExpectatio
     scales: decodeTermScales(m.q, m.cache, m.cacheSeqlens, m.options),
   }),
   run: runDecodeCase,
-  specs: (_k, c, _m, e) => [attentionTensorSpec('out', c.precision, e.reference, e.baseline, e.scales)],
+  specs: (_k, c, _m, e) => [
+    attentionTensorSpec('out', c.precision, e.reference, e.baseline, {
+      ...e.scales,
+      logit: e.scales.logit * logitRoundings(c.shapes.D),
+      normalised: e.scales.keys,
+    }),
+  ],
   neighbours: decodeNeighbours,
   size: decodeCaseSize,
   describe: describeDecodeCase,

@@ -16,6 +16,7 @@ import {
 import type { AttentionCallMeta, PageAnswer } from '../protocol.js';
 import type { WireArray, WireTensor } from '../wire.js';
 import { tf } from './setup.js';
+import { thrown } from './thrown.js';
 
 /** The call's options as the kernel receives them (tensors made here, disposed by the caller's tidy scope). */
 function kernelOptions(meta: AttentionCallMeta, t: ReadonlyMap<string, WireTensor>, floats: Floats): KernelOptions {
@@ -50,11 +51,6 @@ export type AttentionRun =
   | { readonly status: 'ok'; readonly tensors: Array<readonly [string, WireTensor]> }
   | Extract<PageAnswer, { status: 'threw' }>;
 
-/** An exception in the page as the answer carries it: its message and its name. */
-export function thrown(e: unknown): { message: string; name: string } {
-  return e instanceof Error ? { message: e.message, name: e.name } : { message: String(e), name: 'Error' };
-}
-
 async function read(named: ReadonlyArray<readonly [string, Tensor]>): Promise<Array<readonly [string, WireTensor]>> {
   const data = await Promise.all(named.map(([, x]) => x.data()));
   return named.map(([name, x], n) => [name, { shape: x.shape, data: data[n] as WireArray }] as const);
@@ -88,7 +84,7 @@ export async function runAttentionCall(
   meta: AttentionCallMeta,
   t: ReadonlyMap<string, WireTensor>,
 ): Promise<AttentionRun> {
-  const up = (name: string) => tf.tensor(t.get(name)!.data, [...t.get(name)!.shape], 'float32');
+  const up = (name: string) => tf.tensor(t.get(name)!.data as Float32Array, [...t.get(name)!.shape], 'float32');
   const sources = ['q', 'k', 'v'].map(up);
   const floats: Floats = Object.fromEntries(
     (['alibiSlopes', 'bias', 'sinks'] as const).filter((n) => t.has(n)).map((n) => [n, up(n)]),

@@ -7,9 +7,10 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { AttentionKernel, DecodeKernel, KvCacheOf, Tiles } from '../../../contract/index.js';
 import type { CallMeta, DecodeCallMeta, PageAnswer, PageApi } from '../protocol.js';
 import { pack, unpack, type WireArray, type WireTensor } from '../wire.js';
-import { type AttentionRun, runAttentionCall, thrown } from './attention.js';
+import { type AttentionRun, runAttentionCall } from './attention.js';
 import { canvasReadbackWorks } from './readback.js';
 import { lostNow, setUp, takeErrors, tf } from './setup.js';
+import { thrown } from './thrown.js';
 
 /** The kernel under test in its roles: attention (a built-in flash takes the call's tiles) and decode. */
 export interface PageKernels {
@@ -22,7 +23,7 @@ async function runDecodeCall(
   meta: DecodeCallMeta,
   t: ReadonlyMap<string, WireTensor>,
 ): Promise<AttentionRun> {
-  const up = (name: string) => tf.tensor(t.get(name)!.data, [...t.get(name)!.shape], 'float32');
+  const up = (name: string) => tf.tensor(t.get(name)!.data as Float32Array, [...t.get(name)!.shape], 'float32');
   let out: Tensor;
   // tf.tidy cannot span an await (decode may return a Promise): an engine scope disposes the rest.
   tf.engine().startScope();
@@ -50,6 +51,7 @@ async function runDecodeCall(
 }
 
 function runCall(kernels: PageKernels, meta: CallMeta, t: ReadonlyMap<string, WireTensor>): Promise<AttentionRun> {
+  if (meta.kind === 'onnx') throw new Error('this page runs tfjs kernels, not ONNX models');
   if (meta.kind === 'decode') {
     if (kernels.decode === null) throw new Error('the kernel under test has no decode');
     return runDecodeCall(kernels.decode, meta, t);

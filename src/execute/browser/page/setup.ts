@@ -139,7 +139,7 @@ export async function setUp(setup: PageSetup): Promise<PageReady> {
   if (typeof adapter === 'string') return { status: 'unavailable', reason: adapter };
   if (setup.backend === 'webgpu' && !setup.readSync) refuseGpuReadSync(tf.backend());
   watch(setup.backend);
-  return { status: 'ready', adapter, tfjs: tf.version_core };
+  return { status: 'ready', adapter, library: `tfjs-core ${tf.version_core}` };
 }
 
 export { tf };
