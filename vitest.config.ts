@@ -41,6 +41,7 @@ export default defineConfig({
             'properties/**/*.test.ts',
             'examples/**/*.test.ts',
             'test/**/*.test.ts',
+            'mutation/**/*.test.ts',
           ],
           exclude: OWN_PROCESS,
         },

@@ -51,16 +51,20 @@ function attentionCaseOf(
   // Padding amount in [0, Sk] (shrinking to 0 = full length): an empty batch row (length 0) is
   // likely only for short keys, where it is cheap to look at.
   const keyLengths = p.pads === null ? null : p.pads.slice(0, B).map((pad) => Sk - (pad % (Sk + 1)));
+  // A window alone, half the time: not causal, unpadded, no mask, where a kernel's "is anything
+  // masked?" shortcut looks (adapters#721 dropped causal that way; mutation testing found eager
+  // overlooking a one-sided window alone: docs/mutation.md). Pinned fields still win.
+  const alone = p.window !== null && p.windowAlone && k.causals.includes('none');
   const c: AttentionCase = {
     version: CASE_VERSION,
     kind: 'attention',
     shapes,
     scale,
-    causal,
+    causal: alone ? 'none' : causal,
     window: p.window,
-    keyLengths,
+    keyLengths: alone ? null : keyLengths,
     paddingSide: p.paddingSide,
-    mask,
+    mask: alone ? null : mask,
     dropout,
     precision: p.precision,
     layout,
