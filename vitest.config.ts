@@ -8,6 +8,10 @@ import { defineConfig } from 'vitest/config';
  * deletes it after itself. The files below get a fresh process each: their subject is processes
  * (campaign workers, signals, kill -9, orphans, the packed package, PyTorch), and most of their time
  * is spent waiting for children, so the pool runs one worker more than the 2 cores.
+ *
+ * A third project, `package`, is not part of `npm test` (package.json names the two above): it packs
+ * the package, installs it offline into a fresh folder and type-checks a consumer against it, about
+ * a minute of two cores. `npm run test:pack` runs it; .ci/run runs it after `npm test`.
  */
 const OWN_PROCESS = [
   'test/campaign-files.test.ts',
@@ -15,7 +19,6 @@ const OWN_PROCESS = [
   'test/fuzz-campaign.test.ts',
   'test/fuzz-signals.test.ts',
   'test/orphan-guard.test.ts',
-  'test/pack/pack.test.ts',
   'test/replay-timeout.test.ts',
 ];
 
@@ -47,6 +50,7 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'own-process', include: OWN_PROCESS } },
+      { extends: true, test: { name: 'package', include: ['test/pack/pack.test.ts'] } },
     ],
   },
 });

@@ -52,7 +52,7 @@ describe('a mutant through attnfuzz check and through the grid', () => {
   });
 
   it('a kernel that loops is a timeout under the CPU limit, and a timeout kills', async () => {
-    const hang = attention('fixtures/campaign-kernels/infinite-loop.ts');
+    const hang = attention('fixtures/broken-kernels/infinite-loop.ts');
     const r = await runSide('attnfuzz', [hang], options(3));
     expect(r.outcome).toBe('timeout');
     expect(isKill(r.outcome)).toBe(true);
