@@ -9,13 +9,22 @@ import { defineConfig } from 'vitest/config';
  * (campaign workers, signals, kill -9, orphans, the packed package, PyTorch), and most of their time
  * is spent waiting for children, so the pool runs one worker more than the 2 cores.
  *
- * A third project, `package`, is not part of `npm test` (package.json names the two above): it packs
- * the package, installs it offline into a fresh folder and type-checks a consumer against it, about
- * a minute of two cores. `npm run test:pack` runs it; .ci/run runs it after `npm test`.
+ * A third project, `system`, is not part of `npm test` (package.json names the two above): the files
+ * that drive software npm does not install, each a heavy process of its own: headless Chromium
+ * (tfjs's WebGPU and WebGL backends, ONNX Runtime Web), PyTorch workers, and the packed package
+ * installed into a fresh folder. They take about as much CPU as all of `npm test`. `npm run
+ * test:system` runs them; .ci/run runs them after `npm test`, installing Chromium and PyTorch where
+ * it can and printing why a group is skipped where it cannot.
  */
+const SYSTEM = [
+  'src/execute/browser/browserKernel.test.ts',
+  'test/browser-*.test.ts',
+  'test/export-torch.test.ts',
+  'test/worker-python.test.ts',
+  'test/pack/pack.test.ts',
+];
 const OWN_PROCESS = [
   'test/campaign-files.test.ts',
-  'test/export-torch.test.ts',
   'test/fuzz-campaign.test.ts',
   'test/fuzz-signals.test.ts',
   'test/orphan-guard.test.ts',
@@ -46,11 +55,11 @@ export default defineConfig({
             'test/**/*.test.ts',
             'mutation/**/*.test.ts',
           ],
-          exclude: OWN_PROCESS,
+          exclude: [...OWN_PROCESS, ...SYSTEM],
         },
       },
       { extends: true, test: { name: 'own-process', include: OWN_PROCESS } },
-      { extends: true, test: { name: 'package', include: ['test/pack/pack.test.ts'] } },
+      { extends: true, test: { name: 'system', include: SYSTEM } },
     ],
   },
 });
