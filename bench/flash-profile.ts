@@ -50,7 +50,10 @@ const step = () =>
     for (const g of grads) g.dataSync();
   });
 step();
-/** Median wall and CPU (user + system) milliseconds of n runs of f; CPU time is what load on a shared machine moves least. */
+/**
+ * Median wall and CPU (user + system) milliseconds of n runs of f; CPU time is what load on a shared
+ * machine moves least.
+ */
 function time(f: () => void, runs: number): { wall: number; cpu: number } {
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -77,5 +80,6 @@ const share = (ms: number, ref: number) =>
 console.log(
   `${kernel.name} wasm S=${S} causal=${causal}: median ${t.wall.toFixed(1)} ms wall, ${t.cpu.toFixed(1)} ms CPU; ` +
     `matMul 1024^3 ${ceiling.wall.toFixed(1)} ms wall, ${ceiling.cpu.toFixed(1)} ms CPU; share of matMul ` +
-    `${share(t.wall, ceiling.wall)} (wall), ${share(t.cpu, ceiling.cpu)} (CPU); tensors alive ${tf.memory().numTensors}`,
+    `${share(t.wall, ceiling.wall)} (wall), ${share(t.cpu, ceiling.cpu)} (CPU); ` +
+    `tensors alive ${tf.memory().numTensors}`,
 );

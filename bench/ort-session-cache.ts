@@ -80,7 +80,8 @@ for (const [op, suite] of runs) {
     const off = await measure(op, suite, cases, 0, again);
     const f = (x: number) => x.toFixed(0);
     console.log(
-      `| ort:${op} | ${suite} | ${again ? 'seen again' : 'new cases'} | ${f(on.median)} (${f(on.min)}-${f(on.max)}) | ` +
+      `| ort:${op} | ${suite} | ${again ? 'seen again' : 'new cases'} | ` +
+        `${f(on.median)} (${f(on.min)}-${f(on.max)}) | ` +
         `${on.builds.toFixed(2)} | ${(100 * on.kernelShare).toFixed(0)}% | ${f(off.median)} (${f(off.min)}-` +
         `${f(off.max)}) | ${off.builds.toFixed(2)} | ${(on.median / off.median).toFixed(1)}x |`,
     );

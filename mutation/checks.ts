@@ -17,7 +17,10 @@ export type Outcome = 'killed' | 'survived' | 'timeout' | 'error' | 'not-reached
 export interface Budget {
   readonly seed: number;
   readonly runs: number;
-  /** The tfjs backend both sides run on (wasm: the same JavaScript, tensor ops 7x faster than cpu on the grid's cases). */
+  /**
+   * The tfjs backend both sides run on (wasm: the same JavaScript, tensor ops 7x faster than cpu on the
+   * grid's cases).
+   */
   readonly backend: 'cpu' | 'wasm';
 }
 

@@ -50,7 +50,10 @@ export interface MutantRecord extends MutantIdentity {
   readonly ms: number;
 }
 
-/** `kernels/flash/forward.ts:41:10-41:24 EqualityOperator i <= n`, with 1-based lines and columns as editors show them. */
+/**
+ * `kernels/flash/forward.ts:41:10-41:24 EqualityOperator i <= n`, with 1-based lines and columns as
+ * editors show them.
+ */
 export function mutantKey(m: MutantIdentity): string {
   const { start, end } = m.location;
   const at = `${start.line + 1}:${start.column + 1}-${end.line + 1}:${end.column + 1}`;

@@ -52,7 +52,10 @@ export interface FileSummary {
   readonly gridKilled: number;
 }
 
-/** The report's mutants with both sides' results; those outside the sample or shard are left out, unmeasured ones fail. */
+/**
+ * The report's mutants with both sides' results; those outside the sample or shard are left out,
+ * unmeasured ones fail.
+ */
 export function rowsOf(
   report: StrykerReport,
   records: ReadonlyMap<string, MutantRecord>,

@@ -230,10 +230,13 @@ describe('dropout, on broken kernels', () => {
       FORWARD_DIFFERS,
     ));
 
-  it('can fail: the kept-elements property fails on dropout with another seed: the forward keeps other elements', async () =>
-    expect((await failsOn(patternCases(F32), keepsTheHashedElements(seedOffByOne), 8)).message).toMatch(
-      FORWARD_DIFFERS,
-    ));
+  it(
+    'can fail: the kept-elements property fails on dropout with another seed: ' + 'the forward keeps other elements',
+    async () =>
+      expect((await failsOn(patternCases(F32), keepsTheHashedElements(seedOffByOne), 8)).message).toMatch(
+        FORWARD_DIFFERS,
+      ),
+  );
 
   it(
     'can fail: the kept-elements property fails when the backward redraws its mask (TransformerEngine#1031): the ' +

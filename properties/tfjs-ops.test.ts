@@ -199,17 +199,20 @@ describe('tfjs op properties, on broken ops', () => {
   const x: HostTensor = { shape: [2, 3], data: Float64Array.of(0.5, -1, 2, 1.5, 0.25, -0.75) };
   const y: HostTensor = { shape: [2, 3], data: Float64Array.of(1, 2, -1, 0.5, -0.5, 3) };
 
-  it('can fail: a matMul that reshapes where it should transpose is caught in the forward, on every backend', async () => {
-    const f = await failsFor(
-      [x, y],
-      agreesWithFloat64({
-        op: (a, b) => tf.matMul(a!, tf.reshape(b!, [3, 2])),
-        ref: ([a, b]) => matMul64(a!, b!, false, true),
-      }),
-    );
-    expect(f.message).toMatch(/^cpu: forward rel error /m);
-    expect(f.message).toMatch(/^wasm: forward rel error /m);
-  });
+  it(
+    'can fail: a matMul that reshapes where it should transpose is caught in the forward, ' + 'on every backend',
+    async () => {
+      const f = await failsFor(
+        [x, y],
+        agreesWithFloat64({
+          op: (a, b) => tf.matMul(a!, tf.reshape(b!, [3, 2])),
+          ref: ([a, b]) => matMul64(a!, b!, false, true),
+        }),
+      );
+      expect(f.message).toMatch(/^cpu: forward rel error /m);
+      expect(f.message).toMatch(/^wasm: forward rel error /m);
+    },
+  );
 
   it('can fail: a softmax whose gradient is lost is caught in the backward check, not the forward', async () => {
     const detached = (t: Tensor) => {

@@ -113,17 +113,20 @@ function wrongFromSecondCall(): KernelUnderTest {
 describe('training trajectory: a kernel wrong only from its second call', () => {
   // float32 only: in bfloat16 this kernel passes, the trajectory being judged at 32 u (12.5%) of
   // another bf16 implementation's run (docs/oracle.md, the training step).
-  it('can fail: against the baseline implementation in float32, at the loss of step 2, with step 1 passing', async () => {
-    const c: TrainingCase = { ...base, model: { ...base.model, layers: 1 }, steps: 2 };
-    const v = (await checkCase(c, wrongFromSecondCall())).verdict;
-    expect(v).toMatchObject({
-      status: 'mismatch',
-      failing: { group: expect.stringMatching(/ vs \w+, steps 1\.\.2$/) },
-    });
-    const tensors = 'tensors' in v ? v.tensors : [];
-    expect(tensors.filter((t) => t.group?.endsWith('step 1') && t.status !== 'pass')).toEqual([]);
-    expect(tensors.find((t) => t.tensor === 'loss step=2')?.status).toBe('mismatch');
-  });
+  it(
+    'can fail: against the baseline implementation in float32, at the loss of step 2, ' + 'with step 1 passing',
+    async () => {
+      const c: TrainingCase = { ...base, model: { ...base.model, layers: 1 }, steps: 2 };
+      const v = (await checkCase(c, wrongFromSecondCall())).verdict;
+      expect(v).toMatchObject({
+        status: 'mismatch',
+        failing: { group: expect.stringMatching(/ vs \w+, steps 1\.\.2$/) },
+      });
+      const tensors = 'tensors' in v ? v.tensors : [];
+      expect(tensors.filter((t) => t.group?.endsWith('step 1') && t.status !== 'pass')).toEqual([]);
+      expect(tensors.find((t) => t.tensor === 'loss step=2')?.status).toBe('mismatch');
+    },
+  );
 });
 
 describe.each(['bfloat16', 'float16'] as const)(

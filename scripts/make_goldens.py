@@ -358,7 +358,8 @@ def page_table(lens, page_size, extra, generator):
 
 
 def paged_cache(rows, table, num_pages, page_size):
-    """[numPages, pageSize, Hkv, F]: logical slot j of row b at page table[b][j // pageSize], lane j % pageSize; NaN elsewhere."""
+    """[numPages, pageSize, Hkv, F]: logical slot j of row b at page table[b][j // pageSize], lane j % pageSize;
+    NaN elsewhere."""
     Hkv, F_ = rows[0].shape[0], rows[0].shape[2]
     pages = torch.full((num_pages, page_size, Hkv, F_), float("nan"), dtype=F64)
     for b, r in enumerate(rows):
@@ -391,7 +392,8 @@ def decode_visibility(Sq, n, causal):
 
 
 def decode_attention(q, ks, vs, scale, causal):
-    """out [B, Hq, Sq, Dv] from each row's gathered keys: GQA by repeat_interleave, masked softmax, 0 for a row with no key."""
+    """out [B, Hq, Sq, Dv] from each row's gathered keys: GQA by repeat_interleave, masked softmax, 0 for a row
+    with no key."""
     B, Hq, Sq, _ = q.shape
     Dv = vs[0].shape[2]
     out = torch.zeros(B, Hq, Sq, Dv, dtype=F64)

@@ -9,7 +9,10 @@ WORK="${1:-$(mktemp -d)}"
 NPM_FLAGS="${NPM_FLAGS:-}"
 mkdir -p "$WORK/pack"
 t0=$(date +%s%N)
-step() { local ms=$(( ($(date +%s%N) - t0) / 1000000 )); printf '== [%d.%03d s] %s\n' $((ms / 1000)) $((ms % 1000)) "$1"; }
+step() {
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  printf '== [%d.%03d s] %s\n' $((ms / 1000)) $((ms % 1000)) "$1"
+}
 
 step "npm pack"
 ( cd "$ROOT" && npm pack --silent --json --pack-destination "$WORK/pack" $NPM_FLAGS > "$WORK/pack/pack.json" )
@@ -25,8 +28,12 @@ node --input-type=module -e "
   const packed = JSON.parse(process.argv[1])[0];
   const spec = 'file:../pack/' + packed.filename;
   const tarballPkg = JSON.parse(process.argv[2]);
-  writeFileSync('$C/package.json', JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { attnfuzz: spec } }, null, 2));
-  writeFileSync('$C/package-lock.json', JSON.stringify(consumerLock({ projectLock: '$ROOT/package-lock.json', tarballPkg, tarballSpec: spec, tarballIntegrity: packed.integrity }), null, 2));
+  const pkg = { name: 'consumer', private: true, type: 'module', dependencies: { attnfuzz: spec } };
+  writeFileSync('$C/package.json', JSON.stringify(pkg, null, 2));
+  const lock = consumerLock({
+    projectLock: '$ROOT/package-lock.json', tarballPkg, tarballSpec: spec, tarballIntegrity: packed.integrity,
+  });
+  writeFileSync('$C/package-lock.json', JSON.stringify(lock, null, 2));
 " "$(cat "$WORK/pack/pack.json")" "$(tar -xOzf "$TGZ" package/package.json)"
 
 step "npm ci --offline"
@@ -52,7 +59,9 @@ errors="$(grep -E ': error TS[0-9]+' tsc.out || true)"
 others="$(grep -E ': error TS[0-9]+' tsc.out | grep -v '^bad-types\.ts(' || true)"
 if [ -n "$others" ]; then echo "tsc: errors outside bad-types.ts:" >&2; cat tsc.out >&2; exit 1; fi
 echo "tsc ok"
-if [ "$rc" -eq 0 ] || [ -z "$errors" ]; then echo "bad-types.ts type-checked: the .d.ts are not typing the API" >&2; exit 1; fi
+if [ "$rc" -eq 0 ] || [ -z "$errors" ]; then
+  echo "bad-types.ts type-checked: the .d.ts are not typing the API" >&2; exit 1
+fi
 echo "bad-types.ts rejected, as it should be: ${errors%%$'\n'*}"
 
 step "npx tsx use.ts"
@@ -65,6 +74,11 @@ rc=$?
 set -e
 grep -E '^(saved|replay):' check.out
 [ "$rc" = 1 ] || { echo "expected exit 1, got $rc" >&2; cat check.out >&2; exit 1; }
-node -e "const fs=require('fs'); const f=fs.readdirSync('corpus/regressions').find(f=>f.endsWith('.json')); const found=JSON.parse(fs.readFileSync('corpus/regressions/'+f)).found; console.log('saved versions:', JSON.stringify({attnfuzz: found.attnfuzz, tfjs: found.tfjs}))"
+node -e "
+  const fs=require('fs');
+  const f=fs.readdirSync('corpus/regressions').find(f=>f.endsWith('.json'));
+  const found=JSON.parse(fs.readFileSync('corpus/regressions/'+f)).found;
+  console.log('saved versions:', JSON.stringify({attnfuzz: found.attnfuzz, tfjs: found.tfjs}))
+"
 
 step "done"

@@ -1,12 +1,20 @@
 /**
  * The folders show the architecture (docs/STYLE.md rule 1) and layers point one way: the rules of
  * test/support/architecture.ts hold for the whole tree, and the checker itself finds each kind of
- * planted violation (so an empty list means something).
+ * planted violation (so an empty list means something). No line of a tracked source file is over
+ * 120 characters (biome's lineWidth, which biome does not enforce on comments, strings, shell or Python).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { architectureViolations, type SourceFile } from './support/architecture.js';
+import {
+  architectureViolations,
+  overlongLines,
+  type SourceFile,
+  WIDTH_FILES,
+  widthExempt,
+} from './support/architecture.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SKIP = new Set(['node_modules', '.git', 'corpus', 'dist']);
@@ -21,6 +29,13 @@ function sources(dir: string): string[] {
 }
 
 const tree: SourceFile[] = sources(ROOT).map((p) => ({ path: relative(ROOT, p), text: readFileSync(p, 'utf8') }));
+
+/** The tracked source files of every kind the width rule reads (untracked build output is not the tree). */
+const listed = execFileSync('git', ['ls-files', '-z', '--', ...WIDTH_FILES], { cwd: ROOT, encoding: 'utf8' });
+const tracked: SourceFile[] = listed
+  .split('\0')
+  .filter((p) => p !== '' && !widthExempt(p) && existsSync(join(ROOT, p)))
+  .map((path) => ({ path, text: readFileSync(join(ROOT, path), 'utf8') }));
 
 describe('architecture', () => {
   it(
@@ -91,6 +106,27 @@ describe('architecture', () => {
       `properties/x.test.ts: imports test/fixtures/k.ts: ${why} (what both need goes in fixtures/)`,
       `fixtures/broken-kernels/k.ts: imports properties/support/t.ts: ${why} (what both need goes in fixtures/)`,
     ]);
+  });
+
+  it('no line of a tracked source file is longer than 120 characters', () => {
+    expect(tracked.length).toBeGreaterThan(100);
+    expect(tracked.some((f) => f.path.endsWith('.py')) && tracked.some((f) => f.path.endsWith('.sh'))).toBe(true);
+    expect(overlongLines(tracked)).toEqual([]);
+  });
+
+  it('the width rule finds each line over 120 characters (not UTF-16 units), generated files aside (planted)', () => {
+    const long = 'x'.repeat(121);
+    expect(
+      overlongLines([
+        { path: 'src/a.ts', text: `ok\n${long}\n${'x'.repeat(120)}\n` },
+        { path: 'scripts/b.py', text: `${'𝑥'.repeat(120)}\n${'·'.repeat(125)}` },
+        { path: 'corpus/golden/c.json', text: long },
+        { path: 'docs/findings/ort/d/repro.mjs', text: long },
+        { path: 'docs/findings/ort/d/inputs.json', text: long },
+        { path: 'package-lock.json', text: long },
+        { path: 'docs/findings/ort/d/notes.ts', text: long },
+      ]),
+    ).toEqual(['src/a.ts:2 (121 chars)', 'scripts/b.py:2 (125 chars)', 'docs/findings/ort/d/notes.ts:1 (121 chars)']);
   });
 
   it('a folder cycle is found even when each import goes through index.ts', () => {

@@ -66,33 +66,41 @@ describe('the ort targets on the attention suite (onnxruntime-node CPU)', () => 
     expect(s.counts.pass ?? 0).toBeGreaterThan(25);
   });
 
-  it('ort:attention in float16 passes, or differs only by rounding its logits to float16 (the op computes Q·Kᵀ in T1)', async () => {
-    const k = kernel('attention');
-    const s = await sampleHost(k, casesFor(k, 'float16', 150), (c, out) => halfLogits(c as AttentionCase, out));
-    expect(s.failures).toEqual([]);
-    expect(s.counts.pass ?? 0).toBeGreaterThan(25);
-  });
+  it(
+    'ort:attention in float16 passes, or differs only by rounding its logits to float16 ' +
+      '(the op computes Q·Kᵀ in T1)',
+    async () => {
+      const k = kernel('attention');
+      const s = await sampleHost(k, casesFor(k, 'float16', 150), (c, out) => halfLogits(c as AttentionCase, out));
+      expect(s.failures).toEqual([]);
+      expect(s.counts.pass ?? 0).toBeGreaterThan(25);
+    },
+  );
 
-  it('every form of ort:attention is drawn across cases: mask kinds and ranks, past, is_causal, nonpad, 3-D, optional outputs', async () => {
-    const k = kernel('attention');
-    const s = await sampleHost(k, casesFor(k, 'float32', 400, 1));
-    for (const form of [
-      'causal=is_causal',
-      'causal=mask',
-      'past=split',
-      'keyLengths=nonpad_kv_seqlen',
-      'mask=bool',
-      'mask=float',
-      'mask rank=2',
-      'mask rank=3',
-      'rank=3D',
-      'qk_matmul_output=yes',
-      'qk_matmul_output_mode=3',
-      'present_key/value=yes',
-      'scale given=no',
-    ])
-      expect(s.forms, form).toContain(form);
-  });
+  it(
+    'every form of ort:attention is drawn across cases: mask kinds and ranks, past, is_causal, nonpad, ' +
+      '3-D, optional outputs',
+    async () => {
+      const k = kernel('attention');
+      const s = await sampleHost(k, casesFor(k, 'float32', 400, 1));
+      for (const form of [
+        'causal=is_causal',
+        'causal=mask',
+        'past=split',
+        'keyLengths=nonpad_kv_seqlen',
+        'mask=bool',
+        'mask=float',
+        'mask rank=2',
+        'mask rank=3',
+        'rank=3D',
+        'qk_matmul_output=yes',
+        'qk_matmul_output_mode=3',
+        'present_key/value=yes',
+        'scale given=no',
+      ])
+        expect(s.forms, form).toContain(form);
+    },
+  );
 
   it('every form of ort:mha and ort:gqa is drawn across cases', async () => {
     const mha = await sampleHost(kernel('mha'), casesFor(kernel('mha'), 'float32', 400, 2));

@@ -56,8 +56,9 @@ describe('the self-contained build', () => {
     expect(b.stdout, b.stderr).toMatch(/no failure in 30 cases/);
   }, 240_000);
 
+  const which = PYTHON ? `(${PYTHON})` : '(skipped: no python3 with torch)';
   it.skipIf(PYTHON === null)(
-    `runs check --kernel torch:sdpa with the Python worker beside it ${PYTHON ? `(${PYTHON})` : '(skipped: no python3 with torch)'}`,
+    `runs check --kernel torch:sdpa with the Python worker beside it ${which}`,
     () => {
       const r = run('check', '--kernel', 'torch:sdpa', '--runs', '30', '--corpus', 'c');
       expect(r.stdout, r.stderr).toMatch(

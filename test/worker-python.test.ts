@@ -35,7 +35,9 @@ async function withKernel<T>(spec: string, suite: SuiteName, f: (k: KernelUnderT
   }
 }
 
-describe(`the Python worker ${PYTHON ? `(PyTorch ${torchVersion})` : '(skipped: no python3 with torch; apt-get install python3-torch)'}`, () => {
+const NO_TORCH = '(skipped: no python3 with torch; apt-get install python3-torch)';
+
+describe(`the Python worker ${PYTHON ? `(PyTorch ${torchVersion})` : NO_TORCH}`, () => {
   it.skipIf(PYTHON === null)(
     'finds the seed bug as a Python kernel within 60 s, shrunk to one sequence of two tokens, causal, no mask',
     async () => {
@@ -108,7 +110,11 @@ describe(`the Python worker ${PYTHON ? `(PyTorch ${torchVersion})` : '(skipped: 
       const start = (python: string, device?: string) =>
         resolveKernel('torch:sdpa', 'attention', process.cwd(), '--kernel', { python, ...(device ? { device } : {}) });
       await expect(start('/no/such/python3')).rejects.toThrow(
-        /^--kernel torch:sdpa: \/no\/such\/python3 not found: install Python 3 with PyTorch \(apt-get install python3-torch, or pip install torch\), or name a Python with --python or ATTNFUZZ_PYTHON$/,
+        new RegExp(
+          String.raw`^--kernel torch:sdpa: \/no\/such\/python3 not found: install Python 3 with PyTorch ` +
+            String.raw`\(apt-get install python3-torch, or pip install torch\), or name a Python with --python or ` +
+            'ATTNFUZZ_PYTHON$',
+        ),
       );
       // A Python without torch: the same interpreter without its site packages.
       const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-nopy-'));
@@ -116,11 +122,18 @@ describe(`the Python worker ${PYTHON ? `(PyTorch ${torchVersion})` : '(skipped: 
       writeFileSync(bare, `#!/bin/sh\nexec ${PYTHON} -S "$@"\n`);
       chmodSync(bare, 0o755);
       await expect(start(bare)).rejects.toThrow(
-        /^--kernel torch:sdpa: PyTorch is not installed for \S+ \(Python [\d.]+\): install it \(pip install torch, or apt-get install python3-torch\), or name another Python with --python or ATTNFUZZ_PYTHON$/,
+        new RegExp(
+          String.raw`^--kernel torch:sdpa: PyTorch is not installed for \S+ \(Python [\d.]+\): install it \(pip ` +
+            String.raw`install torch, or apt-get install python3-torch\), or name another Python with --python or ` +
+            'ATTNFUZZ_PYTHON$',
+        ),
       );
       if (!hasCuda)
         await expect(start(PYTHON!, 'cuda:0')).rejects.toThrow(
-          /^--kernel torch:sdpa: --device cuda:0: PyTorch \S+ here has no CUDA \(torch.cuda.is_available\(\) is False\): install a CUDA build of PyTorch/,
+          new RegExp(
+            String.raw`^--kernel torch:sdpa: --device cuda:0: PyTorch \S+ here has no CUDA ` +
+              String.raw`\(torch.cuda.is_available\(\) is False\): install a CUDA build of PyTorch`,
+          ),
         );
       await expect(start(PYTHON!, 'tpu')).rejects.toThrow('--device tpu: expected cpu, cuda or cuda:N');
     },

@@ -134,7 +134,10 @@ describe('bench', () => {
       }
       expect(r.err).toContain(`bench: machine: ${machineLine(machine)}; load average `);
       expect(r.err).toMatch(
-        /bench: cpu sdpa S=16 D=4 causal: .* of matMul 32\^3 = [\d.]+ GFLOP\/s; by CPU time [\d.]+ ms, [\d.]+%\), .*; .+, \d+ cores, load /,
+        new RegExp(
+          String.raw`bench: cpu sdpa S=16 D=4 causal: .* of matMul 32\^3 = [\d.]+ GFLOP\/s; by CPU time [\d.]+ ms, ` +
+            String.raw`[\d.]+%\), .*; .+, \d+ cores, load `,
+        ),
       );
       expect(r.err).toMatch(
         /bench: cpu fixtures\/broken-kernels\/value-grad-detached\.ts: not timed: max relative error/,

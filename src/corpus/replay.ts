@@ -85,10 +85,10 @@ export function adapterChange(saved: readonly AdapterInfo[] | undefined, now: re
     return was !== undefined && formatAdapter(was) !== formatAdapter(a);
   });
   return changed
-    .map(
-      (a) =>
-        `${a.backend} adapter ${formatAdapter(a)} (saved on ${formatAdapter(saved!.find((x) => x.backend === a.backend)!)})`,
-    )
+    .map((a) => {
+      const was = saved!.find((x) => x.backend === a.backend)!;
+      return `${a.backend} adapter ${formatAdapter(a)} (saved on ${formatAdapter(was)})`;
+    })
     .join('; ');
 }
 

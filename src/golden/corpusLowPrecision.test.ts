@@ -68,9 +68,12 @@ describe.each(['bfloat16', 'float16'] as const)('every attention golden file in 
 });
 
 describe('the low-precision golden files, on a broken kernel', () => {
-  it('can fail: a kernel whose dk is halved only in bfloat16/float16 fails the files on dk, and only on dk', async () => {
-    const r = await lowPrecision(lowprecHalvedDk, 'bfloat16');
-    expect(r.problems.length).toBeGreaterThan(0);
-    expect(r.problems.every((p) => / dk: /.test(p))).toBe(true);
-  });
+  it(
+    'can fail: a kernel whose dk is halved only in bfloat16/float16 fails the files on dk, ' + 'and only on dk',
+    async () => {
+      const r = await lowPrecision(lowprecHalvedDk, 'bfloat16');
+      expect(r.problems.length).toBeGreaterThan(0);
+      expect(r.problems.every((p) => / dk: /.test(p))).toBe(true);
+    },
+  );
 });

@@ -5,7 +5,8 @@
  * float16 inputs are stored as their bits; NaN as null. Exit status 1 when Y is over the allowance.
  */
 
-export const NODE_SCRIPT = `// Runs model.onnx with onnxruntime-node and prints how far Y is from the float64 expected output.
+export const NODE_SCRIPT = `// Runs model.onnx with onnxruntime-node and prints how far Y is from the float64 expected
+// output.
 // npm install onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=skip for CPU only); node repro.mjs
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
@@ -14,7 +15,8 @@ const [inputs, exp] = [JSON.parse(read('inputs.json')), JSON.parse(read('expecte
 const of = { float32: (d) => Float32Array.from(d, (x) => x ?? NaN), float16: (d) => Uint16Array.from(d),
   bool: (d) => Uint8Array.from(d), int32: (d) => Int32Array.from(d), int64: (d) => BigInt64Array.from(d, BigInt) };
 const feeds = Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(t.dtype, of[t.dtype](t.data), t.dims)]));
-const session = await ort.InferenceSession.create(read('model.onnx'), { executionProviders: [exp.ep], logSeverityLevel: 4 });
+const session = await ort.InferenceSession.create(read('model.onnx'),
+  { executionProviders: [exp.ep], logSeverityLevel: 4 });
 const ran = await session.run(feeds).catch((e) => e);
 if (ran instanceof Error) {
   console.log(\`onnxruntime-node \${ort.env.versions.node} \${exp.op}: threw \${ran.message.split('\\n')[0]}\`);
@@ -22,7 +24,8 @@ if (ran instanceof Error) {
 }
 const y = ran[exp.output.name];
 const half = (b) => (b & 0x7c00) === 0x7c00 ? (b & 0x3ff ? NaN : b & 0x8000 ? -Infinity : Infinity)
-  : (b & 0x8000 ? -1 : 1) * ((b & 0x7c00) ? 1 + (b & 0x3ff) / 1024 : (b & 0x3ff) / 1024) * 2 ** Math.max(((b >> 10) & 31) - 15, -14);
+  : (b & 0x8000 ? -1 : 1) * ((b & 0x7c00) ? 1 + (b & 0x3ff) / 1024 : (b & 0x3ff) / 1024)
+    * 2 ** Math.max(((b >> 10) & 31) - 15, -14);
 const got = y.type === 'float16' ? Array.from(y.data, half) : Array.from(y.data, Number);
 const { layout, B, H, S, F, Dv } = exp.output;
 let worst = { err: -1 };
@@ -33,12 +36,14 @@ for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let s = 0; s < S; s
   if (err > worst.err) worst = { err, at: [b, h, s, d], g, ref };
 }
 const bad = worst.err > exp.allowed;
-console.log(\`onnxruntime-node \${ort.env.versions.node} \${exp.op}: max |Y - expected| = \${worst.err} at [b,h,s,d] = \` +
-  \`[\${worst.at}] (got \${worst.g}, expected \${worst.ref}); allowed \${exp.allowed}: \${bad ? 'MISMATCH' : 'ok'}\`);
+console.log(\`onnxruntime-node \${ort.env.versions.node} \${exp.op}: max |Y - expected| = \${worst.err} \` +
+  \`at [b,h,s,d] = [\${worst.at}] (got \${worst.g}, expected \${worst.ref}); \` +
+  \`allowed \${exp.allowed}: \${bad ? 'MISMATCH' : 'ok'}\`);
 process.exitCode = bad ? 1 : 0;
 `;
 
-export const PYTHON_SCRIPT = `"""Runs model.onnx with the onnxruntime package and prints how far Y is from the float64 expected output.
+export const PYTHON_SCRIPT = `"""Runs model.onnx with the onnxruntime package and prints how far Y is from the float64
+expected output.
 pip install onnxruntime numpy; python3 repro.py"""
 import json, pathlib, sys
 import numpy as np
@@ -69,7 +74,8 @@ ref = np.array(nan(exp["out"])).reshape(B, H, S, Dv)
 err = np.where(np.isfinite(ref), np.abs(np.where(np.isfinite(y), y, np.inf) - np.nan_to_num(ref)), 0.0)
 at = np.unravel_index(int(np.argmax(err)), err.shape)
 bad = err[at] > exp["allowed"]
-print(f"onnxruntime {ort.__version__} {exp['op']}: max |Y - expected| = {err[at]} at [b,h,s,d] = {[int(i) for i in at]} "
-      f"(got {y[at]}, expected {ref[at]}); allowed {exp['allowed']}: {'MISMATCH' if bad else 'ok'}")
+print(f"onnxruntime {ort.__version__} {exp['op']}: max |Y - expected| = {err[at]} "
+      f"at [b,h,s,d] = {[int(i) for i in at]} (got {y[at]}, expected {ref[at]}); "
+      f"allowed {exp['allowed']}: {'MISMATCH' if bad else 'ok'}")
 sys.exit(1 if bad else 0)
 `;

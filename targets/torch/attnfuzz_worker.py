@@ -266,7 +266,8 @@ class Sdpa:
 
     def supports(self, opts, shapes):
         if opts.dropout_p > 0:
-            return "SDPA draws its own dropout mask and returns none, so its dropout cannot be judged (dropout_p=0 only)"
+            return ("SDPA draws its own dropout mask and returns none, so its dropout cannot be judged "
+                    "(dropout_p=0 only)")
         if opts.empty_rows and not no_key_nan_fixed():
             return ("a row that sees no key: SDPA before PyTorch 2.5 gives NaN there (pytorch/pytorch#103749), the "
                     "contract 0")
@@ -483,7 +484,8 @@ class Mha:
             return LOW_PRECISION_MATH % (torch_version_s(), opts.precision)
         hd = hd_for(shapes.D, max(shapes.D, shapes.Dv))
         if shapes.Hq * hd > self.MAX_E:
-            return "embed_dim Hq * hd = %d: the adapter's identity projections stop at %d" % (shapes.Hq * hd, self.MAX_E)
+            return ("embed_dim Hq * hd = %d: the adapter's identity projections stop at %d"
+                    % (shapes.Hq * hd, self.MAX_E))
         if opts.precision != "float32" and math.frexp(q_factor(hd, shapes.D, opts.scale))[0] != 0.5:
             return ("nn.MultiheadAttention scales by 1/sqrt(head_dim) only: another scale folded into the q projection "
                     "would round q again in " + opts.precision)
@@ -566,7 +568,8 @@ class Mha:
 
 
 def q_factor(hd, D, scale):
-    """What the q projection multiplies by so that MultiheadAttention's 1/sqrt(hd) makes `scale`: 2^n * scale * sqrt(D)."""
+    """What the q projection multiplies by so that MultiheadAttention's 1/sqrt(hd) makes `scale`:
+    2^n * scale * sqrt(D)."""
     r = scale * math.sqrt(D)
     if abs(r - 1) < 1e-12:  # the default scale: 1/sqrt(D) * sqrt(D) may miss 1 by an ulp
         r = 1.0
@@ -828,7 +831,8 @@ class Server:
         if header["cache"] == "contiguous":
             cache = {"kind": "contiguous", "k": bufs["k"].to(dev, dtype), "v": bufs["v"].to(dev, dtype)}
         else:
-            cache = {"kind": "paged", "k_pages": bufs["kPages"].to(dev, dtype), "v_pages": bufs["vPages"].to(dev, dtype),
+            cache = {"kind": "paged",
+                     "k_pages": bufs["kPages"].to(dev, dtype), "v_pages": bufs["vPages"].to(dev, dtype),
                      "block_table": torch.tensor(header["blockTable"], dtype=torch.int32, device=dev)}
         opts = Options(scale=o["scale"], causal=o["causal"], precision=o["precision"], dtype=dtype, device=dev)
         supports = getattr(self.impl, "supports_decode", None)

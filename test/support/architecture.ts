@@ -13,6 +13,8 @@
  *               src's non-test files only src/runner/targets.ts (the TARGETS table) imports targets/
  *   cycles      no cycle between non-test files, nor between src folders
  *   size        no source file over 300 lines
+ *   width       no line of a tracked source file over 120 characters (overlongLines: biome wraps code
+ *               but not comments, strings, shell or Python, so those are wrapped by hand)
  *   tests       test/ and properties/ do not import each other; fixtures/ (broken kernels, the test
  *               profile) imports neither: what both need lives in fixtures/
  */
@@ -52,6 +54,21 @@ const FORBIDDEN: Record<string, readonly string[]> = {
 };
 const FORBIDDEN_WHY =
   'test/ and properties/ do not import each other, and fixtures/ imports neither (what both need goes in fixtures/)';
+
+/** biome.jsonc's lineWidth. */
+export const MAX_WIDTH = 120;
+/** The source files the width rule reads, as `git ls-files` pathspecs. */
+export const WIDTH_FILES = ['*.ts', '*.mjs', '*.js', '*.cjs', '*.py', '*.sh', '*.json'];
+/**
+ * Files the width rule leaves alone, being written by a program and kept as written: the corpus
+ * (saved cases and golden files, one JSON line each), the findings' repros (`attnfuzz export --onnx`
+ * writes repro.*, inputs.json and expected.json; case.json keeps an upstream error message whole)
+ * and npm's lockfile.
+ */
+export const widthExempt = (p: string) =>
+  p.startsWith('corpus/') ||
+  /(^|\/)package-lock\.json$/.test(p) ||
+  /^docs\/findings\/.+\/(repro\.[^/]+|[^/]+\.json)$/.test(p);
 
 const isTest = (p: string) => p.endsWith('.test.ts');
 const srcFolder = (p: string) => /^src\/([a-z]+)\//.exec(p)?.[1] ?? null;
@@ -130,4 +147,19 @@ export function architectureViolations(files: readonly SourceFile[]): string[] {
     out.push(`folder cycle: ${c.map((x) => `src/${x}`).join(' -> ')}`);
   for (const c of cycles(fileGraph)) out.push(`file cycle: ${c.join(' -> ')}`);
   return out;
+}
+
+/**
+ * Every line longer than MAX_WIDTH characters (code points, as an editor counts them, not UTF-16
+ * units or bytes) of the files widthExempt does not exempt, as `path:line (N chars)`.
+ */
+export function overlongLines(files: readonly SourceFile[]): string[] {
+  return files
+    .filter((f) => !widthExempt(f.path))
+    .flatMap((f) =>
+      f.text.split('\n').flatMap((line, i) => {
+        const n = [...line].length;
+        return n > MAX_WIDTH ? [`${f.path}:${i + 1} (${n} chars)`] : [];
+      }),
+    );
 }

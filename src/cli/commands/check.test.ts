@@ -111,7 +111,10 @@ export default { name: 'sabotage', forward(q, k, v, opts, tf) {
     [['--seed', 'x'], /option '--seed <n>' argument 'x' is invalid\. must be an integer/],
     [
       ['--backend', 'gpu'],
-      /option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow, webgpu, webgl\./,
+      new RegExp(
+        String.raw`option '--backend <name>' argument 'gpu' is invalid\. ` +
+          String.raw`Allowed choices are cpu, wasm, tensorflow, webgpu, webgl\.`,
+      ),
     ],
     [['--kernel', 'nope.ts'], /^check: --kernel nope\.ts: no such file/],
     [

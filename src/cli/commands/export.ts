@@ -121,7 +121,8 @@ async function runOnnx(file: string, flags: ExportFlags, io: Io): Promise<number
     await k?.close?.();
   }
   io.out(
-    `wrote ${dir}/: node ${join(dir, 'repro.mjs')} (onnxruntime-node), python3 ${join(dir, 'repro.py')} (onnxruntime)\n`,
+    `wrote ${dir}/: node ${join(dir, 'repro.mjs')} (onnxruntime-node), ` +
+      `python3 ${join(dir, 'repro.py')} (onnxruntime)\n`,
   );
   return 0;
 }

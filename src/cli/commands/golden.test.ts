@@ -137,7 +137,10 @@ describe('attnfuzz golden', () => {
     [
       'an unknown backend',
       () => ['golden', LORA, '--backend', 'gpu'],
-      /^error: option '--backend <name>' argument 'gpu' is invalid\. Allowed choices are cpu, wasm, tensorflow, webgpu, webgl\.\n/,
+      new RegExp(
+        String.raw`^error: option '--backend <name>' argument 'gpu' is invalid\. ` +
+          String.raw`Allowed choices are cpu, wasm, tensorflow, webgpu, webgl\.\n`,
+      ),
     ],
     [
       'a missing backend package',

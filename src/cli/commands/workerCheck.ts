@@ -1,7 +1,8 @@
 /**
- * `attnfuzz worker-check '<command line>' [--runs N] [--seed S] [--timeout S] [--python P] [--json]`: checks a worker against
- * the protocol (docs/PROTOCOL.md) and the contract, for anyone writing one. The command is started
- * as `exec:` would start it (no shell); `py:file.py` and `torch:<target>` are accepted too.
+ * `attnfuzz worker-check '<command line>' [--runs N] [--seed S] [--timeout S] [--python P] [--json]`:
+ * checks a worker against the protocol (docs/PROTOCOL.md) and the contract, for anyone writing one.
+ * The command is started as `exec:` would start it (no shell); `py:file.py` and `torch:<target>` are
+ * accepted too.
  *
  *   hello       it starts and says a valid hello (what it declares, printed)
  *   contract    one case per restriction and option, each declared precision and score feature,
@@ -68,9 +69,9 @@ export async function runWorkerCheck(command: string, flags: WorkerCheckFlags, i
   try {
     if (hello) {
       io.err(
-        `worker-check: ${spec}\n  hello: ${hello.name}, protocol ${hello.protocol}, suites ${hello.suites.join(' ')}, ` +
-          `precisions ${(hello.precisions ?? ['all']).join(' ')}, ${hello.backward === false ? 'forward only' : 'backward'}` +
-          `${hello.device ? `, ${hello.device}` : ''}\n`,
+        `worker-check: ${spec}\n  hello: ${hello.name}, protocol ${hello.protocol}, ` +
+          `suites ${hello.suites.join(' ')}, precisions ${(hello.precisions ?? ['all']).join(' ')}, ` +
+          `${hello.backward === false ? 'forward only' : 'backward'}${hello.device ? `, ${hello.device}` : ''}\n`,
       );
       if (hello.suites.includes('attention')) probes.push(...(await contractProbes(kernel, hello)));
       probes.push(...(await randomProbes(kernel, hello.suites, flags)));

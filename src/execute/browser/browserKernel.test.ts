@@ -48,25 +48,31 @@ for (const backend of BACKENDS) {
         expect(Object.keys(r)).toEqual(['out']);
       });
 
-      it("runs a user's module with its small ops on the GPU (CPU forwarding off), through the page's tfjs", async () => {
-        const k = await browserKernel({ kernel: { module: 'test/fixtures/browser-kernels/gpu-resident.ts' }, backend });
-        try {
-          const c = smallCase({}, { Sq: 1, Sk: 1, D: 1, Dv: 1, Hq: 1 });
-          expect(verdictOf(c, await k.run(hostCall(c)))).toBe('pass');
-        } finally {
-          await k.close();
-        }
-        const forwarding = await browserKernel({
-          kernel: { module: 'test/fixtures/browser-kernels/gpu-resident.ts' },
-          backend,
-          flags: backend === 'webgpu' ? { WEBGPU_CPU_FORWARD: true } : { WEBGL_CPU_FORWARD: true },
-        });
-        try {
-          await expect(forwarding.run(hostCall(smallCase()))).rejects.toThrow(/a 1-element op ran on the CPU/);
-        } finally {
-          await forwarding.close();
-        }
-      });
+      it(
+        "runs a user's module with its small ops on the GPU (CPU forwarding off), " + "through the page's tfjs",
+        async () => {
+          const k = await browserKernel({
+            kernel: { module: 'test/fixtures/browser-kernels/gpu-resident.ts' },
+            backend,
+          });
+          try {
+            const c = smallCase({}, { Sq: 1, Sk: 1, D: 1, Dv: 1, Hq: 1 });
+            expect(verdictOf(c, await k.run(hostCall(c)))).toBe('pass');
+          } finally {
+            await k.close();
+          }
+          const forwarding = await browserKernel({
+            kernel: { module: 'test/fixtures/browser-kernels/gpu-resident.ts' },
+            backend,
+            flags: backend === 'webgpu' ? { WEBGPU_CPU_FORWARD: true } : { WEBGL_CPU_FORWARD: true },
+          });
+          try {
+            await expect(forwarding.run(hostCall(smallCase()))).rejects.toThrow(/a 1-element op ran on the CPU/);
+          } finally {
+            await forwarding.close();
+          }
+        },
+      );
 
       it("a kernel's own error comes back with its phase, and the page stays", async () => {
         const k = await browserKernel({ kernel: { module: 'test/fixtures/browser-kernels/misbehaving.ts' }, backend });

@@ -37,8 +37,8 @@ export async function launchChromium(o: {
   const path = findChromium(o.browser);
   if (path === null)
     throw new BrowserUnavailableError(
-      `browser: no Chromium found (looked for ${CHROMIUM_NAMES.join(', ')} on PATH); install one (apt-get install chromium) ` +
-        'or name it with --browser <path> or ATTNFUZZ_CHROMIUM',
+      `browser: no Chromium found (looked for ${CHROMIUM_NAMES.join(', ')} on PATH); ` +
+        'install one (apt-get install chromium) or name it with --browser <path> or ATTNFUZZ_CHROMIUM',
     );
   if (!existsSync(path)) throw new BrowserUnavailableError(`browser: ${path} does not exist`);
   const pw = await import('playwright-core').catch(() => {

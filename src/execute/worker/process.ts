@@ -97,7 +97,10 @@ export class WorkerProcess {
     return this.await('its hello', timeoutMs);
   }
 
-  /** Sends one frame and resolves with the worker's answer; `what` names the request in errors ('the attention run'). */
+  /**
+   * Sends one frame and resolves with the worker's answer; `what` names the request in errors ('the
+   * attention run').
+   */
   request(header: Record<string, unknown>, buffers: readonly FrameBuffer[], what: string, timeoutMs: number) {
     if (this.failure) return Promise.reject(this.failure);
     const answer = this.await(what, timeoutMs);

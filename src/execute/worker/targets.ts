@@ -68,7 +68,10 @@ export function torchTarget(name: string, o: PythonTargetOptions = {}): Promise<
   return workerKernel(pythonWorkerCommand(['--target', target], o), { explainStart: explainPython, ...o });
 }
 
-/** `py:path/to/file.py`: the module's forward(q, k, v, opts) (and supports, FEATURES, decode, lora) as a worker kernel. */
+/**
+ * `py:path/to/file.py`: the module's forward(q, k, v, opts) (and supports, FEATURES, decode, lora) as
+ * a worker kernel.
+ */
 export function pyTarget(spec: string, o: PythonTargetOptions = {}): Promise<WorkerKernel> {
   const path = resolve(o.cwd ?? process.cwd(), spec.replace(/^py:/, ''));
   if (!existsSync(path)) throw new Error(`--kernel ${spec}: ${path} does not exist`);

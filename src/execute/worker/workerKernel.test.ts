@@ -89,16 +89,19 @@ describe('workerKernel', () => {
     await expect(k.run!(call(1))).resolves.toHaveProperty('out');
   });
 
-  it('a worker that hangs past the timeout is killed: that case fails with "no answer in", the next one runs', async () => {
-    const k = await start(MISBEHAVING, { timeoutMs: 300 });
-    const t0 = performance.now();
-    await expect(k.run!(call(102))).rejects.toThrow(
-      new WorkerFailure('no answer in 0.3 s to the attention run (worker killed)', 'hung'),
-    );
-    expect(performance.now() - t0).toBeLessThan(3000);
-    await expect(k.run!(call(1))).resolves.toHaveProperty('out');
-    expect(k.restarts()).toBe(1);
-  });
+  it(
+    'a worker that hangs past the timeout is killed: ' + 'that case fails with "no answer in", the next one runs',
+    async () => {
+      const k = await start(MISBEHAVING, { timeoutMs: 300 });
+      const t0 = performance.now();
+      await expect(k.run!(call(102))).rejects.toThrow(
+        new WorkerFailure('no answer in 0.3 s to the attention run (worker killed)', 'hung'),
+      );
+      expect(performance.now() - t0).toBeLessThan(3000);
+      await expect(k.run!(call(1))).resolves.toHaveProperty('out');
+      expect(k.restarts()).toBe(1);
+    },
+  );
 
   it('garbage on stdout mid-case costs that case, quoted, and the worker is restarted', async () => {
     const k = await start(MISBEHAVING);
