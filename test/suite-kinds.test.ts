@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SEED } from '../fixtures/profile.js';
+import { tf } from '../src/backend/index.js';
 import { main } from '../src/cli/main.js';
 import { checkCase, resolveKernel } from '../src/runner/index.js';
 import type { TrainingCase } from '../src/training/index.js';
@@ -33,8 +34,11 @@ describe('the training suite asks supports', () => {
     'a correct kernel that declines dropout: the case with attention dropout is unsupported, with ' + 'its reason',
     async () => {
       const k = await resolveKernel('fixtures/broken-kernels/declines-dropout.ts', 'training');
+      const before = tf.memory().numTensors;
       const v = (await checkCase(withDropout, k)).verdict;
       expect(v).toEqual({ status: 'unsupported', reason: 'dropout not supported' });
+      // Declined before the gradient tape: no tensor kept for a backward that never runs.
+      expect(tf.memory().numTensors).toBe(before);
       const none = (await checkCase({ ...withDropout, attentionDropout: undefined }, k)).verdict;
       expect(none.status).toBe('pass');
     },

@@ -46,6 +46,10 @@ export interface TrainingRun {
 const upload = (tf: TF, t: HostTensor) => tf.tensor(Float32Array.from(t.data), [...t.shape], 'float32');
 const download = (t: Tensor): HostTensor => ({ shape: [...t.shape], data: Float64Array.from(t.dataSync()) });
 
+/** A user kernel with `supports` (dispatch.ts asks it before each call, and may throw KernelDeclined). */
+const asksSupports = (kernels: ModelKernels): boolean =>
+  'forward' in kernels.attention && kernels.attention.supports !== undefined;
+
 /** Runs `spec.steps` steps of the tfjs model with `kernels`; disposes every tensor it made. */
 export function trainTf(
   tf: TF,
@@ -61,6 +65,15 @@ export function trainTf(
   let states: AdamWTfState[] = params.map((p) => ({ m: tf.zerosLike(p), v: tf.zerosLike(p) }));
   const steps: StepRecord[] = [];
   try {
+    if (asksSupports(kernels)) {
+      // A kernel that may decline a call (KernelDeclined) is asked on a forward without the gradient
+      // tape first: under the tape, the ops before the declined call have kept tensors for a backward
+      // that never runs, and tfjs never frees them (about 50 a declined case).
+      tf.tidy(() => {
+        const trainable = new Map(names.map((n, i) => [n, params[i]!] as const));
+        modelForward(tf, spec, frozen, trainable, batch, kernels, 1);
+      });
+    }
     for (let t = 1; t <= spec.steps; t++) {
       let logits: HostTensor | null = null;
       const { value, grads } = tf.tidy(() => {
