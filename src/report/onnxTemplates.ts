@@ -2,7 +2,8 @@
  * The two scripts of an ONNX repro (onnxRepro.ts), each standalone: read model.onnx, inputs.json and
  * expected.json beside it, run the model on ONNX Runtime, put Y in the contract's layout
  * [B, H, S, Dv] and print the worst difference from the float64 expected output against the allowance.
- * float16 inputs are stored as their bits; NaN as null. Exit status 1 when Y is over the allowance.
+ * float16 inputs are stored as their bits; in float32 ones NaN is null and ±Infinity the strings
+ * 'Infinity' and '-Infinity' (JSON has neither). Exit status 1 when Y is over the allowance.
  */
 
 export const NODE_SCRIPT = `// Runs model.onnx with onnxruntime-node and prints how far Y is from the float64 expected
@@ -12,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 const read = (f) => readFileSync(new URL(f, import.meta.url));
 const [inputs, exp] = [JSON.parse(read('inputs.json')), JSON.parse(read('expected.json'))];
-const of = { float32: (d) => Float32Array.from(d, (x) => x ?? NaN), float16: (d) => Uint16Array.from(d),
+const num = (x) => (typeof x === 'string' ? Number(x) : (x ?? NaN)); // NaN is null, ±Infinity a string
+const of = { float32: (d) => Float32Array.from(d, num), float16: (d) => Uint16Array.from(d),
   bool: (d) => Uint8Array.from(d), int32: (d) => Int32Array.from(d), int64: (d) => BigInt64Array.from(d, BigInt) };
 const feeds = Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(t.dtype, of[t.dtype](t.data), t.dims)]));
 const session = await ort.InferenceSession.create(read('model.onnx'),
@@ -52,7 +54,7 @@ import onnxruntime as ort
 here = pathlib.Path(__file__).parent
 inputs = json.loads((here / "inputs.json").read_text())
 exp = json.loads((here / "expected.json").read_text())
-nan = lambda d: [np.nan if x is None else x for x in d]
+nan = lambda d: [np.nan if x is None else float(x) for x in d]
 def arr(t):
     if t["dtype"] == "float16":
         return np.array(t["data"], np.uint16).view(np.float16).reshape(t["dims"])

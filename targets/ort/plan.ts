@@ -90,11 +90,19 @@ export function readOut(o: OutputLayout, outputs: RunOutputs): HostArrayLike {
 export interface ReproParts {
   readonly op: string;
   readonly model: Uint8Array;
-  readonly inputs: { name: string; dtype: OnnxDtype; dims: number[]; data: (number | null)[] }[];
+  /** float32 data: NaN as null, ±Infinity as the strings 'Infinity' and '-Infinity' (JSON has neither). */
+  readonly inputs: { name: string; dtype: OnnxDtype; dims: number[]; data: (number | string | null)[] }[];
   readonly output: OutputLayout;
   readonly forms: string;
   readonly runtime: string;
   readonly ep: string;
+}
+
+/** A number JSON can carry: NaN as null, ±Infinity as a string (JSON.stringify would write null for both). */
+export function jsonNumber(x: number | bigint): number | string | null {
+  const n = Number(x);
+  if (Number.isNaN(n)) return null;
+  return Number.isFinite(n) ? n : String(n);
 }
 
 export function reproParts(plan: OpPlan, runtime: string, ep: string): ReproParts {
@@ -102,7 +110,7 @@ export function reproParts(plan: OpPlan, runtime: string, ep: string): ReproPart
     const data =
       a.dtype === 'float16'
         ? Array.from(a.data as Float32Array, toHalfBits)
-        : Array.from(a.data as ArrayLike<number | bigint>, (x) => (Number.isNaN(Number(x)) ? null : Number(x)));
+        : Array.from(a.data as ArrayLike<number | bigint>, jsonNumber);
     return { name, dtype: a.dtype, dims: [...a.dims], data };
   });
   const op = plan.spec.domain === '' ? plan.spec.opType : `${plan.spec.domain}.${plan.spec.opType}`;

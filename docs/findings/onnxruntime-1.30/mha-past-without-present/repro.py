@@ -1,4 +1,5 @@
-"""Runs model.onnx with the onnxruntime package and prints how far Y is from the float64 expected output.
+"""Runs model.onnx with the onnxruntime package and prints how far Y is from the float64
+expected output.
 pip install onnxruntime numpy; python3 repro.py"""
 import json, pathlib, sys
 import numpy as np
@@ -7,7 +8,7 @@ import onnxruntime as ort
 here = pathlib.Path(__file__).parent
 inputs = json.loads((here / "inputs.json").read_text())
 exp = json.loads((here / "expected.json").read_text())
-nan = lambda d: [np.nan if x is None else x for x in d]
+nan = lambda d: [np.nan if x is None else float(x) for x in d]
 def arr(t):
     if t["dtype"] == "float16":
         return np.array(t["data"], np.uint16).view(np.float16).reshape(t["dims"])
@@ -29,6 +30,7 @@ ref = np.array(nan(exp["out"])).reshape(B, H, S, Dv)
 err = np.where(np.isfinite(ref), np.abs(np.where(np.isfinite(y), y, np.inf) - np.nan_to_num(ref)), 0.0)
 at = np.unravel_index(int(np.argmax(err)), err.shape)
 bad = err[at] > exp["allowed"]
-print(f"onnxruntime {ort.__version__} {exp['op']}: max |Y - expected| = {err[at]} at [b,h,s,d] = {[int(i) for i in at]} "
-      f"(got {y[at]}, expected {ref[at]}); allowed {exp['allowed']}: {'MISMATCH' if bad else 'ok'}")
+print(f"onnxruntime {ort.__version__} {exp['op']}: max |Y - expected| = {err[at]} "
+      f"at [b,h,s,d] = {[int(i) for i in at]} (got {y[at]}, expected {ref[at]}); "
+      f"allowed {exp['allowed']}: {'MISMATCH' if bad else 'ok'}")
 sys.exit(1 if bad else 0)

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 const read = (f) => readFileSync(new URL(f, import.meta.url));
 const [inputs, exp] = [JSON.parse(read('inputs.json')), JSON.parse(read('expected.json'))];
-const of = { float32: (d) => Float32Array.from(d, (x) => x ?? NaN), float16: (d) => Uint16Array.from(d),
+const num = (x) => (typeof x === 'string' ? Number(x) : (x ?? NaN)); // NaN is null, ±Infinity a string
+const of = { float32: (d) => Float32Array.from(d, num), float16: (d) => Uint16Array.from(d),
   bool: (d) => Uint8Array.from(d), int32: (d) => Int32Array.from(d), int64: (d) => BigInt64Array.from(d, BigInt) };
 const feeds = Object.fromEntries(inputs.map((t) => [t.name, new ort.Tensor(t.dtype, of[t.dtype](t.data), t.dims)]));
 const session = await ort.InferenceSession.create(read('model.onnx'),

@@ -8,7 +8,7 @@ import onnxruntime as ort
 here = pathlib.Path(__file__).parent
 inputs = json.loads((here / "inputs.json").read_text())
 exp = json.loads((here / "expected.json").read_text())
-nan = lambda d: [np.nan if x is None else x for x in d]
+nan = lambda d: [np.nan if x is None else float(x) for x in d]
 def arr(t):
     if t["dtype"] == "float16":
         return np.array(t["data"], np.uint16).view(np.float16).reshape(t["dims"])
