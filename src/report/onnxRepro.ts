@@ -21,7 +21,8 @@ export interface OnnxReproParts {
     readonly name: string;
     readonly dtype: string;
     readonly dims: readonly number[];
-    readonly data: readonly (number | null)[];
+    /** float32: NaN as null, ±Infinity as 'Infinity' / '-Infinity' (targets/ort/plan.ts jsonNumber). */
+    readonly data: readonly (number | string | null)[];
   }[];
   readonly output: {
     readonly name: string;
