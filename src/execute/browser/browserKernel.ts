@@ -35,6 +35,7 @@ import {
   type SupportQuery,
   type Tiles,
 } from '../../contract/index.js';
+import { scalarOptions } from '../wireOptions.js';
 import { bundlePage, type PageKernelSource } from './bundle.js';
 import type { AdapterChoice } from './chromium.js';
 import type { AdapterInfo, AttentionCallMeta, PageBackend } from './protocol.js';
@@ -97,14 +98,7 @@ function attentionMessage(call: HostAttentionCall, blocks: Tiles | undefined) {
   const o = call.options;
   const meta: AttentionCallMeta = {
     kind: 'attention',
-    scale: o.scale,
-    causal: o.causal,
-    window: o.window,
-    keyLengths: o.keyLengths,
-    paddingSide: o.paddingSide,
-    precision: o.precision,
-    softcap: o.softcap ?? null,
-    dropout: o.dropout === null ? null : { p: o.dropout.p, seed: o.dropout.seed },
+    ...scalarOptions(o),
     backward: call.dOut !== null,
     ...(blocks ? { blocks } : {}),
   };

@@ -19,6 +19,7 @@ import {
   type HostLoraResult,
   hasEmptyRow,
 } from '../../contract/index.js';
+import { scalarOptions } from '../wireOptions.js';
 import type { Frame, FrameBuffer } from './frames.js';
 
 /** A run request before its id: the header's fields and the buffers. */
@@ -46,16 +47,7 @@ export function attentionRequest(call: HostAttentionCall): RunRequest {
   if (o.bias != null) buffers.push(f32('bias', o.bias));
   if (o.sinks != null) buffers.push(f32('sinks', o.sinks));
   if (dOut !== null) buffers.push(f32('dOut', dOut));
-  const options = {
-    scale: o.scale,
-    causal: o.causal,
-    window: o.window,
-    keyLengths: o.keyLengths,
-    paddingSide: o.paddingSide,
-    precision: o.precision,
-    softcap: o.softcap ?? null,
-    dropout: o.dropout === null ? null : { p: o.dropout.p, seed: o.dropout.seed },
-  };
+  const options = scalarOptions(o);
   const emptyRows = hasEmptyRow(o, { B, Hq, Sq, Sk });
   return { header: { suite: 'attention', options, emptyRows, backward: dOut !== null }, buffers };
 }
