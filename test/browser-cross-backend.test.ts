@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { cli } from '../fixtures/cli.js';
 import { replayFile } from '../src/corpus/index.js';
 import { browserSkipReason, sayWhySkipped } from './support/browser.js';
 
@@ -18,13 +18,6 @@ const skip = await browserSkipReason('webgpu');
 sayWhySkipped('browser-cross-backend', skip);
 const dir = mkdtempSync(join(tmpdir(), 'attnfuzz-browser-cross-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 
 describe.skipIf(skip !== null)(`check --backends wasm,webgpu${skip ? ` (skipped: ${skip})` : ''}`, () => {
   it('finds a module broken on webgpu only, names webgpu, saves its backends and adapter; it replays', async () => {

@@ -8,21 +8,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../fixtures/cli.js';
 import { SEED } from '../fixtures/profile.js';
 import { prepareBackends, useBackend } from '../src/backend/index.js';
-import { main } from '../src/cli/main.js';
 import { replayFile } from '../src/corpus/index.js';
 import { resolveKernel, search } from '../src/runner/index.js';
 
 const constraints = { maxBatch: 2, maxHeads: 4, maxSeq: 6, maxHeadDim: 4 };
 const FIXTURE = 'fixtures/broken-kernels/backend-dependent.ts';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 
 describe('check --backends cpu,wasm', () => {
   it('finds a kernel broken on wasm only, locally minimal, naming wasm', async () => {

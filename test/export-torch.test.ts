@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../fixtures/cli.js';
 import { SEED } from '../fixtures/profile.js';
 import { type AttentionCase, attentionCase } from '../src/case/index.js';
-import { main } from '../src/cli/main.js';
 import { featuresOf, saveCase, savedCaseOf } from '../src/corpus/index.js';
 import { formatVerdict } from '../src/oracle/index.js';
 import { builtinKernel, checkCase, resolveKernel, search } from '../src/runner/index.js';
@@ -41,13 +41,6 @@ if __name__ == "__main__":`;
 
 /** Tensor by tensor, a verdict as `NAME STATUS` (which tensors fail, and how). */
 const statusOf = (l: string) => /^\s*(\S+) (OK|MISMATCH|NONFINITE|SHAPE)/.exec(l)?.slice(1, 3).join(' ');
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 
 describe(
   `attnfuzz export --torch ` +

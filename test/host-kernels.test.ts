@@ -7,19 +7,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import asyncForward from '../fixtures/broken-kernels/async-forward.js';
+import { cli } from '../fixtures/cli.js';
 import { SEED } from '../fixtures/profile.js';
 import type { AttentionCase } from '../src/case/index.js';
-import { main } from '../src/cli/main.js';
 import { fixedKernel, resolveKernel, search } from '../src/runner/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const HOST = 'fixtures/host-kernels';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let [out, err] = ['', ''];
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 
 describe('a host kernel', () => {
   it('that is correct passes check, score options included (its features are drawn for it)', async () => {

@@ -4,17 +4,11 @@
  * and a suite named on the command line decides the kind a module is validated as.
  */
 import { describe, expect, it } from 'vitest';
+import { cli } from '../fixtures/cli.js';
 import { SEED } from '../fixtures/profile.js';
 import { tf } from '../src/backend/index.js';
-import { main } from '../src/cli/main.js';
 import { checkCase, resolveKernel } from '../src/runner/index.js';
 import type { TrainingCase } from '../src/training/index.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let [out, err] = ['', ''];
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 
 /** A one-layer training case whose attention has dropout: every call of the model has p = 0.1. */
 const withDropout: TrainingCase = {

@@ -4,14 +4,7 @@
  * causal probes (and the random cases), naming them; a command that is not there exits 2.
  */
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
-
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
+import { cli } from '../fixtures/cli.js';
 
 const node = JSON.stringify(process.execPath);
 

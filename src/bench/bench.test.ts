@@ -8,16 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.js';
+import { cli } from '../../fixtures/cli.js';
 import { type AttentionKernel, defineAttentionKernel } from '../contract/index.js';
 import { builtinKernel, resolveKernel } from '../runner/index.js';
 import { attentionFlops, describeMachine, logChart, machineLine, runBench, wrongness } from './index.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let [out, err] = ['', ''];
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 
 describe('bench', () => {
   it('counts forward + backward as 3.5 times the two forward matmuls, and causal as half of that', () => {

@@ -6,15 +6,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../../../fixtures/cli.js';
 import { readSavedCase } from '../../corpus/index.js';
-import { main } from '../main.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `attnfuzz-check-${name}-`));
 const module = (dir: string, name: string, text: string) => {
   const f = join(dir, name);

@@ -7,17 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cli } from '../../../fixtures/cli.js';
 import { parseLoraCase } from '../../case/index.js';
 import { CASE_FORMAT, type SavedCase, saveCase } from '../../corpus/index.js';
-import { main } from '../main.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'attnfuzz-corpus-cli-'));
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
-  return { code, out, err };
-}
 const c = parseLoraCase(
   {
     version: 1,
