@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { visible } from '../contract/index.js';
+import { structurallyVisible, visible } from '../contract/index.js';
 import { materialiseAttention } from '../data/index.js';
 import { attentionCase, loraCase } from './generators.js';
 import { parseCase } from './schema.js';
@@ -82,6 +82,23 @@ describe('attentionCase', () => {
     // Every GQA ratio of Hq = 4 appears.
     const ratios = new Set(cases.filter((c) => s(c).Hq === 4).map((c) => s(c).Hq / s(c).Hkv));
     expect([...ratios].sort()).toEqual([1, 2, 4]);
+  });
+
+  it('draws windows that hide a key wherever the lengths let one be hidden, most of the time', () => {
+    // A window wider than the case is no window: it cannot show that a kernel honours it (mutation
+    // testing found eager dropping a one-sided window that half the drawn windows never exercised).
+    const cases = fc.sample(attentionCase(), { numRuns: 3000, seed: 11 });
+    const hides = (c: AttentionCase) => {
+      const alone = { causal: 'none' as const, window: c.window, keyLengths: null, paddingSide: c.paddingSide };
+      for (let i = 0; i < c.shapes.Sq; i++)
+        for (let j = 0; j < c.shapes.Sk; j++) if (!structurallyVisible(alone, c.shapes, 0, i, j)) return true;
+      return false;
+    };
+    const canHide = (c: AttentionCase) =>
+      c.window !== null && ((c.window[0] >= 0 && c.shapes.Sk >= 2) || (c.window[1] >= 0 && c.shapes.Sq >= 2));
+    const windowed = cases.filter(canHide);
+    expect(windowed.length).toBeGreaterThan(200);
+    expect(windowed.filter(hides).length / windowed.length).toBeGreaterThan(0.7);
   });
 
   it('shrinks a failure to the simplest case that still fails', () => {

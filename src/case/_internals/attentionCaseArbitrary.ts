@@ -61,7 +61,7 @@ function attentionCaseOf(
     shapes,
     scale,
     causal: alone ? 'none' : causal,
-    window: p.window,
+    window: windowOf(p.window, Sq, Sk),
     keyLengths: alone ? null : keyLengths,
     paddingSide: p.paddingSide,
     mask: alone ? null : mask,
@@ -79,6 +79,30 @@ function attentionCaseOf(
     ...scoreOptions(p),
   };
   return { ...c, ...fixedRest };
+}
+
+/**
+ * The window [left, right] of a draw [left, right, reach]. A side hides a key only when it is
+ * narrower than the lengths allow (structurallyVisible: key j is hidden left of diag_i - left and
+ * right of diag_i + right, where diag_i = i + Sk - Sq runs from Sk - Sq to Sk - 1):
+ *
+ *   left  hides a key iff left  < Sk - 1        Sq = 2, Sk = 4, window [1, -1]:   k0 k1 k2 k3
+ *   right hides a key iff right < Sq - 1                                    q0   .  x  x  x
+ *                                                                           q1   .  .  x  x
+ * A side drawn wider (over half the windows drawn hid no key) is an unrestricted window,
+ * which says nothing about whether a kernel honours it: with reach > 0 (3 windows in 4) a bounded
+ * side is taken modulo its range, so it hides a key wherever the lengths allow one to be hidden.
+ */
+function windowOf(
+  w: readonly [number, number, number] | null,
+  Sq: number,
+  Sk: number,
+): readonly [number, number] | null {
+  if (w === null) return null;
+  const [left, right, reach] = w;
+  if (reach === 0) return [left, right];
+  const within = (side: number, range: number) => (side >= 0 && range >= 1 ? side % range : side);
+  return [within(left, Sk - 1), within(right, Sq - 1)];
 }
 
 /** Hq and Hkv: Hkv among the divisors of Hq; Hkv pinned alone means Hq is drawn as a multiple of it. */

@@ -112,7 +112,12 @@ function optionDraws(k: ResolvedAttentionConstraints, fs: Pinned) {
     dropout: k.allowDropout
       ? rarely(fc.record({ p: weighted(DROPOUT_P, DROPOUT_WEIGHTS), seed: seed() }), 3)
       : fc.constant(null),
-    window: k.allowWindow ? rarely(fc.tuple(windowSide, windowSide), 4) : fc.constant(null),
+    // [left, right, reach]: reach 1..3 (3 windows in 4) brings each bounded side within the case's
+    // lengths, so that it hides a key (attentionCaseArbitrary.ts); reach 0 keeps the sides as drawn,
+    // often wider than a small case, where the window must change nothing.
+    window: k.allowWindow
+      ? rarely(fc.tuple(windowSide, windowSide, fc.integer({ min: 0, max: 3 })), 4)
+      : fc.constant(null),
     // Half the windows come alone (attentionCaseArbitrary.ts): nothing else restricts a key.
     windowAlone: k.allowWindow ? fc.boolean() : fc.constant(false),
     // Unpadded as often as padded: the founding bug (adapters#721) only showed without padding.
