@@ -19,16 +19,39 @@ function table(head: readonly string[], rows: readonly (readonly string[])[]): s
   return [line(head), line(head.map((h) => (/^[a-z]/.test(h) ? '---' : '--:'))), ...rows.map(line)];
 }
 
+/** Per file: the scores over reachable non-equivalent mutants, and over every non-equivalent one. */
 export function scoreTable(files: readonly FileSummary[]): string[] {
   const row = (s: FileSummary) => [
     s.file === 'all' ? '**all**' : `\`${s.file}\``,
     String(s.mutants),
     String(s.equivalent),
-    `${s.attnfuzzKilled} (${score(s.attnfuzzKilled, s)})`,
-    `${s.gridKilled} (${score(s.gridKilled, s)})`,
+    String(s.unreachable),
+    `${s.attnfuzzKilled} (${score(s.attnfuzzKilled, s)}; ${score(s.attnfuzzKilled, s, 'all')})`,
+    `${s.gridKilled} (${score(s.gridKilled, s)}; ${score(s.gridKilled, s, 'all')})`,
   ];
-  const head = ['file', 'Mutants', 'Equivalent', 'Killed by attnfuzz (score)', 'Killed by the grid (score)'];
+  const head = [
+    'file',
+    'Mutants',
+    'Equivalent',
+    'Unreachable',
+    'Killed by attnfuzz (score; over all)',
+    'Killed by the grid (score; over all)',
+  ];
   return table(head, [...files.map(row), row(total(files))]);
+}
+
+/** How the survivors are classified, counted: the unclassified ones are what is left to explain. */
+export function classLines(rows: readonly MutantRow[]): string[] {
+  const survivors = rows.filter((r) => !isKill(r.attnfuzz));
+  const count = new Map<string, number>();
+  for (const r of survivors) {
+    const k = r.classification?.kind ?? 'unclassified';
+    count.set(k, (count.get(k) ?? 0) + 1);
+  }
+  const parts = ['equivalent', 'unreachable', 'narrower', 'blind-spot', 'unclassified'].map(
+    (k) => `${k} ${count.get(k) ?? 0}`,
+  );
+  return [`Survivors of attnfuzz: ${survivors.length} (${parts.join(', ')}).`];
 }
 
 const n = (x: number | null) => (x === null ? '-' : String(x));
@@ -76,5 +99,18 @@ export function harnessLines(rows: readonly MutantRow[]): string[] {
 }
 
 export function summaryMarkdown(rows: readonly MutantRow[]): string[] {
-  return [...scoreTable(summarize(rows)), '', ...medianLines(caseMedians(rows)), '', ...differenceLines(rows)];
+  return [
+    ...scoreTable(summarize(rows)),
+    '',
+    'Score: killed over the mutants neither equivalent nor unreachable; over all: unreachable ones count as ' +
+      'survivors.',
+    '',
+    ...medianLines(caseMedians(rows)),
+    '',
+    ...differenceLines(rows),
+    '',
+    ...classLines(rows),
+    '',
+    ...harnessLines(rows),
+  ];
 }

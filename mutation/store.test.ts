@@ -146,9 +146,29 @@ describe('the summary', () => {
       [keyOf(3, 'z'), 'not-reached', 'not-reached'],
     ]);
     const [s] = summarize(rows);
-    expect(s).toEqual({ file: 'kernels/a.ts', mutants: 3, equivalent: 1, attnfuzzKilled: 1, gridKilled: 1 });
+    expect(s).toEqual({
+      file: 'kernels/a.ts',
+      mutants: 3,
+      equivalent: 1,
+      unreachable: 0,
+      attnfuzzKilled: 1,
+      gridKilled: 1,
+    });
     expect(score(s!.attnfuzzKilled, s!)).toBe('50.0%');
     expect(caseMedians(rows)).toMatchObject({ attnfuzz: 3, grid: 1, bothKilled: 1 });
+  });
+
+  it('leaves unreachable mutants out of the score over reachable ones, and counts them in the score over all', () => {
+    const { rows } = rowsOf(
+      report,
+      records,
+      (k) => (k === keyOf(3, 'z') ? { kind: 'unreachable', why: 'no built-in calls it' } : null),
+      (p) => p,
+    );
+    const [s] = summarize(rows);
+    expect([s!.equivalent, s!.unreachable]).toEqual([0, 1]);
+    expect(score(s!.attnfuzzKilled, s!)).toBe('50.0%');
+    expect(score(s!.attnfuzzKilled, s!, 'all')).toBe('33.3%');
   });
 
   it('median', () => {

@@ -30,7 +30,7 @@ export interface StrykerReport {
 
 /** How a survivor is explained (mutation/classification.ts). */
 export interface Classification {
-  readonly kind: 'equivalent' | 'blind-spot';
+  readonly kind: 'equivalent' | 'unreachable' | 'narrower' | 'blind-spot';
   readonly why: string;
 }
 
@@ -48,6 +48,8 @@ export interface FileSummary {
   readonly file: string;
   readonly mutants: number;
   readonly equivalent: number;
+  /** Survivors classified unreachable (isUnreachable). */
+  readonly unreachable: number;
   readonly attnfuzzKilled: number;
   readonly gridKilled: number;
 }
@@ -105,6 +107,7 @@ export function summarize(rows: readonly MutantRow[]): FileSummary[] {
       file,
       mutants: rs.length,
       equivalent: rs.filter(isEquivalent).length,
+      unreachable: rs.filter(isUnreachable).length,
       attnfuzzKilled: rs.filter((r) => isKill(r.attnfuzz)).length,
       gridKilled: rs.filter((r) => isKill(r.grid)).length,
     }));
@@ -115,20 +118,33 @@ export function isEquivalent(r: MutantRow): boolean {
   return !isKill(r.attnfuzz) && r.classification?.kind === 'equivalent';
 }
 
+/**
+ * A survivor no built-in runs through the contract (Stryker's NoCoverage, or code only a user kernel
+ * calls): left out of the score over reachable mutants, counted in the score over all.
+ */
+export function isUnreachable(r: MutantRow): boolean {
+  return !isKill(r.attnfuzz) && r.classification?.kind === 'unreachable';
+}
+
 export function total(files: readonly FileSummary[]): FileSummary {
   const sum = (f: (x: FileSummary) => number) => files.reduce((a, x) => a + f(x), 0);
   return {
     file: 'all',
     mutants: sum((x) => x.mutants),
     equivalent: sum((x) => x.equivalent),
+    unreachable: sum((x) => x.unreachable),
     attnfuzzKilled: sum((x) => x.attnfuzzKilled),
     gridKilled: sum((x) => x.gridKilled),
   };
 }
 
-/** killed / (mutants - equivalent), as a percentage with one decimal. */
-export function score(killed: number, s: FileSummary): string {
-  const n = s.mutants - s.equivalent;
+/**
+ * killed / (mutants - equivalent - unreachable) as a percentage with one decimal: the score over the
+ * mutants a check can reach (Stryker's score of covered code, less the equivalent ones); with
+ * `over: 'all'`, unreachable mutants count as survivors.
+ */
+export function score(killed: number, s: FileSummary, over: 'reachable' | 'all' = 'reachable'): string {
+  const n = s.mutants - s.equivalent - (over === 'reachable' ? s.unreachable : 0);
   return n === 0 ? '-' : `${((100 * killed) / n).toFixed(1)}%`;
 }
 
