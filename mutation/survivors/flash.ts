@@ -1,7 +1,9 @@
 /**
- * The survivors of the full run over kernels/flash (docs/mutation.md), each read against the code.
- * Lines are 1-based, as the run prints them; `mutant` matches `Mutator replacement`.
+ * The survivors of the full run over kernels/flash (docs/mutation.md), one file of rules per kernel
+ * file (mutation/survivors/flash/), each read against the code.
  */
+import { ADAPTER_SURVIVORS } from './flash/adapter.js';
+import { BACKWARD_SURVIVORS } from './flash/backward.js';
 import type { SurvivorRule } from './rule.js';
 
-export const FLASH_SURVIVORS: readonly SurvivorRule[] = [];
+export const FLASH_SURVIVORS: readonly SurvivorRule[] = [...ADAPTER_SURVIVORS, ...BACKWARD_SURVIVORS];
