@@ -12,7 +12,9 @@
  *              paged with 16-key pages}                                            = 2560 calls
  *
  * Every case is float32, the default scale 1/sqrt(D), no mask, padding, window or dropout, BHSD,
- * normal values, flash's default 64 x 64 tiles; its tensors are drawn from the seed `index`.
+ * normal values, 64 x 64 tiles (flash's default when the grid was written; 256 x 256 since, and the
+ * grid keeps 64 so that its lengths up to 257 span several tiles); its tensors are drawn from the
+ * seed `index`.
  * With a budget of N kernel calls (the `--runs` attnfuzz gets) the grid runs a fixed subset: the
  * first N points of one shuffle of the cross product (seeded, the same for every mutant), so each
  * axis value comes early rather than the last axis varying first.
