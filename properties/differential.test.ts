@@ -35,7 +35,14 @@ describe('differential, on broken kernels', () => {
         values: ['normal'],
       });
       const f = await failsOn(cases, matchesReference(causalIgnored), 10);
-      expect(f.check!.verdict).toMatchObject({ status: 'mismatch', failing: { tensor: 'out', pass: 'forward' } });
+      // The output is wrong; which tensor the verdict names first depends on the case: a padded batch
+      // with junk in its padding also reads the junk (dq non-finite, ATTNFUZZ_SEED=11).
+      const v = f.check!.verdict;
+      expect(['mismatch', 'nonfinite']).toContain(v.status);
+      const out =
+        v.status === 'mismatch' || v.status === 'nonfinite' ? v.tensors.find((t) => t.tensor === 'out') : null;
+      expect(out?.pass).toBe('forward');
+      expect(['mismatch', 'nonfinite']).toContain(out?.status);
     },
   );
 
