@@ -97,16 +97,6 @@ export const EAGER_SURVIVORS: readonly SurvivorRule[] = [
   },
   {
     file: visibility,
-    lines: [18, 18],
-    kind: 'blind-spot',
-    why:
-      'one side of the window test dropped (or > 0 for >= 0): a one-sided window alone ([w, -1] or [-1, w], not ' +
-      'causal, unpadded) is dropped, as adapters#721 dropped causal. Drawn more often since (one-sided windows, ' +
-      'reach: docs/mutation.md); fixtures/broken-kernels/{left,right}-window-ignored.ts, ' +
-      'test/mutation-blind-spots.test.ts',
-  },
-  {
-    file: visibility,
     lines: [19, 20],
     kind: 'equivalent',
     why: 'padded or the causal test always true: an all-visible pattern built where none was needed',
