@@ -92,7 +92,21 @@ export type SearchResult =
       readonly simplified: readonly string[];
       /** true when the structural pass reached a case no simpler neighbour of which fails (within its budget). */
       readonly locallyMinimal: boolean;
+      /**
+       * The WebAssembly trap (`RuntimeError: memory access out of bounds`) the kernel died of, when it
+       * did: the search stopped shrinking there (see WASM_TRAP), so `shrunk` is the case that trapped.
+       */
+      readonly trapped?: string;
     };
+
+/**
+ * A WebAssembly trap (WebAssembly.RuntimeError: memory access out of bounds, unreachable, ...) in a
+ * kernel, e.g. inside tfjs-wasm. After one, the module's memory may be corrupt and every later call
+ * into it can fail for no reason of its own: a search that kept shrinking would hand back whatever
+ * small case came next (B = Sq = Sk = D = 1 every time). So no case after a trap is evidence: the
+ * search keeps the case that trapped, unshrunk, and says so (replay it alone, in a fresh process).
+ */
+const WASM_TRAP = /^RuntimeError: /;
 
 export async function search(o: SearchOptions): Promise<SearchResult> {
   const suite = SUITE_OF[o.suite];
@@ -108,11 +122,18 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
   let original: AnyCase | null = null;
   const progressMs = o.progressMs ?? 1000;
   const check = (c: AnyCase) => checkCase(c, o.kernel, { backends: o.backends });
+  let trap: { readonly message: string; readonly check: CaseCheck } | null = null;
   const run = async (c: AnyCase): Promise<boolean> => {
+    // After a trap nothing this process runs is evidence: every later candidate counts as passing,
+    // so fast-check and the structural pass keep the case that trapped.
+    if (trap !== null) return false;
     o.onCaseStart?.(c);
     const result = await check(c);
     cases++;
     if (result.verdict.status === 'unsupported') unsupported++;
+    if (result.verdict.status === 'threw' && WASM_TRAP.test(result.verdict.message)) {
+      trap = { message: result.verdict.message, check: result };
+    }
     o.onCase?.(result, phase);
     const now = performance.now();
     if (o.onProgress && now - lastProgress >= progressMs) {
@@ -162,6 +183,8 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     (c) => suite.admits(constraints, c),
     shrinkMs,
   );
+  // Set inside `run` (TypeScript does not follow assignments made in callbacks).
+  const trapped = trap as { readonly message: string; readonly check: CaseCheck } | null;
   return {
     status: 'failed',
     seed,
@@ -171,8 +194,10 @@ export async function search(o: SearchOptions): Promise<SearchResult> {
     numShrinks: first.numShrinks + (final === second ? second.numShrinks : 0),
     elapsedMs: performance.now() - t0,
     original: original ?? simple.case,
-    shrunk: await checkCase(simple.case, o.kernel, { backends: o.backends, explain: true }),
+    // The case that trapped is not checked again: the module it would run in may be corrupt.
+    shrunk: trapped?.check ?? (await checkCase(simple.case, o.kernel, { backends: o.backends, explain: true })),
     simplified: simple.steps,
     locallyMinimal: simple.complete,
+    ...(trapped !== null ? { trapped: trapped.message } : {}),
   };
 }

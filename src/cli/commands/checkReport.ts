@@ -97,6 +97,13 @@ function reportFailure(done: FinishedCheck, result: FailedSearch, io: Io): numbe
     };
     io.out(formatRepro({ ...repro, saved: null }).join('\n') + '\n');
   }
+  if (result.trapped !== undefined) {
+    io.err(
+      `check: the kernel died of a WebAssembly trap (${result.trapped}); the module's memory may be corrupt ` +
+        `after one, so no later case in this process was evidence and this case, the one that trapped, was ` +
+        `not shrunk. Replay it alone (a fresh process) to confirm it traps by itself.\n`,
+    );
+  }
   const svg = heatmapOf(result.shrunk);
   let saved: SavedPaths | null = null;
   try {
@@ -124,6 +131,7 @@ function reportFailure(done: FinishedCheck, result: FailedSearch, io: Io): numbe
         path: result.path,
         numShrinks: result.numShrinks,
         simplified: result.simplified,
+        ...(result.trapped !== undefined ? { trapped: result.trapped } : {}),
         case: result.shrunk.case,
         verdict: result.shrunk.verdict,
         saved: saved?.json ?? null,
