@@ -14,7 +14,9 @@
  *   });
  *
  * `forward` returns out, or `{ out, lse }`: lse [B, Hq, Sq] (base e, -inf for a row with no
- * visible key, the sink included) is then judged too. The score options (softcap, alibiSlopes,
+ * visible key, the sink included) is then judged too, except at rows with no visible key, where
+ * implementations differ and neither is wrong: FlashAttention-2 writes +inf there without split-KV
+ * and -inf with it (csrc/flash_attn/src/softmax.h). The score options (softcap, alibiSlopes,
  * bias, sinks) reach a kernel only when it declares them in `features`; bias and sinks arrive as
  * float tensors whose gradients (dbias, dsinks) are judged like dq, dk, dv.
  *

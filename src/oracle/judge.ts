@@ -2,8 +2,10 @@
  * The oracle's one judge: compares named tensors of a kernel with their expected values (the
  * float64 reference, or for a training trajectory the baseline run), tensor by tensor, shape
  * before values, each with the allowance its suite derives (attention: tolerance.ts; LoRA: lora.ts;
- * training: src/training). Elements where the expected value is not finite are not judged (the
- * reference's own overflow); `skip` leaves out elements that carry no meaning (padded tokens).
+ * training: src/training). Elements where the expected value is not finite are not judged: the
+ * reference's own overflow, and the lse of a row with no visible key (-inf in the reference, +inf
+ * in FlashAttention-2: a convention, src/contract/kernel.ts); `skip` leaves out elements that carry
+ * no meaning (padded tokens).
  *
  * A forward tensor that fails by shape or a non-finite value makes the backward tensors
  * 'skipped': their gradients were taken through a broken output and their verdicts would mislead.
