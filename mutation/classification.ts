@@ -21,16 +21,21 @@ export type { SurvivorRule };
 
 export const RULES: readonly SurvivorRule[] = [...EAGER_SURVIVORS, ...FLASH_SURVIVORS];
 
-const KEY = /^(.+?):(\d+):\d+-\d+:\d+ (.*)$/s;
+const KEY = /^(.+?):(\d+):(\d+)-\d+:\d+ (.*)$/s;
 
 /** The classification of a mutant by its key, or null when no rule names it. */
 export function classify(key: string, rules: readonly SurvivorRule[] = RULES): Classification | null {
   const m = KEY.exec(key);
   if (m === null) return null;
-  const [, file, line, mutant] = m as unknown as [string, string, string, string];
+  const [, file, line, column, mutant] = m as unknown as [string, string, string, string, string];
   const at = Number(line);
   const rule = rules.find(
-    (r) => r.file === file && at >= r.lines[0] && at <= r.lines[1] && (r.mutant === undefined || r.mutant.test(mutant)),
+    (r) =>
+      r.file === file &&
+      at >= r.lines[0] &&
+      at <= r.lines[1] &&
+      (r.column === undefined || r.column === Number(column)) &&
+      (r.mutant === undefined || r.mutant.test(mutant)),
   );
   return rule === undefined ? null : { kind: rule.kind, why: rule.why };
 }

@@ -11,4 +11,6 @@ export interface SurvivorRule extends Classification {
   readonly lines: readonly [number, number];
   /** Matched against `Mutator replacement` when the lines hold mutants of different kinds. */
   readonly mutant?: RegExp;
+  /** The column (1-based) where the mutant starts, when one line holds two alike mutants of different kinds. */
+  readonly column?: number;
 }

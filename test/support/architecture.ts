@@ -62,11 +62,13 @@ export const WIDTH_FILES = ['*.ts', '*.mjs', '*.js', '*.cjs', '*.py', '*.sh', '*
 /**
  * Files the width rule leaves alone, being written by a program and kept as written: the corpus
  * (saved cases and golden files, one JSON line each), the findings' repros (`attnfuzz export --onnx`
- * writes repro.*, inputs.json and expected.json; case.json keeps an upstream error message whole)
+ * writes repro.*, inputs.json and expected.json; case.json keeps an upstream error message whole),
+ * the mutation reports (`npm run mutate -- --docs` writes docs/mutation/: Stryker's JSON, the rows)
  * and npm's lockfile.
  */
 export const widthExempt = (p: string) =>
   p.startsWith('corpus/') ||
+  p.startsWith('docs/mutation/') ||
   /(^|\/)package-lock\.json$/.test(p) ||
   /^docs\/findings\/.+\/(repro\.[^/]+|[^/]+\.json)$/.test(p);
 
